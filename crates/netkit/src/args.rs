@@ -1,0 +1,114 @@
+//! # Command-line flags shared by every program
+//!
+//! Every netlab server accepts `--host`, `--port`, `--trace`, `-v` and `-q`, and
+//! every client mirrors them. The port is declared by each binary (its default
+//! is that protocol's well-known port + 10000); the rest is declared here once
+//! and included with `#[command(flatten)]`.
+
+use std::time::Duration;
+
+/// The flags of every server.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServerArgs {
+    /// Address to listen on. 127.0.0.1 = this machine only;
+    /// 0.0.0.0 = every network card (classmates can connect).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+
+    /// Show every byte sent and received, with the peer's address:port.
+    #[arg(long)]
+    pub trace: bool,
+
+    /// How long live connections may finish after Ctrl-C, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parse_seconds)]
+    pub grace: Duration,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub verbosity: Verbosity,
+}
+
+/// The flags of every client.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClientArgs {
+    /// The server's address or name.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+
+    /// Show every byte sent and received, with the server's address:port.
+    #[arg(long)]
+    pub trace: bool,
+
+    /// Give up connecting or waiting for an answer after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_seconds)]
+    pub timeout: Duration,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub verbosity: Verbosity,
+}
+
+/// `-v` / `-q`: how much is logged on stderr. `RUST_LOG`, when set, wins.
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub struct Verbosity {
+    /// More log lines (-v: debug, -vv: everything).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// Fewer log lines (-q: warnings and errors only, -qq: errors only).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, conflicts_with = "verbose")]
+    pub quiet: u8,
+}
+
+/// Parses a duration given in seconds, e.g. `2` or `0.5`.
+pub fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if !seconds.is_finite() || seconds < 0.0 || seconds > 86_400.0 {
+        return Err(format!("{text} s is out of range (0 to 86400)"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Server {
+        #[command(flatten)]
+        args: ServerArgs,
+    }
+
+    #[test]
+    fn servers_listen_on_loopback_by_default() {
+        let s = Server::parse_from(["server"]);
+        assert_eq!(s.args.host, "127.0.0.1");
+        assert!(!s.args.trace);
+        assert_eq!(s.args.grace, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn flags_are_parsed() {
+        let s = Server::parse_from(["server", "--host", "0.0.0.0", "--trace", "-vv", "--grace", "0.5"]);
+        assert_eq!(s.args.host, "0.0.0.0");
+        assert!(s.args.trace);
+        assert_eq!(s.args.verbosity.verbose, 2);
+        assert_eq!(s.args.grace, Duration::from_millis(500));
+    }
+
+    #[test]
+    fn verbose_and_quiet_conflict() {
+        assert!(Server::try_parse_from(["server", "-v", "-q"]).is_err());
+    }
+
+    #[test]
+    fn seconds_must_be_a_sane_number() {
+        assert_eq!(parse_seconds("1.5"), Ok(Duration::from_millis(1500)));
+        assert!(parse_seconds("abc").is_err());
+        assert!(parse_seconds("-1").is_err());
+        assert!(parse_seconds("NaN").is_err());
+    }
+}

@@ -1,0 +1,66 @@
+//! # Logs on stderr, output on stdout
+//!
+//! A server's log is how a student *sees* it work: which client connected
+//! (address and its ephemeral port), what it sent with `--trace`, when it left.
+//! Logs go to **stderr** so that a client's real output (stdout) can be piped
+//! into a file or another program without log lines mixed in.
+//!
+//! Each line starts with the local wall-clock time, to the millisecond, so two
+//! terminals side by side can be compared. `RUST_LOG` (e.g. `RUST_LOG=debug`)
+//! overrides `-v` / `-q`.
+
+use std::io::IsTerminal;
+
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::time::FormatTime;
+
+use crate::args::Verbosity;
+
+/// Prints `HH:MM:SS.mmm` in the local time zone.
+struct WallClock;
+
+impl FormatTime for WallClock {
+    fn format_time(&self, w: &mut Writer<'_>) -> std::fmt::Result {
+        write!(w, "{}", jiff::ZonedDateTime::now().strftime("%H:%M:%S%.3f"))
+    }
+}
+
+/// The log level chosen by `-v` / `-q`.
+pub fn level(verbosity: Verbosity) -> &'static str {
+    match (verbosity.verbose, verbosity.quiet) {
+        (0, 0) => "info",
+        (1, _) => "debug",
+        (v, _) if v >= 2 => "trace",
+        (_, 1) => "warn",
+        _ => "error",
+    }
+}
+
+/// Starts logging to stderr. Call once, at the start of `main`.
+/// A second call (as in tests that run several servers) is harmless.
+pub fn init(verbosity: Verbosity) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level(verbosity)));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .with_timer(WallClock)
+        .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verbosity_maps_to_levels() {
+        let v = |verbose, quiet| level(Verbosity { verbose, quiet });
+        assert_eq!(v(0, 0), "info");
+        assert_eq!(v(1, 0), "debug");
+        assert_eq!(v(3, 0), "trace");
+        assert_eq!(v(0, 1), "warn");
+        assert_eq!(v(0, 2), "error");
+    }
+}

@@ -1,0 +1,205 @@
+//! # Listening and connecting, with explained errors
+//!
+//! The two gestures of client/server communication:
+//!
+//! - a **server** opens a port and waits there permanently ([`bind_tcp`],
+//!   [`bind_udp`], [`bind_tcp_and_udp`]), then says where it listens
+//!   ([`announce`]);
+//! - a **client** initiates: it connects to the server's address and port
+//!   ([`connect_tcp`], [`udp_socket_for`]).
+//!
+//! Every failure comes back as a [`NetError`] that explains itself.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use codec::ports::PortRange;
+use tokio::net::{TcpListener, TcpSocket, TcpStream, UdpSocket};
+use tracing::info;
+
+use crate::error::{NetError, Transport, join_host_port};
+
+/// How many not-yet-accepted connections the OS keeps waiting for us.
+/// The usual default (128) is too small when a whole class connects at once.
+pub const LISTEN_BACKLOG: u32 = 1024;
+
+/// Turns a host name or address into socket addresses (a DNS lookup when needed).
+pub async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, NetError> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match tokio::net::lookup_host((bare, port)).await {
+        Ok(addrs) => {
+            let addrs: Vec<SocketAddr> = addrs.collect();
+            if addrs.is_empty() {
+                Err(NetError::UnknownHost { host: host.to_string() })
+            } else {
+                Ok(addrs)
+            }
+        }
+        Err(_) => Err(NetError::UnknownHost { host: host.to_string() }),
+    }
+}
+
+/// Opens a TCP port and starts listening on it.
+pub async fn bind_tcp(host: &str, port: u16) -> Result<TcpListener, NetError> {
+    let addr = resolve(host, port).await?[0];
+    let explain = |e| NetError::from_bind(e, host, port, Transport::Tcp);
+    let socket = if addr.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() }.map_err(explain)?;
+    // Lets a restarted server take its port back at once, instead of failing
+    // for a minute while the old connections sit in TIME_WAIT. It does *not*
+    // let two servers listen on the same port.
+    #[cfg(unix)]
+    socket.set_reuseaddr(true).map_err(explain)?;
+    socket.bind(addr).map_err(explain)?;
+    socket.listen(LISTEN_BACKLOG).map_err(explain)
+}
+
+/// Opens a UDP port.
+pub async fn bind_udp(host: &str, port: u16) -> Result<UdpSocket, NetError> {
+    let addr = resolve(host, port).await?[0];
+    UdpSocket::bind(addr)
+        .await
+        .map_err(|e| NetError::from_bind(e, host, port, Transport::Udp))
+}
+
+/// Opens the same port number on TCP *and* UDP.
+///
+/// A port number belongs to a transport: TCP port 10007 and UDP port 10007 are
+/// two different doors, which is why a server can hold both. With port 0 the
+/// OS picks a free TCP port; we then ask for the same number on UDP, and try
+/// again with a new number in the rare case it is taken there.
+pub async fn bind_tcp_and_udp(host: &str, port: u16) -> Result<(TcpListener, UdpSocket), NetError> {
+    const ATTEMPTS: usize = 20;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let tcp = bind_tcp(host, port).await?;
+        let chosen = local_addr(&tcp)?.port();
+        match bind_udp(host, chosen).await {
+            Ok(udp) => return Ok((tcp, udp)),
+            Err(NetError::AddrInUse { .. }) if port == 0 && attempt < ATTEMPTS => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// The address a listener really got (the real port when `--port 0` was asked).
+pub fn local_addr(listener: &TcpListener) -> Result<SocketAddr, NetError> {
+    listener
+        .local_addr()
+        .map_err(|e| NetError::io("reading the listening address", e))
+}
+
+/// Logs the line every server prints first, which tests and students read:
+///
+/// `listening on 127.0.0.1:10007 (tcp+udp) — registered port (1024–49151) — echo (RFC 862)`
+///
+/// When the server listens on every network card (0.0.0.0 or ::), a second
+/// line says that other machines can now connect.
+pub fn announce(addr: SocketAddr, transports: &str, service: &str) {
+    info!(
+        "listening on {addr} ({transports}) — {} — {service}",
+        PortRange::of(addr.port())
+    );
+    if addr.ip().is_unspecified() {
+        info!(
+            "{} means every network card: other machines can connect to this server \
+             using this machine's IP address (see `ip addr` or `ipconfig`); \
+             the firewall must allow port {}",
+            addr.ip(),
+            addr.port()
+        );
+    }
+}
+
+/// Connects to a TCP server, trying each address the host name resolves to,
+/// and gives up after `timeout`.
+pub async fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, NetError> {
+    let target = join_host_port(host.trim_start_matches('[').trim_end_matches(']'), port);
+    let attempt = async {
+        let mut last_error = None;
+        for addr in resolve(host, port).await? {
+            match TcpStream::connect(addr).await {
+                Ok(stream) => {
+                    // Our protocols exchange small messages: send each at
+                    // once instead of waiting to fill a packet (Nagle).
+                    let _ = stream.set_nodelay(true);
+                    return Ok(stream);
+                }
+                Err(e) => last_error = Some(NetError::from_connect(e, &target)),
+            }
+        }
+        Err(last_error.unwrap_or(NetError::UnknownHost { host: host.to_string() }))
+    };
+    match tokio::time::timeout(timeout, attempt).await {
+        Ok(result) => result,
+        Err(_) => Err(NetError::TimedOut { what: format!("connecting to {target}"), after: timeout }),
+    }
+}
+
+/// A UDP socket on an OS-chosen port, "connected" to `host:port` so that it
+/// only receives datagrams from that server. UDP has no real connection: this
+/// only records the default destination and filters what is received.
+pub async fn udp_socket_for(host: &str, port: u16) -> Result<UdpSocket, NetError> {
+    let server = resolve(host, port).await?[0];
+    let local: SocketAddr = if server.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" }
+        .parse()
+        .expect("valid literal address");
+    let target = server.to_string();
+    let socket = UdpSocket::bind(local)
+        .await
+        .map_err(|e| NetError::io("opening a UDP socket", e))?;
+    socket
+        .connect(server)
+        .await
+        .map_err(|e| NetError::from_connect(e, &target))?;
+    Ok(socket)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn port_zero_gets_a_real_port_on_both_transports() {
+        let (tcp, udp) = bind_tcp_and_udp("127.0.0.1", 0).await.unwrap();
+        let port = tcp.local_addr().unwrap().port();
+        assert_ne!(port, 0);
+        assert_eq!(udp.local_addr().unwrap().port(), port);
+    }
+
+    #[tokio::test]
+    async fn a_taken_port_is_explained() {
+        let first = bind_tcp("127.0.0.1", 0).await.unwrap();
+        let port = first.local_addr().unwrap().port();
+        let err = bind_tcp("127.0.0.1", port).await.unwrap_err();
+        assert!(matches!(err, NetError::AddrInUse { .. }), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn connecting_to_a_closed_port_is_refused() {
+        // Take a free port, then close it: nobody listens there any more.
+        let port = bind_tcp("127.0.0.1", 0).await.unwrap().local_addr().unwrap().port();
+        let err = connect_tcp("127.0.0.1", port, Duration::from_secs(2)).await.unwrap_err();
+        assert!(matches!(err, NetError::ConnectionRefused { .. }), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_host_is_explained() {
+        let err = resolve("no-such-host.invalid", 80).await.unwrap_err();
+        assert!(matches!(err, NetError::UnknownHost { .. }), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn an_address_of_another_machine_cannot_be_bound() {
+        // 192.0.2.1 is reserved for documentation: never a local address.
+        let err = bind_tcp("192.0.2.1", 0).await.unwrap_err();
+        assert!(matches!(err, NetError::AddrNotAvailable { .. }), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn ipv6_loopback_works_with_and_without_brackets() {
+        let listener = bind_tcp("::1", 0).await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        connect_tcp("[::1]", port, Duration::from_secs(2)).await.unwrap();
+    }
+}

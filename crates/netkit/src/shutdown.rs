@@ -1,0 +1,106 @@
+//! # Stopping a server cleanly
+//!
+//! A server runs permanently — until someone stops it. Pressing Ctrl-C (or a
+//! `kill`, which sends SIGTERM) should not cut clients off in the middle of a
+//! message: the server stops accepting new clients, lets the live ones finish
+//! for a short, bounded *grace period*, and exits with code 0.
+//!
+//! The signal is turned into a [`CancellationToken`]: server functions take one
+//! as their "shutdown signal", so tests can stop an in-process server by
+//! cancelling it, exactly as Ctrl-C does for the real program.
+
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{info, warn};
+
+/// A token cancelled on the first Ctrl-C or SIGTERM.
+/// A second Ctrl-C exits at once, for the impatient.
+/// Must be called from inside a tokio runtime.
+pub fn on_signal() -> CancellationToken {
+    let token = CancellationToken::new();
+    let trigger = token.clone();
+    tokio::spawn(async move {
+        let which = wait_for_signal().await;
+        info!("{which} received: shutting down (press Ctrl-C again to quit at once)");
+        trigger.cancel();
+        let _ = wait_for_signal().await;
+        warn!("second signal: quitting now");
+        std::process::exit(130);
+    });
+    token
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => tokio::select! {
+            _ = tokio::signal::ctrl_c() => "Ctrl-C",
+            _ = term.recv() => "SIGTERM",
+        },
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() -> &'static str {
+    let _ = tokio::signal::ctrl_c().await;
+    "Ctrl-C"
+}
+
+/// Waits for the tasks in `tracker` to end, at most `grace`; then cancels
+/// `force_close`, which every connection task watches, and waits a moment more
+/// for them to close their sockets. Returns how many tasks had to be forced.
+pub async fn drain(tracker: &TaskTracker, grace: Duration, force_close: &CancellationToken) -> usize {
+    tracker.close();
+    if tracker.is_empty() {
+        return 0;
+    }
+    info!("waiting up to {:.1} s for {} connection(s) to finish", grace.as_secs_f64(), tracker.len());
+    if tokio::time::timeout(grace, tracker.wait()).await.is_ok() {
+        return 0;
+    }
+    let left = tracker.len();
+    warn!("{left} connection(s) still open after the grace period: closing them");
+    force_close.cancel();
+    // Forced tasks only have to drop their sockets: this is quick.
+    let _ = tokio::time::timeout(Duration::from_secs(1), tracker.wait()).await;
+    left
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn drain_waits_for_quick_tasks() {
+        let tracker = TaskTracker::new();
+        let force = CancellationToken::new();
+        tracker.spawn(tokio::time::sleep(Duration::from_millis(20)));
+        assert_eq!(drain(&tracker, Duration::from_secs(2), &force).await, 0);
+        assert!(!force.is_cancelled());
+    }
+
+    #[tokio::test]
+    async fn drain_gives_up_after_the_grace_period() {
+        let tracker = TaskTracker::new();
+        let force = CancellationToken::new();
+        let watched = force.clone();
+        tracker.spawn(async move {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+                _ = watched.cancelled() => {}
+            }
+        });
+        let started = std::time::Instant::now();
+        assert_eq!(drain(&tracker, Duration::from_millis(50), &force).await, 1);
+        assert!(force.is_cancelled());
+        assert!(tracker.is_empty(), "the forced task has ended");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+}

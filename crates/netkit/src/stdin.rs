@@ -1,0 +1,82 @@
+//! # Reading the keyboard while listening to the network
+//!
+//! A client often waits for two things at once: what the user types, and what
+//! the server sends. Reading standard input blocks a thread, and
+//! `tokio::io::stdin` cannot be cancelled (it would keep the program alive
+//! after the server hung up). So the keyboard gets a plain thread of its own,
+//! which hands what it reads to the async side through a small bounded
+//! channel. When the program exits, that thread simply ends with it.
+//!
+//! The channel being bounded is *backpressure*: if the network side is slow,
+//! the reading thread waits instead of piling input up in memory.
+
+use std::io::{BufRead, Read};
+use std::thread;
+
+use tokio::sync::mpsc;
+
+/// How many lines or chunks may wait between the keyboard thread and the network.
+const QUEUE: usize = 16;
+
+/// The size of one chunk read by [`chunks`].
+pub const CHUNK: usize = 64 * 1024;
+
+/// Lines typed (or piped) on standard input, without their `\n` or `\r\n`.
+/// Invalid UTF-8 is replaced by U+FFFD. The channel closes at end of input.
+pub fn lines() -> mpsc::Receiver<std::io::Result<String>> {
+    let (tx, rx) = mpsc::channel(QUEUE);
+    thread::spawn(move || {
+        let stdin = std::io::stdin();
+        let mut input = stdin.lock();
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match input.read_until(b'\n', &mut line) {
+                Ok(0) => return, // end of input: dropping tx closes the channel
+                Ok(_) => {
+                    if line.ends_with(b"\n") {
+                        line.pop();
+                        if line.ends_with(b"\r") {
+                            line.pop();
+                        }
+                    }
+                    let text = String::from_utf8_lossy(&line).into_owned();
+                    if tx.blocking_send(Ok(text)).is_err() {
+                        return; // the program no longer listens
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    return;
+                }
+            }
+        }
+    });
+    rx
+}
+
+/// Standard input as raw chunks of at most [`CHUNK`] bytes, for binary-safe
+/// piping (`cat file | client`). The channel closes at end of input.
+pub fn chunks() -> mpsc::Receiver<std::io::Result<Vec<u8>>> {
+    let (tx, rx) = mpsc::channel(QUEUE);
+    thread::spawn(move || {
+        let mut input = std::io::stdin().lock();
+        let mut buf = vec![0u8; CHUNK];
+        loop {
+            match input.read(&mut buf) {
+                Ok(0) => return,
+                Ok(n) => {
+                    if tx.blocking_send(Ok(buf[..n].to_vec())).is_err() {
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    return;
+                }
+            }
+        }
+    });
+    rx
+}

@@ -1,0 +1,214 @@
+//! # `--trace`: the bytes on the wire
+//!
+//! A protocol is only bytes going back and forth. With `--trace`, every chunk
+//! of bytes a program sends or receives is logged with its direction and the
+//! peer's address and port:
+//!
+//! ```text
+//! recv 7 bytes from 127.0.0.1:53422: "hello\r\n"
+//! sent 4 bytes to   127.0.0.1:53422: [e9 5a 1c 80]
+//! ```
+//!
+//! Text is shown between quotes with invisible characters escaped (`\r`, `\n`),
+//! so a student sees exactly where a line ends; anything that is not printable
+//! text (like RFC 868's 4-byte time) is shown in hexadecimal between brackets.
+//!
+//! [`Tap`] keeps the peer address and counts bytes in and out (every
+//! connection's log line ends with those counts, traced or not). [`Traced`]
+//! wraps any async stream — or one half of it — and reports to its `Tap`.
+
+use std::fmt::Write as _;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tracing::info;
+
+/// One peer's wire view: its address, whether to log bytes, and byte counts.
+#[derive(Debug)]
+pub struct Tap {
+    peer: SocketAddr,
+    enabled: bool,
+    bytes_in: AtomicU64,
+    bytes_out: AtomicU64,
+}
+
+impl Tap {
+    /// A tap for the conversation with `peer`; `enabled` is the `--trace` flag.
+    pub fn new(peer: SocketAddr, enabled: bool) -> Arc<Tap> {
+        Arc::new(Tap { peer, enabled, bytes_in: AtomicU64::new(0), bytes_out: AtomicU64::new(0) })
+    }
+
+    /// The peer's address and port.
+    pub fn peer(&self) -> SocketAddr {
+        self.peer
+    }
+
+    /// Records bytes received from the peer.
+    pub fn received(&self, bytes: &[u8]) {
+        self.bytes_in.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        if self.enabled && !bytes.is_empty() {
+            info!("recv {} from {}: {}", plural_bytes(bytes.len()), self.peer, show_bytes(bytes));
+        }
+    }
+
+    /// Records bytes sent to the peer.
+    pub fn sent(&self, bytes: &[u8]) {
+        self.bytes_out.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        if self.enabled && !bytes.is_empty() {
+            info!("sent {} to   {}: {}", plural_bytes(bytes.len()), self.peer, show_bytes(bytes));
+        }
+    }
+
+    /// Records that we closed our sending side (TCP half-close, a FIN).
+    pub fn shutdown(&self) {
+        if self.enabled {
+            info!("sent end-of-stream to {} (our side is closed)", self.peer);
+        }
+    }
+
+    /// Bytes received so far.
+    pub fn bytes_in(&self) -> u64 {
+        self.bytes_in.load(Ordering::Relaxed)
+    }
+
+    /// Bytes sent so far.
+    pub fn bytes_out(&self) -> u64 {
+        self.bytes_out.load(Ordering::Relaxed)
+    }
+}
+
+fn plural_bytes(n: usize) -> String {
+    if n == 1 { "1 byte".to_string() } else { format!("{n} bytes") }
+}
+
+/// Shows bytes as escaped text when they are printable text, as hex otherwise.
+///
+/// ```
+/// use netkit::trace::show_bytes;
+/// assert_eq!(show_bytes(b"hello\r\n"), r#""hello\r\n""#);
+/// assert_eq!(show_bytes(&[0xe9, 0x5a, 0x1c, 0x80]), "[e9 5a 1c 80]");
+/// ```
+pub fn show_bytes(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) if is_mostly_text(text) => format!("\"{}\"", text.escape_debug()),
+        _ => {
+            let mut hex = String::with_capacity(bytes.len() * 3 + 2);
+            hex.push('[');
+            for (i, byte) in bytes.iter().enumerate() {
+                if i > 0 {
+                    hex.push(' ');
+                }
+                let _ = write!(hex, "{byte:02x}");
+            }
+            hex.push(']');
+            hex
+        }
+    }
+}
+
+/// Text is what people type: printable characters plus line endings and tabs.
+fn is_mostly_text(text: &str) -> bool {
+    !text.is_empty() && text.chars().all(|c| !c.is_control() || matches!(c, '\r' | '\n' | '\t'))
+}
+
+/// An async stream (or half of one) whose traffic is reported to a [`Tap`].
+#[derive(Debug)]
+pub struct Traced<S> {
+    inner: S,
+    tap: Arc<Tap>,
+}
+
+impl<S> Traced<S> {
+    /// Wraps `inner`, reporting to `tap`.
+    pub fn new(inner: S, tap: Arc<Tap>) -> Traced<S> {
+        Traced { inner, tap }
+    }
+
+    /// The tap this stream reports to.
+    pub fn tap(&self) -> &Arc<Tap> {
+        &self.tap
+    }
+
+    /// The wrapped stream.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// Unwraps the stream.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Traced<S> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let result = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = result {
+            self.tap.received(&buf.filled()[before..]);
+        }
+        result
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Traced<S> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let result = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = result {
+            self.tap.sent(&buf[..n]);
+        }
+        result
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let result = Pin::new(&mut self.inner).poll_shutdown(cx);
+        if let Poll::Ready(Ok(())) = result {
+            self.tap.shutdown();
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[test]
+    fn text_is_quoted_and_escaped() {
+        assert_eq!(show_bytes(b"NICK alice\n"), r#""NICK alice\n""#);
+        assert_eq!(show_bytes("café\r\n".as_bytes()), r#""café\r\n""#);
+        assert_eq!(show_bytes(b"say \"hi\""), r#""say \"hi\"""#);
+    }
+
+    #[test]
+    fn binary_is_hex() {
+        assert_eq!(show_bytes(&[0x83, 0xaa, 0x7e, 0x80]), "[83 aa 7e 80]");
+        assert_eq!(show_bytes(b"\x1b[31mred"), "[1b 5b 33 31 6d 72 65 64]");
+        assert_eq!(show_bytes(&[0xff, b'a']), "[ff 61]");
+        assert_eq!(show_bytes(b""), "[]");
+    }
+
+    #[tokio::test]
+    async fn traced_streams_count_both_directions() {
+        let (a, mut b) = tokio::io::duplex(64);
+        let tap = Tap::new("127.0.0.1:1".parse().unwrap(), false);
+        let mut traced = Traced::new(a, tap.clone());
+        traced.write_all(b"hello").await.unwrap();
+        let mut buf = [0u8; 5];
+        b.read_exact(&mut buf).await.unwrap();
+        b.write_all(b"abc").await.unwrap();
+        let mut got = [0u8; 3];
+        traced.read_exact(&mut got).await.unwrap();
+        assert_eq!((tap.bytes_out(), tap.bytes_in()), (5, 3));
+    }
+}

@@ -1,0 +1,272 @@
+//! Helpers for the workspace-level integration tests: run the *real* binaries
+//! (`echo-server`, `chat-client`, …) as separate processes, the way a student
+//! would, and talk to them over loopback.
+//!
+//! - [`bin`] builds the workspace's binaries once per test run and returns a path.
+//! - [`Server::start`] runs a server on `--port 0` and reads the port it got
+//!   from its first log line (`listening on 127.0.0.1:PORT …`): no fixed ports.
+//! - [`run_client`] runs a client to completion with a time-out.
+//! - [`tool`] finds a third-party peer (nc, socat…) or explains why the test is skipped.
+//!
+//! Every wait here is bounded: a broken program makes a test fail, never hang.
+
+#![allow(dead_code)] // each test file uses a different subset
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// How long a server may take to print its listening line.
+pub const START_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The `target/<profile>` folder holding this test executable.
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/debug/deps/<test>-<hash>  →  target/debug
+    exe.parent().and_then(Path::parent).expect("target dir").to_path_buf()
+}
+
+/// The path of a workspace binary, built on first use.
+///
+/// Cargo builds a package's own binaries before its integration tests, but
+/// these tests live in the root package while the binaries live in
+/// `crates/*`; so the first call runs `cargo build --bins` (quick when up to date).
+pub fn bin(name: &str) -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+        let mut cmd = Command::new(cargo);
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args(["build", "--bins", "--quiet"]);
+        if !cfg!(debug_assertions) {
+            cmd.arg("--release");
+        }
+        let status = cmd.status().expect("run cargo build");
+        assert!(status.success(), "cargo build --bins failed");
+    });
+    let path = target_dir().join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(path.exists(), "binary {} not found", path.display());
+    path
+}
+
+/// A third-party program for interop tests, or `None` with a message.
+///
+/// When it is missing the test should return early (skip). In CI (the `CI`
+/// environment variable is set) a missing tool is a failure instead, because
+/// `.ci/run` is supposed to install it.
+pub fn tool(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths).map(|dir| dir.join(name)).find(|p| p.is_file())
+    });
+    if found.is_none() {
+        if std::env::var_os("CI").is_some() {
+            panic!("{name} is not installed, but CI must have it (see .ci/run)");
+        }
+        eprintln!("SKIPPED: {name} is not installed (apt-get install it to run this test)");
+    }
+    found
+}
+
+/// The lines a process wrote on stderr so far, shared with a reader thread.
+#[derive(Clone, Default)]
+pub struct Log(Arc<Mutex<Vec<String>>>);
+
+impl Log {
+    /// Every line so far.
+    pub fn lines(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// Everything so far as one string.
+    pub fn text(&self) -> String {
+        self.lines().join("\n")
+    }
+
+    /// Waits (bounded) until a line contains `needle`; returns that line.
+    pub fn wait_for(&self, needle: &str, timeout: Duration) -> Option<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(line) = self.lines().into_iter().find(|l| l.contains(needle)) {
+                return Some(line);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn follow(&self, stream: impl Read + Send + 'static) {
+        let log = self.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines() {
+                let Ok(line) = line else { break };
+                log.0.lock().unwrap().push(line);
+            }
+        });
+    }
+}
+
+/// A server running as a real process; killed when dropped.
+pub struct Server {
+    child: Child,
+    /// Every address from the `listening on ADDR` lines, in order.
+    pub addrs: Vec<SocketAddr>,
+    /// Its stderr (the log), line by line.
+    pub log: Log,
+}
+
+impl Server {
+    /// Starts `name` with `args` and waits for `listening` lines (one per service).
+    /// `--port 0` is not added: pass it, so each test shows what it runs.
+    pub fn start(name: &str, args: &[&str]) -> Server {
+        Server::start_expecting(name, args, 1)
+    }
+
+    /// Like [`Server::start`], for servers that listen on several ports.
+    pub fn start_expecting(name: &str, args: &[&str], listening_lines: usize) -> Server {
+        let mut child = Command::new(bin(name))
+            .args(args)
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+        let log = Log::default();
+        log.follow(child.stderr.take().unwrap());
+        let deadline = Instant::now() + START_TIMEOUT;
+        let addrs = loop {
+            let addrs: Vec<SocketAddr> = log.lines().iter().filter_map(|l| listening_addr(l)).collect();
+            if addrs.len() >= listening_lines {
+                break addrs;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("{name} exited ({status}) before listening:\n{}", log.text());
+            }
+            assert!(Instant::now() < deadline, "{name} did not start listening:\n{}", log.text());
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        Server { child, addrs, log }
+    }
+
+    /// The first listening address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addrs[0]
+    }
+
+    /// The first listening port, as a string for command lines.
+    pub fn port(&self) -> String {
+        self.addr().port().to_string()
+    }
+
+    /// The process id (to send it signals).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGINT (what Ctrl-C sends) and waits, bounded, for the exit.
+    #[cfg(unix)]
+    pub fn interrupt(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let _ = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
+        self.wait(timeout)
+    }
+
+    /// Waits, bounded, for the process to exit.
+    pub fn wait(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The address in a `listening on ADDR …` log line.
+pub fn listening_addr(line: &str) -> Option<SocketAddr> {
+    let rest = &line[line.find("listening on ")? + "listening on ".len()..];
+    rest.split_whitespace().next()?.parse().ok()
+}
+
+/// What a finished client process left behind.
+#[derive(Debug)]
+pub struct Output {
+    /// Its exit status.
+    pub status: ExitStatus,
+    /// Everything it wrote on stdout.
+    pub stdout: Vec<u8>,
+    /// Everything it wrote on stderr.
+    pub stderr: String,
+}
+
+impl Output {
+    /// stdout as text.
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+}
+
+/// Runs `program` with `args`, feeding `stdin`, and waits at most `timeout`.
+/// Panics (failing the test) on a time-out, after killing the process.
+pub fn run_with_input(program: &Path, args: &[&str], stdin: &[u8], timeout: Duration) -> Output {
+    let mut child = Command::new(program)
+        .args(args)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+        // Dropping `input` closes the pipe: end of input for the child.
+    });
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = out.read_to_end(&mut buf);
+        buf
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = String::new();
+        let _ = err.read_to_string(&mut buf);
+        buf
+    });
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            let stderr = err_reader.join().unwrap_or_default();
+            panic!("{} {args:?} did not finish within {timeout:?}; stderr:\n{stderr}", program.display());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let _ = writer.join();
+    Output { status, stdout: out_reader.join().unwrap(), stderr: err_reader.join().unwrap() }
+}
+
+/// Runs one of the workspace's clients with no input.
+pub fn run_client(name: &str, args: &[&str], timeout: Duration) -> Output {
+    run_with_input(&bin(name), args, b"", timeout)
+}
