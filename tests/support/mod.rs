@@ -16,7 +16,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long a server may take to print its listening line.
@@ -33,19 +33,22 @@ fn target_dir() -> PathBuf {
 ///
 /// Cargo builds a package's own binaries before its integration tests, but
 /// these tests live in the root package while the binaries live in
-/// `crates/*`; so the first call runs `cargo build --bins` (quick when up to date).
+/// `crates/*`; so the first call for each binary runs `cargo build --bin NAME`
+/// (quick when it is up to date).
 pub fn bin(name: &str) -> PathBuf {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
+    static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if !built.iter().any(|b| b == name) {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
         let mut cmd = Command::new(cargo);
-        cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args(["build", "--bins", "--quiet"]);
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args(["build", "--quiet", "--bin", name]);
         if !cfg!(debug_assertions) {
             cmd.arg("--release");
         }
         let status = cmd.status().expect("run cargo build");
-        assert!(status.success(), "cargo build --bins failed");
-    });
+        assert!(status.success(), "cargo build --bin {name} failed");
+        built.push(name.to_string());
+    }
     let path = target_dir().join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(path.exists(), "binary {} not found", path.display());
     path
