@@ -12,6 +12,10 @@
 //!
 //! - [`ports`]: well-known ports, netlab's default ports, and the three port ranges.
 //! - [`echo`]: RFC 862, the simplest protocol there is.
+//! - [`time`]: RFC 868 (time as 4 binary bytes) and RFC 867 (daytime, one text line).
+//! - [`chat`]: chat/1, netlab's own line-based chat protocol.
 
+pub mod chat;
 pub mod echo;
 pub mod ports;
+pub mod time;

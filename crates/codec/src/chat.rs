@@ -1,0 +1,1 @@
+//! chat/1 (being written)

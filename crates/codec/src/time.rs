@@ -1,0 +1,1 @@
+//! RFC 868 / RFC 867 (being written)

@@ -1,0 +1,1 @@
+//! exercises (being written)
