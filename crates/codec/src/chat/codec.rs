@@ -1,0 +1,226 @@
+//! # The tokio-util codecs: one for each side of the connection
+//!
+//! A `tokio_util::codec::Framed` (or `FramedRead`) calls a
+//! [`Decoder`] each time bytes arrive, and gets whole messages back.
+//!
+//! - [`ServerCodec`] is the server's view: it decodes client lines into
+//!   [`Command`]s and encodes [`Reply`]s.
+//! - [`ClientCodec`] is the client's view: it decodes server lines (kept as
+//!   text, so `chat-client --raw` can show them unchanged; parse them with
+//!   [`Reply::parse`]) and encodes [`Command`]s.
+//!
+//! A bad line is an *item* (`Err(BadCommand)` / `Err(BadLine)`), never a
+//! decoder error: a decoder error would end the stream, and the protocol says
+//! the connection stays open. The decoder's own error type, `io::Error`, only
+//! carries real I/O failures.
+
+use std::io;
+
+use bytes::BytesMut;
+use tokio_util::codec::{Decoder, Encoder};
+
+use super::command::{Command, Parsed};
+use super::line::{Line, LineDecoder};
+use super::reply::Reply;
+use super::{MAX_LINE, MAX_SERVER_LINE};
+
+/// The server side: client lines in, server lines out.
+#[derive(Debug, Clone)]
+pub struct ServerCodec {
+    lines: LineDecoder,
+}
+
+impl ServerCodec {
+    /// A codec with chat/1's limit of [`MAX_LINE`] bytes per line.
+    pub fn new() -> ServerCodec {
+        ServerCodec {
+            lines: LineDecoder::new(MAX_LINE),
+        }
+    }
+}
+
+impl Default for ServerCodec {
+    fn default() -> ServerCodec {
+        ServerCodec::new()
+    }
+}
+
+impl Decoder for ServerCodec {
+    type Item = Parsed;
+    type Error = io::Error;
+
+    fn decode(&mut self, buf: &mut BytesMut) -> io::Result<Option<Parsed>> {
+        Ok(self.lines.decode(buf).map(parse_line))
+    }
+
+    fn decode_eof(&mut self, buf: &mut BytesMut) -> io::Result<Option<Parsed>> {
+        Ok(self.lines.decode_eof(buf).map(parse_line))
+    }
+}
+
+fn parse_line(line: Line) -> Parsed {
+    Command::parse(&line?)
+}
+
+impl Encoder<&Reply> for ServerCodec {
+    type Error = io::Error;
+
+    fn encode(&mut self, reply: &Reply, dst: &mut BytesMut) -> io::Result<()> {
+        dst.extend_from_slice(reply.to_line().as_bytes());
+        dst.extend_from_slice(b"\n");
+        Ok(())
+    }
+}
+
+/// The client side: server lines in (as text), commands out.
+#[derive(Debug, Clone)]
+pub struct ClientCodec {
+    lines: LineDecoder,
+}
+
+impl ClientCodec {
+    /// A codec accepting server lines of up to [`MAX_SERVER_LINE`] bytes.
+    pub fn new() -> ClientCodec {
+        ClientCodec {
+            lines: LineDecoder::new(MAX_SERVER_LINE),
+        }
+    }
+}
+
+impl Default for ClientCodec {
+    fn default() -> ClientCodec {
+        ClientCodec::new()
+    }
+}
+
+impl Decoder for ClientCodec {
+    type Item = Line;
+    type Error = io::Error;
+
+    fn decode(&mut self, buf: &mut BytesMut) -> io::Result<Option<Line>> {
+        Ok(self.lines.decode(buf))
+    }
+
+    fn decode_eof(&mut self, buf: &mut BytesMut) -> io::Result<Option<Line>> {
+        Ok(self.lines.decode_eof(buf))
+    }
+}
+
+impl Encoder<&Command> for ClientCodec {
+    type Error = io::Error;
+
+    fn encode(&mut self, command: &Command, dst: &mut BytesMut) -> io::Result<()> {
+        dst.extend_from_slice(command.to_line().as_bytes());
+        dst.extend_from_slice(b"\n");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{BadCommand, BadLine};
+    use super::*;
+
+    fn decode_all(chunks: &[&[u8]]) -> Vec<Parsed> {
+        let mut codec = ServerCodec::new();
+        let mut buf = BytesMut::new();
+        let mut out = Vec::new();
+        for chunk in chunks {
+            buf.extend_from_slice(chunk);
+            while let Some(item) = codec.decode(&mut buf).unwrap() {
+                out.push(item);
+            }
+        }
+        while let Some(item) = codec.decode_eof(&mut buf).unwrap() {
+            out.push(item);
+        }
+        out
+    }
+
+    #[test]
+    fn a_session_in_awkward_pieces() {
+        let session =
+            b"nick alice\r\nMSG hello  world\r\nPRIV bob hi\nLIST\r\nPING 1\nHELP\nQUIT bye\r\n";
+        let expected = vec![
+            Ok(Command::Nick("alice".into())),
+            Ok(Command::Msg("hello  world".into())),
+            Ok(Command::Priv {
+                to: "bob".into(),
+                text: "hi".into(),
+            }),
+            Ok(Command::List),
+            Ok(Command::Ping(Some("1".into()))),
+            Ok(Command::Help),
+            Ok(Command::Quit(Some("bye".into()))),
+        ];
+        for size in [1, 2, 3, 5, 7, 13, session.len()] {
+            let chunks: Vec<&[u8]> = session.chunks(size).collect();
+            assert_eq!(decode_all(&chunks), expected, "chunks of {size}");
+        }
+    }
+
+    #[test]
+    fn bad_lines_are_items_and_decoding_goes_on() {
+        let mut data = Vec::new();
+        data.extend_from_slice(b"FOO\n");
+        data.extend_from_slice(b"MSG \xc3\x28\n");
+        data.extend_from_slice(&[b'a'; 1025]);
+        data.extend_from_slice(b"\r\n");
+        data.extend_from_slice(b"MSG\n");
+        data.extend_from_slice(b"PING\n");
+        let got = decode_all(&[&data]);
+        assert_eq!(
+            got,
+            vec![
+                Err(BadCommand::UnknownVerb("FOO".into())),
+                Err(BadCommand::Line(BadLine::InvalidUtf8)),
+                Err(BadCommand::Line(BadLine::TooLong { max: 1024 })),
+                Err(BadCommand::MissingArgument {
+                    verb: "MSG",
+                    what: "a text: MSG <text>"
+                }),
+                Ok(Command::Ping(None)),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_msg_line_of_exactly_1024_bytes_is_accepted() {
+        let text = "é".repeat(510); // 1020 bytes
+        let line = format!("MSG {text}\r\n");
+        assert_eq!(line.len(), 1024 + 2);
+        assert_eq!(
+            decode_all(&[line.as_bytes()]),
+            vec![Ok(Command::Msg(text.clone()))]
+        );
+        let longer = format!("MSG {text}x\n");
+        assert_eq!(
+            decode_all(&[longer.as_bytes(), b"LIST\n"]),
+            vec![
+                Err(BadCommand::Line(BadLine::TooLong { max: 1024 })),
+                Ok(Command::List)
+            ]
+        );
+    }
+
+    #[test]
+    fn encoders_write_one_lf_terminated_line() {
+        let mut buf = BytesMut::new();
+        ServerCodec::new()
+            .encode(&Reply::Join("bob".into()), &mut buf)
+            .unwrap();
+        ClientCodec::new()
+            .encode(&Command::Msg("hi".into()), &mut buf)
+            .unwrap();
+        assert_eq!(&buf[..], b"JOIN bob\nMSG hi\n");
+    }
+
+    #[test]
+    fn the_client_accepts_long_server_lines() {
+        let mut codec = ClientCodec::new();
+        let line = format!("USERS {}\n", "abcdefghijklmnop ".repeat(200));
+        let mut buf = BytesMut::from(line.as_bytes());
+        let got = codec.decode(&mut buf).unwrap().unwrap().unwrap();
+        assert!(matches!(Reply::parse(&got), Some(Reply::Users(nicks)) if nicks.len() == 200));
+    }
+}

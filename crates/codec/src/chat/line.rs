@@ -1,0 +1,290 @@
+//! # Cutting a byte stream into lines
+//!
+//! TCP carries a *stream* of bytes, not messages: one `read` may return half a
+//! line, or three lines and a half. Framing is the protocol's job, and chat/1
+//! frames with line endings: a line ends at LF, and a CR just before the LF is
+//! dropped, so `NICK alice\n` and `NICK alice\r\n` (telnet, Windows, `nc -C`)
+//! mean the same.
+//!
+//! A line is limited to a maximum number of bytes, *not* counting its ending
+//! (`LinesCodec` from tokio-util counts the CR, which would refuse a 1024-byte
+//! line sent with CRLF). A longer line must not make the program store more
+//! and more bytes while waiting for an LF that may never come: as soon as the
+//! limit is passed, [`LineDecoder`] reports [`BadLine::TooLong`] once, throws
+//! away what it has, and keeps throwing bytes away until the next LF. Memory
+//! stays bounded by the limit, whatever the peer sends.
+//!
+//! Bad input is a *value* here (`Err(BadLine)` inside `Some`), not a decoder
+//! error: a `Framed` stream ends after its decoder fails, and one bad line
+//! must not end a conversation.
+
+use bytes::{Buf, BytesMut};
+
+/// A line that cannot be used, with the reason (the text after `ERR`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BadLine {
+    /// Longer than the limit; it is discarded up to its LF.
+    TooLong {
+        /// The limit, in bytes, not counting the line ending.
+        max: usize,
+    },
+    /// Not valid UTF-8 text.
+    InvalidUtf8,
+}
+
+impl std::fmt::Display for BadLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BadLine::TooLong { max } => write!(f, "line too long (at most {max} bytes): ignored"),
+            BadLine::InvalidUtf8 => f.write_str("invalid UTF-8: lines must be UTF-8 text"),
+        }
+    }
+}
+
+/// One decoded line: its text, or why it was refused.
+pub type Line = Result<String, BadLine>;
+
+/// Splits bytes into lines of at most `max` bytes (ending not counted).
+#[derive(Debug, Clone)]
+pub struct LineDecoder {
+    max: usize,
+    /// True after an over-long line was reported, until its LF is seen.
+    discarding: bool,
+    /// How many bytes of the buffer were already searched for an LF, so a
+    /// line arriving byte by byte is not searched again from the start.
+    searched: usize,
+}
+
+impl LineDecoder {
+    /// A decoder for lines of at most `max` bytes, not counting LF or CRLF.
+    pub fn new(max: usize) -> LineDecoder {
+        LineDecoder {
+            max,
+            discarding: false,
+            searched: 0,
+        }
+    }
+
+    /// The limit, in bytes.
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
+    /// Takes the next complete line out of `buf`, if there is one.
+    ///
+    /// Returns `None` when more bytes are needed. An over-long line gives
+    /// `Some(Err(BadLine::TooLong))` once; its remaining bytes are dropped
+    /// as they arrive.
+    pub fn decode(&mut self, buf: &mut BytesMut) -> Option<Line> {
+        if self.discarding {
+            match buf.iter().position(|&b| b == b'\n') {
+                Some(lf) => {
+                    buf.advance(lf + 1);
+                    self.discarding = false;
+                }
+                None => {
+                    buf.clear();
+                    return None;
+                }
+            }
+        }
+        let from = self.searched.min(buf.len());
+        match buf[from..].iter().position(|&b| b == b'\n') {
+            Some(offset) => {
+                let lf = from + offset;
+                let mut line = buf.split_to(lf + 1);
+                self.searched = 0;
+                line.truncate(lf);
+                Some(self.finish(line))
+            }
+            None => {
+                // Without its ending a line may hold max bytes, plus a CR
+                // whose LF has not arrived yet.
+                let too_long = buf.len() > self.max + 1
+                    || (buf.len() == self.max + 1 && buf.last() != Some(&b'\r'));
+                if too_long {
+                    buf.clear();
+                    self.searched = 0;
+                    self.discarding = true;
+                    Some(Err(BadLine::TooLong { max: self.max }))
+                } else {
+                    self.searched = buf.len();
+                    None
+                }
+            }
+        }
+    }
+
+    /// At end of stream: the last line, even without its LF.
+    pub fn decode_eof(&mut self, buf: &mut BytesMut) -> Option<Line> {
+        if let Some(line) = self.decode(buf) {
+            return Some(line);
+        }
+        self.searched = 0;
+        if self.discarding || buf.is_empty() {
+            buf.clear();
+            self.discarding = false;
+            return None;
+        }
+        let line = buf.split();
+        Some(self.finish(line))
+    }
+
+    /// Drops the CR, checks the length and the UTF-8.
+    fn finish(&self, mut line: BytesMut) -> Line {
+        if line.last() == Some(&b'\r') {
+            line.truncate(line.len() - 1);
+        }
+        if line.len() > self.max {
+            return Err(BadLine::TooLong { max: self.max });
+        }
+        String::from_utf8(line.to_vec()).map_err(|_| BadLine::InvalidUtf8)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feeds `chunks` one after the other, collecting every line decoded,
+    /// then the end of stream.
+    fn feed(max: usize, chunks: &[&[u8]]) -> Vec<Line> {
+        let mut decoder = LineDecoder::new(max);
+        let mut buf = BytesMut::new();
+        let mut lines = Vec::new();
+        for chunk in chunks {
+            buf.extend_from_slice(chunk);
+            while let Some(line) = decoder.decode(&mut buf) {
+                lines.push(line);
+            }
+            assert!(
+                buf.len() <= max + 1,
+                "memory stays bounded: {} bytes buffered",
+                buf.len()
+            );
+        }
+        while let Some(line) = decoder.decode_eof(&mut buf) {
+            lines.push(line);
+        }
+        lines
+    }
+
+    fn ok(s: &str) -> Line {
+        Ok(s.to_string())
+    }
+
+    #[test]
+    fn lf_and_crlf_endings() {
+        assert_eq!(
+            feed(1024, &[b"a\nb\r\nc\n"]),
+            vec![ok("a"), ok("b"), ok("c")]
+        );
+    }
+
+    #[test]
+    fn only_a_cr_just_before_the_lf_is_dropped() {
+        assert_eq!(feed(1024, &[b"a\rb\n\r\r\n"]), vec![ok("a\rb"), ok("\r")]);
+    }
+
+    #[test]
+    fn empty_lines_are_lines() {
+        assert_eq!(feed(1024, &[b"\n\r\n"]), vec![ok(""), ok("")]);
+    }
+
+    #[test]
+    fn bytes_arriving_one_by_one() {
+        let data = b"NICK alice\r\nMSG hi\n";
+        let chunks: Vec<&[u8]> = data.chunks(1).collect();
+        assert_eq!(feed(1024, &chunks), vec![ok("NICK alice"), ok("MSG hi")]);
+    }
+
+    #[test]
+    fn cr_and_lf_in_different_reads() {
+        assert_eq!(
+            feed(4, &[b"abcd\r", b"\n", b"e\n"]),
+            vec![ok("abcd"), ok("e")]
+        );
+    }
+
+    #[test]
+    fn a_utf8_character_split_across_reads() {
+        let data = "café\n".as_bytes();
+        assert_eq!(feed(1024, &[&data[..4], &data[4..]]), vec![ok("café")]);
+    }
+
+    #[test]
+    fn exactly_the_limit_is_accepted_with_either_ending() {
+        let line = "x".repeat(1024);
+        assert_eq!(
+            feed(1024, &[format!("{line}\n").as_bytes()]),
+            vec![ok(&line)]
+        );
+        assert_eq!(
+            feed(1024, &[format!("{line}\r\n").as_bytes()]),
+            vec![ok(&line)]
+        );
+        // Even when the CR arrives alone, before its LF.
+        assert_eq!(
+            feed(1024, &[line.as_bytes(), b"\r", b"\n"]),
+            vec![ok(&line)]
+        );
+    }
+
+    #[test]
+    fn one_byte_over_is_refused_and_the_next_line_is_read() {
+        let line = "x".repeat(1025);
+        let too_long = Err(BadLine::TooLong { max: 1024 });
+        assert_eq!(
+            feed(1024, &[format!("{line}\nPING\n").as_bytes()]),
+            vec![too_long.clone(), ok("PING")]
+        );
+        assert_eq!(
+            feed(1024, &[format!("{line}\r\nPING\r\n").as_bytes()]),
+            vec![too_long, ok("PING")]
+        );
+    }
+
+    #[test]
+    fn a_huge_line_in_pieces_is_reported_once_and_discarded() {
+        let piece = [b'y'; 500];
+        let mut chunks: Vec<&[u8]> = vec![&piece; 100]; // 50 000 bytes, no LF
+        chunks.push(b"still the same line\nLIST\n");
+        let lines = feed(1024, &chunks);
+        assert_eq!(lines, vec![Err(BadLine::TooLong { max: 1024 }), ok("LIST")]);
+    }
+
+    #[test]
+    fn a_long_line_then_a_cr_that_is_not_followed_by_lf() {
+        let mut data = vec![b'z'; 8];
+        data.push(b'\r');
+        data.push(b'q');
+        data.extend_from_slice(b"\nok\n");
+        assert_eq!(
+            feed(8, &[&data]),
+            vec![Err(BadLine::TooLong { max: 8 }), ok("ok")]
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_is_a_bad_line_not_the_end() {
+        assert_eq!(
+            feed(1024, &[b"MSG \xff\xfe\nPING\n"]),
+            vec![Err(BadLine::InvalidUtf8), ok("PING")]
+        );
+    }
+
+    #[test]
+    fn the_last_line_without_lf_is_kept_at_end_of_stream() {
+        assert_eq!(feed(1024, &[b"a\nQUIT"]), vec![ok("a"), ok("QUIT")]);
+        assert_eq!(feed(1024, &[b"QUIT\r"]), vec![ok("QUIT")]);
+    }
+
+    #[test]
+    fn an_unfinished_long_line_at_end_of_stream_is_reported_once() {
+        let data = vec![b'w'; 3000];
+        assert_eq!(
+            feed(1024, &[&data]),
+            vec![Err(BadLine::TooLong { max: 1024 })]
+        );
+    }
+}
