@@ -26,7 +26,10 @@ pub const START_TIMEOUT: Duration = Duration::from_secs(20);
 fn target_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     // target/debug/deps/<test>-<hash>  →  target/debug
-    exe.parent().and_then(Path::parent).expect("target dir").to_path_buf()
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .to_path_buf()
 }
 
 /// The path of a workspace binary, built on first use.
@@ -41,7 +44,8 @@ pub fn bin(name: &str) -> PathBuf {
     if !built.iter().any(|b| b == name) {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
         let mut cmd = Command::new(cargo);
-        cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args(["build", "--quiet", "--bin", name]);
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["build", "--quiet", "--bin", name]);
         if !cfg!(debug_assertions) {
             cmd.arg("--release");
         }
@@ -61,7 +65,9 @@ pub fn bin(name: &str) -> PathBuf {
 /// `.ci/run` is supposed to install it.
 pub fn tool(name: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths).map(|dir| dir.join(name)).find(|p| p.is_file())
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
     });
     if found.is_none() {
         if std::env::var_os("CI").is_some() {
@@ -142,14 +148,22 @@ impl Server {
         log.follow(child.stderr.take().unwrap());
         let deadline = Instant::now() + START_TIMEOUT;
         let addrs = loop {
-            let addrs: Vec<SocketAddr> = log.lines().iter().filter_map(|l| listening_addr(l)).collect();
+            let addrs: Vec<SocketAddr> = log
+                .lines()
+                .iter()
+                .filter_map(|l| listening_addr(l))
+                .collect();
             if addrs.len() >= listening_lines {
                 break addrs;
             }
             if let Ok(Some(status)) = child.try_wait() {
                 panic!("{name} exited ({status}) before listening:\n{}", log.text());
             }
-            assert!(Instant::now() < deadline, "{name} did not start listening:\n{}", log.text());
+            assert!(
+                Instant::now() < deadline,
+                "{name} did not start listening:\n{}",
+                log.text()
+            );
             std::thread::sleep(Duration::from_millis(10));
         };
         Server { child, addrs, log }
@@ -173,7 +187,9 @@ impl Server {
     /// Sends SIGINT (what Ctrl-C sends) and waits, bounded, for the exit.
     #[cfg(unix)]
     pub fn interrupt(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let _ = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
         self.wait(timeout)
     }
 
@@ -261,12 +277,19 @@ pub fn run_with_input(program: &Path, args: &[&str], stdin: &[u8], timeout: Dura
             let _ = child.kill();
             let _ = child.wait();
             let stderr = err_reader.join().unwrap_or_default();
-            panic!("{} {args:?} did not finish within {timeout:?}; stderr:\n{stderr}", program.display());
+            panic!(
+                "{} {args:?} did not finish within {timeout:?}; stderr:\n{stderr}",
+                program.display()
+            );
         }
         std::thread::sleep(Duration::from_millis(5));
     };
     let _ = writer.join();
-    Output { status, stdout: out_reader.join().unwrap(), stderr: err_reader.join().unwrap() }
+    Output {
+        status,
+        stdout: out_reader.join().unwrap(),
+        stderr: err_reader.join().unwrap(),
+    }
 }
 
 /// Runs one of the workspace's clients with no input.

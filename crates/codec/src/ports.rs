@@ -112,7 +112,8 @@ pub struct Service {
 }
 
 /// Services the course mentions, plus netlab's own default ports.
-/// Sorted by port number; a port may appear twice (FTP data and control).
+/// Sorted by port number, except netlab's own at the end.
+#[rustfmt::skip] // one service per line reads like a table
 pub const SERVICES: &[Service] = &[
     Service { name: "echo", port: ECHO, transport: "tcp+udp", description: "Echo (RFC 862)" },
     Service { name: "daytime", port: DAYTIME, transport: "tcp+udp", description: "Daytime, time as text (RFC 867)" },
@@ -173,9 +174,17 @@ mod tests {
     #[test]
     fn ranges_cover_every_port_once() {
         let mut expected_next = 0u32;
-        for range in [PortRange::WellKnown, PortRange::Registered, PortRange::Dynamic] {
+        for range in [
+            PortRange::WellKnown,
+            PortRange::Registered,
+            PortRange::Dynamic,
+        ] {
             let (low, high) = range.bounds();
-            assert_eq!(u32::from(low), expected_next, "{range:?} must start where the previous ended");
+            assert_eq!(
+                u32::from(low),
+                expected_next,
+                "{range:?} must start where the previous ended"
+            );
             assert_eq!(PortRange::of(low), range);
             assert_eq!(PortRange::of(high), range);
             expected_next = u32::from(high) + 1;
@@ -185,9 +194,15 @@ mod tests {
 
     #[test]
     fn display_names_the_range_and_its_bounds() {
-        assert_eq!(PortRange::of(10007).to_string(), "registered port (1024–49151)");
+        assert_eq!(
+            PortRange::of(10007).to_string(),
+            "registered port (1024–49151)"
+        );
         assert_eq!(PortRange::of(80).to_string(), "well-known port (0–1023)");
-        assert_eq!(PortRange::of(50000).to_string(), "dynamic port (49152–65535)");
+        assert_eq!(
+            PortRange::of(50000).to_string(),
+            "dynamic port (49152–65535)"
+        );
     }
 
     #[test]

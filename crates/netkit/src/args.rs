@@ -65,10 +65,19 @@ pub fn parse_seconds(text: &str) -> Result<Duration, String> {
     let seconds: f64 = text
         .parse()
         .map_err(|_| format!("{text:?} is not a number of seconds"))?;
-    if !seconds.is_finite() || seconds < 0.0 || seconds > 86_400.0 {
+    if !seconds.is_finite() || !(0.0..=86_400.0).contains(&seconds) {
         return Err(format!("{text} s is out of range (0 to 86400)"));
     }
     Ok(Duration::from_secs_f64(seconds))
+}
+
+/// Parses a limit that must be at least 1, e.g. `--max-clients 100`.
+pub fn parse_limit(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("a limit of 0 would refuse everything: give at least 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{text:?} is not a whole number")),
+    }
 }
 
 #[cfg(test)]
@@ -92,7 +101,9 @@ mod tests {
 
     #[test]
     fn flags_are_parsed() {
-        let s = Server::parse_from(["server", "--host", "0.0.0.0", "--trace", "-vv", "--grace", "0.5"]);
+        let s = Server::parse_from([
+            "server", "--host", "0.0.0.0", "--trace", "-vv", "--grace", "0.5",
+        ]);
         assert_eq!(s.args.host, "0.0.0.0");
         assert!(s.args.trace);
         assert_eq!(s.args.verbosity.verbose, 2);
@@ -110,5 +121,13 @@ mod tests {
         assert!(parse_seconds("abc").is_err());
         assert!(parse_seconds("-1").is_err());
         assert!(parse_seconds("NaN").is_err());
+    }
+
+    #[test]
+    fn limits_are_positive_whole_numbers() {
+        assert_eq!(parse_limit("100"), Ok(100));
+        assert!(parse_limit("0").is_err());
+        assert!(parse_limit("-3").is_err());
+        assert!(parse_limit("ten").is_err());
     }
 }

@@ -99,8 +99,13 @@ impl NetError {
         match err.kind() {
             io::ErrorKind::AddrInUse => NetError::AddrInUse { addr, transport },
             io::ErrorKind::PermissionDenied => NetError::PrivilegedPort { port, transport },
-            io::ErrorKind::AddrNotAvailable => NetError::AddrNotAvailable { host: host.to_string() },
-            _ => NetError::Io { context: format!("opening {transport} port {addr}"), source: err },
+            io::ErrorKind::AddrNotAvailable => NetError::AddrNotAvailable {
+                host: host.to_string(),
+            },
+            _ => NetError::Io {
+                context: format!("opening {transport} port {addr}"),
+                source: err,
+            },
         }
     }
 
@@ -116,7 +121,10 @@ impl NetError {
             io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => {
                 NetError::Unreachable { addr }
             }
-            _ => NetError::Io { context: format!("connecting to {addr}"), source: err },
+            _ => NetError::Io {
+                context: format!("connecting to {addr}"),
+                source: err,
+            },
         }
     }
 
@@ -128,12 +136,17 @@ impl NetError {
             let addr = context.rsplit(' ').next().unwrap_or_default().to_string();
             return NetError::ConnectionRefused { addr };
         }
-        NetError::Io { context: context.into(), source }
+        NetError::Io {
+            context: context.into(),
+            source,
+        }
     }
 
     /// A peer that does not speak the expected protocol.
     pub fn protocol(message: impl Into<String>) -> NetError {
-        NetError::Protocol { message: message.into() }
+        NetError::Protocol {
+            message: message.into(),
+        }
     }
 }
 
@@ -215,6 +228,10 @@ impl std::error::Error for NetError {
 /// A short plain-words description of an I/O error kind, for the cases that
 /// are about the network; anything else falls back to the OS's own text.
 pub fn describe_io(err: &io::Error) -> String {
+    // An error we made ourselves already carries a sentence of its own.
+    if err.raw_os_error().is_none() && err.get_ref().is_some() {
+        return err.to_string();
+    }
     match err.kind() {
         io::ErrorKind::ConnectionReset => {
             "the connection was reset: the other side closed it abruptly".into()
@@ -241,7 +258,12 @@ mod tests {
 
     #[test]
     fn addr_in_use_names_the_port_and_the_fix() {
-        let e = NetError::from_bind(os(io::ErrorKind::AddrInUse), "127.0.0.1", 10007, Transport::Tcp);
+        let e = NetError::from_bind(
+            os(io::ErrorKind::AddrInUse),
+            "127.0.0.1",
+            10007,
+            Transport::Tcp,
+        );
         let text = e.to_string();
         assert!(text.contains("127.0.0.1:10007"), "{text}");
         assert!(text.contains("another program already listens"), "{text}");
@@ -251,7 +273,12 @@ mod tests {
 
     #[test]
     fn permission_denied_on_bind_is_about_privileged_ports() {
-        let e = NetError::from_bind(os(io::ErrorKind::PermissionDenied), "0.0.0.0", 7, Transport::Udp);
+        let e = NetError::from_bind(
+            os(io::ErrorKind::PermissionDenied),
+            "0.0.0.0",
+            7,
+            Transport::Udp,
+        );
         let text = e.to_string();
         assert!(text.contains("below 1024"), "{text}");
         assert!(text.contains("--port 10007"), "{text}");
@@ -267,7 +294,10 @@ mod tests {
 
     #[test]
     fn refused_udp_receive_becomes_connection_refused() {
-        let e = NetError::io("waiting for a reply from 127.0.0.1:9", os(io::ErrorKind::ConnectionRefused));
+        let e = NetError::io(
+            "waiting for a reply from 127.0.0.1:9",
+            os(io::ErrorKind::ConnectionRefused),
+        );
         assert!(matches!(e, NetError::ConnectionRefused { ref addr } if addr == "127.0.0.1:9"));
     }
 
@@ -280,7 +310,10 @@ mod tests {
 
     #[test]
     fn other_errors_keep_their_context_and_source() {
-        let e = NetError::io("reading from 127.0.0.1:10007", os(io::ErrorKind::ConnectionReset));
+        let e = NetError::io(
+            "reading from 127.0.0.1:10007",
+            os(io::ErrorKind::ConnectionReset),
+        );
         assert!(e.to_string().contains("reading from 127.0.0.1:10007"));
         assert!(e.to_string().contains("reset"));
         assert!(std::error::Error::source(&e).is_some());

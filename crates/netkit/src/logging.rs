@@ -40,7 +40,8 @@ pub fn level(verbosity: Verbosity) -> &'static str {
 /// Starts logging to stderr. Call once, at the start of `main`.
 /// A second call (as in tests that run several servers) is harmless.
 pub fn init(verbosity: Verbosity) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level(verbosity)));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level(verbosity)));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -30,12 +30,16 @@ pub async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, NetError>
         Ok(addrs) => {
             let addrs: Vec<SocketAddr> = addrs.collect();
             if addrs.is_empty() {
-                Err(NetError::UnknownHost { host: host.to_string() })
+                Err(NetError::UnknownHost {
+                    host: host.to_string(),
+                })
             } else {
                 Ok(addrs)
             }
         }
-        Err(_) => Err(NetError::UnknownHost { host: host.to_string() }),
+        Err(_) => Err(NetError::UnknownHost {
+            host: host.to_string(),
+        }),
     }
 }
 
@@ -43,7 +47,12 @@ pub async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, NetError>
 pub async fn bind_tcp(host: &str, port: u16) -> Result<TcpListener, NetError> {
     let addr = resolve(host, port).await?[0];
     let explain = |e| NetError::from_bind(e, host, port, Transport::Tcp);
-    let socket = if addr.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() }.map_err(explain)?;
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    }
+    .map_err(explain)?;
     // Lets a restarted server take its port back at once, instead of failing
     // for a minute while the old connections sit in TIME_WAIT. It does *not*
     // let two servers listen on the same port.
@@ -128,11 +137,16 @@ pub async fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<Tcp
                 Err(e) => last_error = Some(NetError::from_connect(e, &target)),
             }
         }
-        Err(last_error.unwrap_or(NetError::UnknownHost { host: host.to_string() }))
+        Err(last_error.unwrap_or(NetError::UnknownHost {
+            host: host.to_string(),
+        }))
     };
     match tokio::time::timeout(timeout, attempt).await {
         Ok(result) => result,
-        Err(_) => Err(NetError::TimedOut { what: format!("connecting to {target}"), after: timeout }),
+        Err(_) => Err(NetError::TimedOut {
+            what: format!("connecting to {target}"),
+            after: timeout,
+        }),
     }
 }
 
@@ -141,9 +155,13 @@ pub async fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<Tcp
 /// only records the default destination and filters what is received.
 pub async fn udp_socket_for(host: &str, port: u16) -> Result<UdpSocket, NetError> {
     let server = resolve(host, port).await?[0];
-    let local: SocketAddr = if server.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" }
-        .parse()
-        .expect("valid literal address");
+    let local: SocketAddr = if server.is_ipv4() {
+        "0.0.0.0:0"
+    } else {
+        "[::]:0"
+    }
+    .parse()
+    .expect("valid literal address");
     let target = server.to_string();
     let socket = UdpSocket::bind(local)
         .await
@@ -178,8 +196,15 @@ mod tests {
     #[tokio::test]
     async fn connecting_to_a_closed_port_is_refused() {
         // Take a free port, then close it: nobody listens there any more.
-        let port = bind_tcp("127.0.0.1", 0).await.unwrap().local_addr().unwrap().port();
-        let err = connect_tcp("127.0.0.1", port, Duration::from_secs(2)).await.unwrap_err();
+        let port = bind_tcp("127.0.0.1", 0)
+            .await
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let err = connect_tcp("127.0.0.1", port, Duration::from_secs(2))
+            .await
+            .unwrap_err();
         assert!(matches!(err, NetError::ConnectionRefused { .. }), "{err:?}");
     }
 
@@ -200,6 +225,8 @@ mod tests {
     async fn ipv6_loopback_works_with_and_without_brackets() {
         let listener = bind_tcp("::1", 0).await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        connect_tcp("[::1]", port, Duration::from_secs(2)).await.unwrap();
+        connect_tcp("[::1]", port, Duration::from_secs(2))
+            .await
+            .unwrap();
     }
 }

@@ -56,12 +56,20 @@ async fn wait_for_signal() -> &'static str {
 /// Waits for the tasks in `tracker` to end, at most `grace`; then cancels
 /// `force_close`, which every connection task watches, and waits a moment more
 /// for them to close their sockets. Returns how many tasks had to be forced.
-pub async fn drain(tracker: &TaskTracker, grace: Duration, force_close: &CancellationToken) -> usize {
+pub async fn drain(
+    tracker: &TaskTracker,
+    grace: Duration,
+    force_close: &CancellationToken,
+) -> usize {
     tracker.close();
     if tracker.is_empty() {
         return 0;
     }
-    info!("waiting up to {:.1} s for {} connection(s) to finish", grace.as_secs_f64(), tracker.len());
+    info!(
+        "waiting up to {:.1} s for {} connection(s) to finish",
+        grace.as_secs_f64(),
+        tracker.len()
+    );
     if tokio::time::timeout(grace, tracker.wait()).await.is_ok() {
         return 0;
     }

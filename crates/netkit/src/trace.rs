@@ -40,7 +40,12 @@ pub struct Tap {
 impl Tap {
     /// A tap for the conversation with `peer`; `enabled` is the `--trace` flag.
     pub fn new(peer: SocketAddr, enabled: bool) -> Arc<Tap> {
-        Arc::new(Tap { peer, enabled, bytes_in: AtomicU64::new(0), bytes_out: AtomicU64::new(0) })
+        Arc::new(Tap {
+            peer,
+            enabled,
+            bytes_in: AtomicU64::new(0),
+            bytes_out: AtomicU64::new(0),
+        })
     }
 
     /// The peer's address and port.
@@ -50,17 +55,29 @@ impl Tap {
 
     /// Records bytes received from the peer.
     pub fn received(&self, bytes: &[u8]) {
-        self.bytes_in.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        self.bytes_in
+            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
         if self.enabled && !bytes.is_empty() {
-            info!("recv {} from {}: {}", plural_bytes(bytes.len()), self.peer, show_bytes(bytes));
+            info!(
+                "recv {} from {}: {}",
+                plural_bytes(bytes.len()),
+                self.peer,
+                show_bytes(bytes)
+            );
         }
     }
 
     /// Records bytes sent to the peer.
     pub fn sent(&self, bytes: &[u8]) {
-        self.bytes_out.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        self.bytes_out
+            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
         if self.enabled && !bytes.is_empty() {
-            info!("sent {} to   {}: {}", plural_bytes(bytes.len()), self.peer, show_bytes(bytes));
+            info!(
+                "sent {} to   {}: {}",
+                plural_bytes(bytes.len()),
+                self.peer,
+                show_bytes(bytes)
+            );
         }
     }
 
@@ -83,7 +100,11 @@ impl Tap {
 }
 
 fn plural_bytes(n: usize) -> String {
-    if n == 1 { "1 byte".to_string() } else { format!("{n} bytes") }
+    if n == 1 {
+        "1 byte".to_string()
+    } else {
+        format!("{n} bytes")
+    }
 }
 
 /// Shows bytes as escaped text when they are printable text, as hex otherwise.
@@ -113,7 +134,10 @@ pub fn show_bytes(bytes: &[u8]) -> String {
 
 /// Text is what people type: printable characters plus line endings and tabs.
 fn is_mostly_text(text: &str) -> bool {
-    !text.is_empty() && text.chars().all(|c| !c.is_control() || matches!(c, '\r' | '\n' | '\t'))
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| !c.is_control() || matches!(c, '\r' | '\n' | '\t'))
 }
 
 /// An async stream (or half of one) whose traffic is reported to a [`Tap`].
@@ -146,7 +170,11 @@ impl<S> Traced<S> {
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Traced<S> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let result = Pin::new(&mut self.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = result {
@@ -157,7 +185,11 @@ impl<S: AsyncRead + Unpin> AsyncRead for Traced<S> {
 }
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for Traced<S> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let result = Pin::new(&mut self.inner).poll_write(cx, buf);
         if let Poll::Ready(Ok(n)) = result {
             self.tap.sent(&buf[..n]);

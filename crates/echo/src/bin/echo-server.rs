@@ -1,0 +1,78 @@
+//! `echo-server`: sends back every byte it receives (RFC 862), on TCP and UDP.
+//!
+//! Try it: `cargo run --bin echo-server`, then in another terminal
+//! `cargo run --bin echo-client`, or `nc 127.0.0.1 10007`.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use echo::server::{self, Config};
+use netkit::args::{ServerArgs, parse_limit, parse_seconds};
+use netkit::net::{announce, bind_tcp, bind_tcp_and_udp, bind_udp, local_addr};
+use tokio::net::UdpSocket;
+
+/// Echo server (RFC 862): every byte received goes back unchanged.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    #[command(flatten)]
+    server: ServerArgs,
+
+    /// Port to listen on (0 = let the system choose). Echo's well-known port is 7.
+    #[arg(long, default_value_t = echo::DEFAULT_PORT)]
+    port: u16,
+
+    /// Which transport(s) to serve: the same port number exists on each.
+    #[arg(long, value_enum, default_value_t = Transports::Both)]
+    transport: Transports,
+
+    /// Maximum number of TCP clients served at once.
+    #[arg(long, default_value_t = Config::default().max_clients, value_parser = parse_limit)]
+    max_clients: usize,
+
+    /// Close a TCP connection idle (or not reading) for this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = parse_seconds)]
+    idle_timeout: Duration,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Transports {
+    Both,
+    Tcp,
+    Udp,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    netkit::run(args.server.verbosity, async move {
+        let host = &args.server.host;
+        let (tcp, udp, label) = match args.transport {
+            Transports::Both => {
+                let (tcp, udp) = bind_tcp_and_udp(host, args.port).await?;
+                (Some(tcp), Some(udp), "tcp+udp")
+            }
+            Transports::Tcp => (Some(bind_tcp(host, args.port).await?), None, "tcp"),
+            Transports::Udp => (None, Some(bind_udp(host, args.port).await?), "udp"),
+        };
+        let addr = match (&tcp, &udp) {
+            (Some(listener), _) => local_addr(listener)?,
+            (None, Some(socket)) => udp_addr(socket)?,
+            (None, None) => unreachable!("at least one transport is bound"),
+        };
+        announce(addr, label, "echo (RFC 862)");
+        let config = Config {
+            trace: args.server.trace,
+            max_clients: args.max_clients,
+            idle_timeout: args.idle_timeout,
+            grace: args.server.grace,
+        };
+        server::serve(tcp, udp, config, netkit::shutdown::on_signal()).await
+    })
+}
+
+fn udp_addr(socket: &UdpSocket) -> Result<std::net::SocketAddr, netkit::NetError> {
+    socket
+        .local_addr()
+        .map_err(|e| netkit::NetError::io("reading the UDP address", e))
+}

@@ -1,0 +1,241 @@
+//! # echo-server: one server, many clients, two transports
+//!
+//! **Course idea:** a server runs permanently, listening on a port, and
+//! serves many clients at the same time. Here every accepted TCP connection
+//! gets its own lightweight task, so a slow client never makes another wait.
+//! The same port number is also open on UDP, where there are no connections
+//! at all: each datagram is answered on its own.
+//!
+//! ## Bounded by design
+//! - **Backpressure.** A connection's loop is *read, then write everything
+//!   back, then read again*. If a client sends but never reads, our writes
+//!   stop (its receive window is full), so we stop reading it too: the data
+//!   waits in the kernel's buffers and in the client, never piles up here.
+//! - **Memory.** A read buffer exists only while data is arriving; an idle
+//!   connection holds no buffer at all.
+//! - **Limits.** At most `max_clients` connections at once (the next one is
+//!   closed at once, with a log line); a connection that neither sends nor
+//!   accepts data for `idle_timeout` is closed.
+//! - **Shutdown.** When the shutdown token is cancelled (Ctrl-C), the server
+//!   stops accepting, lets live connections finish for `grace`, then closes them.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use codec::echo::MAX_UDP_PAYLOAD;
+use netkit::NetError;
+use netkit::error::describe_io;
+use netkit::shutdown::drain;
+use netkit::trace::{Tap, Traced};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{debug, info, warn};
+
+/// Bytes read (and echoed) at most per read: large enough for bulk
+/// transfers to be fast, small enough that a thousand busy clients stay cheap.
+pub const READ_CHUNK: usize = 64 * 1024;
+
+/// How the server behaves; every limit has a command-line flag.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Log every byte (`--trace`).
+    pub trace: bool,
+    /// Connections served at once; one more is closed at once (`--max-clients`).
+    pub max_clients: usize,
+    /// A connection with no traffic either way for this long is closed (`--idle-timeout`).
+    pub idle_timeout: Duration,
+    /// After Ctrl-C, how long live connections may finish (`--grace`).
+    pub grace: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            trace: false,
+            max_clients: 1000,
+            idle_timeout: Duration::from_secs(300),
+            grace: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Serves echo on whichever sockets are given, until `shutdown` is cancelled.
+pub async fn serve(
+    tcp: Option<TcpListener>,
+    udp: Option<UdpSocket>,
+    config: Config,
+    shutdown: CancellationToken,
+) -> Result<(), NetError> {
+    let tcp_task = async {
+        match tcp {
+            Some(listener) => serve_tcp(listener, config.clone(), shutdown.clone()).await,
+            None => Ok(()),
+        }
+    };
+    let udp_task = async {
+        match udp {
+            Some(socket) => serve_udp(socket, config.clone(), shutdown.clone()).await,
+            None => Ok(()),
+        }
+    };
+    let (tcp_result, udp_result) = tokio::join!(tcp_task, udp_task);
+    tcp_result.and(udp_result)
+}
+
+/// The TCP side: accept clients until shutdown, one task per client.
+pub async fn serve_tcp(
+    listener: TcpListener,
+    config: Config,
+    shutdown: CancellationToken,
+) -> Result<(), NetError> {
+    let config = Arc::new(config);
+    let tracker = TaskTracker::new();
+    let force_close = CancellationToken::new();
+    // One permit per connection: when none is left, the server is full.
+    let slots = Arc::new(Semaphore::new(config.max_clients));
+
+    loop {
+        let accepted = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            accepted = listener.accept() => accepted,
+        };
+        let (stream, peer) = match accepted {
+            Ok(pair) => pair,
+            Err(e) => {
+                // Usually "too many open files": wait a little instead of spinning.
+                warn!("could not accept a connection: {}", describe_io(&e));
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let Ok(permit) = slots.clone().try_acquire_owned() else {
+            warn!(
+                "{peer} refused: already {} clients (see --max-clients)",
+                config.max_clients
+            );
+            continue; // dropping `stream` closes the connection
+        };
+        let config = config.clone();
+        let force_close = force_close.clone();
+        let open = config.max_clients - slots.available_permits();
+        tracker.spawn(async move {
+            info!("{peer} connected ({open} client(s) connected)");
+            serve_connection(stream, peer, &config, &force_close).await;
+            drop(permit);
+        });
+    }
+
+    info!("no longer accepting TCP connections");
+    drain(&tracker, config.grace, &force_close).await;
+    Ok(())
+}
+
+/// One client, from connection to goodbye.
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    config: &Config,
+    force_close: &CancellationToken,
+) {
+    let _ = stream.set_nodelay(true); // echo back at once, do not wait to fill a packet
+    let tap = Tap::new(peer, config.trace);
+    let mut stream = Traced::new(stream, tap.clone());
+    let outcome = tokio::select! {
+        result = echo_until_closed(&mut stream, config.idle_timeout) => result,
+        _ = force_close.cancelled() => Err(io::Error::other("closed by the server's shutdown")),
+    };
+    let counts = format!("{} bytes in, {} bytes out", tap.bytes_in(), tap.bytes_out());
+    match outcome {
+        Ok(()) => info!("{peer} disconnected ({counts})"),
+        Err(e) => warn!("{peer} disconnected: {} ({counts})", describe_io(&e)),
+    }
+}
+
+/// The echo protocol itself: read some bytes, write them all back, repeat.
+///
+/// Writing *everything* before reading again is the backpressure: a client
+/// that does not read its echo stops being read. When the client closes its
+/// sending side (read returns 0), everything it sent has already been echoed,
+/// so we close ours too: that is how a half-close is honoured.
+async fn echo_until_closed(
+    stream: &mut Traced<TcpStream>,
+    idle_timeout: Duration,
+) -> io::Result<()> {
+    loop {
+        // Wait for data without holding a buffer: idle connections cost little.
+        within(idle_timeout, "no data", stream.get_ref().readable()).await?;
+        let mut buf = Vec::with_capacity(READ_CHUNK);
+        let n = within(idle_timeout, "no data", stream.read_buf(&mut buf)).await?;
+        if n == 0 {
+            stream.shutdown().await?;
+            return Ok(());
+        }
+        within(
+            idle_timeout,
+            "the client does not read its echo",
+            stream.write_all(&buf),
+        )
+        .await?;
+    }
+}
+
+/// Runs `step`, or fails with a time-out explaining `what` did not happen.
+async fn within<T>(
+    limit: Duration,
+    what: &str,
+    step: impl Future<Output = io::Result<T>>,
+) -> io::Result<T> {
+    match tokio::time::timeout(limit, step).await {
+        Ok(result) => result,
+        Err(_) => Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!(
+                "idle for {:.0} s ({what}; see --idle-timeout)",
+                limit.as_secs_f64()
+            ),
+        )),
+    }
+}
+
+/// The UDP side: every datagram goes back to the address and port it came from.
+///
+/// There is no connection and so nothing to limit per client: one buffer,
+/// one datagram at a time, reused for the life of the server.
+pub async fn serve_udp(
+    socket: UdpSocket,
+    config: Config,
+    shutdown: CancellationToken,
+) -> Result<(), NetError> {
+    let mut buf = vec![0u8; MAX_UDP_PAYLOAD];
+    loop {
+        let received = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            received = socket.recv_from(&mut buf) => received,
+        };
+        let (n, peer) = match received {
+            Ok(pair) => pair,
+            Err(e) => {
+                // On some systems an ICMP "port unreachable" from an earlier
+                // reply surfaces here; it concerns one client, not the server.
+                debug!("UDP receive error: {}", describe_io(&e));
+                continue;
+            }
+        };
+        let tap = Tap::new(peer, config.trace);
+        tap.received(&buf[..n]);
+        match socket.send_to(&buf[..n], peer).await {
+            Ok(_) => {
+                tap.sent(&buf[..n]);
+                debug!("{peer} (udp): echoed a datagram of {n} bytes");
+            }
+            Err(e) => debug!("{peer} (udp): could not send the echo: {}", describe_io(&e)),
+        }
+    }
+    info!("no longer answering UDP datagrams");
+    Ok(())
+}

@@ -1,0 +1,484 @@
+//! Integration tests of the echo pair, run as real processes: `echo-server`
+//! on `--port 0`, talked to by `echo-client` and by plain sockets, over loopback.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpStream, UdpSocket};
+use std::time::{Duration, Instant};
+
+use support::{Server, bin, run_client, run_with_input};
+
+const T: Duration = Duration::from_secs(20);
+
+fn echo_server(extra: &[&str]) -> Server {
+    let mut args = vec!["--port", "0"];
+    args.extend_from_slice(extra);
+    Server::start("echo-server", &args)
+}
+
+fn connect(server: &Server) -> TcpStream {
+    let stream = TcpStream::connect(server.addr()).expect("connect to echo-server");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream
+        .set_write_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream
+}
+
+/// Deterministic pseudo-random bytes: every value 0–255 appears, no pattern.
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+#[test]
+fn the_first_log_line_gives_the_address_and_the_port_range() {
+    let server = echo_server(&[]);
+    let first = server.log.lines()[0].clone();
+    assert!(
+        first.contains(&format!("listening on {}", server.addr())),
+        "{first}"
+    );
+    assert!(first.contains("(tcp+udp)"), "{first}");
+    let range = codec::ports::PortRange::of(server.addr().port()).to_string();
+    assert!(first.contains(&range), "{first}");
+}
+
+#[test]
+fn fifty_clients_at_once_each_get_their_own_bytes_back() {
+    let server = echo_server(&[]);
+    let addr = server.addr();
+    let clients: Vec<_> = (0..50u64)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let mut stream = TcpStream::connect(addr).unwrap();
+                stream
+                    .set_read_timeout(Some(Duration::from_secs(10)))
+                    .unwrap();
+                let data = noise(20_000, i + 1);
+                // Interleave writing and reading so neither side's buffers fill up.
+                let mut back = vec![0u8; data.len()];
+                for (chunk, out) in data.chunks(1000).zip(back.chunks_mut(1000)) {
+                    stream.write_all(chunk).unwrap();
+                    stream.read_exact(out).unwrap();
+                }
+                assert_eq!(back, data, "client {i} got someone else's bytes");
+            })
+        })
+        .collect();
+    for client in clients {
+        client.join().expect("a client failed");
+    }
+}
+
+#[test]
+fn ten_mib_round_trip_through_echo_client_is_byte_exact() {
+    let server = echo_server(&[]);
+    let data = noise(10 * 1024 * 1024, 42);
+    let out = run_with_input(
+        &bin("echo-client"),
+        &["--port", &server.port()],
+        &data,
+        Duration::from_secs(60),
+    );
+    assert!(out.status.success(), "echo-client failed: {}", out.stderr);
+    assert_eq!(out.stdout.len(), data.len());
+    assert!(out.stdout == data, "the copy differs from the original");
+}
+
+#[test]
+fn half_close_gets_everything_back_then_the_server_closes() {
+    let server = echo_server(&[]);
+    let mut stream = connect(&server);
+    stream.write_all(b"last words\n").unwrap();
+    stream.shutdown(Shutdown::Write).unwrap();
+    let mut back = Vec::new();
+    stream
+        .read_to_end(&mut back)
+        .expect("the server closes after echoing");
+    assert_eq!(back, b"last words\n");
+}
+
+#[test]
+fn one_shot_client_prints_the_echo() {
+    let server = echo_server(&[]);
+    let out = run_client(
+        "echo-client",
+        &["--port", &server.port(), "bonjour", "le", "monde"],
+        T,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(out.stdout_text(), "bonjour le monde\n");
+    assert!(out.stderr.contains("round trip"), "{}", out.stderr);
+    // The client shows its own, OS-chosen, port.
+    assert!(
+        out.stderr.contains("was chosen by the OS"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn udp_datagrams_come_back_to_their_sender() {
+    let server = echo_server(&[]);
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    for message in [&b"first"[..], &noise(1400, 7), &noise(60_000, 8)] {
+        socket.send_to(message, server.addr()).unwrap();
+        let mut buf = vec![0u8; 65_536];
+        let (n, from) = socket.recv_from(&mut buf).expect("a reply datagram");
+        assert_eq!(from, server.addr());
+        assert_eq!(&buf[..n], message);
+    }
+}
+
+#[test]
+fn echo_client_over_udp() {
+    let server = echo_server(&[]);
+    let out = run_client(
+        "echo-client",
+        &["--port", &server.port(), "--udp", "hello", "udp"],
+        T,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(out.stdout_text(), "hello udp\n");
+}
+
+#[test]
+fn tcp_only_leaves_the_udp_port_closed() {
+    let server = echo_server(&["--transport", "tcp"]);
+    assert!(server.log.lines()[0].contains("(tcp)"));
+    let out = run_client(
+        "echo-client",
+        &[
+            "--port",
+            &server.port(),
+            "--udp",
+            "--timeout",
+            "0.3",
+            "--retries",
+            "0",
+            "x",
+        ],
+        T,
+    );
+    assert!(!out.status.success());
+}
+
+#[test]
+fn trace_shows_the_bytes_both_ways_with_the_peer() {
+    let server = echo_server(&["--trace"]);
+    let mut stream = connect(&server);
+    let me = stream.local_addr().unwrap();
+    stream.write_all(b"hi\r\n").unwrap();
+    let mut back = [0u8; 4];
+    stream.read_exact(&mut back).unwrap();
+    let recv = format!(r#"recv 4 bytes from {me}: "hi\r\n""#);
+    let sent = format!(r#"to   {me}: "hi\r\n""#);
+    assert!(
+        server.log.wait_for(&recv, T).is_some(),
+        "{}",
+        server.log.text()
+    );
+    assert!(
+        server.log.wait_for(&sent, T).is_some(),
+        "{}",
+        server.log.text()
+    );
+}
+
+#[test]
+fn connections_are_logged_with_the_client_port_and_byte_counts() {
+    let server = echo_server(&[]);
+    let mut stream = connect(&server);
+    let me = stream.local_addr().unwrap();
+    stream.write_all(b"12345").unwrap();
+    stream.shutdown(Shutdown::Write).unwrap();
+    let mut back = Vec::new();
+    stream.read_to_end(&mut back).unwrap();
+    assert!(server.log.wait_for(&format!("{me} connected"), T).is_some());
+    let end = server
+        .log
+        .wait_for(&format!("{me} disconnected"), T)
+        .expect("an end line");
+    assert!(end.contains("5 bytes in, 5 bytes out"), "{end}");
+}
+
+#[test]
+fn a_client_over_the_limit_is_closed_and_logged() {
+    let server = echo_server(&["--max-clients", "2"]);
+    let mut kept: Vec<TcpStream> = (0..2).map(|_| connect(&server)).collect();
+    for stream in &mut kept {
+        stream.write_all(b"x").unwrap();
+        let mut b = [0u8; 1];
+        stream.read_exact(&mut b).unwrap(); // both are really being served
+    }
+    let mut third = connect(&server);
+    let mut buf = [0u8; 1];
+    let n = third.read(&mut buf).unwrap_or(0);
+    assert_eq!(n, 0, "the third client should be closed at once");
+    assert!(
+        server
+            .log
+            .wait_for("refused: already 2 clients", T)
+            .is_some(),
+        "{}",
+        server.log.text()
+    );
+}
+
+#[test]
+fn idle_connections_are_closed_after_the_idle_timeout() {
+    let server = echo_server(&["--idle-timeout", "0.5"]);
+    let mut stream = connect(&server);
+    let started = Instant::now();
+    let mut buf = [0u8; 1];
+    let n = stream.read(&mut buf).unwrap_or(0);
+    assert_eq!(n, 0, "the server closes an idle connection");
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "closed too early"
+    );
+    assert!(
+        server.log.wait_for("--idle-timeout", T).is_some(),
+        "{}",
+        server.log.text()
+    );
+}
+
+/// VmRSS of a process, in KiB (Linux only).
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[test]
+fn a_client_that_never_reads_is_not_buffered_and_others_are_still_served() {
+    let server = echo_server(&[]);
+    let mut greedy = connect(&server);
+    greedy
+        .set_write_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
+    let chunk = vec![b'z'; 1 << 20];
+    let mut pushed = 0usize;
+    // Send up to 256 MiB without ever reading. The server must stop reading
+    // us once our echo cannot be delivered, so our writes soon block.
+    while pushed < 256 << 20 {
+        match greedy.write(&chunk) {
+            Ok(n) => pushed += n,
+            Err(_) => break, // the write timed out: the server stopped reading
+        }
+    }
+    assert!(
+        pushed < 64 << 20,
+        "the server kept reading {} MiB from a client that never reads",
+        pushed >> 20
+    );
+
+    let mut other = connect(&server);
+    other.write_all(b"still here?").unwrap();
+    let mut back = [0u8; 11];
+    other.read_exact(&mut back).unwrap();
+    assert_eq!(&back, b"still here?");
+
+    if let Some(rss) = rss_kib(server.pid()) {
+        assert!(rss < 64 * 1024, "server RSS grew to {rss} KiB");
+    }
+}
+
+#[test]
+fn a_reset_mid_stream_is_logged_and_others_are_unaffected() {
+    let server = echo_server(&[]);
+    let addr = server.addr();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        use tokio::io::AsyncWriteExt;
+        let mut rude = tokio::net::TcpStream::connect(addr).await.unwrap();
+        rude.write_all(&vec![1u8; 1 << 20]).await.ok();
+        // SO_LINGER 0: closing sends a reset (RST) instead of a polite FIN.
+        rude.set_zero_linger().unwrap();
+        drop(rude);
+    });
+    assert!(
+        server.log.wait_for("reset", T).is_some(),
+        "{}",
+        server.log.text()
+    );
+    let mut polite = connect(&server);
+    polite.write_all(b"ok").unwrap();
+    let mut back = [0u8; 2];
+    polite.read_exact(&mut back).unwrap();
+    assert_eq!(&back, b"ok");
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_the_server_cleanly() {
+    let mut server = echo_server(&["--grace", "0.5"]);
+    let idle = connect(&server); // a live connection that never ends by itself
+    let status = server.interrupt(T).expect("the server exits after Ctrl-C");
+    assert!(status.success(), "exit status {status}");
+    assert!(
+        server.log.wait_for("shutting down", T).is_some(),
+        "{}",
+        server.log.text()
+    );
+    drop(idle);
+}
+
+// ---- Errors, each explained in plain words ---------------------------------
+
+#[test]
+fn port_in_use_is_explained() {
+    let first = echo_server(&[]);
+    let out = run_client("echo-server", &["--port", &first.port()], T);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stderr.contains("another program already listens"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("--port"), "{}", out.stderr);
+    assert!(!out.stderr.contains("os error"), "{}", out.stderr);
+}
+
+#[test]
+fn connection_refused_is_explained() {
+    // Take a free port, and free it again: nobody listens there now.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let out = run_client("echo-client", &["--port", &port, "hello"], T);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stderr.contains("no server listens"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("Is the server started?"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn unknown_host_is_explained() {
+    let out = run_client(
+        "echo-client",
+        &["--host", "no-such-host.invalid", "hello"],
+        T,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stderr.contains("unknown host"), "{}", out.stderr);
+}
+
+#[test]
+fn an_address_of_another_machine_is_explained() {
+    let out = run_client("echo-server", &["--host", "192.0.2.1", "--port", "0"], T);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stderr.contains("does not belong to this machine"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_udp_time_out_is_explained() {
+    // A UDP socket that receives but never answers.
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port().to_string();
+    let out = run_client(
+        "echo-client",
+        &[
+            "--port",
+            &port,
+            "--udp",
+            "--timeout",
+            "0.2",
+            "--retries",
+            "1",
+            "anyone?",
+        ],
+        T,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stderr.contains("time-out"), "{}", out.stderr);
+    assert!(out.stderr.contains("2 tries"), "{}", out.stderr);
+}
+
+#[test]
+fn a_server_that_is_not_echo_is_detected() {
+    // A TCP server that answers something else than what it received.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let liar = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let _ = s.write_all(b"SSH-2.0-OpenSSH_9.2\r\n");
+    });
+    let out = run_client("echo-client", &["--port", &port, "hello"], T);
+    liar.join().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stderr.contains("does not speak echo"), "{}", out.stderr);
+}
+
+#[test]
+fn usage_errors_keep_clap_exit_code() {
+    let out = run_client("echo-server", &["--port", "seventy"], T);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run_client("echo-server", &["--max-clients", "0"], T);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stderr.contains("at least 1"), "{}", out.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn privileged_port_is_explained() {
+    // As root any port may be opened, so run the server as `nobody` then.
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false);
+    let server = bin("echo-server");
+    let server = server.to_str().unwrap();
+    let out = if is_root {
+        let Some(setpriv) = support::tool("setpriv") else {
+            return;
+        };
+        support::run_with_input(
+            &setpriv,
+            &[
+                "--reuid=nobody",
+                "--regid=nogroup",
+                "--clear-groups",
+                server,
+                "--port",
+                "7",
+            ],
+            b"",
+            T,
+        )
+    } else {
+        run_client("echo-server", &["--port", "7"], T)
+    };
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(out.stderr.contains("below 1024"), "{}", out.stderr);
+    assert!(out.stderr.contains("--port 10007"), "{}", out.stderr);
+}
