@@ -482,3 +482,35 @@ fn privileged_port_is_explained() {
     assert!(out.stderr.contains("below 1024"), "{}", out.stderr);
     assert!(out.stderr.contains("--port 10007"), "{}", out.stderr);
 }
+
+#[test]
+fn listening_on_every_card_says_so() {
+    let server = echo_server(&["--host", "0.0.0.0"]);
+    assert!(server.addr().ip().is_unspecified());
+    let note = server
+        .log
+        .wait_for("every network card", T)
+        .expect("a line about the network");
+    assert!(
+        note.contains(&format!("port {}", server.addr().port())),
+        "{note}"
+    );
+    // Still reachable through loopback, like any local address.
+    let port = server.port();
+    let out = run_client("echo-client", &["--port", &port, "via loopback"], T);
+    assert_eq!(out.stdout_text(), "via loopback\n", "{}", out.stderr);
+}
+
+#[test]
+fn ipv6_loopback_works() {
+    let server = echo_server(&["--host", "::1"]);
+    assert!(server.addr().is_ipv6(), "{}", server.addr());
+    let port = server.port();
+    let out = run_client(
+        "echo-client",
+        &["--host", "::1", "--port", &port, "over IPv6"],
+        T,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(out.stdout_text(), "over IPv6\n");
+}
