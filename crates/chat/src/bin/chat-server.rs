@@ -1,0 +1,61 @@
+//! `chat-server`: one chat room on TCP port 10194, for many clients at once.
+//!
+//! ```text
+//! chat-server [--host 127.0.0.1] [--port 10194] [--max-clients 1000]
+//!             [--max-queue 256] [--nick-timeout 60] [--write-timeout 30] [--trace]
+//! ```
+//!
+//! Then connect with `chat-client`, or by hand: `nc -C 127.0.0.1 10194`,
+//! `telnet 127.0.0.1 10194`.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use chat::server::{Config, serve};
+use clap::Parser;
+use netkit::args::{ServerArgs, parse_seconds};
+
+/// A chat server: one room, many clients at once, protocol chat/1.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// TCP port to listen on (0 = any free port, shown in the first log line).
+    #[arg(long, default_value_t = chat::DEFAULT_PORT)]
+    port: u16,
+
+    /// Most clients connected at once; one more gets "ERR server full".
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    max_clients: u32,
+
+    /// Most lines waiting for one client; a client that stops reading is
+    /// disconnected when its queue is full.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..))]
+    max_queue: u32,
+
+    /// Seconds a connection may stay without sending NICK.
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = parse_seconds)]
+    nick_timeout: Duration,
+
+    /// Seconds a write to a client may take before it is disconnected.
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
+    write_timeout: Duration,
+
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    netkit::run(args.server.verbosity, async move {
+        let listener = netkit::net::bind_tcp(&args.server.host, args.port).await?;
+        let config = Config {
+            max_clients: args.max_clients as usize,
+            max_queue: args.max_queue as usize,
+            nick_timeout: args.nick_timeout,
+            write_timeout: args.write_timeout,
+            grace: args.server.grace,
+            trace: args.server.trace,
+        };
+        serve(listener, config, netkit::shutdown::on_signal()).await
+    })
+}

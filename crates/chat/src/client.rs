@@ -1,0 +1,230 @@
+//! # chat-client: the keyboard and the network at the same time
+//!
+//! A chat client waits for two things at once: what the user types, and what
+//! the server sends — a message from someone else can arrive while the user
+//! is in the middle of typing. `tokio::select!` waits for whichever comes
+//! first. The keyboard is read on its own thread ([`netkit::stdin::lines`]),
+//! because reading standard input blocks and cannot be cancelled.
+//!
+//! The conversation has three phases:
+//!
+//! 1. **Choose a nickname**: send `NICK`, wait for `OK NICK` or `ERR`; on
+//!    `ERR` (taken, invalid) ask again.
+//! 2. **Chat**: typed lines become commands ([`crate::ui::parse_input`]),
+//!    server lines are shown for people ([`crate::ui::render`]), or as they
+//!    are with `--raw`.
+//! 3. **Leave**: on `/quit` or at the end of the input (a script piped into
+//!    the client), send `QUIT` and wait — a bounded time — for `BYE`.
+//!
+//! When the server closes the connection, the client says so and exits.
+
+use std::io::Write;
+use std::time::Duration;
+
+use codec::chat::{ClientCodec, Command, Reply};
+use futures::StreamExt;
+use netkit::NetError;
+use netkit::trace::{Tap, Traced};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::mpsc;
+use tokio_util::codec::FramedRead;
+
+use crate::ui::{self, Input};
+
+/// What the user asked for on the command line.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The nickname to take first; asked on the keyboard when `None`.
+    pub nick: Option<String>,
+    /// Show the protocol lines exactly as received.
+    pub raw: bool,
+    /// `--trace`: log every byte.
+    pub trace: bool,
+    /// How long to wait for `BYE` after sending `QUIT`.
+    pub timeout: Duration,
+}
+
+/// Lines typed (or piped) by the user; the channel closes at end of input.
+pub type Keyboard = mpsc::Receiver<std::io::Result<String>>;
+
+/// Chats over `stream` until the user quits or the server closes.
+/// `keyboard` gives the user's lines; `screen` receives what is shown.
+pub async fn chat(
+    stream: TcpStream,
+    options: &Options,
+    mut keyboard: Keyboard,
+    screen: &mut dyn Write,
+) -> Result<(), NetError> {
+    let peer = stream
+        .peer_addr()
+        .map_err(|e| NetError::io("reading the server's address", e))?;
+    let tap = Tap::new(peer, options.trace);
+    let (read, write) = stream.into_split();
+    let mut session = Session {
+        server: FramedRead::new(Traced::new(read, tap.clone()), ClientCodec::new()),
+        writer: Traced::new(write, tap),
+        peer: peer.to_string(),
+        raw: options.raw,
+        screen,
+    };
+
+    // 1. Choose a nickname.
+    let mut wanted = options.nick.clone();
+    loop {
+        let nick = match wanted.take() {
+            Some(nick) => nick,
+            None => match ask_nickname(&mut keyboard).await {
+                Some(nick) => nick,
+                None => return session.leave(None, options.timeout).await,
+            },
+        };
+        session.send(&Command::Nick(nick)).await?;
+        match session.wait_for_nick_answer().await? {
+            NickAnswer::Accepted => break,
+            NickAnswer::Refused => continue,
+            NickAnswer::Closed => return Ok(()),
+        }
+    }
+
+    // 2. Chat.
+    loop {
+        tokio::select! {
+            typed = keyboard.recv() => match typed {
+                None | Some(Err(_)) => return session.leave(None, options.timeout).await,
+                Some(Ok(line)) => match ui::parse_input(&line) {
+                    Input::Send(command) if !command.fits() => {
+                        session.show("! too long: a line holds at most 1024 bytes; not sent")?;
+                    }
+                    Input::Send(command) => session.send(&command).await?,
+                    Input::Quit(reason) => return session.leave(reason, options.timeout).await,
+                    Input::Help => session.show(ui::HELP)?,
+                    Input::Nothing => {}
+                    Input::Problem(problem) => session.show(&format!("! {problem}"))?,
+                },
+            },
+            line = session.server.next() => {
+                if session.received(line)?.is_none() {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+/// Asks for a nickname on the keyboard; `None` at end of input.
+async fn ask_nickname(keyboard: &mut Keyboard) -> Option<String> {
+    loop {
+        eprint!("nickname? ");
+        let _ = std::io::stderr().flush();
+        match keyboard.recv().await {
+            Some(Ok(line)) if line.trim().is_empty() => continue,
+            Some(Ok(line)) => return Some(line.trim().to_string()),
+            _ => return None,
+        }
+    }
+}
+
+enum NickAnswer {
+    Accepted,
+    Refused,
+    Closed,
+}
+
+struct Session<'a> {
+    server: FramedRead<Traced<OwnedReadHalf>, ClientCodec>,
+    writer: Traced<OwnedWriteHalf>,
+    peer: String,
+    raw: bool,
+    screen: &'a mut dyn Write,
+}
+
+impl Session<'_> {
+    async fn send(&mut self, command: &Command) -> Result<(), NetError> {
+        let mut line = command.to_line();
+        line.push('\n');
+        let context = || format!("sending to {}", self.peer);
+        self.writer
+            .write_all(line.as_bytes())
+            .await
+            .map_err(|e| NetError::io(context(), e))?;
+        self.writer
+            .flush()
+            .await
+            .map_err(|e| NetError::io(context(), e))
+    }
+
+    fn show(&mut self, text: &str) -> Result<(), NetError> {
+        writeln!(self.screen, "{text}")
+            .and_then(|()| self.screen.flush())
+            .map_err(|e| NetError::io("writing to the screen", e))
+    }
+
+    /// Shows one server line. `None` when the conversation is over (the
+    /// server closed, or said `BYE`).
+    fn received(
+        &mut self,
+        line: Option<std::io::Result<codec::chat::line::Line>>,
+    ) -> Result<Option<Reply>, NetError> {
+        match line {
+            None => {
+                self.show("* the server closed the connection")?;
+                Ok(None)
+            }
+            Some(Err(e)) => Err(NetError::io(format!("reading from {}", self.peer), e)),
+            Some(Ok(Err(bad))) => {
+                self.show(&format!("? unreadable line from the server: {bad}"))?;
+                Ok(Some(Reply::Err(bad.to_string())))
+            }
+            Some(Ok(Ok(line))) => {
+                let shown = if self.raw {
+                    line.clone()
+                } else {
+                    ui::render(&line)
+                };
+                self.show(&shown)?;
+                match Reply::parse(&line) {
+                    Some(Reply::Bye(_)) => Ok(None),
+                    Some(reply) => Ok(Some(reply)),
+                    None => Ok(Some(Reply::Ok(String::new()))),
+                }
+            }
+        }
+    }
+
+    async fn wait_for_nick_answer(&mut self) -> Result<NickAnswer, NetError> {
+        loop {
+            let line = self.server.next().await;
+            match self.received(line)? {
+                None => return Ok(NickAnswer::Closed),
+                Some(Reply::Ok(text)) if text.starts_with("NICK ") => {
+                    return Ok(NickAnswer::Accepted);
+                }
+                Some(Reply::Err(_)) => return Ok(NickAnswer::Refused),
+                Some(_) => {}
+            }
+        }
+    }
+
+    /// Sends `QUIT` and shows what arrives until `BYE` or the close,
+    /// for at most `patience`.
+    async fn leave(mut self, reason: Option<String>, patience: Duration) -> Result<(), NetError> {
+        self.send(&Command::Quit(reason)).await?;
+        let wait = async {
+            loop {
+                let line = self.server.next().await;
+                if self.received(line)?.is_none() {
+                    return Ok(());
+                }
+            }
+        };
+        match tokio::time::timeout(patience, wait).await {
+            Ok(result) => result,
+            Err(_) => {
+                self.show("* no goodbye from the server; leaving anyway")?;
+                Ok(())
+            }
+        }
+    }
+}

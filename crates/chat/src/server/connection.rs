@@ -1,0 +1,334 @@
+//! # One client's connection
+//!
+//! Each accepted socket gets its own task running [`run`]. The socket is split
+//! into a read half and a write half (both wrapped in `Traced`, for
+//! `--trace`), and the task loops over three steps:
+//!
+//! 1. take every line others have queued for this client (its *inbox*);
+//! 2. write everything pending — those lines and our own replies — in one
+//!    go, then flush once;
+//! 3. wait for whichever comes first: a line from the client, a line from
+//!    others, the nickname time-out, a kick, or the server shutting down.
+//!
+//! **Backpressure.** The client's own replies (`OK`, `ERR`, `PONG`, `USERS`…)
+//! are written in step 2, *before* the next command is read. A client that
+//! sends many commands without reading its answers is therefore simply not
+//! read further until its socket accepts them: every pipelined command is
+//! answered, in order, and nobody is cut off for their own replies. Lines
+//! from *others* go through the bounded inbox instead; only when that is
+//! full does the room disconnect the client (see [`super::room`]).
+//!
+//! Because the inbox is emptied before each command is read, everything
+//! queued for this client before its command (for example its own `MSG`,
+//! which comes back through the inbox, in the room's global order) is
+//! written before the answer to that command.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use codec::chat::{BadCommand, Command, Reply, ServerCodec};
+use futures::StreamExt;
+use netkit::trace::{Tap, Traced};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::time::{Instant, timeout};
+use tokio_util::codec::FramedRead;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+
+use super::Config;
+use super::room::{ClientId, NickChange, NickRefused, Room, Seat, SendRefused};
+
+/// The `HELLO` text: who we are, and what to do first.
+pub const HELLO: &str =
+    "netlab chat-server, protocol chat/1 - send NICK <name> to join, HELP for the commands";
+
+/// The text of the `OK` line that answers `HELP`.
+pub const HELP: &str = "commands: NICK <name> | MSG <text> | PRIV <nick> <text> | LIST | PING [token] | HELP | QUIT [reason]";
+
+/// The `BYE` reason every client gets when the server stops.
+pub const SHUTTING_DOWN: &str = "server shutting down";
+
+/// How long we wait, after saying `BYE`, for the peer to close its side.
+const LINGER: Duration = Duration::from_secs(1);
+
+/// How a connection ended.
+#[derive(Debug)]
+enum Ending {
+    /// The client sent `QUIT`.
+    Quit(Option<String>),
+    /// The client closed the connection without `QUIT`.
+    Closed,
+    /// It stopped reading and its inbox filled up.
+    Kicked,
+    /// It never sent `NICK`.
+    NickTimeout,
+    /// A write did not complete in time.
+    WriteTimeout,
+    /// The server is stopping.
+    Shutdown,
+    /// The grace period after Ctrl-C is over.
+    Forced,
+    /// The network failed.
+    Error(std::io::Error),
+}
+
+impl Ending {
+    fn describe(&self, config: &Config) -> String {
+        match self {
+            Ending::Quit(None) => "sent QUIT".into(),
+            Ending::Quit(Some(reason)) => format!("sent QUIT ({reason})"),
+            Ending::Closed => "closed the connection without QUIT".into(),
+            Ending::Kicked => "disconnected: it did not read what it was sent".into(),
+            Ending::NickTimeout => {
+                format!(
+                    "disconnected: no NICK within {:.0} s",
+                    config.nick_timeout.as_secs_f64()
+                )
+            }
+            Ending::WriteTimeout => format!(
+                "disconnected: could not write to it for {:.0} s",
+                config.write_timeout.as_secs_f64()
+            ),
+            Ending::Shutdown => "said BYE: server shutting down".into(),
+            Ending::Forced => "closed: grace period over".into(),
+            Ending::Error(e) => format!("network error: {}", netkit::error::describe_io(e)),
+        }
+    }
+}
+
+/// Tokens a connection obeys.
+pub struct Signals {
+    /// Cancelled on Ctrl-C: say `BYE` and close.
+    pub shutdown: CancellationToken,
+    /// Cancelled when the grace period is over: close at once.
+    pub force: CancellationToken,
+}
+
+/// Serves one client until it leaves, then takes it out of the room.
+pub async fn run(
+    stream: TcpStream,
+    peer: SocketAddr,
+    seat: Seat,
+    room: Arc<Room>,
+    config: Arc<Config>,
+    signals: Signals,
+) {
+    let tap = Tap::new(peer, config.trace);
+    let (read, write) = stream.into_split();
+    let mut connection = Connection {
+        id: seat.id,
+        peer,
+        reader: FramedRead::new(Traced::new(read, tap.clone()), ServerCodec::new()),
+        writer: Traced::new(write, tap.clone()),
+        inbox: seat.inbox,
+        kick: seat.kick,
+        out: BytesMut::with_capacity(4096),
+        nick: None,
+        room: room.clone(),
+        config: config.clone(),
+        signals,
+    };
+    info!("{peer} connected ({} connected)", seat.connected);
+    let ending = connection.serve().await;
+
+    let reason = match &ending {
+        Ending::Quit(reason) => reason.as_deref(),
+        _ => None,
+    };
+    // At shutdown everybody leaves at once: no point telling each other.
+    let notify = !matches!(ending, Ending::Shutdown | Ending::Forced);
+    let left = room.leave(seat.id, reason, notify);
+    let who = match &left.nick {
+        Some(nick) => format!("{peer} ({nick}) left"),
+        None => format!("{peer} left"),
+    };
+    let line = format!(
+        "{who}: {} - {} bytes in, {} bytes out ({} connected)",
+        ending.describe(&config),
+        tap.bytes_in(),
+        tap.bytes_out(),
+        left.connected
+    );
+    match ending {
+        Ending::Kicked | Ending::WriteTimeout | Ending::NickTimeout | Ending::Error(_) => {
+            warn!("{line}")
+        }
+        _ => info!("{line}"),
+    }
+}
+
+struct Connection {
+    id: ClientId,
+    peer: SocketAddr,
+    reader: FramedRead<Traced<OwnedReadHalf>, ServerCodec>,
+    writer: Traced<OwnedWriteHalf>,
+    inbox: tokio::sync::mpsc::Receiver<bytes::Bytes>,
+    kick: CancellationToken,
+    /// Bytes waiting to be written: lines from others and our own replies.
+    out: BytesMut,
+    nick: Option<String>,
+    room: Arc<Room>,
+    config: Arc<Config>,
+    signals: Signals,
+}
+
+impl Connection {
+    async fn serve(&mut self) -> Ending {
+        self.push(&Reply::Hello(HELLO.to_string()));
+        let nick_deadline = Instant::now() + self.config.nick_timeout;
+        loop {
+            // 1. Lines from others, already waiting (bounded by the queue size).
+            while let Ok(line) = self.inbox.try_recv() {
+                self.out.extend_from_slice(&line);
+            }
+            // 2. Write everything pending, flush once.
+            if let Err(ending) = self.write_out().await {
+                return ending;
+            }
+            // 3. Wait for the next thing to do.
+            tokio::select! {
+                biased;
+                _ = self.kick.cancelled() => return Ending::Kicked,
+                _ = self.signals.force.cancelled() => return Ending::Forced,
+                _ = self.signals.shutdown.cancelled() => {
+                    self.push(&Reply::Bye(Some(SHUTTING_DOWN.to_string())));
+                    return self.close(Ending::Shutdown).await;
+                }
+                _ = tokio::time::sleep_until(nick_deadline), if self.nick.is_none() => {
+                    let why = format!(
+                        "no nickname after {:.0} s",
+                        self.config.nick_timeout.as_secs_f64()
+                    );
+                    self.push(&Reply::Bye(Some(why)));
+                    return self.close(Ending::NickTimeout).await;
+                }
+                Some(line) = self.inbox.recv() => self.out.extend_from_slice(&line),
+                frame = self.reader.next() => match frame {
+                    None => return Ending::Closed,
+                    Some(Err(e)) => return Ending::Error(e),
+                    Some(Ok(parsed)) => {
+                        if let Some(ending) = self.handle(parsed) {
+                            return self.close(ending).await;
+                        }
+                    }
+                },
+            }
+        }
+    }
+
+    /// Carries out one command. Its answer, if any, is added to `out`;
+    /// `Some` means the connection must end.
+    fn handle(&mut self, parsed: Result<Command, BadCommand>) -> Option<Ending> {
+        let reply = match parsed {
+            Err(bad) => {
+                debug!("{} sent a bad line: {bad}", self.peer);
+                Reply::Err(bad.to_string())
+            }
+            Ok(Command::Nick(name)) => self.nick(name),
+            Ok(Command::Msg(text)) => match self.room.say(self.id, &text) {
+                // The sender's copy comes back through its inbox, in order.
+                Ok(()) => return None,
+                Err(_) => Reply::Err(no_nick()),
+            },
+            Ok(Command::Priv { to, text }) => match self.room.whisper(self.id, &to, &text) {
+                Ok(target) => Reply::Ok(format!("PRIV {target}")),
+                Err(SendRefused::NoNick) => Reply::Err(no_nick()),
+                Err(SendRefused::NoSuchNick) => Reply::Err(format!("no such nickname: {to}")),
+            },
+            Ok(Command::List) => Reply::Users(self.room.list()),
+            Ok(Command::Ping(token)) => Reply::Pong(token),
+            Ok(Command::Help) => Reply::Ok(HELP.to_string()),
+            Ok(Command::Quit(reason)) => {
+                self.push(&Reply::Bye(None));
+                return Some(Ending::Quit(reason));
+            }
+        };
+        self.push(&reply);
+        None
+    }
+
+    fn nick(&mut self, name: String) -> Reply {
+        match self.room.set_nick(self.id, &name) {
+            Ok(change) => {
+                match change {
+                    NickChange::Joined { in_room } => info!(
+                        "{} joined as {name} ({in_room} in the room, {} connected)",
+                        self.peer,
+                        self.room.connected()
+                    ),
+                    NickChange::Renamed { old } => info!("{} renamed {old} to {name}", self.peer),
+                    NickChange::Unchanged => {}
+                }
+                let reply = Reply::Ok(format!("NICK {name}"));
+                self.nick = Some(name);
+                reply
+            }
+            Err(NickRefused::Taken) => {
+                info!("{} asked for nickname {name}: taken", self.peer);
+                Reply::Err(format!("nickname {name} is taken, choose another"))
+            }
+        }
+    }
+
+    fn push(&mut self, reply: &Reply) {
+        self.out.extend_from_slice(reply.to_line().as_bytes());
+        self.out.extend_from_slice(b"\n");
+    }
+
+    /// Writes `out` and flushes, unless the client is kicked, the server
+    /// gives up, or the write takes longer than the write time-out.
+    async fn write_out(&mut self) -> Result<(), Ending> {
+        if self.out.is_empty() {
+            return Ok(());
+        }
+        tokio::select! {
+            biased;
+            _ = self.kick.cancelled() => return Err(Ending::Kicked),
+            _ = self.signals.force.cancelled() => return Err(Ending::Forced),
+            written = timeout(self.config.write_timeout, write_all(&mut self.writer, &self.out)) => match written {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(Ending::Error(e)),
+                Err(_) => return Err(Ending::WriteTimeout),
+            },
+        }
+        self.out.clear();
+        Ok(())
+    }
+
+    /// Writes the last lines (a `BYE`), closes our side, and gives the peer
+    /// a moment to close its own: closing with unread input would make the
+    /// OS reset the connection, and the peer could lose the `BYE`.
+    async fn close(&mut self, ending: Ending) -> Ending {
+        if let Err(failed) = self.write_out().await {
+            return failed;
+        }
+        let _ = timeout(LINGER, self.writer.shutdown()).await;
+        let drain = async {
+            let mut lines = 0;
+            while let Some(Ok(_)) = self.reader.next().await {
+                lines += 1;
+                if lines > 1000 {
+                    break;
+                }
+            }
+        };
+        tokio::select! {
+            _ = timeout(LINGER, drain) => {}
+            _ = self.signals.force.cancelled() => {}
+        }
+        ending
+    }
+}
+
+async fn write_all<W: AsyncWrite + Unpin>(writer: &mut W, bytes: &[u8]) -> std::io::Result<()> {
+    writer.write_all(bytes).await?;
+    writer.flush().await
+}
+
+fn no_nick() -> String {
+    "choose a nickname first: NICK <name>".to_string()
+}

@@ -1,0 +1,144 @@
+//! # chat-server: one room, many clients at once
+//!
+//! The server listens on TCP port 10194 and runs **permanently**: it accepts
+//! connections one after the other, and gives each its own task
+//! ([`connection`]), so a hundred people can chat at once while each task
+//! only thinks about one of them. The tasks share one thing, the [`room`]:
+//! who is connected, under which name, and a bounded queue of lines waiting
+//! to be written to each of them.
+//!
+//! Every limit is explicit (see [`Config`]): how many clients at once, how
+//! many lines may wait for a client that does not read, how long a
+//! connection may stay without a nickname, how long a write may take. None
+//! of them lets one client stall the others or make memory grow without end.
+//!
+//! [`serve`] takes an already bound listener and a shutdown token, so tests
+//! run the real server in-process, and stop it exactly as Ctrl-C does: every
+//! client gets `BYE server shutting down`, then `serve` returns.
+
+pub mod connection;
+pub mod room;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use netkit::NetError;
+use netkit::net::{announce, local_addr};
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{info, warn};
+
+use self::connection::Signals;
+use self::room::Room;
+
+/// The server's limits and switches.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Most clients connected at once; one more gets `ERR server full`.
+    pub max_clients: usize,
+    /// Most lines waiting for one client. A client that stops reading is
+    /// disconnected when its queue is full.
+    pub max_queue: usize,
+    /// How long a connection may stay without sending `NICK`.
+    pub nick_timeout: Duration,
+    /// How long writing to a client may take before it is disconnected.
+    pub write_timeout: Duration,
+    /// How long clients may take to receive `BYE` after Ctrl-C.
+    pub grace: Duration,
+    /// `--trace`: log every byte, both directions.
+    pub trace: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            max_clients: 1000,
+            max_queue: 256,
+            nick_timeout: Duration::from_secs(60),
+            write_timeout: Duration::from_secs(30),
+            grace: Duration::from_secs(2),
+            trace: false,
+        }
+    }
+}
+
+/// Runs the chat server on `listener` until `shutdown` is cancelled.
+pub async fn serve(
+    listener: TcpListener,
+    config: Config,
+    shutdown: CancellationToken,
+) -> Result<(), NetError> {
+    announce(local_addr(&listener)?, "tcp", "chat/1");
+    let config = Arc::new(config);
+    let room = Arc::new(Room::new(config.max_clients, config.max_queue));
+    let tracker = TaskTracker::new();
+    let force = CancellationToken::new();
+
+    loop {
+        let accepted = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            accepted = listener.accept() => accepted,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Usually "too many open files": wait a little instead of spinning.
+                warn!(
+                    "cannot accept a connection: {}",
+                    netkit::error::describe_io(&e)
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        // Chat lines are small and should leave at once (no Nagle delay).
+        let _ = stream.set_nodelay(true);
+        match room.enter(peer) {
+            Ok(seat) => {
+                let signals = Signals {
+                    shutdown: shutdown.clone(),
+                    force: force.clone(),
+                };
+                tracker.spawn(connection::run(
+                    stream,
+                    peer,
+                    seat,
+                    room.clone(),
+                    config.clone(),
+                    signals,
+                ));
+            }
+            Err(room::Full) => {
+                warn!(
+                    "{peer} refused: server full ({} clients connected)",
+                    config.max_clients
+                );
+                tracker.spawn(refuse(stream));
+            }
+        }
+    }
+
+    drop(listener); // new clients now get "connection refused"
+    info!(
+        "no longer accepting; saying BYE to {} client(s)",
+        room.connected()
+    );
+    netkit::shutdown::drain(&tracker, config.grace, &force).await;
+    info!("chat server stopped");
+    Ok(())
+}
+
+/// Tells one client too many that the room is full, and closes.
+async fn refuse(mut stream: TcpStream) {
+    let goodbye = async {
+        stream.write_all(b"ERR server full\n").await?;
+        stream.shutdown().await?;
+        // Let the client read the line before the socket goes away.
+        let mut sink = [0u8; 1024];
+        while tokio::io::AsyncReadExt::read(&mut stream, &mut sink).await? > 0 {}
+        Ok::<(), std::io::Error>(())
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), goodbye).await;
+}

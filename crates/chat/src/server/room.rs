@@ -1,0 +1,411 @@
+//! # The room: who is connected, under which name, and their mail boxes
+//!
+//! Every connection task needs to know about every other one: a `MSG` from
+//! alice must reach bob's and carol's sockets. The room is that shared state:
+//! a table of the connected clients, each with its nickname (once it has one)
+//! and its **outbox**, a bounded queue of lines waiting to be written to it.
+//!
+//! ## Why a `std::sync::Mutex` around a `HashMap`
+//!
+//! - Everything done under the lock is short and never waits: look a name up,
+//!   push a line into some queues with `try_send`. No `.await` happens while
+//!   it is held (every method here is a plain, synchronous `fn`, so the
+//!   compiler itself forbids it), so a blocking mutex is the right tool: it is
+//!   simpler and faster than an async one.
+//! - **One global order.** A broadcast pushes its line into every recipient's
+//!   queue *while holding the lock*. Two messages cannot interleave their
+//!   fan-outs, so every client receives all messages in the same order —
+//!   which chat/1 promises. A `tokio::sync::broadcast` channel would also give
+//!   one order, but it drops messages for slow receivers instead of telling
+//!   us, and private messages and per-client queues would need a second path.
+//! - **Shared buffers.** A line is encoded once into a [`Bytes`]; each queue
+//!   holds a reference-counted handle to the same allocation. Sending one
+//!   line to 200 people costs one allocation, not 200.
+//!
+//! ## Backpressure: who gets cut off
+//!
+//! Each outbox holds at most `max_queue` lines. The *sender* never waits for
+//! a slow *recipient* (that would let one frozen client stall the whole
+//! room): when a recipient's queue is full, it has stopped reading what
+//! others send, so it is disconnected (its `kick` token is cancelled, its
+//! own task closes the socket) and a line is logged. Everyone else keeps
+//! receiving without delay, and memory stays bounded.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Mutex, MutexGuard};
+
+use bytes::Bytes;
+use codec::chat::{Reply, nick_key};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tracing::warn;
+
+/// A connection's number in the room (never reused).
+pub type ClientId = u64;
+
+/// The shared state of the chat server.
+#[derive(Debug)]
+pub struct Room {
+    members: Mutex<Members>,
+    max_clients: usize,
+    max_queue: usize,
+}
+
+#[derive(Debug, Default)]
+struct Members {
+    next_id: ClientId,
+    clients: HashMap<ClientId, Member>,
+    /// Lower-cased nickname → who has it (nicknames are case-insensitive).
+    nicks: HashMap<String, ClientId>,
+}
+
+#[derive(Debug)]
+struct Member {
+    addr: SocketAddr,
+    nick: Option<String>,
+    outbox: mpsc::Sender<Bytes>,
+    kick: CancellationToken,
+}
+
+/// What a connection gets when it enters the room.
+#[derive(Debug)]
+pub struct Seat {
+    /// Its number.
+    pub id: ClientId,
+    /// Lines from others, to write to its socket.
+    pub inbox: mpsc::Receiver<Bytes>,
+    /// Cancelled when it must be disconnected (it does not read).
+    pub kick: CancellationToken,
+    /// How many clients are connected, this one included.
+    pub connected: usize,
+}
+
+/// The room is full: the connection is refused.
+#[derive(Debug)]
+pub struct Full;
+
+/// Why a nickname could not be taken.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NickRefused {
+    /// Someone else has it (compared case-insensitively).
+    Taken,
+}
+
+/// What happened when a nickname was taken.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NickChange {
+    /// The first nickname: the client has joined the room.
+    Joined {
+        /// How many clients have a nickname now.
+        in_room: usize,
+    },
+    /// A new name for someone already in the room.
+    Renamed {
+        /// The former name.
+        old: String,
+    },
+    /// The same name again: nothing changed.
+    Unchanged,
+}
+
+/// Why a message could not be sent.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SendRefused {
+    /// The sender has no nickname yet.
+    NoNick,
+    /// Nobody has that nickname.
+    NoSuchNick,
+}
+
+/// Who left, as the room knew them.
+#[derive(Debug)]
+pub struct Left {
+    /// Their nickname, if they had one.
+    pub nick: Option<String>,
+    /// How many clients are still connected.
+    pub connected: usize,
+}
+
+impl Room {
+    /// An empty room for at most `max_clients` connections, each with an
+    /// outbox of `max_queue` lines.
+    pub fn new(max_clients: usize, max_queue: usize) -> Room {
+        Room {
+            members: Mutex::new(Members::default()),
+            max_clients,
+            max_queue: max_queue.max(1),
+        }
+    }
+
+    /// Locks the table. A panic in another task while it held the lock
+    /// leaves the table usable (every change is a single insert or remove).
+    fn lock(&self) -> MutexGuard<'_, Members> {
+        self.members
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A new connection, not yet named; refused when the room is full.
+    pub fn enter(&self, addr: SocketAddr) -> Result<Seat, Full> {
+        let mut members = self.lock();
+        if members.clients.len() >= self.max_clients {
+            return Err(Full);
+        }
+        let (outbox, inbox) = mpsc::channel(self.max_queue);
+        let kick = CancellationToken::new();
+        members.next_id += 1;
+        let id = members.next_id;
+        members.clients.insert(
+            id,
+            Member {
+                addr,
+                nick: None,
+                outbox,
+                kick: kick.clone(),
+            },
+        );
+        Ok(Seat {
+            id,
+            inbox,
+            kick,
+            connected: members.clients.len(),
+        })
+    }
+
+    /// How many clients are connected (named or not).
+    pub fn connected(&self) -> usize {
+        self.lock().clients.len()
+    }
+
+    /// Takes or changes a nickname, and tells the others (`JOIN` or `NICK`).
+    pub fn set_nick(&self, id: ClientId, nick: &str) -> Result<NickChange, NickRefused> {
+        let mut members = self.lock();
+        let key = nick_key(nick);
+        if members.nicks.get(&key).is_some_and(|&owner| owner != id) {
+            return Err(NickRefused::Taken);
+        }
+        let old = members.clients.get(&id).and_then(|m| m.nick.clone());
+        let notice = match &old {
+            Some(old) if old == nick => return Ok(NickChange::Unchanged),
+            Some(old) => Reply::Nick {
+                old: old.clone(),
+                new: nick.to_string(),
+            },
+            None => Reply::Join(nick.to_string()),
+        };
+        if let Some(old) = &old {
+            members.nicks.remove(&nick_key(old));
+        }
+        members.nicks.insert(key, id);
+        if let Some(member) = members.clients.get_mut(&id) {
+            member.nick = Some(nick.to_string());
+        }
+        members.broadcast(&notice, Some(id), self.max_queue);
+        Ok(match old {
+            Some(old) => NickChange::Renamed { old },
+            None => NickChange::Joined {
+                in_room: members.nicks.len(),
+            },
+        })
+    }
+
+    /// `MSG`: to every named client, the sender included, in one global order.
+    pub fn say(&self, id: ClientId, text: &str) -> Result<(), SendRefused> {
+        let members = self.lock();
+        let from = members.nick_of(id).ok_or(SendRefused::NoNick)?;
+        let line = Reply::Msg {
+            from: from.to_string(),
+            text: text.to_string(),
+        };
+        members.broadcast(&line, None, self.max_queue);
+        Ok(())
+    }
+
+    /// `PRIV`: to one client. Returns the target's nickname as registered.
+    pub fn whisper(&self, id: ClientId, to: &str, text: &str) -> Result<String, SendRefused> {
+        let members = self.lock();
+        let from = members.nick_of(id).ok_or(SendRefused::NoNick)?;
+        let &target = members
+            .nicks
+            .get(&nick_key(to))
+            .ok_or(SendRefused::NoSuchNick)?;
+        let line = Reply::Priv {
+            from: from.to_string(),
+            text: text.to_string(),
+        }
+        .to_bytes();
+        let member = &members.clients[&target];
+        member.deliver(line, self.max_queue);
+        Ok(member.nick.clone().unwrap_or_default())
+    }
+
+    /// `LIST`: the nicknames, sorted case-insensitively.
+    pub fn list(&self) -> Vec<String> {
+        let members = self.lock();
+        let mut nicks: Vec<String> = members
+            .clients
+            .values()
+            .filter_map(|m| m.nick.clone())
+            .collect();
+        nicks.sort_by_key(|n| (nick_key(n), n.clone()));
+        nicks
+    }
+
+    /// A connection ends. When it had a nickname and `notify` is true, the
+    /// others get `LEAVE <nick> [reason]`.
+    pub fn leave(&self, id: ClientId, reason: Option<&str>, notify: bool) -> Left {
+        let mut members = self.lock();
+        let nick = members.clients.remove(&id).and_then(|m| m.nick);
+        if let Some(nick) = &nick {
+            members.nicks.remove(&nick_key(nick));
+            if notify {
+                let line = Reply::Leave {
+                    nick: nick.clone(),
+                    reason: reason.map(str::to_string),
+                };
+                members.broadcast(&line, None, self.max_queue);
+            }
+        }
+        Left {
+            nick,
+            connected: members.clients.len(),
+        }
+    }
+}
+
+impl Members {
+    fn nick_of(&self, id: ClientId) -> Option<&str> {
+        self.clients.get(&id)?.nick.as_deref()
+    }
+
+    /// Queues `reply` for every named client except `except`. The line is
+    /// encoded once; each queue gets a handle to the same bytes.
+    fn broadcast(&self, reply: &Reply, except: Option<ClientId>, max_queue: usize) {
+        let line = reply.to_bytes();
+        for (&id, member) in &self.clients {
+            if member.nick.is_some() && Some(id) != except {
+                member.deliver(line.clone(), max_queue);
+            }
+        }
+    }
+}
+
+impl Member {
+    /// Queues one line without waiting. A full queue means the client has
+    /// stopped reading: it is disconnected rather than allowed to slow
+    /// everyone down or to make the server hoard memory.
+    fn deliver(&self, line: Bytes, max_queue: usize) {
+        match self.outbox.try_send(line) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                if !self.kick.is_cancelled() {
+                    warn!(
+                        "{} ({}) does not read what it is sent: {max_queue} lines waiting, disconnecting it",
+                        self.addr,
+                        self.nick.as_deref().unwrap_or("no nickname")
+                    );
+                    self.kick.cancel();
+                }
+            }
+            // Its task is ending; it will leave the room in a moment.
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(port: u16) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], port))
+    }
+
+    fn lines(seat: &mut Seat) -> Vec<String> {
+        let mut out = Vec::new();
+        while let Ok(line) = seat.inbox.try_recv() {
+            out.push(String::from_utf8(line.to_vec()).unwrap());
+        }
+        out
+    }
+
+    #[test]
+    fn the_room_refuses_one_over_the_limit_and_frees_seats() {
+        let room = Room::new(2, 8);
+        let a = room.enter(addr(1)).unwrap();
+        let _b = room.enter(addr(2)).unwrap();
+        assert!(room.enter(addr(3)).is_err());
+        room.leave(a.id, None, true);
+        assert!(room.enter(addr(3)).is_ok());
+    }
+
+    #[test]
+    fn join_rename_and_collisions() {
+        let room = Room::new(10, 8);
+        let mut a = room.enter(addr(1)).unwrap();
+        let mut b = room.enter(addr(2)).unwrap();
+        assert_eq!(
+            room.set_nick(a.id, "alice"),
+            Ok(NickChange::Joined { in_room: 1 })
+        );
+        assert_eq!(room.set_nick(b.id, "ALICE"), Err(NickRefused::Taken));
+        assert_eq!(
+            room.set_nick(b.id, "bob"),
+            Ok(NickChange::Joined { in_room: 2 })
+        );
+        assert_eq!(lines(&mut a), vec!["JOIN bob\n"]);
+        assert_eq!(
+            room.set_nick(a.id, "Alice"),
+            Ok(NickChange::Renamed {
+                old: "alice".into()
+            })
+        );
+        assert_eq!(room.set_nick(a.id, "Alice"), Ok(NickChange::Unchanged));
+        assert_eq!(lines(&mut b), vec!["NICK alice Alice\n"]);
+        assert_eq!(room.list(), vec!["Alice", "bob"]);
+        // The old name is free again.
+        let c = room.enter(addr(3)).unwrap();
+        assert!(
+            room.set_nick(c.id, "alice").is_err(),
+            "alice and Alice are the same name"
+        );
+        assert_eq!(
+            room.set_nick(c.id, "carol"),
+            Ok(NickChange::Joined { in_room: 3 })
+        );
+    }
+
+    #[test]
+    fn a_full_queue_kicks_only_that_client() {
+        let room = Room::new(10, 2);
+        let mut a = room.enter(addr(1)).unwrap();
+        let b = room.enter(addr(2)).unwrap();
+        room.set_nick(a.id, "alice").unwrap();
+        room.set_nick(b.id, "bob").unwrap();
+        for i in 0..5 {
+            room.say(a.id, &format!("m{i}")).unwrap();
+            lines(&mut a); // alice reads, bob does not
+        }
+        assert!(b.kick.is_cancelled());
+        assert!(!a.kick.is_cancelled());
+    }
+
+    #[test]
+    fn unnamed_clients_cannot_send_and_do_not_receive() {
+        let room = Room::new(10, 8);
+        let a = room.enter(addr(1)).unwrap();
+        let mut b = room.enter(addr(2)).unwrap();
+        assert_eq!(room.say(a.id, "hi"), Err(SendRefused::NoNick));
+        room.set_nick(a.id, "alice").unwrap();
+        assert_eq!(
+            room.whisper(a.id, "nobody", "x"),
+            Err(SendRefused::NoSuchNick)
+        );
+        room.say(a.id, "hi").unwrap();
+        assert!(lines(&mut b).is_empty());
+        let left = room.leave(a.id, Some("bye"), true);
+        assert_eq!(left.nick.as_deref(), Some("alice"));
+        assert_eq!(left.connected, 1);
+    }
+}
