@@ -1,0 +1,444 @@
+//! # The guide: runs the exercises in order and says what to do next
+//!
+//! ```text
+//! cargo run -p exercises --bin guide              # in French
+//! cargo run -p exercises --bin guide -- --lang en # in English
+//! cargo run -p exercises --bin guide -- 6         # only exercise 6
+//! cargo run -p exercises --bin guide -- --list    # the list, nothing run
+//! ```
+//!
+//! For each exercise it runs that exercise's tests (`cargo test -p exercises
+//! --test exNN_…`). At the first one that fails it stops and shows the goal,
+//! a hint, the sheet to read and what the tests said; when everything
+//! passes, it says so. The teacher can check the reference solutions with
+//! `--solutions`. Nothing to install: it only calls the `cargo` that ran it.
+
+use std::env;
+use std::process::{Command, ExitCode};
+
+/// One exercise, as the guide presents it.
+struct Exercise {
+    /// The test file in `exercises/tests/` (without `.rs`), also the module.
+    test: &'static str,
+    /// The sheet's file name in `docs/exercices/` and `docs/exercises/`.
+    sheet: &'static str,
+    /// Title, French then English.
+    title: [&'static str; 2],
+    /// What the code must do.
+    goal: [&'static str; 2],
+    /// A hint for when it fails.
+    hint: [&'static str; 2],
+}
+
+/// The exercises, in the order they are meant to be done.
+const EXERCISES: &[Exercise] = &[
+    Exercise {
+        test: "ex01_ports",
+        sheet: "01-ports.md",
+        title: ["Ports : 1 service = 1 port", "Ports: 1 service = 1 port"],
+        goal: [
+            "classify(port) donne la plage IANA du port (réservé 0–1023, enregistré 1024–49151, dynamique 49152–65535) ; service_name(port) nomme le service des ports connus (7 echo, 22 ssh, 80 http…).",
+            "classify(port) returns the IANA range of the port (well-known 0–1023, registered 1024–49151, dynamic 49152–65535); service_name(port) names the service on well-known ports (7 echo, 22 ssh, 80 http…).",
+        ],
+        hint: [
+            "Un `match port { 0..=1023 => …, … }` : le compilateur vérifie qu'aucun port n'est oublié. Pour les noms, un `match` qui renvoie `Some(\"echo\")`… et `_ => None`.",
+            "A `match port { 0..=1023 => …, … }`: the compiler checks that no port is forgotten. For the names, a `match` returning `Some(\"echo\")`… and `_ => None`.",
+        ],
+    },
+    Exercise {
+        test: "ex02_echo_client",
+        sheet: "02-echo-client.md",
+        title: [
+            "Un client echo qui connaît son port",
+            "An echo client that knows its own port",
+        ],
+        goal: [
+            "echo_once(stream, message) envoie le message, relit exactement autant d'octets, et renvoie la réponse avec le port local (éphémère) choisi par le système.",
+            "echo_once(stream, message) sends the message, reads back exactly as many bytes, and returns the reply with the local (ephemeral) port the system chose.",
+        ],
+        hint: [
+            "`stream.local_addr()?.port()`, puis `write_all`, puis `read_exact` dans un `vec![0; message.len()]` : un seul `read` peut ne recevoir qu'un octet.",
+            "`stream.local_addr()?.port()`, then `write_all`, then `read_exact` into a `vec![0; message.len()]`: one `read` may get a single byte.",
+        ],
+    },
+    Exercise {
+        test: "ex03_time_client",
+        sheet: "03-time-client.md",
+        title: ["Un client time (RFC 868)", "A time client (RFC 868)"],
+        goal: [
+            "read_time(stream) lit les 4 octets big-endian du protocole Time (secondes depuis 1900) même s'ils arrivent un par un, et renvoie l'heure Unix (depuis 1970).",
+            "read_time(stream) reads the 4 big-endian bytes of the Time protocol (seconds since 1900) even if they arrive one by one, and returns Unix time (since 1970).",
+        ],
+        hint: [
+            "`let mut b = [0; 4]; stream.read_exact(&mut b)?;` puis `u32::from_be_bytes(b)`. Entre 1900 et 1970 : 2 208 988 800 secondes. Attention au type : i64.",
+            "`let mut b = [0; 4]; stream.read_exact(&mut b)?;` then `u32::from_be_bytes(b)`. Between 1900 and 1970: 2 208 988 800 seconds. Mind the type: i64.",
+        ],
+    },
+    Exercise {
+        test: "ex04_time_server",
+        sheet: "04-time-server.md",
+        title: ["Un serveur time itératif", "An iterative time server"],
+        goal: [
+            "serve(listener) accepte les clients l'un après l'autre, pour toujours : à chacun les 4 octets de l'heure, puis fermeture. Un client qui raccroche n'arrête pas le serveur.",
+            "serve(listener) accepts clients one after the other, forever: to each the 4 bytes of the time, then close. A client hanging up does not stop the server.",
+        ],
+        hint: [
+            "`loop { let (mut s, peer) = listener.accept()?; … }` ; une erreur d'écriture s'affiche avec `eprintln!` mais ne fait pas `return`. Fermer = laisser `s` sortir de portée.",
+            "`loop { let (mut s, peer) = listener.accept()?; … }`; a write error is printed with `eprintln!` but does not `return`. Closing = letting `s` go out of scope.",
+        ],
+    },
+    Exercise {
+        test: "ex05_echo_handler",
+        sheet: "05-echo-handler.md",
+        title: [
+            "Un serveur echo qui s'arrête à la fin",
+            "An echo handler that stops at the end",
+        ],
+        goal: [
+            "handle(stream) renvoie chaque octet reçu jusqu'à ce que le client ferme (read renvoie Ok(0)), et renvoie le nombre d'octets renvoyés.",
+            "handle(stream) sends back every byte received until the client closes (read returns Ok(0)), and returns the number of bytes echoed.",
+        ],
+        hint: [
+            "`let n = stream.read(&mut buf)?; if n == 0 { return Ok(total) }` puis `write_all(&buf[..n])` : seulement les n octets reçus.",
+            "`let n = stream.read(&mut buf)?; if n == 0 { return Ok(total) }` then `write_all(&buf[..n])`: only the n bytes received.",
+        ],
+    },
+    Exercise {
+        test: "ex06_uppercase",
+        sheet: "06-uppercase.md",
+        title: ["Un protocole ligne par ligne", "A line protocol"],
+        goal: [
+            "uppercase_lines(entrée, sortie) répond à chaque ligne par la même en majuscules, même si elle arrive en morceaux ; `\\r\\n` accepté ; QUIT → BYE et fin.",
+            "uppercase_lines(input, output) answers each line with the same in upper case, even when it arrives in pieces; `\\r\\n` accepted; QUIT → BYE and stop.",
+        ],
+        hint: [
+            "`BufReader::new(input)` et `read_line` rassemblent les morceaux. Chaque réponse avec son `\\n`, et `flush()` si vous utilisez un `BufWriter`.",
+            "`BufReader::new(input)` and `read_line` gather the pieces. Each answer with its `\\n`, and `flush()` if you use a `BufWriter`.",
+        ],
+    },
+    Exercise {
+        test: "ex07_threads",
+        sheet: "07-threads.md",
+        title: ["Plusieurs clients à la fois", "Many clients at once"],
+        goal: [
+            "serve(listener, handler) lance un thread par client : un client qui reste connecté ne bloque pas les suivants, et l'erreur d'un client n'arrête pas le serveur.",
+            "serve(listener, handler) starts a thread per client: a client that stays connected does not block the next ones, and one client's error does not stop the server.",
+        ],
+        hint: [
+            "Dans la boucle : `thread::spawn(move || { if let Err(e) = handler(stream) { eprintln!(…) } });` et surtout pas de `join()` dans la boucle.",
+            "In the loop: `thread::spawn(move || { if let Err(e) = handler(stream) { eprintln!(…) } });` and no `join()` inside the loop.",
+        ],
+    },
+    Exercise {
+        test: "ex08_counter",
+        sheet: "08-counter.md",
+        title: ["Un compteur partagé", "A shared counter"],
+        goal: [
+            "serve(listener, stats) accueille chaque client par `welcome, you are client #N (M connected)` et tient à jour les compteurs partagés total et connected.",
+            "serve(listener, stats) greets each client with `welcome, you are client #N (M connected)` and keeps the shared total and connected counters up to date.",
+        ],
+        hint: [
+            "`Arc::clone(&stats)` pour chaque thread ; `fetch_add(1, Ordering::SeqCst) + 1` donne la nouvelle valeur ; `fetch_sub` quand le client part, même après une erreur.",
+            "`Arc::clone(&stats)` for each thread; `fetch_add(1, Ordering::SeqCst) + 1` gives the new value; `fetch_sub` when the client leaves, even after an error.",
+        ],
+    },
+    Exercise {
+        test: "ex09_chat_parse",
+        sheet: "09-chat-parse.md",
+        title: ["La grammaire du chat", "The chat grammar"],
+        goal: [
+            "parse(ligne) transforme `NICK`, `MSG`, `PRIV`, `LIST`, `PING`, `HELP`, `QUIT` en Command, ou explique l'erreur (ParseError) ; valid_nick vérifie un pseudo.",
+            "parse(line) turns `NICK`, `MSG`, `PRIV`, `LIST`, `PING`, `HELP`, `QUIT` into a Command, or explains the error (ParseError); valid_nick checks a nickname.",
+        ],
+        hint: [
+            "Retirer `\\n` puis `\\r` (`strip_suffix`), `split_once(' ')` pour séparer la commande du reste, `to_ascii_uppercase()` pour accepter `msg`.",
+            "Strip `\\n` then `\\r` (`strip_suffix`), `split_once(' ')` to split the command from the rest, `to_ascii_uppercase()` to accept `msg`.",
+        ],
+    },
+    Exercise {
+        test: "ex10_chat_server",
+        sheet: "10-chat-server.md",
+        title: ["Un serveur de chat", "A chat server"],
+        goal: [
+            "serve(listener) envoie `WELCOME adresse:port` à chaque client, puis relaie chaque ligne à tous les AUTRES clients sous la forme `adresse:port: texte` ; un client qui disparaît est retiré.",
+            "serve(listener) sends `WELCOME address:port` to each client, then relays each line to every OTHER client as `address:port: text`; a client that vanishes is removed.",
+        ],
+        hint: [
+            "`Arc<Mutex<HashMap<SocketAddr, TcpStream>>>` ; inscrire le client (`try_clone`) AVANT d'envoyer WELCOME ; retirer ceux dont `write_all` échoue.",
+            "`Arc<Mutex<HashMap<SocketAddr, TcpStream>>>`; register the client (`try_clone`) BEFORE sending WELCOME; remove those whose `write_all` fails.",
+        ],
+    },
+    Exercise {
+        test: "ex11_chat_client",
+        sheet: "11-chat-client.md",
+        title: ["Un client de chat", "A chat client"],
+        goal: [
+            "run(stream, clavier, écran) envoie les lignes tapées au serveur et affiche celles du serveur, même quand l'utilisateur ne tape rien ; Ctrl-D ferme le côté envoi.",
+            "run(stream, keyboard, screen) sends typed lines to the server and shows the server's lines, even while the user types nothing; Ctrl-D closes the sending side.",
+        ],
+        hint: [
+            "Un thread pour clavier → socket (`try_clone`, puis `shutdown(Shutdown::Write)` à la fin du clavier) ; le thread appelant fait socket → écran, avec `flush`.",
+            "One thread for keyboard → socket (`try_clone`, then `shutdown(Shutdown::Write)` at the keyboard's end); the calling thread does socket → screen, with `flush`.",
+        ],
+    },
+    Exercise {
+        test: "ex12_tokio",
+        sheet: "12-tokio.md",
+        title: ["Bonus : des tâches tokio", "Bonus: tokio tasks"],
+        goal: [
+            "serve(listener) (async) sert le protocole de l'exercice 6 à des centaines de clients à la fois, une tâche tokio par client.",
+            "serve(listener) (async) serves exercise 6's protocol to hundreds of clients at once, one tokio task per client.",
+        ],
+        hint: [
+            "`tokio::spawn(async move { … })` pour chaque client ; `into_split()`, `tokio::io::BufReader`, `read_line(&mut l).await`, `write_all(…).await`. Jamais de `std::io::Read` dans une tâche.",
+            "`tokio::spawn(async move { … })` for each client; `into_split()`, `tokio::io::BufReader`, `read_line(&mut l).await`, `write_all(…).await`. Never `std::io::Read` inside a task.",
+        ],
+    },
+];
+
+/// Words of the guide itself, French then English.
+struct Words {
+    running: &'static str,
+    passed: &'static str,
+    failed: &'static str,
+    goal: &'static str,
+    hint: &'static str,
+    sheet: &'static str,
+    rerun: &'static str,
+    tests_said: &'static str,
+    no_compile: &'static str,
+    all_done: &'static str,
+    sheets_dir: &'static str,
+}
+
+const FR: Words = Words {
+    running: "vérification",
+    passed: "réussi",
+    failed: "pas encore",
+    goal: "Objectif :",
+    hint: "Indice :",
+    sheet: "Fiche :",
+    rerun: "Relancer seulement cet exercice :",
+    tests_said: "Ce que disent les tests :",
+    no_compile: "Le code ne compile pas encore : lisez la première erreur ci-dessous.",
+    all_done: "Bravo : tous les exercices passent ! Essayez maintenant les vrais programmes : cargo run --bin chat-server, puis cargo run --bin chat-client.",
+    sheets_dir: "docs/exercices",
+};
+
+const EN: Words = Words {
+    running: "checking",
+    passed: "passed",
+    failed: "not yet",
+    goal: "Goal:",
+    hint: "Hint:",
+    sheet: "Sheet:",
+    rerun: "Run only this exercise again:",
+    tests_said: "What the tests said:",
+    no_compile: "The code does not compile yet: read the first error below.",
+    all_done: "Well done: every exercise passes! Now try the real programs: cargo run --bin chat-server, then cargo run --bin chat-client.",
+    sheets_dir: "docs/exercises",
+};
+
+const USAGE: &str = "\
+usage: cargo run -p exercises --bin guide -- [--lang fr|en] [--list] [--solutions] [N]
+
+  --lang fr|en   language of the guide (default: fr)
+  --list         list the exercises without running anything
+  --solutions    check the reference solutions instead of your code (teacher)
+  N              run only exercise N (1-12)";
+
+/// What the command line asked for.
+struct Options {
+    english: bool,
+    list: bool,
+    solutions: bool,
+    only: Option<usize>,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut options = Options {
+        english: false,
+        list: false,
+        solutions: false,
+        only: None,
+    };
+    let mut args = env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--lang" => match args.next().as_deref() {
+                Some("fr") => options.english = false,
+                Some("en") => options.english = true,
+                other => return Err(format!("--lang wants fr or en, not {other:?}")),
+            },
+            "--list" => options.list = true,
+            "--solutions" => options.solutions = true,
+            "-h" | "--help" => return Err(String::new()),
+            number => match number.parse::<usize>() {
+                Ok(n) if (1..=EXERCISES.len()).contains(&n) => options.only = Some(n),
+                _ => return Err(format!("unknown argument {number:?}")),
+            },
+        }
+    }
+    Ok(options)
+}
+
+fn main() -> ExitCode {
+    let options = match parse_args() {
+        Ok(options) => options,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("error: {message}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let lang = usize::from(options.english);
+    let words = if options.english { &EN } else { &FR };
+    let total = EXERCISES.len();
+
+    if options.list {
+        for (i, ex) in EXERCISES.iter().enumerate() {
+            println!(
+                "{:>2}. {}  ({}/{})",
+                i + 1,
+                ex.title[lang],
+                words.sheets_dir,
+                ex.sheet
+            );
+        }
+        return ExitCode::SUCCESS;
+    }
+
+    for (i, ex) in EXERCISES.iter().enumerate() {
+        let number = i + 1;
+        if options.only.is_some_and(|only| only != number) {
+            continue;
+        }
+        print!(
+            "[{number}/{total}] {} — {}… ",
+            ex.title[lang], words.running
+        );
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        let outcome = match run_tests(ex.test, options.solutions) {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                println!();
+                eprintln!("error: cannot run cargo: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        if outcome.passed {
+            println!("✔ {}", words.passed);
+            continue;
+        }
+        println!("✘ {}", words.failed);
+        println!();
+        println!("{} {}", words.goal, ex.goal[lang]);
+        println!("{} {}", words.hint, ex.hint[lang]);
+        println!("{} {}/{}", words.sheet, words.sheets_dir, ex.sheet);
+        println!();
+        if outcome.output.contains("error[") || outcome.output.contains("error: could not compile")
+        {
+            println!("{}", words.no_compile);
+            println!();
+            for line in compile_errors(&outcome.output) {
+                println!("    {line}");
+            }
+        } else {
+            println!("{}", words.tests_said);
+            for line in failures(&outcome.output) {
+                println!("    {line}");
+            }
+        }
+        println!();
+        println!("{} cargo test -p exercises --test {}", words.rerun, ex.test);
+        return ExitCode::FAILURE;
+    }
+    if options.only.is_none() {
+        println!();
+        println!("{}", words.all_done);
+    }
+    ExitCode::SUCCESS
+}
+
+/// What one `cargo test` run gave.
+struct Outcome {
+    passed: bool,
+    /// stdout and stderr together.
+    output: String,
+}
+
+/// Runs one exercise's tests with the `cargo` that started the guide.
+fn run_tests(test: &str, solutions: bool) -> std::io::Result<Outcome> {
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let mut command = Command::new(cargo);
+    command.args(["test", "-q", "-p", "exercises", "--test", test]);
+    if solutions {
+        command.args(["--features", "solutions"]);
+    }
+    // Run from the crate's directory, wherever the guide was started from;
+    // no backtraces: the messages are what a student needs.
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("RUST_BACKTRACE", "0");
+    let out = command.output()?;
+    let mut output = String::from_utf8_lossy(&out.stdout).into_owned();
+    output.push_str(&String::from_utf8_lossy(&out.stderr));
+    Ok(Outcome {
+        passed: out.status.success(),
+        output,
+    })
+}
+
+/// The first compiler error, shortened.
+fn compile_errors(output: &str) -> Vec<&str> {
+    let start = output
+        .lines()
+        .position(|l| l.starts_with("error"))
+        .unwrap_or(0);
+    output.lines().skip(start).take(25).collect()
+}
+
+/// The failing tests and their messages, without repeats, at most a few.
+fn failures(output: &str) -> Vec<String> {
+    let mut shown = Vec::new();
+    let mut lines = output.lines().peekable();
+    while let Some(line) = lines.next() {
+        // "thread 'test_name' (123) panicked at file:line:col:" then the message.
+        let Some(rest) = line.strip_prefix("thread '") else {
+            continue;
+        };
+        if !line.contains("panicked at") {
+            continue;
+        }
+        let who = rest.split('\'').next().unwrap_or("?");
+        let mut message = Vec::new();
+        while let Some(next) = lines.peek() {
+            if next.is_empty() || next.starts_with("note:") || next.starts_with("thread '") {
+                break;
+            }
+            message.push(next.trim().to_string());
+            lines.next();
+        }
+        let who = if who == "<unnamed>" {
+            "(another thread)"
+        } else {
+            who
+        };
+        let entry = format!("{who}: {}", message.join(" "));
+        if !shown.contains(&entry) {
+            shown.push(entry);
+        }
+    }
+    let mut out: Vec<String> = shown.into_iter().take(8).collect();
+    if out.is_empty() {
+        // No panic message (a crash, a time-out of the whole run…): the tail.
+        let all: Vec<&str> = output.lines().collect();
+        out = all[all.len().saturating_sub(20)..]
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+    }
+    out
+}

@@ -1,0 +1,54 @@
+//! Exercise 1: port ranges and well-known services (no network needed).
+
+use exercises::ex01_ports::{PortRange, classify, service_name};
+
+#[test]
+fn well_known_ports_are_0_to_1023() {
+    for port in [0, 1, 7, 22, 80, 443, 1023] {
+        assert_eq!(classify(port), PortRange::WellKnown, "port {port}");
+    }
+}
+
+#[test]
+fn registered_ports_are_1024_to_49151() {
+    for port in [1024, 3306, 8080, 10007, 10194, 32768, 49151] {
+        assert_eq!(classify(port), PortRange::Registered, "port {port}");
+    }
+}
+
+#[test]
+fn dynamic_ports_are_49152_to_65535() {
+    for port in [49152, 50000, 60999, 65535] {
+        assert_eq!(classify(port), PortRange::Dynamic, "port {port}");
+    }
+}
+
+#[test]
+fn common_services_are_named() {
+    let expected = [
+        (7, "echo"),
+        (13, "daytime"),
+        (21, "ftp"),
+        (22, "ssh"),
+        (23, "telnet"),
+        (25, "smtp"),
+        (37, "time"),
+        (53, "dns"),
+        (80, "http"),
+        (110, "pop3"),
+        (143, "imap"),
+        (443, "https"),
+        (3306, "mysql"),
+        (3389, "rdp"),
+    ];
+    for (port, name) in expected {
+        assert_eq!(service_name(port), Some(name), "the service on port {port}");
+    }
+}
+
+#[test]
+fn other_ports_have_no_name() {
+    for port in [0, 8, 1024, 10007, 49152, 65535] {
+        assert_eq!(service_name(port), None, "port {port} is not in the table");
+    }
+}

@@ -1,0 +1,96 @@
+//! Exercise 2: an echo client against a real (slow) echo server on port 0.
+
+mod common;
+
+use common::{TIMEOUT, listener, within};
+use exercises::ex02_echo_client::echo_once;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+/// An echo server for one client that sends each byte back separately, and
+/// reports the client's address as it saw it. It stops echoing after
+/// `limit` bytes and closes.
+fn slow_echo_server(limit: usize) -> (SocketAddr, mpsc::Receiver<SocketAddr>) {
+    let (listener, addr) = listener();
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let (mut stream, peer) = listener.accept().unwrap();
+        let _ = tx.send(peer);
+        stream.set_nodelay(true).unwrap();
+        stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+        let mut byte = [0; 1];
+        for _ in 0..limit {
+            match stream.read(&mut byte) {
+                Ok(1) => {
+                    let _ = stream.write_all(&byte);
+                    thread::sleep(Duration::from_millis(2));
+                }
+                _ => return,
+            }
+        }
+    });
+    (addr, rx)
+}
+
+fn client(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+    stream
+}
+
+#[test]
+fn gets_the_whole_echo_even_one_byte_at_a_time() {
+    let (addr, _) = slow_echo_server(usize::MAX);
+    let stream = client(addr);
+    let reply = within("echo_once", move || echo_once(stream, "hello, server\n"));
+    let reply = reply.expect("echo_once returned an error");
+    assert_eq!(
+        reply.reply, "hello, server\n",
+        "the reply must be the whole message"
+    );
+}
+
+#[test]
+fn reports_its_own_port_as_the_server_sees_it() {
+    let (addr, peers) = slow_echo_server(usize::MAX);
+    let stream = client(addr);
+    let reply = within("echo_once", move || echo_once(stream, "port?")).expect("echo_once failed");
+    let peer = peers.recv_timeout(TIMEOUT).unwrap();
+    assert_eq!(
+        reply.local_port,
+        peer.port(),
+        "the local port is the one the server sees"
+    );
+    assert_ne!(
+        reply.local_port,
+        addr.port(),
+        "that is the server's port, not the client's"
+    );
+}
+
+#[test]
+fn two_connections_get_two_different_ports() {
+    let (a, _) = slow_echo_server(usize::MAX);
+    let (b, _) = slow_echo_server(usize::MAX);
+    let (sa, sb) = (client(a), client(b));
+    let ra = within("echo_once", move || echo_once(sa, "a")).expect("echo_once failed");
+    let rb = within("echo_once", move || echo_once(sb, "b")).expect("echo_once failed");
+    assert_ne!(
+        ra.local_port, rb.local_port,
+        "the OS gives each connection its own port"
+    );
+}
+
+#[test]
+fn a_server_that_closes_early_is_an_error_not_a_short_reply() {
+    let (addr, _) = slow_echo_server(3);
+    let stream = client(addr);
+    let result = within("echo_once", move || echo_once(stream, "truncated"));
+    assert!(
+        result.is_err(),
+        "the server echoed 3 bytes of 9 then closed: expected an error, got {result:?}"
+    );
+}

@@ -1,0 +1,74 @@
+//! Exercise 3: decoding RFC 868 from a slow reader and from a real socket.
+
+mod common;
+
+use common::{Trickle, listener, within};
+use exercises::ex03_time_client::{read_time, to_unix};
+use std::io::{ErrorKind, Write};
+use std::net::TcpStream;
+use std::thread;
+use std::time::Duration;
+
+/// 2024-01-01T00:00:00Z in both epochs.
+const NEW_YEAR_2024_RFC868: u32 = 3_913_056_000;
+const NEW_YEAR_2024_UNIX: i64 = 1_704_067_200;
+
+#[test]
+fn converts_1900_epoch_to_1970_epoch() {
+    assert_eq!(
+        to_unix(2_208_988_800),
+        0,
+        "1970-01-01 is 2 208 988 800 s after 1900-01-01"
+    );
+    assert_eq!(to_unix(NEW_YEAR_2024_RFC868), NEW_YEAR_2024_UNIX);
+    assert_eq!(
+        to_unix(0),
+        -2_208_988_800,
+        "1900-01-01 is before 1970: negative"
+    );
+    assert_eq!(
+        to_unix(u32::MAX),
+        2_085_978_495,
+        "the last second before the 2036 wrap"
+    );
+}
+
+#[test]
+fn decodes_big_endian_bytes_arriving_one_at_a_time() {
+    let bytes = NEW_YEAR_2024_RFC868.to_be_bytes();
+    let time = within("read_time", move || read_time(Trickle::new(bytes)));
+    assert_eq!(time.expect("read_time failed"), NEW_YEAR_2024_UNIX);
+}
+
+#[test]
+fn stops_after_four_bytes() {
+    // Anything after the 4 bytes is none of read_time's business.
+    let mut data = NEW_YEAR_2024_RFC868.to_be_bytes().to_vec();
+    data.extend_from_slice(b"extra");
+    let time = within("read_time", move || read_time(Trickle::new(data)));
+    assert_eq!(time.expect("read_time failed"), NEW_YEAR_2024_UNIX);
+}
+
+#[test]
+fn fewer_than_four_bytes_is_unexpected_eof() {
+    let result = within("read_time", || read_time(Trickle::new([0xe9, 0x3c])));
+    let err = result.expect_err("only 2 bytes came: that is no time");
+    assert_eq!(err.kind(), ErrorKind::UnexpectedEof);
+}
+
+#[test]
+fn reads_from_a_real_server_sending_byte_by_byte() {
+    let (listener, addr) = listener();
+    thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream.set_nodelay(true).unwrap();
+        for byte in NEW_YEAR_2024_RFC868.to_be_bytes() {
+            stream.write_all(&[byte]).unwrap();
+            thread::sleep(Duration::from_millis(20));
+        }
+    });
+    let stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(common::TIMEOUT)).unwrap();
+    let time = within("read_time", move || read_time(stream));
+    assert_eq!(time.expect("read_time failed"), NEW_YEAR_2024_UNIX);
+}

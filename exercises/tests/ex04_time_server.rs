@@ -1,0 +1,84 @@
+//! Exercise 4: the iterative time server, started for real on port 0.
+
+mod common;
+
+use common::{connect, spawn_server};
+use exercises::ex04_time_server::{serve, time_bytes};
+use std::io::Read;
+use std::net::{Shutdown, SocketAddr};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Connects, reads everything until the server closes, returns the bytes.
+fn ask(addr: SocketAddr) -> Vec<u8> {
+    let mut stream = connect(addr);
+    let mut answer = Vec::new();
+    match stream.read_to_end(&mut answer) {
+        Ok(_) => answer,
+        Err(e) => panic!(
+            "reading the answer: {e} after {} byte(s) (the server must close the connection after the 4 bytes)",
+            answer.len()
+        ),
+    }
+}
+
+fn now_rfc868() -> i64 {
+    let unix = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    unix as i64 + 2_208_988_800
+}
+
+#[test]
+fn encodes_known_moments() {
+    let new_year_2024 = UNIX_EPOCH + Duration::from_secs(1_704_067_200);
+    assert_eq!(time_bytes(new_year_2024), 3_913_056_000u32.to_be_bytes());
+    assert_eq!(
+        time_bytes(UNIX_EPOCH),
+        2_208_988_800u32.to_be_bytes(),
+        "1970-01-01"
+    );
+    // 2036-02-07T06:28:16Z: the 32-bit counter wraps around to 0.
+    let wrap = UNIX_EPOCH + Duration::from_secs(2_085_978_496);
+    assert_eq!(time_bytes(wrap), [0, 0, 0, 0], "RFC 868 wraps in 2036");
+}
+
+#[test]
+fn answers_four_bytes_of_now_then_closes() {
+    let addr = spawn_server(serve);
+    let answer = ask(addr);
+    assert_eq!(
+        answer.len(),
+        4,
+        "RFC 868 is exactly 4 bytes, got {answer:?}"
+    );
+    let got = i64::from(u32::from_be_bytes(answer.try_into().unwrap()));
+    assert!(
+        (got - now_rfc868()).abs() <= 2,
+        "the time sent is not now: {got} vs {}",
+        now_rfc868()
+    );
+}
+
+#[test]
+fn serves_one_client_after_the_other() {
+    let addr = spawn_server(serve);
+    for client in 1..=5 {
+        assert_eq!(ask(addr).len(), 4, "client {client} got no proper answer");
+    }
+}
+
+#[test]
+fn a_client_that_hangs_up_does_not_stop_the_server() {
+    let addr = spawn_server(serve);
+    for _ in 0..3 {
+        let rude = connect(addr);
+        rude.shutdown(Shutdown::Both).unwrap();
+        drop(rude);
+    }
+    assert_eq!(
+        ask(addr).len(),
+        4,
+        "the server must keep serving after rude clients"
+    );
+}

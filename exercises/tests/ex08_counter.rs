@@ -1,0 +1,97 @@
+//! Exercise 8: shared counters, checked from the server's own `Stats`.
+
+mod common;
+
+use common::{connect, eventually, read_line, spawn_server};
+use exercises::ex08_counter::{Stats, serve};
+use std::io::BufReader;
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+fn start() -> (SocketAddr, Arc<Stats>) {
+    let stats = Arc::new(Stats::default());
+    let shared = Arc::clone(&stats);
+    (spawn_server(move |listener| serve(listener, shared)), stats)
+}
+
+/// Connects and returns the stream with the welcome line it received.
+fn join(addr: SocketAddr) -> (TcpStream, String) {
+    let stream = connect(addr);
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let line = read_line(&mut reader, "the welcome line");
+    (stream, line)
+}
+
+#[test]
+fn clients_are_numbered_in_order() {
+    let (addr, _) = start();
+    let (_a, first) = join(addr);
+    assert_eq!(first, "welcome, you are client #1 (1 connected)\n");
+    let (_b, second) = join(addr);
+    assert_eq!(second, "welcome, you are client #2 (2 connected)\n");
+    let (_c, third) = join(addr);
+    assert_eq!(third, "welcome, you are client #3 (3 connected)\n");
+}
+
+#[test]
+fn leaving_clients_are_no_longer_counted() {
+    let (addr, stats) = start();
+    let (a, _) = join(addr);
+    let (_b, _) = join(addr);
+    let (c, _) = join(addr);
+    assert_eq!(stats.connected.load(Ordering::SeqCst), 3);
+    drop(a);
+    drop(c);
+    eventually("connected back to 1 after two clients left", || {
+        stats.connected.load(Ordering::SeqCst) == 1
+    });
+    assert_eq!(
+        stats.total.load(Ordering::SeqCst),
+        3,
+        "the total never goes down"
+    );
+    let (_d, line) = join(addr);
+    assert_eq!(line, "welcome, you are client #4 (2 connected)\n");
+}
+
+#[test]
+fn what_clients_send_is_ignored_and_they_stay_counted() {
+    let (addr, stats) = start();
+    let (mut a, _) = join(addr);
+    std::io::Write::write_all(&mut a, b"some chatter\nmore\n").unwrap();
+    let (_b, line) = join(addr);
+    assert_eq!(line, "welcome, you are client #2 (2 connected)\n");
+    assert_eq!(stats.connected.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn clients_arriving_together_all_get_different_numbers() {
+    let (addr, stats) = start();
+    let handles: Vec<_> = (0..16)
+        .map(|_| std::thread::spawn(move || join(addr)))
+        .collect();
+    let joined: Vec<(TcpStream, String)> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let mut numbers: Vec<usize> = joined
+        .iter()
+        .map(|(_, line)| {
+            let n = line
+                .split('#')
+                .nth(1)
+                .and_then(|rest| rest.split(' ').next());
+            n.and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("bad welcome line {line:?}"))
+        })
+        .collect();
+    numbers.sort();
+    assert_eq!(
+        numbers,
+        (1..=16).collect::<Vec<_>>(),
+        "each client its own number"
+    );
+    assert_eq!(stats.total.load(Ordering::SeqCst), 16);
+    drop(joined);
+    eventually("everyone gone", || {
+        stats.connected.load(Ordering::SeqCst) == 0
+    });
+}

@@ -1,0 +1,110 @@
+//! Exercise 10: the broadcast chat server, with real clients on port 0.
+
+mod common;
+
+use common::{assert_silent, connect, read_line, spawn_server, write_in_pieces};
+use exercises::ex10_chat_server::serve;
+use std::io::{BufReader, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+/// A connected chat client that has received its WELCOME.
+struct Client {
+    stream: TcpStream,
+    reader: BufReader<TcpStream>,
+    /// This client's address, as the server sees it.
+    addr: SocketAddr,
+}
+
+impl Client {
+    fn join(server: SocketAddr) -> Client {
+        let stream = connect(server);
+        let addr = stream.local_addr().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let welcome = read_line(&mut reader, "WELCOME");
+        assert_eq!(
+            welcome,
+            format!("WELCOME {addr}\n"),
+            "the first line names the client"
+        );
+        Client {
+            stream,
+            reader,
+            addr,
+        }
+    }
+
+    fn say(&mut self, line: &str) {
+        self.stream
+            .write_all(format!("{line}\n").as_bytes())
+            .unwrap();
+    }
+
+    fn expect(&mut self, from: &Client, text: &str) {
+        let line = read_line(
+            &mut self.reader,
+            &format!("{text:?} relayed from {}", from.addr),
+        );
+        assert_eq!(line, format!("{}: {text}\n", from.addr));
+    }
+}
+
+#[test]
+fn a_line_goes_to_every_other_client() {
+    let server = spawn_server(serve);
+    let mut alice = Client::join(server);
+    let mut bob = Client::join(server);
+    let mut carol = Client::join(server);
+    alice.say("hello all");
+    bob.expect(&alice, "hello all");
+    carol.expect(&alice, "hello all");
+    bob.say("hi alice");
+    // Alice's next line is Bob's: she did not get her own message back.
+    alice.expect(&bob, "hi alice");
+    carol.expect(&bob, "hi alice");
+}
+
+#[test]
+fn the_sender_does_not_get_its_own_line() {
+    let server = spawn_server(serve);
+    let mut alice = Client::join(server);
+    let mut bob = Client::join(server);
+    alice.say("only for bob");
+    bob.expect(&alice, "only for bob");
+    assert_silent(
+        &alice.stream,
+        Duration::from_millis(300),
+        "alice spoke and expected silence",
+    );
+}
+
+#[test]
+fn crlf_and_pieces_make_one_line() {
+    let server = spawn_server(serve);
+    let mut alice = Client::join(server);
+    let mut bob = Client::join(server);
+    write_in_pieces(&mut alice.stream, b"from telnet\r\n");
+    bob.expect(&alice, "from telnet");
+}
+
+#[test]
+fn survives_clients_dropping() {
+    let server = spawn_server(serve);
+    let mut alice = Client::join(server);
+    let mut bob = Client::join(server);
+    let carol = Client::join(server);
+    let dave = Client::join(server);
+    // Carol leaves cleanly, Dave vanishes with unread data waiting for him.
+    drop(carol);
+    alice.say("dave, you have mail");
+    bob.expect(&alice, "dave, you have mail");
+    drop(dave);
+    for i in 0..5 {
+        alice.say(&format!("message {i}"));
+        bob.expect(&alice, &format!("message {i}"));
+    }
+    let mut erin = Client::join(server);
+    bob.say("welcome erin");
+    alice.expect(&bob, "welcome erin");
+    erin.expect(&bob, "welcome erin");
+}

@@ -1,0 +1,150 @@
+//! Exercise 11: the chat client, with a fake keyboard and screen and a real
+//! server socket.
+
+mod common;
+
+use common::{TIMEOUT, eventually, listener, read_line};
+use exercises::ex11_chat_client::run;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread;
+
+/// A keyboard the test types on: each string sent is a burst of key
+/// presses; dropping the sender is Ctrl-D (end of file). While nothing is
+/// sent, reading it blocks, like a real keyboard.
+struct Keyboard(mpsc::Receiver<String>, Vec<u8>);
+
+impl Read for Keyboard {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.1.is_empty() {
+            match self.0.recv() {
+                Ok(keys) => self.1 = keys.into_bytes(),
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.1.len());
+        buf[..n].copy_from_slice(&self.1[..n]);
+        self.1.drain(..n);
+        Ok(n)
+    }
+}
+
+/// A screen the test can look at.
+#[derive(Clone, Default)]
+struct Screen(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Screen {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Screen {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+    fn wait_for(&self, expected: &str) {
+        eventually(&format!("the screen showing {expected:?}"), || {
+            self.text() == expected
+        });
+    }
+}
+
+/// Starts `run` on a client connected to `addr`; returns the keyboard, the
+/// screen and a channel with run's result.
+fn start_client(
+    addr: SocketAddr,
+) -> (mpsc::Sender<String>, Screen, mpsc::Receiver<io::Result<()>>) {
+    let (keys, keyboard) = mpsc::channel();
+    let screen = Screen::default();
+    let (done_tx, done) = mpsc::channel();
+    let stream = TcpStream::connect(addr).unwrap();
+    let on_screen = screen.clone();
+    thread::spawn(move || {
+        let keyboard = BufReader::new(Keyboard(keyboard, Vec::new()));
+        let _ = done_tx.send(run(stream, keyboard, on_screen));
+    });
+    (keys, screen, done)
+}
+
+fn accept(listener: &TcpListener) -> (TcpStream, BufReader<TcpStream>) {
+    let (stream, _) = listener.accept().unwrap();
+    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let reader = BufReader::new(stream.try_clone().unwrap());
+    (stream, reader)
+}
+
+fn finished(done: &mpsc::Receiver<io::Result<()>>, why: &str) {
+    match done.recv_timeout(TIMEOUT) {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => panic!("{why}: run returned an error: {e}"),
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("{why}: run did not return"),
+        Err(_) => panic!("run panicked (a todo!() left?)"),
+    }
+}
+
+#[test]
+fn server_lines_show_while_the_user_types_nothing() {
+    let (listener, addr) = listener();
+    let (_keys, screen, _done) = start_client(addr);
+    let (mut server, _) = accept(&listener);
+    server.write_all(b"HELLO you\n").unwrap();
+    screen.wait_for("HELLO you\n");
+    server.write_all(b"bob: anyone here?\n").unwrap();
+    screen.wait_for("HELLO you\nbob: anyone here?\n");
+}
+
+#[test]
+fn typed_lines_go_to_the_server_with_their_newline() {
+    let (listener, addr) = listener();
+    let (keys, screen, _done) = start_client(addr);
+    let (mut server, mut from_client) = accept(&listener);
+    keys.send("MSG hi\n".into()).unwrap();
+    assert_eq!(read_line(&mut from_client, "the typed line"), "MSG hi\n");
+    keys.send("MSG in ".into()).unwrap();
+    keys.send("two goes\nLIST\n".into()).unwrap();
+    assert_eq!(
+        read_line(&mut from_client, "the typed line"),
+        "MSG in two goes\n"
+    );
+    assert_eq!(read_line(&mut from_client, "the typed line"), "LIST\n");
+    server.write_all(b"alice bob\n").unwrap();
+    screen.wait_for("alice bob\n");
+}
+
+#[test]
+fn ctrl_d_closes_the_sending_side_and_the_goodbye_still_shows() {
+    let (listener, addr) = listener();
+    let (keys, screen, done) = start_client(addr);
+    let (mut server, mut from_client) = accept(&listener);
+    keys.send("QUIT\n".into()).unwrap();
+    drop(keys); // Ctrl-D
+    assert_eq!(read_line(&mut from_client, "QUIT"), "QUIT\n");
+    let mut rest = String::new();
+    match from_client.read_line(&mut rest) {
+        Ok(0) => {}
+        other => panic!("after Ctrl-D the client must shut down its sending side; got {other:?}"),
+    }
+    server.write_all(b"BYE\n").unwrap();
+    drop(server);
+    drop(from_client);
+    finished(&done, "the server closed");
+    assert_eq!(screen.text(), "BYE\n");
+}
+
+#[test]
+fn returns_when_the_server_closes_even_if_the_keyboard_waits() {
+    let (listener, addr) = listener();
+    let (_keys, screen, done) = start_client(addr);
+    let (mut server, from_client) = accept(&listener);
+    server.write_all(b"server going down\n").unwrap();
+    drop(server);
+    drop(from_client);
+    finished(&done, "the server closed while the user typed nothing");
+    assert_eq!(screen.text(), "server going down\n");
+}
