@@ -1,0 +1,98 @@
+//! `http-server`: a small HTTP/1.1 server whose home page shows the request
+//! your browser just sent. Open http://127.0.0.1:8080/ in a browser.
+//!
+//! ```text
+//! http-server                      # port 8080, this machine only
+//! http-server --root ./site        # also serve the files in ./site
+//! http-server --host 0.0.0.0       # let classmates connect
+//! http-server --port 0 --trace     # any free port; show every byte
+//! ```
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use http::request::Limits;
+use http::server::{Config, DEFAULT_PORT, serve};
+use netkit::NetError;
+use netkit::args::{ServerArgs, parse_seconds};
+use tracing::info;
+
+/// A small HTTP/1.1 server (GET and HEAD, keep-alive). Its home page shows
+/// the request your browser just sent.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Port to listen on (0 = any free port). Not 10080: browsers refuse that
+    /// port (it is on their blocked-ports list), so netlab uses 8080.
+    #[arg(long, default_value_t = DEFAULT_PORT)]
+    port: u16,
+
+    /// Also serve the files in this folder (a folder's index.html answers
+    /// for it). Nothing outside the folder is ever served.
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+
+    /// Largest request head (request line and headers), in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 8192, value_parser = clap::value_parser!(u32).range(64..))]
+    max_header_bytes: u32,
+
+    /// Most header lines in one request.
+    #[arg(long, value_name = "COUNT", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    max_headers: u32,
+
+    /// Largest request body accepted (and ignored), in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
+    max_body: u64,
+
+    /// Seconds a client has to send a whole request; also how long an idle
+    /// keep-alive connection stays open.
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+    read_timeout: Duration,
+
+    /// Connections served at once; more clients wait until one ends.
+    #[arg(long, value_name = "COUNT", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    netkit::run(args.server.verbosity, run(args))
+}
+
+async fn run(args: Args) -> Result<(), NetError> {
+    let root = match &args.root {
+        None => None,
+        Some(dir) => Some(std::fs::canonicalize(dir).ok().filter(|d| d.is_dir()).ok_or_else(|| {
+            NetError::protocol(format!(
+                "cannot serve {}: there is no such folder. Give --root an existing folder, e.g. --root .",
+                dir.display()
+            ))
+        })?),
+    };
+    let shutdown = netkit::shutdown::on_signal();
+    let listener = netkit::net::bind_tcp(&args.server.host, args.port).await?;
+    let addr = netkit::net::local_addr(&listener)?;
+    netkit::net::announce(addr, "tcp", "http (HTTP/1.1)");
+    info!("open http://{addr}/ in a browser");
+    if let Some(root) = &root {
+        info!("serving the files in {}", root.display());
+    }
+    let config = Config {
+        root,
+        limits: Limits {
+            max_head_bytes: args.max_header_bytes as usize,
+            max_headers: args.max_headers as usize,
+            max_body: args.max_body,
+        },
+        read_timeout: args.read_timeout,
+        max_connections: args.max_connections as usize,
+        trace: args.server.trace,
+        grace: args.server.grace,
+    };
+    serve(listener, config, shutdown).await
+}

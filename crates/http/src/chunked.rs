@@ -1,0 +1,179 @@
+//! # Chunked bodies, without sockets
+//!
+//! A server that does not know a body's length in advance (a page generated
+//! on the fly) can send it in *chunks*, each preceded by its size in
+//! hexadecimal, and end with a chunk of size 0 (RFC 9112 §7.1):
+//!
+//! ```text
+//! 5\r\n        ← 5 bytes follow
+//! hello\r\n
+//! 7\r\n
+//! , world\r\n
+//! 0\r\n        ← the end (optional trailer headers may follow)
+//! \r\n
+//! ```
+//!
+//! [`ChunkedDecoder`] takes the bytes as they arrive, in pieces of any size,
+//! and gives back the body without the framing. Its memory use does not
+//! depend on the body's size: each size line and trailer is bounded.
+
+/// Longest chunk-size line accepted (size, optional extensions, CRLF).
+const MAX_SIZE_LINE: usize = 1024;
+/// Largest total size of trailer lines accepted.
+const MAX_TRAILERS: usize = 8 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Waiting for a `size[;extensions]\r\n` line.
+    Size,
+    /// Inside a chunk, with this many bytes left.
+    Data(u64),
+    /// After a chunk's data: its closing CRLF.
+    DataEnd,
+    /// After the last (size 0) chunk: trailer lines until an empty line.
+    Trailer(usize),
+    /// The body is complete.
+    Done,
+}
+
+/// Removes chunked framing from a body received piece by piece.
+#[derive(Debug, Clone)]
+pub struct ChunkedDecoder {
+    state: State,
+}
+
+impl Default for ChunkedDecoder {
+    fn default() -> Self {
+        ChunkedDecoder::new()
+    }
+}
+
+impl ChunkedDecoder {
+    /// A decoder at the start of a body.
+    pub fn new() -> ChunkedDecoder {
+        ChunkedDecoder { state: State::Size }
+    }
+
+    /// True once the final chunk and the trailers have been read.
+    pub fn is_done(&self) -> bool {
+        self.state == State::Done
+    }
+
+    /// Decodes as much of `input` as possible, appending body bytes to `out`.
+    /// Returns how many input bytes were used: keep the rest, add newly
+    /// received bytes after it, and call again.
+    pub fn decode(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<usize, String> {
+        let mut used = 0;
+        loop {
+            let rest = &input[used..];
+            match self.state {
+                State::Done => return Ok(used),
+                State::Size => match httparse::parse_chunk_size(rest) {
+                    Ok(httparse::Status::Complete((len, size))) => {
+                        used += len;
+                        self.state = if size == 0 {
+                            State::Trailer(0)
+                        } else {
+                            State::Data(size)
+                        };
+                    }
+                    Ok(httparse::Status::Partial) if rest.len() > MAX_SIZE_LINE => {
+                        return Err("a chunk-size line is too long".into());
+                    }
+                    Ok(httparse::Status::Partial) => return Ok(used),
+                    Err(_) => return Err("invalid chunk size in a chunked body".into()),
+                },
+                State::Data(left) => {
+                    if rest.is_empty() {
+                        return Ok(used);
+                    }
+                    let take = rest.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+                    out.extend_from_slice(&rest[..take]);
+                    used += take;
+                    let left = left - take as u64;
+                    self.state = if left == 0 {
+                        State::DataEnd
+                    } else {
+                        State::Data(left)
+                    };
+                }
+                State::DataEnd => {
+                    if rest.len() < 2 {
+                        return Ok(used);
+                    }
+                    if &rest[..2] != b"\r\n" {
+                        return Err("a chunk is longer than its announced size".into());
+                    }
+                    used += 2;
+                    self.state = State::Size;
+                }
+                State::Trailer(seen) => {
+                    let Some(end) = rest.iter().position(|&b| b == b'\n') else {
+                        if seen + rest.len() > MAX_TRAILERS {
+                            return Err("the trailers of a chunked body are too large".into());
+                        }
+                        return Ok(used);
+                    };
+                    let line = &rest[..=end];
+                    used += line.len();
+                    self.state = if line == b"\r\n" || line == b"\n" {
+                        State::Done
+                    } else if seen + line.len() > MAX_TRAILERS {
+                        return Err("the trailers of a chunked body are too large".into());
+                    } else {
+                        State::Trailer(seen + line.len())
+                    };
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BODY: &[u8] = b"5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nX-Trailer: 1\r\n\r\nNEXT";
+
+    #[test]
+    fn decodes_a_whole_body_and_stops_at_its_end() {
+        let mut d = ChunkedDecoder::new();
+        let mut out = Vec::new();
+        let used = d.decode(BODY, &mut out).unwrap();
+        assert_eq!(out, b"hello, world");
+        assert!(d.is_done());
+        assert_eq!(
+            &BODY[used..],
+            b"NEXT",
+            "bytes after the body are left alone"
+        );
+    }
+
+    #[test]
+    fn decodes_byte_by_byte() {
+        let mut d = ChunkedDecoder::new();
+        let mut out = Vec::new();
+        let mut pending = Vec::new();
+        for &b in &BODY[..BODY.len() - 4] {
+            pending.push(b);
+            let used = d.decode(&pending, &mut out).unwrap();
+            pending.drain(..used);
+        }
+        assert!(d.is_done());
+        assert!(pending.is_empty());
+        assert_eq!(out, b"hello, world");
+    }
+
+    #[test]
+    fn bad_framing_is_an_error() {
+        let mut out = Vec::new();
+        assert!(ChunkedDecoder::new().decode(b"zz\r\n", &mut out).is_err());
+        assert!(
+            ChunkedDecoder::new()
+                .decode(b"2\r\nabc\r\n", &mut out)
+                .is_err()
+        );
+        let endless = vec![b'1'; MAX_SIZE_LINE + 10];
+        assert!(ChunkedDecoder::new().decode(&endless, &mut out).is_err());
+    }
+}

@@ -1,0 +1,340 @@
+//! # The HTTP client: one request, the whole conversation shown
+//!
+//! What a browser does first when you type an address, without the rendering:
+//!
+//! 1. connect to the host's port (80 unless the URL says otherwise);
+//! 2. send a request head — `GET /path HTTP/1.1`, a `Host` header, an empty line;
+//! 3. read the response head — status line and headers;
+//! 4. read the body, whose end is found in one of three ways ([`Framing`]):
+//!    `Content-Length`, `chunked`, or the server closing the connection.
+//!
+//! [`fetch`] writes the request and the response head (lines prefixed with
+//! `> ` for what was sent and `< ` for what was received, as `curl -v` does),
+//! then the body exactly as received (chunk framing removed), to `out`.
+
+use std::time::Duration;
+
+use netkit::NetError;
+use netkit::trace::{Tap, Traced};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::time::timeout;
+
+use crate::chunked::ChunkedDecoder;
+use crate::response::{Framing, ResponseHead, parse_head};
+use crate::url::Url;
+
+/// The `User-Agent` this client sends.
+pub const USER_AGENT: &str = concat!("netlab-http-client/", env!("CARGO_PKG_VERSION"));
+
+/// Largest response head accepted.
+const MAX_HEAD: usize = 64 * 1024;
+/// Most headers in a response head.
+const MAX_HEADERS: usize = 100;
+
+/// How to fetch.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `GET`, or `HEAD` (headers only).
+    pub method: &'static str,
+    /// Limit for connecting and for each wait for data.
+    pub timeout: Duration,
+    /// `--trace`: log every byte in both directions.
+    pub trace: bool,
+    /// Write the request and response heads before the body.
+    pub show_heads: bool,
+}
+
+/// What came back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// The status code.
+    pub code: u16,
+    /// Body bytes received (after removing chunk framing).
+    pub body_len: u64,
+}
+
+/// The request head this client sends for `url`.
+pub fn request_head(method: &str, url: &Url) -> String {
+    format!(
+        "{method} {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+        url.target,
+        url.host_header()
+    )
+}
+
+/// Fetches `url`, writing the conversation to `out`.
+pub async fn fetch<W: AsyncWrite + Unpin>(
+    url: &Url,
+    options: &Options,
+    out: &mut W,
+) -> Result<Summary, NetError> {
+    let stream = netkit::net::connect_tcp(&url.host, url.port, options.timeout).await?;
+    let peer = stream
+        .peer_addr()
+        .map_err(|e| NetError::io("reading the server's address", e))?;
+    let tap = Tap::new(peer, options.trace);
+    tracing::info!(
+        "connected to {peer} from {}",
+        stream
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default()
+    );
+    let mut stream = Traced::new(stream, tap.clone());
+    let from = format!("reading from {peer}");
+    let output = |e| NetError::io("writing the output", e);
+
+    let request = request_head(options.method, url);
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .map_err(|e| NetError::io(format!("sending to {peer}"), e))?;
+    if options.show_heads {
+        out.write_all(prefixed("> ", request.as_bytes()).as_bytes())
+            .await
+            .map_err(output)?;
+    }
+
+    let mut buf = Vec::new();
+    let head = loop {
+        let head = read_head(&mut stream, &mut buf, options.timeout, &from).await?;
+        if options.show_heads {
+            out.write_all(prefixed("< ", &buf[..head.head_len]).as_bytes())
+                .await
+                .map_err(output)?;
+        }
+        buf.drain(..head.head_len);
+        // "100 Continue" and friends are interim answers: the real one follows.
+        if (100..200).contains(&head.code) && head.code != 101 {
+            continue;
+        }
+        break head;
+    };
+    let framing = head.framing(options.method).map_err(NetError::protocol)?;
+    let body_len = read_body(&mut stream, buf, framing, options.timeout, &from, out).await?;
+    out.flush().await.map_err(output)?;
+    tracing::info!(
+        "{} {}: {body_len} body bytes; {} bytes sent, {} bytes received in all",
+        head.code,
+        head.reason,
+        tap.bytes_out(),
+        tap.bytes_in()
+    );
+    Ok(Summary {
+        code: head.code,
+        body_len,
+    })
+}
+
+/// Each line of a head, prefixed and without its CR, for display.
+fn prefixed(prefix: &str, head: &[u8]) -> String {
+    String::from_utf8_lossy(head)
+        .split_inclusive('\n')
+        .map(|line| match line.trim_end_matches(['\r', '\n']) {
+            "" => format!("{}\n", prefix.trim_end()),
+            line => format!("{prefix}{line}\n"),
+        })
+        .collect()
+}
+
+async fn read_some<R: AsyncRead + Unpin>(
+    stream: &mut R,
+    buf: &mut Vec<u8>,
+    wait: Duration,
+    what: &str,
+) -> Result<usize, NetError> {
+    let mut chunk = [0u8; 16 * 1024];
+    match timeout(wait, stream.read(&mut chunk)).await {
+        Ok(Ok(n)) => {
+            buf.extend_from_slice(&chunk[..n]);
+            Ok(n)
+        }
+        Ok(Err(e)) => Err(NetError::io(what, e)),
+        Err(_) => Err(NetError::TimedOut {
+            what: what.to_string(),
+            after: wait,
+        }),
+    }
+}
+
+async fn read_head<R: AsyncRead + Unpin>(
+    stream: &mut R,
+    buf: &mut Vec<u8>,
+    wait: Duration,
+    what: &str,
+) -> Result<ResponseHead, NetError> {
+    loop {
+        if let Some(head) = parse_head(buf, MAX_HEADERS).map_err(NetError::protocol)? {
+            return Ok(head);
+        }
+        if buf.len() > MAX_HEAD {
+            return Err(NetError::protocol(format!(
+                "the server's response head is larger than {MAX_HEAD} bytes"
+            )));
+        }
+        if read_some(stream, buf, wait, what).await? == 0 {
+            return Err(NetError::protocol(if buf.is_empty() {
+                "the server closed the connection without answering".to_string()
+            } else {
+                "the server closed the connection in the middle of its response head".to_string()
+            }));
+        }
+    }
+}
+
+/// Copies the body to `out`, starting with the bytes already in `buf`.
+async fn read_body<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
+    stream: &mut R,
+    mut buf: Vec<u8>,
+    framing: Framing,
+    wait: Duration,
+    what: &str,
+    out: &mut W,
+) -> Result<u64, NetError> {
+    let output = |e| NetError::io("writing the output", e);
+    let mut total = 0u64;
+    match framing {
+        Framing::Empty => {}
+        Framing::Length(len) => loop {
+            let take = buf
+                .len()
+                .min(usize::try_from(len - total).unwrap_or(usize::MAX));
+            out.write_all(&buf[..take]).await.map_err(output)?;
+            total += take as u64;
+            buf.clear();
+            if total == len {
+                break;
+            }
+            if read_some(stream, &mut buf, wait, what).await? == 0 {
+                return Err(NetError::protocol(format!(
+                    "the server closed the connection before the whole body arrived ({total} of {len} bytes)"
+                )));
+            }
+        },
+        Framing::Chunked => {
+            let mut decoder = ChunkedDecoder::new();
+            let mut body = Vec::new();
+            loop {
+                let used = decoder
+                    .decode(&buf, &mut body)
+                    .map_err(NetError::protocol)?;
+                buf.drain(..used);
+                out.write_all(&body).await.map_err(output)?;
+                total += body.len() as u64;
+                body.clear();
+                if decoder.is_done() {
+                    break;
+                }
+                if read_some(stream, &mut buf, wait, what).await? == 0 {
+                    return Err(NetError::protocol(
+                        "the server closed the connection before the last chunk (size 0) of the body",
+                    ));
+                }
+            }
+        }
+        Framing::UntilClose => loop {
+            out.write_all(&buf).await.map_err(output)?;
+            total += buf.len() as u64;
+            buf.clear();
+            if read_some(stream, &mut buf, wait, what).await? == 0 {
+                break;
+            }
+        },
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::net::TcpListener;
+
+    #[test]
+    fn the_request_names_the_host_and_asks_to_close() {
+        let url = crate::url::parse("http://127.0.0.1:8080/a?b").unwrap();
+        let head = request_head("GET", &url);
+        assert!(
+            head.starts_with("GET /a?b HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"),
+            "{head}"
+        );
+        assert!(head.ends_with("Connection: close\r\n\r\n"));
+    }
+
+    /// A one-shot server that answers `answer` (sent in small pieces).
+    async fn canned(answer: &'static [u8]) -> Url {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut req = [0u8; 1024];
+            let _ = s.read(&mut req).await;
+            for piece in answer.chunks(7) {
+                let _ = s.write_all(piece).await;
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        });
+        crate::url::parse(&format!("http://127.0.0.1:{port}/")).unwrap()
+    }
+
+    async fn get(answer: &'static [u8]) -> (Result<Summary, NetError>, String) {
+        let url = canned(answer).await;
+        let options = Options {
+            method: "GET",
+            timeout: Duration::from_secs(5),
+            trace: false,
+            show_heads: true,
+        };
+        let mut out = Vec::new();
+        let result = fetch(&url, &options, &mut out).await;
+        (result, String::from_utf8_lossy(&out).into_owned())
+    }
+
+    #[tokio::test]
+    async fn content_length_bodies() {
+        let (r, out) = get(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloIGNORED").await;
+        assert_eq!(
+            r.unwrap(),
+            Summary {
+                code: 200,
+                body_len: 5
+            }
+        );
+        assert!(
+            out.starts_with("> GET / HTTP/1.1\n> Host: 127.0.0.1:"),
+            "{out}"
+        );
+        assert!(
+            out.ends_with("< HTTP/1.1 200 OK\n< Content-Length: 5\n<\nhello"),
+            "{out}"
+        );
+    }
+
+    #[tokio::test]
+    async fn chunked_bodies_are_decoded() {
+        let (r, out) = get(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n").await;
+        assert_eq!(
+            r.unwrap(),
+            Summary {
+                code: 200,
+                body_len: 11
+            }
+        );
+        assert!(out.ends_with("<\nhello world"), "{out}");
+    }
+
+    #[tokio::test]
+    async fn read_to_close_bodies() {
+        let (r, out) = get(b"HTTP/1.0 200 OK\r\n\r\nuntil the end").await;
+        assert_eq!(r.unwrap().body_len, 13);
+        assert!(out.ends_with("until the end"));
+    }
+
+    #[tokio::test]
+    async fn a_truncated_body_is_an_error() {
+        let (r, _) = get(b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nshort").await;
+        let e = r.unwrap_err().to_string();
+        assert!(e.contains("5 of 50 bytes"), "{e}");
+        let (r, _) = get(b"not http at all\r\n\r\n").await;
+        assert!(r.unwrap_err().to_string().contains("not valid HTTP"));
+    }
+}

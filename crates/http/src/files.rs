@@ -1,0 +1,215 @@
+//! # Serving a folder, and never anything outside it
+//!
+//! With `--root DIR`, a request for `/img/cat.png` is answered with the file
+//! `DIR/img/cat.png` — this is what Apache does with `/var/www/html`. The
+//! danger is the path: `/../../etc/passwd`, or the same written
+//! `/%2e%2e/%2e%2e/etc/passwd` (`%2e` is a dot, percent-encoded), would walk
+//! out of `DIR`. This is "path traversal", one of the most common web server
+//! holes. Two defences, both needed:
+//!
+//! 1. [`url_to_relative`] decodes the path *first*, then refuses any `..`
+//!    segment (and NUL bytes, and backslashes, which are separators on Windows);
+//! 2. [`resolve`] asks the OS for the real location of the file (following
+//!    symbolic links) and refuses it unless it is still inside `DIR`: a link
+//!    `DIR/escape -> /etc` passes the first check but not this one.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::response::Status;
+
+/// Why a path is not served: the status and a plain-words reason.
+pub type Refusal = (Status, String);
+
+/// Decodes `%XX` escapes (RFC 3986). `None` when an escape is malformed.
+///
+/// ```
+/// assert_eq!(http::files::percent_decode("/a%20b/%2e%2e"), Some(b"/a b/..".to_vec()));
+/// assert_eq!(http::files::percent_decode("/bad%2"), None);
+/// ```
+pub fn percent_decode(text: &str) -> Option<Vec<u8>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            let hex = std::str::from_utf8(hex).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
+/// Turns a URL path (`/docs/a%20b.html`) into a relative file path
+/// (`docs/a b.html`) that cannot leave the served folder.
+pub fn url_to_relative(url_path: &str) -> Result<PathBuf, Refusal> {
+    let bad = |why: &str| (Status::BadRequest, why.to_string());
+    if !url_path.starts_with('/') {
+        return Err(bad("the path must start with /"));
+    }
+    let decoded =
+        percent_decode(url_path).ok_or_else(|| bad("the path has a malformed %-escape"))?;
+    let decoded =
+        String::from_utf8(decoded).map_err(|_| bad("the path is not valid UTF-8 once decoded"))?;
+    if decoded.contains('\0') || decoded.contains('\\') {
+        return Err(bad("the path contains a NUL byte or a backslash"));
+    }
+    let mut relative = PathBuf::new();
+    for segment in decoded.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                return Err((
+                    Status::Forbidden,
+                    "the path goes up with \"..\": outside the served folder".into(),
+                ));
+            }
+            name => relative.push(name),
+        }
+    }
+    // Belt and braces: only plain names may remain (no root, no prefix like C:).
+    if !relative
+        .components()
+        .all(|c| matches!(c, Component::Normal(_)))
+    {
+        return Err(bad("the path contains something that is not a plain name"));
+    }
+    Ok(relative)
+}
+
+/// Finds the file for `url_path` under `root` (which must be canonical, see
+/// [`std::fs::canonicalize`]). A folder is answered with its `index.html`.
+pub fn resolve(root: &Path, url_path: &str) -> Result<PathBuf, Refusal> {
+    let relative = url_to_relative(url_path)?;
+    let not_found = || (Status::NotFound, format!("there is no file at {url_path}"));
+    let mut path = root.join(&relative);
+    if path.is_dir() {
+        path.push("index.html");
+    }
+    // canonicalize follows symbolic links and fails when the file is missing.
+    let real = std::fs::canonicalize(&path).map_err(|_| not_found())?;
+    if !real.starts_with(root) {
+        return Err((
+            Status::Forbidden,
+            format!("{url_path} leads outside the served folder (a symbolic link?)"),
+        ));
+    }
+    if !real.is_file() {
+        return Err(not_found());
+    }
+    Ok(real)
+}
+
+/// The `Content-Type` for a file, from its extension.
+pub fn content_type(path: &Path) -> &'static str {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "html" | "htm" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "txt" | "md" | "rs" | "toml" => "text/plain; charset=utf-8",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "ico" => "image/x-icon",
+        "pdf" => "application/pdf",
+        "wasm" => "application/wasm",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_paths_become_relative_paths() {
+        assert_eq!(url_to_relative("/").unwrap(), PathBuf::new());
+        assert_eq!(
+            url_to_relative("/a/./b//c.html").unwrap(),
+            PathBuf::from("a/b/c.html")
+        );
+        assert_eq!(
+            url_to_relative("/a%20b.txt").unwrap(),
+            PathBuf::from("a b.txt")
+        );
+    }
+
+    #[test]
+    fn going_up_is_refused_however_it_is_written() {
+        for path in [
+            "/..",
+            "/../etc/passwd",
+            "/a/../../x",
+            "/%2e%2e/etc/passwd",
+            "/%2E%2E/x",
+            "/.%2e/x",
+            "/a/%2e%2e%2f%2e%2e/x",
+        ] {
+            let (status, _) = url_to_relative(path).unwrap_err();
+            assert_eq!(status, Status::Forbidden, "{path}");
+        }
+        for path in ["/a%5c..%5cx", "/a%00b", "/%zz", "/%c3", "relative"] {
+            let (status, _) = url_to_relative(path).unwrap_err();
+            assert_eq!(status, Status::BadRequest, "{path}");
+        }
+    }
+
+    #[test]
+    fn files_folders_and_links_on_disk() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.txt"), "secret").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::write(root.join("index.html"), "home").unwrap();
+        std::fs::create_dir(root.join("sub")).unwrap();
+        std::fs::write(root.join("sub/a.txt"), "a").unwrap();
+
+        assert_eq!(resolve(&root, "/").unwrap(), root.join("index.html"));
+        assert_eq!(
+            resolve(&root, "/sub/a.txt").unwrap(),
+            root.join("sub/a.txt")
+        );
+        assert_eq!(
+            resolve(&root, "/sub").unwrap_err().0,
+            Status::NotFound,
+            "no index.html in sub"
+        );
+        assert_eq!(resolve(&root, "/missing").unwrap_err().0, Status::NotFound);
+
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(outside.path(), root.join("escape")).unwrap();
+            std::os::unix::fs::symlink(root.join("sub/a.txt"), root.join("inside-link")).unwrap();
+            assert_eq!(
+                resolve(&root, "/escape/secret.txt").unwrap_err().0,
+                Status::Forbidden
+            );
+            assert_eq!(
+                resolve(&root, "/inside-link").unwrap(),
+                root.join("sub/a.txt")
+            );
+        }
+    }
+
+    #[test]
+    fn content_types_follow_the_extension() {
+        assert_eq!(
+            content_type(Path::new("a/INDEX.HTML")),
+            "text/html; charset=utf-8"
+        );
+        assert_eq!(content_type(Path::new("x.png")), "image/png");
+        assert_eq!(content_type(Path::new("noext")), "application/octet-stream");
+    }
+}

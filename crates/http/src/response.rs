@@ -1,0 +1,294 @@
+//! # Writing and reading an HTTP response head, without sockets
+//!
+//! The server's answer has the same shape as the request: a *status line*,
+//! headers, an empty line, then the body:
+//!
+//! ```text
+//! HTTP/1.1 200 OK\r\n                    ← version, status code, reason
+//! Content-Type: text/html; charset=utf-8\r\n
+//! Content-Length: 1234\r\n               ← where the body ends
+//! \r\n
+//! <!doctype html>…                       ← exactly 1234 bytes of body
+//! ```
+//!
+//! Because a connection carries several requests (keep-alive), the receiver
+//! must know where each body ends. HTTP/1.1 has three ways, see [`Framing`]:
+//! a `Content-Length`, a *chunked* body that announces each piece's size, or
+//! — the 1.0 way — closing the connection at the end.
+//!
+//! [`Head`] builds the server's heads; [`parse_head`] reads them on the client.
+
+use std::fmt;
+use std::fmt::Write as _;
+
+/// The status codes this server answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// 200: here is what you asked for.
+    Ok,
+    /// 400: the request is not valid HTTP.
+    BadRequest,
+    /// 403: the path leads outside the served folder.
+    Forbidden,
+    /// 404: nothing at this path.
+    NotFound,
+    /// 405: the method is not one this server accepts (only GET and HEAD).
+    MethodNotAllowed,
+    /// 408: the request did not arrive in time.
+    RequestTimeout,
+    /// 413: the request body is too large.
+    ContentTooLarge,
+    /// 414: the request line (the URL) is too long.
+    UriTooLong,
+    /// 431: the request headers are too large or too many.
+    HeadersTooLarge,
+    /// 500: the server failed (e.g. a file could not be read).
+    InternalError,
+    /// 501: the request uses a feature this server does not implement.
+    NotImplemented,
+    /// 505: an HTTP version other than 1.0 and 1.1.
+    VersionNotSupported,
+}
+
+impl Status {
+    /// The three-digit code.
+    pub const fn code(self) -> u16 {
+        match self {
+            Status::Ok => 200,
+            Status::BadRequest => 400,
+            Status::Forbidden => 403,
+            Status::NotFound => 404,
+            Status::MethodNotAllowed => 405,
+            Status::RequestTimeout => 408,
+            Status::ContentTooLarge => 413,
+            Status::UriTooLong => 414,
+            Status::HeadersTooLarge => 431,
+            Status::InternalError => 500,
+            Status::NotImplemented => 501,
+            Status::VersionNotSupported => 505,
+        }
+    }
+
+    /// The reason phrase from RFC 9110 (431 is from RFC 6585).
+    pub const fn reason(self) -> &'static str {
+        match self {
+            Status::Ok => "OK",
+            Status::BadRequest => "Bad Request",
+            Status::Forbidden => "Forbidden",
+            Status::NotFound => "Not Found",
+            Status::MethodNotAllowed => "Method Not Allowed",
+            Status::RequestTimeout => "Request Timeout",
+            Status::ContentTooLarge => "Content Too Large",
+            Status::UriTooLong => "URI Too Long",
+            Status::HeadersTooLarge => "Request Header Fields Too Large",
+            Status::InternalError => "Internal Server Error",
+            Status::NotImplemented => "Not Implemented",
+            Status::VersionNotSupported => "HTTP Version Not Supported",
+        }
+    }
+}
+
+/// Prints `404 Not Found`.
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.code(), self.reason())
+    }
+}
+
+/// The value of the `Server` header: who answered.
+pub const SERVER_NAME: &str = concat!("netlab-http/", env!("CARGO_PKG_VERSION"));
+
+/// A response head being built by the server.
+#[derive(Debug, Clone)]
+pub struct Head {
+    status: Status,
+    headers: Vec<(&'static str, String)>,
+}
+
+impl Head {
+    /// A head with the status line and the headers every answer carries:
+    /// `Date` (RFC 9110 asks servers with a clock to send it) and `Server`.
+    pub fn new(status: Status) -> Head {
+        Head {
+            status,
+            headers: vec![
+                ("Date", http_date(jiff::Timestamp::now())),
+                ("Server", SERVER_NAME.into()),
+            ],
+        }
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Head {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// The status of this head.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// The bytes to send: status line, headers, empty line.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut text = format!("HTTP/1.1 {}\r\n", self.status);
+        for (name, value) in &self.headers {
+            let _ = write!(text, "{name}: {value}\r\n");
+        }
+        text.push_str("\r\n");
+        text.into_bytes()
+    }
+}
+
+/// A time in the one format HTTP uses (RFC 9110 §5.6.7, "IMF-fixdate"):
+/// `Sun, 06 Nov 1994 08:49:37 GMT`.
+pub fn http_date(when: jiff::Timestamp) -> String {
+    when.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+/// How the receiver finds the end of a body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// No body at all (answer to HEAD, or a 204 / 304 / 1xx status).
+    Empty,
+    /// Exactly this many bytes (`Content-Length`).
+    Length(u64),
+    /// `Transfer-Encoding: chunked`: pieces, each preceded by its size in hex.
+    Chunked,
+    /// Everything until the server closes the connection (HTTP/1.0 style).
+    UntilClose,
+}
+
+/// A response head as read by the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseHead {
+    /// The status code, e.g. 200.
+    pub code: u16,
+    /// The reason phrase, e.g. `OK`.
+    pub reason: String,
+    /// 0 for HTTP/1.0, 1 for HTTP/1.1.
+    pub minor_version: u8,
+    /// Every header, in order.
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// How many bytes of the buffer the head used.
+    pub head_len: usize,
+}
+
+impl ResponseHead {
+    /// The first header with this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_slice())
+    }
+
+    /// How the body is delimited (RFC 9112 §6.3), for an answer to `method`.
+    pub fn framing(&self, method: &str) -> Result<Framing, String> {
+        if method == "HEAD"
+            || (100..200).contains(&self.code)
+            || self.code == 204
+            || self.code == 304
+        {
+            return Ok(Framing::Empty);
+        }
+        if let Some(te) = self.header("transfer-encoding") {
+            let last = te
+                .rsplit(|&b| b == b',')
+                .next()
+                .unwrap_or_default()
+                .trim_ascii();
+            return Ok(if last.eq_ignore_ascii_case(b"chunked") {
+                Framing::Chunked
+            } else {
+                Framing::UntilClose
+            });
+        }
+        match self.header("content-length") {
+            Some(v) => std::str::from_utf8(v)
+                .ok()
+                .and_then(|t| t.trim().parse().ok())
+                .map(Framing::Length)
+                .ok_or_else(|| "the server sent an invalid Content-Length".to_string()),
+            None => Ok(Framing::UntilClose),
+        }
+    }
+}
+
+/// Parses a response head at the start of `buf`: `Ok(None)` means "read more".
+pub fn parse_head(buf: &[u8], max_headers: usize) -> Result<Option<ResponseHead>, String> {
+    let mut headers = vec![httparse::EMPTY_HEADER; max_headers];
+    let mut resp = httparse::Response::new(&mut headers);
+    match resp.parse(buf) {
+        Ok(httparse::Status::Complete(head_len)) => Ok(Some(ResponseHead {
+            code: resp.code.unwrap_or_default(),
+            reason: resp.reason.unwrap_or_default().to_string(),
+            minor_version: resp.version.unwrap_or(1),
+            headers: resp
+                .headers
+                .iter()
+                .map(|h| (h.name.to_string(), h.value.to_vec()))
+                .collect(),
+            head_len,
+        })),
+        Ok(httparse::Status::Partial) => Ok(None),
+        Err(e) => Err(format!("the server's answer is not valid HTTP ({e})")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_head_is_a_status_line_headers_and_an_empty_line() {
+        let bytes = Head::new(Status::NotFound)
+            .header("Content-Length", "0")
+            .to_bytes();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(
+            text.starts_with("HTTP/1.1 404 Not Found\r\nDate: "),
+            "{text}"
+        );
+        assert!(text.contains("\r\nServer: netlab-http/"), "{text}");
+        assert!(text.ends_with("\r\nContent-Length: 0\r\n\r\n"), "{text}");
+    }
+
+    #[test]
+    fn dates_use_the_imf_fixdate_format() {
+        let t: jiff::Timestamp = "1994-11-06T08:49:37Z".parse().unwrap();
+        assert_eq!(http_date(t), "Sun, 06 Nov 1994 08:49:37 GMT");
+    }
+
+    #[test]
+    fn the_client_finds_how_the_body_ends() {
+        let head = |text: &str| parse_head(text.as_bytes(), 16).unwrap().unwrap();
+        let r = head("HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n");
+        assert_eq!((r.code, r.reason.as_str(), r.head_len), (200, "OK", 39));
+        assert_eq!(r.framing("GET"), Ok(Framing::Length(12)));
+        assert_eq!(r.framing("HEAD"), Ok(Framing::Empty));
+        let r = head(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nContent-Length: 3\r\n\r\n",
+        );
+        assert_eq!(
+            r.framing("GET"),
+            Ok(Framing::Chunked),
+            "chunked wins over Content-Length"
+        );
+        assert_eq!(
+            head("HTTP/1.0 200 OK\r\n\r\n").framing("GET"),
+            Ok(Framing::UntilClose)
+        );
+        assert_eq!(
+            head("HTTP/1.1 204 No Content\r\n\r\n").framing("GET"),
+            Ok(Framing::Empty)
+        );
+        assert!(
+            head("HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n")
+                .framing("GET")
+                .is_err()
+        );
+        assert_eq!(parse_head(b"HTTP/1.1 200 OK\r\n", 16), Ok(None));
+        assert!(parse_head(b"SSH-2.0-OpenSSH\r\n\r\n", 16).is_err());
+    }
+}

@@ -1,0 +1,664 @@
+//! # The HTTP server: one task per connection, several requests per connection
+//!
+//! This is what Apache does on port 80, in miniature. The server process runs
+//! permanently; [`serve`] accepts TCP connections and gives each to its own
+//! task, so one slow browser never stalls another (one server, many clients).
+//! On each connection the conversation is always the same — the client
+//! initiates, the server answers:
+//!
+//! 1. read bytes until a whole request head has arrived ([`crate::request`]);
+//! 2. throw away the request body, if any (GET and HEAD do not use one);
+//! 3. decide the answer ([`route`]): the "what your browser said" page on `/`,
+//!    a file from `--root`, or an error page;
+//! 4. write the answer, then go back to 1 — HTTP/1.1 *keep-alive*: the same
+//!    connection carries the next request, which saves a TCP handshake.
+//!
+//! Every resource a client can make the server spend is bounded, and each
+//! bound is a flag: the head size and header count ([`Limits`]), the body
+//! size, the time to send a request (`--read-timeout`, which also closes idle
+//! keep-alive connections), and the number of connections served at once
+//! (`--max-connections`: when reached, the server simply stops accepting, and
+//! new clients wait in the OS's queue until a connection ends).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use netkit::NetError;
+use netkit::trace::{Tap, Traced};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio::time::{Instant, timeout, timeout_at};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{info, warn};
+
+use crate::files;
+use crate::page::{self, Visit};
+use crate::request::{self, Limits, Parsed, Rejection, Request};
+use crate::response::{Head, Status};
+
+/// The default port: 8080, the usual "alternative HTTP" port.
+///
+/// netlab's rule (well-known port + 10000) would give 10080, but browsers
+/// refuse to connect to 10080: it is on their list of blocked ports (it was
+/// used by the Amanda backup system, and the list keeps browsers from being
+/// used to attack such services). 8080 is what every course and tutorial uses.
+pub const DEFAULT_PORT: u16 = 8080;
+
+/// Everything the server needs besides its socket.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Serve files from this folder (must be canonical: see
+    /// [`std::fs::canonicalize`]). `None`: only the request page on `/`.
+    pub root: Option<PathBuf>,
+    /// Limits on each request.
+    pub limits: Limits,
+    /// How long a client has to send a whole request head; also how long an
+    /// idle keep-alive connection is kept, and how long a write may stall.
+    pub read_timeout: Duration,
+    /// How many connections are served at once.
+    pub max_connections: usize,
+    /// `--trace`: log every byte in both directions.
+    pub trace: bool,
+    /// How long live connections may finish after Ctrl-C.
+    pub grace: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            root: None,
+            limits: Limits::default(),
+            read_timeout: Duration::from_secs(10),
+            max_connections: 256,
+            trace: false,
+            grace: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Serves HTTP on `listener` until `shutdown` is cancelled (Ctrl-C), then
+/// lets open connections finish for `config.grace`.
+pub async fn serve(
+    listener: TcpListener,
+    config: Config,
+    shutdown: CancellationToken,
+) -> Result<(), NetError> {
+    let local = netkit::net::local_addr(&listener)?;
+    let config = Arc::new(config);
+    let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
+    let tracker = TaskTracker::new();
+    let force_close = CancellationToken::new();
+    loop {
+        // Backpressure: take a free slot *before* accepting. When every slot
+        // is busy the server stops accepting; new clients wait in the OS's
+        // backlog instead of piling up in our memory.
+        let slot = match slots.clone().try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(_) => {
+                warn!(
+                    "{} connections open: the limit (--max-connections) is reached, new clients wait",
+                    config.max_connections
+                );
+                tokio::select! {
+                    slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+                    () = shutdown.cancelled() => break,
+                }
+            }
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // E.g. "too many open files": wait a little instead of spinning.
+                    warn!("could not accept a connection: {}", netkit::error::describe_io(&e));
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = shutdown.cancelled() => break,
+        };
+        let config = config.clone();
+        let shutdown = shutdown.clone();
+        let force_close = force_close.clone();
+        tracker.spawn(async move {
+            tokio::select! {
+                () = connection(stream, peer, local, &config, &shutdown) => {}
+                () = force_close.cancelled() => info!("client {peer}: connection closed by the shutdown"),
+            }
+            drop(slot);
+        });
+    }
+    drop(listener); // new clients are now refused by the OS
+    netkit::shutdown::drain(&tracker, config.grace, &force_close).await;
+    info!("server stopped");
+    Ok(())
+}
+
+/// Why a connection ended, for its last log line.
+#[derive(Debug)]
+enum End {
+    ClientClosed,
+    ClosedMidRequest,
+    Idle,
+    Shutdown,
+    Answered,
+    Failed(String),
+}
+
+/// One client's connection, from its first byte to its close.
+async fn connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    local: SocketAddr,
+    config: &Config,
+    shutdown: &CancellationToken,
+) {
+    let tap = Tap::new(peer, config.trace);
+    info!("client {peer} connected");
+    let _ = stream.set_nodelay(true);
+    let (reader, writer) = stream.into_split();
+    let mut conn = Connection {
+        reader: Traced::new(reader, tap.clone()),
+        writer: BufWriter::new(Traced::new(writer, tap.clone())),
+        buf: Vec::new(),
+        peer,
+        local,
+        config,
+        requests: 0,
+    };
+    let end = conn.run(shutdown).await;
+    let why = match end {
+        End::ClientClosed => "the client closed the connection".to_string(),
+        End::ClosedMidRequest => {
+            "the client closed the connection in the middle of a request".to_string()
+        }
+        End::Idle => format!(
+            "idle for {:.0} s (--read-timeout)",
+            config.read_timeout.as_secs_f64()
+        ),
+        End::Shutdown => "the server is shutting down".to_string(),
+        End::Answered => "the answer said Connection: close".to_string(),
+        End::Failed(why) => why,
+    };
+    info!(
+        "client {peer} left after {} request(s), {why}: {} bytes in, {} bytes out",
+        conn.requests,
+        tap.bytes_in(),
+        tap.bytes_out()
+    );
+}
+
+/// What reading the next request gave.
+enum Next {
+    Request(Request),
+    Refused(Rejection),
+    End(End),
+}
+
+/// The body of an answer.
+enum Body {
+    Bytes(Vec<u8>),
+    File(tokio::fs::File, u64),
+}
+
+/// An answer: head, body, and whether to close the connection after it.
+struct Reply {
+    head: Head,
+    body: Body,
+    close: bool,
+}
+
+struct Connection<'a, R, W> {
+    reader: R,
+    writer: W,
+    /// Bytes received but not used yet: at most one head (bounded by the limits).
+    buf: Vec<u8>,
+    peer: SocketAddr,
+    local: SocketAddr,
+    config: &'a Config,
+    requests: u64,
+}
+
+impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
+    async fn run(&mut self, shutdown: &CancellationToken) -> End {
+        loop {
+            let request = match self.next_request(shutdown).await {
+                Next::Request(request) => request,
+                Next::End(end) => return end,
+                Next::Refused(rejection) => {
+                    warn!(
+                        "client {}: {} — {}",
+                        self.peer, rejection.status, rejection.reason
+                    );
+                    let reply = error_reply(rejection.status, &rejection.reason, true);
+                    let _ = self.send(reply, false).await;
+                    self.linger().await;
+                    return End::Answered;
+                }
+            };
+            self.requests += 1;
+            if let Err(end) = self.skip_body(request.body_len).await {
+                return end;
+            }
+            let visit = Visit {
+                client: self.peer,
+                server: self.local,
+                nth: self.requests,
+            };
+            let mut reply = route(&request, &visit, self.config).await;
+            let keep_alive = request.keep_alive() && !reply.close && !shutdown.is_cancelled();
+            reply.head = if keep_alive {
+                if request.version == request::Version::Http10 {
+                    reply.head.header("Connection", "keep-alive")
+                } else {
+                    reply.head
+                }
+            } else {
+                reply.head.header("Connection", "close")
+            };
+            let status = reply.head.status();
+            let length = match &reply.body {
+                Body::Bytes(b) => b.len() as u64,
+                Body::File(_, len) => *len,
+            };
+            // One line per request, like Apache's access log (with the User-Agent,
+            // as in its "combined" format).
+            info!(
+                "{} {:?} → {status} ({length} bytes) {:?}",
+                self.peer,
+                format!("{} {} {}", request.method, request.target, request.version),
+                request
+                    .header_text("user-agent")
+                    .unwrap_or_else(|| "-".into())
+            );
+            if let Err(end) = self.send(reply, request.method == "HEAD").await {
+                return end;
+            }
+            if !keep_alive {
+                let _ = self.writer.shutdown().await;
+                return if shutdown.is_cancelled() {
+                    End::Shutdown
+                } else {
+                    End::Answered
+                };
+            }
+        }
+    }
+
+    /// Reads until a whole request head is in `buf`, within `--read-timeout`.
+    async fn next_request(&mut self, shutdown: &CancellationToken) -> Next {
+        let limits = self.config.limits;
+        let deadline = Instant::now() + self.config.read_timeout;
+        let mut chunk = [0u8; 4096];
+        loop {
+            if !self.buf.is_empty() {
+                match request::parse(&self.buf, &limits) {
+                    Ok(Parsed::Complete(request)) => {
+                        self.buf.drain(..request.raw_head.len());
+                        return Next::Request(request);
+                    }
+                    Ok(Parsed::Partial) => {}
+                    Err(rejection) => return Next::Refused(rejection),
+                }
+            }
+            // Never buffer more than one head's worth: parse() refuses a head
+            // at max_head_bytes, so one byte more is all it ever needs to see.
+            let room = (limits.max_head_bytes + 1)
+                .saturating_sub(self.buf.len())
+                .clamp(1, chunk.len());
+            let idle = self.buf.is_empty();
+            let read = tokio::select! {
+                read = timeout_at(deadline, self.reader.read(&mut chunk[..room])) => read,
+                // Between requests, Ctrl-C closes the connection at once;
+                // a request already arriving is finished first.
+                () = shutdown.cancelled(), if idle => return Next::End(End::Shutdown),
+            };
+            match read {
+                Ok(Ok(0)) if idle => return Next::End(End::ClientClosed),
+                Ok(Ok(0)) => return Next::End(End::ClosedMidRequest),
+                Ok(Ok(n)) => self.buf.extend_from_slice(&chunk[..n]),
+                Ok(Err(e)) => return Next::End(End::Failed(netkit::error::describe_io(&e))),
+                // Browsers open connections in advance and may never use
+                // them: an idle connection is closed without a word.
+                Err(_) if idle => return Next::End(End::Idle),
+                Err(_) => {
+                    return Next::Refused(Rejection {
+                        status: Status::RequestTimeout,
+                        reason: format!(
+                            "the request did not arrive completely within {:.0} s (--read-timeout)",
+                            self.config.read_timeout.as_secs_f64()
+                        ),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Reads and forgets `len` bytes of request body (its size was checked
+    /// against `--max-body` already).
+    async fn skip_body(&mut self, len: u64) -> Result<(), End> {
+        let from_buf = self
+            .buf
+            .len()
+            .min(usize::try_from(len).unwrap_or(usize::MAX));
+        self.buf.drain(..from_buf);
+        let mut left = len - from_buf as u64;
+        let deadline = Instant::now() + self.config.read_timeout;
+        let mut chunk = [0u8; 4096];
+        while left > 0 {
+            let want = chunk.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            match timeout_at(deadline, self.reader.read(&mut chunk[..want])).await {
+                Ok(Ok(0)) => return Err(End::ClosedMidRequest),
+                Ok(Ok(n)) => left -= n as u64,
+                Ok(Err(e)) => return Err(End::Failed(netkit::error::describe_io(&e))),
+                Err(_) => {
+                    return Err(End::Failed(
+                        "the request body did not arrive in time".into(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes an answer (without its body for HEAD). A write that makes no
+    /// progress for `--read-timeout` (a client that stopped reading) ends the
+    /// connection, so it cannot hold a slot forever.
+    async fn send(&mut self, reply: Reply, head_only: bool) -> Result<(), End> {
+        let stall = self.config.read_timeout;
+        let failed = |e: std::io::Error| {
+            End::Failed(format!(
+                "while answering: {}",
+                netkit::error::describe_io(&e)
+            ))
+        };
+        let stalled = |_| End::Failed("the client stopped reading the answer".into());
+        let head = reply.head.to_bytes();
+        timeout(stall, self.writer.write_all(&head))
+            .await
+            .map_err(stalled)?
+            .map_err(failed)?;
+        if !head_only {
+            match reply.body {
+                Body::Bytes(bytes) => {
+                    timeout(stall, self.writer.write_all(&bytes))
+                        .await
+                        .map_err(stalled)?
+                        .map_err(failed)?;
+                }
+                Body::File(mut file, len) => {
+                    // A file is sent piece by piece: memory use does not depend on its size.
+                    let mut left = len;
+                    let mut chunk = vec![0u8; 64 * 1024];
+                    while left > 0 {
+                        let want = chunk.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+                        let n = file.read(&mut chunk[..want]).await.map_err(failed)?;
+                        if n == 0 {
+                            return Err(End::Failed(
+                                "the file became shorter while it was sent".into(),
+                            ));
+                        }
+                        timeout(stall, self.writer.write_all(&chunk[..n]))
+                            .await
+                            .map_err(stalled)?
+                            .map_err(failed)?;
+                        left -= n as u64;
+                    }
+                }
+            }
+        }
+        timeout(stall, self.writer.flush())
+            .await
+            .map_err(stalled)?
+            .map_err(failed)
+    }
+
+    /// After refusing a request, close *gently*: say we are done sending, then
+    /// read (and forget) what the client was still sending, for a moment.
+    /// Closing a socket with unread data makes the OS send a reset, which can
+    /// destroy our error answer before the client reads it.
+    async fn linger(&mut self) {
+        let _ = self.writer.shutdown().await;
+        let mut chunk = [0u8; 4096];
+        let mut budget: usize = 1024 * 1024;
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while budget > 0 {
+            match timeout_at(deadline, self.reader.read(&mut chunk)).await {
+                Ok(Ok(n)) if n > 0 => budget = budget.saturating_sub(n),
+                _ => return,
+            }
+        }
+    }
+}
+
+/// Decides the answer to a request.
+async fn route(request: &Request, visit: &Visit, config: &Config) -> Reply {
+    if request.method != "GET" && request.method != "HEAD" {
+        let mut reply = error_reply(
+            Status::MethodNotAllowed,
+            &format!(
+                "this server only answers GET and HEAD, not {}",
+                request.method
+            ),
+            false,
+        );
+        reply.head = reply.head.header("Allow", "GET, HEAD");
+        return reply;
+    }
+    let path = request.path().to_string();
+    let Some(root) = config.root.clone() else {
+        if path == "/" {
+            return request_page_reply(request, visit);
+        }
+        return error_reply(
+            Status::NotFound,
+            &format!(
+                "there is no page at {path}: this server only has / (start it with --root DIR to serve files)"
+            ),
+            false,
+        );
+    };
+    // Looking at the disk blocks: do it on a thread made for that.
+    let lookup = {
+        let path = path.clone();
+        tokio::task::spawn_blocking(move || files::resolve(&root, &path)).await
+    };
+    match lookup {
+        Ok(Ok(file)) => match open(&file).await {
+            Ok((handle, len)) => Reply {
+                head: Head::new(Status::Ok)
+                    .header("Content-Type", files::content_type(&file))
+                    .header("Content-Length", len.to_string()),
+                body: Body::File(handle, len),
+                close: false,
+            },
+            Err(e) => error_reply(
+                Status::InternalError,
+                &format!("the file could not be read: {e}"),
+                false,
+            ),
+        },
+        // No index.html at the top of --root: show the request page instead.
+        Ok(Err((Status::NotFound, _))) if path == "/" => request_page_reply(request, visit),
+        Ok(Err((status, why))) => error_reply(status, &why, status == Status::BadRequest),
+        Err(_) => error_reply(Status::InternalError, "the file lookup failed", false),
+    }
+}
+
+async fn open(path: &std::path::Path) -> std::io::Result<(tokio::fs::File, u64)> {
+    let file = tokio::fs::File::open(path).await?;
+    let len = file.metadata().await?.len();
+    Ok((file, len))
+}
+
+fn request_page_reply(request: &Request, visit: &Visit) -> Reply {
+    let body = page::request_page(request, visit).into_bytes();
+    Reply {
+        head: Head::new(Status::Ok)
+            .header("Content-Type", "text/html; charset=utf-8")
+            .header("Content-Length", body.len().to_string())
+            // The page shows *this* request: never reuse an old copy.
+            .header("Cache-Control", "no-store"),
+        body: Body::Bytes(body),
+        close: false,
+    }
+}
+
+fn error_reply(status: Status, explanation: &str, close: bool) -> Reply {
+    let body = page::error_page(status, explanation).into_bytes();
+    let mut head = Head::new(status)
+        .header("Content-Type", "text/html; charset=utf-8")
+        .header("Content-Length", body.len().to_string());
+    if close {
+        head = head.header("Connection", "close");
+    }
+    Reply {
+        head,
+        body: Body::Bytes(body),
+        close,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Starts a server in-process on a free port.
+    async fn start(
+        config: Config,
+    ) -> (
+        SocketAddr,
+        CancellationToken,
+        tokio::task::JoinHandle<Result<(), NetError>>,
+    ) {
+        let listener = netkit::net::bind_tcp("127.0.0.1", 0).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(serve(listener, config, shutdown.clone()));
+        (addr, shutdown, task)
+    }
+
+    /// Sends `request` and reads until the server closes (bounded).
+    async fn exchange(addr: SocketAddr, request: &[u8]) -> String {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream.write_all(request).await.unwrap();
+        let mut out = Vec::new();
+        timeout(Duration::from_secs(5), stream.read_to_end(&mut out))
+            .await
+            .unwrap()
+            .unwrap();
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    #[tokio::test]
+    async fn keep_alive_answers_pipelined_requests_in_order() {
+        let (addr, shutdown, task) = start(Config::default()).await;
+        let out = exchange(
+            addr,
+            b"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /nope HTTP/1.1\r\nHost: a\r\n\r\nHEAD / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+        )
+        .await;
+        let statuses: Vec<&str> = out.lines().filter(|l| l.starts_with("HTTP/1.1 ")).collect();
+        assert_eq!(
+            statuses,
+            [
+                "HTTP/1.1 200 OK",
+                "HTTP/1.1 404 Not Found",
+                "HTTP/1.1 200 OK"
+            ],
+            "{out}"
+        );
+        assert!(out.contains("<span id=\"nth\">1</span>"));
+        assert_eq!(
+            out.matches("<!doctype html>").count(),
+            2,
+            "HEAD has no body"
+        );
+        shutdown.cancel();
+        task.await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
+    async fn other_methods_get_405_with_allow() {
+        let (addr, _shutdown, _task) = start(Config::default()).await;
+        let out = exchange(
+            addr,
+            b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc",
+        )
+        .await;
+        assert!(
+            out.starts_with("HTTP/1.1 405 Method Not Allowed\r\n"),
+            "{out}"
+        );
+        assert!(out.contains("\r\nAllow: GET, HEAD\r\n"), "{out}");
+    }
+
+    #[tokio::test]
+    async fn a_slow_request_gets_408_and_an_idle_connection_is_closed() {
+        let config = Config {
+            read_timeout: Duration::from_millis(200),
+            ..Config::default()
+        };
+        let (addr, _shutdown, _task) = start(config).await;
+        let out = exchange(addr, b"GET / HTTP/1.1\r\n").await;
+        assert!(out.starts_with("HTTP/1.1 408 Request Timeout\r\n"), "{out}");
+        assert_eq!(
+            exchange(addr, b"").await,
+            "",
+            "an idle connection is closed silently"
+        );
+    }
+
+    #[tokio::test]
+    async fn max_connections_makes_new_clients_wait() {
+        let config = Config {
+            max_connections: 1,
+            ..Config::default()
+        };
+        let (addr, _shutdown, _task) = start(config).await;
+        let first = TcpStream::connect(addr).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await; // let the server accept it
+        let mut second = TcpStream::connect(addr).await.unwrap();
+        second
+            .write_all(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut byte = [0u8; 1];
+        assert!(
+            timeout(Duration::from_millis(300), second.read(&mut byte))
+                .await
+                .is_err(),
+            "the second client must wait while the first holds the only slot"
+        );
+        drop(first);
+        let mut out = Vec::new();
+        timeout(Duration::from_secs(5), second.read_to_end(&mut out))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(out.starts_with(b"HTTP/1.1 200 OK\r\n"));
+    }
+
+    #[tokio::test]
+    async fn shutdown_closes_idle_keep_alive_connections() {
+        let (addr, shutdown, task) = start(Config::default()).await;
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = vec![0u8; 65536];
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(buf[..n].starts_with(b"HTTP/1.1 200 OK"));
+        shutdown.cancel();
+        timeout(Duration::from_secs(2), task)
+            .await
+            .expect("the server stops quickly")
+            .unwrap()
+            .unwrap();
+    }
+}

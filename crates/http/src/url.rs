@@ -1,0 +1,150 @@
+//! # Reading a URL, just enough for plain HTTP
+//!
+//! `http://127.0.0.1:8080/docs/index.html?lang=fr` tells a client three things:
+//! which machine (`127.0.0.1`), which port (`8080`; 80 when omitted — the
+//! well-known port of HTTP), and which resource to ask that server for
+//! (`/docs/index.html?lang=fr`). The `#fragment` part, if any, is never sent:
+//! it is for the browser only.
+//!
+//! Only `http://` is handled. `https://` is HTTP inside a TLS-encrypted
+//! connection, on port 443: the bytes on the wire are unreadable, which is the
+//! point of it, but not what this teaching client is for.
+
+/// The parts of an `http://` URL a client needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Url {
+    /// The host as written: a name, an IPv4 address, or `[an:ipv6::address]`.
+    pub host: String,
+    /// The port: as written, or 80.
+    pub port: u16,
+    /// The request target: path and query, at least `/`.
+    pub target: String,
+}
+
+impl Url {
+    /// The value of the `Host` header: the host, and the port unless it is 80.
+    pub fn host_header(&self) -> String {
+        if self.port == 80 {
+            self.host.clone()
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// Parses `http://host[:port][/path][?query][#fragment]`. A URL without a
+/// scheme (`127.0.0.1:8080/`) is taken as `http://`.
+pub fn parse(text: &str) -> Result<Url, String> {
+    let rest = match text.split_once("://") {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
+        Some((scheme, _)) if scheme.eq_ignore_ascii_case("https") => {
+            return Err(format!(
+                "{text}: https:// is HTTP inside an encrypted TLS connection (port 443), and this teaching \
+                 client only speaks plain HTTP, whose bytes you can read. Use an http:// address \
+                 (netlab's http-server: http://127.0.0.1:8080/), or a browser or `curl` for https."
+            ));
+        }
+        Some((scheme, _)) => {
+            return Err(format!(
+                "{text}: this client only knows http://, not {scheme}://"
+            ));
+        }
+        None => text,
+    };
+    let rest = rest.split('#').next().unwrap_or_default();
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, target) = rest.split_at(authority_end);
+    if authority.contains('@') {
+        return Err(format!(
+            "{text}: user names and passwords in URLs are not supported"
+        ));
+    }
+    let (host, port) = if let Some(v6_end) = authority.strip_prefix('[').and_then(|a| a.find(']')) {
+        let host = &authority[..v6_end + 2];
+        (host, authority[v6_end + 2..].strip_prefix(':'))
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    if host.is_empty() || host == "[]" {
+        return Err(format!(
+            "{text}: the URL has no host (e.g. http://127.0.0.1:8080/)"
+        ));
+    }
+    let port = match port {
+        None | Some("") => 80,
+        Some(p) => p
+            .parse()
+            .map_err(|_| format!("{text}: {p:?} is not a port number (0–65535)"))?,
+    };
+    let target = if target.is_empty() {
+        "/".to_string()
+    } else if target.starts_with('?') {
+        format!("/{target}")
+    } else {
+        target.to_string()
+    };
+    if target.bytes().any(|b| b <= b' ' || b == 0x7f) {
+        return Err(format!(
+            "{text}: spaces and control characters must be %-encoded in a URL (space = %20)"
+        ));
+    }
+    Ok(Url {
+        host: host.to_string(),
+        port,
+        target,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(host: &str, port: u16, target: &str) -> Url {
+        Url {
+            host: host.into(),
+            port,
+            target: target.into(),
+        }
+    }
+
+    #[test]
+    fn the_usual_forms() {
+        assert_eq!(
+            parse("http://127.0.0.1:8080/"),
+            Ok(url("127.0.0.1", 8080, "/"))
+        );
+        assert_eq!(parse("http://example.com"), Ok(url("example.com", 80, "/")));
+        assert_eq!(parse("HTTP://h/a/b?x=1#top"), Ok(url("h", 80, "/a/b?x=1")));
+        assert_eq!(parse("http://h?x"), Ok(url("h", 80, "/?x")));
+        assert_eq!(parse("localhost:8080/x"), Ok(url("localhost", 8080, "/x")));
+        assert_eq!(parse("http://[::1]:8080/"), Ok(url("[::1]", 8080, "/")));
+        assert_eq!(parse("http://[::1]/"), Ok(url("[::1]", 80, "/")));
+    }
+
+    #[test]
+    fn the_host_header_omits_port_80() {
+        assert_eq!(parse("http://h/").unwrap().host_header(), "h");
+        assert_eq!(parse("http://h:8080/").unwrap().host_header(), "h:8080");
+    }
+
+    #[test]
+    fn unsupported_urls_are_explained() {
+        let https = parse("https://example.com/").unwrap_err();
+        assert!(
+            https.contains("encrypted") && https.contains("plain HTTP"),
+            "{https}"
+        );
+        assert!(
+            parse("ftp://h/")
+                .unwrap_err()
+                .contains("only knows http://")
+        );
+        assert!(parse("http://:80/").is_err());
+        assert!(parse("http://h:99999/").is_err());
+        assert!(parse("http://u:p@h/").is_err());
+        assert!(parse("http://h/a b").is_err());
+    }
+}

@@ -1,0 +1,73 @@
+//! `raw-client HOST PORT`: what you type goes to the server, what the server
+//! sends appears on screen — like `nc` or `telnet`. The way to speak any text
+//! protocol by hand:
+//!
+//! ```text
+//! raw-client 127.0.0.1 10194                   # chat-server: type NICK alice
+//! raw-client --crlf 127.0.0.1 8080             # http-server: type GET / HTTP/1.1, Host: x, empty line
+//! raw-client --udp 127.0.0.1 10007             # echo-server over UDP
+//! printf 'GET / HTTP/1.0\r\n\r\n' | raw-client 127.0.0.1 8080 > page.txt
+//! ```
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use netkit::args::{Verbosity, parse_seconds};
+use tools::raw::{Options, run};
+
+/// Connects to HOST PORT; sends what you type, shows what the server sends.
+/// When your input ends (Ctrl-D) the server is told so and its last answers
+/// are still shown; when the server closes, raw-client ends.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// The server's address or name, e.g. 127.0.0.1.
+    host: String,
+
+    /// The server's port, e.g. 8080.
+    port: u16,
+
+    /// End each line with CR LF (\r\n), as HTTP, SMTP and telnet expect.
+    #[arg(long)]
+    crlf: bool,
+
+    /// Use UDP: each line is sent as one datagram.
+    #[arg(long)]
+    udp: bool,
+
+    /// Show every byte sent and received on stderr, with the server's address:port.
+    #[arg(long)]
+    trace: bool,
+
+    /// Give up connecting after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_seconds)]
+    timeout: Duration,
+
+    /// With --udp: how long to wait for answers after the end of input.
+    #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = parse_seconds)]
+    wait: Duration,
+
+    #[command(flatten)]
+    verbosity: Verbosity,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let options = Options {
+        host: args.host,
+        port: args.port,
+        udp: args.udp,
+        crlf: args.crlf,
+        trace: args.trace,
+        timeout: args.timeout,
+        wait: args.wait,
+    };
+    netkit::run(args.verbosity, async move {
+        // The keyboard is read on its own thread (see netkit::stdin), in raw
+        // chunks so that piped binary data goes through unchanged.
+        let input = netkit::stdin::chunks();
+        let mut stdout = tokio::io::stdout();
+        run(&options, input, &mut stdout).await
+    })
+}
