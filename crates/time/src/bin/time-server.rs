@@ -1,0 +1,66 @@
+//! `time-server`: the time (RFC 868) and daytime (RFC 867) services, each on
+//! its own port, each over TCP and UDP.
+//!
+//! Try it: `cargo run --bin time-server`, then in another terminal
+//! `nc 127.0.0.1 10013` (daytime: a line of text),
+//! `nc 127.0.0.1 10037 | xxd` (time: 4 binary bytes),
+//! `rdate -p -o 10037 127.0.0.1` or `cargo run --bin time-client`.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+use netkit::args::{ServerArgs, parse_limit, parse_seconds};
+use time::Protocol;
+use time::clock::SystemClock;
+use time::server::{self, Config, Service};
+
+/// Time server: time (RFC 868, 4 binary bytes) and daytime (RFC 867, one
+/// line of text), each on its own port, over TCP and UDP.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    #[command(flatten)]
+    server: ServerArgs,
+
+    /// Port of the time service (0 = let the system choose). Its well-known port is 37.
+    #[arg(long, default_value_t = time::DEFAULT_TIME_PORT)]
+    port: u16,
+
+    /// Port of the daytime service (0 = let the system choose). Its well-known port is 13.
+    #[arg(long, default_value_t = time::DEFAULT_DAYTIME_PORT)]
+    daytime_port: u16,
+
+    /// Maximum number of TCP clients served at once (both services together).
+    #[arg(long, default_value_t = Config::default().max_clients, value_parser = parse_limit)]
+    max_clients: usize,
+
+    /// Seconds a TCP client has to receive the answer and close the connection.
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+    write_timeout: Duration,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    netkit::run(args.server.verbosity, async move {
+        let host = &args.server.host;
+        let time = Service::bind(Protocol::Time, host, args.port).await?;
+        let daytime = Service::bind(Protocol::Daytime, host, args.daytime_port).await?;
+        time.announce()?;
+        daytime.announce()?;
+        let config = Config {
+            trace: args.server.trace,
+            max_clients: args.max_clients,
+            write_timeout: args.write_timeout,
+            grace: args.server.grace,
+        };
+        server::serve(
+            vec![time, daytime],
+            config,
+            Arc::new(SystemClock),
+            netkit::shutdown::on_signal(),
+        )
+        .await
+    })
+}

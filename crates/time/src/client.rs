@@ -1,0 +1,331 @@
+//! # time-client: ask for the time, and understand the answer
+//!
+//! **Course ideas.**
+//! - *The client initiates*: it connects (TCP) or sends an empty datagram
+//!   (UDP); the server answers with no further question.
+//! - *Client and server must speak the same protocol*: the client expects
+//!   4 binary bytes (time) or a line of text (daytime). Point it at the wrong
+//!   port and it explains, in plain words, what it got instead and why that
+//!   cannot be a valid answer.
+//! - *UDP may lose datagrams*: so over UDP the client waits with a time-out
+//!   and asks again a bounded number of times.
+//!
+//! What it prints (stdout): the bytes received, what they mean, the server's
+//! time in UTC and in this machine's time zone, and how far the server's
+//! clock is from this machine's.
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use codec::time::{Protocol, daytime, rfc868};
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use netkit::NetError;
+use netkit::error::join_host_port;
+use netkit::net::{connect_tcp, udp_socket_for};
+use netkit::trace::{Tap, Traced, show_bytes};
+use tokio::io::AsyncReadExt;
+use tracing::info;
+
+/// The most a client reads: a time answer is 4 bytes, a daytime line a few
+/// dozen; anything longer is another protocol and need not be read whole.
+pub const MAX_REPLY: usize = daytime::MAX_LINE;
+
+/// What the client was asked to do.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The server's host name or address.
+    pub host: String,
+    /// The server's port.
+    pub port: u16,
+    /// Which protocol to expect.
+    pub protocol: Protocol,
+    /// Use a UDP datagram instead of a TCP connection.
+    pub udp: bool,
+    /// Log every byte (`--trace`).
+    pub trace: bool,
+    /// How long to wait to connect, or for the answer.
+    pub timeout: Duration,
+    /// UDP only: how many times to ask again when no answer comes.
+    pub retries: u32,
+}
+
+/// The raw answer, as it arrived.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// Who answered.
+    pub server: SocketAddr,
+    /// "TCP" or "UDP".
+    pub transport: &'static str,
+    /// Every byte received (at most [`MAX_REPLY`]).
+    pub bytes: Vec<u8>,
+    /// This machine's clock when the answer arrived.
+    pub received_at: Timestamp,
+}
+
+/// Asks the server, prints what it answered and what that means.
+pub async fn run(options: Options) -> Result<(), NetError> {
+    let reply = if options.udp {
+        ask_udp(&options).await?
+    } else {
+        ask_tcp(&options).await?
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "server:      {} ({}), {}",
+        reply.server,
+        reply.transport,
+        options.protocol.label()
+    );
+    let _ = writeln!(
+        out,
+        "received:    {} {}",
+        plural_bytes(reply.bytes.len()),
+        show_bytes(&reply.bytes)
+    );
+    // Print what arrived even when it makes no sense: seeing the wrong bytes
+    // is how one understands the mismatch.
+    let outcome = interpret(options.protocol, &reply.bytes);
+    if let Ok(instant) = &outcome {
+        out.push_str(&describe(
+            options.protocol,
+            &reply,
+            *instant,
+            &TimeZone::system(),
+        ));
+    }
+    print!("{out}");
+    outcome.map(|_| ())
+}
+
+/// Connects, then reads until the server closes (it speaks first, then hangs up).
+pub async fn ask_tcp(options: &Options) -> Result<Reply, NetError> {
+    let stream = connect_tcp(&options.host, options.port, options.timeout).await?;
+    let server = stream
+        .peer_addr()
+        .map_err(|e| NetError::io("reading the server's address", e))?;
+    if let Ok(local) = stream.local_addr() {
+        info!(
+            "connected to {server} from {local} (our port {} was chosen by the OS); \
+             we send nothing: the server speaks first",
+            local.port()
+        );
+    }
+    let tap = Tap::new(server, options.trace);
+    let mut stream = Traced::new(stream, tap);
+    let mut bytes = Vec::with_capacity(64);
+    let reading = async {
+        let mut chunk = [0u8; MAX_REPLY];
+        while bytes.len() < MAX_REPLY {
+            let room = MAX_REPLY - bytes.len();
+            let n = stream.read(&mut chunk[..room]).await?;
+            if n == 0 {
+                break; // the server closed: the answer is complete
+            }
+            bytes.extend_from_slice(&chunk[..n]);
+        }
+        Ok::<(), std::io::Error>(())
+    };
+    match tokio::time::timeout(options.timeout, reading).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(NetError::io(format!("reading from {server}"), e)),
+        // Some bytes then silence: judge what arrived (it is another protocol).
+        Err(_) if !bytes.is_empty() => {}
+        Err(_) => return Err(silent_server(options, server)),
+    }
+    Ok(Reply {
+        server,
+        transport: "TCP",
+        bytes,
+        received_at: Timestamp::now(),
+    })
+}
+
+/// A TCP server that accepted the connection but never said anything.
+fn silent_server(options: &Options, server: SocketAddr) -> NetError {
+    NetError::protocol(format!(
+        "no answer from {server} within {:.1} s. A {} server speaks first, as soon as the \
+         connection opens; this one accepted the connection and waits for us to talk, so it \
+         speaks another protocol — the port may belong to another service (an echo server?)",
+        options.timeout.as_secs_f64(),
+        options.protocol.label()
+    ))
+}
+
+/// Sends an empty datagram and waits for the answer; asks again on time-out.
+pub async fn ask_udp(options: &Options) -> Result<Reply, NetError> {
+    let socket = udp_socket_for(&options.host, options.port).await?;
+    let server = socket
+        .peer_addr()
+        .map_err(|e| NetError::io("reading the server's address", e))?;
+    let tap = Tap::new(server, options.trace);
+    let attempts = options.retries + 1;
+    let mut buf = [0u8; MAX_REPLY];
+    for attempt in 1..=attempts {
+        // RFC 868 and 867 over UDP: any datagram is the question, even an empty one.
+        socket
+            .send(&[])
+            .await
+            .map_err(|e| NetError::io(format!("sending to {server}"), e))?;
+        info!("sent an empty datagram to {server} (attempt {attempt} of {attempts})");
+        match tokio::time::timeout(options.timeout, socket.recv(&mut buf)).await {
+            Ok(Ok(n)) => {
+                tap.received(&buf[..n]);
+                return Ok(Reply {
+                    server,
+                    transport: "UDP",
+                    bytes: buf[..n].to_vec(),
+                    received_at: Timestamp::now(),
+                });
+            }
+            // An ICMP "port unreachable": nobody listens there.
+            Ok(Err(e)) => return Err(NetError::io(format!("receiving from {server}"), e)),
+            Err(_) if attempt < attempts => {
+                info!(
+                    "no answer after {:.1} s: the datagram or its answer may be lost; asking again",
+                    options.timeout.as_secs_f64()
+                );
+            }
+            Err(_) => {}
+        }
+    }
+    Err(NetError::TimedOut {
+        what: format!(
+            "waiting for an answer from {} over UDP ({attempts} datagram(s) sent)",
+            join_host_port(&options.host, options.port)
+        ),
+        after: options.timeout,
+    })
+}
+
+/// The instant an answer names, or a plain-words reason why it is not a
+/// valid answer in `protocol`.
+pub fn interpret(protocol: Protocol, bytes: &[u8]) -> Result<Timestamp, NetError> {
+    match protocol {
+        Protocol::Time => {
+            rfc868::parse_answer(bytes).map_err(|e| NetError::protocol(e.to_string()))
+        }
+        Protocol::Daytime => daytime::text_of(bytes)
+            .and_then(daytime::parse)
+            .map_err(|e| NetError::protocol(e.to_string())),
+    }
+}
+
+/// The lines that explain a valid answer: its meaning, the time in UTC and
+/// in `local`, and the difference with this machine's clock.
+pub fn describe(protocol: Protocol, reply: &Reply, instant: Timestamp, local: &TimeZone) -> String {
+    let mut out = String::new();
+    if protocol == Protocol::Time {
+        if let Ok(bytes) = <[u8; 4]>::try_from(reply.bytes.as_slice()) {
+            let value = u32::from_be_bytes(bytes);
+            let _ = writeln!(
+                out,
+                "meaning:     {value:#010x} = {value} seconds since 1900-01-01T00:00:00Z"
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "UTC:         {}",
+        instant.strftime("%Y-%m-%d %H:%M:%S UTC")
+    );
+    let zoned = instant.to_zoned_datetime(local.clone());
+    let _ = writeln!(
+        out,
+        "local time:  {}",
+        zoned.strftime("%Y-%m-%d %H:%M:%S %Z (UTC%:z)")
+    );
+    let difference = instant.duration_since(reply.received_at);
+    let _ = writeln!(out, "difference:  {}", explain_difference(difference));
+    out
+}
+
+/// "the server is 0.4 s behind this machine", with the protocols' precision in mind.
+pub fn explain_difference(server_minus_local: SignedDuration) -> String {
+    let seconds = server_minus_local.as_secs_f64();
+    let side = if seconds < 0.0 { "behind" } else { "ahead of" };
+    let mut text = format!(
+        "the server's clock is {:.1} s {side} this machine's",
+        seconds.abs()
+    );
+    if seconds.abs() < 1.5 {
+        text.push_str(" (the answer counts whole seconds: up to 1 s is expected)");
+    }
+    text
+}
+
+fn plural_bytes(n: usize) -> String {
+    if n == 1 {
+        "1 byte".to_string()
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(bytes: &[u8], received_at: &str) -> Reply {
+        Reply {
+            server: "127.0.0.1:10037".parse().unwrap(),
+            transport: "TCP",
+            bytes: bytes.to_vec(),
+            received_at: received_at.parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_time_answer_is_explained_in_utc_and_local_time() {
+        let r = reply(&[0xEE, 0xAF, 0x93, 0x72], "2026-11-24T04:39:14.400Z");
+        let instant = interpret(Protocol::Time, &r.bytes).unwrap();
+        let paris = TimeZone::get("Europe/Paris").unwrap();
+        let text = describe(Protocol::Time, &r, instant, &paris);
+        assert!(
+            text.contains("0xeeaf9372 = 4004483954 seconds since 1900"),
+            "{text}"
+        );
+        assert!(
+            text.contains("UTC:         2026-11-24 04:39:14 UTC"),
+            "{text}"
+        );
+        assert!(
+            text.contains("local time:  2026-11-24 05:39:14 CET (UTC+01:00)"),
+            "{text}"
+        );
+        assert!(text.contains("0.4 s behind"), "{text}");
+    }
+
+    #[test]
+    fn a_daytime_line_is_explained_too() {
+        let r = reply(
+            b"Tuesday, November 24, 2026 04:39:20-UTC\r\n",
+            "2026-11-24T04:39:14Z",
+        );
+        let instant = interpret(Protocol::Daytime, &r.bytes).unwrap();
+        let text = describe(Protocol::Daytime, &r, instant, &TimeZone::UTC);
+        assert!(!text.contains("meaning"), "{text}");
+        assert!(text.contains("6.0 s ahead of"), "{text}");
+        assert!(!text.contains("whole seconds"), "{text}");
+    }
+
+    #[test]
+    fn wrong_protocols_are_explained() {
+        let text = interpret(Protocol::Time, b"hello world")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.starts_with(
+                "expected 4 bytes (RFC 868), got 11 — is this really a time server? \
+                 The port may belong to another service"
+            ),
+            "{text}"
+        );
+        let text = interpret(Protocol::Daytime, &[0xEE, 0xAF, 0x93, 0x72])
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("--protocol time"), "{text}");
+    }
+}

@@ -1,0 +1,329 @@
+//! # time-server: a server that speaks first, on two ports
+//!
+//! **Course ideas.**
+//! - *1 service = 1 port*: one process offers two services, time (RFC 868)
+//!   and daytime (RFC 867), each on its own port; the port a client chooses
+//!   decides the language of the answer.
+//! - *The server answers the request*: here the request is just "I am
+//!   here" — a TCP connection, or any UDP datagram — and the answer is the
+//!   current time. The server does not wait for the client to say anything.
+//! - *Many clients at once*: each TCP connection gets its own task; over UDP
+//!   each datagram is answered on its own, with no connection at all.
+//!
+//! ## One exchange
+//! - **TCP**: accept, send the answer, close our side (FIN), then wait for
+//!   the client to close too. That last wait matters: closing a socket while
+//!   the client's bytes sit unread (`echo hi | nc host 10037`) makes the OS
+//!   send a *reset*, which can destroy our answer before the client reads it.
+//! - **UDP**: receive a datagram (its content is ignored: RFC 868 sends an
+//!   empty one), send one datagram back to the address and port it came from.
+//!
+//! ## Bounded by design
+//! - At most `max_clients` TCP connections at once, over both services; one
+//!   more is closed at once, with a log line (`--max-clients`).
+//! - The whole TCP exchange — sending the answer, then waiting for the
+//!   client to close — is limited by `write_timeout` (`--write-timeout`), so
+//!   a client that never reads, or never closes, cannot keep a task forever.
+//!   (An answer of 4 or 41 bytes always fits in the kernel's send buffer, so
+//!   in practice it is the "never closes" half that the limit catches.)
+//! - Bytes a TCP client sends are read into one small buffer and dropped.
+//! - On shutdown (Ctrl-C) the server stops accepting, lets live connections
+//!   finish for `grace`, then closes them.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use codec::time::Protocol;
+use netkit::NetError;
+use netkit::error::describe_io;
+use netkit::net::{announce, bind_tcp_and_udp, local_addr};
+use netkit::shutdown::drain;
+use netkit::trace::{Tap, Traced};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{debug, info, warn};
+
+use crate::clock::Clock;
+
+/// How the server behaves; every limit has a command-line flag.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Log every byte (`--trace`).
+    pub trace: bool,
+    /// TCP connections served at once, both services together (`--max-clients`).
+    pub max_clients: usize,
+    /// Time a TCP client has to receive the answer and close (`--write-timeout`).
+    pub write_timeout: Duration,
+    /// After Ctrl-C, how long live connections may finish (`--grace`).
+    pub grace: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            trace: false,
+            max_clients: 1000,
+            write_timeout: Duration::from_secs(10),
+            grace: Duration::from_secs(2),
+        }
+    }
+}
+
+/// One service: a protocol and the sockets it is offered on.
+#[derive(Debug)]
+pub struct Service {
+    /// Which protocol these sockets speak.
+    pub protocol: Protocol,
+    /// The TCP listening socket, if the service is offered over TCP.
+    pub tcp: Option<TcpListener>,
+    /// The UDP socket, if the service is offered over UDP.
+    pub udp: Option<UdpSocket>,
+}
+
+impl Service {
+    /// Opens `port` (0 = chosen by the OS) on TCP and UDP for `protocol`.
+    pub async fn bind(protocol: Protocol, host: &str, port: u16) -> Result<Service, NetError> {
+        let (tcp, udp) = bind_tcp_and_udp(host, port).await?;
+        Ok(Service {
+            protocol,
+            tcp: Some(tcp),
+            udp: Some(udp),
+        })
+    }
+
+    /// The address the service really listens on (the port chosen for `--port 0`).
+    pub fn local_addr(&self) -> Result<SocketAddr, NetError> {
+        match (&self.tcp, &self.udp) {
+            (Some(tcp), _) => local_addr(tcp),
+            (None, Some(udp)) => udp
+                .local_addr()
+                .map_err(|e| NetError::io("reading the UDP address", e)),
+            (None, None) => Err(NetError::protocol(format!(
+                "the {} service has no socket",
+                self.protocol.label()
+            ))),
+        }
+    }
+
+    /// Logs the `listening on …` line for this service.
+    pub fn announce(&self) -> Result<SocketAddr, NetError> {
+        let addr = self.local_addr()?;
+        let transports = match (&self.tcp, &self.udp) {
+            (Some(_), Some(_)) => "tcp+udp",
+            (Some(_), None) => "tcp",
+            _ => "udp",
+        };
+        announce(addr, transports, self.protocol.label());
+        Ok(addr)
+    }
+}
+
+/// What every connection task shares.
+struct Shared {
+    config: Config,
+    clock: Arc<dyn Clock>,
+    /// One permit per TCP connection: when none is left, the server is full.
+    slots: Arc<Semaphore>,
+    tracker: TaskTracker,
+    force_close: CancellationToken,
+}
+
+/// Serves every given service until `shutdown` is cancelled.
+pub async fn serve(
+    services: Vec<Service>,
+    config: Config,
+    clock: Arc<dyn Clock>,
+    shutdown: CancellationToken,
+) -> Result<(), NetError> {
+    let shared = Arc::new(Shared {
+        slots: Arc::new(Semaphore::new(config.max_clients)),
+        config,
+        clock,
+        tracker: TaskTracker::new(),
+        force_close: CancellationToken::new(),
+    });
+    let mut loops = Vec::new();
+    for service in services {
+        if let Some(listener) = service.tcp {
+            loops.push(tokio::spawn(serve_tcp(
+                listener,
+                service.protocol,
+                shared.clone(),
+                shutdown.clone(),
+            )));
+        }
+        if let Some(socket) = service.udp {
+            loops.push(tokio::spawn(serve_udp(
+                socket,
+                service.protocol,
+                shared.clone(),
+                shutdown.clone(),
+            )));
+        }
+    }
+    for task in loops {
+        // A loop only ends on shutdown; a panic in one would be a bug.
+        if let Err(e) = task.await {
+            warn!("a service stopped unexpectedly: {e}");
+        }
+    }
+    info!("no longer accepting connections or datagrams");
+    drain(&shared.tracker, shared.config.grace, &shared.force_close).await;
+    Ok(())
+}
+
+/// The TCP side of one service: accept clients until shutdown, one task each.
+async fn serve_tcp(
+    listener: TcpListener,
+    protocol: Protocol,
+    shared: Arc<Shared>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        let accepted = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            accepted = listener.accept() => accepted,
+        };
+        let (stream, peer) = match accepted {
+            Ok(pair) => pair,
+            Err(e) => {
+                // Usually "too many open files": wait a little instead of spinning.
+                warn!("could not accept a connection: {}", describe_io(&e));
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let Ok(permit) = shared.slots.clone().try_acquire_owned() else {
+            warn!(
+                "{peer} refused: already {} clients (see --max-clients)",
+                shared.config.max_clients
+            );
+            continue; // dropping `stream` closes the connection
+        };
+        let task_shared = shared.clone();
+        shared.tracker.spawn(async move {
+            serve_connection(stream, peer, protocol, &task_shared).await;
+            drop(permit);
+        });
+    }
+}
+
+/// One TCP client: the answer, then goodbye.
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    protocol: Protocol,
+    shared: &Shared,
+) {
+    let _ = stream.set_nodelay(true);
+    let open = shared.config.max_clients - shared.slots.available_permits();
+    info!(
+        "{peer} connected to {} ({open} client(s) connected)",
+        protocol.label()
+    );
+    let tap = Tap::new(peer, shared.config.trace);
+    let mut stream = Traced::new(stream, tap.clone());
+    let answer = match protocol.answer(shared.clock.now()) {
+        Ok(answer) => answer,
+        Err(e) => {
+            warn!("{peer}: no answer sent: {e}");
+            return;
+        }
+    };
+    let limit = shared.config.write_timeout;
+    let outcome = tokio::select! {
+        result = tokio::time::timeout(limit, answer_and_close(&mut stream, &answer)) => result,
+        _ = shared.force_close.cancelled() => {
+            Ok(Err(io::Error::other("closed by the server's shutdown")))
+        }
+    };
+    let counts = format!("{} bytes in, {} bytes out", tap.bytes_in(), tap.bytes_out());
+    match outcome {
+        Ok(Ok(())) => info!("{peer} disconnected ({counts})"),
+        Ok(Err(e)) => warn!("{peer} disconnected: {} ({counts})", describe_io(&e)),
+        Err(_) if tap.bytes_out() < answer.len() as u64 => warn!(
+            "{peer} closed: the client did not read the answer within {:.1} s \
+             (see --write-timeout) ({counts})",
+            limit.as_secs_f64()
+        ),
+        Err(_) => info!(
+            "{peer} closed: the client got the answer but did not close within {:.1} s \
+             (see --write-timeout) ({counts})",
+            limit.as_secs_f64()
+        ),
+    }
+}
+
+/// The TCP exchange on any stream: send `answer`, close our sending side,
+/// then read and drop whatever the client sends until it closes too.
+///
+/// It has no time limit of its own: the caller bounds it (the server with
+/// `--write-timeout`), so that tests can run it on an in-memory stream.
+pub async fn answer_and_close<S>(stream: &mut S, answer: &[u8]) -> io::Result<()>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    stream.write_all(answer).await?;
+    // FIN: "that was everything". The client's read now returns end-of-stream.
+    stream.shutdown().await?;
+    // Nothing the client sends means anything to us, but it must be read
+    // before we close (see the module docs); one small reused buffer.
+    let mut ignored = [0u8; 512];
+    while stream.read(&mut ignored).await? > 0 {}
+    Ok(())
+}
+
+/// The UDP side of one service: one answer per datagram received.
+///
+/// There is no connection and so nothing to limit per client: one buffer,
+/// one datagram at a time. The answer is small (4 or 41 bytes), so a forged
+/// sender address cannot make us send much to someone else.
+async fn serve_udp(
+    socket: UdpSocket,
+    protocol: Protocol,
+    shared: Arc<Shared>,
+    shutdown: CancellationToken,
+) {
+    // The request's content does not matter; a larger datagram is truncated.
+    let mut buf = [0u8; 512];
+    loop {
+        let received = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            received = socket.recv_from(&mut buf) => received,
+        };
+        let (n, peer) = match received {
+            Ok(pair) => pair,
+            Err(e) => {
+                // On some systems an ICMP "port unreachable" from an earlier
+                // reply surfaces here; it concerns one client, not the server.
+                debug!("UDP receive error: {}", describe_io(&e));
+                continue;
+            }
+        };
+        let tap = Tap::new(peer, shared.config.trace);
+        tap.received(&buf[..n]);
+        let answer = match protocol.answer(shared.clock.now()) {
+            Ok(answer) => answer,
+            Err(e) => {
+                warn!("{peer} (udp): no answer sent: {e}");
+                continue;
+            }
+        };
+        match socket.send_to(&answer, peer).await {
+            Ok(_) => {
+                tap.sent(&answer);
+                info!(
+                    "{peer} (udp) asked {}: answered {} bytes",
+                    protocol.label(),
+                    answer.len()
+                );
+            }
+            Err(e) => debug!("{peer} (udp): could not answer: {}", describe_io(&e)),
+        }
+    }
+}
