@@ -1,0 +1,69 @@
+//! # Step 1 — a blocking echo server, one client at a time
+//!
+//! **Course idea:** a server is a process that *listens permanently* on a
+//! port and *answers*; the client *initiates*. This is the smallest server
+//! there is: `bind`, then `accept` in a loop, then echo back what arrives.
+//!
+//! **Its flaw, on purpose:** it serves one client at a time. While it is busy
+//! with the first, a second client can connect (the kernel completes the
+//! connection and queues it) but nobody reads what it sends: it waits.
+//!
+//! ## Try it
+//!
+//! ```text
+//! cargo run --example 01_blocking_echo            # listens on 127.0.0.1:11007
+//! nc 127.0.0.1 11007        (or: telnet 127.0.0.1 11007)   type a line: it comes back
+//! nc 127.0.0.1 11007        in a second terminal: type, nothing comes back…
+//!                           …until you quit the first client (Ctrl-C / Ctrl-D)
+//! ss -tlnp | grep 11007     Linux: the LISTEN socket and its process
+//! netstat -ano | findstr 11007      Windows: the same, with the PID
+//! ss -tnp | grep 11007      the ESTAB connections: the second one is there too
+//! ```
+//!
+//! Next step: `02_thread_per_client` changes one thing to fix the flaw.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+
+fn main() -> std::io::Result<()> {
+    // A port from the command line, or 11007 (echo is 7; examples add 11000).
+    let port: u16 = std::env::args()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(11007);
+    // 127.0.0.1: only this machine can connect. 0.0.0.0 would open it to the
+    // network (and the firewall would have its say).
+    let listener = TcpListener::bind(("127.0.0.1", port))?;
+    println!(
+        "listening on {}, one client at a time",
+        listener.local_addr()?
+    );
+
+    // `incoming()` calls accept() again and again: the server never stops.
+    for stream in listener.incoming() {
+        let stream = stream?;
+        let peer = stream.peer_addr()?;
+        println!("{peer} connected");
+        // While this runs, no other client is accepted: that is the flaw.
+        match echo(stream) {
+            Ok(n) => println!("{peer} left after {n} bytes"),
+            Err(e) => println!("{peer} failed: {e}"),
+        }
+    }
+    Ok(())
+}
+
+/// Sends back everything received, until the client closes its side.
+fn echo(mut stream: TcpStream) -> std::io::Result<u64> {
+    let mut buf = [0; 4096];
+    let mut total = 0;
+    loop {
+        // read() waits for data; Ok(0) means the client closed: end of file.
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            return Ok(total);
+        }
+        stream.write_all(&buf[..n])?;
+        total += n as u64;
+    }
+}

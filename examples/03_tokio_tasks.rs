@@ -1,0 +1,62 @@
+//! # Step 3 — tokio tasks instead of threads
+//!
+//! **Course idea:** the same server (many clients at once), written the way
+//! real servers are. A *task* is a light thread: a few OS threads run
+//! thousands of tasks; at each `.await` a task that waits for the network
+//! lets another one run. The code reads almost like step 2: `TcpListener` and
+//! `spawn` come from tokio, and every wait ends in `.await`.
+//!
+//! ## Try it
+//!
+//! ```text
+//! cargo run --example 03_tokio_tasks               # listens on 127.0.0.1:13007
+//! nc 127.0.0.1 13007        in several terminals
+//! ps -T -p $(pgrep -f 03_tokio_tasks)   a fixed number of threads, however many clients
+//! ```
+//!
+//! The finished version of this server is `cargo run --bin echo-server`
+//! (port 10007): the same loop plus `--trace` (every byte, both ways),
+//! explained errors and a clean Ctrl-C. Next step: `04_blocking_client`.
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let port: u16 = std::env::args()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(13007);
+    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+    println!(
+        "listening on {}, one task per client",
+        listener.local_addr()?
+    );
+
+    loop {
+        let (stream, peer) = listener.accept().await?;
+        println!("{peer} connected");
+        // tokio::spawn instead of thread::spawn: a task, not an OS thread.
+        tokio::spawn(async move {
+            match echo(stream).await {
+                Ok(n) => println!("{peer} left after {n} bytes"),
+                Err(e) => println!("{peer} failed: {e}"),
+            }
+        });
+    }
+}
+
+/// Sends back everything received, until the client closes its side.
+async fn echo(mut stream: TcpStream) -> std::io::Result<u64> {
+    let mut buf = [0; 4096];
+    let mut total = 0;
+    loop {
+        // `.await`: while no data is there, this task sleeps and others run.
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(total);
+        }
+        stream.write_all(&buf[..n]).await?;
+        total += n as u64;
+    }
+}

@@ -1,0 +1,68 @@
+//! # Step 5 — a binary protocol by hand: Time (RFC 868)
+//!
+//! **Course idea:** *a protocol is a common language.* Time's is tiny: the
+//! client connects and says nothing; the server sends the number of seconds
+//! since 1 January 1900 as **4 bytes, big-endian** ("network byte order"),
+//! then closes. Both sides must agree on every bit: the epoch, the size, the
+//! byte order. `to_be_bytes` / `from_be_bytes` do the conversion.
+//!
+//! ## Try it
+//!
+//! ```text
+//! cargo run --example 05_time_by_hand                  # server on 127.0.0.1:15037
+//! cargo run --example 05_time_by_hand -- client 15037  # the client, in another terminal
+//! cargo run --example 05_time_by_hand -- client 10037  # against the real time-server
+//! nc 127.0.0.1 15037 | xxd        the 4 raw bytes: not text, nc shows garbage
+//! rdate -p -o 15037 127.0.0.1     a third-party RFC 868 client agrees
+//! ```
+//!
+//! Next step: `06_framing`, for protocols whose messages have no fixed size.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Seconds from 1900-01-01 to 1970-01-01 (the Unix epoch): 70 years, 17 leap days.
+const SECONDS_1900_TO_1970: u64 = 2_208_988_800;
+
+fn main() -> std::io::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let port_arg = |i: usize| args.get(i).and_then(|p| p.parse().ok());
+    if args.first().map(String::as_str) == Some("client") {
+        client(port_arg(1).unwrap_or(15037))
+    } else {
+        server(port_arg(0).unwrap_or(15037))
+    }
+}
+
+fn server(port: u16) -> std::io::Result<()> {
+    let listener = TcpListener::bind(("127.0.0.1", port))?;
+    println!("time (RFC 868) on {}", listener.local_addr()?);
+    for stream in listener.incoming() {
+        let mut stream = stream?;
+        let unix = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        // `as u32` keeps the low 32 bits: the counter wraps in 2036, as the RFC says.
+        let bytes = ((unix + SECONDS_1900_TO_1970) as u32).to_be_bytes();
+        println!("{} ← {bytes:02x?}", stream.peer_addr()?);
+        // An iterative server is fine here: the answer takes microseconds.
+        let _ = stream.write_all(&bytes);
+        // `stream` is dropped: closing the connection ends the answer.
+    }
+    Ok(())
+}
+
+fn client(port: u16) -> std::io::Result<()> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    let mut bytes = [0; 4];
+    // Not `read`: it could return fewer than 4 bytes. read_exact loops.
+    stream.read_exact(&mut bytes)?;
+    let since_1900 = u64::from(u32::from_be_bytes(bytes));
+    let unix = since_1900.saturating_sub(SECONDS_1900_TO_1970);
+    println!("received {bytes:02x?} = {since_1900} s since 1900 = {unix} s since 1970");
+    println!(
+        "(check: date -d @{unix}   or PowerShell: [DateTimeOffset]::FromUnixTimeSeconds({unix}))"
+    );
+    Ok(())
+}

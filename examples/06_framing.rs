@@ -1,0 +1,88 @@
+//! # Step 6 — why framing matters: bytes arrive split and glued
+//!
+//! **Course idea:** TCP carries a *stream of bytes*, not messages. One
+//! `write` of the sender may come out as several `read`s (split), and two
+//! writes may come out as one `read` (glued). A protocol must say where a
+//! message ends: a fixed size (step 5: 4 bytes), or a delimiter, here `\n`.
+//! A *codec* turns the stream back into messages: `LinesCodec` keeps the
+//! bytes until a `\n` arrives, and refuses lines longer than a limit so a
+//! client without `\n` cannot fill the memory.
+//!
+//! This server prints every raw `read` next to the lines decoded from it.
+//!
+//! ## Try it
+//!
+//! ```text
+//! cargo run --example 06_framing -- demo     # server + a client sending awkward pieces
+//! cargo run --example 06_framing             # server only, on 127.0.0.1:16007
+//! nc 127.0.0.1 16007                         type "hel", Ctrl-D (sends without \n), "lo" Enter
+//! printf 'a\nb\nc\n' | nc -q1 127.0.0.1 16007    three lines glued in one read
+//! ```
+
+use bytes::BytesMut;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::codec::{Decoder, LinesCodec};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let demo = std::env::args().nth(1).as_deref() == Some("demo");
+    let port = if demo { 0 } else { 16007 }; // the demo lets the OS pick a free port
+    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+    let addr = listener.local_addr()?;
+    println!("listening on {addr}");
+    if demo {
+        tokio::spawn(awkward_client(addr.port()));
+    }
+    loop {
+        let (stream, peer) = listener.accept().await?;
+        tokio::spawn(async move {
+            if let Err(e) = serve(stream).await {
+                println!("{peer}: {e}");
+            }
+        });
+    }
+}
+
+/// Prints each raw read and the lines the codec finds in it; echoes lines.
+async fn serve(mut stream: TcpStream) -> Result<(), Box<dyn std::error::Error>> {
+    let mut codec = LinesCodec::new_with_max_length(1024);
+    let mut buffer = BytesMut::new();
+    loop {
+        let n = stream.read_buf(&mut buffer).await?;
+        if n == 0 {
+            return Ok(()); // end of file (a last line without \n is dropped)
+        }
+        let raw = &buffer[buffer.len() - n..];
+        println!(
+            "read() gave {n} byte(s): {:?}",
+            String::from_utf8_lossy(raw)
+        );
+        // decode() takes a complete line out of the buffer, or says "not yet".
+        while let Some(line) = codec.decode(&mut buffer)? {
+            println!("    → a complete line: {line:?}");
+            stream
+                .write_all(format!("line: {line}\n").as_bytes())
+                .await?;
+        }
+    }
+}
+
+/// A client that sends one line in three pieces, then three lines at once.
+async fn awkward_client(port: u16) -> std::io::Result<()> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).await?;
+    // Nagle's algorithm would merge our small writes; turn it off to see them.
+    stream.set_nodelay(true)?;
+    for piece in ["hel", "lo wor", "ld\n"] {
+        stream.write_all(piece.as_bytes()).await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    stream.write_all(b"glued\ntogether\nin one write\n").await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut replies = String::new();
+    stream.shutdown().await?;
+    stream.read_to_string(&mut replies).await?;
+    print!("the client received:\n{replies}");
+    std::process::exit(0);
+}

@@ -1,0 +1,75 @@
+//! # Step 7 — a minimal broadcast chat
+//!
+//! **Course idea:** the server *relays* between clients: what one says,
+//! everyone hears. Each client gets a task (step 3), lines are framed with
+//! `LinesCodec` (step 6), and a `broadcast` channel carries every message to
+//! every task. A task waits on *two* things at once with `select!`: a line
+//! from its client, or a message from the others.
+//!
+//! ## Try it
+//!
+//! ```text
+//! cargo run --example 07_broadcast_chat      # listens on 127.0.0.1:17194
+//! nc 127.0.0.1 17194        in two or three terminals (telnet works too)
+//! ss -tnp | grep 17194      one connection per participant
+//! ```
+//!
+//! The finished version is `cargo run --bin chat-server` (port 10194): nicknames,
+//! private messages, `LIST`, limits on everything, and `--trace`.
+
+use futures::{SinkExt, StreamExt};
+use std::net::SocketAddr;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::broadcast;
+use tokio_util::codec::{Framed, LinesCodec};
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let port: u16 = std::env::args()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(17194);
+    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+    println!("chat on {}", listener.local_addr()?);
+    // Every message goes in; every receiver gets a copy. 64 messages of
+    // backlog: a client too slow to keep up skips ahead instead of
+    // making the server's memory grow.
+    let (room, _) = broadcast::channel::<(SocketAddr, String)>(64);
+    loop {
+        let (stream, peer) = listener.accept().await?;
+        let room = room.clone();
+        tokio::spawn(async move {
+            println!("{peer} joined");
+            let _ = client(stream, peer, room).await;
+            println!("{peer} left");
+        });
+    }
+}
+
+async fn client(
+    stream: TcpStream,
+    me: SocketAddr,
+    room: broadcast::Sender<(SocketAddr, String)>,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let mut lines = Framed::new(stream, LinesCodec::new_with_max_length(512));
+    let mut inbox = room.subscribe();
+    lines.send(format!("welcome {me}")).await?;
+    loop {
+        tokio::select! {
+            // A line from this client: hand it to everyone.
+            line = lines.next() => match line {
+                Some(line) => { let _ = room.send((me, line?)); }
+                None => return Ok(()), // the client closed
+            },
+            // A message from the room: pass it on, unless it is our own.
+            message = inbox.recv() => match message {
+                Ok((from, text)) if from != me => lines.send(format!("{from}: {text}")).await?,
+                Ok(_) => {}
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    lines.send(format!("({n} messages lost: too slow)")).await?;
+                }
+                Err(broadcast::error::RecvError::Closed) => return Ok(()),
+            },
+        }
+    }
+}
