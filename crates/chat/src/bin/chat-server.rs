@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! chat-server [--host 127.0.0.1] [--port 10194] [--max-clients 1000]
-//!             [--max-queue 256] [--nick-timeout 60] [--write-timeout 30] [--trace]
+//!             [--max-queue 1024] [--nick-timeout 60] [--write-timeout 30] [--trace]
 //! ```
 //!
 //! Then connect with `chat-client`, or by hand: `nc -C 127.0.0.1 10194`,
@@ -29,7 +29,7 @@ struct Args {
 
     /// Most lines waiting for one client; a client that stops reading is
     /// disconnected when its queue is full.
-    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
     max_queue: u32,
 
     /// Seconds a connection may stay without sending NICK.

@@ -128,6 +128,7 @@ pub async fn run(
         kick: seat.kick,
         out: BytesMut::with_capacity(4096),
         nick: None,
+        broadcast_sent: false,
         room: room.clone(),
         config: config.clone(),
         signals,
@@ -171,6 +172,8 @@ struct Connection {
     /// Bytes waiting to be written: lines from others and our own replies.
     out: BytesMut,
     nick: Option<String>,
+    /// Set when our last command sent a line to everyone (see `serve`).
+    broadcast_sent: bool,
     room: Arc<Room>,
     config: Arc<Config>,
     signals: Signals,
@@ -188,6 +191,13 @@ impl Connection {
             // 2. Write everything pending, flush once.
             if let Err(ending) = self.write_out().await {
                 return ending;
+            }
+            // Fairness: a client that pipelines a burst of MSG lines would
+            // otherwise fill everybody's queue before their tasks get a turn
+            // to write them out. Letting the others run after each broadcast
+            // keeps the queues for what they are for: clients that stop reading.
+            if std::mem::take(&mut self.broadcast_sent) {
+                tokio::task::yield_now().await;
             }
             // 3. Wait for the next thing to do.
             tokio::select! {
@@ -231,7 +241,10 @@ impl Connection {
             Ok(Command::Nick(name)) => self.nick(name),
             Ok(Command::Msg(text)) => match self.room.say(self.id, &text) {
                 // The sender's copy comes back through its inbox, in order.
-                Ok(()) => return None,
+                Ok(()) => {
+                    self.broadcast_sent = true;
+                    return None;
+                }
                 Err(_) => Reply::Err(no_nick()),
             },
             Ok(Command::Priv { to, text }) => match self.room.whisper(self.id, &to, &text) {

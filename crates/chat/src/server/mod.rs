@@ -55,7 +55,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             max_clients: 1000,
-            max_queue: 256,
+            max_queue: 1024,
             nick_timeout: Duration::from_secs(60),
             write_timeout: Duration::from_secs(30),
             grace: Duration::from_secs(2),

@@ -1,0 +1,526 @@
+//! The chat server, run in-process on a free loopback port and driven by raw
+//! TCP clients: every rule of chat/1 and every limit, checked on the wire.
+
+mod common;
+
+use std::time::Duration;
+
+use chat::server::Config;
+use common::{Client, TestServer, WAIT};
+
+fn config() -> Config {
+    Config::default()
+}
+
+#[tokio::test]
+async fn hello_join_notices_and_list() {
+    let server = TestServer::start(config()).await;
+    let mut alice = server.joined("alice").await;
+    let mut bob = server.joined("bob").await;
+    alice.expect("JOIN bob").await;
+    // bob is not told about people already there: he asks.
+    bob.send("LIST").await;
+    bob.expect("USERS alice bob").await;
+    // A client without a nickname is connected but not in the room.
+    let mut lurker = server.client().await;
+    lurker.send("LIST").await;
+    lurker.expect("USERS alice bob").await;
+    alice.expect_nothing_pending("1").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn list_is_empty_then_sorted_case_insensitively() {
+    let server = TestServer::start(config()).await;
+    let mut first = server.client().await;
+    first.send("list").await;
+    first.expect("USERS").await;
+    let _c = server.joined("carol").await;
+    let _a = server.joined("Alice").await;
+    let _b = server.joined("bob").await;
+    first.send("LIST").await;
+    first.expect("USERS Alice bob carol").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn messages_reach_everyone_with_the_sender_included() {
+    let server = TestServer::start(config()).await;
+    let mut alice = server.joined("alice").await;
+    let mut bob = server.joined("bob").await;
+    alice.expect("JOIN bob").await;
+    let mut lurker = server.client().await;
+    alice.send("MSG hello  bob, how are you?").await;
+    alice.expect("MSG alice hello  bob, how are you?").await;
+    bob.expect("MSG alice hello  bob, how are you?").await;
+    // Without a nickname, no messages.
+    lurker.expect_nothing_pending("x").await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_client_sees_the_same_order() {
+    const SENDERS: usize = 4;
+    const EACH: usize = 100;
+    let server = TestServer::start(config()).await;
+    let mut clients = Vec::new();
+    for i in 0..SENDERS {
+        clients.push(server.joined(&format!("c{i}")).await);
+    }
+    // Skip the JOIN notices: each client saw the ones after it.
+    for (i, client) in clients.iter_mut().enumerate() {
+        for j in i + 1..SENDERS {
+            client.expect(&format!("JOIN c{j}")).await;
+        }
+    }
+    // Everybody sends at once, and reads everything.
+    let mut tasks = Vec::new();
+    for (i, mut client) in clients.into_iter().enumerate() {
+        tasks.push(tokio::spawn(async move {
+            let mut batch = String::new();
+            for n in 0..EACH {
+                batch.push_str(&format!("MSG {i}:{n}\n"));
+            }
+            client.send_bytes(batch.as_bytes()).await;
+            let mut seen = Vec::new();
+            for _ in 0..SENDERS * EACH {
+                seen.push(client.line().await);
+            }
+            seen
+        }));
+    }
+    let mut orders = Vec::new();
+    for task in tasks {
+        orders.push(task.await.unwrap());
+    }
+    for order in &orders[1..] {
+        assert_eq!(order, &orders[0], "all clients see one global order");
+    }
+    // And each sender's messages keep the order they were sent in.
+    for i in 0..SENDERS {
+        let mine: Vec<&String> = orders[0]
+            .iter()
+            .filter(|l| l.starts_with(&format!("MSG c{i} ")))
+            .collect();
+        let expected: Vec<String> = (0..EACH).map(|n| format!("MSG c{i} {i}:{n}")).collect();
+        assert_eq!(mine, expected.iter().collect::<Vec<_>>());
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn nicknames_are_unique_case_insensitively_and_can_change() {
+    let server = TestServer::start(config()).await;
+    let mut alice = server.joined("alice").await;
+    let mut other = server.client().await;
+    other.send("NICK ALICE").await;
+    other.expect_prefix("ERR ").await;
+    other.send("nick Alice").await;
+    other.expect_prefix("ERR ").await;
+    // A refused name does not register: still no messages allowed.
+    other.send("MSG hi").await;
+    other.expect_prefix("ERR ").await;
+    other.send("NICK bob").await;
+    other.expect("OK NICK bob").await;
+    alice.expect("JOIN bob").await;
+    // Renaming tells the others with NICK old new.
+    other.send("NICK robert").await;
+    other.expect("OK NICK robert").await;
+    alice.expect("NICK bob robert").await;
+    // The old name is free again; changing one's own case is allowed.
+    alice.send("NICK Bob").await;
+    alice.expect("OK NICK Bob").await;
+    other.expect("NICK alice Bob").await;
+    alice.send("NICK Robert").await;
+    alice.expect_prefix("ERR ").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn invalid_nicknames_are_refused() {
+    let server = TestServer::start(config()).await;
+    let mut c = server.client().await;
+    for bad in [
+        "NICK",
+        "NICK ",
+        "NICK a b",
+        "NICK abcdefghijklmnopq",
+        "NICK zoé",
+        "NICK bob!",
+    ] {
+        c.send(bad).await;
+        c.expect_prefix("ERR ").await;
+    }
+    c.send("NICK abcdefghijklmnop").await;
+    c.expect("OK NICK abcdefghijklmnop").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn private_messages_reach_only_their_target() {
+    let server = TestServer::start(config()).await;
+    let mut alice = server.joined("alice").await;
+    let mut bob = server.joined("bob").await;
+    let mut carol = server.joined("carol").await;
+    alice.skip_to("JOIN carol", 2).await;
+    bob.expect("JOIN carol").await;
+    alice.send("PRIV bob see you at 5").await;
+    alice.expect("OK PRIV bob").await;
+    bob.expect("PRIV alice see you at 5").await;
+    carol.expect_nothing_pending("c").await;
+    // Case-insensitive target.
+    alice.send("PRIV BOB again").await;
+    alice.expect("OK PRIV bob").await;
+    bob.expect("PRIV alice again").await;
+    alice.send("PRIV nobody hello").await;
+    alice.expect_prefix("ERR ").await;
+    alice.send("PRIV bob").await;
+    alice.expect_prefix("ERR ").await;
+    // Not before NICK.
+    let mut anonymous = server.client().await;
+    anonymous.send("PRIV bob hi").await;
+    anonymous.expect_prefix("ERR ").await;
+    bob.expect_nothing_pending("b").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn leave_on_quit_and_on_a_dropped_socket() {
+    let server = TestServer::start(config()).await;
+    let mut alice = server.joined("alice").await;
+    let mut bob = server.joined("bob").await;
+    let carol = server.joined("carol").await;
+    alice.skip_to("JOIN carol", 2).await;
+    bob.expect("JOIN carol").await;
+    bob.send("QUIT see you").await;
+    bob.expect("BYE").await;
+    bob.expect_closed().await;
+    alice.expect("LEAVE bob see you").await;
+    drop(carol);
+    alice.expect("LEAVE carol").await;
+    alice.send("LIST").await;
+    alice.expect("USERS alice").await;
+    // QUIT without a reason, and QUIT before NICK (nobody to tell).
+    let mut dave = server.joined("dave").await;
+    alice.expect("JOIN dave").await;
+    dave.send("quit").await;
+    dave.expect("BYE").await;
+    alice.expect("LEAVE dave").await;
+    let mut anonymous = server.client().await;
+    anonymous.send("QUIT").await;
+    anonymous.expect("BYE").await;
+    anonymous.expect_closed().await;
+    alice.expect_nothing_pending("a").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn one_client_over_the_limit_is_refused() {
+    let server = TestServer::start(Config {
+        max_clients: 2,
+        ..config()
+    })
+    .await;
+    let mut a = server.joined("a").await;
+    let b = server.client().await; // unnamed clients count too
+    let mut refused = Client::connect(server.addr).await;
+    refused.expect("ERR server full").await;
+    refused.expect_closed().await;
+    drop(b);
+    // The seat is free again (give the server a moment to notice).
+    let mut admitted = None;
+    for _ in 0..100 {
+        let mut c = Client::connect(server.addr).await;
+        if c.line().await.starts_with("HELLO") {
+            admitted = Some(c);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        admitted.is_some(),
+        "a seat freed by a leaving client is reused"
+    );
+    a.expect_nothing_pending("a").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_that_never_reads_is_cut_off_and_the_others_are_not() {
+    let server = TestServer::start(Config {
+        max_queue: 8,
+        ..config()
+    })
+    .await;
+    let mut talker = server.joined("talker").await;
+    let mut reader = server.joined("reader").await;
+    let mut lazy = server.joined("lazy").await; // reads nothing from now on
+    talker.skip_to("JOIN lazy", 2).await;
+    reader.expect("JOIN lazy").await;
+
+    // Far more than the lazy client's socket buffers and queue can hold:
+    // batches of 100 lines of 1000 bytes, up to 40 MB in all.
+    let text = "x".repeat(1000);
+    let mut seen_leave = false;
+    for batch in 0..400 {
+        let lines: String = (0..100)
+            .map(|n| format!("MSG {batch}.{n} {text}\n"))
+            .collect();
+        talker.send_bytes(lines.as_bytes()).await;
+        for n in 0..100 {
+            let expected = format!("MSG talker {batch}.{n} {text}");
+            // LEAVE lazy reaches both at the same point of the global order.
+            let mut mine = talker.line().await;
+            let mut line = reader.line().await;
+            if line == "LEAVE lazy" {
+                seen_leave = true;
+                assert_eq!(mine, "LEAVE lazy");
+                mine = talker.line().await;
+                line = reader.line().await;
+            }
+            assert_eq!(mine, expected);
+            assert_eq!(line, expected, "the reader receives everything, in order");
+        }
+        if seen_leave {
+            break;
+        }
+    }
+    assert!(seen_leave, "the lazy client was disconnected");
+    reader.send("LIST").await;
+    reader.skip_to("USERS reader talker", 3).await;
+    // Its connection is closed: it reads what was buffered, then the end.
+    let mut lines = 0;
+    while lazy.next_line(WAIT).await.is_some() {
+        lines += 1;
+        assert!(lines < 10_000);
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn pipelined_commands_are_all_answered_in_order() {
+    let server = TestServer::start(config()).await;
+    let mut c = server.client().await;
+    c.send_bytes(
+        b"PING 1\nNICK alice\nMSG one\nPING 2\nLIST\nBOGUS\nMSG two\r\nHELP\nPING 3\nQUIT\n",
+    )
+    .await;
+    c.expect("PONG 1").await;
+    c.expect("OK NICK alice").await;
+    c.expect("MSG alice one").await;
+    c.expect("PONG 2").await;
+    c.expect("USERS alice").await;
+    c.expect_prefix("ERR ").await;
+    c.expect("MSG alice two").await;
+    c.expect_prefix("OK ").await;
+    c.expect("PONG 3").await;
+    c.expect("BYE").await;
+    c.expect_closed().await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_flood_of_pipelined_commands_is_answered_even_with_a_tiny_queue() {
+    const N: usize = 20_000;
+    let server = TestServer::start(Config {
+        max_queue: 2,
+        ..config()
+    })
+    .await;
+    let c = server.client().await;
+    let mut batch = String::new();
+    for n in 0..N {
+        batch.push_str(&format!("PING {n}\n"));
+    }
+    // Write everything in another task while this one reads late: the
+    // server must stop reading us rather than drop or cut us off.
+    let (reader, mut writer) = (c.reader, c.writer);
+    let writing = tokio::spawn(async move {
+        tokio::io::AsyncWriteExt::write_all(&mut writer, batch.as_bytes())
+            .await
+            .unwrap();
+        writer
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut c = Client {
+        reader,
+        writer: writing.await.unwrap(),
+    };
+    for n in 0..N {
+        c.expect(&format!("PONG {n}")).await;
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn bad_input_gets_err_and_the_connection_stays_open() {
+    let server = TestServer::start(config()).await;
+    let mut bob = server.joined("bob").await;
+    let mut c = server.client().await;
+    c.send("MSG too early").await;
+    c.expect("ERR choose a nickname first: NICK <name>").await;
+    c.send("NICK eve").await;
+    c.expect("OK NICK eve").await;
+    bob.expect("JOIN eve").await;
+    for bad in [
+        "FROB",
+        "",
+        "MSG",
+        "MSG ",
+        "PRIV",
+        "PRIV bob",
+        "PRIV bob ",
+        "NICK",
+    ] {
+        c.send(bad).await;
+        c.expect_prefix("ERR ").await;
+    }
+    c.send_bytes(b"MSG \xff\xfe\n").await;
+    c.expect_prefix("ERR ").await;
+    // 1025 bytes: refused, and the rest of the line is skipped.
+    let long = format!("MSG {}", "y".repeat(1021));
+    assert_eq!(long.len(), 1025);
+    c.send(&long).await;
+    c.expect_prefix("ERR ").await;
+    // 1024 bytes (with CRLF): accepted.
+    let text = "z".repeat(1020);
+    c.send_bytes(format!("MSG {text}\r\n").as_bytes()).await;
+    c.expect(&format!("MSG eve {text}")).await;
+    bob.expect(&format!("MSG eve {text}")).await;
+    // A huge line, in pieces.
+    for _ in 0..100 {
+        c.send_bytes(&[b'w'; 1000]).await;
+    }
+    c.send_bytes(b"\nPING after\n").await;
+    c.expect_prefix("ERR ").await;
+    c.expect("PONG after").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn control_characters_never_reach_other_screens() {
+    let server = TestServer::start(config()).await;
+    let mut alice = server.joined("alice").await;
+    let mut eve = server.client().await;
+    eve.send("NICK e\u{1b}ve").await;
+    eve.expect("OK NICK eve").await;
+    alice.expect("JOIN eve").await;
+    eve.send("MSG \u{1b}[2Jhi\u{7}\u{9b}31m there\t!\r").await;
+    eve.expect("MSG eve [2Jhi31m there!").await;
+    alice.expect("MSG eve [2Jhi31m there!").await;
+    eve.send("PRIV alice \u{0}secret\u{85}").await;
+    eve.expect("OK PRIV alice").await;
+    alice.expect("PRIV eve secret").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn ping_and_help_work_before_nick() {
+    let server = TestServer::start(config()).await;
+    let mut c = server.client().await;
+    c.send("PING").await;
+    c.expect("PONG").await;
+    c.send("ping hello there").await;
+    c.expect("PONG hello there").await;
+    c.send("HELP").await;
+    let help = c.expect_prefix("OK ").await;
+    for verb in ["NICK", "MSG", "PRIV", "LIST", "PING", "HELP", "QUIT"] {
+        assert!(help.contains(verb), "{help}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn connections_without_a_nickname_time_out() {
+    let server = TestServer::start(Config {
+        nick_timeout: Duration::from_millis(300),
+        ..config()
+    })
+    .await;
+    let mut named = server.joined("named").await;
+    let mut silent = server.client().await;
+    let mut pinger = server.client().await;
+    pinger.send("PING").await;
+    pinger.expect("PONG").await;
+    let started = std::time::Instant::now();
+    silent.expect_prefix("BYE ").await;
+    silent.expect_closed().await;
+    pinger.expect_prefix("BYE ").await;
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // The time-out only concerns connections without a name.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    named.expect_nothing_pending("still here").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_that_does_not_read_its_own_replies_times_out_on_write() {
+    let server = TestServer::start(Config {
+        write_timeout: Duration::from_millis(500),
+        ..config()
+    })
+    .await;
+    let mut c = server.client().await;
+    // Many PINGs, never reading a PONG: once the socket buffers are full
+    // the server cannot write, and after the write time-out it gives up.
+    let batch = "PING some-token\n".repeat(10_000);
+    let mut closed = false;
+    for _ in 0..200 {
+        let write = tokio::time::timeout(
+            Duration::from_millis(200),
+            c.send_bytes_checked(batch.as_bytes()),
+        );
+        match write.await {
+            Ok(Ok(())) | Err(_) => {}
+            Ok(Err(_)) => {
+                closed = true;
+                break;
+            }
+        }
+    }
+    assert!(
+        closed,
+        "the server closed a connection it could not write to"
+    );
+    let mut other = server.client().await;
+    other.expect_nothing_pending("fine").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn everyone_gets_bye_at_shutdown() {
+    let server = TestServer::start(config()).await;
+    let mut alice = server.joined("alice").await;
+    let mut anonymous = server.client().await;
+    let addr = server.addr;
+    server.stop().await;
+    alice.expect("BYE server shutting down").await;
+    alice.expect_closed().await;
+    anonymous.expect("BYE server shutting down").await;
+    anonymous.expect_closed().await;
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "no longer listening"
+    );
+}
+
+#[tokio::test]
+async fn two_hundred_clients_receive_one_broadcast() {
+    const N: usize = 200;
+    let server = TestServer::start(config()).await;
+    let mut clients = Vec::new();
+    for i in 0..N {
+        clients.push(server.joined(&format!("user{i}")).await);
+    }
+    clients[0].send("MSG hello everyone").await;
+    let mut tasks = Vec::new();
+    for mut client in clients {
+        tasks.push(tokio::spawn(async move {
+            client.skip_to("MSG user0 hello everyone", N + 1).await
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    server.stop().await;
+}
