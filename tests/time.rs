@@ -1,0 +1,405 @@
+//! Integration tests of the time pair, run as real processes: `time-server`
+//! on `--port 0 --daytime-port 0`, asked by `time-client` and by plain
+//! sockets, over TCP and UDP on loopback.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::time::{Duration, Instant};
+
+use codec::time::{Timestamp, daytime, rfc868};
+use support::{Output, Server, run_client};
+
+const T: Duration = Duration::from_secs(20);
+
+/// The real server on two OS-chosen ports; `addrs[0]` is time, `addrs[1]` daytime.
+fn time_server(extra: &[&str]) -> Server {
+    let mut args = vec!["--port", "0", "--daytime-port", "0"];
+    args.extend_from_slice(extra);
+    Server::start_expecting("time-server", &args, 2)
+}
+
+fn time_port(server: &Server) -> String {
+    server.addrs[0].port().to_string()
+}
+
+fn daytime_port(server: &Server) -> String {
+    server.addrs[1].port().to_string()
+}
+
+fn client(args: &[&str]) -> Output {
+    run_client("time-client", args, T)
+}
+
+/// Connects and reads everything until the server closes.
+fn read_all(addr: SocketAddr) -> Vec<u8> {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut got = Vec::new();
+    stream
+        .read_to_end(&mut got)
+        .expect("the server closes after answering");
+    got
+}
+
+fn ask_udp(addr: SocketAddr) -> Vec<u8> {
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    socket.send_to(b"", addr).unwrap();
+    let mut buf = [0u8; 512];
+    let (n, from) = socket.recv_from(&mut buf).expect("a UDP answer");
+    assert_eq!(from, addr, "the answer comes from the service's port");
+    buf[..n].to_vec()
+}
+
+/// Seconds between an instant and this machine's clock, in absolute value.
+fn off_by(instant: Timestamp) -> f64 {
+    instant.duration_since(Timestamp::now()).as_secs_f64().abs()
+}
+
+/// The number in time-client's `difference:` line, in seconds.
+fn reported_difference(stdout: &str) -> f64 {
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("difference:"))
+        .unwrap_or_else(|| panic!("no difference line in:\n{stdout}"));
+    let before_s = line.split(" s ").next().unwrap();
+    before_s.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn two_services_two_ports_two_listening_lines() {
+    let server = time_server(&[]);
+    let lines = server.log.lines();
+    assert!(lines[0].contains(&format!("listening on {} (tcp+udp)", server.addrs[0])));
+    assert!(lines[0].contains("time (RFC 868)"), "{}", lines[0]);
+    assert!(lines[1].contains(&format!("listening on {} (tcp+udp)", server.addrs[1])));
+    assert!(lines[1].contains("daytime (RFC 867)"), "{}", lines[1]);
+    assert_ne!(server.addrs[0].port(), server.addrs[1].port());
+}
+
+#[test]
+fn raw_tcp_answers_are_4_bytes_and_one_line_close_to_the_system_clock() {
+    let server = time_server(&[]);
+    let four = read_all(server.addrs[0]);
+    assert_eq!(four.len(), 4, "{four:?}");
+    assert!(off_by(rfc868::parse_answer(&four).unwrap()) < 2.0);
+    let line = read_all(server.addrs[1]);
+    let text = std::str::from_utf8(&line).unwrap();
+    assert!(text.ends_with("-UTC\r\n"), "{text:?}");
+    assert_eq!(text.matches('\n').count(), 1, "{text:?}");
+    assert!(off_by(daytime::parse(text).unwrap()) < 2.0);
+}
+
+#[test]
+fn raw_udp_answers_come_from_each_service() {
+    let server = time_server(&[]);
+    let four = ask_udp(server.addrs[0]);
+    assert!(off_by(rfc868::parse_answer(&four).unwrap()) < 2.0);
+    let line = ask_udp(server.addrs[1]);
+    assert!(off_by(daytime::parse(std::str::from_utf8(&line).unwrap()).unwrap()) < 2.0);
+}
+
+#[test]
+fn time_client_reads_time_over_tcp_and_udp() {
+    let server = time_server(&[]);
+    for udp in [false, true] {
+        let mut args = vec!["--port".to_string(), time_port(&server)];
+        if udp {
+            args.push("--udp".into());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = client(&args);
+        let stdout = out.stdout_text();
+        assert!(out.status.success(), "{stdout}\n{}", out.stderr);
+        let transport = if udp { "(UDP)" } else { "(TCP)" };
+        assert!(stdout.contains(transport), "{stdout}");
+        assert!(stdout.contains("received:    4 bytes ["), "{stdout}");
+        assert!(
+            stdout.contains("seconds since 1900-01-01T00:00:00Z"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("UTC:         "), "{stdout}");
+        assert!(stdout.contains("local time:  "), "{stdout}");
+        assert!(reported_difference(&stdout) < 2.0, "{stdout}");
+    }
+}
+
+#[test]
+fn time_client_reads_daytime_over_tcp_and_udp() {
+    let server = time_server(&[]);
+    let port = daytime_port(&server);
+    for extra in [None, Some("--udp")] {
+        let mut args = vec!["--protocol", "daytime", "--port", &port];
+        args.extend(extra);
+        let out = client(&args);
+        let stdout = out.stdout_text();
+        assert!(out.status.success(), "{stdout}\n{}", out.stderr);
+        assert!(stdout.contains("received:    41 bytes \""), "{stdout}");
+        assert!(stdout.contains("-UTC\\r\\n\""), "{stdout}");
+        assert!(reported_difference(&stdout) < 2.0, "{stdout}");
+    }
+}
+
+#[test]
+fn time_client_at_the_daytime_port_explains_the_mismatch() {
+    let server = time_server(&[]);
+    let out = client(&["--port", &daytime_port(&server)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stderr.contains(
+            "expected 4 bytes (RFC 868), got 41 — is this really a time server? \
+             The port may belong to another service"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("--protocol daytime"), "{}", out.stderr);
+    // What arrived is shown, so the student sees the text.
+    assert!(
+        out.stdout_text().contains("-UTC\\r\\n"),
+        "{}",
+        out.stdout_text()
+    );
+}
+
+#[test]
+fn daytime_client_at_the_time_port_explains_the_mismatch() {
+    let server = time_server(&[]);
+    let out = client(&[
+        "--protocol",
+        "daytime",
+        "--port",
+        &time_port(&server),
+        "--udp",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stderr
+            .contains("expected a line of text (RFC 867), got 4 bytes"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("--protocol time"), "{}", out.stderr);
+}
+
+/// A one-shot TCP server that sends `bytes` to its first client and closes.
+fn impostor(bytes: &'static [u8]) -> (u16, std::thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let _ = stream.write_all(bytes);
+    });
+    (port, handle)
+}
+
+#[test]
+fn time_client_explains_a_wrong_length_answer() {
+    let (port, handle) = impostor(b"hello world");
+    let out = client(&["--port", &port.to_string()]);
+    handle.join().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stderr.contains(
+            "expected 4 bytes (RFC 868), got 11 — is this really a time server? \
+             The port may belong to another service"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout_text().contains("\"hello world\""),
+        "{}",
+        out.stdout_text()
+    );
+}
+
+#[test]
+fn time_client_explains_a_server_that_waits_for_us_to_speak() {
+    // Like an echo server: accepts, then waits for the client to talk first.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let holder = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        std::thread::sleep(Duration::from_secs(3));
+        drop(stream);
+    });
+    let started = Instant::now();
+    let out = client(&["--port", &port, "--timeout", "0.5"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "the time-out was not honoured"
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stderr.contains("speaks first"), "{}", out.stderr);
+    assert!(out.stderr.contains("another service"), "{}", out.stderr);
+    holder.join().unwrap();
+}
+
+#[test]
+fn udp_time_client_retries_then_gives_up_with_an_explanation() {
+    // A UDP socket that receives but never answers: like lost datagrams.
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    silent
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let port = silent.local_addr().unwrap().port().to_string();
+    let out = client(&[
+        "--udp",
+        "--port",
+        &port,
+        "--timeout",
+        "0.3",
+        "--retries",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stderr.contains("time-out"), "{}", out.stderr);
+    assert!(out.stderr.contains("3 datagram(s) sent"), "{}", out.stderr);
+    let mut buf = [0u8; 16];
+    let mut received = 0;
+    while silent.recv_from(&mut buf).is_ok() {
+        received += 1;
+        if received == 3 {
+            break;
+        }
+    }
+    assert_eq!(received, 3, "one first try and two retries");
+}
+
+#[test]
+fn trace_shows_the_answer_with_the_client_address() {
+    let server = time_server(&["--trace"]);
+    let mut stream = TcpStream::connect(server.addrs[1]).unwrap();
+    let local = stream.local_addr().unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut got = Vec::new();
+    stream.read_to_end(&mut got).unwrap();
+    let sent = server
+        .log
+        .wait_for(&format!("sent 41 bytes to   {local}"), T)
+        .expect("a trace line");
+    assert!(sent.contains("-UTC\\r\\n\""), "{sent}");
+    let four = read_all(server.addrs[0]);
+    let hex: Vec<String> = four.iter().map(|b| format!("{b:02x}")).collect();
+    let traced = server
+        .log
+        .wait_for(&format!("[{}]", hex.join(" ")), T)
+        .expect("hex trace");
+    assert!(traced.contains("sent 4 bytes to   127.0.0.1:"), "{traced}");
+}
+
+#[test]
+fn connections_are_logged_with_the_client_port_and_byte_counts() {
+    let server = time_server(&[]);
+    let mut stream = TcpStream::connect(server.addrs[0]).unwrap();
+    let local = stream.local_addr().unwrap();
+    stream.write_all(b"hi\n").unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut got = Vec::new();
+    stream.read_to_end(&mut got).unwrap();
+    assert_eq!(got.len(), 4, "talking first does not cost the answer");
+    drop(stream);
+    let connected = server
+        .log
+        .wait_for(&format!("{local} connected to time"), T);
+    assert!(connected.is_some(), "{}", server.log.text());
+    let gone = server.log.wait_for(
+        &format!("{local} disconnected (3 bytes in, 4 bytes out)"),
+        T,
+    );
+    assert!(gone.is_some(), "{}", server.log.text());
+}
+
+#[test]
+fn over_the_client_limit_connections_are_closed_and_logged() {
+    let server = time_server(&["--max-clients", "1", "--write-timeout", "30"]);
+    // This client reads its answer but keeps the connection open.
+    let mut holder = TcpStream::connect(server.addrs[0]).unwrap();
+    holder
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut got = Vec::new();
+    holder.read_to_end(&mut got).unwrap();
+    assert_eq!(got.len(), 4);
+    assert_eq!(
+        read_all(server.addrs[1]),
+        b"",
+        "the second client is closed at once"
+    );
+    assert!(
+        server
+            .log
+            .wait_for("refused: already 1 clients (see --max-clients)", T)
+            .is_some()
+    );
+    drop(holder);
+}
+
+#[test]
+fn a_client_that_never_closes_is_let_go_after_the_write_timeout() {
+    let server = time_server(&["--write-timeout", "0.5"]);
+    let mut holder = TcpStream::connect(server.addrs[0]).unwrap();
+    holder
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut got = Vec::new();
+    holder.read_to_end(&mut got).unwrap();
+    let line = server
+        .log
+        .wait_for("did not close within 0.5 s (see --write-timeout)", T)
+        .expect("the write time-out ends the exchange");
+    assert!(
+        line.contains(&holder.local_addr().unwrap().to_string()),
+        "{line}"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_the_server_cleanly() {
+    let mut server = time_server(&[]);
+    assert_eq!(read_all(server.addrs[0]).len(), 4);
+    let status = server.interrupt(T).expect("the server exits after Ctrl-C");
+    assert!(status.success(), "{status:?}\n{}", server.log.text());
+    assert!(
+        server.log.text().contains("Ctrl-C received"),
+        "{}",
+        server.log.text()
+    );
+}
+
+#[test]
+fn a_port_in_use_is_explained() {
+    let first = time_server(&[]);
+    let taken = first.addrs[0].port().to_string();
+    let out = support::run_client("time-server", &["--port", &taken], T);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stderr.contains("another program already listens"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains(&taken), "{}", out.stderr);
+}
+
+#[test]
+fn connection_refused_is_explained() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = client(&["--port", &port.to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stderr.contains("connection refused"), "{}", out.stderr);
+}
