@@ -1,0 +1,196 @@
+//! Integration tests of `http-client`, run as a real process: against
+//! `http-server`, and against tiny in-test servers that answer with each of
+//! the three ways an HTTP body can end (length, chunks, close).
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::Duration;
+
+use support::{Server, run_client};
+
+const T: Duration = Duration::from_secs(20);
+
+/// A server thread that reads one request head and answers `answer`, in
+/// small pieces so the client must put the body together. Returns its URL
+/// and a handle giving back the request it received.
+fn canned(answer: &'static [u8]) -> (String, std::thread::JoinHandle<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/canned?x=1", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let (mut stream, _): (TcpStream, _) = listener.accept().unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut request = Vec::new();
+        let mut byte = [0u8; 1];
+        while !request.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+            request.push(byte[0]);
+        }
+        for piece in answer.chunks(5) {
+            if stream.write_all(piece).is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        String::from_utf8_lossy(&request).into_owned()
+    });
+    (url, handle)
+}
+
+#[test]
+fn shows_the_request_the_response_head_and_the_body() {
+    let server = Server::start("http-server", &["--port", "0"]);
+    let url = format!("http://{}/", server.addr());
+    let out = run_client("http-client", &[&url], T);
+    assert!(out.status.success(), "{}", out.stderr);
+    let text = out.stdout_text();
+    assert!(
+        text.starts_with(&format!("> GET / HTTP/1.1\n> Host: {}\n", server.addr())),
+        "{text}"
+    );
+    assert!(text.contains("\n< HTTP/1.1 200 OK\n"), "{text}");
+    assert!(
+        text.contains("\n< Content-Type: text/html; charset=utf-8\n"),
+        "{text}"
+    );
+    // The server's page echoes our own User-Agent back.
+    assert!(
+        text.contains("<td class=\"header-value\">netlab-http-client/"),
+        "{text}"
+    );
+    assert!(text.trim_end().ends_with("</html>"), "{text}");
+}
+
+#[test]
+fn body_only_prints_exactly_the_body() {
+    let server = Server::start("http-server", &["--port", "0"]);
+    let out = run_client(
+        "http-client",
+        &["--body-only", &format!("http://{}/", server.addr())],
+        T,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        out.stdout.starts_with(b"<!doctype html>"),
+        "{}",
+        out.stdout_text()
+    );
+}
+
+#[test]
+fn head_shows_headers_and_no_body() {
+    let server = Server::start("http-server", &["--port", "0"]);
+    let out = run_client(
+        "http-client",
+        &["--head", &format!("http://{}/", server.addr())],
+        T,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    let text = out.stdout_text();
+    assert!(text.starts_with("> HEAD / HTTP/1.1\n"), "{text}");
+    assert!(text.ends_with("\n<\n"), "nothing after the head: {text}");
+}
+
+#[test]
+fn content_length_bodies_stop_at_the_length() {
+    let (url, server) = canned(b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello worldEXTRA");
+    let out = run_client("http-client", &["--body-only", &url], T);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(out.stdout, b"hello world");
+    let request = server.join().unwrap();
+    assert!(
+        request.starts_with("GET /canned?x=1 HTTP/1.1\r\nHost: 127.0.0.1:"),
+        "{request}"
+    );
+}
+
+#[test]
+fn chunked_bodies_are_put_back_together() {
+    let (url, _server) = canned(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n6;name=x\r\npedia \r\nE\r\nin \r\n\r\nchunks.\r\n0\r\nTrailer: t\r\n\r\n",
+    );
+    let out = run_client("http-client", &[&url], T);
+    assert!(out.status.success(), "{}", out.stderr);
+    let text = out.stdout_text();
+    assert!(text.contains("< Transfer-Encoding: chunked\n<\n"), "{text}");
+    assert!(text.ends_with("<\nWikipedia in \r\n\r\nchunks."), "{text}");
+}
+
+#[test]
+fn read_to_close_bodies_end_with_the_connection() {
+    let (url, _server) = canned(
+        b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nno length: the end is the close",
+    );
+    let out = run_client("http-client", &["--body-only", &url], T);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(out.stdout_text(), "no length: the end is the close");
+}
+
+#[test]
+fn a_body_cut_short_is_an_explained_error() {
+    let (url, _server) = canned(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this");
+    let out = run_client("http-client", &[&url], T);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stderr
+            .contains("before the whole body arrived (9 of 100 bytes)"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn https_is_explained_as_unsupported() {
+    let out = run_client("http-client", &["https://127.0.0.1:8443/"], T);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stderr.contains("encrypted TLS connection"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("only speaks plain HTTP"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_closed_port_is_explained() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = run_client("http-client", &[&format!("http://127.0.0.1:{port}/")], T);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stderr.contains("no server listens"), "{}", out.stderr);
+}
+
+#[test]
+fn trace_shows_the_bytes_on_stderr() {
+    let server = Server::start("http-server", &["--port", "0"]);
+    let out = run_client(
+        "http-client",
+        &[
+            "--trace",
+            "--body-only",
+            &format!("http://{}/", server.addr()),
+        ],
+        T,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(&format!("to   {}: \"GET / HTTP/1.1\\r\\n", server.addr())),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("\"HTTP/1.1 200 OK\\r\\n"),
+        "{}",
+        out.stderr
+    );
+}

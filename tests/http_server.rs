@@ -1,0 +1,544 @@
+//! Integration tests of `http-server`, run as a real process on `--port 0`,
+//! answered by curl and by plain sockets: keep-alive, HEAD, every error
+//! status, every limit flag, `--root` without path traversal, Ctrl-C.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use support::{Server, run_client, tool};
+
+const T: Duration = Duration::from_secs(20);
+
+fn http_server(extra: &[&str]) -> Server {
+    let mut args = vec!["--port", "0"];
+    args.extend_from_slice(extra);
+    Server::start("http-server", &args)
+}
+
+/// Sends raw bytes, reads until the server closes (bounded).
+fn exchange(addr: SocketAddr, request: &[u8]) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(request).unwrap();
+    let mut out = Vec::new();
+    stream
+        .read_to_end(&mut out)
+        .expect("the server closes the connection in time");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Runs curl with `args` (bounded); returns its stdout. None when curl is missing.
+fn curl(args: &[&str]) -> Option<String> {
+    let curl = tool("curl")?;
+    let mut all = vec!["--silent", "--show-error", "--max-time", "10"];
+    all.extend_from_slice(args);
+    let out = support::run_with_input(&curl, &all, b"", T);
+    assert!(out.status.success(), "curl {args:?} failed: {}", out.stderr);
+    Some(out.stdout_text())
+}
+
+/// A folder under the system temp dir, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let dir = std::env::temp_dir().join(format!("netlab-{tag}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn the_first_log_line_gives_the_address_the_range_and_the_protocol() {
+    let server = http_server(&[]);
+    let first = server.log.lines()[0].clone();
+    assert!(
+        first.contains(&format!("listening on {} (tcp)", server.addr())),
+        "{first}"
+    );
+    assert!(
+        first.contains(&codec::ports::PortRange::of(server.addr().port()).to_string()),
+        "{first}"
+    );
+    assert!(first.contains("http (HTTP/1.1)"), "{first}");
+}
+
+#[test]
+fn curl_sees_its_own_request_in_the_page_html_escaped() {
+    let server = http_server(&[]);
+    let url = format!("http://{}/?q=1", server.addr());
+    let Some(page) = curl(&[
+        "--user-agent",
+        "curl-test <b>&\"x\"",
+        "--header",
+        "X-Evil: <script>alert(1)</script>",
+        &url,
+    ]) else {
+        return;
+    };
+    assert!(page.contains("<td id=\"method\">GET</td>"), "{page}");
+    assert!(page.contains("<td id=\"path\">/?q=1</td>"), "{page}");
+    assert!(page.contains("<td id=\"version\">HTTP/1.1</td>"), "{page}");
+    assert!(
+        page.contains("curl-test &lt;b&gt;&amp;&quot;x&quot;"),
+        "{page}"
+    );
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{page}"
+    );
+    assert!(!page.contains("<script>"), "{page}");
+    // The page names the client's address and port: the same the server logged.
+    let start = page.find("<code id=\"client\">").unwrap() + "<code id=\"client\">".len();
+    let client = &page[start..start + page[start..].find('<').unwrap()];
+    assert!(client.starts_with("127.0.0.1:"), "{client}");
+    assert!(
+        server
+            .log
+            .wait_for(&format!("client {client} connected"), T)
+            .is_some(),
+        "{}",
+        server.log.text()
+    );
+}
+
+#[test]
+fn curl_reuses_one_connection_for_two_requests_keep_alive() {
+    let server = http_server(&[]);
+    let (a, b) = (
+        format!("http://{}/", server.addr()),
+        format!("http://{}/missing", server.addr()),
+    );
+    let Some(out) = curl(&[
+        "-o",
+        "/dev/null",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code} %{num_connects}\\n",
+        &a,
+        &b,
+    ]) else {
+        return;
+    };
+    assert_eq!(
+        out, "200 1\n404 0\n",
+        "the second request must reuse the connection"
+    );
+    assert!(
+        server.log.wait_for("left after 2 request(s)", T).is_some(),
+        "{}",
+        server.log.text()
+    );
+}
+
+#[test]
+fn head_gets_the_headers_without_the_body() {
+    let server = http_server(&[]);
+    let Some(out) = curl(&["--head", &format!("http://{}/", server.addr())]) else {
+        return;
+    };
+    assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+    assert!(out.contains("Content-Length: "), "{out}");
+    assert!(out.contains("Date: ") && out.contains(" GMT\r\n"), "{out}");
+    assert!(!out.contains("<!doctype"), "{out}");
+}
+
+#[test]
+fn pipelined_requests_are_all_answered_in_order() {
+    let server = http_server(&[]);
+    let out = exchange(
+        server.addr(),
+        b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nHEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.0\r\n\r\n",
+    );
+    let statuses: Vec<&str> = out.lines().filter(|l| l.starts_with("HTTP/1.1 ")).collect();
+    assert_eq!(
+        statuses,
+        [
+            "HTTP/1.1 404 Not Found",
+            "HTTP/1.1 200 OK",
+            "HTTP/1.1 200 OK"
+        ],
+        "{out}"
+    );
+    assert!(out.contains("<span id=\"nth\">3</span>"), "{out}");
+}
+
+#[test]
+fn each_error_status_is_answered_and_explained() {
+    let server = http_server(&[]);
+    let cases: [(&[u8], &str); 6] = [
+        (
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi",
+            "405 Method Not Allowed",
+        ),
+        (
+            b"DELETE / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            "405 Method Not Allowed",
+        ),
+        (b"GET / HTTP/2.0\r\n\r\n", "505 HTTP Version Not Supported"),
+        (b"hello server\r\n\r\n", "400 Bad Request"),
+        (b"GET / HTTP/1.1\r\n\r\n", "400 Bad Request"),
+        (
+            b"GET /nothing-here HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            "404 Not Found",
+        ),
+    ];
+    for (request, status) in cases {
+        let out = exchange(server.addr(), request);
+        assert!(
+            out.starts_with(&format!("HTTP/1.1 {status}\r\n")),
+            "{request:?} → {out}"
+        );
+        assert!(
+            out.contains(&format!("<h1>{status}</h1>")),
+            "the error page says it: {out}"
+        );
+    }
+    let out = exchange(
+        server.addr(),
+        b"PUT / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(out.contains("\r\nAllow: GET, HEAD\r\n"), "{out}");
+    let out = exchange(server.addr(), b"GET / HTTP/1.1\r\n\r\n");
+    assert!(out.contains("Host header"), "a 400 says why: {out}");
+}
+
+#[test]
+fn max_header_bytes_refuses_oversized_heads_with_431() {
+    let server = http_server(&["--max-header-bytes", "1024"]);
+    let big = "a".repeat(2000);
+    let request = format!("GET / HTTP/1.1\r\nHost: x\r\nCookie: {big}\r\n\r\n");
+    let out = exchange(server.addr(), request.as_bytes());
+    assert!(
+        out.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"),
+        "{out}"
+    );
+    // Just under the limit is fine.
+    let fits = format!(
+        "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nCookie: {}\r\n\r\n",
+        "a".repeat(900)
+    );
+    assert!(exchange(server.addr(), fits.as_bytes()).starts_with("HTTP/1.1 200 OK"));
+    // A huge URL is a 414.
+    let long_url = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "u".repeat(2000));
+    assert!(
+        exchange(server.addr(), long_url.as_bytes()).starts_with("HTTP/1.1 414 URI Too Long\r\n")
+    );
+    assert!(
+        server.log.wait_for("--max-header-bytes", T).is_some(),
+        "{}",
+        server.log.text()
+    );
+}
+
+#[test]
+fn curl_with_an_oversized_header_gets_431() {
+    let server = http_server(&["--max-header-bytes", "1024"]);
+    let header = format!("X-Big: {}", "b".repeat(4000));
+    let Some(code) = curl(&[
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "-H",
+        &header,
+        &format!("http://{}/", server.addr()),
+    ]) else {
+        return;
+    };
+    assert_eq!(code, "431");
+}
+
+#[test]
+fn max_headers_refuses_too_many_header_lines_with_431() {
+    let server = http_server(&["--max-headers", "5"]);
+    let mut request = String::from("GET / HTTP/1.1\r\nHost: x\r\n");
+    for i in 0..10 {
+        request.push_str(&format!("X-H{i}: {i}\r\n"));
+    }
+    request.push_str("\r\n");
+    let out = exchange(server.addr(), request.as_bytes());
+    assert!(out.starts_with("HTTP/1.1 431 "), "{out}");
+    assert!(out.contains("--max-headers"), "{out}");
+}
+
+#[test]
+fn max_body_refuses_large_bodies_with_413() {
+    let server = http_server(&["--max-body", "10"]);
+    let out = exchange(
+        server.addr(),
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n",
+    );
+    assert!(
+        out.starts_with("HTTP/1.1 413 Content Too Large\r\n"),
+        "{out}"
+    );
+    // A small body is read and skipped: the next request on the connection still works.
+    let out = exchange(
+        server.addr(),
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloGET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    let statuses: Vec<&str> = out.lines().filter(|l| l.starts_with("HTTP/1.1 ")).collect();
+    assert_eq!(
+        statuses,
+        ["HTTP/1.1 405 Method Not Allowed", "HTTP/1.1 200 OK"],
+        "{out}"
+    );
+}
+
+#[test]
+fn read_timeout_answers_408_to_a_slow_request() {
+    let server = http_server(&["--read-timeout", "0.5"]);
+    let started = Instant::now();
+    let out = exchange(server.addr(), b"GET / HTTP/1.1\r\nHost: x\r\n");
+    assert!(out.starts_with("HTTP/1.1 408 Request Timeout\r\n"), "{out}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // A connection that sends nothing is closed silently.
+    assert_eq!(exchange(server.addr(), b""), "");
+    assert!(
+        server.log.wait_for("idle for", T).is_some(),
+        "{}",
+        server.log.text()
+    );
+}
+
+#[test]
+fn max_connections_makes_extra_clients_wait_not_fail() {
+    let server = http_server(&["--max-connections", "1"]);
+    let first = TcpStream::connect(server.addr()).unwrap();
+    assert!(server.log.wait_for("connected", T).is_some());
+    let mut second = TcpStream::connect(server.addr()).unwrap();
+    second
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    second
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let mut byte = [0u8; 1];
+    assert!(
+        second.read(&mut byte).is_err(),
+        "the second client must wait for a free slot"
+    );
+    assert!(
+        server.log.wait_for("--max-connections", T).is_some(),
+        "{}",
+        server.log.text()
+    );
+    drop(first);
+    second
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut out = Vec::new();
+    second.read_to_end(&mut out).unwrap();
+    assert!(out.starts_with(b"HTTP/1.1 200 OK\r\n"));
+}
+
+#[test]
+fn root_serves_files_and_nothing_outside() {
+    let outside = TempDir::new("http-outside");
+    std::fs::write(outside.path().join("secret.txt"), "TOP-SECRET").unwrap();
+    let site = TempDir::new("http-site");
+    std::fs::write(site.path().join("index.html"), "<p>home page</p>").unwrap();
+    std::fs::create_dir(site.path().join("sub")).unwrap();
+    std::fs::write(site.path().join("sub/notes.txt"), "hello from a file").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(outside.path(), site.path().join("escape")).unwrap();
+    // The served folder's name is the same as the secret's parent, one level up.
+    let secret_from_site = format!(
+        "/../{}/secret.txt",
+        outside.path().file_name().unwrap().to_str().unwrap()
+    );
+
+    let server = http_server(&["--root", site.path().to_str().unwrap()]);
+    let addr = server.addr();
+    let get = |path: &str| {
+        exchange(
+            addr,
+            format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+    };
+
+    let home = get("/");
+    assert!(
+        home.starts_with("HTTP/1.1 200 OK") && home.ends_with("<p>home page</p>"),
+        "{home}"
+    );
+    let notes = get("/sub/notes.txt");
+    assert!(
+        notes.contains("Content-Type: text/plain; charset=utf-8\r\n"),
+        "{notes}"
+    );
+    assert!(notes.ends_with("\r\n\r\nhello from a file"), "{notes}");
+    assert!(get("/sub/missing.txt").starts_with("HTTP/1.1 404 "));
+
+    for attack in [
+        secret_from_site.clone(),
+        secret_from_site.replace("..", "%2e%2e"),
+        secret_from_site.replace("..", "%2E%2E"),
+        secret_from_site.replace("/../", "/sub/../../"),
+        secret_from_site.replace("/../", "/%2e%2e%2f"),
+        "/escape/secret.txt".to_string(),
+        "/..%5c..%5cetc%5cpasswd".to_string(),
+        "/../../../../../../etc/passwd".to_string(),
+    ] {
+        if attack.starts_with("/escape") && !cfg!(unix) {
+            continue;
+        }
+        let out = get(&attack);
+        assert!(
+            out.starts_with("HTTP/1.1 403 ") || out.starts_with("HTTP/1.1 400 "),
+            "{attack} → {out}"
+        );
+        assert!(
+            !out.contains("TOP-SECRET") && !out.contains("root:"),
+            "{attack} leaked: {out}"
+        );
+    }
+    if let Some(curl) = tool("curl") {
+        let url = format!("http://{addr}{secret_from_site}");
+        let out = support::run_with_input(
+            &curl,
+            &[
+                "-s",
+                "--path-as-is",
+                "--max-time",
+                "10",
+                "-w",
+                "%{http_code}",
+                &url,
+            ],
+            b"",
+            T,
+        );
+        let text = out.stdout_text();
+        assert!(
+            text.ends_with("403") && !text.contains("TOP-SECRET"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn root_without_index_shows_the_request_page() {
+    let site = TempDir::new("http-noindex");
+    let server = http_server(&["--root", site.path().to_str().unwrap()]);
+    let out = exchange(
+        server.addr(),
+        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(out.contains("What your browser said"), "{out}");
+}
+
+#[test]
+fn a_missing_root_folder_is_explained() {
+    let out = run_client(
+        "http-server",
+        &["--port", "0", "--root", "/no/such/folder/netlab"],
+        T,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("error: cannot serve /no/such/folder/netlab: there is no such folder"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn port_in_use_is_explained() {
+    let server = http_server(&[]);
+    let out = run_client("http-server", &["--port", &server.port()], T);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stderr.contains("another program already listens"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("os error"), "{}", out.stderr);
+}
+
+#[test]
+fn trace_shows_the_request_bytes_with_the_peer() {
+    let server = http_server(&["--trace"]);
+    exchange(
+        server.addr(),
+        b"GET / HTTP/1.1\r\nHost: traced\r\nConnection: close\r\n\r\n",
+    );
+    let line = server
+        .log
+        .wait_for("Host: traced", T)
+        .expect("the request is traced");
+    assert!(
+        line.contains("recv ") && line.contains("from 127.0.0.1:"),
+        "{line}"
+    );
+    assert!(
+        line.contains(r#""GET / HTTP/1.1\r\nHost: traced\r\n"#),
+        "{line}"
+    );
+    assert!(
+        server
+            .log
+            .wait_for("sent ", T)
+            .unwrap()
+            .contains("HTTP/1.1 200 OK\\r\\n")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_the_server_cleanly_even_with_idle_keep_alive_clients() {
+    let mut server = http_server(&[]);
+    let mut idle = TcpStream::connect(server.addr()).unwrap();
+    idle.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut buf = [0u8; 16];
+    idle.read_exact(&mut buf).unwrap();
+    let started = Instant::now();
+    let status = server.interrupt(T).expect("the server exits after Ctrl-C");
+    assert!(status.success(), "{status:?}\n{}", server.log.text());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "an idle keep-alive connection must not delay the exit"
+    );
+    assert!(server.log.text().contains("server stopped"));
+}
+
+#[test]
+fn other_clients_are_served_while_one_stalls_mid_request() {
+    let server = http_server(&[]);
+    let mut stalled = TcpStream::connect(server.addr()).unwrap();
+    stalled.write_all(b"GET / HTTP/1.1\r\nHo").unwrap();
+    let started = Instant::now();
+    let out = exchange(
+        server.addr(),
+        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(out.starts_with("HTTP/1.1 200 OK"));
+    assert!(started.elapsed() < Duration::from_secs(2));
+    drop(stalled);
+}

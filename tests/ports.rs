@@ -1,0 +1,153 @@
+//! Integration tests of `ports`, run as a real process: the course's
+//! examples, the three ranges, bad input, and `--check` against a live server.
+
+mod support;
+
+use std::time::Duration;
+
+use support::{Server, run_client};
+
+const T: Duration = Duration::from_secs(20);
+
+fn ports(args: &[&str]) -> support::Output {
+    run_client("ports", args, T)
+}
+
+#[test]
+fn the_course_example_3306() {
+    let out = ports(&["3306"]);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(
+        out.stdout_text(),
+        "3306: registered port (1024–49151) — usually MySQL / MariaDB (mysql, tcp)\n"
+    );
+}
+
+#[test]
+fn a_name_gives_its_port() {
+    let out = ports(&["ssh"]);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(
+        out.stdout_text(),
+        "ssh: port 22 (tcp) — well-known port (0–1023) — SSH, secure remote shell\n"
+    );
+    assert!(
+        ports(&["HTTPS"])
+            .stdout_text()
+            .starts_with("https: port 443 ")
+    );
+}
+
+#[test]
+fn every_service_the_course_names_is_known() {
+    let expected = [
+        (20, "FTP"),
+        (21, "FTP"),
+        (22, "SSH"),
+        (23, "Telnet"),
+        (25, "SMTP"),
+        (53, "DNS"),
+        (80, "HTTP"),
+        (110, "POP3"),
+        (143, "IMAP"),
+        (443, "HTTPS"),
+        (3306, "MySQL"),
+        (3389, "RDP"),
+        (5432, "PostgreSQL"),
+        (8080, "netlab http-server"),
+        (10007, "netlab echo-server"),
+        (10194, "netlab chat-server"),
+    ];
+    let args: Vec<String> = expected.iter().map(|(p, _)| p.to_string()).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = ports(&args);
+    assert!(out.status.success(), "{}", out.stderr);
+    let text = out.stdout_text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), expected.len(), "{text}");
+    for ((port, name), line) in expected.iter().zip(lines) {
+        assert!(line.starts_with(&format!("{port}: ")), "{line}");
+        assert!(
+            line.contains("usually") && line.contains(name),
+            "{port} should be {name}: {line}"
+        );
+    }
+}
+
+#[test]
+fn the_three_ranges_and_their_edges() {
+    let out = ports(&["1023", "1024", "49151", "49152", "65535"]);
+    let text = out.stdout_text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("1023: well-known port (0–1023)"),
+        "{text}"
+    );
+    assert!(
+        lines[1].starts_with("1024: registered port (1024–49151)"),
+        "{text}"
+    );
+    assert!(lines[2].starts_with("49151: registered port"), "{text}");
+    assert!(
+        lines[3].starts_with("49152: dynamic port (49152–65535) — never assigned"),
+        "{text}"
+    );
+    assert!(lines[4].starts_with("65535: dynamic port"), "{text}");
+}
+
+#[test]
+fn no_argument_lists_every_service_by_range() {
+    let out = ports(&[]);
+    assert!(out.status.success());
+    let text = out.stdout_text();
+    assert!(
+        text.starts_with("Well-known port (0–1023): listening here needs administrator rights\n"),
+        "{text}"
+    );
+    for s in codec::ports::SERVICES {
+        assert!(
+            text.contains(&format!(" {} ", s.name)),
+            "{} missing:\n{text}",
+            s.name
+        );
+    }
+}
+
+#[test]
+fn bad_input_is_explained() {
+    let out = ports(&["70000"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stderr.contains("0 to 65535"), "{}", out.stderr);
+    let out = ports(&["nosuchservice"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stderr.contains("unknown service"), "{}", out.stderr);
+}
+
+#[test]
+fn check_says_whether_something_listens() {
+    let server = Server::start("http-server", &["--port", "0"]);
+    let out = ports(&["--check", "127.0.0.1", &server.port()]);
+    assert_eq!(out.status.code(), Some(0), "{}", out.stderr);
+    assert!(
+        out.stdout_text().contains("something listens there"),
+        "{}",
+        out.stdout_text()
+    );
+    assert!(
+        server.log.wait_for("connected", T).is_some(),
+        "one real TCP connection reached the server"
+    );
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = ports(&["--check", "127.0.0.1", &closed.to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stdout_text().contains("nothing listens there"),
+        "{}",
+        out.stdout_text()
+    );
+}

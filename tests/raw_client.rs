@@ -1,0 +1,196 @@
+//! Integration tests of `raw-client`, run as a real process against the
+//! workspace's own servers: HTTP typed by hand (`--crlf`), chat/1, echo over
+//! TCP (binary data, half-close) and UDP.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::{Server, bin, run_client, run_with_input};
+
+const T: Duration = Duration::from_secs(20);
+
+/// Deterministic bytes covering every value 0–255.
+fn noise(len: usize) -> Vec<u8> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+#[test]
+fn http_typed_by_hand_with_crlf() {
+    let server = Server::start("http-server", &["--port", "0"]);
+    // What a student types: LF line ends, which --crlf turns into CR LF.
+    let typed = b"GET /?by=hand HTTP/1.1\nHost: typed\nConnection: close\n\n";
+    let out = run_with_input(
+        &bin("raw-client"),
+        &["--crlf", "127.0.0.1", &server.port()],
+        typed,
+        T,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    let text = out.stdout_text();
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+    // The page shows the exact bytes the server received: CR LF everywhere.
+    assert!(
+        text.contains("GET /?by=hand HTTP/1.1\\r\\n\nHost: typed\\r\\n"),
+        "{text}"
+    );
+    assert!(
+        out.stderr
+            .contains(&format!("connected to {}", server.addr())),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn without_crlf_the_bytes_are_sent_unchanged() {
+    let server = Server::start("http-server", &["--port", "0"]);
+    // HTTP servers accept bare LF too (RFC 9112 §2.2), so this still works,
+    // and the page shows that no CR was added.
+    let out = run_with_input(
+        &bin("raw-client"),
+        &["127.0.0.1", &server.port()],
+        b"GET / HTTP/1.0\n\n",
+        T,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    let text = out.stdout_text();
+    assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
+    assert!(text.contains("GET / HTTP/1.0\\n"), "{text}");
+    assert!(!text.contains("HTTP/1.0\\r\\n"), "{text}");
+}
+
+#[test]
+fn piped_binary_data_comes_back_whole_after_a_half_close() {
+    let server = Server::start("echo-server", &["--port", "0"]);
+    // 2 MiB: more than the socket buffers hold, so sending and receiving
+    // must run side by side, and the end of input must be a half-close
+    // (the echo server sends everything back, then closes).
+    let data = noise(2 * 1024 * 1024);
+    let out = run_with_input(&bin("raw-client"), &["127.0.0.1", &server.port()], &data, T);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(out.stdout.len(), data.len());
+    assert!(out.stdout == data, "the bytes came back changed");
+    assert!(out.stderr.contains("half-close"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("the server closed the connection"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn chat_by_hand_and_the_server_closing_ends_the_client() {
+    let server = Server::start("chat-server", &["--port", "0"]);
+    let mut child = Command::new(bin("raw-client"))
+        .args(["127.0.0.1", &server.port()])
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Keep stdin open: only the server's close may end the client.
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(b"NICK alice\nMSG hello everyone\nQUIT see you\n")
+        .unwrap();
+    let deadline = Instant::now() + T;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("raw-client did not exit when chat-server closed the connection");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    drop(stdin);
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("HELLO"), "{out}");
+    assert!(lines.contains(&"OK NICK alice"), "{out}");
+    assert!(lines.contains(&"MSG alice hello everyone"), "{out}");
+    assert_eq!(lines.last(), Some(&"BYE"), "{out}");
+}
+
+#[test]
+fn udp_lines_are_datagrams_echoed_back() {
+    let server = Server::start("echo-server", &["--port", "0"]);
+    let out = run_with_input(
+        &bin("raw-client"),
+        &[
+            "--udp",
+            "--wait",
+            "1",
+            "--trace",
+            "127.0.0.1",
+            &server.port(),
+        ],
+        b"first\nsecond\n",
+        T,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(out.stdout_text(), "first\nsecond\n");
+    assert!(
+        out.stderr.contains("sent 6 bytes to"),
+        "one datagram per line: {}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("recv 7 bytes from"), "{}", out.stderr);
+}
+
+#[test]
+fn trace_shows_both_directions() {
+    let server = Server::start("echo-server", &["--port", "0"]);
+    let out = run_with_input(
+        &bin("raw-client"),
+        &["--trace", "127.0.0.1", &server.port()],
+        b"ping\n",
+        T,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(&format!("sent 5 bytes to   {}: \"ping\\n\"", server.addr())),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains(&format!("recv 5 bytes from {}: \"ping\\n\"", server.addr())),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_closed_port_is_explained() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = run_client("raw-client", &["127.0.0.1", &port.to_string()], T);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stderr.contains("no server listens"), "{}", out.stderr);
+}
