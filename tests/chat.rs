@@ -1,0 +1,392 @@
+//! The real `chat-server` and `chat-client` binaries, run as separate
+//! processes on a free loopback port: a scripted client talking with raw TCP
+//! clients, the server's log lines, its limits, and `BYE` on Ctrl-C (SIGINT).
+
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::{Server, bin, run_with_input};
+
+/// How long one expected line may take.
+const WAIT: Duration = Duration::from_secs(10);
+
+/// A chat/1 client typed by the test, over a plain blocking socket.
+struct Raw {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+}
+
+impl Raw {
+    /// Connects and reads `HELLO`.
+    fn connect(addr: SocketAddr) -> Raw {
+        let mut raw = Raw::connect_silently(addr);
+        let hello = raw.line();
+        assert!(hello.starts_with("HELLO "), "{hello:?}");
+        raw
+    }
+
+    /// Connects without reading anything.
+    fn connect_silently(addr: SocketAddr) -> Raw {
+        let stream = TcpStream::connect_timeout(&addr, WAIT).expect("connect");
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        stream.set_write_timeout(Some(WAIT)).unwrap();
+        let writer = stream.try_clone().unwrap();
+        Raw {
+            reader: BufReader::new(stream),
+            writer,
+        }
+    }
+
+    /// Connects, takes `nick`, checks the `OK`.
+    fn joined(addr: SocketAddr, nick: &str) -> Raw {
+        let mut raw = Raw::connect(addr);
+        raw.send(&format!("NICK {nick}"));
+        raw.expect(&format!("OK NICK {nick}"));
+        raw
+    }
+
+    fn send(&mut self, line: &str) {
+        self.writer
+            .write_all(format!("{line}\n").as_bytes())
+            .expect("write");
+    }
+
+    /// The next line; `None` at end of stream. Panics after `WAIT`.
+    fn next_line(&mut self) -> Option<String> {
+        let mut line = String::new();
+        match self.reader.read_line(&mut line) {
+            Ok(0) => None,
+            Ok(_) => Some(line.trim_end_matches('\n').to_string()),
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut =>
+            {
+                panic!("no line from the server within {WAIT:?}")
+            }
+            Err(_) => None,
+        }
+    }
+
+    fn line(&mut self) -> String {
+        self.next_line().expect("the server closed the connection")
+    }
+
+    fn expect(&mut self, expected: &str) {
+        assert_eq!(self.line(), expected);
+    }
+
+    fn expect_closed(&mut self) {
+        if let Some(line) = self.next_line() {
+            panic!("expected the end of the connection, got {line:?}");
+        }
+    }
+}
+
+/// A `chat-client` running with its stdin open, as a person would use it;
+/// killed when dropped, so a failing test leaves no process behind.
+struct Interactive {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Interactive {
+    fn start(args: &[&str]) -> Interactive {
+        let mut child = Command::new(bin("chat-client"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stdout.lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Interactive {
+            child,
+            stdin,
+            lines,
+        }
+    }
+
+    /// The next line it shows (bounded wait).
+    fn next(&mut self) -> String {
+        self.lines
+            .recv_timeout(WAIT)
+            .expect("chat-client showed nothing in time")
+    }
+
+    /// Types a line.
+    fn type_line(&mut self, line: &str) {
+        writeln!(self.stdin, "{line}").unwrap();
+    }
+
+    /// Waits (bounded) for it to exit; true when it exited with success.
+    fn exits_successfully(&mut self) -> bool {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.success();
+            }
+            assert!(Instant::now() < deadline, "chat-client did not exit");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Interactive {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_scripted_client_chats_with_raw_tcp_clients() {
+    let server = Server::start("chat-server", &["--port", "0"]);
+    let mut alice = Raw::joined(server.addr(), "alice");
+    let port = server.port();
+    let script = b"hello from the script\n/msg alice psst\n/who\n";
+    let client = std::thread::spawn(move || {
+        run_with_input(
+            &bin("chat-client"),
+            &["--port", &port, "--nick", "bot"],
+            script,
+            WAIT,
+        )
+    });
+    alice.expect("JOIN bot");
+    alice.expect("MSG bot hello from the script");
+    alice.expect("PRIV bot psst");
+    // End of the piped input: the client says QUIT and leaves.
+    alice.expect("LEAVE bot");
+    alice.send("MSG anyone?");
+    alice.expect("MSG alice anyone?");
+
+    let out = client.join().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = out.stdout_text();
+    for expected in [
+        "* you are now known as bot",
+        "<bot> hello from the script",
+        "* (private message sent to alice)",
+        "* in the room (2): alice, bot",
+        "* the server said goodbye",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
+    assert!(
+        !text.contains("MSG bot"),
+        "protocol lines are not shown without --raw:\n{text}"
+    );
+}
+
+#[test]
+fn the_client_renders_what_others_do() {
+    let server = Server::start("chat-server", &["--port", "0"]);
+    let port = server.port();
+    let mut viewer = Interactive::start(&["--port", &port, "--nick", "viewer"]);
+    assert!(viewer.next().starts_with("* connected"));
+    assert_eq!(viewer.next(), "* you are now known as viewer");
+    let mut bob = Raw::joined(server.addr(), "bob");
+    assert_eq!(viewer.next(), "* bob joined");
+    bob.send("MSG hi \u{1b}[2Jthere");
+    assert_eq!(viewer.next(), "<bob> hi [2Jthere");
+    bob.send("PRIV viewer psst");
+    assert_eq!(viewer.next(), "[private] <bob> psst");
+    bob.send("NICK robert");
+    assert_eq!(viewer.next(), "* bob is now known as robert");
+    bob.send("QUIT");
+    assert_eq!(viewer.next(), "* robert left");
+    viewer.type_line("/nick");
+    assert!(viewer.next().starts_with("! usage"));
+    viewer.type_line("/msg nobody hi");
+    assert!(viewer.next().starts_with("! error: "));
+    viewer.type_line("/quit");
+    assert_eq!(viewer.next(), "* the server said goodbye");
+    assert!(viewer.exits_successfully());
+}
+
+#[test]
+fn the_client_asks_again_when_the_nickname_is_taken() {
+    let server = Server::start("chat-server", &["--port", "0"]);
+    let _alice = Raw::joined(server.addr(), "alice");
+    let port = server.port();
+    // No --nick: the first lines typed are nicknames until one is accepted.
+    let out = run_with_input(
+        &bin("chat-client"),
+        &["--port", &port],
+        b"ALICE\nbob\nhi\n",
+        WAIT,
+    );
+    assert!(out.status.success(), "{out:?}");
+    let text = out.stdout_text();
+    assert!(text.contains("! error: nickname ALICE is taken"), "{text}");
+    assert!(text.contains("* you are now known as bob"), "{text}");
+    assert!(text.contains("<bob> hi"), "{text}");
+    assert!(out.stderr.contains("nickname?"), "{}", out.stderr);
+}
+
+#[test]
+fn raw_mode_shows_the_protocol_lines() {
+    let server = Server::start("chat-server", &["--port", "0"]);
+    let port = server.port();
+    let out = run_with_input(
+        &bin("chat-client"),
+        &["--port", &port, "--nick", "r", "--raw"],
+        b"hi\n",
+        WAIT,
+    );
+    assert!(out.status.success(), "{out:?}");
+    let text = out.stdout_text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("HELLO "), "{text}");
+    assert_eq!(&lines[1..], ["OK NICK r", "MSG r hi", "BYE"], "{text}");
+}
+
+#[test]
+fn the_client_says_when_the_server_goes_away() {
+    let mut server = Server::start("chat-server", &["--port", "0"]);
+    let port = server.port();
+    // Its stdin stays open: the user is still there when the server leaves.
+    let mut client = Interactive::start(&["--port", &port, "--nick", "stay"]);
+    server
+        .log
+        .wait_for("joined as stay", WAIT)
+        .expect("the client joined");
+    assert!(server.interrupt(WAIT).expect("server exits").success());
+    assert!(client.next().starts_with("* connected"));
+    assert_eq!(client.next(), "* you are now known as stay");
+    assert_eq!(
+        client.next(),
+        "* the server said goodbye: server shutting down"
+    );
+    assert!(client.exits_successfully());
+}
+
+#[test]
+fn the_client_explains_a_refused_connection() {
+    // Take a free port and close it: nobody listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let out = run_with_input(
+        &bin("chat-client"),
+        &["--port", &port, "--nick", "x"],
+        b"",
+        WAIT,
+    );
+    assert!(!out.status.success());
+    assert!(out.stderr.contains("no server listens"), "{}", out.stderr);
+}
+
+#[test]
+fn ctrl_c_says_bye_to_everyone_and_exits_0() {
+    let mut server = Server::start("chat-server", &["--port", "0"]);
+    let mut alice = Raw::joined(server.addr(), "alice");
+    let mut anonymous = Raw::connect(server.addr());
+    let status = server
+        .interrupt(WAIT)
+        .expect("the server exits after SIGINT");
+    assert!(status.success(), "exit status {status}");
+    alice.expect("BYE server shutting down");
+    alice.expect_closed();
+    anonymous.expect("BYE server shutting down");
+    anonymous.expect_closed();
+}
+
+#[test]
+fn the_log_tells_joins_renames_leaves_and_refusals() {
+    let server = Server::start("chat-server", &["--port", "0", "--max-clients", "2"]);
+    let log = &server.log;
+    assert!(
+        log.lines()[0].contains("listening on 127.0.0.1:"),
+        "{}",
+        log.text()
+    );
+    assert!(log.lines()[0].contains("chat/1"), "{}", log.text());
+    let mut alice = Raw::joined(server.addr(), "alice");
+    let alice_port = alice.writer.local_addr().unwrap().port();
+    let joined = log.wait_for("joined as alice", WAIT).expect("join logged");
+    assert!(
+        joined.contains(&format!("127.0.0.1:{alice_port}")),
+        "{joined}"
+    );
+    assert!(joined.contains("1 connected"), "{joined}");
+    alice.send("NICK alicia");
+    alice.expect("OK NICK alicia");
+    log.wait_for("renamed alice to alicia", WAIT)
+        .expect("rename logged");
+    let _second = Raw::connect(server.addr());
+    let mut third = Raw::connect_silently(server.addr());
+    third.expect("ERR server full");
+    third.expect_closed();
+    let refused = log.wait_for("refused", WAIT).expect("refusal logged");
+    assert!(refused.contains("server full"), "{refused}");
+    alice.send("QUIT");
+    alice.expect("BYE");
+    let left = log.wait_for("(alicia) left", WAIT).expect("leave logged");
+    assert!(left.contains(&format!("127.0.0.1:{alice_port}")), "{left}");
+    assert!(left.contains("bytes in"), "{left}");
+    assert!(left.contains("1 connected"), "{left}");
+}
+
+#[test]
+fn limits_are_flags_a_silent_client_and_a_lazy_reader_are_cut_off() {
+    let server = Server::start(
+        "chat-server",
+        &["--port", "0", "--nick-timeout", "0.3", "--max-queue", "4"],
+    );
+    // --nick-timeout
+    let mut silent = Raw::connect(server.addr());
+    assert!(silent.line().starts_with("BYE "));
+    silent.expect_closed();
+    server
+        .log
+        .wait_for("no NICK within", WAIT)
+        .expect("time-out logged");
+
+    // --max-queue: a client that never reads is disconnected; the others are not.
+    let mut talker = Raw::joined(server.addr(), "talker");
+    let _lazy = Raw::joined(server.addr(), "lazy");
+    talker.expect("JOIN lazy");
+    let text = "x".repeat(1000);
+    let mut kicked = false;
+    'batches: for batch in 0..400 {
+        let lines: String = (0..100)
+            .map(|n| format!("MSG {batch}.{n} {text}\n"))
+            .collect();
+        talker.writer.write_all(lines.as_bytes()).unwrap();
+        for _ in 0..100 {
+            let line = talker.line();
+            if line == "LEAVE lazy" {
+                kicked = true;
+                break 'batches;
+            }
+            assert!(line.starts_with("MSG talker "), "{line}");
+        }
+    }
+    assert!(kicked, "the lazy client was disconnected");
+    server
+        .log
+        .wait_for("does not read", WAIT)
+        .expect("the disconnection is logged");
+}

@@ -1,0 +1,72 @@
+//! chat/1 is plain text lines: anyone can join by typing the protocol by
+//! hand. Here a whole session is driven through OpenBSD `nc`, with CRLF line
+//! endings as telnet and Windows send them, while a raw TCP client watches.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use support::{Server, run_with_input, tool};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+#[test]
+fn a_whole_session_through_nc_with_crlf() {
+    let Some(nc) = tool("nc") else { return };
+    let server = Server::start("chat-server", &["--port", "0"]);
+
+    let bob = TcpStream::connect(server.addr()).unwrap();
+    bob.set_read_timeout(Some(WAIT)).unwrap();
+    let mut bob_out = bob.try_clone().unwrap();
+    let mut bob_in = BufReader::new(bob);
+    let mut next = move || {
+        let mut line = String::new();
+        bob_in.read_line(&mut line).expect("a line for bob");
+        line.trim_end_matches('\n').to_string()
+    };
+    assert!(next().starts_with("HELLO "));
+    bob_out.write_all(b"NICK bob\n").unwrap();
+    assert_eq!(next(), "OK NICK bob");
+
+    // Every line ends with CRLF; `-N` closes our sending side at the end
+    // of the input, and nc exits when the server closes after BYE.
+    let session = "NICK alice\r\nMSG hello bob\r\nPRIV bob psst\r\nlist\r\nFROB\r\nMSG\r\nping 7\r\nQUIT bye now\r\n";
+    let port = server.port();
+    let out = run_with_input(&nc, &["-N", "127.0.0.1", &port], session.as_bytes(), WAIT);
+    let text = out.stdout_text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 9, "{text}");
+    assert!(lines[0].starts_with("HELLO "), "{text}");
+    assert_eq!(lines[1], "OK NICK alice");
+    assert_eq!(lines[2], "MSG alice hello bob");
+    assert_eq!(lines[3], "OK PRIV bob");
+    assert_eq!(lines[4], "USERS alice bob");
+    assert!(lines[5].starts_with("ERR unknown command FROB"), "{text}");
+    assert!(lines[6].starts_with("ERR MSG needs"), "{text}");
+    assert_eq!(lines[7], "PONG 7");
+    assert_eq!(lines[8], "BYE");
+    assert!(
+        !text.contains('\r'),
+        "the server ends its lines with LF only"
+    );
+
+    assert_eq!(next(), "JOIN alice");
+    assert_eq!(next(), "MSG alice hello bob");
+    assert_eq!(next(), "PRIV alice psst");
+    assert_eq!(next(), "LEAVE alice bye now");
+}
+
+#[test]
+fn nc_typed_lines_with_control_characters_are_cleaned() {
+    let Some(nc) = tool("nc") else { return };
+    let server = Server::start("chat-server", &["--port", "0"]);
+    let session = "NICK m\x07allory\r\nMSG \x1b[2Jcleared?\r\nQUIT\r\n";
+    let port = server.port();
+    let out = run_with_input(&nc, &["-N", "127.0.0.1", &port], session.as_bytes(), WAIT);
+    let text = out.stdout_text();
+    assert!(text.contains("OK NICK mallory\n"), "{text}");
+    assert!(text.contains("MSG mallory [2Jcleared?\n"), "{text}");
+    assert!(!text.contains('\x1b'), "{text}");
+}
