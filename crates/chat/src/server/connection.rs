@@ -85,12 +85,12 @@ impl Ending {
             Ending::Kicked => "disconnected: it did not read what it was sent".into(),
             Ending::NickTimeout => {
                 format!(
-                    "disconnected: no NICK within {:.0} s",
+                    "disconnected: no NICK within {} s",
                     config.nick_timeout.as_secs_f64()
                 )
             }
             Ending::WriteTimeout => format!(
-                "disconnected: could not write to it for {:.0} s",
+                "disconnected: could not write to it for {} s",
                 config.write_timeout.as_secs_f64()
             ),
             Ending::Shutdown => "said BYE: server shutting down".into(),
@@ -160,6 +160,14 @@ pub async fn run(
         }
         _ => info!("{line}"),
     }
+    // Out of the room already (the others were told at once); now the
+    // socket can take its time to close politely.
+    if matches!(
+        ending,
+        Ending::Quit(_) | Ending::NickTimeout | Ending::Shutdown
+    ) {
+        connection.linger().await;
+    }
 }
 
 struct Connection {
@@ -210,13 +218,14 @@ impl Connection {
                 }
                 _ = tokio::time::sleep_until(nick_deadline), if self.nick.is_none() => {
                     let why = format!(
-                        "no nickname after {:.0} s",
+                        "no nickname after {} s",
                         self.config.nick_timeout.as_secs_f64()
                     );
                     self.push(&Reply::Bye(Some(why)));
                     return self.close(Ending::NickTimeout).await;
                 }
-                Some(line) = self.inbox.recv() => self.out.extend_from_slice(&line),
+                // The client's commands before lines from others: under a
+                // flood from the room, the client can still be heard.
                 frame = self.reader.next() => match frame {
                     None => return Ending::Closed,
                     Some(Err(e)) => return Ending::Error(e),
@@ -226,6 +235,7 @@ impl Connection {
                         }
                     }
                 },
+                Some(line) = self.inbox.recv() => self.out.extend_from_slice(&line),
             }
         }
     }
@@ -273,7 +283,11 @@ impl Connection {
                         self.peer,
                         self.room.connected()
                     ),
-                    NickChange::Renamed { old } => info!("{} renamed {old} to {name}", self.peer),
+                    NickChange::Renamed { old } => info!(
+                        "{} renamed {old} to {name} ({} connected)",
+                        self.peer,
+                        self.room.connected()
+                    ),
                     NickChange::Unchanged => {}
                 }
                 let reply = Reply::Ok(format!("NICK {name}"));
@@ -312,14 +326,20 @@ impl Connection {
         Ok(())
     }
 
-    /// Writes the last lines (a `BYE`), closes our side, and gives the peer
-    /// a moment to close its own: closing with unread input would make the
-    /// OS reset the connection, and the peer could lose the `BYE`.
+    /// Writes the last lines (a `BYE`) and closes our sending side.
     async fn close(&mut self, ending: Ending) -> Ending {
         if let Err(failed) = self.write_out().await {
             return failed;
         }
         let _ = timeout(LINGER, self.writer.shutdown()).await;
+        ending
+    }
+
+    /// After our `BYE`, gives the peer a moment to close its own side,
+    /// reading (and ignoring) what it still sends: closing a socket with
+    /// unread input makes the OS reset the connection, and the peer could
+    /// lose the `BYE`.
+    async fn linger(&mut self) {
         let drain = async {
             let mut lines = 0;
             while let Some(Ok(_)) = self.reader.next().await {
@@ -333,7 +353,6 @@ impl Connection {
             _ = timeout(LINGER, drain) => {}
             _ = self.signals.force.cancelled() => {}
         }
-        ending
     }
 }
 
