@@ -42,7 +42,7 @@
 //! Sheet: `docs/exercices/09-chat-parse.md`.
 
 /// The longest line accepted, in bytes (end of line not counted).
-pub const MAX_LINE: usize = 512;
+pub const MAX_LINE: usize = 1024;
 /// The longest nickname, in characters.
 pub const MAX_NICK: usize = 16;
 

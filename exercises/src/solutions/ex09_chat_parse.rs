@@ -3,7 +3,7 @@
 //! The statement is in `exercises/src/ex09_chat_parse.rs`.
 
 /// The longest line accepted, in bytes (end of line not counted).
-pub const MAX_LINE: usize = 512;
+pub const MAX_LINE: usize = 1024;
 /// The longest nickname, in characters.
 pub const MAX_NICK: usize = 16;
 
