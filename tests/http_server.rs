@@ -542,3 +542,43 @@ fn other_clients_are_served_while_one_stalls_mid_request() {
     assert!(started.elapsed() < Duration::from_secs(2));
     drop(stalled);
 }
+
+#[test]
+fn a_client_expecting_100_continue_is_not_kept_waiting() {
+    let server = http_server(&[]);
+    let Some(curl) = tool("curl") else { return };
+    let url = format!("http://{}/", server.addr());
+    let body = vec![b'x'; 5000];
+    let started = Instant::now();
+    let args = [
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "-H",
+        "Expect: 100-continue",
+    ];
+    let mut all = args.to_vec();
+    all.extend(["--max-time", "10", "--data-binary", "@-", &url]);
+    let out = support::run_with_input(&curl, &all, &body, T);
+    assert_eq!(out.stdout_text(), "405", "{}", out.stderr);
+    // Without "100 Continue" curl would wait a whole second before sending the body.
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn absolute_form_targets_and_the_connection_count_are_understood() {
+    let server = http_server(&[]);
+    let out = exchange(
+        server.addr(),
+        b"GET http://localhost/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    );
+    assert!(out.starts_with("HTTP/1.1 200 OK"), "{out}");
+    let line = server.log.wait_for("connected (", T).unwrap();
+    assert!(line.contains("(1 connection(s) open)"), "{line}");
+}

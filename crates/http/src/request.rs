@@ -120,9 +120,18 @@ impl Request {
     }
 
     /// The path part of the target: before any `?query` or `#fragment`.
+    /// A target in "absolute form" (`http://host/path`, what clients send to
+    /// a proxy, and which servers must accept too) gives its path.
     pub fn path(&self) -> &str {
-        let end = self.target.find(['?', '#']).unwrap_or(self.target.len());
-        &self.target[..end]
+        let target = match self.target.get(..7) {
+            Some(scheme) if scheme.eq_ignore_ascii_case("http://") => {
+                let rest = &self.target[7..];
+                &rest[rest.find('/').unwrap_or(rest.len())..]
+            }
+            _ => self.target.as_str(),
+        };
+        let end = target.find(['?', '#']).unwrap_or(target.len());
+        if end == 0 { "/" } else { &target[..end] }
     }
 }
 
@@ -353,6 +362,13 @@ mod tests {
         assert_eq!(req.method, "GET");
         assert_eq!(req.target, "/a/b?x=1");
         assert_eq!(req.path(), "/a/b");
+        let absolute =
+            complete(b"GET http://example.com:8080/x?y HTTP/1.1\r\nHost: example.com\r\n\r\n");
+        assert_eq!(absolute.path(), "/x");
+        assert_eq!(
+            complete(b"GET HTTP://h HTTP/1.1\r\nHost: h\r\n\r\n").path(),
+            "/"
+        );
         assert_eq!(req.version, Version::Http11);
         assert_eq!(req.header("user-agent"), Some(&b"test/1"[..]));
         assert_eq!(req.raw_head.len(), 67, "the head stops at the empty line");

@@ -121,12 +121,13 @@ pub async fn serve(
             },
             () = shutdown.cancelled() => break,
         };
+        let open = config.max_connections.max(1) - slots.available_permits();
         let config = config.clone();
         let shutdown = shutdown.clone();
         let force_close = force_close.clone();
         tracker.spawn(async move {
             tokio::select! {
-                () = connection(stream, peer, local, &config, &shutdown) => {}
+                () = connection(stream, peer, local, open, &config, &shutdown) => {}
                 () = force_close.cancelled() => info!("client {peer}: connection closed by the shutdown"),
             }
             drop(slot);
@@ -150,15 +151,17 @@ enum End {
 }
 
 /// One client's connection, from its first byte to its close.
+/// `open` is how many connections are open, this one included.
 async fn connection(
     stream: TcpStream,
     peer: SocketAddr,
     local: SocketAddr,
+    open: usize,
     config: &Config,
     shutdown: &CancellationToken,
 ) {
     let tap = Tap::new(peer, config.trace);
-    info!("client {peer} connected");
+    info!("client {peer} connected ({open} connection(s) open)");
     let _ = stream.set_nodelay(true);
     let (reader, writer) = stream.into_split();
     let mut conn = Connection {
@@ -241,6 +244,20 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
                 }
             };
             self.requests += 1;
+            // A client that asked "may I send the body?" (curl does, for large
+            // bodies) waits for this interim answer before sending it.
+            let expects_continue = request
+                .header("expect")
+                .is_some_and(|v| v.eq_ignore_ascii_case(b"100-continue"));
+            if expects_continue && request.body_len > 0 && self.buf.is_empty() {
+                let go_on = self
+                    .writer
+                    .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+                    .await;
+                if go_on.is_err() || self.writer.flush().await.is_err() {
+                    return End::Failed("the client left before sending its body".into());
+                }
+            }
             if let Err(end) = self.skip_body(request.body_len).await {
                 return end;
             }
@@ -279,7 +296,7 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
                 return end;
             }
             if !keep_alive {
-                let _ = self.writer.shutdown().await;
+                self.linger().await;
                 return if shutdown.is_cancelled() {
                     End::Shutdown
                 } else {

@@ -63,6 +63,12 @@ pub fn parse_query(text: &str) -> Result<Query, String> {
 /// One line about a port: `3306: registered port (1024–49151) — usually MySQL / MariaDB (mysql, tcp)`.
 pub fn describe_port(port: u16) -> String {
     let range = PortRange::of(port);
+    if port == 0 {
+        return format!(
+            "0: {range} — reserved: never used on the network; a program that asks to listen on \
+             port 0 (netlab's --port 0) gets a free port chosen by the OS"
+        );
+    }
     let known: Vec<String> = services_on(port)
         .map(|s| format!("{} ({}, {})", s.description, s.name, s.transport))
         .collect();
@@ -230,6 +236,7 @@ mod tests {
             describe_port(50000).starts_with("50000: dynamic port (49152–65535) — never assigned")
         );
         assert!(describe_port(10007).contains("netlab echo-server"));
+        assert!(describe_port(0).contains("chosen by the OS"));
     }
 
     #[test]
