@@ -582,3 +582,54 @@ fn absolute_form_targets_and_the_connection_count_are_understood() {
     let line = server.log.wait_for("connected (", T).unwrap();
     assert!(line.contains("(1 connection(s) open)"), "{line}");
 }
+
+#[test]
+fn fifty_clients_at_once_each_get_their_own_page() {
+    let server = http_server(&[]);
+    let addr = server.addr();
+    let clients: Vec<_> = (0..50)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let request = format!(
+                    "GET /?client={i} HTTP/1.1\r\nHost: x\r\n\r\nGET /?client={i}&again HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                );
+                let out = exchange(addr, request.as_bytes());
+                assert_eq!(out.matches("HTTP/1.1 200 OK").count(), 2, "{out}");
+                assert!(out.contains(&format!("<td id=\"path\">/?client={i}&amp;again</td>")), "{out}");
+            })
+        })
+        .collect();
+    for client in clients {
+        client.join().expect("a client failed");
+    }
+}
+
+#[test]
+fn a_client_that_never_reads_is_cut_off_and_others_are_served() {
+    let server = http_server(&["--read-timeout", "1"]);
+    let mut greedy = TcpStream::connect(server.addr()).unwrap();
+    greedy
+        .set_write_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    // Thousands of pipelined requests, never reading the answers: the
+    // server's writes stall, so it stops reading this client (backpressure)…
+    let request = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(200);
+    for _ in 0..20 {
+        if greedy.write_all(&request).is_err() {
+            break; // the server gave up on us: that is the point
+        }
+    }
+    // …while everyone else is still served at once…
+    let started = Instant::now();
+    let out = exchange(
+        server.addr(),
+        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(out.starts_with("HTTP/1.1 200 OK"));
+    assert!(started.elapsed() < Duration::from_secs(2));
+    // …and the stalled connection is closed after --read-timeout.
+    let line = server
+        .log
+        .wait_for("the client stopped reading the answer", T);
+    assert!(line.is_some(), "{}", server.log.text());
+}

@@ -470,6 +470,48 @@ mod tests {
     }
 
     #[test]
+    fn every_prefix_of_a_valid_request_asks_for_more() {
+        let full: &[u8] = b"GET /path?q=1 HTTP/1.1\r\nHost: example\r\nAccept: */*\r\n\r\n";
+        for end in 0..full.len() {
+            assert_eq!(
+                parse(&full[..end], &limits()),
+                Ok(Parsed::Partial),
+                "prefix of {end} bytes"
+            );
+        }
+        assert!(matches!(parse(full, &limits()), Ok(Parsed::Complete(_))));
+    }
+
+    #[test]
+    fn random_bytes_never_panic_and_never_exceed_the_limit() {
+        let small = Limits {
+            max_head_bytes: 256,
+            max_headers: 4,
+            max_body: 10,
+        };
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        // Bytes drawn mostly from the characters HTTP uses, to get deep into the parser.
+        let alphabet = b"GET HEAD/ HTTP/1.1\r\n:Host Content-Length 0123456789\x00\xff%.";
+        for _ in 0..20_000 {
+            let len = (next() % 400) as usize;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            match parse(&bytes, &small) {
+                Ok(Parsed::Partial) => assert!(bytes.len() < small.max_head_bytes),
+                Ok(Parsed::Complete(r)) => assert!(r.raw_head.len() <= small.max_head_bytes),
+                Err(r) => assert!(r.status.code() >= 400, "{r:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn bodies_are_measured_and_limited() {
         let req = complete(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
         assert_eq!(req.body_len, 5);
