@@ -382,7 +382,7 @@ fn ctrl_c_stops_the_server_cleanly() {
 fn a_port_in_use_is_explained() {
     let first = time_server(&[]);
     let taken = first.addrs[0].port().to_string();
-    let out = support::run_client("time-server", &["--port", &taken], T);
+    let out = support::run_client("time-server", &["--port", &taken, "--daytime-port", "0"], T);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         out.stderr.contains("another program already listens"),

@@ -1,0 +1,288 @@
+//! Interop: the time pair against programs nobody here wrote.
+//!
+//! - **rdate** (Debian package `rdate`) reads our time service over TCP and
+//!   UDP, and agrees with our decoder on the edge values of RFC 868 (1970,
+//!   the 2036 rollover, 2106). Always `-p` (print only): rdate must never set
+//!   the clock. rdate has no read time-out of its own, so it runs under
+//!   `timeout 5`.
+//! - **nc** (netcat-openbsd) shows our daytime line and our 4 time bytes.
+//! - **xinetd**'s built-in time and daytime services are read by our
+//!   time-client. The test writes xinetd's configuration to a temporary
+//!   folder (high free loopback ports, limits raised: its default rate limit
+//!   closes a port after 50 fast connections), starts it in the foreground
+//!   and stops it by its pid.
+//!
+//! A missing tool skips the test with a message, except in CI (see `support::tool`).
+
+mod support;
+
+use std::io::Write;
+use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use codec::time::{Timestamp, daytime, rfc868};
+use support::{Output, Server, run_client, run_with_input, tool};
+
+const T: Duration = Duration::from_secs(20);
+
+fn time_server() -> Server {
+    Server::start_expecting("time-server", &["--port", "0", "--daytime-port", "0"], 2)
+}
+
+/// Runs `rdate -p` (print only, never set the clock) under `timeout 5`, in UTC.
+fn rdate(rdate: &Path, port: u16, udp: bool) -> Output {
+    let env = tool("env").expect("env is part of coreutils");
+    let rdate = rdate.to_string_lossy().into_owned();
+    let port = port.to_string();
+    let mut args = vec!["TZ=UTC", "timeout", "5", rdate.as_str(), "-p"];
+    if udp {
+        args.push("-u");
+    }
+    args.extend(["-o", &port, "127.0.0.1"]);
+    run_with_input(&env, &args, b"", T)
+}
+
+/// The instant rdate printed, e.g. `Thu Feb  7 06:28:16 UTC 2036`.
+fn rdate_instant(out: &Output) -> Timestamp {
+    let stdout = out.stdout_text();
+    assert!(out.status.success(), "rdate failed: {stdout}{}", out.stderr);
+    let line = stdout.lines().last().unwrap_or_default();
+    // Some versions prefix the line with `rdate: [host]`; keep the date.
+    let date = line.rsplit('\t').next().unwrap_or(line);
+    daytime::parse(date).unwrap_or_else(|e| panic!("cannot read rdate's {line:?}: {e}"))
+}
+
+fn off_by(instant: Timestamp) -> f64 {
+    instant.duration_since(Timestamp::now()).as_secs_f64().abs()
+}
+
+#[test]
+fn rdate_reads_our_time_server_over_tcp_and_udp() {
+    let Some(rdate_path) = tool("rdate") else {
+        return;
+    };
+    let server = time_server();
+    for udp in [false, true] {
+        let out = rdate(&rdate_path, server.addrs[0].port(), udp);
+        let instant = rdate_instant(&out);
+        assert!(
+            off_by(instant) < 2.0,
+            "rdate (udp: {udp}) read {instant}, the system clock says {}",
+            Timestamp::now()
+        );
+    }
+    let log = server.log.text();
+    assert!(
+        log.contains("disconnected (0 bytes in, 4 bytes out)"),
+        "{log}"
+    );
+    assert!(log.contains("(udp) asked time (RFC 868)"), "{log}");
+}
+
+/// A one-shot TCP server that sends `bytes` to its first client and closes.
+fn serve_once(bytes: [u8; 4]) -> (u16, std::thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        listener.set_nonblocking(false).unwrap();
+        if let Ok((mut stream, _)) = listener.accept() {
+            let _ = stream.write_all(&bytes);
+        }
+    });
+    (port, handle)
+}
+
+#[test]
+fn rdate_and_our_decoder_agree_on_the_edges_of_rfc_868() {
+    let Some(rdate_path) = tool("rdate") else {
+        return;
+    };
+    let now = rfc868::value(Timestamp::now()).unwrap();
+    for value in [
+        0x83AA_7E80,
+        0xFFFF_FFFF,
+        0x0000_0000,
+        0x7FFF_FFFF,
+        0x83AA_7E7F,
+        now,
+    ] {
+        let (port, handle) = serve_once(u32::to_be_bytes(value));
+        let out = rdate(&rdate_path, port, false);
+        handle.join().unwrap();
+        assert_eq!(
+            rdate_instant(&out),
+            rfc868::instant_of(value),
+            "value {value:#010x}: rdate printed {:?}",
+            out.stdout_text()
+        );
+    }
+}
+
+#[test]
+fn nc_shows_our_daytime_line_and_our_four_time_bytes() {
+    let Some(nc) = tool("nc") else { return };
+    let server = time_server();
+    // No input: nc just prints what the server sends, until the server closes.
+    let day = server.addrs[1].port().to_string();
+    let out = run_with_input(&nc, &["-w", "5", "127.0.0.1", &day], b"", T);
+    let line = out.stdout_text();
+    assert!(line.ends_with("-UTC\r\n"), "{line:?} {}", out.stderr);
+    assert!(off_by(daytime::parse(&line).unwrap()) < 2.0, "{line:?}");
+
+    let time = server.addrs[0].port().to_string();
+    let out = run_with_input(&nc, &["-w", "5", "127.0.0.1", &time], b"", T);
+    assert!(off_by(rfc868::parse_answer(&out.stdout).unwrap()) < 2.0);
+
+    // Over UDP nc must send something first; -w 1 ends it after the answer.
+    let out = run_with_input(&nc, &["-u", "-w", "1", "127.0.0.1", &day], b"\n", T);
+    let line = out.stdout_text();
+    assert!(line.ends_with("-UTC\r\n"), "{line:?} {}", out.stderr);
+}
+
+/// A port number free on both TCP and UDP (found by binding port 0, then released).
+fn free_port() -> u16 {
+    for _ in 0..50 {
+        let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = tcp.local_addr().unwrap().port();
+        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no port free on both TCP and UDP");
+}
+
+/// xinetd running in the foreground; stopped by its pid when dropped.
+struct Xinetd {
+    child: Child,
+    dir: PathBuf,
+    time_port: u16,
+    daytime_port: u16,
+}
+
+impl Xinetd {
+    /// Starts xinetd's internal time and daytime services (TCP and UDP),
+    /// with the time zone `tz`, and waits until both TCP ports accept.
+    fn start(xinetd: &Path, tz: &str) -> Xinetd {
+        static COUNT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("netlab-xinetd-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (time_port, daytime_port) = (free_port(), free_port());
+        let mut conf = String::from(
+            "defaults\n{\n  instances = UNLIMITED\n  per_source = UNLIMITED\n  cps = 100000 1\n}\n",
+        );
+        for (name, port) in [("time", time_port), ("daytime", daytime_port)] {
+            for (socket_type, protocol, wait) in [("stream", "tcp", "no"), ("dgram", "udp", "yes")]
+            {
+                conf.push_str(&format!(
+                    "service {name}\n{{\n  type = INTERNAL UNLISTED\n  id = {name}-{socket_type}\n  \
+                     socket_type = {socket_type}\n  protocol = {protocol}\n  wait = {wait}\n  \
+                     bind = 127.0.0.1\n  port = {port}\n}}\n"
+                ));
+            }
+        }
+        let conf_path = dir.join("xinetd.conf");
+        std::fs::write(&conf_path, conf).unwrap();
+        let child = Command::new(xinetd)
+            .arg("-dontfork")
+            .arg("-f")
+            .arg(&conf_path)
+            .arg("-pidfile")
+            .arg(dir.join("xinetd.pid"))
+            .env("TZ", tz)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start xinetd");
+        let mut running = Xinetd {
+            child,
+            dir,
+            time_port,
+            daytime_port,
+        };
+        let deadline = Instant::now() + T;
+        while [time_port, daytime_port]
+            .iter()
+            .any(|&p| TcpStream::connect(("127.0.0.1", p)).is_err())
+        {
+            if let Ok(Some(status)) = running.child.try_wait() {
+                panic!("xinetd exited ({status}) before listening");
+            }
+            assert!(Instant::now() < deadline, "xinetd did not start listening");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        running
+    }
+}
+
+impl Drop for Xinetd {
+    fn drop(&mut self) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !matches!(self.child.try_wait(), Ok(Some(_))) {
+            if Instant::now() >= deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The number in time-client's `difference:` line, in seconds.
+fn reported_difference(stdout: &str) -> f64 {
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("difference:"))
+        .unwrap_or_else(|| panic!("no difference line in:\n{stdout}"));
+    let before_s = line.split(" s ").next().unwrap();
+    before_s.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn time_client_reads_xinetd_time_and_daytime_over_tcp_and_udp() {
+    let Some(xinetd) = tool("xinetd") else { return };
+    let x = Xinetd::start(&xinetd, "UTC");
+    let (time, day) = (x.time_port.to_string(), x.daytime_port.to_string());
+    let cases: [&[&str]; 4] = [
+        &["--port", &time],
+        &["--port", &time, "--udp"],
+        &["--protocol", "daytime", "--port", &day],
+        &["--protocol", "daytime", "--port", &day, "--udp"],
+    ];
+    for args in cases {
+        let out = run_client("time-client", args, T);
+        let stdout = out.stdout_text();
+        assert!(out.status.success(), "{args:?}:\n{stdout}{}", out.stderr);
+        assert!(
+            reported_difference(&stdout) < 2.0,
+            "{args:?}: xinetd and this machine share one clock:\n{stdout}"
+        );
+    }
+}
+
+#[test]
+fn a_daytime_line_in_a_local_time_zone_is_shown_but_not_guessed() {
+    let Some(xinetd) = tool("xinetd") else { return };
+    if !Path::new("/usr/share/zoneinfo/Europe/Paris").exists() {
+        eprintln!("SKIPPED: tzdata is not installed");
+        return;
+    }
+    // xinetd writes its local time with a zone abbreviation: `… CET`.
+    let x = Xinetd::start(&xinetd, "Europe/Paris");
+    let day = x.daytime_port.to_string();
+    let out = run_client("time-client", &["--protocol", "daytime", "--port", &day], T);
+    assert_eq!(out.status.code(), Some(1), "{}", out.stdout_text());
+    assert!(
+        out.stdout_text().contains("received:"),
+        "{}",
+        out.stdout_text()
+    );
+    assert!(out.stderr.contains("without a time zone"), "{}", out.stderr);
+}
