@@ -70,3 +70,82 @@ fn nc_typed_lines_with_control_characters_are_cleaned() {
     assert!(text.contains("MSG mallory [2Jcleared?\n"), "{text}");
     assert!(!text.contains('\x1b'), "{text}");
 }
+
+#[test]
+fn a_telnet_user_joins_the_room_with_crlf() {
+    let Some(telnet) = tool("telnet") else { return };
+    let server = Server::start("chat-server", &["--port", "0", "--trace"]);
+    let bob = TcpStream::connect(server.addr()).unwrap();
+    bob.set_read_timeout(Some(WAIT)).unwrap();
+    let mut bob_out = bob.try_clone().unwrap();
+    let mut bob_in = BufReader::new(bob);
+    let mut bob_next = move || {
+        let mut line = String::new();
+        bob_in.read_line(&mut line).expect("a line for bob");
+        line.trim_end_matches('\n').to_string()
+    };
+    assert!(bob_next().starts_with("HELLO "));
+    bob_out.write_all(b"NICK bob\n").unwrap();
+    assert_eq!(bob_next(), "OK NICK bob");
+
+    // telnet leaves when its input ends, so its stdin stays open while
+    // the test reads; it is killed when the guard is dropped.
+    let mut telnet = Guard(
+        std::process::Command::new(telnet)
+            .args(["127.0.0.1", &server.port()])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = BufReader::new(telnet.0.stdout.take().unwrap());
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut stdin = telnet.0.stdin.take().unwrap();
+    stdin
+        .write_all(b"NICK tel\nMSG hello from telnet\nLIST\nQUIT\n")
+        .unwrap();
+    let mut seen = Vec::new();
+    while !seen.iter().any(|l: &String| l.starts_with("BYE")) {
+        seen.push(
+            lines
+                .recv_timeout(WAIT)
+                .unwrap_or_else(|_| panic!("telnet showed {seen:?}")),
+        );
+    }
+    for expected in [
+        "OK NICK tel",
+        "MSG tel hello from telnet",
+        "USERS bob tel",
+        "BYE",
+    ] {
+        assert!(
+            seen.iter().any(|l| l.trim_end_matches('\r') == expected),
+            "{expected:?} not in {seen:?}"
+        );
+    }
+    assert_eq!(bob_next(), "JOIN tel");
+    assert_eq!(bob_next(), "MSG tel hello from telnet");
+    assert_eq!(bob_next(), "LEAVE tel");
+    // telnet ends its lines with CRLF: the server's --trace shows it.
+    let traced = server
+        .log
+        .wait_for("NICK tel", WAIT)
+        .expect("--trace shows the bytes");
+    assert!(traced.contains(r"\r\n"), "{traced}");
+}
+
+/// Kills a child process when the test ends, even on failure.
+struct Guard(std::process::Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
