@@ -1,0 +1,259 @@
+//! The examples ladder, run for real: each step must show what its header
+//! comment promises (step 1 makes a second client wait, step 2 does not,
+//! step 5's client and server agree on RFC 868, step 6's demo shows split and
+//! glued reads, step 7 relays between clients).
+//!
+//! Every example is started on port 0 (the system picks a free port, read
+//! back from its first line of output), every read has a time-out, and every
+//! process is killed when its test ends.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Mutex, PoisonError};
+use std::thread;
+use std::time::Duration;
+
+/// How long any single wait may last.
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The path of an example's executable, built on first use.
+fn example(name: &str) -> PathBuf {
+    // One build at a time: cargo would serialise them on its lock anyway.
+    static BUILDING: Mutex<()> = Mutex::new(());
+    let _guard = BUILDING.lock().unwrap_or_else(PoisonError::into_inner);
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["build", "--quiet", "--example", name]);
+    if !cfg!(debug_assertions) {
+        cmd.arg("--release");
+    }
+    assert!(
+        cmd.status().expect("run cargo build").success(),
+        "cargo build --example {name} failed"
+    );
+    // target/<profile>/deps/<this test>  →  target/<profile>/examples/<name>
+    let exe = std::env::current_exe().expect("test executable path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target dir");
+    profile_dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// A running example; killed when dropped.
+struct Running {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Running {
+    /// Starts `name` with `args`, collecting its stdout line by line.
+    fn start(name: &str, args: &[&str]) -> Running {
+        let mut child = Command::new(example(name))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start example {name}: {e}"));
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Running { child, lines }
+    }
+
+    /// The next line of output, or a failed test.
+    fn next_line(&self) -> String {
+        self.lines
+            .recv_timeout(TIMEOUT)
+            .expect("the example printed nothing more")
+    }
+
+    /// Reads lines until one contains `needle`; returns it.
+    fn wait_for(&self, needle: &str) -> String {
+        for _ in 0..100 {
+            let line = self.next_line();
+            if line.contains(needle) {
+                return line;
+            }
+        }
+        panic!("the example never printed {needle:?}");
+    }
+
+    /// The address in the first line, `… on 127.0.0.1:PORT…`.
+    fn addr(&self) -> SocketAddr {
+        let line = self.next_line();
+        let after = line
+            .split(" on ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        let addr = after.split([',', ' ']).next().unwrap();
+        addr.parse()
+            .unwrap_or_else(|_| panic!("no address in {line:?}"))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn connect(addr: SocketAddr) -> (TcpStream, BufReader<TcpStream>) {
+    let stream = TcpStream::connect_timeout(&addr, TIMEOUT).expect("connect to the example");
+    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let reader = BufReader::new(stream.try_clone().unwrap());
+    (stream, reader)
+}
+
+fn say_and_hear(stream: &mut TcpStream, reader: &mut BufReader<TcpStream>, line: &str) {
+    writeln!(stream, "{line}").unwrap();
+    let mut heard = String::new();
+    reader.read_line(&mut heard).expect("no echo came back");
+    assert_eq!(heard, format!("{line}\n"));
+}
+
+#[test]
+fn step_1_makes_the_second_client_wait() {
+    let server = Running::start("01_blocking_echo", &["0"]);
+    let addr = server.addr();
+    let (mut first, mut first_reader) = connect(addr);
+    say_and_hear(&mut first, &mut first_reader, "first");
+    // The connection succeeds (the kernel queues it) but nobody reads it.
+    let (mut second, mut second_reader) = connect(addr);
+    writeln!(second, "second").unwrap();
+    second
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let mut byte = [0; 1];
+    assert!(
+        second.peek(&mut byte).is_err(),
+        "step 1 must not serve two clients at once"
+    );
+    // Once the first client leaves, the second one is served.
+    drop(first_reader);
+    drop(first);
+    second.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let mut heard = String::new();
+    second_reader
+        .read_line(&mut heard)
+        .expect("the second client is served after the first");
+    assert_eq!(heard, "second\n");
+}
+
+#[test]
+fn steps_2_and_3_serve_clients_at_once() {
+    for name in ["02_thread_per_client", "03_tokio_tasks"] {
+        let server = Running::start(name, &["0"]);
+        let addr = server.addr();
+        let (mut first, mut first_reader) = connect(addr);
+        say_and_hear(&mut first, &mut first_reader, "first");
+        let (mut second, mut second_reader) = connect(addr);
+        say_and_hear(
+            &mut second,
+            &mut second_reader,
+            "second, while first is connected",
+        );
+        say_and_hear(&mut first, &mut first_reader, "first again");
+    }
+}
+
+#[test]
+fn step_4_client_talks_to_step_3() {
+    let server = Running::start("03_tokio_tasks", &["0"]);
+    let port = server.addr().port().to_string();
+    let mut client = Command::new(example("04_blocking_client"))
+        .arg(&port)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start 04_blocking_client");
+    client.stdin.take().unwrap().write_all(b"hello\n").unwrap();
+    let mut stdout = client.stdout.take().unwrap();
+    let output = thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        text
+    });
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || tx.send(output.join().unwrap()));
+    let text = rx.recv_timeout(TIMEOUT);
+    let _ = client.kill();
+    let _ = client.wait();
+    let text = text.expect("04_blocking_client did not finish after end of input");
+    assert!(
+        text.contains(&format!("→ server 127.0.0.1:{port}")),
+        "{text}"
+    );
+    assert!(text.contains("echo: hello"), "{text}");
+}
+
+#[test]
+fn step_5_client_and_server_agree_on_rfc_868() {
+    let server = Running::start("05_time_by_hand", &["0"]);
+    let addr = server.addr();
+    // By hand: exactly 4 bytes, then the server closes.
+    let (mut raw, _) = connect(addr);
+    let mut bytes = Vec::new();
+    raw.read_to_end(&mut bytes)
+        .expect("the server closes after its answer");
+    assert_eq!(bytes.len(), 4, "RFC 868 is 4 bytes: {bytes:?}");
+    let sent = i64::from(u32::from_be_bytes(bytes.try_into().unwrap())) - 2_208_988_800;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    assert!(
+        (sent - now.as_secs() as i64).abs() <= 2,
+        "the server's time is not now"
+    );
+    // The example's own client side.
+    let client = Running::start("05_time_by_hand", &["client", &addr.port().to_string()]);
+    let line = client.wait_for("since 1970");
+    assert!(line.contains("s since 1900"), "{line}");
+}
+
+#[test]
+fn step_6_demo_shows_split_and_glued_reads() {
+    let demo = Running::start("06_framing", &["demo"]);
+    demo.wait_for("read() gave 3 byte(s): \"hel\"");
+    demo.wait_for("→ a complete line: \"hello world\"");
+    demo.wait_for("read() gave 28 byte(s)");
+    demo.wait_for("→ a complete line: \"together\"");
+    demo.wait_for("line: in one write");
+}
+
+#[test]
+fn step_7_relays_between_clients() {
+    let server = Running::start("07_broadcast_chat", &["0"]);
+    let addr = server.addr();
+    let (mut alice, mut alice_reader) = connect(addr);
+    let (_bob, mut bob_reader) = connect(addr);
+    let mut line = String::new();
+    alice_reader.read_line(&mut line).unwrap();
+    assert!(line.starts_with("welcome "), "{line}");
+    line.clear();
+    bob_reader.read_line(&mut line).unwrap();
+    assert!(line.starts_with("welcome "), "{line}");
+    // Both are subscribed once welcomed.
+    writeln!(alice, "hello bob").unwrap();
+    line.clear();
+    bob_reader.read_line(&mut line).expect("bob hears alice");
+    assert_eq!(
+        line,
+        format!("{}: hello bob\n", alice.local_addr().unwrap())
+    );
+}
