@@ -390,3 +390,74 @@ fn limits_are_flags_a_silent_client_and_a_lazy_reader_are_cut_off() {
         .wait_for("does not read", WAIT)
         .expect("the disconnection is logged");
 }
+
+#[test]
+fn several_clients_share_one_room() {
+    let server = Server::start("chat-server", &["--port", "0"]);
+    let addr = server.addr();
+    let mut alice = Raw::joined(addr, "alice");
+    let mut bob = Raw::joined(addr, "bob");
+    alice.expect("JOIN bob");
+    // Nicknames are unique, case-insensitively.
+    let mut carol = Raw::connect(addr);
+    carol.send("NICK Bob");
+    assert!(carol.line().starts_with("ERR "));
+    carol.send("NICK carol");
+    carol.expect("OK NICK carol");
+    alice.expect("JOIN carol");
+    bob.expect("JOIN carol");
+    // A private message reaches its target only.
+    alice.send("PRIV carol psst");
+    alice.expect("OK PRIV carol");
+    carol.expect("PRIV alice psst");
+
+    // Three senders at once; every client sees one and the same order.
+    const EACH: usize = 50;
+    let mut handles = Vec::new();
+    for (name, mut client) in [("alice", alice), ("bob", bob), ("carol", carol)] {
+        handles.push(std::thread::spawn(move || {
+            let lines: String = (0..EACH).map(|n| format!("MSG {name} {n}\n")).collect();
+            client.writer.write_all(lines.as_bytes()).unwrap();
+            let seen: Vec<String> = (0..3 * EACH).map(|_| client.line()).collect();
+            (client, seen)
+        }));
+    }
+    let mut results: Vec<(Raw, Vec<String>)> =
+        handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert_eq!(results[0].1, results[1].1);
+    assert_eq!(results[0].1, results[2].1);
+
+    // LEAVE on QUIT, and on a dropped socket.
+    let (carol, _) = results.pop().unwrap();
+    let (mut bob, _) = results.pop().unwrap();
+    let (mut alice, _) = results.pop().unwrap();
+    bob.send("QUIT gone fishing");
+    bob.expect("BYE");
+    bob.expect_closed();
+    alice.expect("LEAVE bob gone fishing");
+    drop(carol);
+    alice.expect("LEAVE carol");
+    alice.send("LIST");
+    alice.expect("USERS alice");
+}
+
+#[test]
+fn two_hundred_clients_receive_one_broadcast() {
+    const N: usize = 200;
+    let server = Server::start("chat-server", &["--port", "0"]);
+    let mut clients: Vec<Raw> = (0..N)
+        .map(|i| Raw::joined(server.addr(), &format!("u{i}")))
+        .collect();
+    clients[N - 1].send("MSG hello all 200");
+    for (i, client) in clients.iter_mut().enumerate() {
+        // Client i first sees the JOIN of everyone who came after it.
+        for j in i + 1..N {
+            client.expect(&format!("JOIN u{j}"));
+        }
+        client.expect(&format!("MSG u{} hello all 200", N - 1));
+    }
+    server
+        .log
+        .wait_for("200 connected", WAIT)
+        .expect("the log counts the clients");
+}
