@@ -194,3 +194,17 @@ fn trace_shows_the_bytes_on_stderr() {
         out.stderr
     );
 }
+
+#[test]
+fn ipv6_loopback_urls_use_brackets() {
+    let server = Server::start("http-server", &["--port", "0", "--host", "::1"]);
+    let url = format!("http://[::1]:{}/", server.port());
+    let out = run_client("http-client", &[&url], T);
+    assert!(out.status.success(), "{}", out.stderr);
+    let text = out.stdout_text();
+    assert!(
+        text.contains(&format!("> Host: [::1]:{}\n", server.port())),
+        "{text}"
+    );
+    assert!(text.contains("<code id=\"client\">[::1]:"), "{text}");
+}

@@ -8,7 +8,7 @@
 //!
 //! 1. read bytes until a whole request head has arrived ([`crate::request`]);
 //! 2. throw away the request body, if any (GET and HEAD do not use one);
-//! 3. decide the answer ([`route`]): the "what your browser said" page on `/`,
+//! 3. decide the answer (`route`): the "what your browser said" page on `/`,
 //!    a file from `--root`, or an error page;
 //! 4. write the answer, then go back to 1 — HTTP/1.1 *keep-alive*: the same
 //!    connection carries the next request, which saves a TCP handshake.
