@@ -24,7 +24,7 @@
 //! - The whole TCP exchange — sending the answer, then waiting for the
 //!   client to close — is limited by `write_timeout` (`--write-timeout`), so
 //!   a client that never reads, or never closes, cannot keep a task forever.
-//!   (An answer of 4 or 41 bytes always fits in the kernel's send buffer, so
+//!   (An answer of 4 to 44 bytes always fits in the kernel's send buffer, so
 //!   in practice it is the "never closes" half that the limit catches.)
 //! - Bytes a TCP client sends are read into one small buffer and dropped.
 //! - On shutdown (Ctrl-C) the server stops accepting, lets live connections
@@ -281,7 +281,7 @@ where
 /// The UDP side of one service: one answer per datagram received.
 ///
 /// There is no connection and so nothing to limit per client: one buffer,
-/// one datagram at a time. The answer is small (4 or 41 bytes), so a forged
+/// one datagram at a time. The answer is small (4 to 44 bytes), so a forged
 /// sender address cannot make us send much to someone else.
 async fn serve_udp(
     socket: UdpSocket,

@@ -260,6 +260,15 @@ mod tests {
     }
 
     #[test]
+    fn the_longest_line_is_44_bytes() {
+        // The longest weekday and month names: Wednesday, September.
+        let longest = line(at("2027-09-29T12:00:00Z"));
+        assert_eq!(longest, "Wednesday, September 29, 2027 12:00:00-UTC\r\n");
+        assert_eq!(longest.len(), 44);
+        assert!(longest.len() < MAX_LINE);
+    }
+
+    #[test]
     fn what_we_send_we_read_back() {
         for s in [
             "1970-01-01T00:00:00Z",
