@@ -442,3 +442,75 @@ fn failures(output: &str) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn every_exercise_has_its_files_and_both_sheets() {
+        let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let docs = crate_dir.join("../docs");
+        for ex in EXERCISES {
+            for path in [
+                crate_dir.join(format!("src/{}.rs", ex.test)),
+                crate_dir.join(format!("src/solutions/{}.rs", ex.test)),
+                crate_dir.join(format!("tests/{}.rs", ex.test)),
+                docs.join("exercices").join(ex.sheet),
+                docs.join("exercises").join(ex.sheet),
+            ] {
+                assert!(path.is_file(), "{} is missing", path.display());
+            }
+        }
+    }
+
+    #[test]
+    fn every_test_file_is_in_the_guide() {
+        let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+        let mut files: Vec<String> = std::fs::read_dir(tests)
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter_map(|name| name.strip_suffix(".rs").map(str::to_string))
+            .collect();
+        files.sort();
+        let listed: Vec<String> = EXERCISES.iter().map(|ex| ex.test.to_string()).collect();
+        assert_eq!(
+            files, listed,
+            "the guide must list every exercise, in order"
+        );
+    }
+
+    #[test]
+    fn failures_keep_each_message_once() {
+        let output = "\
+running 2 tests
+thread 'reads_time' (42) panicked at tests/ex03.rs:10:5:
+assertion `left == right` failed
+  left: 1
+ right: 2
+note: run with `RUST_BACKTRACE=1`
+
+thread '<unnamed>' (43) panicked at src/ex03.rs:3:5:
+not yet implemented
+thread '<unnamed>' (44) panicked at src/ex03.rs:3:5:
+not yet implemented
+";
+        assert_eq!(
+            failures(output),
+            [
+                "reads_time: assertion `left == right` failed left: 1 right: 2",
+                "(another thread): not yet implemented",
+            ]
+        );
+    }
+
+    #[test]
+    fn without_a_panic_the_tail_is_shown() {
+        let output = "error: test failed, to rerun pass `--test ex01_ports`\n";
+        assert_eq!(
+            failures(output),
+            ["error: test failed, to rerun pass `--test ex01_ports`"]
+        );
+    }
+}
