@@ -15,7 +15,7 @@
 //! Tuesday, November 24, 2026 03:38:07-UTC\r\n
 //! ```
 //!
-//! That is [`FORMAT`] (a jiff `strftime` pattern) plus `"\r\n"`; see [`line`].
+//! That is [`FORMAT`] (a jiff `strftime` pattern) plus `"\r\n"`; see [`line()`].
 //!
 //! ## What netlab reads
 //!
