@@ -461,3 +461,37 @@ fn two_hundred_clients_receive_one_broadcast() {
         .wait_for("200 connected", WAIT)
         .expect("the log counts the clients");
 }
+
+#[test]
+fn write_timeout_flag_cuts_off_a_client_that_reads_nothing() {
+    let server = Server::start("chat-server", &["--port", "0", "--write-timeout", "0.5"]);
+    let stream = TcpStream::connect(server.addr()).unwrap();
+    stream
+        .set_write_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
+    let mut stream = stream;
+    // PINGs, never reading a PONG: the buffers fill, the server's writes
+    // stall, and after 0.5 s it gives up on us.
+    let batch = "PING never-read\n".repeat(10_000);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match stream.write_all(batch.as_bytes()) {
+            Ok(()) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => break, // reset by the server: we were cut off
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server never gave up writing to us"
+        );
+    }
+    let line = server
+        .log
+        .wait_for("could not write to it", WAIT)
+        .expect("the time-out is logged");
+    assert!(line.contains("0.5 s"), "{line}");
+}

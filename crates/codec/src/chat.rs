@@ -30,7 +30,7 @@
 //!
 //! ## How this module is split
 //!
-//! - [`line`]: cutting a byte stream into lines, with the length limit and
+//! - [`line`](mod@line): cutting a byte stream into lines, with the length limit and
 //!   the CR rule. Bad input comes out as a *value*, never as an error that
 //!   would end the stream.
 //! - [`command`]: what a client says ([`Command`]), parsed from a line.
