@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use chat::server::{Config, serve};
 use clap::Parser;
-use netkit::args::{ServerArgs, parse_seconds};
+use netkit::args::{ServerArgs, parse_limit, parse_seconds};
 
 /// A chat server: one room, many clients at once, protocol chat/1.
 #[derive(Parser)]
@@ -24,13 +24,13 @@ struct Args {
     port: u16,
 
     /// Most clients connected at once; one more gets "ERR server full".
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
-    max_clients: u32,
+    #[arg(long, default_value_t = Config::default().max_clients, value_parser = parse_limit)]
+    max_clients: usize,
 
     /// Most lines waiting for one client; a client that stops reading is
     /// disconnected when its queue is full.
-    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
-    max_queue: u32,
+    #[arg(long, default_value_t = Config::default().max_queue, value_parser = parse_limit)]
+    max_queue: usize,
 
     /// Seconds a connection may stay without sending NICK.
     #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = parse_seconds)]
@@ -49,8 +49,8 @@ fn main() -> ExitCode {
     netkit::run(args.server.verbosity, async move {
         let listener = netkit::net::bind_tcp(&args.server.host, args.port).await?;
         let config = Config {
-            max_clients: args.max_clients as usize,
-            max_queue: args.max_queue as usize,
+            max_clients: args.max_clients,
+            max_queue: args.max_queue,
             nick_timeout: args.nick_timeout,
             write_timeout: args.write_timeout,
             grace: args.server.grace,
