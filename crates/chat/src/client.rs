@@ -21,6 +21,7 @@
 use std::io::Write;
 use std::time::Duration;
 
+use codec::chat::line::Line;
 use codec::chat::{ClientCodec, Command, Reply};
 use futures::StreamExt;
 use netkit::NetError;
@@ -82,9 +83,9 @@ pub async fn chat(
         };
         session.send(&Command::Nick(nick)).await?;
         match session.wait_for_nick_answer().await? {
-            NickAnswer::Accepted => break,
-            NickAnswer::Refused => continue,
-            NickAnswer::Closed => return Ok(()),
+            Heard::NickAccepted => break,
+            Heard::End => return Ok(()),
+            _ => continue, // refused: ask again
         }
     }
 
@@ -105,7 +106,7 @@ pub async fn chat(
                 },
             },
             line = session.server.next() => {
-                if session.received(line)?.is_none() {
+                if let Heard::End = session.received(line)? {
                     return Ok(());
                 }
             }
@@ -126,10 +127,16 @@ async fn ask_nickname(keyboard: &mut Keyboard) -> Option<String> {
     }
 }
 
-enum NickAnswer {
-    Accepted,
+/// What a server line meant for the conversation.
+enum Heard {
+    /// `OK NICK …`: we are in the room.
+    NickAccepted,
+    /// `ERR …`: the last command was refused.
     Refused,
-    Closed,
+    /// `BYE`, or the server closed the connection: the conversation is over.
+    End,
+    /// Anything else: shown, nothing more to do.
+    Other,
 }
 
 struct Session<'a> {
@@ -161,48 +168,40 @@ impl Session<'_> {
             .map_err(|e| NetError::io("writing to the screen", e))
     }
 
-    /// Shows one server line. `None` when the conversation is over (the
-    /// server closed, or said `BYE`).
-    fn received(
-        &mut self,
-        line: Option<std::io::Result<codec::chat::line::Line>>,
-    ) -> Result<Option<Reply>, NetError> {
-        match line {
+    /// Shows one server line, and says what it was.
+    fn received(&mut self, line: Option<std::io::Result<Line>>) -> Result<Heard, NetError> {
+        let line = match line {
             None => {
                 self.show("* the server closed the connection")?;
-                Ok(None)
+                return Ok(Heard::End);
             }
-            Some(Err(e)) => Err(NetError::io(format!("reading from {}", self.peer), e)),
+            Some(Err(e)) => return Err(NetError::io(format!("reading from {}", self.peer), e)),
             Some(Ok(Err(bad))) => {
                 self.show(&format!("? unreadable line from the server: {bad}"))?;
-                Ok(Some(Reply::Err(bad.to_string())))
+                return Ok(Heard::Other);
             }
-            Some(Ok(Ok(line))) => {
-                let shown = if self.raw {
-                    line.clone()
-                } else {
-                    ui::render(&line)
-                };
-                self.show(&shown)?;
-                match Reply::parse(&line) {
-                    Some(Reply::Bye(_)) => Ok(None),
-                    Some(reply) => Ok(Some(reply)),
-                    None => Ok(Some(Reply::Ok(String::new()))),
-                }
-            }
-        }
+            Some(Ok(Ok(line))) => line,
+        };
+        let shown = if self.raw {
+            line.clone()
+        } else {
+            ui::render(&line)
+        };
+        self.show(&shown)?;
+        Ok(match Reply::parse(&line) {
+            Some(Reply::Bye(_)) => Heard::End,
+            Some(Reply::Ok(text)) if text.starts_with("NICK ") => Heard::NickAccepted,
+            Some(Reply::Err(_)) => Heard::Refused,
+            _ => Heard::Other,
+        })
     }
 
-    async fn wait_for_nick_answer(&mut self) -> Result<NickAnswer, NetError> {
+    async fn wait_for_nick_answer(&mut self) -> Result<Heard, NetError> {
         loop {
             let line = self.server.next().await;
             match self.received(line)? {
-                None => return Ok(NickAnswer::Closed),
-                Some(Reply::Ok(text)) if text.starts_with("NICK ") => {
-                    return Ok(NickAnswer::Accepted);
-                }
-                Some(Reply::Err(_)) => return Ok(NickAnswer::Refused),
-                Some(_) => {}
+                Heard::Other => {}
+                answer => return Ok(answer),
             }
         }
     }
@@ -214,7 +213,7 @@ impl Session<'_> {
         let wait = async {
             loop {
                 let line = self.server.next().await;
-                if self.received(line)?.is_none() {
+                if let Heard::End = self.received(line)? {
                     return Ok(());
                 }
             }
