@@ -209,7 +209,10 @@ impl Session<'_> {
     /// Sends `QUIT` and shows what arrives until `BYE` or the close,
     /// for at most `patience`.
     async fn leave(mut self, reason: Option<String>, patience: Duration) -> Result<(), NetError> {
-        self.send(&Command::Quit(reason)).await?;
+        if self.send(&Command::Quit(reason)).await.is_err() {
+            // Nobody to say goodbye to: the server has already gone.
+            return self.show("* the server closed the connection");
+        }
         let wait = async {
             loop {
                 let line = self.server.next().await;
