@@ -83,7 +83,7 @@ pub async fn run(options: Options) -> Result<(), NetError> {
         out,
         "received:    {} {}",
         plural_bytes(reply.bytes.len()),
-        show_bytes(&reply.bytes)
+        show_reply(options.protocol, &reply.bytes)
     );
     // Print what arrived even when it makes no sense: seeing the wrong bytes
     // is how one understands the mismatch.
@@ -256,6 +256,21 @@ pub fn explain_difference(server_minus_local: SignedDuration) -> String {
     text
 }
 
+/// The bytes as received: hexadecimal for a 4-byte time answer, escaped
+/// text for anything readable (a daytime line, or the wrong protocol's text).
+///
+/// A time answer is always shown in hex: by chance its 4 bytes are sometimes
+/// valid UTF-8 (`EE AF 96 45` decodes as two characters), and showing them as
+/// text would hide that they are a number.
+pub fn show_reply(protocol: Protocol, bytes: &[u8]) -> String {
+    if protocol == Protocol::Time && bytes.len() == rfc868::ANSWER_LEN {
+        let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        format!("[{}]", hex.join(" "))
+    } else {
+        show_bytes(bytes)
+    }
+}
+
 fn plural_bytes(n: usize) -> String {
     if n == 1 {
         "1 byte".to_string()
@@ -309,6 +324,15 @@ mod tests {
         assert!(!text.contains("meaning"), "{text}");
         assert!(text.contains("6.0 s ahead of"), "{text}");
         assert!(!text.contains("whole seconds"), "{text}");
+    }
+
+    #[test]
+    fn time_answers_are_always_shown_in_hex() {
+        // EE AF 96 45 happens to be valid UTF-8: "\u{ebd6}E".
+        let bytes = [0xEE, 0xAF, 0x96, 0x45];
+        assert_eq!(show_reply(Protocol::Time, &bytes), "[ee af 96 45]");
+        assert_eq!(show_reply(Protocol::Time, b"hello\r\n"), r#""hello\r\n""#);
+        assert_eq!(show_reply(Protocol::Daytime, b"hi\r\n"), r#""hi\r\n""#);
     }
 
     #[test]

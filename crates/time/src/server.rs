@@ -307,6 +307,10 @@ async fn serve_udp(
         };
         let tap = Tap::new(peer, shared.config.trace);
         tap.received(&buf[..n]);
+        if n == 0 && shared.config.trace {
+            // The usual question, and the trace would otherwise not show it.
+            info!("recv an empty datagram from {peer}");
+        }
         let answer = match protocol.answer(shared.clock.now()) {
             Ok(answer) => answer,
             Err(e) => {

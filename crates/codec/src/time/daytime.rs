@@ -147,14 +147,10 @@ pub fn text_of(reply: &[u8]) -> Result<&str, LineError> {
     if reply.is_empty() {
         return Err(LineError::Empty);
     }
-    let not_text = || LineError::NotText { got: reply.len() };
-    let text = std::str::from_utf8(reply).map_err(|_| not_text())?;
-    let readable = |c: char| {
-        c.is_ascii_graphic() || matches!(c, ' ' | '\r' | '\n' | '\t') || c.is_alphabetic()
+    let text = match std::str::from_utf8(reply) {
+        Ok(text) if super::is_readable_text(reply) => text,
+        _ => return Err(LineError::NotText { got: reply.len() }),
     };
-    if !text.chars().all(readable) {
-        return Err(not_text());
-    }
     let first = text
         .lines()
         .map(str::trim)

@@ -182,17 +182,9 @@ pub fn parse_answer(reply: &[u8]) -> Result<Timestamp, AnswerError> {
         Err(_) if reply.is_empty() => Err(AnswerError::Empty),
         Err(_) => Err(AnswerError::WrongLength {
             got: reply.len(),
-            looks_like_text: looks_like_text(reply),
+            looks_like_text: super::is_readable_text(reply),
         }),
     }
-}
-
-/// Printable ASCII/UTF-8 text, possibly with line endings and tabs.
-fn looks_like_text(bytes: &[u8]) -> bool {
-    std::str::from_utf8(bytes).is_ok_and(|text| {
-        text.chars()
-            .all(|c| !c.is_control() || matches!(c, '\r' | '\n' | '\t'))
-    })
 }
 
 #[cfg(test)]
@@ -294,7 +286,9 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("--protocol daytime"), "{text}");
-        let binary = parse_answer(&[1, 2, 3, 4, 5]).unwrap_err().to_string();
+        let binary = parse_answer(&[0xEE, 0xAF, 0x96, 0x45, 0x45])
+            .unwrap_err()
+            .to_string();
         assert!(!binary.contains("daytime"), "{binary}");
         assert_eq!(
             parse_answer(&[0x83, 0xAA, 0x7E, 0x80]),
