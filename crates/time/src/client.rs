@@ -296,8 +296,9 @@ mod tests {
     fn a_time_answer_is_explained_in_utc_and_local_time() {
         let r = reply(&[0xEE, 0xAF, 0x93, 0x72], "2026-11-24T04:39:14.400Z");
         let instant = interpret(Protocol::Time, &r.bytes).unwrap();
-        let paris = TimeZone::get("Europe/Paris").unwrap();
-        let text = describe(Protocol::Time, &r, instant, &paris);
+        // A fixed offset, so the test does not depend on the tz database.
+        let one_hour_east = TimeZone::fixed(jiff::tz::offset(1));
+        let text = describe(Protocol::Time, &r, instant, &one_hour_east);
         assert!(
             text.contains("0xeeaf9372 = 4004483954 seconds since 1900"),
             "{text}"
@@ -306,10 +307,8 @@ mod tests {
             text.contains("UTC:         2026-11-24 04:39:14 UTC"),
             "{text}"
         );
-        assert!(
-            text.contains("local time:  2026-11-24 05:39:14 CET (UTC+01:00)"),
-            "{text}"
-        );
+        assert!(text.contains("local time:  2026-11-24 05:39:14 "), "{text}");
+        assert!(text.contains("(UTC+01:00)"), "{text}");
         assert!(text.contains("0.4 s behind"), "{text}");
     }
 
