@@ -243,6 +243,25 @@ fn time_client_explains_a_server_that_waits_for_us_to_speak() {
 }
 
 #[test]
+fn time_client_at_an_echo_server_explains_the_mismatch() {
+    // Over TCP echo waits for the client to speak, the time client waits for
+    // the server: nobody speaks. Over UDP echo returns our empty question.
+    let echo = Server::start("echo-server", &["--port", "0"]);
+    let out = client(&["--port", &echo.port(), "--timeout", "0.5"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stderr.contains("speaks first"), "{}", out.stderr);
+    let out = client(&["--port", &echo.port(), "--udp"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stderr
+            .contains("expected 4 bytes (RFC 868), got an empty answer"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("another service"), "{}", out.stderr);
+}
+
+#[test]
 fn udp_time_client_retries_then_gives_up_with_an_explanation() {
     // A UDP socket that receives but never answers: like lost datagrams.
     let silent = UdpSocket::bind("127.0.0.1:0").unwrap();

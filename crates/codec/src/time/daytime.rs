@@ -107,8 +107,9 @@ impl fmt::Display for LineError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LineError::Empty => f.write_str(
-                "expected a line of text (RFC 867), got nothing: the server closed without \
-                 answering. Is this really a daytime server? The port may belong to another service",
+                "expected a line of text (RFC 867), got an empty answer (TCP: the server closed \
+                 without a word; UDP: an empty datagram came back, as an echo server would do) \
+                 — is this really a daytime server? The port may belong to another service",
             ),
             LineError::NotText { got: 4 } => f.write_str(
                 "expected a line of text (RFC 867), got 4 bytes that are not text — \

@@ -148,8 +148,9 @@ impl fmt::Display for AnswerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AnswerError::Empty => f.write_str(
-                "expected 4 bytes (RFC 868), got nothing: the server closed without answering. \
-                 Is this really a time server? The port may belong to another service",
+                "expected 4 bytes (RFC 868), got an empty answer (TCP: the server closed \
+                 without a word; UDP: an empty datagram came back, as an echo server would do) \
+                 — is this really a time server? The port may belong to another service",
             ),
             AnswerError::WrongLength {
                 got,
