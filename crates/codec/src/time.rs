@@ -15,7 +15,10 @@
 //! or sends an empty datagram (UDP), and the server answers straight away.
 //!
 //! Both are *sans-I/O* here: [`rfc868`] turns an instant into 4 bytes and
-//! back, [`daytime`] turns it into a line and back. Sockets and clocks live
+//! back, [`daytime`] turns it into a line and back. They are plain functions,
+//! not tokio-util `Decoder`s: each exchange carries exactly one message, and
+//! the end of the connection (or the datagram) is the end of the message, so
+//! there is no stream to cut into frames. Sockets and clocks live
 //! in the `time` crate. The instants are [`jiff::Timestamp`]s, and every
 //! calendar computation (days per month, leap years, weekdays) is jiff's —
 //! never hand-written.
