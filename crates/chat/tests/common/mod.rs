@@ -152,6 +152,20 @@ impl Client {
         panic!("{expected:?} not seen in {limit} lines");
     }
 
+    /// Reads raw bytes until the server closes the connection (bounded
+    /// wait); returns how many. A client cut off mid-write may get half a line.
+    pub async fn read_to_close(&mut self) -> usize {
+        let mut sink = Vec::new();
+        let read = tokio::time::timeout(
+            WAIT,
+            tokio::io::AsyncReadExt::read_to_end(&mut self.reader, &mut sink),
+        );
+        let _ = read
+            .await
+            .expect("the server did not close the connection in time");
+        sink.len()
+    }
+
     /// Checks that the server closes the connection (bounded wait).
     pub async fn expect_closed(&mut self) {
         if let Some(line) = self.next_line(WAIT).await {
