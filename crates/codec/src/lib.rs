@@ -14,8 +14,10 @@
 //! - [`echo`]: RFC 862, the simplest protocol there is.
 //! - [`time`]: RFC 868 (time as 4 binary bytes) and RFC 867 (daytime, one text line).
 //! - [`chat`]: chat/1, netlab's own line-based chat protocol.
+//! - [`text`]: telling text from binary, for showing bytes to people.
 
 pub mod chat;
 pub mod echo;
 pub mod ports;
+pub mod text;
 pub mod time;

@@ -74,29 +74,9 @@ impl Protocol {
     }
 }
 
-/// True when `bytes` read as text a person typed: printable ASCII, spaces,
-/// CR, LF, tabs, and non-ASCII *letters* (`é`). Merely being valid UTF-8 is
-/// not enough: 4 binary bytes such as `EE AF 96 45` are valid UTF-8 by chance.
-pub(crate) fn is_readable_text(bytes: &[u8]) -> bool {
-    std::str::from_utf8(bytes).is_ok_and(|text| {
-        text.chars().all(|c| {
-            c.is_ascii_graphic() || matches!(c, ' ' | '\r' | '\n' | '\t') || c.is_alphabetic()
-        })
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn readable_text_is_more_than_valid_utf8() {
-        assert!(is_readable_text(b"24 NOV 2026 04:39:13 UTC\r\n"));
-        assert!(is_readable_text("Mardi 24 février".as_bytes()));
-        assert!(!is_readable_text(&[0xEE, 0xAF, 0x96, 0x45])); // U+EBD6 'E'
-        assert!(!is_readable_text(b"abc\x00"));
-        assert!(!is_readable_text(&[0xFF]));
-    }
 
     #[test]
     fn default_ports_are_well_known_plus_10000() {

@@ -33,6 +33,9 @@ use tracing::info;
 pub struct Tap {
     peer: SocketAddr,
     enabled: bool,
+    /// Always show hex: the protocol is binary (RFC 868), even when its bytes
+    /// happen to look like text.
+    binary: bool,
     bytes_in: AtomicU64,
     bytes_out: AtomicU64,
 }
@@ -43,9 +46,29 @@ impl Tap {
         Arc::new(Tap {
             peer,
             enabled,
+            binary: false,
             bytes_in: AtomicU64::new(0),
             bytes_out: AtomicU64::new(0),
         })
+    }
+
+    /// A tap for a binary protocol: bytes are always shown in hex.
+    pub fn binary(peer: SocketAddr, enabled: bool) -> Arc<Tap> {
+        Arc::new(Tap {
+            peer,
+            enabled,
+            binary: true,
+            bytes_in: AtomicU64::new(0),
+            bytes_out: AtomicU64::new(0),
+        })
+    }
+
+    fn show(&self, bytes: &[u8]) -> String {
+        if self.binary {
+            hex(bytes)
+        } else {
+            show_bytes(bytes)
+        }
     }
 
     /// The peer's address and port.
@@ -62,7 +85,7 @@ impl Tap {
                 "recv {} from {}: {}",
                 plural_bytes(bytes.len()),
                 self.peer,
-                show_bytes(bytes)
+                self.show(bytes)
             );
         }
     }
@@ -76,7 +99,7 @@ impl Tap {
                 "sent {} to   {}: {}",
                 plural_bytes(bytes.len()),
                 self.peer,
-                show_bytes(bytes)
+                self.show(bytes)
             );
         }
     }
@@ -115,29 +138,26 @@ fn plural_bytes(n: usize) -> String {
 /// assert_eq!(show_bytes(&[0xe9, 0x5a, 0x1c, 0x80]), "[e9 5a 1c 80]");
 /// ```
 pub fn show_bytes(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(text) if is_mostly_text(text) => format!("\"{}\"", text.escape_debug()),
-        _ => {
-            let mut hex = String::with_capacity(bytes.len() * 3 + 2);
-            hex.push('[');
-            for (i, byte) in bytes.iter().enumerate() {
-                if i > 0 {
-                    hex.push(' ');
-                }
-                let _ = write!(hex, "{byte:02x}");
-            }
-            hex.push(']');
-            hex
-        }
+    if codec::text::is_readable_text(bytes) {
+        // Text that was checked to be UTF-8 just above.
+        format!("\"{}\"", String::from_utf8_lossy(bytes).escape_debug())
+    } else {
+        hex(bytes)
     }
 }
 
-/// Text is what people type: printable characters plus line endings and tabs.
-fn is_mostly_text(text: &str) -> bool {
-    !text.is_empty()
-        && text
-            .chars()
-            .all(|c| !c.is_control() || matches!(c, '\r' | '\n' | '\t'))
+/// Bytes in hexadecimal between brackets: `[83 aa 7e 80]`.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut hex = String::with_capacity(bytes.len() * 3 + 2);
+    hex.push('[');
+    for (i, byte) in bytes.iter().enumerate() {
+        if i > 0 {
+            hex.push(' ');
+        }
+        let _ = write!(hex, "{byte:02x}");
+    }
+    hex.push(']');
+    hex
 }
 
 /// An async stream (or half of one) whose traffic is reported to a [`Tap`].
@@ -228,6 +248,16 @@ mod tests {
         assert_eq!(show_bytes(b"\x1b[31mred"), "[1b 5b 33 31 6d 72 65 64]");
         assert_eq!(show_bytes(&[0xff, b'a']), "[ff 61]");
         assert_eq!(show_bytes(b""), "[]");
+        // Valid UTF-8 by chance (U+EBD6, private use), but a binary number.
+        assert_eq!(show_bytes(&[0xee, 0xaf, 0x96, 0x45]), "[ee af 96 45]");
+    }
+
+    #[test]
+    fn a_binary_tap_always_shows_hex() {
+        let tap = Tap::binary("127.0.0.1:1".parse().unwrap(), true);
+        assert_eq!(tap.show(b"ABCD"), "[41 42 43 44]");
+        let tap = Tap::new("127.0.0.1:1".parse().unwrap(), true);
+        assert_eq!(tap.show(b"ABCD"), "\"ABCD\"");
     }
 
     #[tokio::test]

@@ -24,7 +24,7 @@ use jiff::{SignedDuration, Timestamp};
 use netkit::NetError;
 use netkit::error::join_host_port;
 use netkit::net::{connect_tcp, udp_socket_for};
-use netkit::trace::{Tap, Traced, show_bytes};
+use netkit::trace::{Tap, Traced, hex, show_bytes};
 use tokio::io::AsyncReadExt;
 use tracing::info;
 
@@ -113,7 +113,7 @@ pub async fn ask_tcp(options: &Options) -> Result<Reply, NetError> {
             local.port()
         );
     }
-    let tap = Tap::new(server, options.trace);
+    let tap = tap_for(options.protocol, server, options.trace);
     let mut stream = Traced::new(stream, tap);
     let mut bytes = Vec::with_capacity(64);
     let reading = async {
@@ -160,7 +160,7 @@ pub async fn ask_udp(options: &Options) -> Result<Reply, NetError> {
     let server = socket
         .peer_addr()
         .map_err(|e| NetError::io("reading the server's address", e))?;
-    let tap = Tap::new(server, options.trace);
+    let tap = tap_for(options.protocol, server, options.trace);
     let attempts = options.retries + 1;
     let mut buf = [0u8; MAX_REPLY];
     for attempt in 1..=attempts {
@@ -264,8 +264,7 @@ pub fn explain_difference(server_minus_local: SignedDuration) -> String {
 /// text would hide that they are a number.
 pub fn show_reply(protocol: Protocol, bytes: &[u8]) -> String {
     if protocol == Protocol::Time && bytes.len() == rfc868::ANSWER_LEN {
-        let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        format!("[{}]", hex.join(" "))
+        hex(bytes)
     } else {
         show_bytes(bytes)
     }
@@ -276,6 +275,14 @@ fn plural_bytes(n: usize) -> String {
         "1 byte".to_string()
     } else {
         format!("{n} bytes")
+    }
+}
+
+/// The wire view for `protocol`: RFC 868's answer is a binary number, shown in hex.
+fn tap_for(protocol: Protocol, server: std::net::SocketAddr, trace: bool) -> std::sync::Arc<Tap> {
+    match protocol {
+        Protocol::Time => Tap::binary(server, trace),
+        Protocol::Daytime => Tap::new(server, trace),
     }
 }
 

@@ -226,7 +226,10 @@ async fn serve_connection(
         "{peer} connected to {} ({open} client(s) connected)",
         protocol.label()
     );
-    let tap = Tap::new(peer, shared.config.trace);
+    let tap = match protocol {
+        Protocol::Time => Tap::binary(peer, shared.config.trace),
+        Protocol::Daytime => Tap::new(peer, shared.config.trace),
+    };
     let mut stream = Traced::new(stream, tap.clone());
     let answer = match protocol.answer(shared.clock.now()) {
         Ok(answer) => answer,
@@ -305,7 +308,10 @@ async fn serve_udp(
                 continue;
             }
         };
-        let tap = Tap::new(peer, shared.config.trace);
+        let tap = match protocol {
+            Protocol::Time => Tap::binary(peer, shared.config.trace),
+            Protocol::Daytime => Tap::new(peer, shared.config.trace),
+        };
         tap.received(&buf[..n]);
         if n == 0 && shared.config.trace {
             // The usual question, and the trace would otherwise not show it.

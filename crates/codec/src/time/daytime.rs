@@ -149,7 +149,7 @@ pub fn text_of(reply: &[u8]) -> Result<&str, LineError> {
         return Err(LineError::Empty);
     }
     let text = match std::str::from_utf8(reply) {
-        Ok(text) if super::is_readable_text(reply) => text,
+        Ok(text) if crate::text::is_readable_text(reply) => text,
         _ => return Err(LineError::NotText { got: reply.len() }),
     };
     let first = text

@@ -183,7 +183,7 @@ pub fn parse_answer(reply: &[u8]) -> Result<Timestamp, AnswerError> {
         Err(_) if reply.is_empty() => Err(AnswerError::Empty),
         Err(_) => Err(AnswerError::WrongLength {
             got: reply.len(),
-            looks_like_text: super::is_readable_text(reply),
+            looks_like_text: crate::text::is_readable_text(reply),
         }),
     }
 }
