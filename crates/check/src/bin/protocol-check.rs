@@ -1,0 +1,96 @@
+//! `protocol-check`: tests any server, written in any language, against one
+//! of netlab's protocols, and says in plain words which rules it breaks.
+//!
+//! ```text
+//! protocol-check chat 127.0.0.1:10194
+//! protocol-check echo 10007 --udp
+//! protocol-check time 192.168.1.20:10037 --lang en --timeout 5
+//! ```
+//!
+//! Exit code: 0 when every rule passes, 1 when one fails (or the server
+//! cannot be reached), 2 when the command line is wrong.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use check::{Lang, Options, Protocol, Target};
+use clap::Parser;
+use netkit::args::{Verbosity, parse_seconds};
+
+/// Checks a server against a netlab protocol: each rule PASS/FAIL with its
+/// reason (RÉUSSI/ÉCHEC in French, the default).
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// The protocol the server is supposed to speak.
+    #[arg(value_enum)]
+    protocol: Protocol,
+
+    /// The server: HOST:PORT, [IPv6]:PORT, PORT alone (this machine), or
+    /// HOST alone (netlab's default port for the protocol).
+    #[arg(value_name = "ADDRESS", value_parser = Target::parse)]
+    address: (String, Option<u16>),
+
+    /// Check the UDP service instead of TCP (echo, time, daytime).
+    #[arg(long)]
+    udp: bool,
+
+    /// Language of the report: fr (français) or en (English).
+    #[arg(long, value_enum, default_value_t = Lang::Fr)]
+    lang: Lang,
+
+    /// Longest wait for any answer, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "3", value_parser = parse_seconds)]
+    timeout: Duration,
+
+    /// Largest difference allowed between the server's clock and this
+    /// machine's, in seconds (time, daytime).
+    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_seconds)]
+    max_drift: Duration,
+
+    #[command(flatten)]
+    verbosity: Verbosity,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    if args.udp && !args.protocol.has_udp() {
+        let message = match args.lang {
+            Lang::Fr => "erreur : chat/1 n'existe qu'en TCP, retirez --udp",
+            Lang::En => "error: chat/1 only exists over TCP, remove --udp",
+        };
+        eprintln!("{message}");
+        return ExitCode::from(2);
+    }
+    if args.timeout.is_zero() {
+        eprintln!("error: --timeout 0 would give the server no time at all to answer");
+        return ExitCode::from(2);
+    }
+    let (host, port) = args.address.clone();
+    let target = Target {
+        host,
+        port: port.unwrap_or(args.protocol.default_port()),
+    };
+    let opts = Options {
+        udp: args.udp,
+        timeout: args.timeout,
+        max_drift: args.max_drift,
+    };
+    let mut passed = false;
+    let code = netkit::run(args.verbosity, async {
+        let report = check::check(args.protocol, &target, &opts).await;
+        let mut out = std::io::stdout().lock();
+        report
+            .print(args.lang, &mut out)
+            .and_then(|()| out.flush())
+            .map_err(|e| netkit::NetError::io("printing the report", e))?;
+        passed = report.passed();
+        Ok(())
+    });
+    if code == ExitCode::SUCCESS && !passed {
+        ExitCode::FAILURE
+    } else {
+        code
+    }
+}

@@ -1,0 +1,801 @@
+//! # Checking a chat/1 server
+//!
+//! chat/1 is normative (see `docs/protocols/chat.md`): any server that
+//! follows it works with `chat-client`, with `nc`, and with every
+//! classmate's client. Each rule here is one clause of it, checked with one
+//! or two real connections:
+//!
+//! - the greeting: `HELLO …` first, before the client says anything;
+//! - registering: `NICK` → `OK NICK`, invalid or taken names → `ERR`;
+//! - the room: `JOIN`, `MSG` to everyone *including the sender*, `PRIV`,
+//!   `LIST` sorted, `QUIT` → `BYE` and `LEAVE`, a dropped socket → `LEAVE`;
+//! - robustness: unknown verbs, lower-case verbs, CRLF, a line over 1024
+//!   bytes, control characters — each answered, and the connection lives on.
+//!
+//! The server may be a live class server with other people chatting: every
+//! nickname is made unique for this run, and lines about other people
+//! (their `JOIN`, `MSG`, …) are skipped while waiting for an answer.
+
+use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use codec::chat::{MAX_LINE, MAX_SERVER_LINE, strip_controls};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::time::{Instant, timeout_at};
+
+use crate::report::{Outcome, Report, Text, Verdict};
+use crate::wire::{self, secs, show};
+use crate::{Options, Target, text};
+
+/// Verbs a server sends about *other* people, at any moment: skipped while
+/// waiting for the answer to our own command.
+const ABOUT_OTHERS: [&str; 5] = ["JOIN", "LEAVE", "NICK", "MSG", "PRIV"];
+
+/// Runs every chat/1 rule.
+pub async fn check(target: &Target, opts: &Options, report: &mut Report) {
+    let mut ctx = Ctx {
+        target: target.clone(),
+        opts: opts.clone(),
+        greets: true,
+        run: run_id(),
+        count: AtomicUsize::new(0),
+    };
+    let hello = hello(&mut ctx).await;
+    report.record(
+        "chat.hello",
+        text!(
+            "Le serveur parle en premier : sa 1re ligne est HELLO …",
+            "The server speaks first: its first line is HELLO …"
+        ),
+        hello,
+    );
+    let rules: [(&'static str, Text); 15] = [
+        (
+            "chat.nick",
+            text!(
+                "NICK <nom> → OK NICK <nom>.",
+                "NICK <name> → OK NICK <name>."
+            ),
+        ),
+        (
+            "chat.nick-invalid",
+            text!(
+                "Un pseudo invalide (caractère interdit, plus de 16) → ERR, et la connexion reste ouverte.",
+                "An invalid nickname (forbidden character, over 16) → ERR, and the connection stays open."
+            ),
+        ),
+        (
+            "chat.nick-taken",
+            text!(
+                "Un pseudo déjà pris, même avec d'autres majuscules → ERR.",
+                "A nickname already taken, even in another case → ERR."
+            ),
+        ),
+        (
+            "chat.before-nick",
+            text!(
+                "MSG avant NICK → ERR, et la connexion reste ouverte.",
+                "MSG before NICK → ERR, and the connection stays open."
+            ),
+        ),
+        (
+            "chat.join",
+            text!(
+                "Quand un 2e client prend un pseudo, le 1er reçoit JOIN <pseudo>.",
+                "When a second client takes a nickname, the first gets JOIN <nick>."
+            ),
+        ),
+        (
+            "chat.msg",
+            text!(
+                "MSG <texte> arrive à chaque client inscrit, l'expéditeur compris, sous la forme MSG <pseudo> <texte>.",
+                "MSG <text> reaches every registered client, the sender included, as MSG <nick> <text>."
+            ),
+        ),
+        (
+            "chat.priv",
+            text!(
+                "PRIV <pseudo> <texte> : le destinataire reçoit PRIV <de> <texte>, l'expéditeur OK PRIV <pseudo>.",
+                "PRIV <nick> <text>: the target gets PRIV <from> <text>, the sender OK PRIV <nick>."
+            ),
+        ),
+        (
+            "chat.list",
+            text!(
+                "LIST → USERS suivi des pseudos inscrits, triés.",
+                "LIST → USERS followed by the registered nicknames, sorted."
+            ),
+        ),
+        (
+            "chat.ping",
+            text!(
+                "PING <jeton> → PONG <jeton>, même avant NICK ; PING seul → PONG.",
+                "PING <token> → PONG <token>, even before NICK; PING alone → PONG."
+            ),
+        ),
+        (
+            "chat.unknown",
+            text!(
+                "Un verbe inconnu → ERR, et la connexion reste ouverte.",
+                "An unknown verb → ERR, and the connection stays open."
+            ),
+        ),
+        (
+            "chat.case",
+            text!(
+                "Les verbes sont acceptés en minuscules (nick, ping) ; le serveur répond en MAJUSCULES.",
+                "Verbs are accepted in lower case (nick, ping); the server answers in UPPER case."
+            ),
+        ),
+        (
+            "chat.crlf",
+            text!(
+                "Les lignes terminées par CRLF (telnet, Windows) sont comprises : le CR est retiré.",
+                "Lines ending in CRLF (telnet, Windows) are understood: the CR is dropped."
+            ),
+        ),
+        (
+            "chat.long-line",
+            text!(
+                "Une ligne de 1024 octets est acceptée, une de 1025 → ERR, et la ligne suivante est lue normalement.",
+                "A 1024-byte line is accepted, a 1025-byte one → ERR, and the next line is read normally."
+            ),
+        ),
+        (
+            "chat.controls",
+            text!(
+                "Les caractères de contrôle (ESC, BEL, …) sont retirés du texte relayé.",
+                "Control characters (ESC, BEL, …) are removed from relayed text."
+            ),
+        ),
+        (
+            "chat.quit",
+            text!(
+                "QUIT → BYE puis fermeture ; les autres reçoivent LEAVE <pseudo> (aussi quand la connexion est coupée sans QUIT).",
+                "QUIT → BYE then close; the others get LEAVE <nick> (also when the connection is dropped without QUIT)."
+            ),
+        ),
+    ];
+    for (id, rule) in rules {
+        let outcome = match id {
+            "chat.nick" => nick(&ctx).await,
+            "chat.nick-invalid" => nick_invalid(&ctx).await,
+            "chat.nick-taken" => nick_taken(&ctx).await,
+            "chat.before-nick" => before_nick(&ctx).await,
+            "chat.join" => join(&ctx).await,
+            "chat.msg" => msg(&ctx).await,
+            "chat.priv" => private(&ctx).await,
+            "chat.list" => list(&ctx).await,
+            "chat.ping" => ping(&ctx).await,
+            "chat.unknown" => unknown(&ctx).await,
+            "chat.case" => case(&ctx).await,
+            "chat.crlf" => crlf(&ctx).await,
+            "chat.long-line" => long_line(&ctx).await,
+            "chat.controls" => controls(&ctx).await,
+            _ => quit(&ctx).await,
+        };
+        report.record(id, rule, outcome);
+    }
+}
+
+/// What every rule shares: where the server is, and what we learnt.
+struct Ctx {
+    target: Target,
+    opts: Options,
+    /// Does the server send a first line? When `chat.hello` found none,
+    /// later connections do not wait for one (that would only add time-outs).
+    greets: bool,
+    /// A few random characters, different on every run.
+    run: String,
+    /// Nicknames made so far.
+    count: AtomicUsize,
+}
+
+impl Ctx {
+    /// A fresh nickname: `pc` + this run's id + a number + a letter, e.g.
+    /// `pck3x9q07a` — unique on a class server where others are chatting.
+    fn nick(&self, letter: char) -> String {
+        let n = self.count.fetch_add(1, Ordering::Relaxed);
+        format!("pc{}{n:02}{letter}", self.run)
+    }
+
+    /// A connected client, its greeting (if any) already read.
+    async fn client(&self) -> Result<Client, Text> {
+        let stream = wire::connect(&self.target, &self.opts).await?;
+        let (reader, writer) = stream.into_split();
+        let mut client = Client {
+            reader: BufReader::new(reader),
+            writer,
+            timeout: self.opts.timeout,
+            nick: String::new(),
+        };
+        if self.greets {
+            client.next_line(self.opts.timeout).await?;
+        }
+        Ok(client)
+    }
+
+    /// A connected client with the nickname `NICK` gave it.
+    async fn registered(&self, letter: char) -> Result<Client, Text> {
+        let mut client = self.client().await?;
+        let nick = self.nick(letter);
+        client.send(&format!("NICK {nick}")).await?;
+        let wanted = format!("OK NICK {nick}");
+        let got = client.reply().await?;
+        if got != wanted {
+            let got = show(got.as_bytes());
+            return Err(text!(
+                "préparation impossible : « NICK {nick} » a reçu {got} au lieu de « {wanted} »",
+                "cannot prepare: \"NICK {nick}\" got {got} instead of \"{wanted}\""
+            ));
+        }
+        client.nick = nick;
+        Ok(client)
+    }
+}
+
+/// Five base-36 characters from the process's random hash keys and the clock.
+fn run_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let mut x = RandomState::new().hash_one((nanos, std::process::id()));
+    (0..5)
+        .map(|_| {
+            let c = b"abcdefghijklmnopqrstuvwxyz0123456789"[(x % 36) as usize];
+            x /= 36;
+            c as char
+        })
+        .collect()
+}
+
+/// One line from the server, or why there was none.
+enum Line {
+    Text(String),
+    Closed,
+    Silent,
+}
+
+/// One connection to the server under test, reading line by line.
+struct Client {
+    reader: BufReader<OwnedReadHalf>,
+    writer: OwnedWriteHalf,
+    timeout: Duration,
+    nick: String,
+}
+
+impl Client {
+    /// Sends one line, ending in LF.
+    async fn send(&mut self, line: &str) -> Result<(), Text> {
+        self.send_raw(format!("{line}\n").as_bytes()).await
+    }
+
+    /// Sends bytes as they are (for CRLF and long lines).
+    async fn send_raw(&mut self, bytes: &[u8]) -> Result<(), Text> {
+        wire::write_all(&mut self.writer, bytes, self.timeout).await
+    }
+
+    /// The next line (without LF, and without a CR before it), waiting at
+    /// most `wait`. A line longer than the protocol allows is an error.
+    async fn next_line(&mut self, wait: Duration) -> Result<Line, Text> {
+        let deadline = Instant::now() + wait;
+        let mut raw = Vec::new();
+        let limit = (MAX_SERVER_LINE + 2) as u64;
+        let mut bounded = (&mut self.reader).take(limit);
+        let read = bounded.read_until(b'\n', &mut raw);
+        match timeout_at(deadline, read).await {
+            Err(_) => Ok(Line::Silent),
+            Ok(Err(e)) => Err(crate::report::explain(&netkit::NetError::io(
+                "reading from the server",
+                e,
+            ))),
+            Ok(Ok(0)) => Ok(Line::Closed),
+            Ok(Ok(_)) if !raw.ends_with(b"\n") && raw.len() as u64 >= limit => {
+                let n = MAX_SERVER_LINE;
+                Err(text!(
+                    "le serveur a envoyé une ligne de plus de {n} octets",
+                    "the server sent a line longer than {n} bytes"
+                ))
+            }
+            Ok(Ok(_)) if !raw.ends_with(b"\n") => Ok(Line::Closed),
+            Ok(Ok(_)) => {
+                raw.pop();
+                if raw.ends_with(b"\r") {
+                    raw.pop();
+                }
+                match String::from_utf8(raw) {
+                    Ok(line) => Ok(Line::Text(line)),
+                    Err(e) => {
+                        let got = show(e.as_bytes());
+                        Err(text!(
+                            "le serveur a envoyé une ligne qui n'est pas de l'UTF-8 : {got}",
+                            "the server sent a line that is not UTF-8: {got}"
+                        ))
+                    }
+                }
+            }
+        }
+    }
+
+    /// The answer to our own command: the next line that is not about
+    /// other people.
+    async fn reply(&mut self) -> Result<String, Text> {
+        let deadline = Instant::now() + self.timeout;
+        loop {
+            let wait = deadline.saturating_duration_since(Instant::now());
+            match self.next_line(wait).await? {
+                Line::Text(line) if about_others(&line) => continue,
+                Line::Text(line) => return Ok(line),
+                Line::Closed => {
+                    return Err(text!(
+                        "le serveur a fermé la connexion au lieu de répondre",
+                        "the server closed the connection instead of answering"
+                    ));
+                }
+                Line::Silent => {
+                    let wait = secs(self.timeout);
+                    return Err(text!("aucune réponse en {wait}", "no answer within {wait}"));
+                }
+            }
+        }
+    }
+
+    /// Waits for the line `wanted` exactly, skipping the others; when it
+    /// does not come, says what came instead.
+    async fn expect(&mut self, wanted: &str) -> Result<(), Text> {
+        let deadline = Instant::now() + self.timeout;
+        let mut seen: Vec<String> = Vec::new();
+        loop {
+            let wait = deadline.saturating_duration_since(Instant::now());
+            let line = self.next_line(wait).await?;
+            match line {
+                Line::Text(line) if line == wanted => return Ok(()),
+                Line::Text(line) if line.eq_ignore_ascii_case(wanted) => {
+                    return Err(upper_case_verbs(&line));
+                }
+                Line::Text(line) => {
+                    if seen.len() < 5 {
+                        seen.push(line);
+                    }
+                }
+                Line::Closed | Line::Silent => {
+                    let how = if matches!(line, Line::Closed) {
+                        text!(
+                            "le serveur a fermé la connexion",
+                            "the server closed the connection"
+                        )
+                    } else {
+                        let wait = secs(self.timeout);
+                        text!("rien reçu pendant {wait}", "nothing for {wait}")
+                    };
+                    let (how_fr, how_en) = (&how.fr, &how.en);
+                    let got = if seen.is_empty() {
+                        String::new()
+                    } else {
+                        let lines: Vec<String> = seen.iter().map(|l| show(l.as_bytes())).collect();
+                        format!(" ({})", lines.join(", "))
+                    };
+                    let who = &self.nick;
+                    return Err(text!(
+                        "{who} attendait « {wanted} » : {how_fr}{got}",
+                        "{who} waited for \"{wanted}\": {how_en}{got}"
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Sends `line` and expects the exact answer `wanted`.
+    async fn ask(&mut self, line: &str, wanted: &str) -> Result<(), Text> {
+        self.send(line).await?;
+        let got = self.reply().await.map_err(|why| context(line, &why))?;
+        if got == wanted {
+            return Ok(());
+        }
+        if got.eq_ignore_ascii_case(wanted) {
+            return Err(upper_case_verbs(&got));
+        }
+        let shown = show(got.as_bytes());
+        Err(text!(
+            "« {line} » a reçu {shown} au lieu de « {wanted} »",
+            "\"{line}\" got {shown} instead of \"{wanted}\""
+        ))
+    }
+
+    /// Sends `line` and expects an `ERR …` answer.
+    async fn refused(&mut self, line: &str) -> Result<(), Text> {
+        let shown_line = show(line.as_bytes());
+        let sent = if line.len() > 40 {
+            let n = line.len();
+            text!("la ligne de {n} octets", "the {n}-byte line")
+        } else {
+            text!("{shown_line}", "{shown_line}")
+        };
+        self.send(line).await?;
+        let got = self.reply().await.map_err(|why| {
+            let (fr, en, sent_fr, sent_en) = (&why.fr, &why.en, &sent.fr, &sent.en);
+            text!(
+                "{sent_fr} devait recevoir ERR : {fr}",
+                "{sent_en} should get ERR: {en}"
+            )
+        })?;
+        if verb(&got) == "ERR" {
+            return Ok(());
+        }
+        if verb(&got).eq_ignore_ascii_case("ERR") {
+            return Err(upper_case_verbs(&got));
+        }
+        let shown = show(got.as_bytes());
+        let (sent_fr, sent_en) = (&sent.fr, &sent.en);
+        Err(text!(
+            "{sent_fr} devait recevoir ERR <raison>, reçu {shown}",
+            "{sent_en} should get ERR <reason>, got {shown}"
+        ))
+    }
+
+    /// Checks the connection is still open and working: PING → PONG.
+    async fn still_open(&mut self, after: &str) -> Result<(), Text> {
+        let token = "encore-la";
+        self.ask(&format!("PING {token}"), &format!("PONG {token}"))
+            .await
+            .map_err(|why| {
+                let (fr, en) = (&why.fr, &why.en);
+                text!(
+                    "après {after}, la connexion devait rester ouverte et utilisable : {fr}",
+                    "after {after}, the connection should stay open and usable: {en}"
+                )
+            })
+    }
+}
+
+/// The verb of a line, as sent.
+fn verb(line: &str) -> &str {
+    line.split(' ').next().unwrap_or_default()
+}
+
+fn about_others(line: &str) -> bool {
+    let v = verb(line);
+    ABOUT_OTHERS.iter().any(|o| o.eq_ignore_ascii_case(v))
+}
+
+fn upper_case_verbs(got: &str) -> Text {
+    let shown = show(got.as_bytes());
+    text!(
+        "reçu {shown} : le serveur doit écrire les verbes en MAJUSCULES",
+        "got {shown}: the server must write verbs in UPPER case"
+    )
+}
+
+fn context(line: &str, why: &Text) -> Text {
+    let (fr, en) = (&why.fr, &why.en);
+    text!("« {line} » : {fr}", "\"{line}\": {en}")
+}
+
+async fn hello(ctx: &mut Ctx) -> Outcome {
+    let stream = wire::connect(&ctx.target, &ctx.opts).await?;
+    let (reader, writer) = stream.into_split();
+    let mut client = Client {
+        reader: BufReader::new(reader),
+        writer,
+        timeout: ctx.opts.timeout,
+        nick: String::new(),
+    };
+    let line = client.next_line(ctx.opts.timeout).await?;
+    ctx.greets = matches!(line, Line::Text(_));
+    match line {
+        Line::Text(l) if l == "HELLO" || l.starts_with("HELLO ") => Ok(Verdict::Pass),
+        Line::Text(l) if verb(&l).eq_ignore_ascii_case("HELLO") => Err(upper_case_verbs(&l)),
+        Line::Text(l) => {
+            let shown = show(l.as_bytes());
+            Err(text!(
+                "la 1re ligne est {shown} : elle doit commencer par HELLO",
+                "the first line is {shown}: it must start with HELLO"
+            ))
+        }
+        Line::Closed => Err(text!(
+            "le serveur a fermé la connexion sans rien envoyer",
+            "the server closed the connection without sending anything"
+        )),
+        Line::Silent => {
+            let wait = secs(ctx.opts.timeout);
+            Err(text!(
+                "rien reçu en {wait} : dès la connexion, avant que le client n'écrive, le serveur doit envoyer HELLO <texte>",
+                "nothing received within {wait}: as soon as the client connects, before it writes anything, the server must send HELLO <text>"
+            ))
+        }
+    }
+}
+
+async fn nick(ctx: &Ctx) -> Outcome {
+    let mut a = ctx.client().await?;
+    let name = ctx.nick('a');
+    a.ask(&format!("NICK {name}"), &format!("OK NICK {name}"))
+        .await?;
+    Ok(Verdict::Pass)
+}
+
+async fn nick_invalid(ctx: &Ctx) -> Outcome {
+    let mut a = ctx.client().await?;
+    a.refused("NICK bad!nick").await?;
+    let too_long = format!("{}{}", ctx.nick('x'), "x".repeat(16));
+    a.refused(&format!("NICK {too_long}")).await?;
+    a.still_open("NICK bad!nick").await?;
+    Ok(Verdict::Pass)
+}
+
+async fn nick_taken(ctx: &Ctx) -> Outcome {
+    let a = ctx.registered('a').await?;
+    let mut b = ctx.client().await?;
+    b.refused(&format!("NICK {}", a.nick.to_ascii_uppercase()))
+        .await?;
+    b.still_open("NICK").await?;
+    Ok(Verdict::Pass)
+}
+
+async fn before_nick(ctx: &Ctx) -> Outcome {
+    let mut a = ctx.client().await?;
+    a.refused("MSG hello before nick").await?;
+    a.still_open("MSG").await?;
+    Ok(Verdict::Pass)
+}
+
+async fn join(ctx: &Ctx) -> Outcome {
+    let mut a = ctx.registered('a').await?;
+    let b = ctx.registered('b').await?;
+    a.expect(&format!("JOIN {}", b.nick)).await?;
+    Ok(Verdict::Pass)
+}
+
+async fn msg(ctx: &Ctx) -> Outcome {
+    let mut a = ctx.registered('a').await?;
+    let mut b = ctx.registered('b').await?;
+    let words = format!("hello everyone, run {}", ctx.run);
+    a.send(&format!("MSG {words}")).await?;
+    let wanted = format!("MSG {} {words}", a.nick);
+    b.expect(&wanted).await?;
+    a.expect(&wanted).await.map_err(|why| {
+        let (fr, en) = (&why.fr, &why.en);
+        text!(
+            "l'expéditeur doit recevoir son propre message lui aussi (« à tout le monde, expéditeur compris ») : {fr}",
+            "the sender must receive its own message too (\"to everyone, sender included\"): {en}"
+        )
+    })?;
+    Ok(Verdict::Pass)
+}
+
+async fn private(ctx: &Ctx) -> Outcome {
+    let mut a = ctx.registered('a').await?;
+    let mut b = ctx.registered('b').await?;
+    let words = "just for you";
+    a.ask(
+        &format!("PRIV {} {words}", b.nick),
+        &format!("OK PRIV {}", b.nick),
+    )
+    .await?;
+    b.expect(&format!("PRIV {} {words}", a.nick)).await?;
+    Ok(Verdict::Pass)
+}
+
+async fn list(ctx: &Ctx) -> Outcome {
+    // Registered in reverse order, so a server that lists in arrival order fails.
+    let a = ctx.registered('z').await?;
+    let mut b = ctx.registered('a').await?;
+    b.send("LIST").await?;
+    let got = b.reply().await.map_err(|why| context("LIST", &why))?;
+    let shown = show(got.as_bytes());
+    let mut words = got.split(' ');
+    match words.next() {
+        Some("USERS") => {}
+        Some(v) if v.eq_ignore_ascii_case("USERS") => return Err(upper_case_verbs(&got)),
+        _ => {
+            return Err(text!(
+                "« LIST » a reçu {shown} au lieu de « USERS <pseudo> <pseudo> … »",
+                "\"LIST\" got {shown} instead of \"USERS <nick> <nick> …\""
+            ));
+        }
+    }
+    let nicks: Vec<&str> = words.collect();
+    for who in [&a.nick, &b.nick] {
+        if !nicks.contains(&who.as_str()) {
+            return Err(text!(
+                "{shown} ne contient pas {who}, pourtant inscrit",
+                "{shown} does not hold {who}, who is registered"
+            ));
+        }
+    }
+    let sorted_by = |key: fn(&str) -> String| nicks.windows(2).all(|w| key(w[0]) <= key(w[1]));
+    if !sorted_by(|n| n.to_string()) && !sorted_by(|n| n.to_ascii_lowercase()) {
+        return Err(text!(
+            "{shown} : les pseudos ne sont pas triés",
+            "{shown}: the nicknames are not sorted"
+        ));
+    }
+    Ok(Verdict::Pass)
+}
+
+async fn ping(ctx: &Ctx) -> Outcome {
+    let mut a = ctx.client().await?;
+    let token = format!("tok-{}", ctx.run);
+    a.ask(&format!("PING {token}"), &format!("PONG {token}"))
+        .await?;
+    a.ask("PING", "PONG").await?;
+    Ok(Verdict::Pass)
+}
+
+async fn unknown(ctx: &Ctx) -> Outcome {
+    let mut a = ctx.registered('a').await?;
+    a.refused("DANCE now").await?;
+    a.still_open("DANCE").await?;
+    Ok(Verdict::Pass)
+}
+
+async fn case(ctx: &Ctx) -> Outcome {
+    let mut a = ctx.client().await?;
+    let name = ctx.nick('a');
+    a.ask(&format!("nick {name}"), &format!("OK NICK {name}"))
+        .await?;
+    a.ask("Ping t", "PONG t").await?;
+    Ok(Verdict::Pass)
+}
+
+async fn crlf(ctx: &Ctx) -> Outcome {
+    let mut a = ctx.client().await?;
+    let name = ctx.nick('a');
+    a.send_raw(format!("NICK {name}\r\n").as_bytes()).await?;
+    let got = a
+        .reply()
+        .await
+        .map_err(|why| context("NICK …\\r\\n", &why))?;
+    let wanted = format!("OK NICK {name}");
+    if got != wanted {
+        let shown = show(got.as_bytes());
+        return Err(text!(
+            "« NICK {name}\\r\\n » a reçu {shown} au lieu de « {wanted} » : le CR avant le LF doit être retiré",
+            "\"NICK {name}\\r\\n\" got {shown} instead of \"{wanted}\": the CR before the LF must be dropped"
+        ));
+    }
+    a.nick = name;
+    a.send_raw(b"MSG crlf ok\r\n").await?;
+    a.expect(&format!("MSG {} crlf ok", a.nick)).await?;
+    Ok(Verdict::Pass)
+}
+
+async fn long_line(ctx: &Ctx) -> Outcome {
+    let mut a = ctx.registered('a').await?;
+    // "PING " + token = exactly MAX_LINE bytes: the longest allowed line.
+    let token = "x".repeat(MAX_LINE - "PING ".len());
+    a.ask(&format!("PING {token}"), &format!("PONG {token}"))
+        .await
+        .map_err(|why| {
+            let (fr, en) = (&why.fr, &why.en);
+            text!(
+                "une ligne de 1024 octets est permise : {fr}",
+                "a 1024-byte line is allowed: {en}"
+            )
+        })?;
+    a.refused(&format!("PING {token}y")).await?;
+    a.still_open("la ligne de 1025 octets / the 1025-byte line")
+        .await?;
+    Ok(Verdict::Pass)
+}
+
+async fn controls(ctx: &Ctx) -> Outcome {
+    let mut a = ctx.registered('a').await?;
+    let mut b = ctx.registered('b').await?;
+    let dirty = "ctl \u{1b}[31mred\u{7} bell\u{7f} del\u{9b} end";
+    a.send(&format!("MSG {dirty}")).await?;
+    b.expect(&format!("MSG {} {}", a.nick, strip_controls(dirty)))
+        .await
+        .map_err(|why| {
+            let (fr, en) = (&why.fr, &why.en);
+            text!(
+                "le texte relayé ne doit plus contenir ESC, BEL, DEL, U+009B : {fr}",
+                "the relayed text must no longer hold ESC, BEL, DEL, U+009B: {en}"
+            )
+        })?;
+    Ok(Verdict::Pass)
+}
+
+async fn quit(ctx: &Ctx) -> Outcome {
+    let mut a = ctx.registered('a').await?;
+    let mut b = ctx.registered('b').await?;
+    b.send("QUIT see you").await?;
+    let got = b.reply().await.map_err(|why| context("QUIT", &why))?;
+    if verb(&got) != "BYE" {
+        if verb(&got).eq_ignore_ascii_case("BYE") {
+            return Err(upper_case_verbs(&got));
+        }
+        let shown = show(got.as_bytes());
+        return Err(text!(
+            "« QUIT » a reçu {shown} au lieu de « BYE »",
+            "\"QUIT\" got {shown} instead of \"BYE\""
+        ));
+    }
+    let mut after = Vec::new();
+    let rest = wire::read_until_close(&mut b.reader, 64 * 1024, ctx.opts.timeout).await;
+    after.extend_from_slice(&rest.bytes);
+    if !rest.closed {
+        let wait = secs(ctx.opts.timeout);
+        return Err(text!(
+            "après BYE, le serveur n'a pas fermé la connexion dans les {wait}",
+            "after BYE, the server did not close the connection within {wait}"
+        ));
+    }
+    expect_leave(&mut a, &b.nick).await?;
+    // A socket closed without QUIT (a crashed client, a closed laptop).
+    let c = ctx.registered('c').await?;
+    let c_nick = c.nick.clone();
+    drop(c);
+    expect_leave(&mut a, &c_nick).await.map_err(|why| {
+        let (fr, en) = (&why.fr, &why.en);
+        text!(
+            "connexion coupée sans QUIT : {fr}",
+            "connection dropped without QUIT: {en}"
+        )
+    })?;
+    Ok(Verdict::Pass)
+}
+
+/// Waits for `LEAVE <nick>` (optionally followed by a reason).
+async fn expect_leave(a: &mut Client, nick: &str) -> Result<(), Text> {
+    let deadline = Instant::now() + a.timeout;
+    let mut seen = Vec::new();
+    loop {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        match a.next_line(wait).await? {
+            Line::Text(line) => {
+                let mut words = line.split(' ');
+                if words.next() == Some("LEAVE") && words.next() == Some(nick) {
+                    return Ok(());
+                }
+                if seen.len() < 5 {
+                    seen.push(show(line.as_bytes()));
+                }
+            }
+            Line::Closed | Line::Silent => {
+                let seen = seen.join(", ");
+                let me = &a.nick;
+                return Err(text!(
+                    "{me} n'a pas reçu « LEAVE {nick} » (reçu : {seen})",
+                    "{me} did not get \"LEAVE {nick}\" (got: {seen})"
+                ));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nicknames_are_valid_and_unique() {
+        let ctx = Ctx {
+            target: Target {
+                host: "127.0.0.1".into(),
+                port: 1,
+            },
+            opts: Options::default(),
+            greets: true,
+            run: run_id(),
+            count: AtomicUsize::new(0),
+        };
+        let a = ctx.nick('a');
+        let b = ctx.nick('a');
+        assert_ne!(a, b);
+        assert!(codec::chat::valid_nick(&a).is_ok(), "{a}");
+        assert!(a.len() <= codec::chat::MAX_NICK);
+        assert_ne!(run_id(), run_id());
+    }
+
+    #[test]
+    fn lines_about_others_are_recognised() {
+        assert!(about_others("JOIN bob"));
+        assert!(about_others("msg bob hi"));
+        assert!(!about_others("ERR nope"));
+        assert!(!about_others("PONG x"));
+    }
+}

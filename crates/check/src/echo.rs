@@ -1,0 +1,348 @@
+//! # Checking an echo server (RFC 862)
+//!
+//! RFC 862 in one sentence: *whatever the client sends, the server sends
+//! back, unchanged.* Each rule below tests one consequence of that sentence
+//! that a hand-written server often gets wrong:
+//!
+//! | rule               | what it catches                                          |
+//! |--------------------|----------------------------------------------------------|
+//! | `echo.line`        | a server that changes the text (upper case, trimming)    |
+//! | `echo.binary`      | a server that only handles text (bytes 0–255 must pass)  |
+//! | `echo.large`       | lost bytes; a server that reads all before writing back  |
+//! | `echo.half-close`  | a server that never notices the client finished (EOF)    |
+//! | `echo.concurrent`  | a server that serves one client at a time                |
+//! | `echo.udp-*`       | over UDP: one datagram in, the same datagram back        |
+
+use tokio::io::AsyncWriteExt;
+
+use crate::report::{Outcome, Report, Text, Verdict};
+use crate::wire::{self, Short, secs, show};
+use crate::{Options, Target, text};
+
+/// Size of the large transfer: 1 MiB, far more than any socket buffer, so
+/// the server must send back while the client is still sending.
+pub const LARGE: usize = 1024 * 1024;
+
+/// Runs the TCP rules.
+pub async fn check_tcp(target: &Target, opts: &Options, report: &mut Report) {
+    report.record(
+        "echo.line",
+        text!(
+            "Une ligne de texte revient inchangée.",
+            "A line of text comes back unchanged."
+        ),
+        round_trip(target, opts, b"Bonjour netlab! echo 42\n").await,
+    );
+    let all_bytes: Vec<u8> = (0..=255).collect();
+    report.record(
+        "echo.binary",
+        text!(
+            "Les 256 valeurs d'octet 0 à 255 reviennent inchangées (l'écho n'est pas que du texte).",
+            "The 256 byte values 0 to 255 come back unchanged (echo is not only for text)."
+        ),
+        round_trip(target, opts, &all_bytes).await,
+    );
+    report.record(
+        "echo.large",
+        text!(
+            "1 Mio envoyé pendant qu'on lit revient octet pour octet.",
+            "1 MiB sent while reading comes back byte for byte."
+        ),
+        large(target, opts).await,
+    );
+    report.record(
+        "echo.half-close",
+        text!(
+            "Quand le client ferme son sens d'envoi, le serveur renvoie ce qui reste puis ferme.",
+            "When the client closes its sending side, the server sends back what is left, then closes."
+        ),
+        half_close(target, opts).await,
+    );
+    report.record(
+        "echo.concurrent",
+        text!(
+            "Plusieurs clients connectés en même temps sont servis chacun de son côté.",
+            "Several clients connected at the same time are each served independently."
+        ),
+        concurrent(target, opts).await,
+    );
+}
+
+/// Runs the UDP rules.
+pub async fn check_udp(target: &Target, opts: &Options, report: &mut Report) {
+    report.record(
+        "echo.udp-datagram",
+        text!(
+            "Un datagramme de texte revient inchangé.",
+            "A text datagram comes back unchanged."
+        ),
+        udp_round_trip(target, opts, b"Bonjour netlab! echo UDP").await,
+    );
+    let all_bytes: Vec<u8> = (0..=255).collect();
+    report.record(
+        "echo.udp-binary",
+        text!(
+            "Un datagramme des octets 0 à 255 revient inchangé.",
+            "A datagram of the bytes 0 to 255 comes back unchanged."
+        ),
+        udp_round_trip(target, opts, &all_bytes).await,
+    );
+    let big: Vec<u8> = pattern(8192);
+    report.record(
+        "echo.udp-large",
+        text!(
+            "Un datagramme de 8 192 octets revient entier (tampon de réception assez grand).",
+            "An 8,192-byte datagram comes back whole (receive buffer large enough)."
+        ),
+        udp_round_trip(target, opts, &big).await,
+    );
+}
+
+/// Compares what came back with what was sent, and names the difference.
+pub fn same(sent: &[u8], got: &[u8]) -> Result<(), Text> {
+    if sent == got {
+        return Ok(());
+    }
+    if got.len() == sent.len() && got == sent.to_ascii_uppercase() {
+        let got = show(got);
+        return Err(text!(
+            "le serveur a renvoyé le texte en MAJUSCULES ({got}) : un serveur echo renvoie les octets tels quels",
+            "the server sent the text back in UPPER CASE ({got}): an echo server sends the bytes back as they are"
+        ));
+    }
+    let at = sent.iter().zip(got).position(|(a, b)| a != b);
+    match at {
+        Some(i) => {
+            let (want, was) = (sent[i], got[i]);
+            let (s, g) = (show(sent), show(got));
+            Err(text!(
+                "l'octet n°{i} est revenu 0x{was:02x} au lieu de 0x{want:02x} (envoyé {s}, reçu {g})",
+                "byte #{i} came back as 0x{was:02x} instead of 0x{want:02x} (sent {s}, got {g})"
+            ))
+        }
+        None => {
+            let (n, m) = (sent.len(), got.len());
+            Err(text!(
+                "{n} octets envoyés, {m} reçus : le début est juste mais la longueur diffère",
+                "{n} bytes sent, {m} received: the start is right but the length differs"
+            ))
+        }
+    }
+}
+
+/// Why fewer bytes than sent came back.
+fn short_reason(sent: usize, got: &[u8], why: Short, opts: &Options) -> Text {
+    let n = got.len();
+    let wait = secs(opts.timeout);
+    match why {
+        Short::Silent => text!(
+            "{sent} octets envoyés, seulement {n} revenus ; plus rien pendant {wait}",
+            "{sent} bytes sent, only {n} came back; nothing more for {wait}"
+        ),
+        Short::Closed => text!(
+            "{sent} octets envoyés, le serveur a fermé la connexion après en avoir renvoyé {n}",
+            "{sent} bytes sent, the server closed the connection after sending back {n}"
+        ),
+        Short::Broken(e) => {
+            let why = crate::report::explain(&netkit::NetError::io("reading the echo", e));
+            let (fr, en) = (&why.fr, &why.en);
+            text!(
+                "{sent} octets envoyés, {n} revenus, puis : {fr}",
+                "{sent} bytes sent, {n} came back, then: {en}"
+            )
+        }
+    }
+}
+
+/// Sends `data` on a fresh connection and expects exactly it back.
+async fn round_trip(target: &Target, opts: &Options, data: &[u8]) -> Outcome {
+    let mut stream = wire::connect(target, opts).await?;
+    wire::write_all(&mut stream, data, opts.timeout).await?;
+    match wire::read_exactly(&mut stream, data.len(), opts.timeout).await {
+        Ok(got) => same(data, &got).map(|()| Verdict::Pass),
+        Err((got, why)) if got.is_empty() || data.starts_with(&got) => {
+            Err(short_reason(data.len(), &got, why, opts))
+        }
+        Err((got, _)) => same(data, &got).map(|()| Verdict::Pass),
+    }
+}
+
+/// Bytes that are not all alike, so a lost or repeated piece shows.
+fn pattern(len: usize) -> Vec<u8> {
+    let mut x: u32 = 0x9E37_79B9;
+    (0..len)
+        .map(|_| {
+            // xorshift: cheap, reproducible, and never a long run of one value.
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x.to_be_bytes()[0]
+        })
+        .collect()
+}
+
+/// 1 MiB, written and read at the same time. A server that reads the whole
+/// message before answering, or a client that writes everything before
+/// reading, would deadlock once the socket buffers are full: TCP's flow
+/// control stops the sender until the other side reads.
+async fn large(target: &Target, opts: &Options) -> Outcome {
+    let stream = wire::connect(target, opts).await?;
+    let data = pattern(LARGE);
+    let (mut reader, mut writer) = stream.into_split();
+    let send = async {
+        wire::write_all(&mut writer, &data, opts.timeout).await?;
+        Ok::<_, Text>(writer)
+    };
+    let receive = wire::read_exactly(&mut reader, LARGE, opts.timeout);
+    let (sent, received) = tokio::join!(send, receive);
+    match received {
+        Ok(got) => same(&data, &got).map(|()| Verdict::Pass),
+        Err((got, why)) => {
+            // Say first that bytes were changed, if they were; then that they are missing.
+            same(&data[..got.len()], &got)?;
+            sent?;
+            Err(short_reason(LARGE, &got, why, opts))
+        }
+    }
+}
+
+/// Half-close: the client says "I have finished sending" (TCP FIN, what
+/// `shutdown(Write)` does) but still reads. The server must send back what
+/// it has, see the end of its input (read returns 0), and close.
+async fn half_close(target: &Target, opts: &Options) -> Outcome {
+    let mut stream = wire::connect(target, opts).await?;
+    let data = b"derniers mots / last words\n";
+    wire::write_all(&mut stream, data, opts.timeout).await?;
+    stream.shutdown().await.map_err(|e| {
+        crate::report::explain(&netkit::NetError::io("closing our sending side", e))
+    })?;
+    let drained = wire::read_until_close(&mut stream, 4096, opts.timeout).await;
+    if let Some(why) = drained.error {
+        return Err(why);
+    }
+    if !data.starts_with(&drained.bytes) || drained.bytes.len() > data.len() {
+        same(data, &drained.bytes)?;
+    }
+    if drained.bytes.len() < data.len() {
+        let (n, m) = (data.len(), drained.bytes.len());
+        return Err(text!(
+            "après la demi-fermeture, seulement {m} des {n} octets envoyés sont revenus : le serveur doit renvoyer tout ce qu'il a reçu avant de fermer",
+            "after the half-close, only {m} of the {n} bytes sent came back: the server must send back everything it received before closing"
+        ));
+    }
+    if !drained.closed {
+        let wait = secs(opts.timeout);
+        return Err(text!(
+            "l'écho est revenu mais le serveur n'a pas fermé la connexion dans les {wait} après notre demi-fermeture : quand read() renvoie 0 (fin des données), le serveur doit fermer",
+            "the echo came back but the server did not close the connection within {wait} after our half-close: when read() returns 0 (end of data), the server must close"
+        ));
+    }
+    Ok(Verdict::Pass)
+}
+
+/// One server, many clients at once: while a first client stays connected
+/// and silent, a second one must be answered. A server that handles clients
+/// one after the other (no thread or task per client) makes the second
+/// wait until the first leaves.
+async fn concurrent(target: &Target, opts: &Options) -> Outcome {
+    const CLIENTS: usize = 5;
+    let first = wire::connect(target, opts).await?;
+    let mut second = wire::connect(target, opts).await?;
+    let hello = b"second client\n";
+    wire::write_all(&mut second, hello, opts.timeout).await?;
+    if let Err((got, why)) = wire::read_exactly(&mut second, hello.len(), opts.timeout).await {
+        if got.is_empty() && matches!(why, Short::Silent) {
+            let wait = secs(opts.timeout);
+            return Err(text!(
+                "un 2e client n'a reçu aucun écho en {wait} pendant qu'un 1er client restait connecté : le serveur sert-il un seul client à la fois ? Il faut un thread ou une tâche par client",
+                "a second client got no echo within {wait} while a first client stayed connected: does the server serve one client at a time? It needs a thread or a task per client"
+            ));
+        }
+        return Err(short_reason(hello.len(), &got, why, opts));
+    }
+    // Then several clients talking at once, each with its own words:
+    // nobody may receive someone else's bytes.
+    let mut clients = vec![first, second];
+    for _ in clients.len()..CLIENTS {
+        clients.push(wire::connect(target, opts).await?);
+    }
+    let mut tasks = Vec::new();
+    for (i, mut stream) in clients.into_iter().enumerate() {
+        let opts = opts.clone();
+        tasks.push(tokio::spawn(async move {
+            let words = format!("client {i} says {}\n", "bla ".repeat(i + 1)).into_bytes();
+            wire::write_all(&mut stream, &words, opts.timeout).await?;
+            match wire::read_exactly(&mut stream, words.len(), opts.timeout).await {
+                Ok(got) => same(&words, &got).map_err(|why| {
+                    let (fr, en) = (&why.fr, &why.en);
+                    text!("client n°{i} : {fr}", "client #{i}: {en}")
+                }),
+                Err((got, why)) => {
+                    let why = short_reason(words.len(), &got, why, &opts);
+                    let (fr, en) = (&why.fr, &why.en);
+                    Err(text!("client n°{i} : {fr}", "client #{i}: {en}"))
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        match task.await {
+            Ok(result) => result?,
+            Err(_) => {
+                return Err(text!(
+                    "erreur interne de protocol-check",
+                    "protocol-check internal error"
+                ));
+            }
+        }
+    }
+    Ok(Verdict::Pass)
+}
+
+/// One datagram out, the same datagram back.
+async fn udp_round_trip(target: &Target, opts: &Options, data: &[u8]) -> Outcome {
+    let socket = wire::udp_socket(target).await?;
+    let got = wire::udp_exchange(&socket, data, opts, 3).await?;
+    if got.len() < data.len() && data.starts_with(&got) {
+        let (n, m) = (data.len(), got.len());
+        return Err(text!(
+            "datagramme de {n} octets envoyé, {m} revenus : le serveur lit-il avec un tampon trop petit ? (un datagramme UDP peut faire jusqu'à 65 507 octets)",
+            "a {n}-byte datagram was sent, {m} bytes came back: does the server read into a buffer that is too small? (a UDP datagram can hold up to 65,507 bytes)"
+        ));
+    }
+    same(data, &got).map(|()| Verdict::Pass)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upper_case_is_named() {
+        let why = same(b"hello\n", b"HELLO\n").unwrap_err();
+        assert!(why.en.contains("UPPER CASE"), "{}", why.en);
+    }
+
+    #[test]
+    fn the_first_changed_byte_is_named() {
+        let why = same(&[1, 2, 3], &[1, 9, 3]).unwrap_err();
+        assert!(
+            why.en.contains("byte #1 came back as 0x09 instead of 0x02"),
+            "{}",
+            why.en
+        );
+    }
+
+    #[test]
+    fn a_missing_end_is_a_length_difference() {
+        let why = same(b"abcdef", b"abc").unwrap_err();
+        assert!(why.en.contains("6 bytes sent, 3 received"), "{}", why.en);
+    }
+
+    #[test]
+    fn the_pattern_is_not_repetitive() {
+        let p = pattern(4096);
+        assert!(p.windows(2).filter(|w| w[0] == w[1]).count() < 64);
+        assert_eq!(p, pattern(4096));
+    }
+}

@@ -1,0 +1,313 @@
+//! # Rules, verdicts and the printed report
+//!
+//! A protocol is a contract. protocol-check turns each clause of that
+//! contract into a **rule** with a short identifier (`echo.binary`,
+//! `chat.hello`) and a sentence a student can read ("the 256 byte values
+//! 0–255 come back unchanged"). Running a rule gives a [`Verdict`]:
+//!
+//! - pass: the server keeps that clause;
+//! - fail, with the reason in plain words: what was sent, what was
+//!   expected, what came back instead;
+//! - warn: something worth knowing that the protocol does not forbid
+//!   (RFC 867 fixes no date format, so an unknown one is only a warning).
+//!
+//! Every sentence exists in French and in English ([`Text`]); students read
+//! French first, so French is the default ([`Lang`]).
+
+use std::fmt;
+use std::io::{self, Write};
+
+use netkit::NetError;
+
+/// The language the report is printed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Lang {
+    /// Français (the default: the course is taught in French).
+    #[default]
+    Fr,
+    /// English.
+    En,
+}
+
+/// A sentence in both languages. Rules build one with [`Text::new`] or
+/// the [`crate::text!`] macro, the report picks the language when printing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    /// The French sentence.
+    pub fr: String,
+    /// The English sentence.
+    pub en: String,
+}
+
+impl Text {
+    /// A sentence, French first.
+    pub fn new(fr: impl Into<String>, en: impl Into<String>) -> Text {
+        Text {
+            fr: fr.into(),
+            en: en.into(),
+        }
+    }
+
+    /// The sentence in `lang`.
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Fr => &self.fr,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// `text!("… {x} …", "… {x} …")`: a [`Text`] from two `format!` strings,
+/// French first. Keeping both languages side by side in the rule's code
+/// keeps them in step.
+#[macro_export]
+macro_rules! text {
+    ($fr:literal, $en:literal $(,)?) => {
+        $crate::report::Text::new(format!($fr), format!($en))
+    };
+}
+
+/// What running one rule found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The server keeps the rule.
+    Pass,
+    /// The server keeps the rule, but something deserves a look.
+    Warn(Text),
+    /// The server breaks the rule; the text says how.
+    Fail(Text),
+}
+
+/// What a rule function returns: `Err(reason)` is a failure, so rules can
+/// use `?` on every step and stop at the first thing that goes wrong.
+pub type Outcome = Result<Verdict, Text>;
+
+/// One rule and its verdict.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// Short stable identifier, e.g. `chat.hello` (tests and teachers refer to it).
+    pub id: &'static str,
+    /// The rule itself, as a sentence.
+    pub rule: Text,
+    /// What running it found.
+    pub verdict: Verdict,
+}
+
+/// Every rule run against one server, in order.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// What was checked: `chat/1 on 127.0.0.1:10194 (TCP)`.
+    pub title: String,
+    /// The rules, in the order they ran.
+    pub checked: Vec<Checked>,
+    /// Why the check stopped before running every rule (server unreachable).
+    pub stopped: Option<Text>,
+}
+
+impl Report {
+    /// An empty report for `title`.
+    pub fn new(title: impl Into<String>) -> Report {
+        Report {
+            title: title.into(),
+            checked: Vec::new(),
+            stopped: None,
+        }
+    }
+
+    /// Records the outcome of rule `id`.
+    pub fn record(&mut self, id: &'static str, rule: Text, outcome: Outcome) {
+        let verdict = outcome.unwrap_or_else(Verdict::Fail);
+        self.checked.push(Checked { id, rule, verdict });
+    }
+
+    /// Stops the report: nothing more can be checked (e.g. nobody listens).
+    pub fn stop(&mut self, why: Text) {
+        self.stopped = Some(why);
+    }
+
+    /// True when no rule failed and the check was not stopped.
+    pub fn passed(&self) -> bool {
+        self.stopped.is_none()
+            && !self
+                .checked
+                .iter()
+                .any(|c| matches!(c.verdict, Verdict::Fail(_)))
+    }
+
+    /// The verdict of rule `id`, if it ran.
+    pub fn verdict(&self, id: &str) -> Option<&Verdict> {
+        self.checked.iter().find(|c| c.id == id).map(|c| &c.verdict)
+    }
+
+    /// Prints the report: one line per rule, the reason under each failure
+    /// or warning, then a summary.
+    pub fn print(&self, lang: Lang, out: &mut impl Write) -> io::Result<()> {
+        writeln!(out, "protocol-check — {}", self.title)?;
+        writeln!(out)?;
+        let width = self.checked.iter().map(|c| c.id.len()).max().unwrap_or(0);
+        for c in &self.checked {
+            let (label, reason) = match &c.verdict {
+                Verdict::Pass => (label(lang, Kind::Pass), None),
+                Verdict::Warn(why) => (label(lang, Kind::Warn), Some(why)),
+                Verdict::Fail(why) => (label(lang, Kind::Fail), Some(why)),
+            };
+            writeln!(
+                out,
+                "{label:<9} {id:<width$}  {rule}",
+                id = c.id,
+                rule = c.rule.get(lang)
+            )?;
+            if let Some(why) = reason {
+                writeln!(out, "{:<9} {:<width$}  ↳ {}", "", "", why.get(lang))?;
+            }
+        }
+        if let Some(why) = &self.stopped {
+            writeln!(out, "{:<9} {}", label(lang, Kind::Fail), why.get(lang))?;
+        }
+        writeln!(out)?;
+        writeln!(out, "{}", self.summary().get(lang))
+    }
+
+    /// `Bilan : 14 règles, 13 réussies, 1 échouée, 0 avertissement.`
+    pub fn summary(&self) -> Text {
+        let total = self.checked.len();
+        let count = |f: fn(&Verdict) -> bool| self.checked.iter().filter(|c| f(&c.verdict)).count();
+        let failed = count(|v| matches!(v, Verdict::Fail(_)));
+        let warned = count(|v| matches!(v, Verdict::Warn(_)));
+        let passed = total - failed - warned;
+        let end = match (self.passed(), &self.stopped) {
+            (true, _) => text!(
+                "le serveur respecte le protocole.",
+                "the server follows the protocol."
+            ),
+            (false, Some(_)) => text!(
+                "vérification interrompue : le serveur est injoignable.",
+                "check stopped: the server cannot be reached."
+            ),
+            (false, None) => text!(
+                "le serveur ne respecte pas le protocole : lisez les raisons (↳) ci-dessus.",
+                "the server does not follow the protocol: read the reasons (↳) above."
+            ),
+        };
+        let end_fr = &end.fr;
+        let end_en = &end.en;
+        text!(
+            "Bilan : {total} règle(s), {passed} réussie(s), {failed} échouée(s), {warned} avertissement(s) — {end_fr}",
+            "Summary: {total} rule(s), {passed} passed, {failed} failed, {warned} warning(s) — {end_en}"
+        )
+    }
+}
+
+/// The three labels, as printed in front of each rule.
+#[derive(Clone, Copy)]
+enum Kind {
+    Pass,
+    Warn,
+    Fail,
+}
+
+fn label(lang: Lang, kind: Kind) -> &'static str {
+    match (lang, kind) {
+        (Lang::Fr, Kind::Pass) => "RÉUSSI",
+        (Lang::Fr, Kind::Warn) => "ATTENTION",
+        (Lang::Fr, Kind::Fail) => "ÉCHEC",
+        (Lang::En, Kind::Pass) => "PASS",
+        (Lang::En, Kind::Warn) => "WARN",
+        (Lang::En, Kind::Fail) => "FAIL",
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = Vec::new();
+        self.print(Lang::En, &mut out).map_err(|_| fmt::Error)?;
+        f.write_str(&String::from_utf8_lossy(&out))
+    }
+}
+
+/// A network error in both languages: netkit's English explanation, and a
+/// French one for the cases a student meets (nobody listening, unknown
+/// host, time-out).
+pub fn explain(err: &NetError) -> Text {
+    let en = err.to_string();
+    let fr = match err {
+        NetError::ConnectionRefused { addr } => format!(
+            "connexion refusée par {addr} : aucun serveur n'écoute sur ce port. \
+             Le serveur est-il démarré ? L'adresse et le port sont-ils les bons ?"
+        ),
+        NetError::UnknownHost { host } => format!(
+            "hôte inconnu {host:?} : ce nom ne donne aucune adresse IP. \
+             Vérifiez l'orthographe, ou donnez une adresse IP comme 127.0.0.1."
+        ),
+        NetError::Unreachable { addr } => format!(
+            "{addr} est injoignable : aucune route vers cette machine. \
+             Vérifiez l'adresse, le câble ou le Wi-Fi, et le pare-feu."
+        ),
+        NetError::TimedOut { what, after } => format!(
+            "délai dépassé ({:.1} s) pendant : {what}. L'autre côté ne répond pas. \
+             La machine est-elle allumée ? Un pare-feu bloque-t-il les paquets ?",
+            after.as_secs_f64()
+        ),
+        other => format!("erreur réseau : {other}"),
+    };
+    Text { fr, en }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Report {
+        let mut r = Report::new("echo on 127.0.0.1:7 (TCP)");
+        r.record("echo.line", text!("une ligne", "a line"), Ok(Verdict::Pass));
+        r.record(
+            "echo.binary",
+            text!("les octets", "the bytes"),
+            Err(text!("octet 65 changé", "byte 65 changed")),
+        );
+        r
+    }
+
+    #[test]
+    fn a_failure_fails_the_report_and_prints_its_reason() {
+        let r = sample();
+        assert!(!r.passed());
+        let mut out = Vec::new();
+        r.print(Lang::En, &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains("PASS      echo.line"), "{out}");
+        assert!(out.contains("FAIL      echo.binary"), "{out}");
+        assert!(out.contains("↳ byte 65 changed"), "{out}");
+        assert!(out.contains("2 rule(s), 1 passed, 1 failed"), "{out}");
+    }
+
+    #[test]
+    fn french_is_printed_with_french_labels() {
+        let mut out = Vec::new();
+        sample().print(Lang::Fr, &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains("RÉUSSI"), "{out}");
+        assert!(out.contains("ÉCHEC"), "{out}");
+        assert!(out.contains("octet 65 changé"), "{out}");
+        assert!(out.contains("Bilan : 2 règle(s)"), "{out}");
+    }
+
+    #[test]
+    fn warnings_do_not_fail_but_stopping_does() {
+        let mut r = Report::new("t");
+        r.record("a", text!("a", "a"), Ok(Verdict::Warn(text!("w", "w"))));
+        assert!(r.passed());
+        r.stop(text!("arrêt", "stop"));
+        assert!(!r.passed());
+    }
+
+    #[test]
+    fn refused_connections_are_explained_in_french_too() {
+        let e = NetError::ConnectionRefused {
+            addr: "127.0.0.1:1".into(),
+        };
+        let t = explain(&e);
+        assert!(t.fr.contains("aucun serveur n'écoute"), "{}", t.fr);
+        assert!(t.en.contains("no server listens"), "{}", t.en);
+    }
+}

@@ -1,0 +1,492 @@
+//! # Checking a time server (RFC 868) and a daytime server (RFC 867)
+//!
+//! Both servers **speak first**: the client connects (TCP) or sends any
+//! datagram (UDP), and the server answers at once, then closes (TCP). What
+//! differs is the language:
+//!
+//! - **time**: exactly 4 bytes, an unsigned 32-bit count of seconds since
+//!   1900-01-01T00:00:00Z, most significant byte first. Read in the window
+//!   real clients such as rdate use (1970 … 2106), it must name *now*.
+//! - **daytime**: one line of printable text. RFC 867 fixes no format, so a
+//!   date protocol-check cannot read is a warning, not a failure; a date it
+//!   *can* read must be close to now.
+//!
+//! The two classic mistakes get their own explanation: counting from 1970
+//! (Unix time) instead of 1900, and writing the bytes in the wrong order
+//! (little-endian).
+
+use codec::time::{daytime, rfc868};
+use jiff::{SignedDuration, Timestamp};
+
+use crate::report::{Outcome, Report, Text, Verdict};
+use crate::wire::{self, Drained, secs, show};
+use crate::{Options, Target, text};
+
+/// Most bytes kept from a time or daytime answer: real answers are 4 bytes
+/// or one short line; anything longer is already wrong.
+const LIMIT: usize = 4096;
+
+/// Runs the time rules over TCP.
+pub async fn check_time_tcp(target: &Target, opts: &Options, report: &mut Report) {
+    let answer = answer_tcp(target, opts).await;
+    report.record(
+        "time.length",
+        text!(
+            "Dès la connexion, le serveur envoie exactement 4 octets.",
+            "As soon as the client connects, the server sends exactly 4 bytes."
+        ),
+        answer.as_ref().map_err(Clone::clone).and_then(time_length),
+    );
+    report.record(
+        "time.close",
+        text!(
+            "Après ces 4 octets, le serveur ferme la connexion.",
+            "After those 4 bytes, the server closes the connection."
+        ),
+        answer
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|a| closes(a, opts)),
+    );
+    report.record(
+        "time.value",
+        text!(
+            "Les 4 octets (secondes depuis 1900, gros-boutiste) donnent l'heure actuelle.",
+            "The 4 bytes (seconds since 1900, big-endian) name the current time."
+        ),
+        answer
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|a| time_value(&a.bytes, opts)),
+    );
+    report.record(
+        "time.again",
+        text!(
+            "Un 2e client est servi lui aussi (le serveur tourne en permanence).",
+            "A second client is served too (the server runs permanently)."
+        ),
+        match answer_tcp(target, opts).await {
+            Ok(a) if a.bytes.is_empty() => Err(nothing_sent(&a, opts)),
+            Ok(_) => Ok(Verdict::Pass),
+            Err(why) => Err(why),
+        },
+    );
+}
+
+/// Runs the time rules over UDP.
+pub async fn check_time_udp(target: &Target, opts: &Options, report: &mut Report) {
+    let answer = answer_udp(target, opts).await;
+    report.record(
+        "time.udp-length",
+        text!(
+            "Un datagramme (même vide) reçoit un datagramme de 4 octets.",
+            "A datagram (even an empty one) gets a 4-byte datagram back."
+        ),
+        answer.as_ref().map_err(Clone::clone).and_then(time_length),
+    );
+    report.record(
+        "time.udp-value",
+        text!(
+            "Les 4 octets donnent l'heure actuelle.",
+            "The 4 bytes name the current time."
+        ),
+        answer
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|a| time_value(&a.bytes, opts)),
+    );
+}
+
+/// Runs the daytime rules over TCP.
+pub async fn check_daytime_tcp(target: &Target, opts: &Options, report: &mut Report) {
+    let answer = answer_tcp(target, opts).await;
+    report.record(
+        "daytime.line",
+        text!(
+            "Dès la connexion, le serveur envoie une ligne de texte imprimable terminée par LF ou CRLF.",
+            "As soon as the client connects, the server sends one line of printable text ending in LF or CRLF."
+        ),
+        answer
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|a| daytime_line(a, opts)),
+    );
+    report.record(
+        "daytime.close",
+        text!(
+            "Après cette ligne, le serveur ferme la connexion.",
+            "After that line, the server closes the connection."
+        ),
+        answer
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|a| closes(a, opts)),
+    );
+    report.record(
+        "daytime.date",
+        text!(
+            "La ligne, si son format de date est connu, donne l'heure actuelle.",
+            "The line, if its date format is a known one, names the current time."
+        ),
+        answer
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|a| daytime_date(&a.bytes, opts)),
+    );
+}
+
+/// Runs the daytime rules over UDP.
+pub async fn check_daytime_udp(target: &Target, opts: &Options, report: &mut Report) {
+    let answer = answer_udp(target, opts).await;
+    report.record(
+        "daytime.udp-line",
+        text!(
+            "Un datagramme (même vide) reçoit une ligne de texte imprimable.",
+            "A datagram (even an empty one) gets one line of printable text back."
+        ),
+        answer.as_ref().map_err(Clone::clone).and_then(|a| {
+            // A datagram is already a whole message: the line ending is optional.
+            let mut with_end = a.bytes.clone();
+            if !with_end.ends_with(b"\n") {
+                with_end.push(b'\n');
+            }
+            let whole = Drained {
+                bytes: with_end,
+                closed: true,
+                ..Drained::default()
+            };
+            daytime_line(&whole, opts)
+        }),
+    );
+    report.record(
+        "daytime.udp-date",
+        text!(
+            "La ligne, si son format de date est connu, donne l'heure actuelle.",
+            "The line, if its date format is a known one, names the current time."
+        ),
+        answer
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|a| daytime_date(&a.bytes, opts)),
+    );
+}
+
+/// Connects and reads everything the server sends until it closes (or
+/// stays silent for the time-out).
+async fn answer_tcp(target: &Target, opts: &Options) -> Result<Drained, Text> {
+    let mut stream = wire::connect(target, opts).await?;
+    let drained = wire::read_until_close(&mut stream, LIMIT, opts.timeout).await;
+    match drained.error {
+        Some(why) if drained.bytes.is_empty() => Err(why),
+        _ => Ok(drained),
+    }
+}
+
+/// Sends an empty datagram (RFC 868 and 867: the content is ignored) and
+/// takes the reply as the whole answer.
+async fn answer_udp(target: &Target, opts: &Options) -> Result<Drained, Text> {
+    let socket = wire::udp_socket(target).await?;
+    let bytes = wire::udp_exchange(&socket, b"", opts, 3).await?;
+    Ok(Drained {
+        bytes,
+        closed: true,
+        ..Drained::default()
+    })
+}
+
+fn nothing_sent(a: &Drained, opts: &Options) -> Text {
+    let wait = secs(opts.timeout);
+    if a.closed {
+        text!(
+            "le serveur a fermé la connexion sans rien envoyer",
+            "the server closed the connection without sending anything"
+        )
+    } else {
+        text!(
+            "rien reçu en {wait} : ce serveur doit parler le premier, dès la connexion, sans attendre de requête",
+            "nothing received within {wait}: this server must speak first, as soon as the client connects, without waiting for a request"
+        )
+    }
+}
+
+fn time_length(a: &Drained) -> Outcome {
+    let n = a.bytes.len();
+    if n == rfc868::ANSWER_LEN {
+        return Ok(Verdict::Pass);
+    }
+    if n == 0 {
+        return Err(nothing_sent(a, &Options::default()));
+    }
+    let got = show(&a.bytes);
+    let mut why = text!(
+        "reçu {n} octets ({got}) au lieu de 4 : RFC 868 envoie un entier de 32 bits non signé, ni plus ni moins",
+        "got {n} bytes ({got}) instead of 4: RFC 868 sends one unsigned 32-bit integer, no more, no less"
+    );
+    let (fr, en) = (why.fr.clone(), why.en.clone());
+    if n == 8 {
+        why = text!(
+            "{fr} ; 8 octets ressemblent à un entier de 64 bits (u64, long) : il faut un u32",
+            "{en}; 8 bytes look like a 64-bit integer (u64, long): use a u32"
+        );
+    } else if std::str::from_utf8(&a.bytes)
+        .is_ok_and(|t| t.chars().all(|c| !c.is_control() || c == '\r' || c == '\n'))
+    {
+        why = text!(
+            "{fr} ; ces octets sont du texte : c'est la réponse d'un serveur daytime (RFC 867), pas time",
+            "{en}; these bytes are text: that is a daytime server's answer (RFC 867), not time"
+        );
+    }
+    Err(why)
+}
+
+fn closes(a: &Drained, opts: &Options) -> Outcome {
+    if a.closed {
+        return Ok(Verdict::Pass);
+    }
+    if a.overflow {
+        let n = LIMIT;
+        return Err(text!(
+            "le serveur a envoyé plus de {n} octets sans fermer : il ne s'arrête pas après sa réponse",
+            "the server sent more than {n} bytes without closing: it does not stop after its answer"
+        ));
+    }
+    if a.bytes.is_empty() {
+        return Err(nothing_sent(a, opts));
+    }
+    let wait = secs(opts.timeout);
+    Err(text!(
+        "le serveur a envoyé sa réponse mais n'a pas fermé la connexion dans les {wait} suivantes : il doit fermer après avoir répondu (c'est ainsi que le client sait que la réponse est complète)",
+        "the server sent its answer but did not close the connection within the next {wait}: it must close after answering (that is how the client knows the answer is complete)"
+    ))
+}
+
+/// Reads the first 4 bytes as RFC 868 and compares with this machine's clock.
+pub fn time_value(bytes: &[u8], opts: &Options) -> Outcome {
+    let Some(first) = bytes.first_chunk::<4>() else {
+        let n = bytes.len();
+        return Err(text!(
+            "seulement {n} octet(s) reçu(s) : il en faut 4 pour lire une heure",
+            "only {n} byte(s) received: 4 are needed to read a time"
+        ));
+    };
+    diagnose_time(*first, Timestamp::now(), opts.max_drift)
+}
+
+/// The verdict on 4 bytes received at `now`, with the classic mistakes named.
+pub fn diagnose_time(bytes: [u8; 4], now: Timestamp, max_drift: std::time::Duration) -> Outcome {
+    let near = |t: Timestamp| {
+        let d = t.duration_since(now).unsigned_abs();
+        d <= max_drift
+    };
+    let value = u32::from_be_bytes(bytes);
+    let instant = rfc868::instant_of(value);
+    if near(instant) {
+        return Ok(Verdict::Pass);
+    }
+    let hex = show(&bytes);
+    let got = format!("{hex} = {value}");
+    let unix = Timestamp::from_second(i64::from(value)).ok();
+    if unix.is_some_and(near) {
+        return Err(text!(
+            "{got} est le nombre de secondes depuis 1970 (heure Unix) : RFC 868 compte depuis 1900, ajoutez 2 208 988 800",
+            "{got} is the number of seconds since 1970 (Unix time): RFC 868 counts from 1900, add 2,208,988,800"
+        ));
+    }
+    if near(rfc868::instant_of(u32::from_le_bytes(bytes))) {
+        return Err(text!(
+            "{hex} : les octets sont dans le mauvais ordre (petit-boutiste) ; RFC 868 envoie l'octet de poids fort en premier (gros-boutiste, « ordre réseau », to_be_bytes)",
+            "{hex}: the bytes are in the wrong order (little-endian); RFC 868 sends the most significant byte first (big-endian, \"network byte order\", to_be_bytes)"
+        ));
+    }
+    let off = describe_offset(instant.duration_since(now));
+    let (off_fr, off_en) = (&off.fr, &off.en);
+    let allowed = secs(max_drift);
+    Err(text!(
+        "{got} correspond à {instant}, {off_fr} l'horloge de cette machine (écart permis : {allowed})",
+        "{got} names {instant}, {off_en} this machine's clock (allowed difference: {allowed})"
+    ))
+}
+
+/// "3600 s ahead of" / "12 s behind".
+fn describe_offset(d: SignedDuration) -> Text {
+    let s = d.as_secs().abs();
+    if d.is_negative() {
+        text!("{s} s en retard sur", "{s} s behind")
+    } else {
+        text!("{s} s en avance sur", "{s} s ahead of")
+    }
+}
+
+/// One line of printable text, ending in LF (optionally CR LF), and nothing after.
+fn daytime_line(a: &Drained, opts: &Options) -> Outcome {
+    let bytes = &a.bytes;
+    if bytes.is_empty() {
+        return Err(nothing_sent(a, opts));
+    }
+    let got = show(bytes);
+    // 4 bytes and no line ending: an RFC 868 answer (which may even be
+    // valid UTF-8 by chance, so this comes before the text test).
+    if bytes.len() == 4 && !bytes.contains(&b'\n') {
+        return Err(text!(
+            "reçu 4 octets sans fin de ligne ({got}) : c'est la réponse d'un serveur time (RFC 868), pas daytime",
+            "got 4 bytes without a line ending ({got}): that is a time server's answer (RFC 868), not daytime"
+        ));
+    }
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        let n = bytes.len();
+        return Err(text!(
+            "reçu {n} octets qui ne sont pas du texte UTF-8 ({got})",
+            "got {n} bytes that are not UTF-8 text ({got})"
+        ));
+    };
+    let Some(end) = text.find('\n') else {
+        return Err(text!(
+            "la ligne {got} ne se termine pas par un saut de ligne (LF ou CRLF)",
+            "the line {got} does not end with a line break (LF or CRLF)"
+        ));
+    };
+    let line = text[..end].strip_suffix('\r').unwrap_or(&text[..end]);
+    if !text[end + 1..].trim().is_empty() {
+        return Err(text!(
+            "reçu plus d'une ligne ({got}) : daytime envoie une seule ligne",
+            "got more than one line ({got}): daytime sends a single line"
+        ));
+    }
+    if line.trim().is_empty() {
+        return Err(text!(
+            "la ligne reçue est vide ({got})",
+            "the line received is empty ({got})"
+        ));
+    }
+    if let Some(c) = line.chars().find(|&c| c.is_control() && c != '\t') {
+        return Err(text!(
+            "la ligne {got} contient le caractère de contrôle {c:?} : RFC 867 demande des caractères imprimables",
+            "the line {got} holds the control character {c:?}: RFC 867 asks for printable characters"
+        ));
+    }
+    Ok(Verdict::Pass)
+}
+
+/// The date in the line, if protocol-check knows its format, compared with now.
+fn daytime_date(bytes: &[u8], opts: &Options) -> Outcome {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Err(text!("pas de texte à lire", "no text to read"));
+    };
+    let line = text.lines().next().unwrap_or_default().trim();
+    if line.is_empty() {
+        return Err(text!("pas de ligne à lire", "no line to read"));
+    }
+    match daytime::parse(line) {
+        Ok(instant) => {
+            let drift = instant.duration_since(Timestamp::now());
+            if drift.unsigned_abs() <= opts.max_drift {
+                Ok(Verdict::Pass)
+            } else {
+                let off = describe_offset(drift);
+                let (off_fr, off_en) = (&off.fr, &off.en);
+                let allowed = secs(opts.max_drift);
+                Err(text!(
+                    "{line:?} correspond à {instant}, {off_fr} l'horloge de cette machine (écart permis : {allowed}) ; un fuseau horaire oublié ?",
+                    "{line:?} names {instant}, {off_en} this machine's clock (allowed difference: {allowed}); a forgotten time zone?"
+                ))
+            }
+        }
+        Err(daytime::LineError::NoTimeZone { civil, .. }) => Ok(Verdict::Warn(text!(
+            "{line:?} donne {civil} sans fuseau horaire : impossible de comparer avec l'horloge (conseil : écrivez l'heure en UTC, avec « UTC » ou « Z »)",
+            "{line:?} names {civil} without a time zone: it cannot be compared with the clock (hint: write the time in UTC, with \"UTC\" or \"Z\")"
+        ))),
+        Err(_) => Ok(Verdict::Warn(text!(
+            "format de date inconnu ({line:?}) : RFC 867 n'impose aucun format, mais l'heure n'a pas pu être vérifiée (formats connus : RFC 3339, « Tuesday, November 24, 2026 03:38:07-UTC », « Tue Nov 24 03:38:07 UTC 2026 »)",
+            "unknown date format ({line:?}): RFC 867 fixes none, but the time could not be checked (known formats: RFC 3339, \"Tuesday, November 24, 2026 03:38:07-UTC\", \"Tue Nov 24 03:38:07 UTC 2026\")"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn now() -> Timestamp {
+        "2026-11-24T04:39:14Z".parse().unwrap()
+    }
+
+    const DRIFT: Duration = Duration::from_secs(5);
+
+    #[test]
+    fn the_right_value_passes() {
+        let bytes = rfc868::encode(now()).unwrap();
+        assert_eq!(diagnose_time(bytes, now(), DRIFT), Ok(Verdict::Pass));
+    }
+
+    #[test]
+    fn unix_time_is_named() {
+        let unix = u32::try_from(now().as_second()).unwrap();
+        let why = diagnose_time(unix.to_be_bytes(), now(), DRIFT).unwrap_err();
+        assert!(why.en.contains("since 1970 (Unix time)"), "{}", why.en);
+        assert!(why.fr.contains("depuis 1970"), "{}", why.fr);
+    }
+
+    #[test]
+    fn little_endian_is_named() {
+        let mut bytes = rfc868::encode(now()).unwrap();
+        bytes.reverse();
+        let why = diagnose_time(bytes, now(), DRIFT).unwrap_err();
+        assert!(why.en.contains("wrong order (little-endian)"), "{}", why.en);
+    }
+
+    #[test]
+    fn an_hour_off_is_measured() {
+        let later = now() + SignedDuration::from_hours(1);
+        let bytes = rfc868::encode(later).unwrap();
+        let why = diagnose_time(bytes, now(), DRIFT).unwrap_err();
+        assert!(why.en.contains("3600 s ahead of"), "{}", why.en);
+    }
+
+    #[test]
+    fn lines_must_be_one_printable_line() {
+        let opts = Options::default();
+        let line = |b: &[u8]| {
+            daytime_line(
+                &Drained {
+                    bytes: b.to_vec(),
+                    closed: true,
+                    ..Drained::default()
+                },
+                &opts,
+            )
+        };
+        assert_eq!(
+            line(b"Tuesday, November 24, 2026 03:38:07-UTC\r\n"),
+            Ok(Verdict::Pass)
+        );
+        assert_eq!(line(b"2026-11-24T03:38:07Z\n"), Ok(Verdict::Pass));
+        assert!(line(b"no end").unwrap_err().en.contains("line break"));
+        assert!(
+            line(b"a\nb\n")
+                .unwrap_err()
+                .en
+                .contains("more than one line")
+        );
+        assert!(line(b"a\x1b[2Jb\n").unwrap_err().en.contains("control"));
+        assert!(
+            line(&[0xee, 0xaf, 0x93, 0x72])
+                .unwrap_err()
+                .en
+                .contains("time server")
+        );
+    }
+
+    #[test]
+    fn unknown_formats_only_warn() {
+        let opts = Options::default();
+        assert!(matches!(
+            daytime_date(b"il est midi\n", &opts),
+            Ok(Verdict::Warn(_))
+        ));
+        let now = daytime::line(Timestamp::now());
+        assert_eq!(daytime_date(now.as_bytes(), &opts), Ok(Verdict::Pass));
+        let old = daytime::line("2001-01-01T00:00:00Z".parse().unwrap());
+        assert!(daytime_date(old.as_bytes(), &opts).is_err());
+    }
+}

@@ -1,0 +1,243 @@
+//! # Talking to the server under test, always with a time-out
+//!
+//! The server being checked may be wrong in any way: silent, too slow,
+//! never closing, sending a flood. So every read and write here is bounded
+//! twice: in **time** (no wait longer than the `--timeout` without
+//! progress) and in **size** (never more than a limit kept in memory).
+//! A broken server makes a rule fail with a reason; it never hangs
+//! protocol-check.
+
+use std::io;
+use std::time::Duration;
+
+use netkit::NetError;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpStream, UdpSocket};
+use tokio::time::timeout;
+
+use crate::report::{Text, explain};
+use crate::{Options, Target, text};
+
+/// Opens a TCP connection to the server under test; a failure becomes
+/// the reason of the rule that needed it.
+pub async fn connect(target: &Target, opts: &Options) -> Result<TcpStream, Text> {
+    netkit::net::connect_tcp(&target.host, target.port, opts.timeout)
+        .await
+        .map_err(|e| explain(&e))
+}
+
+/// Bytes shown the way `--trace` shows them: text in quotes, otherwise hex.
+/// Long data is cut, so a reason stays one readable line.
+pub fn show(bytes: &[u8]) -> String {
+    const MAX: usize = 64;
+    if bytes.len() <= MAX {
+        netkit::trace::show_bytes(bytes)
+    } else {
+        format!(
+            "{}… ({} bytes)",
+            netkit::trace::show_bytes(&bytes[..MAX]),
+            bytes.len()
+        )
+    }
+}
+
+/// Seconds, for messages: `2 s`, `0.5 s`.
+pub fn secs(d: Duration) -> String {
+    format!("{} s", d.as_secs_f64())
+}
+
+/// What came back when reading until the server closes.
+#[derive(Debug, Default)]
+pub struct Drained {
+    /// Every byte received (at most the limit given).
+    pub bytes: Vec<u8>,
+    /// The server closed the connection (read returned 0).
+    pub closed: bool,
+    /// More than the limit arrived: the rest was not read.
+    pub overflow: bool,
+    /// The connection broke (reset…), with the explanation.
+    pub error: Option<Text>,
+}
+
+/// Reads until the server closes, at most `limit` bytes, and waits at most
+/// `idle` for each new piece: a server that never closes is not waited for
+/// forever.
+pub async fn read_until_close<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    limit: usize,
+    idle: Duration,
+) -> Drained {
+    let mut out = Drained::default();
+    let mut buf = [0u8; 4096];
+    loop {
+        match timeout(idle, reader.read(&mut buf)).await {
+            Err(_) => return out,
+            Ok(Ok(0)) => {
+                out.closed = true;
+                return out;
+            }
+            Ok(Ok(n)) => {
+                let room = limit - out.bytes.len();
+                out.bytes.extend_from_slice(&buf[..n.min(room)]);
+                if n > room {
+                    out.overflow = true;
+                    return out;
+                }
+            }
+            Ok(Err(e)) => {
+                out.error = Some(explain(&NetError::io("reading from the server", e)));
+                return out;
+            }
+        }
+    }
+}
+
+/// Why reading an expected amount of bytes stopped early.
+#[derive(Debug)]
+pub enum Short {
+    /// Nothing more arrived for `idle`.
+    Silent,
+    /// The server closed the connection.
+    Closed,
+    /// The connection broke.
+    Broken(io::Error),
+}
+
+/// Reads exactly `want` bytes, waiting at most `idle` for each new piece.
+/// On failure returns what did arrive and why it stopped.
+pub async fn read_exactly<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    want: usize,
+    idle: Duration,
+) -> Result<Vec<u8>, (Vec<u8>, Short)> {
+    let mut got = vec![0u8; want];
+    let mut filled = 0;
+    while filled < want {
+        match timeout(idle, reader.read(&mut got[filled..])).await {
+            Err(_) => return Err((got[..filled].to_vec(), Short::Silent)),
+            Ok(Ok(0)) => return Err((got[..filled].to_vec(), Short::Closed)),
+            Ok(Ok(n)) => filled += n,
+            Ok(Err(e)) => return Err((got[..filled].to_vec(), Short::Broken(e))),
+        }
+    }
+    Ok(got)
+}
+
+/// Writes `data` in pieces, waiting at most `idle` for each: a server that
+/// stops reading fills the network buffers and, without a time-out, the
+/// write would wait forever (TCP backpressure).
+pub async fn write_all<W: AsyncWrite + Unpin>(
+    writer: &mut W,
+    data: &[u8],
+    idle: Duration,
+) -> Result<(), Text> {
+    const PIECE: usize = 16 * 1024;
+    let mut sent = 0;
+    for piece in data.chunks(PIECE) {
+        match timeout(idle, writer.write_all(piece)).await {
+            Ok(Ok(())) => sent += piece.len(),
+            Ok(Err(e)) => {
+                let why = explain(&NetError::io("sending to the server", e));
+                let (fr, en) = (&why.fr, &why.en);
+                return Err(text!(
+                    "envoi interrompu après {sent} octets : {fr}",
+                    "sending stopped after {sent} bytes: {en}"
+                ));
+            }
+            Err(_) => {
+                let wait = secs(idle);
+                return Err(text!(
+                    "le serveur a cessé de lire après environ {sent} octets (rien n'a pu être envoyé pendant {wait}) : il doit lire tout ce que le client envoie",
+                    "the server stopped reading after about {sent} bytes (nothing could be sent for {wait}): it must read everything the client sends"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sends one datagram and waits for one answer, trying `tries` times:
+/// a datagram can be lost, and UDP itself never resends.
+pub async fn udp_exchange(
+    socket: &UdpSocket,
+    data: &[u8],
+    opts: &Options,
+    tries: usize,
+) -> Result<Vec<u8>, Text> {
+    let mut buf = vec![0u8; 65_536];
+    for _ in 0..tries {
+        socket
+            .send(data)
+            .await
+            .map_err(|e| explain(&NetError::io("sending a datagram", e)))?;
+        match timeout(opts.timeout, socket.recv(&mut buf)).await {
+            Ok(Ok(n)) => return Ok(buf[..n].to_vec()),
+            Ok(Err(e)) => {
+                return Err(explain(&NetError::io(
+                    format!("waiting for a reply from {}", socket_peer(socket)),
+                    e,
+                )));
+            }
+            Err(_) => continue,
+        }
+    }
+    let wait = secs(opts.timeout);
+    Err(text!(
+        "aucun datagramme en réponse ({tries} essai(s), {wait} chacun) : le serveur écoute-t-il en UDP sur ce port ?",
+        "no datagram came back ({tries} tries, {wait} each): does the server listen on UDP on this port?"
+    ))
+}
+
+/// A UDP socket aimed at the server under test.
+pub async fn udp_socket(target: &Target) -> Result<UdpSocket, Text> {
+    netkit::net::udp_socket_for(&target.host, target.port)
+        .await
+        .map_err(|e| explain(&e))
+}
+
+fn socket_peer(socket: &UdpSocket) -> String {
+    socket
+        .peer_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| "the server".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_silent_peer_is_not_waited_for_forever() {
+        let (mut a, _b) = tokio::io::duplex(64);
+        let drained = read_until_close(&mut a, 100, Duration::from_millis(50)).await;
+        assert!(drained.bytes.is_empty());
+        assert!(!drained.closed);
+    }
+
+    #[tokio::test]
+    async fn reading_stops_at_the_limit() {
+        let (mut a, mut b) = tokio::io::duplex(64);
+        b.write_all(&[7u8; 50]).await.unwrap();
+        let drained = read_until_close(&mut a, 10, Duration::from_millis(50)).await;
+        assert_eq!(drained.bytes.len(), 10);
+        assert!(drained.overflow);
+    }
+
+    #[tokio::test]
+    async fn a_short_answer_says_what_arrived() {
+        let (mut a, mut b) = tokio::io::duplex(64);
+        b.write_all(b"abc").await.unwrap();
+        drop(b);
+        let err = read_exactly(&mut a, 5, Duration::from_millis(50))
+            .await
+            .unwrap_err();
+        assert_eq!(err.0, b"abc");
+        assert!(matches!(err.1, Short::Closed));
+    }
+
+    #[test]
+    fn long_data_is_cut_in_messages() {
+        assert_eq!(show(b"hi\n"), "\"hi\\n\"");
+        assert!(show(&[b'x'; 100]).ends_with("(100 bytes)"));
+    }
+}
