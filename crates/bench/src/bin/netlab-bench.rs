@@ -1,0 +1,259 @@
+//! `netlab-bench`: load tests for netlab's servers and their peers, on this
+//! machine only.
+//!
+//! ```text
+//! netlab-bench echo-bulk     [--port 10007] [--connections 8] [--duration 3]
+//! netlab-bench echo-pingpong [--port 10007] [--connections 50] [--size 64]
+//! netlab-bench connect-rate  --service time|daytime [--port P] [--workers 4]
+//! netlab-bench chat-fanout   [--port 10194] [--clients 50] [--senders 5] [--messages 200] [--rate 0] [--mode chat|raw] [--pid PID]
+//! netlab-bench idle          [--port P] [--connections 10000] --pid PID
+//! netlab-bench suite         (ours vs socat, iperf3, xinetd, ncat; writes docs/benchmarks.md)
+//! ```
+//!
+//! Every subcommand prints a table, or one JSON object with `--json`.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use bench::chat_fanout::{self, Mode};
+use bench::connect_rate::{self, Service};
+use bench::report::Report;
+use bench::{common, echo_bulk, idle, pingpong, suite};
+use clap::{Parser, Subcommand};
+use netkit::NetError;
+use netkit::args::{Verbosity, parse_limit, parse_seconds};
+
+/// Load tests for netlab's servers (and their peers), on loopback only.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// The server's address: 127.0.0.1, ::1 or localhost (nothing else is allowed).
+    #[arg(long, default_value = "127.0.0.1", global = true)]
+    host: String,
+
+    /// The server's port (default: the netlab port of the service measured).
+    #[arg(long, global = true)]
+    port: Option<u16>,
+
+    /// Print the result as one JSON object instead of a table.
+    #[arg(long, global = true)]
+    json: bool,
+
+    #[command(flatten)]
+    verbosity: Verbosity,
+
+    #[command(subcommand)]
+    bench: Bench,
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Echoed MB/s on N connections, writer and reader at once, every byte verified.
+    EchoBulk {
+        /// Parallel connections.
+        #[arg(long, default_value = "1", value_parser = parse_limit)]
+        connections: usize,
+        /// Seconds of writing.
+        #[arg(long, value_name = "SECONDS", default_value = "3", value_parser = parse_seconds)]
+        duration: Duration,
+        /// At most this many bytes per connection.
+        #[arg(long, default_value_t = 1 << 40)]
+        max_bytes: u64,
+    },
+    /// Round trips per second and their latency (p50/p90/p99/max).
+    EchoPingpong {
+        /// Parallel connections.
+        #[arg(long, default_value = "50", value_parser = parse_limit)]
+        connections: usize,
+        /// Bytes per message.
+        #[arg(long, default_value = "64", value_parser = parse_limit)]
+        size: usize,
+        /// Seconds to run.
+        #[arg(long, value_name = "SECONDS", default_value = "3", value_parser = parse_seconds)]
+        duration: Duration,
+        /// At most this many round trips per connection.
+        #[arg(long, default_value_t = 100_000_000)]
+        max_round_trips: u64,
+    },
+    /// Connections per second to a time (RFC 868) or daytime (RFC 867) server, every answer checked.
+    ConnectRate {
+        /// The protocol the server speaks.
+        #[arg(long, value_enum)]
+        service: Service,
+        /// Connections in flight at once.
+        #[arg(long, default_value = "4", value_parser = parse_limit)]
+        workers: usize,
+        /// Seconds to run.
+        #[arg(long, value_name = "SECONDS", default_value = "3", value_parser = parse_seconds)]
+        duration: Duration,
+        /// At most this many connections per worker.
+        #[arg(long, default_value_t = 10_000_000)]
+        max_connections: u64,
+    },
+    /// Chat lines delivered per second, completeness and delivery latency.
+    ChatFanout {
+        /// chat (chat/1, NICK then MSG) or raw (plain lines, for ncat --chat).
+        #[arg(long, value_enum, default_value_t = Mode::Chat)]
+        mode: Mode,
+        /// Clients in the room.
+        #[arg(long, default_value = "50", value_parser = parse_limit)]
+        clients: usize,
+        /// How many of them send.
+        #[arg(long, default_value = "5", value_parser = parse_limit)]
+        senders: usize,
+        /// Messages per sender.
+        #[arg(long, default_value = "200", value_parser = parse_limit)]
+        messages: usize,
+        /// Lines per second per sender (0 = a burst, as fast as possible).
+        #[arg(long, default_value_t = 0.0)]
+        rate: f64,
+        /// Extra bytes of text per message.
+        #[arg(long, default_value_t = 0)]
+        size: usize,
+        /// Longest wait for setup, and for delivery after the last send.
+        #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+        timeout: Duration,
+        /// The server's process id: its CPU time per delivered line is reported.
+        #[arg(long)]
+        pid: Option<u32>,
+    },
+    /// Hold N idle connections; with --pid, the server's memory per connection.
+    Idle {
+        /// Connections to hold open.
+        #[arg(long, default_value = "1000", value_parser = parse_limit)]
+        connections: usize,
+        /// Seconds to hold them once all are open.
+        #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parse_seconds)]
+        hold: Duration,
+        /// Connections being opened at once.
+        #[arg(long, default_value = "128", value_parser = parse_limit)]
+        concurrency: usize,
+        /// The server's process id (its VmRSS is read from /proc).
+        #[arg(long)]
+        pid: Option<u32>,
+    },
+    /// Ours against the peers (socat, iperf3, xinetd, ncat), A B A B, and the report.
+    Suite(suite::Options),
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    netkit::run(args.verbosity, async move {
+        let quiet = args.json || args.verbosity.quiet > 0;
+        let fds = common::raise_fd_limit();
+        tracing_free_note(fds);
+        let target = |default: u16| common::loopback(&args.host, args.port.unwrap_or(default));
+        let report: Report = match args.bench {
+            Bench::EchoBulk {
+                connections,
+                duration,
+                max_bytes,
+            } => {
+                let params = echo_bulk::Params {
+                    connections,
+                    duration,
+                    max_bytes,
+                    drain_timeout: Duration::from_secs(10),
+                    quiet,
+                };
+                echo_bulk::run(target(codec::echo::DEFAULT_PORT).await?, &params).await?
+            }
+            Bench::EchoPingpong {
+                connections,
+                size,
+                duration,
+                max_round_trips,
+            } => {
+                let params = pingpong::Params {
+                    connections,
+                    size,
+                    duration,
+                    max_round_trips,
+                    timeout: Duration::from_secs(5),
+                    quiet,
+                };
+                pingpong::run(target(codec::echo::DEFAULT_PORT).await?, &params).await?
+            }
+            Bench::ConnectRate {
+                service,
+                workers,
+                duration,
+                max_connections,
+            } => {
+                let port = match service {
+                    Service::Time => codec::time::DEFAULT_TIME_PORT,
+                    Service::Daytime => codec::time::DEFAULT_DAYTIME_PORT,
+                };
+                let params = connect_rate::Params {
+                    service,
+                    workers,
+                    duration,
+                    max_connections,
+                    timeout: Duration::from_secs(5),
+                    quiet,
+                };
+                connect_rate::run(target(port).await?, &params).await?
+            }
+            Bench::ChatFanout {
+                mode,
+                clients,
+                senders,
+                messages,
+                rate,
+                size,
+                timeout,
+                pid,
+            } => {
+                if !(0.0..=1e6).contains(&rate) {
+                    return Err(NetError::protocol(
+                        "--rate must be between 0 and 1000000 lines/s",
+                    ));
+                }
+                let params = chat_fanout::Params {
+                    mode,
+                    clients,
+                    senders,
+                    messages: messages as u64,
+                    rate,
+                    size,
+                    timeout,
+                    pid,
+                    quiet,
+                };
+                chat_fanout::run(target(codec::chat::DEFAULT_PORT).await?, &params).await?
+            }
+            Bench::Idle {
+                connections,
+                hold,
+                concurrency,
+                pid,
+            } => {
+                let params = idle::Params {
+                    connections,
+                    hold,
+                    pid,
+                    concurrency,
+                    timeout: Duration::from_secs(10),
+                    quiet,
+                };
+                idle::run(target(codec::echo::DEFAULT_PORT).await?, &params).await?
+            }
+            Bench::Suite(options) => return suite::run(options).await,
+        };
+        if args.json {
+            println!("{}", report.to_json());
+        } else {
+            print!("{}", report.to_table());
+        }
+        Ok(())
+    })
+}
+
+/// The open-files limit matters only for big runs; say it when it is low.
+fn tracing_free_note(fds: u64) {
+    if fds < 4096 {
+        eprintln!(
+            "note: this process may open only {fds} files (sockets); big runs need more (ulimit -Hn)"
+        );
+    }
+}

@@ -1,0 +1,555 @@
+//! # chat-fanout: one line in, N lines out
+//!
+//! A chat server's work is the *fan-out*: every `MSG` a client sends is
+//! written to every client in the room. N clients connect (and take a
+//! nickname), S of them send M messages each, and every client counts what
+//! it receives. The figures:
+//!
+//! - **delivered lines per second**, all clients together;
+//! - **completeness**: delivered / expected (1 means every line arrived),
+//!   and how many arrived out of order (chat/1 promises one global order,
+//!   so each sender's numbers must arrive increasing at every client);
+//! - **delivery latency** from the moment the sender wrote the line to the
+//!   moment a client read it (p50, p99, max): every message carries its
+//!   send time, and all clients live in this one process, on one clock;
+//! - with `--pid`, the server's **CPU time per delivered line**, from procfs:
+//!   how the cost grows with the size of the room.
+//!
+//! Sending is a burst (as fast as the server accepts) or *paced* at a fixed
+//! rate per sender (`--rate`), which is how latency should be judged: a
+//! burst measures queueing, not responsiveness.
+//!
+//! `--mode raw` speaks plain lines instead of chat/1, for `ncat --chat`,
+//! which prefixes each relayed line with `<userN>` and does not send a line
+//! back to its sender.
+//!
+//! ## Starting together
+//!
+//! Before measuring, client 0 sends a *sync* line every 200 ms until every
+//! other client has received one. With chat/1's single global order, a
+//! client that has seen the sync has also read every `JOIN` sent before it,
+//! so the measurement starts on quiet connections.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use netkit::NetError;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::{Notify, Semaphore, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use crate::common::{Progress, connect, within};
+use crate::procfs;
+use crate::report::Report;
+use crate::stats::Latencies;
+
+/// Which protocol the server speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mode {
+    /// chat/1: `NICK` first, `MSG <text>`, everyone (sender too) gets `MSG <nick> <text>`.
+    Chat,
+    /// Plain lines relayed to the others (ncat --chat).
+    Raw,
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Params {
+    /// The protocol.
+    pub mode: Mode,
+    /// Clients in the room.
+    pub clients: usize,
+    /// How many of them send.
+    pub senders: usize,
+    /// Messages per sender.
+    pub messages: u64,
+    /// Lines per second per sender; 0 = as fast as possible (a burst).
+    pub rate: f64,
+    /// Extra bytes of text per message.
+    pub size: usize,
+    /// Longest wait for setup, and for delivery after the last send.
+    pub timeout: Duration,
+    /// The server's process id, for its CPU time (procfs).
+    pub pid: Option<u32>,
+    /// No progress line.
+    pub quiet: bool,
+}
+
+/// The marker that starts the text of every benchmark line.
+const MARK: &[u8] = b"nlb ";
+/// The marker of sync lines.
+const SYNC: &[u8] = b"nlb-sync";
+/// The longest part of a line we look at; the rest (ncat's announcements
+/// list every user) is skipped, so memory stays bounded.
+const LOOK: usize = 256;
+/// Clients connecting at once during setup.
+const CONNECTING: usize = 64;
+
+/// Counters shared by every reader.
+struct Shared {
+    /// The clock every timestamp is measured on.
+    base: Instant,
+    delivered: AtomicU64,
+    expected: u64,
+    /// The time (µs since `base`) of the last benchmark line read.
+    last_us: AtomicU64,
+    /// Clients other than client 0 that have seen a sync line.
+    synced: AtomicUsize,
+    all_delivered: Notify,
+    stop: CancellationToken,
+}
+
+/// What one reader found.
+struct Heard {
+    latencies: Latencies,
+    out_of_order: u64,
+    closed_early: bool,
+}
+
+/// One client's reader: counts benchmark lines, checks their order, and
+/// (chat/1) reports when its nickname is accepted.
+async fn read_lines(
+    mut read: OwnedReadHalf,
+    index: usize,
+    senders: usize,
+    shared: Arc<Shared>,
+    mut registered: Option<oneshot::Sender<Result<(), String>>>,
+    sample_limit: usize,
+) -> Heard {
+    let mut heard = Heard {
+        latencies: Latencies::with_limit(sample_limit),
+        out_of_order: 0,
+        closed_early: false,
+    };
+    let mut last_seq = vec![0u64; senders];
+    let mut synced = index == 0;
+    let mut buf = vec![0u8; 16 * 1024];
+    // The start of a line cut by the end of a read (at most LOOK bytes).
+    let mut partial: Vec<u8> = Vec::with_capacity(LOOK);
+    let mut partial_len = 0usize; // its true length, possibly > LOOK
+    loop {
+        let n = tokio::select! {
+            biased;
+            _ = shared.stop.cancelled() => break,
+            // A read error ends this client like a close does.
+            n = read.read(&mut buf) => n.unwrap_or(0),
+        };
+        if n == 0 {
+            heard.closed_early = !shared.stop.is_cancelled();
+            if let Some(r) = registered.take() {
+                let _ = r.send(Err("the server closed the connection".into()));
+            }
+            break;
+        }
+        let now_us = shared.base.elapsed().as_micros() as u64;
+        let mut count = 0u64;
+        let mut on_line = |line: &[u8]| {
+            if let Some(r) =
+                registered.take_if(|_| line.starts_with(b"OK NICK") || line.starts_with(b"ERR"))
+            {
+                let result = if line.starts_with(b"ERR") {
+                    Err(String::from_utf8_lossy(line).into_owned())
+                } else {
+                    Ok(())
+                };
+                let _ = r.send(result);
+                return;
+            }
+            let Some(at) = find(line, b"nlb") else { return };
+            let text = &line[at..];
+            if text.starts_with(SYNC) {
+                if !synced {
+                    synced = true;
+                    shared.synced.fetch_add(1, Ordering::Relaxed);
+                }
+            } else if text.starts_with(MARK)
+                && let Some((sender, seq, sent_us)) = parse_mark(&text[MARK.len()..])
+                && sender < last_seq.len()
+            {
+                if seq != last_seq[sender] + 1 {
+                    heard.out_of_order += 1;
+                }
+                last_seq[sender] = seq;
+                heard
+                    .latencies
+                    .record(Duration::from_micros(now_us.saturating_sub(sent_us)));
+                count += 1;
+            }
+        };
+        let mut chunk = &buf[..n];
+        while let Some(end) = chunk.iter().position(|&b| b == b'\n') {
+            let piece = &chunk[..end];
+            if partial_len > 0 {
+                let room = LOOK.saturating_sub(partial.len());
+                partial.extend_from_slice(&piece[..piece.len().min(room)]);
+                let line = std::mem::take(&mut partial);
+                on_line(&line);
+                partial = line;
+                partial.clear();
+                partial_len = 0;
+            } else {
+                on_line(&piece[..piece.len().min(LOOK)]);
+            }
+            chunk = &chunk[end + 1..];
+        }
+        if !chunk.is_empty() {
+            let room = LOOK.saturating_sub(partial.len());
+            partial.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            partial_len += chunk.len();
+        }
+        if count > 0 {
+            shared.last_us.fetch_max(now_us, Ordering::Relaxed);
+            let total = shared.delivered.fetch_add(count, Ordering::Relaxed) + count;
+            if total >= shared.expected {
+                shared.all_delivered.notify_one();
+            }
+        }
+    }
+    heard
+}
+
+/// Where `needle` first occurs in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// `S Q T …` → (sender, sequence number, send time in µs).
+fn parse_mark(text: &[u8]) -> Option<(usize, u64, u64)> {
+    let text = std::str::from_utf8(text).ok()?;
+    let mut fields = text.split(' ');
+    let sender = fields.next()?.parse().ok()?;
+    let seq = fields.next()?.parse().ok()?;
+    let sent = fields.next()?.trim_end_matches('\r').parse().ok()?;
+    Some((sender, seq, sent))
+}
+
+/// One line as the protocol wants it.
+fn line(mode: Mode, text: &str) -> String {
+    match mode {
+        Mode::Chat => format!("MSG {text}\n"),
+        Mode::Raw => format!("{text}\n"),
+    }
+}
+
+/// A connected client: its write half, and its reader's task.
+struct Client {
+    write: OwnedWriteHalf,
+    reader: tokio::task::JoinHandle<Heard>,
+}
+
+/// Connects client `index` (and, for chat/1, takes nickname `c<index>`).
+async fn join(
+    addr: SocketAddr,
+    index: usize,
+    params: &Params,
+    shared: Arc<Shared>,
+    sample_limit: usize,
+) -> Result<Client, NetError> {
+    let stream = connect(addr, params.timeout).await?;
+    let (read, mut write) = stream.into_split();
+    let (tx, rx) = oneshot::channel();
+    let registered = (params.mode == Mode::Chat).then_some(tx);
+    let reader = tokio::spawn(read_lines(
+        read,
+        index,
+        params.senders,
+        shared,
+        registered,
+        sample_limit,
+    ));
+    if params.mode == Mode::Chat {
+        let nick = format!("NICK c{index}\n");
+        write
+            .write_all(nick.as_bytes())
+            .await
+            .map_err(|e| NetError::io(format!("sending NICK for client {index}"), e))?;
+        let answer = within(params.timeout, format!("OK NICK for client {index}"), rx).await?;
+        match answer {
+            Ok(Ok(())) => {}
+            Ok(Err(why)) => {
+                return Err(NetError::protocol(format!(
+                    "client {index} could not join: {why} (is --max-clients high enough?)"
+                )));
+            }
+            Err(_) => {
+                return Err(NetError::protocol(format!(
+                    "client {index}'s reader stopped"
+                )));
+            }
+        }
+    }
+    Ok(Client { write, reader })
+}
+
+/// Sends `messages` benchmark lines as sender `sender`.
+async fn send(
+    mut write: OwnedWriteHalf,
+    sender: usize,
+    params: Params,
+    shared: Arc<Shared>,
+    start: Instant,
+) -> Result<OwnedWriteHalf, NetError> {
+    let pad = "x".repeat(params.size);
+    let mut batch = String::with_capacity(20 * 1024);
+    let mut seq = 0u64;
+    while seq < params.messages {
+        // In a burst, everything is due now; when paced, what the clock says.
+        let due = if params.rate > 0.0 {
+            let elapsed = start.elapsed().as_secs_f64();
+            ((elapsed * params.rate) as u64 + 1).min(params.messages)
+        } else {
+            params.messages
+        };
+        while seq < due && batch.len() < 16 * 1024 {
+            seq += 1;
+            let now_us = shared.base.elapsed().as_micros();
+            let sep = if pad.is_empty() { "" } else { " " };
+            batch.push_str(&line(
+                params.mode,
+                &format!("nlb {sender} {seq} {now_us}{sep}{pad}"),
+            ));
+        }
+        if !batch.is_empty() {
+            within(
+                params.timeout,
+                format!("sender {sender}'s write"),
+                write.write_all(batch.as_bytes()),
+            )
+            .await?
+            .map_err(|e| NetError::io(format!("sending on sender {sender}"), e))?;
+            batch.clear();
+        }
+        if params.rate > 0.0 && seq < params.messages && seq >= due {
+            let next = start + Duration::from_secs_f64(seq as f64 / params.rate);
+            tokio::time::sleep_until(next.into()).await;
+        }
+    }
+    Ok(write)
+}
+
+/// Runs the benchmark against `addr`.
+pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> {
+    let n = params.clients.max(1);
+    let s = params.senders.clamp(1, n);
+    let params = Params {
+        clients: n,
+        senders: s,
+        ..params.clone()
+    };
+    let sender_index = |i: usize| i * n / s;
+    let per_client = params.messages * s as u64;
+    let expected = match params.mode {
+        Mode::Chat => per_client * n as u64,
+        // ncat does not send a line back to its author.
+        Mode::Raw => per_client * n as u64 - params.messages * s as u64,
+    };
+    let shared = Arc::new(Shared {
+        base: Instant::now(),
+        delivered: AtomicU64::new(0),
+        expected,
+        last_us: AtomicU64::new(0),
+        synced: AtomicUsize::new(0),
+        all_delivered: Notify::new(),
+        stop: CancellationToken::new(),
+    });
+    let sample_limit = (4_000_000 / n).max(1000);
+
+    // 1. Everybody joins, CONNECTING at a time.
+    let setup_began = Instant::now();
+    let gate = Arc::new(Semaphore::new(CONNECTING));
+    let mut joining = Vec::with_capacity(n);
+    for index in 0..n {
+        let (gate, shared, p) = (gate.clone(), shared.clone(), params.clone());
+        joining.push(tokio::spawn(async move {
+            let _permit = gate.acquire_owned().await;
+            join(addr, index, &p, shared, sample_limit).await
+        }));
+    }
+    let mut clients = Vec::with_capacity(n);
+    for task in joining {
+        clients.push(
+            task.await
+                .map_err(|e| NetError::protocol(format!("a client task failed: {e}")))??,
+        );
+    }
+
+    // 2. Sync: client 0 speaks until everyone else has heard it.
+    let sync_deadline = Instant::now() + params.timeout;
+    let mut round = 0;
+    while shared.synced.load(Ordering::Relaxed) < n - 1 {
+        if Instant::now() > sync_deadline {
+            return Err(NetError::protocol(format!(
+                "only {} of {} clients received the sync line within {:.0} s",
+                shared.synced.load(Ordering::Relaxed),
+                n - 1,
+                params.timeout.as_secs_f64()
+            )));
+        }
+        round += 1;
+        let sync = line(params.mode, &format!("nlb-sync {round}"));
+        clients[0]
+            .write
+            .write_all(sync.as_bytes())
+            .await
+            .map_err(|e| NetError::io("sending the sync line", e))?;
+        let wait = Instant::now() + Duration::from_millis(200);
+        while Instant::now() < wait && shared.synced.load(Ordering::Relaxed) < n - 1 {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+    let setup_s = setup_began.elapsed().as_secs_f64();
+
+    // 3. Measure.
+    let progress_counter = Arc::new(AtomicU64::new(0));
+    let server_cpu_before = params.pid.and_then(procfs::cpu_seconds);
+    let client_cpu_before = procfs::cpu_seconds(std::process::id());
+    let start = Instant::now();
+    let start_us = shared.base.elapsed().as_micros() as u64;
+    let mut sending = Vec::with_capacity(s);
+    let mut writers: Vec<Option<OwnedWriteHalf>> = Vec::with_capacity(n);
+    let mut readers = Vec::with_capacity(n);
+    for client in clients {
+        writers.push(Some(client.write));
+        readers.push(client.reader);
+    }
+    for sender in 0..s {
+        let write = writers[sender_index(sender)]
+            .take()
+            .expect("one sender per client");
+        sending.push((
+            sender_index(sender),
+            tokio::spawn(send(write, sender, params.clone(), shared.clone(), start)),
+        ));
+    }
+    let planned = if params.rate > 0.0 {
+        Duration::from_secs_f64(params.messages as f64 / params.rate)
+    } else {
+        Duration::ZERO
+    };
+    let progress = {
+        let shared = shared.clone();
+        let counter = progress_counter.clone();
+        tokio::spawn(async move {
+            loop {
+                counter.store(shared.delivered.load(Ordering::Relaxed), Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
+    let _progress = Progress::start(
+        "chat-fanout",
+        planned,
+        progress_counter,
+        "lines delivered",
+        params.quiet,
+    );
+    let deadline = start + planned + params.timeout;
+    tokio::select! {
+        _ = shared.all_delivered.notified() => {}
+        _ = tokio::time::sleep_until(deadline.into()) => {}
+    }
+    progress.abort();
+    let server_cpu = params
+        .pid
+        .and_then(procfs::cpu_seconds)
+        .zip(server_cpu_before)
+        .map(|(after, before)| after - before);
+    let client_cpu = procfs::cpu_seconds(std::process::id())
+        .zip(client_cpu_before)
+        .map(|(after, before)| after - before);
+    let delivered = shared.delivered.load(Ordering::Relaxed);
+    let last_us = shared.last_us.load(Ordering::Relaxed);
+    let seconds = (last_us.saturating_sub(start_us) as f64 / 1e6).max(1e-6);
+
+    // 4. Collect what each client heard.
+    shared.stop.cancel();
+    for (index, task) in sending {
+        let write = task
+            .await
+            .map_err(|e| NetError::protocol(format!("sender task failed: {e}")))??;
+        writers[index] = Some(write);
+    }
+    let mut all = Latencies::with_limit(4_000_000);
+    let (mut out_of_order, mut closed) = (0, 0);
+    for reader in readers {
+        if let Ok(heard) = reader.await {
+            all.merge(heard.latencies);
+            out_of_order += heard.out_of_order;
+            closed += heard.closed_early as u64;
+        }
+    }
+    drop(writers);
+    let lat = all.summary();
+
+    let mut report = Report::new("chat-fanout", addr);
+    report
+        .param(
+            "mode",
+            match params.mode {
+                Mode::Chat => "chat",
+                Mode::Raw => "raw",
+            },
+        )
+        .param("clients", n)
+        .param("senders", s)
+        .param("messages", params.messages)
+        .param("rate", params.rate)
+        .metric(
+            "lines_per_s",
+            delivered as f64 / seconds,
+            "delivered lines/s",
+        )
+        .metric("delivered", delivered as f64, "lines")
+        .metric("expected", expected as f64, "lines")
+        .metric(
+            "completeness",
+            delivered as f64 / expected.max(1) as f64,
+            "(1 = every line)",
+        )
+        .metric("out_of_order", out_of_order as f64, "lines")
+        .metric(
+            "disconnected",
+            closed as f64,
+            "clients closed by the server",
+        )
+        .metric("p50_ms", lat.p50_ms, "ms delivery latency")
+        .metric("p90_ms", lat.p90_ms, "ms")
+        .metric("p99_ms", lat.p99_ms, "ms")
+        .metric("max_ms", lat.max_ms, "ms")
+        .metric("seconds", seconds, "s (first send to last delivery)")
+        .metric("setup_s", setup_s, "s (connect, join, sync)");
+    if let Some(cpu) = server_cpu {
+        report
+            .metric("server_cpu_s", cpu, "s of server CPU")
+            .metric(
+                "cost_us_per_line",
+                cpu * 1e6 / delivered.max(1) as f64,
+                "µs of server CPU per line",
+            );
+    }
+    if let Some(cpu) = client_cpu {
+        report.metric("client_cpu_s", cpu, "s of netlab-bench CPU");
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_are_parsed_from_both_protocols() {
+        let chat = b"MSG c3 nlb 2 17 123456";
+        let raw = b"<user7> nlb 2 17 123456 xxxx";
+        for line in [&chat[..], &raw[..]] {
+            let at = find(line, b"nlb").unwrap();
+            assert_eq!(parse_mark(&line[at + MARK.len()..]), Some((2, 17, 123456)));
+        }
+        assert_eq!(parse_mark(b"2 x 3"), None);
+        assert_eq!(line(Mode::Chat, "nlb 1 2 3"), "MSG nlb 1 2 3\n");
+        assert_eq!(line(Mode::Raw, "nlb 1 2 3"), "nlb 1 2 3\n");
+    }
+}

@@ -1,0 +1,65 @@
+//! # What the kernel knows about a server process
+//!
+//! Linux shows every process's vital signs as text files under `/proc/PID/`:
+//! `status` has its resident memory (`VmRSS`, the RAM it really occupies),
+//! `stat` the CPU time it has used. Reading them needs no cooperation from
+//! the server, so the same measurement works for netlab's servers and for
+//! socat, xinetd or ncat.
+
+use std::fs;
+
+/// The kernel's clock tick for `utime`/`stime` in `/proc/PID/stat`
+/// (`USER_HZ`). It is 100 on every mainstream Linux architecture; asking
+/// `sysconf(_SC_CLK_TCK)` would need `unsafe` libc calls, which this
+/// workspace forbids.
+pub const TICKS_PER_SECOND: f64 = 100.0;
+
+/// The resident memory of process `pid`, in KiB (`VmRSS` in `/proc/PID/status`).
+pub fn rss_kib(pid: u32) -> Option<u64> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// CPU time used by process `pid` so far (user + system), in seconds.
+///
+/// Fields 14 and 15 of `/proc/PID/stat`; the command name (field 2) is in
+/// parentheses and may itself contain spaces, so we count from the last `)`.
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_cpu_seconds(&stat)
+}
+
+fn parse_cpu_seconds(stat: &str) -> Option<f64> {
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // after_name starts at field 3 (state): utime is field 14, stime 15.
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) as f64 / TICKS_PER_SECOND)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn our_own_process_is_readable() {
+        let me = std::process::id();
+        assert!(rss_kib(me).unwrap() > 0);
+        assert!(cpu_seconds(me).is_some());
+    }
+
+    #[test]
+    fn names_with_spaces_and_parentheses() {
+        let stat = "42 (my (odd) name) S 1 42 42 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 1 0";
+        assert_eq!(parse_cpu_seconds(stat), Some(3.0));
+    }
+
+    #[test]
+    fn a_missing_process_is_none() {
+        assert_eq!(rss_kib(u32::MAX), None);
+    }
+}
