@@ -16,8 +16,9 @@
 //!   queue *while holding the lock*. Two messages cannot interleave their
 //!   fan-outs, so every client receives all messages in the same order —
 //!   which chat/1 promises. A `tokio::sync::broadcast` channel would also give
-//!   one order, but it drops messages for slow receivers instead of telling
-//!   us, and private messages and per-client queues would need a second path.
+//!   one order, but a slow receiver there silently loses the oldest lines
+//!   (it only learns afterwards that it "lagged"), and private messages and
+//!   per-client answers would need a second path anyway.
 //! - **Shared buffers.** A line is encoded once into a [`Bytes`]; each queue
 //!   holds a reference-counted handle to the same allocation. Sending one
 //!   line to 200 people costs one allocation, not 200.
