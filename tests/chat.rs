@@ -495,3 +495,43 @@ fn write_timeout_flag_cuts_off_a_client_that_reads_nothing() {
         .expect("the time-out is logged");
     assert!(line.contains("0.5 s"), "{line}");
 }
+
+#[test]
+fn the_client_reports_a_full_server_and_a_silent_one() {
+    let server = Server::start("chat-server", &["--port", "0", "--max-clients", "1"]);
+    let _only = Raw::joined(server.addr(), "only");
+    let port = server.port();
+    let out = run_with_input(
+        &bin("chat-client"),
+        &["--port", &port, "--nick", "late"],
+        b"",
+        WAIT,
+    );
+    assert!(!out.status.success(), "{out:?}");
+    assert!(
+        out.stdout_text().contains("! error: server full"),
+        "{out:?}"
+    );
+    assert!(
+        out.stderr.contains("refused the connection"),
+        "{}",
+        out.stderr
+    );
+
+    // A TCP server that never says HELLO (not chat/1): a time-out, explained.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port().to_string();
+    let out = run_with_input(
+        &bin("chat-client"),
+        &["--port", &port, "--timeout", "0.5"],
+        b"",
+        WAIT,
+    );
+    assert!(!out.status.success(), "{out:?}");
+    assert!(out.stderr.contains("HELLO"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("speaking this protocol"),
+        "{}",
+        out.stderr
+    );
+}

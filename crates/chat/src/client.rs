@@ -6,7 +6,8 @@
 //! first. The keyboard is read on its own thread ([`netkit::stdin::lines`]),
 //! because reading standard input blocks and cannot be cancelled.
 //!
-//! The conversation has three phases:
+//! The conversation has three phases, after the server's greeting
+//! (`HELLO`, or `ERR server full`):
 //!
 //! 1. **Choose a nickname**: send `NICK`, wait for `OK NICK` or `ERR`; on
 //!    `ERR` (taken, invalid) ask again.
@@ -70,6 +71,24 @@ pub async fn chat(
         raw: options.raw,
         screen,
     };
+
+    // 0. The server speaks first: HELLO (or ERR server full).
+    let greeting = tokio::time::timeout(options.timeout, session.server.next()).await;
+    let Ok(greeting) = greeting else {
+        return Err(NetError::TimedOut {
+            what: format!("waiting for the HELLO of {peer}"),
+            after: options.timeout,
+        });
+    };
+    match session.received(greeting)? {
+        Heard::End => return Ok(()),
+        Heard::Refused => {
+            return Err(NetError::protocol(format!(
+                "{peer} refused the connection (its reason is shown above)"
+            )));
+        }
+        Heard::NickAccepted | Heard::Other => {}
+    }
 
     // 1. Choose a nickname.
     let mut wanted = options.nick.clone();
