@@ -1,0 +1,194 @@
+//! protocol-check against netlab's own servers, run as real processes on
+//! `--port 0`: every rule passes, over TCP and UDP, in French and English.
+//! Also what happens when nobody listens (an explained refusal, exit 1) and
+//! when the command line is wrong (exit 2).
+//!
+//! The deliberately wrong servers are in `protocol_check_wrong.rs`.
+
+mod support;
+
+use std::time::Duration;
+
+use support::{Output, Server, run_client};
+
+/// Longest a whole protocol-check run may take before the test fails.
+const RUN: Duration = Duration::from_secs(60);
+
+fn check(args: &[&str]) -> Output {
+    run_client("protocol-check", args, RUN)
+}
+
+/// The verdict label printed in front of rule `id` (`PASS`, `FAIL`, `RÉUSSI`…).
+fn verdict<'a>(stdout: &'a str, id: &str) -> Option<&'a str> {
+    stdout.lines().find_map(|line| {
+        let mut words = line.split_whitespace();
+        let label = words.next()?;
+        (words.next()? == id).then_some(label)
+    })
+}
+
+/// Asserts a run passed: exit 0, each rule in `ids` printed as `PASS`, no FAIL.
+fn assert_all_pass(out: &Output, ids: &[&str]) {
+    let stdout = out.stdout_text();
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", out.stderr);
+    for id in ids {
+        assert_eq!(verdict(&stdout, id), Some("PASS"), "{id}:\n{stdout}");
+    }
+    assert!(!stdout.contains("FAIL"), "{stdout}");
+    assert!(
+        stdout.contains("the server follows the protocol"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn our_echo_server_passes_every_tcp_and_udp_rule() {
+    let server = Server::start("echo-server", &["--port", "0"]);
+    let addr = server.addr().to_string();
+    let tcp = check(&["echo", &addr, "--lang", "en"]);
+    assert_all_pass(
+        &tcp,
+        &[
+            "echo.line",
+            "echo.binary",
+            "echo.large",
+            "echo.half-close",
+            "echo.concurrent",
+        ],
+    );
+    let udp = check(&["echo", &addr, "--udp", "--lang", "en"]);
+    assert_all_pass(
+        &udp,
+        &["echo.udp-datagram", "echo.udp-binary", "echo.udp-large"],
+    );
+}
+
+#[test]
+fn our_time_server_passes_every_time_and_daytime_rule() {
+    let server = Server::start_expecting("time-server", &["--port", "0", "--daytime-port", "0"], 2);
+    let time = server.addrs[0].to_string();
+    let daytime = server.addrs[1].to_string();
+    assert_all_pass(
+        &check(&["time", &time, "--lang", "en"]),
+        &["time.length", "time.close", "time.value", "time.again"],
+    );
+    assert_all_pass(
+        &check(&["time", &time, "--udp", "--lang", "en"]),
+        &["time.udp-length", "time.udp-value"],
+    );
+    assert_all_pass(
+        &check(&["daytime", &daytime, "--lang", "en"]),
+        &["daytime.line", "daytime.close", "daytime.date"],
+    );
+    assert_all_pass(
+        &check(&["daytime", &daytime, "--udp", "--lang", "en"]),
+        &["daytime.udp-line", "daytime.udp-date"],
+    );
+}
+
+const CHAT_RULES: &[&str] = &[
+    "chat.hello",
+    "chat.nick",
+    "chat.nick-invalid",
+    "chat.nick-taken",
+    "chat.before-nick",
+    "chat.join",
+    "chat.msg",
+    "chat.priv",
+    "chat.list",
+    "chat.ping",
+    "chat.unknown",
+    "chat.case",
+    "chat.crlf",
+    "chat.long-line",
+    "chat.controls",
+    "chat.quit",
+];
+
+#[test]
+fn our_chat_server_passes_every_chat_rule() {
+    let server = Server::start("chat-server", &["--port", "0"]);
+    let out = check(&["chat", &server.addr().to_string(), "--lang", "en"]);
+    assert_all_pass(&out, CHAT_RULES);
+}
+
+#[test]
+fn two_checks_at_once_on_one_chat_server_do_not_collide() {
+    // A class server: several students check it at the same moment, and
+    // people are chatting. Unique nicknames and skipping other people's
+    // lines keep every run green.
+    let server = Server::start("chat-server", &["--port", "0"]);
+    let addr = server.addr().to_string();
+    let runs: Vec<_> = (0..2)
+        .map(|_| {
+            let addr = addr.clone();
+            std::thread::spawn(move || check(&["chat", &addr, "--lang", "en"]))
+        })
+        .collect();
+    for run in runs {
+        let out = run.join().expect("protocol-check thread");
+        assert_all_pass(&out, CHAT_RULES);
+    }
+}
+
+#[test]
+fn the_report_is_in_french_by_default() {
+    let server = Server::start("echo-server", &["--port", "0"]);
+    let out = check(&["echo", &server.addr().to_string()]);
+    let stdout = out.stdout_text();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert_eq!(verdict(&stdout, "echo.line"), Some("RÉUSSI"), "{stdout}");
+    assert!(
+        stdout.contains("Une ligne de texte revient inchangée"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Bilan : 5 règle(s), 5 réussie(s)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("le serveur respecte le protocole"),
+        "{stdout}"
+    );
+}
+
+/// A port nobody listens on: bind one, note its number, close it.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+#[test]
+fn nobody_listening_is_explained_and_fails() {
+    let port = closed_port().to_string();
+    let out = check(&["chat", &format!("127.0.0.1:{port}"), "--lang", "en"]);
+    let stdout = out.stdout_text();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("no server listens on that port"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("check stopped"), "{stdout}");
+    let fr = check(&["echo", &port]);
+    let stdout = fr.stdout_text();
+    assert_eq!(fr.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("ÉCHEC"), "{stdout}");
+    assert!(stdout.contains("aucun serveur n'écoute"), "{stdout}");
+}
+
+#[test]
+fn usage_errors_exit_with_2() {
+    for args in [
+        &["smtp", "127.0.0.1:25"][..],
+        &["chat"],
+        &["chat", "127.0.0.1:notaport"],
+        &["chat", "::1:10194"],
+        &["chat", "127.0.0.1:10194", "--udp"],
+        &["echo", "127.0.0.1:10007", "--lang", "de"],
+        &["echo", "127.0.0.1:10007", "--timeout", "0"],
+    ] {
+        let out = check(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
