@@ -49,3 +49,31 @@ fn main() -> ExitCode {
         chat(stream, &options, keyboard, &mut screen).await
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags() {
+        let args = Args::try_parse_from(["chat-client"]).unwrap();
+        assert_eq!((args.port, args.nick, args.raw), (10194, None, false));
+        assert_eq!(args.client.host, "127.0.0.1");
+        let args = Args::try_parse_from([
+            "chat-client",
+            "--host",
+            "::1",
+            "--port",
+            "7",
+            "--nick",
+            "zoe",
+            "--raw",
+        ])
+        .unwrap();
+        assert_eq!(
+            (args.port, args.nick.as_deref(), args.raw),
+            (7, Some("zoe"), true)
+        );
+        assert_eq!(args.client.host, "::1");
+    }
+}

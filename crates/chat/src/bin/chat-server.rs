@@ -59,3 +59,42 @@ fn main() -> ExitCode {
         serve(listener, config, netkit::shutdown::on_signal()).await
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let args = Args::try_parse_from(["chat-server"]).unwrap();
+        assert_eq!(args.port, 10194);
+        assert_eq!(args.max_clients, 1000);
+        assert_eq!(args.max_queue, 1024);
+        assert_eq!(args.nick_timeout, Duration::from_secs(60));
+        assert_eq!(args.write_timeout, Duration::from_secs(30));
+        assert_eq!(args.server.host, "127.0.0.1");
+    }
+
+    #[test]
+    fn every_limit_is_a_flag() {
+        let args = Args::try_parse_from([
+            "chat-server",
+            "--port",
+            "0",
+            "--max-clients",
+            "3",
+            "--max-queue",
+            "8",
+            "--nick-timeout",
+            "0.5",
+            "--write-timeout",
+            "2",
+        ])
+        .unwrap();
+        assert_eq!((args.port, args.max_clients, args.max_queue), (0, 3, 8));
+        assert_eq!(args.nick_timeout, Duration::from_millis(500));
+        assert_eq!(args.write_timeout, Duration::from_secs(2));
+        assert!(Args::try_parse_from(["chat-server", "--max-clients", "0"]).is_err());
+        assert!(Args::try_parse_from(["chat-server", "--max-queue", "lots"]).is_err());
+    }
+}
