@@ -6,7 +6,8 @@
 //!
 //! 1. take every line others have queued for this client (its *inbox*);
 //! 2. write everything pending — those lines and our own replies — in one
-//!    go, then flush once;
+//!    go, then flush once (when the client has already sent its next
+//!    command, answer it first: pipelined answers leave together);
 //! 3. wait for whichever comes first: a line from the client, a line from
 //!    others, the nickname time-out, a kick, or the server shutting down.
 //!
@@ -51,6 +52,10 @@ pub const HELP: &str = "commands: NICK <name> | MSG <text> | PRIV <nick> <text> 
 
 /// The `BYE` reason every client gets when the server stops.
 pub const SHUTTING_DOWN: &str = "server shutting down";
+
+/// How many bytes of answers may wait while pipelined commands are being
+/// answered, before they are written out.
+const BATCH: usize = 16 * 1024;
 
 /// How long we wait, after saying `BYE`, for the peer to close its side.
 const LINGER: Duration = Duration::from_secs(1);
@@ -196,9 +201,15 @@ impl Connection {
             while let Ok(line) = self.inbox.try_recv() {
                 self.out.extend_from_slice(&line);
             }
-            // 2. Write everything pending, flush once.
-            if let Err(ending) = self.write_out().await {
-                return ending;
+            // 2. Write everything pending, flush once — unless the client
+            // has already sent its next command (pipelining): then answer
+            // that one first, and write both answers together.
+            let next_command_ready =
+                self.out.len() < BATCH && self.reader.read_buffer().contains(&b'\n');
+            if !next_command_ready {
+                if let Err(ending) = self.write_out().await {
+                    return ending;
+                }
             }
             // Fairness: a client that pipelines a burst of MSG lines would
             // otherwise fill everybody's queue before their tasks get a turn
