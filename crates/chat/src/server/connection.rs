@@ -15,7 +15,8 @@
 //! are written in step 2, *before* the next command is read. A client that
 //! sends many commands without reading its answers is therefore simply not
 //! read further until its socket accepts them: every pipelined command is
-//! answered, in order, and nobody is cut off for their own replies. Lines
+//! answered, in order, and nobody is cut off for their own replies (only a
+//! client that stops reading altogether is, by the write time-out). Lines
 //! from *others* go through the bounded inbox instead; only when that is
 //! full does the room disconnect the client (see [`super::room`]).
 //!

@@ -204,6 +204,42 @@ mod tests {
     }
 
     #[test]
+    fn random_bytes_in_random_pieces_never_panic_nor_grow_the_buffer() {
+        // A small deterministic generator (xorshift): no extra dependency,
+        // the same "random" input on every run.
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut codec = ServerCodec::new();
+        let mut buf = BytesMut::new();
+        let mut items = 0;
+        for _ in 0..2_000 {
+            let len = (next() % 700) as usize;
+            for _ in 0..len {
+                let byte = match next() % 10 {
+                    0 => b'\n',
+                    1 => b'\r',
+                    2 => b' ',
+                    _ => (next() % 256) as u8,
+                };
+                buf.extend_from_slice(&[byte]);
+            }
+            while let Some(item) = codec.decode(&mut buf).unwrap() {
+                items += 1;
+                if let Ok(command) = item {
+                    assert!(command.to_line().len() <= MAX_LINE);
+                }
+            }
+            assert!(buf.len() <= MAX_LINE + 1, "{} bytes buffered", buf.len());
+        }
+        assert!(items > 1000, "lines were found: {items}");
+    }
+
+    #[test]
     fn encoders_write_one_lf_terminated_line() {
         let mut buf = BytesMut::new();
         ServerCodec::new()
