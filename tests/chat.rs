@@ -535,3 +535,31 @@ fn the_client_reports_a_full_server_and_a_silent_one() {
         out.stderr
     );
 }
+
+#[test]
+fn ipv6_loopback_and_trace_both_directions() {
+    let server = Server::start("chat-server", &["--host", "::1", "--port", "0", "--trace"]);
+    assert!(server.addr().is_ipv6());
+    let port = server.port();
+    let out = run_with_input(
+        &bin("chat-client"),
+        &["--host", "::1", "--port", &port, "--nick", "six"],
+        b"over IPv6\n",
+        WAIT,
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert!(out.stdout_text().contains("<six> over IPv6"), "{out:?}");
+    let recv = server
+        .log
+        .wait_for("recv", WAIT)
+        .expect("--trace logs what arrives");
+    assert!(recv.contains("from [::1]:"), "{recv}");
+    let sent = server
+        .log
+        .wait_for("MSG six over IPv6", WAIT)
+        .expect("--trace logs what leaves");
+    assert!(
+        sent.contains("sent") && sent.contains("to   [::1]:"),
+        "{sent}"
+    );
+}
