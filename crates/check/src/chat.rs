@@ -225,6 +225,14 @@ impl Ctx {
         let wanted = format!("OK NICK {nick}");
         let got = client.reply().await?;
         if got != wanted {
+            if got.eq_ignore_ascii_case(&wanted) {
+                let why = upper_case_verbs(&got);
+                let (fr, en) = (&why.fr, &why.en);
+                return Err(text!(
+                    "préparation impossible (NICK) : {fr}",
+                    "cannot prepare (NICK): {en}"
+                ));
+            }
             let got = show(got.as_bytes());
             return Err(text!(
                 "préparation impossible : « NICK {nick} » a reçu {got} au lieu de « {wanted} »",
@@ -650,6 +658,9 @@ async fn crlf(ctx: &Ctx) -> Outcome {
         .await
         .map_err(|why| context("NICK …\\r\\n", &why))?;
     let wanted = format!("OK NICK {name}");
+    if got != wanted && got.eq_ignore_ascii_case(&wanted) {
+        return Err(upper_case_verbs(&got));
+    }
     if got != wanted {
         let shown = show(got.as_bytes());
         return Err(text!(
@@ -657,9 +668,20 @@ async fn crlf(ctx: &Ctx) -> Outcome {
             "\"NICK {name}\\r\\n\" got {shown} instead of \"{wanted}\": the CR before the LF must be dropped"
         ));
     }
-    a.nick = name;
-    a.send_raw(b"MSG crlf ok\r\n").await?;
-    a.expect(&format!("MSG {} crlf ok", a.nick)).await?;
+    // A verb alone on its line shows it best: a server that keeps the CR
+    // reads the verb "PING\r", which it does not know.
+    a.send_raw(b"PING\r\n").await?;
+    let got = a.reply().await.map_err(|why| context("PING\\r\\n", &why))?;
+    if got.eq_ignore_ascii_case("PONG") && got != "PONG" {
+        return Err(upper_case_verbs(&got));
+    }
+    if got != "PONG" {
+        let shown = show(got.as_bytes());
+        return Err(text!(
+            "« PING\\r\\n » a reçu {shown} au lieu de « PONG » : le CR avant le LF doit être retiré avant de lire le verbe",
+            "\"PING\\r\\n\" got {shown} instead of \"PONG\": the CR before the LF must be dropped before reading the verb"
+        ));
+    }
     Ok(Verdict::Pass)
 }
 

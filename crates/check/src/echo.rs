@@ -106,8 +106,8 @@ pub fn same(sent: &[u8], got: &[u8]) -> Result<(), Text> {
     if got.len() == sent.len() && got == sent.to_ascii_uppercase() {
         let got = show(got);
         return Err(text!(
-            "le serveur a renvoyé le texte en MAJUSCULES ({got}) : un serveur echo renvoie les octets tels quels",
-            "the server sent the text back in UPPER CASE ({got}): an echo server sends the bytes back as they are"
+            "le serveur a changé les lettres a–z en MAJUSCULES A–Z (reçu {got}) : un serveur echo renvoie les octets tels quels",
+            "the server turned the letters a–z into UPPER CASE A–Z (got {got}): an echo server sends the bytes back as they are"
         ));
     }
     let at = sent.iter().zip(got).position(|(a, b)| a != b);
@@ -307,7 +307,7 @@ async fn udp_round_trip(target: &Target, opts: &Options, data: &[u8]) -> Outcome
         let (n, m) = (data.len(), got.len());
         return Err(text!(
             "datagramme de {n} octets envoyé, {m} revenus : le serveur lit-il avec un tampon trop petit ? (un datagramme UDP peut faire jusqu'à 65 507 octets)",
-            "a {n}-byte datagram was sent, {m} bytes came back: does the server read into a buffer that is too small? (a UDP datagram can hold up to 65,507 bytes)"
+            "a datagram of {n} bytes was sent, {m} bytes came back: does the server read into a buffer that is too small? (a UDP datagram can hold up to 65,507 bytes)"
         ));
     }
     same(data, &got).map(|()| Verdict::Pass)
@@ -320,7 +320,7 @@ mod tests {
     #[test]
     fn upper_case_is_named() {
         let why = same(b"hello\n", b"HELLO\n").unwrap_err();
-        assert!(why.en.contains("UPPER CASE"), "{}", why.en);
+        assert!(why.en.contains("into UPPER CASE"), "{}", why.en);
     }
 
     #[test]

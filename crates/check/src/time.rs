@@ -35,7 +35,10 @@ pub async fn check_time_tcp(target: &Target, opts: &Options, report: &mut Report
             "Dès la connexion, le serveur envoie exactement 4 octets.",
             "As soon as the client connects, the server sends exactly 4 bytes."
         ),
-        answer.as_ref().map_err(Clone::clone).and_then(time_length),
+        answer
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|a| time_length(a, opts)),
     );
     report.record(
         "time.close",
@@ -82,7 +85,10 @@ pub async fn check_time_udp(target: &Target, opts: &Options, report: &mut Report
             "Un datagramme (même vide) reçoit un datagramme de 4 octets.",
             "A datagram (even an empty one) gets a 4-byte datagram back."
         ),
-        answer.as_ref().map_err(Clone::clone).and_then(time_length),
+        answer
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|a| time_length(a, opts)),
     );
     report.record(
         "time.udp-value",
@@ -209,13 +215,13 @@ fn nothing_sent(a: &Drained, opts: &Options) -> Text {
     }
 }
 
-fn time_length(a: &Drained) -> Outcome {
+fn time_length(a: &Drained, opts: &Options) -> Outcome {
     let n = a.bytes.len();
     if n == rfc868::ANSWER_LEN {
         return Ok(Verdict::Pass);
     }
     if n == 0 {
-        return Err(nothing_sent(a, &Options::default()));
+        return Err(nothing_sent(a, opts));
     }
     let got = show(&a.bytes);
     let mut why = text!(
@@ -369,8 +375,13 @@ fn daytime_line(a: &Drained, opts: &Options) -> Outcome {
 
 /// The date in the line, if protocol-check knows its format, compared with now.
 fn daytime_date(bytes: &[u8], opts: &Options) -> Outcome {
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return Err(text!("pas de texte à lire", "no text to read"));
+    // 4 binary bytes can be valid UTF-8 by chance: the codec's test of what
+    // counts as text is stricter than "is UTF-8".
+    let (Ok(text), Ok(_)) = (std::str::from_utf8(bytes), daytime::text_of(bytes)) else {
+        return Err(text!(
+            "pas de ligne de texte à lire (voir daytime.line)",
+            "no line of text to read (see daytime.line)"
+        ));
     };
     let line = text.lines().next().unwrap_or_default().trim();
     if line.is_empty() {

@@ -29,7 +29,7 @@ pub async fn connect(target: &Target, opts: &Options) -> Result<TcpStream, Text>
 /// Bytes shown the way `--trace` shows them: text in quotes, otherwise hex.
 /// Long data is cut, so a reason stays one readable line.
 pub fn show(bytes: &[u8]) -> String {
-    const MAX: usize = 64;
+    const MAX: usize = 32;
     if bytes.len() <= MAX {
         netkit::trace::show_bytes(bytes)
     } else {

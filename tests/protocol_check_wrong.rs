@@ -1,0 +1,620 @@
+//! protocol-check against **deliberately wrong** servers, the kind students
+//! write by accident: an echo that shouts, an echo that loses bytes, a time
+//! server counting from 1970, a daytime server that never hangs up, a chat
+//! server that forgets HELLO… Each one is a few lines of `std::net` in a
+//! thread of this test, on a free loopback port. For each, the test checks
+//! that protocol-check fails the *right* rule, for the *right* reason, and
+//! that the rules the server does keep still pass.
+//!
+//! Every run uses `--timeout 1` (a wrong server costs at most a second per
+//! rule) and is bounded as a whole by [`RUN`]: a broken server never hangs
+//! a test.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use codec::chat::{MAX_LINE, nick_key, strip_controls, valid_nick};
+use codec::time::Timestamp;
+use support::{Output, run_client};
+
+/// Longest a whole protocol-check run may take before the test fails.
+const RUN: Duration = Duration::from_secs(90);
+
+/// How long a wrong server keeps a connection it should have closed: far
+/// longer than protocol-check's `--timeout 1`.
+const LINGER: Duration = Duration::from_secs(20);
+
+/// Runs protocol-check in English with a 1-second time-out.
+fn check(protocol: &str, addr: SocketAddr, extra: &[&str]) -> Output {
+    let addr = addr.to_string();
+    let mut args = vec![protocol, &addr, "--lang", "en", "--timeout", "1"];
+    args.extend_from_slice(extra);
+    let out = run_client("protocol-check", &args, RUN);
+    // Shown with --nocapture: what a student would see.
+    eprintln!("$ protocol-check {}\n{}", args.join(" "), out.stdout_text());
+    out
+}
+
+/// The label and the reason printed for rule `id`.
+fn rule(stdout: &str, id: &str) -> Option<(String, String)> {
+    let mut lines = stdout.lines().peekable();
+    while let Some(line) = lines.next() {
+        let mut words = line.split_whitespace();
+        let label = words.next().unwrap_or_default();
+        if words.next() == Some(id) {
+            let reason = match lines.peek() {
+                Some(next) if next.contains('↳') => next.trim().to_string(),
+                _ => String::new(),
+            };
+            return Some((label.to_string(), reason));
+        }
+    }
+    None
+}
+
+/// Asserts rule `id` failed with a reason containing `because`, and the run exited 1.
+fn assert_fails(out: &Output, id: &str, because: &str) {
+    let stdout = out.stdout_text();
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", out.stderr);
+    let (label, reason) = rule(&stdout, id).unwrap_or_else(|| panic!("no {id}:\n{stdout}"));
+    assert_eq!(label, "FAIL", "{id}:\n{stdout}");
+    assert!(
+        reason.contains(because),
+        "{id} should fail because {because:?}, got {reason:?}\n{stdout}"
+    );
+}
+
+/// Asserts rule `id` passed.
+fn assert_passes(out: &Output, id: &str) {
+    let stdout = out.stdout_text();
+    let label = rule(&stdout, id).map(|(label, _)| label);
+    assert_eq!(label.as_deref(), Some("PASS"), "{id}:\n{stdout}");
+}
+
+/// A TCP server on a free loopback port, one thread per client.
+fn serve(handle: fn(TcpStream)) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            thread::spawn(move || handle(stream));
+        }
+    });
+    addr
+}
+
+/// A TCP server that handles its clients one after the other (no thread per
+/// client): the classic first attempt.
+fn serve_one_at_a_time(handle: fn(TcpStream)) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            handle(stream);
+        }
+    });
+    addr
+}
+
+/// A correct echo handler (used by the one-at-a-time server).
+fn echo(mut stream: TcpStream) {
+    let mut buf = [0u8; 4096];
+    while let Ok(n @ 1..) = stream.read(&mut buf) {
+        if stream.write_all(&buf[..n]).is_err() {
+            return;
+        }
+    }
+}
+
+// ---------------------------------------------------------------- echo
+
+#[test]
+fn an_echo_that_shouts_is_caught_on_the_line_rule() {
+    fn shout(mut stream: TcpStream) {
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = stream.read(&mut buf) {
+            if stream.write_all(&buf[..n].to_ascii_uppercase()).is_err() {
+                return;
+            }
+        }
+    }
+    let out = check("echo", serve(shout), &[]);
+    assert_fails(&out, "echo.line", "UPPER CASE");
+    assert_fails(&out, "echo.binary", "UPPER CASE");
+}
+
+#[test]
+fn an_echo_that_drops_bytes_after_1000_is_caught_on_the_large_transfer() {
+    fn forgetful(mut stream: TcpStream) {
+        let mut buf = [0u8; 4096];
+        let mut echoed = 0;
+        while let Ok(n @ 1..) = stream.read(&mut buf) {
+            let keep = n.min(1000 - echoed);
+            echoed += keep;
+            if stream.write_all(&buf[..keep]).is_err() {
+                return;
+            }
+        }
+    }
+    let out = check("echo", serve(forgetful), &[]);
+    // Short exchanges fit in the first 1000 bytes: they pass.
+    assert_passes(&out, "echo.line");
+    assert_passes(&out, "echo.binary");
+    assert_passes(&out, "echo.concurrent");
+    assert_fails(
+        &out,
+        "echo.large",
+        "1048576 bytes sent, only 1000 came back; nothing more for 1 s",
+    );
+}
+
+#[test]
+fn an_echo_serving_one_client_at_a_time_is_caught() {
+    let out = check("echo", serve_one_at_a_time(echo), &[]);
+    assert_passes(&out, "echo.line");
+    assert_passes(&out, "echo.large");
+    assert_fails(&out, "echo.concurrent", "one client at a time");
+}
+
+#[test]
+fn an_echo_that_never_closes_after_the_client_finished_is_caught() {
+    fn clingy(mut stream: TcpStream) {
+        echo(stream.try_clone().unwrap());
+        // read() returned 0: the client has finished. This server waits on.
+        thread::sleep(LINGER);
+        let _ = stream.flush();
+    }
+    let out = check("echo", serve(clingy), &[]);
+    assert_passes(&out, "echo.line");
+    assert_fails(&out, "echo.half-close", "did not close the connection");
+}
+
+#[test]
+fn a_udp_echo_with_a_small_buffer_is_caught() {
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = socket.local_addr().unwrap();
+    thread::spawn(move || {
+        // 1 KiB: longer datagrams are silently cut by recv_from.
+        let mut buf = [0u8; 1024];
+        while let Ok((n, peer)) = socket.recv_from(&mut buf) {
+            let _ = socket.send_to(&buf[..n], peer);
+        }
+    });
+    let out = check("echo", addr, &["--udp"]);
+    assert_passes(&out, "echo.udp-datagram");
+    assert_passes(&out, "echo.udp-binary");
+    assert_fails(&out, "echo.udp-large", "buffer that is too small");
+}
+
+// ---------------------------------------------------------------- time
+
+/// Seconds since 1970 now.
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// RFC 868's value now: seconds since 1900, modulo 2^32.
+fn rfc868_now() -> u32 {
+    (unix_now() + 2_208_988_800) as u32
+}
+
+#[test]
+fn a_time_server_sending_8_bytes_is_caught() {
+    fn wide(mut stream: TcpStream) {
+        let _ = stream.write_all(&u64::from(rfc868_now()).to_be_bytes());
+    }
+    let out = check("time", serve(wide), &[]);
+    assert_passes(&out, "time.close");
+    assert_fails(&out, "time.length", "got 8 bytes");
+    assert_fails(&out, "time.length", "64-bit integer");
+}
+
+#[test]
+fn a_time_server_counting_from_1970_is_caught() {
+    fn unix(mut stream: TcpStream) {
+        let _ = stream.write_all(&(unix_now() as u32).to_be_bytes());
+    }
+    let out = check("time", serve(unix), &[]);
+    assert_passes(&out, "time.length");
+    assert_passes(&out, "time.close");
+    assert_fails(&out, "time.value", "seconds since 1970 (Unix time)");
+    assert_fails(&out, "time.value", "add 2,208,988,800");
+}
+
+#[test]
+fn a_time_server_with_the_bytes_in_the_wrong_order_is_caught() {
+    fn little(mut stream: TcpStream) {
+        let _ = stream.write_all(&rfc868_now().to_le_bytes());
+    }
+    let out = check("time", serve(little), &[]);
+    assert_passes(&out, "time.length");
+    assert_fails(&out, "time.value", "wrong order (little-endian)");
+}
+
+#[test]
+fn an_echo_server_is_not_a_time_server() {
+    // The course's point: client and server must speak the same protocol.
+    let out = check("time", serve(echo), &[]);
+    assert_fails(&out, "time.length", "must speak first");
+}
+
+#[test]
+fn a_time_server_is_not_a_daytime_server() {
+    fn right(mut stream: TcpStream) {
+        let _ = stream.write_all(&rfc868_now().to_be_bytes());
+    }
+    let out = check("daytime", serve(right), &[]);
+    assert_fails(&out, "daytime.line", "a time server's answer (RFC 868)");
+}
+
+// ---------------------------------------------------------------- daytime
+
+/// A daytime line in RFC 3339, a format protocol-check knows, `offset`
+/// seconds after now (jiff, through codec, does the calendar).
+fn rfc3339(offset: i64) -> String {
+    let at = Timestamp::from_second(Timestamp::now().as_second() + offset).unwrap();
+    format!("{}\r\n", at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+}
+
+#[test]
+fn a_daytime_server_that_never_closes_is_caught() {
+    fn clingy(mut stream: TcpStream) {
+        let _ = stream.write_all(rfc3339(0).as_bytes());
+        thread::sleep(LINGER);
+    }
+    let out = check("daytime", serve(clingy), &[]);
+    assert_passes(&out, "daytime.line");
+    assert_passes(&out, "daytime.date");
+    assert_fails(&out, "daytime.close", "did not close the connection");
+}
+
+#[test]
+fn a_daytime_line_without_line_ending_is_caught() {
+    fn unfinished(mut stream: TcpStream) {
+        let _ = stream.write_all(rfc3339(0).trim_end().as_bytes());
+    }
+    let out = check("daytime", serve(unfinished), &[]);
+    assert_passes(&out, "daytime.close");
+    assert_fails(&out, "daytime.line", "does not end with a line break");
+}
+
+#[test]
+fn an_unknown_daytime_format_is_only_a_warning() {
+    fn poetic(mut stream: TcpStream) {
+        let _ = stream.write_all(b"il est midi pile\r\n");
+    }
+    let out = check("daytime", serve(poetic), &[]);
+    let stdout = out.stdout_text();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let (label, reason) = rule(&stdout, "daytime.date").unwrap();
+    assert_eq!(label, "WARN", "{stdout}");
+    assert!(reason.contains("unknown date format"), "{reason}");
+}
+
+#[test]
+fn a_daytime_clock_an_hour_off_is_caught() {
+    fn wrong_zone(mut stream: TcpStream) {
+        // Local time of UTC+1 labelled as UTC: the classic forgotten zone.
+        let _ = stream.write_all(rfc3339(3600).as_bytes());
+    }
+    let out = check("daytime", serve(wrong_zone), &[]);
+    assert_passes(&out, "daytime.line");
+    assert_fails(&out, "daytime.date", "ahead of this machine's clock");
+}
+
+// ---------------------------------------------------------------- chat
+
+/// The mistakes a chat server can be given.
+#[derive(Clone, Copy, Default)]
+struct Bugs {
+    /// Sends no `HELLO` line on connect.
+    no_hello: bool,
+    /// Writes its verbs in lower case (`ok nick bob`).
+    lower_verbs: bool,
+    /// Relays `MSG` to everyone *but* the sender.
+    no_self_echo: bool,
+    /// Keeps the CR of a CRLF line ending (splits on LF only).
+    keep_cr: bool,
+}
+
+/// A connected client, as the room sees it.
+struct Member {
+    id: usize,
+    nick: Option<String>,
+    out: TcpStream,
+}
+
+type Room = Arc<Mutex<Vec<Member>>>;
+
+/// A small chat/1 server (thread per client, one mutex), correct except
+/// for `bugs`. The test with no bugs proves it passes every rule, so each
+/// failure below comes from its bug alone.
+fn chat_server(bugs: Bugs) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let room: Room = Arc::default();
+    thread::spawn(move || {
+        for (id, stream) in listener.incoming().flatten().enumerate() {
+            let Ok(out) = stream.try_clone() else {
+                continue;
+            };
+            room.lock().unwrap().push(Member {
+                id,
+                nick: None,
+                out,
+            });
+            let room = room.clone();
+            thread::spawn(move || chat_client(id, stream, &room, bugs));
+        }
+    });
+    addr
+}
+
+fn say(out: &mut TcpStream, bugs: Bugs, line: &str) {
+    let line = match (bugs.lower_verbs, line.split_once(' ')) {
+        (false, _) => line.to_string(),
+        (true, Some((verb, rest))) => format!("{} {rest}", verb.to_lowercase()),
+        (true, None) => line.to_lowercase(),
+    };
+    let _ = out.write_all(format!("{line}\n").as_bytes());
+}
+
+/// Sends `line` to every registered member for whom `to(member id)` is true.
+fn tell(room: &Room, bugs: Bugs, line: &str, to: impl Fn(usize) -> bool) {
+    for m in room.lock().unwrap().iter_mut() {
+        if m.nick.is_some() && to(m.id) {
+            say(&mut m.out, bugs, line);
+        }
+    }
+}
+
+fn nick_of(room: &Room, id: usize) -> Option<String> {
+    let room = room.lock().unwrap();
+    room.iter()
+        .find(|m| m.id == id)
+        .and_then(|m| m.nick.clone())
+}
+
+fn leave(room: &Room, bugs: Bugs, id: usize) {
+    let gone = {
+        let mut room = room.lock().unwrap();
+        let i = room.iter().position(|m| m.id == id);
+        i.map(|i| room.remove(i))
+    };
+    if let Some(Member {
+        nick: Some(nick), ..
+    }) = gone
+    {
+        tell(room, bugs, &format!("LEAVE {nick}"), |_| true);
+    }
+}
+
+fn chat_client(id: usize, stream: TcpStream, room: &Room, bugs: Bugs) {
+    let mut out = stream.try_clone().unwrap();
+    let mut input = BufReader::new(stream);
+    if !bugs.no_hello {
+        say(
+            &mut out,
+            bugs,
+            "HELLO test-server chat/1 - send NICK <name>",
+        );
+    }
+    let mut raw = Vec::new();
+    loop {
+        raw.clear();
+        match input.read_until(b'\n', &mut raw) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        if raw.ends_with(b"\n") {
+            raw.pop();
+        }
+        if raw.ends_with(b"\r") && !bugs.keep_cr {
+            raw.pop();
+        }
+        if raw.len() > MAX_LINE {
+            say(&mut out, bugs, "ERR line too long");
+            continue;
+        }
+        let Ok(line) = std::str::from_utf8(&raw) else {
+            say(&mut out, bugs, "ERR invalid UTF-8");
+            continue;
+        };
+        let (verb, rest) = line.split_once(' ').unwrap_or((line, ""));
+        let me = nick_of(room, id);
+        match (verb.to_ascii_uppercase().as_str(), &me) {
+            ("NICK", _) => {
+                let Ok(name) = valid_nick(rest) else {
+                    say(&mut out, bugs, "ERR invalid nickname");
+                    continue;
+                };
+                let mut r = room.lock().unwrap();
+                let taken = r.iter().any(|m| {
+                    m.id != id && m.nick.as_deref().map(nick_key) == Some(nick_key(&name))
+                });
+                if taken {
+                    drop(r);
+                    say(&mut out, bugs, "ERR nickname taken");
+                    continue;
+                }
+                if let Some(m) = r.iter_mut().find(|m| m.id == id) {
+                    m.nick = Some(name.clone());
+                }
+                drop(r);
+                say(&mut out, bugs, &format!("OK NICK {name}"));
+                let news = match &me {
+                    None => format!("JOIN {name}"),
+                    Some(old) => format!("NICK {old} {name}"),
+                };
+                tell(room, bugs, &news, |m| m != id);
+            }
+            ("MSG" | "PRIV", None) => say(&mut out, bugs, "ERR send NICK first"),
+            ("MSG", Some(me)) => {
+                let text = strip_controls(rest);
+                let skip_me = bugs.no_self_echo;
+                tell(room, bugs, &format!("MSG {me} {text}"), |m| {
+                    !(skip_me && m == id)
+                });
+            }
+            ("PRIV", Some(me)) => {
+                let (to, text) = rest.split_once(' ').unwrap_or((rest, ""));
+                let target = room
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .find(|m| m.nick.as_deref() == Some(to))
+                    .map(|m| m.id);
+                match target {
+                    Some(t) => {
+                        let text = strip_controls(text);
+                        tell(room, bugs, &format!("PRIV {me} {text}"), |m| m == t);
+                        say(&mut out, bugs, &format!("OK PRIV {to}"));
+                    }
+                    None => say(&mut out, bugs, "ERR no such nickname"),
+                }
+            }
+            ("LIST", _) => {
+                let mut nicks: Vec<String> = room
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .filter_map(|m| m.nick.clone())
+                    .collect();
+                nicks.sort_by_key(|n| nick_key(n));
+                say(
+                    &mut out,
+                    bugs,
+                    format!("USERS {}", nicks.join(" ")).trim_end(),
+                );
+            }
+            ("PING", _) if rest.is_empty() => say(&mut out, bugs, "PONG"),
+            ("PING", _) => say(&mut out, bugs, &format!("PONG {rest}")),
+            ("QUIT", _) => {
+                say(&mut out, bugs, "BYE");
+                break;
+            }
+            _ => say(&mut out, bugs, "ERR unknown verb"),
+        }
+    }
+    leave(room, bugs, id);
+    let _ = out.shutdown(std::net::Shutdown::Both);
+}
+
+const CHAT_RULES: &[&str] = &[
+    "chat.hello",
+    "chat.nick",
+    "chat.nick-invalid",
+    "chat.nick-taken",
+    "chat.before-nick",
+    "chat.join",
+    "chat.msg",
+    "chat.priv",
+    "chat.list",
+    "chat.ping",
+    "chat.unknown",
+    "chat.case",
+    "chat.crlf",
+    "chat.long-line",
+    "chat.controls",
+    "chat.quit",
+];
+
+#[test]
+fn the_test_chat_server_without_bugs_passes_every_rule() {
+    let out = check("chat", chat_server(Bugs::default()), &[]);
+    let stdout = out.stdout_text();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    for id in CHAT_RULES {
+        assert_passes(&out, id);
+    }
+}
+
+#[test]
+fn a_chat_server_that_forgets_hello_is_caught() {
+    let out = check(
+        "chat",
+        chat_server(Bugs {
+            no_hello: true,
+            ..Bugs::default()
+        }),
+        &[],
+    );
+    assert_fails(&out, "chat.hello", "the server must send HELLO <text>");
+    // Everything else still works, and is still checked.
+    for id in &CHAT_RULES[1..] {
+        assert_passes(&out, id);
+    }
+}
+
+#[test]
+fn a_chat_server_writing_lower_case_verbs_is_caught() {
+    let out = check(
+        "chat",
+        chat_server(Bugs {
+            lower_verbs: true,
+            ..Bugs::default()
+        }),
+        &[],
+    );
+    assert_fails(
+        &out,
+        "chat.hello",
+        "the server must write verbs in UPPER case",
+    );
+    assert_fails(
+        &out,
+        "chat.nick",
+        "the server must write verbs in UPPER case",
+    );
+    assert_fails(
+        &out,
+        "chat.ping",
+        "the server must write verbs in UPPER case",
+    );
+}
+
+#[test]
+fn a_chat_server_that_does_not_relay_msg_to_the_sender_is_caught() {
+    let out = check(
+        "chat",
+        chat_server(Bugs {
+            no_self_echo: true,
+            ..Bugs::default()
+        }),
+        &[],
+    );
+    assert_passes(&out, "chat.hello");
+    assert_passes(&out, "chat.join");
+    assert_passes(&out, "chat.priv");
+    assert_fails(
+        &out,
+        "chat.msg",
+        "the sender must receive its own message too",
+    );
+}
+
+#[test]
+fn a_chat_server_that_keeps_the_cr_of_crlf_is_caught() {
+    let out = check(
+        "chat",
+        chat_server(Bugs {
+            keep_cr: true,
+            ..Bugs::default()
+        }),
+        &[],
+    );
+    assert_passes(&out, "chat.msg");
+    assert_fails(
+        &out,
+        "chat.crlf",
+        "the CR before the LF must be dropped before reading the verb",
+    );
+}
