@@ -19,8 +19,9 @@
 //!    it (print the error on stderr) and serve the next one. `serve` only
 //!    returns if the listener itself fails.
 //!
-//! Try it: `cargo run --example 05_time_by_hand` shows the other side, and
-//! `nc 127.0.0.1 PORT | xxd` shows the 4 bytes.
+//! Try it: `cargo run -p exercises --bin play -- 4` runs your server on port
+//! 18004; `nc 127.0.0.1 18004 | xxd` shows the 4 bytes, and
+//! `cargo run --example 05_time_by_hand -- client 18004` decodes them.
 //!
 //! Check with `cargo test -p exercises --test ex04_time_server`.
 //! Sheet: `docs/exercices/04-time-server.md`.

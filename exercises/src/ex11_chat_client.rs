@@ -11,8 +11,9 @@
 //!
 //! Write [`run`]. The stream is connected to a line-based server (for
 //! example `chat-server`, or exercise 10). `keyboard` and `screen` are
-//! passed in so that the tests can play the user (your `main` would give
-//! `std::io::stdin().lock()` and `std::io::stdout()`).
+//! passed in so that the tests can play the user; `cargo run -p exercises
+//! --bin play -- 11` gives `BufReader::new(std::io::stdin())` and
+//! `std::io::stdout()`, to chat with `chat-server` for real.
 //!
 //! 1. Start a thread that reads `keyboard` line by line and writes each line
 //!    to a clone of the stream (`try_clone`), **with its `\n`**. When the

@@ -24,6 +24,8 @@
 //!
 //! Start with `cargo run -p exercises --bin guide`: it runs the exercises in
 //! order, stops at the first one that fails and tells you what it expects.
+//! `cargo run -p exercises --bin play -- N` runs exercise N by hand, so you
+//! can watch it with nc, telnet, `ss` or Wireshark.
 //! The sheets are in `docs/exercices/` (French) and `docs/exercises/`
 //! (English).
 //!

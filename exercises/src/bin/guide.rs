@@ -205,6 +205,7 @@ struct Words {
     hint: &'static str,
     sheet: &'static str,
     rerun: &'static str,
+    by_hand: &'static str,
     tests_said: &'static str,
     no_compile: &'static str,
     all_done: &'static str,
@@ -219,6 +220,7 @@ const FR: Words = Words {
     hint: "Indice :",
     sheet: "Fiche :",
     rerun: "Relancer seulement cet exercice :",
+    by_hand: "L'essayer à la main :",
     tests_said: "Ce que disent les tests :",
     no_compile: "Le code ne compile pas encore : lisez la première erreur ci-dessous.",
     all_done: "Bravo : tous les exercices passent ! Essayez maintenant les vrais programmes : cargo run --bin chat-server, puis cargo run --bin chat-client.",
@@ -233,6 +235,7 @@ const EN: Words = Words {
     hint: "Hint:",
     sheet: "Sheet:",
     rerun: "Run only this exercise again:",
+    by_hand: "Try it by hand:",
     tests_said: "What the tests said:",
     no_compile: "The code does not compile yet: read the first error below.",
     all_done: "Well done: every exercise passes! Now try the real programs: cargo run --bin chat-server, then cargo run --bin chat-client.",
@@ -353,6 +356,10 @@ fn main() -> ExitCode {
         }
         println!();
         println!("{} cargo test -p exercises --test {}", words.rerun, ex.test);
+        println!(
+            "{} cargo run -p exercises --bin play -- {number}",
+            words.by_hand
+        );
         return ExitCode::FAILURE;
     }
     if options.only.is_none() {
