@@ -177,6 +177,24 @@ fn nobody_listening_is_explained_and_fails() {
 }
 
 #[test]
+fn nobody_listening_on_udp_is_explained_once() {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = socket.local_addr().unwrap().port().to_string();
+    drop(socket);
+    let out = check(&["echo", &port, "--udp", "--lang", "en", "--timeout", "0.5"]);
+    let stdout = out.stdout_text();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    // Either the OS reports the refusal (ICMP), or nothing comes back at all.
+    assert!(
+        stdout.contains("no server listens on that port")
+            || stdout.contains("does the server listen on UDP"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("0 rule(s)"), "{stdout}");
+    assert!(stdout.contains("check stopped"), "{stdout}");
+}
+
+#[test]
 fn usage_errors_exit_with_2() {
     for args in [
         &["smtp", "127.0.0.1:25"][..],

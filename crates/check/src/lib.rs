@@ -158,6 +158,17 @@ pub async fn check(protocol: Protocol, target: &Target, opts: &Options) -> Repor
         target.display()
     ));
     if opts.udp {
+        // UDP has no connection to try first: one datagram that any of
+        // these servers answers plays that part. Nobody listening shows up
+        // as "connection refused" (an ICMP message) or as silence.
+        let probe = async {
+            let socket = wire::udp_socket(target).await?;
+            wire::udp_exchange(&socket, b"protocol-check\n", opts, 3).await
+        };
+        if let Err(why) = probe.await {
+            report.stop(why);
+            return report;
+        }
         match protocol {
             Protocol::Echo => echo::check_udp(target, opts, &mut report).await,
             Protocol::Time => time::check_time_udp(target, opts, &mut report).await,
