@@ -58,6 +58,9 @@ pub const SHUTTING_DOWN: &str = "server shutting down";
 /// answered, before they are written out.
 const BATCH: usize = 16 * 1024;
 
+/// The read buffer of each connection, in bytes.
+const READ_BUFFER: usize = 4 * 1024;
+
 /// How long we wait, after saying `BYE`, for the peer to close its side.
 const LINGER: Duration = Duration::from_secs(1);
 
@@ -128,11 +131,17 @@ pub async fn run(
     let mut connection = Connection {
         id: seat.id,
         peer,
-        reader: FramedRead::new(Traced::new(read, tap.clone()), ServerCodec::new()),
+        // A line is at most ~1 KiB: a 4 KiB read buffer holds a few of them
+        // and keeps a thousand idle connections cheap.
+        reader: FramedRead::with_capacity(
+            Traced::new(read, tap.clone()),
+            ServerCodec::new(),
+            READ_BUFFER,
+        ),
         writer: Traced::new(write, tap.clone()),
         inbox: seat.inbox,
         kick: seat.kick,
-        out: BytesMut::with_capacity(4096),
+        out: BytesMut::new(), // grows with what is written, no more
         nick: None,
         broadcast_sent: false,
         room: room.clone(),
