@@ -431,6 +431,12 @@ fn chat_client(id: usize, stream: TcpStream, room: &Room, bugs: Bugs) {
         let (verb, rest) = line.split_once(' ').unwrap_or((line, ""));
         let me = nick_of(room, id);
         match (verb.to_ascii_uppercase().as_str(), &me) {
+            ("MSG" | "NICK", _) if rest.is_empty() => say(&mut out, bugs, "ERR missing argument"),
+            ("HELP", _) => say(
+                &mut out,
+                bugs,
+                "OK verbs: NICK MSG PRIV LIST PING HELP QUIT",
+            ),
             ("NICK", _) => {
                 let Ok(name) = valid_nick(rest) else {
                     say(&mut out, bugs, "ERR invalid nickname");
@@ -514,11 +520,14 @@ const CHAT_RULES: &[&str] = &[
     "chat.nick-invalid",
     "chat.nick-taken",
     "chat.before-nick",
+    "chat.bad-input",
     "chat.join",
+    "chat.rename",
     "chat.msg",
     "chat.priv",
     "chat.list",
     "chat.ping",
+    "chat.help",
     "chat.unknown",
     "chat.case",
     "chat.crlf",

@@ -51,7 +51,7 @@ pub async fn check(target: &Target, opts: &Options, report: &mut Report) {
         ),
         hello,
     );
-    let rules: [(&'static str, Text); 15] = [
+    let rules: [(&'static str, Text); 18] = [
         (
             "chat.nick",
             text!(
@@ -81,10 +81,24 @@ pub async fn check(target: &Target, opts: &Options, report: &mut Report) {
             ),
         ),
         (
+            "chat.bad-input",
+            text!(
+                "NICK sans nom, MSG sans texte, une ligne qui n'est pas de l'UTF-8 → ERR chacun, et la connexion reste ouverte.",
+                "NICK without a name, MSG without a text, a line that is not UTF-8 → ERR each, and the connection stays open."
+            ),
+        ),
+        (
             "chat.join",
             text!(
                 "Quand un 2e client prend un pseudo, le 1er reçoit JOIN <pseudo>.",
                 "When a second client takes a nickname, the first gets JOIN <nick>."
+            ),
+        ),
+        (
+            "chat.rename",
+            text!(
+                "Changer de pseudo : OK NICK <nouveau>, et les autres reçoivent NICK <ancien> <nouveau>.",
+                "Changing nickname: OK NICK <new>, and the others get NICK <old> <new>."
             ),
         ),
         (
@@ -113,6 +127,13 @@ pub async fn check(target: &Target, opts: &Options, report: &mut Report) {
             text!(
                 "PING <jeton> → PONG <jeton>, même avant NICK ; PING seul → PONG.",
                 "PING <token> → PONG <token>, even before NICK; PING alone → PONG."
+            ),
+        ),
+        (
+            "chat.help",
+            text!(
+                "HELP → une ligne OK … qui liste les verbes.",
+                "HELP → one OK … line listing the verbs."
             ),
         ),
         (
@@ -164,7 +185,10 @@ pub async fn check(target: &Target, opts: &Options, report: &mut Report) {
             "chat.nick-invalid" => nick_invalid(&ctx).await,
             "chat.nick-taken" => nick_taken(&ctx).await,
             "chat.before-nick" => before_nick(&ctx).await,
+            "chat.bad-input" => bad_input(&ctx).await,
             "chat.join" => join(&ctx).await,
+            "chat.rename" => rename(&ctx).await,
+            "chat.help" => help(&ctx).await,
             "chat.msg" => msg(&ctx).await,
             "chat.priv" => private(&ctx).await,
             "chat.list" => list(&ctx).await,
@@ -548,6 +572,55 @@ async fn before_nick(ctx: &Ctx) -> Outcome {
     a.refused("MSG hello before nick").await?;
     a.still_open("MSG").await?;
     Ok(Verdict::Pass)
+}
+
+async fn bad_input(ctx: &Ctx) -> Outcome {
+    let mut a = ctx.registered('a').await?;
+    a.refused("NICK").await?;
+    a.refused("MSG").await?;
+    a.refused("MSG ").await?;
+    // "caf\xe9": Latin-1, as an old Windows program would send it.
+    a.send_raw(b"MSG caf\xe9\n").await?;
+    let got = a
+        .reply()
+        .await
+        .map_err(|why| context("MSG caf\\xe9", &why))?;
+    if verb(&got) != "ERR" {
+        let shown = show(got.as_bytes());
+        return Err(text!(
+            "une ligne qui n'est pas de l'UTF-8 (« MSG caf\\xe9 », du Latin-1) devait recevoir ERR, reçu {shown}",
+            "a line that is not UTF-8 (\"MSG caf\\xe9\", Latin-1) should get ERR, got {shown}"
+        ));
+    }
+    a.still_open("ERR").await?;
+    Ok(Verdict::Pass)
+}
+
+async fn rename(ctx: &Ctx) -> Outcome {
+    let mut a = ctx.registered('a').await?;
+    let mut b = ctx.registered('b').await?;
+    let new = ctx.nick('n');
+    b.ask(&format!("NICK {new}"), &format!("OK NICK {new}"))
+        .await?;
+    a.expect(&format!("NICK {} {new}", b.nick)).await?;
+    Ok(Verdict::Pass)
+}
+
+async fn help(ctx: &Ctx) -> Outcome {
+    let mut a = ctx.client().await?;
+    a.send("HELP").await?;
+    let got = a.reply().await.map_err(|why| context("HELP", &why))?;
+    match verb(&got) {
+        "OK" => Ok(Verdict::Pass),
+        v if v.eq_ignore_ascii_case("OK") => Err(upper_case_verbs(&got)),
+        _ => {
+            let shown = show(got.as_bytes());
+            Err(text!(
+                "« HELP » a reçu {shown} au lieu d'une ligne « OK … »",
+                "\"HELP\" got {shown} instead of an \"OK …\" line"
+            ))
+        }
+    }
 }
 
 async fn join(ctx: &Ctx) -> Outcome {
