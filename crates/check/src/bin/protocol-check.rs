@@ -27,9 +27,13 @@ struct Args {
     #[arg(value_enum)]
     protocol: Protocol,
 
-    /// The server: HOST:PORT, [IPv6]:PORT, PORT alone (this machine), or
-    /// HOST alone (netlab's default port for the protocol).
-    #[arg(value_name = "ADDRESS", value_parser = Target::parse)]
+    /// The server's address (see `help` for the accepted forms).
+    #[arg(
+        value_name = "ADDRESS",
+        value_parser = Target::parse,
+        help = "The server: HOST:PORT, [IPv6]:PORT, PORT alone (this machine), \
+                or HOST alone (netlab's default port for the protocol)"
+    )]
     address: (String, Option<u16>),
 
     /// Check the UDP service instead of TCP (echo, time, daytime).
