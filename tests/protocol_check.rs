@@ -155,6 +155,31 @@ fn the_report_is_in_french_by_default() {
     );
 }
 
+#[test]
+fn trace_shows_the_conversation_on_stderr() {
+    let server = Server::start("chat-server", &["--port", "0"]);
+    let addr = server.addr().to_string();
+    let out = check(&["chat", &addr, "--lang", "en", "--trace"]);
+    assert_eq!(out.status.code(), Some(0), "{}", out.stderr);
+    // What protocol-check sent, and what the server answered, with its address.
+    assert!(
+        out.stderr.contains(&format!("to   {addr}: \"NICK pc")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&format!("from {addr}: \"HELLO")),
+        "{}",
+        out.stderr
+    );
+    // The report itself stays on stdout, alone.
+    assert!(
+        !out.stdout_text().contains("recv "),
+        "{}",
+        out.stdout_text()
+    );
+}
+
 /// A port nobody listens on: bind one, note its number, close it.
 fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

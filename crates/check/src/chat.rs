@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use codec::chat::{MAX_LINE, MAX_SERVER_LINE, strip_controls};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::io::{ReadHalf, WriteHalf};
 use tokio::time::{Instant, timeout_at};
 
 use crate::report::{Outcome, Report, Text, Verdict};
@@ -228,7 +228,7 @@ impl Ctx {
     /// A connected client, its greeting (if any) already read.
     async fn client(&self) -> Result<Client, Text> {
         let stream = wire::connect(&self.target, &self.opts).await?;
-        let (reader, writer) = stream.into_split();
+        let (reader, writer) = wire::split(stream);
         let mut client = Client {
             reader: BufReader::new(reader),
             writer,
@@ -293,8 +293,8 @@ enum Line {
 
 /// One connection to the server under test, reading line by line.
 struct Client {
-    reader: BufReader<OwnedReadHalf>,
-    writer: OwnedWriteHalf,
+    reader: BufReader<ReadHalf<wire::Conn>>,
+    writer: WriteHalf<wire::Conn>,
     timeout: Duration,
     nick: String,
 }
@@ -508,7 +508,7 @@ fn context(line: &str, why: &Text) -> Text {
 
 async fn hello(ctx: &mut Ctx) -> Outcome {
     let stream = wire::connect(&ctx.target, &ctx.opts).await?;
-    let (reader, writer) = stream.into_split();
+    let (reader, writer) = wire::split(stream);
     let mut client = Client {
         reader: BufReader::new(reader),
         writer,

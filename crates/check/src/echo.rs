@@ -188,7 +188,7 @@ fn pattern(len: usize) -> Vec<u8> {
 async fn large(target: &Target, opts: &Options) -> Outcome {
     let stream = wire::connect(target, opts).await?;
     let data = pattern(LARGE);
-    let (mut reader, mut writer) = stream.into_split();
+    let (mut reader, mut writer) = wire::split(stream);
     let send = async {
         wire::write_all(&mut writer, &data, opts.timeout).await?;
         Ok::<_, Text>(writer)

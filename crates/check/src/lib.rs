@@ -137,6 +137,8 @@ pub struct Options {
     /// Largest difference allowed between the server's clock and ours
     /// (time and daytime).
     pub max_drift: Duration,
+    /// Log every byte sent and received (`--trace`).
+    pub trace: bool,
 }
 
 impl Default for Options {
@@ -145,6 +147,7 @@ impl Default for Options {
             udp: false,
             timeout: Duration::from_secs(3),
             max_drift: Duration::from_secs(5),
+            trace: false,
         }
     }
 }

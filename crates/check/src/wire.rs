@@ -11,19 +11,29 @@ use std::io;
 use std::time::Duration;
 
 use netkit::NetError;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use netkit::trace::{Tap, Traced};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::time::timeout;
 
 use crate::report::{Text, explain};
 use crate::{Options, Target, text};
 
+/// A connection to the server under test. With `--trace`, every byte that
+/// crosses it is logged, so a student sees what protocol-check sent and
+/// what the server answered.
+pub type Conn = Traced<TcpStream>;
+
 /// Opens a TCP connection to the server under test; a failure becomes
 /// the reason of the rule that needed it.
-pub async fn connect(target: &Target, opts: &Options) -> Result<TcpStream, Text> {
-    netkit::net::connect_tcp(&target.host, target.port, opts.timeout)
+pub async fn connect(target: &Target, opts: &Options) -> Result<Conn, Text> {
+    let stream = netkit::net::connect_tcp(&target.host, target.port, opts.timeout)
         .await
-        .map_err(|e| explain(&e))
+        .map_err(|e| explain(&e))?;
+    let peer = stream
+        .peer_addr()
+        .map_err(|e| explain(&NetError::io("reading the server's address", e)))?;
+    Ok(Traced::new(stream, Tap::new(peer, opts.trace)))
 }
 
 /// Bytes shown the way `--trace` shows them: text in quotes, otherwise hex.
@@ -165,13 +175,21 @@ pub async fn udp_exchange(
     tries: usize,
 ) -> Result<Vec<u8>, Text> {
     let mut buf = vec![0u8; 65_536];
+    let peer = socket
+        .peer_addr()
+        .map_err(|e| explain(&NetError::io("reading the server's address", e)))?;
+    let tap = Tap::new(peer, opts.trace);
     for _ in 0..tries {
         socket
             .send(data)
             .await
             .map_err(|e| explain(&NetError::io("sending a datagram", e)))?;
+        tap.sent(data);
         match timeout(opts.timeout, socket.recv(&mut buf)).await {
-            Ok(Ok(n)) => return Ok(buf[..n].to_vec()),
+            Ok(Ok(n)) => {
+                tap.received(&buf[..n]);
+                return Ok(buf[..n].to_vec());
+            }
             Ok(Err(e)) => {
                 return Err(explain(&NetError::io(
                     format!("waiting for a reply from {}", socket_peer(socket)),
@@ -200,6 +218,11 @@ fn socket_peer(socket: &UdpSocket) -> String {
         .peer_addr()
         .map(|a| a.to_string())
         .unwrap_or_else(|_| "the server".to_string())
+}
+
+/// The two halves of a connection, to read and write at the same time.
+pub fn split(conn: Conn) -> (ReadHalf<Conn>, WriteHalf<Conn>) {
+    tokio::io::split(conn)
 }
 
 #[cfg(test)]

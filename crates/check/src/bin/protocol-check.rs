@@ -53,6 +53,10 @@ struct Args {
     #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_seconds)]
     max_drift: Duration,
 
+    /// Show every byte sent and received, with the server's address:port (on stderr).
+    #[arg(long)]
+    trace: bool,
+
     #[command(flatten)]
     verbosity: Verbosity,
 }
@@ -80,6 +84,7 @@ fn main() -> ExitCode {
         udp: args.udp,
         timeout: args.timeout,
         max_drift: args.max_drift,
+        trace: args.trace,
     };
     let mut passed = false;
     let code = netkit::run(args.verbosity, async {
