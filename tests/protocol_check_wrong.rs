@@ -627,3 +627,19 @@ fn a_chat_server_that_keeps_the_cr_of_crlf_is_caught() {
         "the CR before the LF must be dropped before reading the verb",
     );
 }
+
+#[test]
+fn reasons_are_in_french_by_default() {
+    fn unix(mut stream: TcpStream) {
+        let _ = stream.write_all(&(unix_now() as u32).to_be_bytes());
+    }
+    let addr = serve(unix).to_string();
+    let out = run_client("protocol-check", &["time", &addr, "--timeout", "1"], RUN);
+    let stdout = out.stdout_text();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let (label, reason) = rule(&stdout, "time.value").unwrap();
+    assert_eq!(label, "ÉCHEC", "{stdout}");
+    assert!(reason.contains("depuis 1970 (heure Unix)"), "{reason}");
+    assert!(reason.contains("ajoutez 2 208 988 800"), "{reason}");
+    assert!(stdout.contains("1 échouée(s)"), "{stdout}");
+}
