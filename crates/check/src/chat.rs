@@ -51,157 +51,150 @@ pub async fn check(target: &Target, opts: &Options, report: &mut Report) {
         ),
         hello,
     );
-    let rules: [(&'static str, Text); 18] = [
-        (
-            "chat.nick",
-            text!(
-                "NICK <nom> → OK NICK <nom>.",
-                "NICK <name> → OK NICK <name>."
-            ),
+    report.record(
+        "chat.nick",
+        text!(
+            "NICK <nom> → OK NICK <nom>.",
+            "NICK <name> → OK NICK <name>."
         ),
-        (
-            "chat.nick-invalid",
-            text!(
-                "Un pseudo invalide (caractère interdit, plus de 16) → ERR, et la connexion reste ouverte.",
-                "An invalid nickname (forbidden character, over 16) → ERR, and the connection stays open."
-            ),
+        nick(&ctx).await,
+    );
+    report.record(
+        "chat.nick-invalid",
+        text!(
+            "Un pseudo invalide (caractère interdit, plus de 16) → ERR, et la connexion reste ouverte.",
+            "An invalid nickname (forbidden character, over 16) → ERR, and the connection stays open."
         ),
-        (
-            "chat.nick-taken",
-            text!(
-                "Un pseudo déjà pris, même avec d'autres majuscules → ERR.",
-                "A nickname already taken, even in another case → ERR."
-            ),
+        nick_invalid(&ctx).await,
+    );
+    report.record(
+        "chat.nick-taken",
+        text!(
+            "Un pseudo déjà pris, même avec d'autres majuscules → ERR.",
+            "A nickname already taken, even in another case → ERR."
         ),
-        (
-            "chat.before-nick",
-            text!(
-                "MSG avant NICK → ERR, et la connexion reste ouverte.",
-                "MSG before NICK → ERR, and the connection stays open."
-            ),
+        nick_taken(&ctx).await,
+    );
+    report.record(
+        "chat.before-nick",
+        text!(
+            "MSG avant NICK → ERR, et la connexion reste ouverte.",
+            "MSG before NICK → ERR, and the connection stays open."
         ),
-        (
-            "chat.bad-input",
-            text!(
-                "NICK sans nom, MSG sans texte, une ligne qui n'est pas de l'UTF-8 → ERR chacun, et la connexion reste ouverte.",
-                "NICK without a name, MSG without a text, a line that is not UTF-8 → ERR each, and the connection stays open."
-            ),
+        before_nick(&ctx).await,
+    );
+    report.record(
+        "chat.bad-input",
+        text!(
+            "NICK sans nom, MSG sans texte, une ligne qui n'est pas de l'UTF-8 → ERR chacun, et la connexion reste ouverte.",
+            "NICK without a name, MSG without a text, a line that is not UTF-8 → ERR each, and the connection stays open."
         ),
-        (
-            "chat.join",
-            text!(
-                "Quand un 2e client prend un pseudo, le 1er reçoit JOIN <pseudo>.",
-                "When a second client takes a nickname, the first gets JOIN <nick>."
-            ),
+        bad_input(&ctx).await,
+    );
+    report.record(
+        "chat.join",
+        text!(
+            "Quand un 2e client prend un pseudo, le 1er reçoit JOIN <pseudo>.",
+            "When a second client takes a nickname, the first gets JOIN <nick>."
         ),
-        (
-            "chat.rename",
-            text!(
-                "Changer de pseudo : OK NICK <nouveau>, et les autres reçoivent NICK <ancien> <nouveau>.",
-                "Changing nickname: OK NICK <new>, and the others get NICK <old> <new>."
-            ),
+        join(&ctx).await,
+    );
+    report.record(
+        "chat.rename",
+        text!(
+            "Changer de pseudo : OK NICK <nouveau>, et les autres reçoivent NICK <ancien> <nouveau>.",
+            "Changing nickname: OK NICK <new>, and the others get NICK <old> <new>."
         ),
-        (
-            "chat.msg",
-            text!(
-                "MSG <texte> arrive à chaque client inscrit, l'expéditeur compris, sous la forme MSG <pseudo> <texte>.",
-                "MSG <text> reaches every registered client, the sender included, as MSG <nick> <text>."
-            ),
+        rename(&ctx).await,
+    );
+    report.record(
+        "chat.msg",
+        text!(
+            "MSG <texte> arrive à chaque client inscrit, l'expéditeur compris, sous la forme MSG <pseudo> <texte>.",
+            "MSG <text> reaches every registered client, the sender included, as MSG <nick> <text>."
         ),
-        (
-            "chat.priv",
-            text!(
-                "PRIV <pseudo> <texte> : le destinataire reçoit PRIV <de> <texte>, l'expéditeur OK PRIV <pseudo>.",
-                "PRIV <nick> <text>: the target gets PRIV <from> <text>, the sender OK PRIV <nick>."
-            ),
+        msg(&ctx).await,
+    );
+    report.record(
+        "chat.priv",
+        text!(
+            "PRIV <pseudo> <texte> : le destinataire reçoit PRIV <de> <texte>, l'expéditeur OK PRIV <pseudo>.",
+            "PRIV <nick> <text>: the target gets PRIV <from> <text>, the sender OK PRIV <nick>."
         ),
-        (
-            "chat.list",
-            text!(
-                "LIST → USERS suivi des pseudos inscrits, triés.",
-                "LIST → USERS followed by the registered nicknames, sorted."
-            ),
+        private(&ctx).await,
+    );
+    report.record(
+        "chat.list",
+        text!(
+            "LIST → USERS suivi des pseudos inscrits, triés.",
+            "LIST → USERS followed by the registered nicknames, sorted."
         ),
-        (
-            "chat.ping",
-            text!(
-                "PING <jeton> → PONG <jeton>, même avant NICK ; PING seul → PONG.",
-                "PING <token> → PONG <token>, even before NICK; PING alone → PONG."
-            ),
+        list(&ctx).await,
+    );
+    report.record(
+        "chat.ping",
+        text!(
+            "PING <jeton> → PONG <jeton>, même avant NICK ; PING seul → PONG.",
+            "PING <token> → PONG <token>, even before NICK; PING alone → PONG."
         ),
-        (
-            "chat.help",
-            text!(
-                "HELP → une ligne OK … qui liste les verbes.",
-                "HELP → one OK … line listing the verbs."
-            ),
+        ping(&ctx).await,
+    );
+    report.record(
+        "chat.help",
+        text!(
+            "HELP → une ligne OK … qui liste les verbes.",
+            "HELP → one OK … line listing the verbs."
         ),
-        (
-            "chat.unknown",
-            text!(
-                "Un verbe inconnu → ERR, et la connexion reste ouverte.",
-                "An unknown verb → ERR, and the connection stays open."
-            ),
+        help(&ctx).await,
+    );
+    report.record(
+        "chat.unknown",
+        text!(
+            "Un verbe inconnu → ERR, et la connexion reste ouverte.",
+            "An unknown verb → ERR, and the connection stays open."
         ),
-        (
-            "chat.case",
-            text!(
-                "Les verbes sont acceptés en minuscules (nick, ping) ; le serveur répond en MAJUSCULES.",
-                "Verbs are accepted in lower case (nick, ping); the server answers in UPPER case."
-            ),
+        unknown(&ctx).await,
+    );
+    report.record(
+        "chat.case",
+        text!(
+            "Les verbes sont acceptés en minuscules (nick, ping) ; le serveur répond en MAJUSCULES.",
+            "Verbs are accepted in lower case (nick, ping); the server answers in UPPER case."
         ),
-        (
-            "chat.crlf",
-            text!(
-                "Les lignes terminées par CRLF (telnet, Windows) sont comprises : le CR est retiré.",
-                "Lines ending in CRLF (telnet, Windows) are understood: the CR is dropped."
-            ),
+        case(&ctx).await,
+    );
+    report.record(
+        "chat.crlf",
+        text!(
+            "Les lignes terminées par CRLF (telnet, Windows) sont comprises : le CR est retiré.",
+            "Lines ending in CRLF (telnet, Windows) are understood: the CR is dropped."
         ),
-        (
-            "chat.long-line",
-            text!(
-                "Une ligne de 1024 octets est acceptée, une de 1025 → ERR, et la ligne suivante est lue normalement.",
-                "A 1024-byte line is accepted, a 1025-byte one → ERR, and the next line is read normally."
-            ),
+        crlf(&ctx).await,
+    );
+    report.record(
+        "chat.long-line",
+        text!(
+            "Une ligne de 1024 octets est acceptée, une de 1025 → ERR, et la ligne suivante est lue normalement.",
+            "A 1024-byte line is accepted, a 1025-byte one → ERR, and the next line is read normally."
         ),
-        (
-            "chat.controls",
-            text!(
-                "Les caractères de contrôle (ESC, BEL, …) sont retirés du texte relayé.",
-                "Control characters (ESC, BEL, …) are removed from relayed text."
-            ),
+        long_line(&ctx).await,
+    );
+    report.record(
+        "chat.controls",
+        text!(
+            "Les caractères de contrôle (ESC, BEL, …) sont retirés du texte relayé.",
+            "Control characters (ESC, BEL, …) are removed from relayed text."
         ),
-        (
-            "chat.quit",
-            text!(
-                "QUIT → BYE puis fermeture ; les autres reçoivent LEAVE <pseudo> (aussi quand la connexion est coupée sans QUIT).",
-                "QUIT → BYE then close; the others get LEAVE <nick> (also when the connection is dropped without QUIT)."
-            ),
+        controls(&ctx).await,
+    );
+    report.record(
+        "chat.quit",
+        text!(
+            "QUIT → BYE puis fermeture ; les autres reçoivent LEAVE <pseudo> (aussi quand la connexion est coupée sans QUIT).",
+            "QUIT → BYE then close; the others get LEAVE <nick> (also when the connection is dropped without QUIT)."
         ),
-    ];
-    for (id, rule) in rules {
-        let outcome = match id {
-            "chat.nick" => nick(&ctx).await,
-            "chat.nick-invalid" => nick_invalid(&ctx).await,
-            "chat.nick-taken" => nick_taken(&ctx).await,
-            "chat.before-nick" => before_nick(&ctx).await,
-            "chat.bad-input" => bad_input(&ctx).await,
-            "chat.join" => join(&ctx).await,
-            "chat.rename" => rename(&ctx).await,
-            "chat.help" => help(&ctx).await,
-            "chat.msg" => msg(&ctx).await,
-            "chat.priv" => private(&ctx).await,
-            "chat.list" => list(&ctx).await,
-            "chat.ping" => ping(&ctx).await,
-            "chat.unknown" => unknown(&ctx).await,
-            "chat.case" => case(&ctx).await,
-            "chat.crlf" => crlf(&ctx).await,
-            "chat.long-line" => long_line(&ctx).await,
-            "chat.controls" => controls(&ctx).await,
-            _ => quit(&ctx).await,
-        };
-        report.record(id, rule, outcome);
-    }
+        quit(&ctx).await,
+    );
 }
 
 /// What every rule shares: where the server is, and what we learnt.
@@ -809,9 +802,7 @@ async fn quit(ctx: &Ctx) -> Outcome {
             "\"QUIT\" got {shown} instead of \"BYE\""
         ));
     }
-    let mut after = Vec::new();
     let rest = wire::read_until_close(&mut b.reader, 64 * 1024, ctx.opts.timeout).await;
-    after.extend_from_slice(&rest.bytes);
     if !rest.closed {
         let wait = secs(ctx.opts.timeout);
         return Err(text!(
