@@ -26,6 +26,7 @@ pub mod report;
 pub mod time;
 pub mod wire;
 
+use std::io::Write;
 use std::time::Duration;
 
 pub use report::{Lang, Report, Text, Verdict};
@@ -139,6 +140,9 @@ pub struct Options {
     pub max_drift: Duration,
     /// Log every byte sent and received (`--trace`).
     pub trace: bool,
+    /// Print each rule as soon as it is checked, in this language (the
+    /// binary does; tests and library users read the returned report).
+    pub live: Option<Lang>,
 }
 
 impl Default for Options {
@@ -148,6 +152,7 @@ impl Default for Options {
             timeout: Duration::from_secs(3),
             max_drift: Duration::from_secs(5),
             trace: false,
+            live: None,
         }
     }
 }
@@ -160,6 +165,13 @@ pub async fn check(protocol: Protocol, target: &Target, opts: &Options) -> Repor
         protocol.label(),
         target.display()
     ));
+    if let Some(lang) = opts.live {
+        let mut out = std::io::stdout().lock();
+        let _ = report
+            .print_title(lang, &mut out)
+            .and_then(|()| out.flush());
+        report.live = Some(lang);
+    }
     if opts.udp {
         // UDP has no connection to try first: one datagram that any of
         // these servers answers plays that part. Nobody listening shows up

@@ -102,7 +102,14 @@ pub struct Report {
     pub checked: Vec<Checked>,
     /// Why the check stopped before running every rule (server unreachable).
     pub stopped: Option<Text>,
+    /// Print each rule on stdout as soon as it is checked, in this language.
+    /// A wrong server can make each rule wait for its time-out: printing as
+    /// we go shows progress instead of a silent terminal.
+    pub live: Option<Lang>,
 }
+
+/// Width of the rule identifiers column (`chat.nick-invalid`, `echo.udp-datagram`).
+const ID_WIDTH: usize = 17;
 
 impl Report {
     /// An empty report for `title`.
@@ -111,17 +118,27 @@ impl Report {
             title: title.into(),
             checked: Vec::new(),
             stopped: None,
+            live: None,
         }
     }
 
     /// Records the outcome of rule `id`.
     pub fn record(&mut self, id: &'static str, rule: Text, outcome: Outcome) {
         let verdict = outcome.unwrap_or_else(Verdict::Fail);
-        self.checked.push(Checked { id, rule, verdict });
+        let checked = Checked { id, rule, verdict };
+        if let Some(lang) = self.live {
+            let mut out = io::stdout().lock();
+            let _ = print_checked(&checked, lang, &mut out).and_then(|()| out.flush());
+        }
+        self.checked.push(checked);
     }
 
     /// Stops the report: nothing more can be checked (e.g. nobody listens).
     pub fn stop(&mut self, why: Text) {
+        if let Some(lang) = self.live {
+            let mut out = io::stdout().lock();
+            let _ = print_stop(&why, lang, &mut out).and_then(|()| out.flush());
+        }
         self.stopped = Some(why);
     }
 
@@ -142,28 +159,24 @@ impl Report {
     /// Prints the report: one line per rule, the reason under each failure
     /// or warning, then a summary.
     pub fn print(&self, lang: Lang, out: &mut impl Write) -> io::Result<()> {
-        writeln!(out, "protocol-check — {}", self.title)?;
-        writeln!(out)?;
-        let width = self.checked.iter().map(|c| c.id.len()).max().unwrap_or(0);
+        self.print_title(lang, out)?;
         for c in &self.checked {
-            let (label, reason) = match &c.verdict {
-                Verdict::Pass => (label(lang, Kind::Pass), None),
-                Verdict::Warn(why) => (label(lang, Kind::Warn), Some(why)),
-                Verdict::Fail(why) => (label(lang, Kind::Fail), Some(why)),
-            };
-            writeln!(
-                out,
-                "{label:<9} {id:<width$}  {rule}",
-                id = c.id,
-                rule = c.rule.get(lang)
-            )?;
-            if let Some(why) = reason {
-                writeln!(out, "{:<9} {:<width$}  ↳ {}", "", "", why.get(lang))?;
-            }
+            print_checked(c, lang, out)?;
         }
         if let Some(why) = &self.stopped {
-            writeln!(out, "{:<9} {}", label(lang, Kind::Fail), why.get(lang))?;
+            print_stop(why, lang, out)?;
         }
+        self.print_summary(lang, out)
+    }
+
+    /// The first lines: what is checked.
+    pub fn print_title(&self, _lang: Lang, out: &mut impl Write) -> io::Result<()> {
+        writeln!(out, "protocol-check — {}", self.title)?;
+        writeln!(out)
+    }
+
+    /// The last lines: the counts and the conclusion.
+    pub fn print_summary(&self, lang: Lang, out: &mut impl Write) -> io::Result<()> {
         writeln!(out)?;
         writeln!(out, "{}", self.summary().get(lang))
     }
@@ -196,6 +209,30 @@ impl Report {
             "Summary: {total} rule(s), {passed} passed, {failed} failed, {warned} warning(s) — {end_en}"
         )
     }
+}
+
+/// One rule: `RÉUSSI    echo.line  Une ligne…`, and `↳ reason` below a
+/// failure or a warning.
+fn print_checked(c: &Checked, lang: Lang, out: &mut impl Write) -> io::Result<()> {
+    let (label, reason) = match &c.verdict {
+        Verdict::Pass => (label(lang, Kind::Pass), None),
+        Verdict::Warn(why) => (label(lang, Kind::Warn), Some(why)),
+        Verdict::Fail(why) => (label(lang, Kind::Fail), Some(why)),
+    };
+    writeln!(
+        out,
+        "{label:<9} {id:<ID_WIDTH$}  {rule}",
+        id = c.id,
+        rule = c.rule.get(lang)
+    )?;
+    if let Some(why) = reason {
+        writeln!(out, "{:<9} {:<ID_WIDTH$}  ↳ {}", "", "", why.get(lang))?;
+    }
+    Ok(())
+}
+
+fn print_stop(why: &Text, lang: Lang, out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "{:<9} {}", label(lang, Kind::Fail), why.get(lang))
 }
 
 /// The three labels, as printed in front of each rule.
@@ -275,8 +312,8 @@ mod tests {
         let mut out = Vec::new();
         r.print(Lang::En, &mut out).unwrap();
         let out = String::from_utf8(out).unwrap();
-        assert!(out.contains("PASS      echo.line"), "{out}");
-        assert!(out.contains("FAIL      echo.binary"), "{out}");
+        assert!(out.contains("PASS      echo.line  "), "{out}");
+        assert!(out.contains("FAIL      echo.binary  "), "{out}");
         assert!(out.contains("↳ byte 65 changed"), "{out}");
         assert!(out.contains("2 rule(s), 1 passed, 1 failed"), "{out}");
     }

@@ -85,13 +85,16 @@ fn main() -> ExitCode {
         timeout: args.timeout,
         max_drift: args.max_drift,
         trace: args.trace,
+        live: Some(args.lang),
     };
     let mut passed = false;
     let code = netkit::run(args.verbosity, async {
+        // Each rule is printed as soon as it is checked (`live`); the
+        // summary comes last.
         let report = check::check(args.protocol, &target, &opts).await;
         let mut out = std::io::stdout().lock();
         report
-            .print(args.lang, &mut out)
+            .print_summary(args.lang, &mut out)
             .and_then(|()| out.flush())
             .map_err(|e| netkit::NetError::io("printing the report", e))?;
         passed = report.passed();
