@@ -563,3 +563,21 @@ fn ipv6_loopback_and_trace_both_directions() {
         "{sent}"
     );
 }
+
+#[test]
+fn sigterm_also_says_bye_and_exits_0() {
+    let mut server = Server::start("chat-server", &["--port", "0"]);
+    let mut alice = Raw::joined(server.addr(), "alice");
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.pid().to_string()])
+        .status();
+    let status = server.wait(WAIT).expect("the server exits after SIGTERM");
+    assert!(status.success(), "exit status {status}");
+    alice.expect("BYE server shutting down");
+    alice.expect_closed();
+    assert!(
+        server.log.text().contains("SIGTERM"),
+        "{}",
+        server.log.text()
+    );
+}
