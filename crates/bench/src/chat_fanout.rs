@@ -85,8 +85,12 @@ const SYNC: &[u8] = b"nlb-sync";
 /// The longest part of a line we look at; the rest (ncat's announcements
 /// list every user) is skipped, so memory stays bounded.
 const LOOK: usize = 256;
-/// Clients connecting at once during setup.
+/// chat/1 clients connecting at once during setup.
 const CONNECTING: usize = 64;
+/// In raw mode, clients join one at a time, each waiting (this long at
+/// most) for the server's first line: `ncat --chat` listens with a backlog
+/// of 10 and quits when a connection it has not accepted yet is reset.
+const RAW_GREETING_WAIT: Duration = Duration::from_secs(2);
 
 /// Counters shared by every reader.
 struct Shared {
@@ -113,6 +117,7 @@ struct Heard {
 /// (chat/1) reports when its nickname is accepted.
 async fn read_lines(
     mut read: OwnedReadHalf,
+    mode: Mode,
     index: usize,
     senders: usize,
     shared: Arc<Shared>,
@@ -147,10 +152,12 @@ async fn read_lines(
         let now_us = shared.base.elapsed().as_micros() as u64;
         let mut count = 0u64;
         let mut on_line = |line: &[u8]| {
-            if let Some(r) =
-                registered.take_if(|_| line.starts_with(b"OK NICK") || line.starts_with(b"ERR"))
-            {
-                let result = if line.starts_with(b"ERR") {
+            let answer = match mode {
+                Mode::Chat => line.starts_with(b"OK NICK") || line.starts_with(b"ERR"),
+                Mode::Raw => true, // any first line: the server has accepted us
+            };
+            if let Some(r) = registered.take_if(|_| answer) {
+                let result = if mode == Mode::Chat && line.starts_with(b"ERR") {
                     Err(String::from_utf8_lossy(line).into_owned())
                 } else {
                     Ok(())
@@ -251,13 +258,13 @@ async fn join(
     let stream = connect(addr, params.timeout).await?;
     let (read, mut write) = stream.into_split();
     let (tx, rx) = oneshot::channel();
-    let registered = (params.mode == Mode::Chat).then_some(tx);
     let reader = tokio::spawn(read_lines(
         read,
+        params.mode,
         index,
         params.senders,
         shared,
-        registered,
+        Some(tx),
         sample_limit,
     ));
     if params.mode == Mode::Chat {
@@ -280,6 +287,9 @@ async fn join(
                 )));
             }
         }
+    } else {
+        // A server that greets nobody simply costs the wait.
+        let _ = tokio::time::timeout(RAW_GREETING_WAIT, rx).await;
     }
     Ok(Client { write, reader })
 }
@@ -359,7 +369,10 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
 
     // 1. Everybody joins, CONNECTING at a time.
     let setup_began = Instant::now();
-    let gate = Arc::new(Semaphore::new(CONNECTING));
+    let gate = Arc::new(Semaphore::new(match params.mode {
+        Mode::Chat => CONNECTING,
+        Mode::Raw => 1,
+    }));
     let mut joining = Vec::with_capacity(n);
     for index in 0..n {
         let (gate, shared, p) = (gate.clone(), shared.clone(), params.clone());

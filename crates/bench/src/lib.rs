@@ -39,5 +39,6 @@ pub mod idle;
 pub mod pingpong;
 pub mod procfs;
 pub mod report;
+pub mod servers;
 pub mod stats;
 pub mod suite;
