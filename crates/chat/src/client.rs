@@ -10,7 +10,8 @@
 //! (`HELLO`, or `ERR server full`):
 //!
 //! 1. **Choose a nickname**: send `NICK`, wait for `OK NICK` or `ERR`; on
-//!    `ERR` (taken, invalid) ask again.
+//!    `ERR` (taken, invalid) ask again. The network is watched while the
+//!    user thinks, so a server that stops is noticed at once.
 //! 2. **Chat**: typed lines become commands ([`crate::ui::parse_input`]),
 //!    server lines are shown for people ([`crate::ui::render`]), or as they
 //!    are with `--raw`.
@@ -90,23 +91,28 @@ pub async fn chat(
         Heard::NickAccepted | Heard::Other => {}
     }
 
-    // 1. Choose a nickname.
+    // 1. Choose a nickname. The server may speak while the user thinks
+    // (it may even go away), so the network is watched here too.
     let mut wanted = options.nick.clone();
     loop {
         let nick = match wanted.take() {
             Some(nick) => nick,
-            None => match ask_nickname(&mut keyboard).await {
-                Some(nick) => nick,
-                None => return session.leave(None, options.timeout).await,
+            None => match session.ask_nickname(&mut keyboard).await? {
+                Asked::Nick(nick) => nick,
+                Asked::Quit(reason) => return session.leave(reason, options.timeout).await,
+                Asked::ServerGone => return Ok(()),
             },
         };
         session.send(&Command::Nick(nick)).await?;
-        match session.wait_for_nick_answer().await? {
+        match session.wait_for_nick_answer(options.timeout).await? {
             Heard::NickAccepted => break,
             Heard::End => return Ok(()),
             _ => continue, // refused: ask again
         }
     }
+    // A hint for people, not part of the conversation: on stderr, like the
+    // nickname prompt, so the screen (stdout) holds only what the server said.
+    eprintln!("(type a line and press Enter to talk to everyone; /help for the commands)");
 
     // 2. Chat.
     loop {
@@ -133,17 +139,14 @@ pub async fn chat(
     }
 }
 
-/// Asks for a nickname on the keyboard; `None` at end of input.
-async fn ask_nickname(keyboard: &mut Keyboard) -> Option<String> {
-    loop {
-        eprint!("nickname? ");
-        let _ = std::io::stderr().flush();
-        match keyboard.recv().await {
-            Some(Ok(line)) if line.trim().is_empty() => continue,
-            Some(Ok(line)) => return Some(line.trim().to_string()),
-            _ => return None,
-        }
-    }
+/// What the user answered when asked for a nickname.
+enum Asked {
+    /// A nickname to try.
+    Nick(String),
+    /// `/quit` (or the end of the input): leave.
+    Quit(Option<String>),
+    /// The server said `BYE` or closed while we waited.
+    ServerGone,
 }
 
 /// What a server line meant for the conversation.
@@ -215,14 +218,57 @@ impl Session<'_> {
         })
     }
 
-    async fn wait_for_nick_answer(&mut self) -> Result<Heard, NetError> {
+    /// Asks for a nickname on the keyboard, while still showing what the
+    /// server says (a `BYE` at shutdown must not wait for the user to type).
+    async fn ask_nickname(&mut self, keyboard: &mut Keyboard) -> Result<Asked, NetError> {
         loop {
-            let line = self.server.next().await;
-            match self.received(line)? {
-                Heard::Other => {}
-                answer => return Ok(answer),
+            eprint!("nickname? ");
+            let _ = std::io::stderr().flush();
+            tokio::select! {
+                typed = keyboard.recv() => match typed {
+                    None | Some(Err(_)) => return Ok(Asked::Quit(None)),
+                    // A plain word is the nickname; `/nick NAME`, `/quit`
+                    // and `/help` are understood too.
+                    Some(Ok(line)) => match ui::parse_input(line.trim()) {
+                        Input::Nothing => {}
+                        Input::Quit(reason) => return Ok(Asked::Quit(reason)),
+                        Input::Send(Command::Nick(nick)) => return Ok(Asked::Nick(nick)),
+                        Input::Send(Command::Msg(_)) if !line.trim().starts_with('/') => {
+                            return Ok(Asked::Nick(line.trim().to_string()));
+                        }
+                        Input::Help => self.show(ui::HELP)?,
+                        _ => self.show("! choose a nickname first (or /quit to leave)")?,
+                    },
+                },
+                line = self.server.next() => {
+                    eprintln!();
+                    if let Heard::End = self.received(line)? {
+                        return Ok(Asked::ServerGone);
+                    }
+                }
             }
         }
+    }
+
+    /// Waits, at most `patience`, for the answer to `NICK`.
+    async fn wait_for_nick_answer(&mut self, patience: Duration) -> Result<Heard, NetError> {
+        let wait = async {
+            loop {
+                let line = self.server.next().await;
+                match self.received(line)? {
+                    Heard::Other => {}
+                    answer => return Ok(answer),
+                }
+            }
+        };
+        tokio::time::timeout(patience, wait)
+            .await
+            .unwrap_or_else(|_| {
+                Err(NetError::TimedOut {
+                    what: format!("waiting for the answer to NICK from {}", self.peer),
+                    after: patience,
+                })
+            })
     }
 
     /// Sends `QUIT` and shows what arrives until `BYE` or the close,

@@ -114,3 +114,51 @@ async fn too_long_lines_are_not_sent() {
     assert!(screen.contains("<t> short"), "{screen}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_server_leaving_is_shown_even_at_the_nickname_prompt() {
+    let server = TestServer::start(Config::default()).await;
+    let mut watcher = server.joined("watcher").await;
+    // The user never types: the keyboard stays open, like a person thinking.
+    let (_typing, keyboard) = mpsc::channel(1);
+    let stream = TcpStream::connect(server.addr).await.unwrap();
+    let mut screen = Vec::new();
+    let options = options(None);
+    let client = chat(stream, &options, keyboard, &mut screen);
+    let stop = async {
+        // Once the client is connected (the room answers), stop the server.
+        watcher.send("PING").await;
+        watcher.expect("PONG").await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        server.stop().await;
+    };
+    let (result, ()) = tokio::time::timeout(Duration::from_secs(10), async {
+        tokio::join!(client, stop)
+    })
+    .await
+    .expect("the client does not wait for the user to type");
+    let screen = String::from_utf8(screen).unwrap();
+    result.expect("a server that says BYE is a normal end");
+    assert!(
+        screen.ends_with("* the server said goodbye: server shutting down\n"),
+        "{screen}"
+    );
+}
+
+#[tokio::test]
+async fn at_the_nickname_prompt_slash_commands_are_understood() {
+    let server = TestServer::start(Config::default()).await;
+    let mut watcher = server.joined("watcher").await;
+    let screen = session(
+        &server,
+        options(None),
+        &["/who", "/nick bob", "hi", "/quit gone"],
+    )
+    .await;
+    assert!(screen.contains("! choose a nickname first"), "{screen}");
+    assert!(screen.contains("* you are now known as bob"), "{screen}");
+    watcher.expect("JOIN bob").await;
+    watcher.expect("MSG bob hi").await;
+    watcher.expect("LEAVE bob gone").await;
+    server.stop().await;
+}
