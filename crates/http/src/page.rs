@@ -48,10 +48,15 @@ pub struct Visit {
     pub nth: u64,
 }
 
+/// One style for every page. Header names never break in the middle
+/// (`sec-ch-ua-mobile` stays on one line); values and the raw bytes wrap
+/// anywhere, because a browser's `Accept` or `User-Agent` is one long word
+/// that would otherwise push the page sideways.
 const STYLE: &str = "body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em;line-height:1.4}\
-pre{background:#f4f4f4;padding:1em;overflow-x:auto}table{border-collapse:collapse}\
+pre{background:#f4f4f4;padding:1em;white-space:pre-wrap;overflow-wrap:anywhere}\
+table{border-collapse:collapse}#headers{width:100%}\
 td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left;vertical-align:top}\
-code{background:#f4f4f4}";
+th{white-space:nowrap}td{overflow-wrap:anywhere}code{background:#f4f4f4}";
 
 /// The home page for `request`, received during `visit`.
 pub fn request_page(request: &Request, visit: &Visit) -> String {
@@ -91,13 +96,16 @@ and sent the request below. This is request number <span id=\"nth\">{nth}</span>
 <tr><th>version</th><td id=\"version\">{version}</td></tr>
 </table>
 <h2>The headers ({count})</h2>
+<p>One <code>Name: value</code> line each, added by the browser on its own: <code>Host</code>
+names the site, <code>User-Agent</code> the browser, <code>Accept</code> what it can read.</p>
 <table id=\"headers\">
 {rows}</table>
 <h2>The exact bytes</h2>
 <p>Every line ends with <code>\\r\\n</code> (CR LF); an empty line ends the request.</p>
 <pre id=\"raw\">{raw}</pre>
 <p><small>netlab http-server. Your browser probably also asked for <code>/favicon.ico</code>
-(the little tab icon): the server's log shows it, answered with 404.</small></p>
+(the little tab icon) on the same connection: the server's log shows that second request
+(404 Not Found, unless <code>--root</code> holds a <code>favicon.ico</code>).</small></p>
 </body>
 </html>
 ",
@@ -121,6 +129,7 @@ pub fn error_page(status: Status, explanation: &str) -> String {
 <body>
 <h1>{status}</h1>
 <p>{}</p>
+<p><a href=\"/\">See what your browser said</a> (the home page).</p>
 <p><small>netlab http-server</small></p>
 </body>
 </html>
@@ -181,5 +190,6 @@ mod tests {
         let page = error_page(Status::NotFound, "no file </x>");
         assert!(page.contains("<h1>404 Not Found</h1>"));
         assert!(page.contains("no file &lt;/x&gt;"));
+        assert!(page.contains("<a href=\"/\">"), "a way back home: {page}");
     }
 }
