@@ -391,6 +391,14 @@ fn root_serves_files_and_nothing_outside() {
     );
     assert!(notes.ends_with("\r\n\r\nhello from a file"), "{notes}");
     assert!(get("/sub/missing.txt").starts_with("HTTP/1.1 404 "));
+    // A folder without its final "/" is redirected, query kept, so that its
+    // page's relative links resolve inside it (as Apache does).
+    let folder = get("/sub?x=1");
+    assert!(
+        folder.starts_with("HTTP/1.1 301 Moved Permanently\r\n")
+            && folder.contains("\r\nLocation: /sub/?x=1\r\n"),
+        "{folder}"
+    );
 
     for attack in [
         secret_from_site.clone(),

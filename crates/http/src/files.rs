@@ -25,6 +25,7 @@ pub type Refusal = (Status, String);
 /// ```
 /// assert_eq!(http::files::percent_decode("/a%20b/%2e%2e"), Some(b"/a b/..".to_vec()));
 /// assert_eq!(http::files::percent_decode("/bad%2"), None);
+/// assert_eq!(http::files::percent_decode("/bad%+1"), None);
 /// ```
 pub fn percent_decode(text: &str) -> Option<Vec<u8>> {
     let bytes = text.as_bytes();
@@ -33,6 +34,10 @@ pub fn percent_decode(text: &str) -> Option<Vec<u8>> {
     while i < bytes.len() {
         if bytes[i] == b'%' {
             let hex = bytes.get(i + 1..i + 3)?;
+            // Exactly two hex digits: from_str_radix alone would accept "%+1".
+            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                return None;
+            }
             let hex = std::str::from_utf8(hex).ok()?;
             out.push(u8::from_str_radix(hex, 16).ok()?);
             i += 3;
@@ -83,11 +88,22 @@ pub fn url_to_relative(url_path: &str) -> Result<PathBuf, Refusal> {
 
 /// Finds the file for `url_path` under `root` (which must be canonical, see
 /// [`std::fs::canonicalize`]). A folder is answered with its `index.html`.
+///
+/// A folder asked for without its final `/` (`/docs`) is refused with
+/// `301 Moved Permanently`: the server must send the browser to `/docs/`,
+/// as Apache does, or the page's relative links (`style.css`) would be
+/// looked for in the parent folder (`/style.css`).
 pub fn resolve(root: &Path, url_path: &str) -> Result<PathBuf, Refusal> {
     let relative = url_to_relative(url_path)?;
     let not_found = || (Status::NotFound, format!("there is no file at {url_path}"));
     let mut path = root.join(&relative);
     if path.is_dir() {
+        if !url_path.ends_with('/') {
+            return Err((
+                Status::MovedPermanently,
+                format!("{url_path} is a folder: its address ends with a /"),
+            ));
+        }
         path.push("index.html");
     }
     // canonicalize follows symbolic links and fails when the file is missing.
@@ -182,9 +198,14 @@ mod tests {
             root.join("sub/a.txt")
         );
         assert_eq!(
-            resolve(&root, "/sub").unwrap_err().0,
+            resolve(&root, "/sub/").unwrap_err().0,
             Status::NotFound,
             "no index.html in sub"
+        );
+        assert_eq!(
+            resolve(&root, "/sub").unwrap_err().0,
+            Status::MovedPermanently,
+            "a folder's address ends with /"
         );
         assert_eq!(resolve(&root, "/missing").unwrap_err().0, Status::NotFound);
 

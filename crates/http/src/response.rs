@@ -26,6 +26,8 @@ use std::fmt::Write as _;
 pub enum Status {
     /// 200: here is what you asked for.
     Ok,
+    /// 301: a folder was asked for without its final `/`; go to the address with it.
+    MovedPermanently,
     /// 400: the request is not valid HTTP.
     BadRequest,
     /// 403: the path leads outside the served folder.
@@ -55,6 +57,7 @@ impl Status {
     pub const fn code(self) -> u16 {
         match self {
             Status::Ok => 200,
+            Status::MovedPermanently => 301,
             Status::BadRequest => 400,
             Status::Forbidden => 403,
             Status::NotFound => 404,
@@ -73,6 +76,7 @@ impl Status {
     pub const fn reason(self) -> &'static str {
         match self {
             Status::Ok => "OK",
+            Status::MovedPermanently => "Moved Permanently",
             Status::BadRequest => "Bad Request",
             Status::Forbidden => "Forbidden",
             Status::NotFound => "Not Found",

@@ -493,14 +493,38 @@ async fn route(request: &Request, visit: &Visit, config: &Config) -> Reply {
                 body: Body::File(handle, len),
                 close: false,
             },
-            Err(e) => error_reply(
-                Status::InternalError,
-                &format!("the file could not be read: {e}"),
-                false,
-            ),
+            // The server's own user may not read the file (chmod): say so
+            // in words, and keep the OS's details for the server's log.
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                warn!("{}: permission denied", file.display());
+                error_reply(
+                    Status::Forbidden,
+                    &format!("the server is not allowed to read {path} (file permissions)"),
+                    false,
+                )
+            }
+            Err(e) => {
+                warn!("{}: {e}", file.display());
+                error_reply(
+                    Status::InternalError,
+                    &format!("the file at {path} could not be read"),
+                    false,
+                )
+            }
         },
         // No index.html at the top of --root: show the request page instead.
         Ok(Err((Status::NotFound, _))) if path == "/" => request_page_reply(request, visit),
+        Ok(Err((Status::MovedPermanently, why))) => {
+            // Same address plus "/", query kept: `/docs?x` → `/docs/?x`.
+            let query = request
+                .target
+                .find('?')
+                .map_or("", |i| &request.target[i..]);
+            let location = format!("{path}/{query}");
+            let mut reply = error_reply(Status::MovedPermanently, &why, false);
+            reply.head = reply.head.header("Location", location);
+            reply
+        }
         Ok(Err((status, why))) => error_reply(status, &why, status == Status::BadRequest),
         Err(_) => error_reply(Status::InternalError, "the file lookup failed", false),
     }
