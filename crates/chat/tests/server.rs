@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chat::server::Config;
 use common::{Client, TestServer};
+use tokio::io::AsyncWriteExt;
 
 fn config() -> Config {
     Config::default()
@@ -519,5 +520,25 @@ async fn two_hundred_clients_receive_one_broadcast() {
     for task in tasks {
         task.await.unwrap();
     }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_half_closed_client_has_every_line_answered_then_is_closed() {
+    let server = TestServer::start(config()).await;
+    let mut watcher = server.joined("watcher").await;
+    let mut c = server.client().await;
+    // Like `nc -N` at the end of a file: the lines, the last one without
+    // its LF, then our sending side is closed (TCP half-close).
+    c.send_bytes(b"NICK half\nMSG one\nLIST\nPING last").await;
+    c.writer.shutdown().await.unwrap();
+    c.expect("OK NICK half").await;
+    c.expect("MSG half one").await;
+    c.expect("USERS half watcher").await;
+    c.expect("PONG last").await;
+    c.expect_closed().await;
+    watcher.expect("JOIN half").await;
+    watcher.expect("MSG half one").await;
+    watcher.expect("LEAVE half").await;
     server.stop().await;
 }

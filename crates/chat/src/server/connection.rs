@@ -58,6 +58,11 @@ pub const SHUTTING_DOWN: &str = "server shutting down";
 /// answered, before they are written out.
 const BATCH: usize = 16 * 1024;
 
+/// Above this capacity, the write buffer is given back after use: a burst
+/// (a queue full of lines from others) must not keep its memory for the
+/// rest of the connection.
+const KEEP_AT_MOST: usize = 64 * 1024;
+
 /// The read buffer of each connection, in bytes.
 const READ_BUFFER: usize = 4 * 1024;
 
@@ -343,7 +348,11 @@ impl Connection {
                 Err(_) => return Err(Ending::WriteTimeout),
             },
         }
-        self.out.clear();
+        if self.out.capacity() > KEEP_AT_MOST {
+            self.out = BytesMut::new();
+        } else {
+            self.out.clear();
+        }
         Ok(())
     }
 

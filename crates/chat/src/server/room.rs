@@ -227,16 +227,16 @@ impl Room {
     pub fn whisper(&self, id: ClientId, to: &str, text: &str) -> Result<String, SendRefused> {
         let members = self.lock();
         let from = members.nick_of(id).ok_or(SendRefused::NoNick)?;
-        let &target = members
+        let member = members
             .nicks
             .get(&nick_key(to))
+            .and_then(|target| members.clients.get(target))
             .ok_or(SendRefused::NoSuchNick)?;
         let line = Reply::Priv {
             from: from.to_string(),
             text: text.to_string(),
         }
         .to_bytes();
-        let member = &members.clients[&target];
         member.deliver(line, self.max_queue);
         Ok(member.nick.clone().unwrap_or_default())
     }
