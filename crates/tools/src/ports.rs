@@ -21,8 +21,19 @@ pub enum Query {
     Service(&'static Service),
 }
 
+/// Everyday names for services whose official (IANA) name is another one:
+/// a student types `dns`, the port list says `domain`.
+const ALIASES: &[(&str, &str)] = &[
+    ("dns", "domain"),
+    ("www", "http"),
+    ("web", "http"),
+    ("mariadb", "mysql"),
+    ("sqlserver", "mssql"),
+    ("samba", "smb"),
+];
+
 /// Reads `3306` as a port, `ssh` (any case; or an unambiguous start of a
-/// name, like `postgres`) as a service.
+/// name, like `postgres`; or an everyday name, like `dns`) as a service.
 pub fn parse_query(text: &str) -> Result<Query, String> {
     let text = text.trim();
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
@@ -34,6 +45,13 @@ pub fn parse_query(text: &str) -> Result<Query, String> {
         return Ok(Query::Service(service));
     }
     let lower = text.to_ascii_lowercase();
+    if let Some(service) = ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == lower)
+        .and_then(|(_, name)| service_named(name))
+    {
+        return Ok(Query::Service(service));
+    }
     let mut starting: Vec<&Service> = SERVICES
         .iter()
         .filter(|s| !lower.is_empty() && s.name.starts_with(&lower))
@@ -247,6 +265,21 @@ mod tests {
         );
         let e = parse_query("netlab").unwrap_err();
         assert!(e.contains("could be"), "{e}");
+    }
+
+    #[test]
+    fn everyday_names_find_the_official_one() {
+        assert_eq!(
+            describe(parse_query("DNS").unwrap()),
+            "domain: port 53 (udp+tcp) — well-known port (0–1023) — DNS, names to addresses"
+        );
+        assert_eq!(
+            parse_query("mariadb").unwrap(),
+            Query::Service(service_named("mysql").unwrap())
+        );
+        for (alias, name) in ALIASES {
+            assert!(service_named(name).is_some(), "{alias} → {name}");
+        }
     }
 
     #[test]
