@@ -263,7 +263,9 @@ pub fn explain_difference(server_minus_local: SignedDuration) -> String {
 /// valid UTF-8 (`EE AF 96 45` decodes as two characters), and showing them as
 /// text would hide that they are a number.
 pub fn show_reply(protocol: Protocol, bytes: &[u8]) -> String {
-    if protocol == Protocol::Time && bytes.len() == rfc868::ANSWER_LEN {
+    if bytes.is_empty() {
+        "(nothing)".to_string()
+    } else if protocol == Protocol::Time && bytes.len() == rfc868::ANSWER_LEN {
         hex(bytes)
     } else {
         show_bytes(bytes)
@@ -339,6 +341,7 @@ mod tests {
         assert_eq!(show_reply(Protocol::Time, &bytes), "[ee af 96 45]");
         assert_eq!(show_reply(Protocol::Time, b"hello\r\n"), r#""hello\r\n""#);
         assert_eq!(show_reply(Protocol::Daytime, b"hi\r\n"), r#""hi\r\n""#);
+        assert_eq!(show_reply(Protocol::Time, b""), "(nothing)");
     }
 
     #[test]

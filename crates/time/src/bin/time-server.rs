@@ -21,24 +21,25 @@ use time::server::{self, Config, Service};
 #[derive(Parser)]
 #[command(version)]
 struct Args {
-    #[command(flatten)]
-    server: ServerArgs,
-
     /// Port of the time service (0 = let the system choose). Its well-known port is 37.
     #[arg(long, default_value_t = time::DEFAULT_TIME_PORT)]
     port: u16,
 
     /// Port of the daytime service (0 = let the system choose). Its well-known port is 13.
-    #[arg(long, default_value_t = time::DEFAULT_DAYTIME_PORT)]
+    #[arg(long, value_name = "PORT", default_value_t = time::DEFAULT_DAYTIME_PORT)]
     daytime_port: u16,
 
     /// Maximum number of TCP clients served at once (both services together).
-    #[arg(long, default_value_t = Config::default().max_clients, value_parser = parse_limit)]
+    #[arg(long, value_name = "COUNT", default_value_t = Config::default().max_clients, value_parser = parse_limit)]
     max_clients: usize,
 
     /// Seconds a TCP client has to receive the answer and close the connection.
     #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
     write_timeout: Duration,
+
+    // --host, --trace, --grace, -v/-q: the options every netlab server has.
+    #[command(flatten)]
+    server: ServerArgs,
 }
 
 fn main() -> ExitCode {
