@@ -82,13 +82,22 @@ fn rdate_reads_our_time_server_over_tcp_and_udp() {
 }
 
 /// A one-shot TCP server that sends `bytes` to its first client and closes.
+/// It gives up after `T` if nobody comes, so that joining it never hangs.
 fn serve_once(bytes: [u8; 4]) -> (u16, std::thread::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
     let handle = std::thread::spawn(move || {
-        listener.set_nonblocking(false).unwrap();
-        if let Ok((mut stream, _)) = listener.accept() {
-            let _ = stream.write_all(&bytes);
+        let deadline = Instant::now() + T;
+        while Instant::now() < deadline {
+            match listener.accept() {
+                Ok((mut stream, _)) => {
+                    let _ = stream.set_nonblocking(false);
+                    let _ = stream.write_all(&bytes);
+                    return;
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(10)),
+            }
         }
     });
     (port, handle)
