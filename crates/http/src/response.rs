@@ -236,13 +236,39 @@ pub fn parse_head(buf: &[u8], max_headers: usize) -> Result<Option<ResponseHead>
             head_len,
         })),
         Ok(httparse::Status::Partial) => Ok(None),
-        Err(e) => Err(format!("the server's answer is not valid HTTP ({e})")),
+        Err(e) => {
+            // Show what came instead: a daytime line, or our own request sent
+            // back by an echo server, tells the student which service answered.
+            let start = &buf[..buf.len().min(PREVIEW)];
+            Err(format!(
+                "the server's answer is not valid HTTP ({e}): it starts with {}{} — \
+                 an HTTP answer starts with a status line such as \"HTTP/1.1 200 OK\". \
+                 Is this really a web server? The port may belong to another service",
+                netkit::trace::show_bytes(start),
+                if buf.len() > PREVIEW { "…" } else { "" }
+            ))
+        }
     }
 }
+
+/// How many bytes of a non-HTTP answer an error message shows.
+const PREVIEW: usize = 60;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn another_protocol_s_answer_is_shown_in_the_error() {
+        let daytime = parse_head(b"Tuesday, November 24, 2026 03:38:07-UTC\r\n", 10).unwrap_err();
+        assert!(
+            daytime.contains(r#"starts with "Tuesday, November 24, 2026 03:38:07-UTC\r\n""#),
+            "{daytime}"
+        );
+        assert!(daytime.contains("another service"), "{daytime}");
+        let long = parse_head(&[b'x'; 200], 10).unwrap_err();
+        assert!(long.contains(&format!("\"{}\"…", "x".repeat(60))), "{long}");
+    }
 
     #[test]
     fn a_head_is_a_status_line_headers_and_an_empty_line() {
