@@ -513,10 +513,11 @@ fn the_client_reports_a_full_server_and_a_silent_one() {
         "{out:?}"
     );
     assert!(
-        out.stderr.contains("refused the connection"),
+        out.stderr.contains("refused the connection: server full"),
         "{}",
         out.stderr
     );
+    assert!(out.stderr.contains("try again later"), "{}", out.stderr);
 
     // A TCP server that never says HELLO (not chat/1): a time-out, explained.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

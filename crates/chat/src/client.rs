@@ -23,6 +23,7 @@
 use std::io::Write;
 use std::time::Duration;
 
+use bytes::BytesMut;
 use codec::chat::line::Line;
 use codec::chat::{ClientCodec, Command, Reply};
 use futures::StreamExt;
@@ -32,7 +33,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::mpsc;
-use tokio_util::codec::FramedRead;
+use tokio_util::codec::{Encoder, FramedRead};
 
 use crate::ui::{self, Input};
 
@@ -83,9 +84,14 @@ pub async fn chat(
     };
     match session.received(greeting)? {
         Heard::End => return Ok(()),
-        Heard::Refused => {
+        Heard::Refused(reason) => {
+            let hint = if reason == "server full" {
+                " (all the places its --max-clients allows are taken): try again later"
+            } else {
+                ""
+            };
             return Err(NetError::protocol(format!(
-                "{peer} refused the connection (its reason is shown above)"
+                "{peer} refused the connection: {reason}{hint}"
             )));
         }
         Heard::NickAccepted | Heard::Other => {}
@@ -153,8 +159,8 @@ enum Asked {
 enum Heard {
     /// `OK NICK …`: we are in the room.
     NickAccepted,
-    /// `ERR …`: the last command was refused.
-    Refused,
+    /// `ERR <reason>`: the last command was refused.
+    Refused(String),
     /// `BYE`, or the server closed the connection: the conversation is over.
     End,
     /// Anything else: shown, nothing more to do.
@@ -171,11 +177,12 @@ struct Session<'a> {
 
 impl Session<'_> {
     async fn send(&mut self, command: &Command) -> Result<(), NetError> {
-        let mut line = command.to_line();
-        line.push('\n');
+        // The same codec that reads the server's lines frames ours.
+        let mut line = BytesMut::new();
+        let _ = self.server.decoder_mut().encode(command, &mut line); // in memory: cannot fail
         let context = || format!("sending to {}", self.peer);
         self.writer
-            .write_all(line.as_bytes())
+            .write_all(&line)
             .await
             .map_err(|e| NetError::io(context(), e))?;
         self.writer
@@ -213,7 +220,7 @@ impl Session<'_> {
         Ok(match Reply::parse(&line) {
             Some(Reply::Bye(_)) => Heard::End,
             Some(Reply::Ok(text)) if text.starts_with("NICK ") => Heard::NickAccepted,
-            Some(Reply::Err(_)) => Heard::Refused,
+            Some(Reply::Err(reason)) => Heard::Refused(reason),
             _ => Heard::Other,
         })
     }

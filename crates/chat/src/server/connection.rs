@@ -37,7 +37,7 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::time::{Instant, timeout};
-use tokio_util::codec::FramedRead;
+use tokio_util::codec::{Encoder, FramedRead};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
@@ -327,9 +327,11 @@ impl Connection {
         }
     }
 
+    /// Adds one of our own lines to `out`, framed by the codec that also
+    /// reads the client's lines: the line ending is written in one place.
     fn push(&mut self, reply: &Reply) {
-        self.out.extend_from_slice(reply.to_line().as_bytes());
-        self.out.extend_from_slice(b"\n");
+        // Encoding into memory cannot fail.
+        let _ = self.reader.decoder_mut().encode(reply, &mut self.out);
     }
 
     /// Writes `out` and flushes, unless the client is kicked, the server
