@@ -30,6 +30,8 @@ pub const USER_AGENT: &str = concat!("netlab-http-client/", env!("CARGO_PKG_VERS
 const MAX_HEAD: usize = 64 * 1024;
 /// Most headers in a response head.
 const MAX_HEADERS: usize = 100;
+/// Most interim answers (`100 Continue`, `103 Early Hints`) before the real one.
+const MAX_INTERIM: usize = 10;
 
 /// How to fetch.
 #[derive(Debug, Clone)]
@@ -96,6 +98,7 @@ pub async fn fetch<W: AsyncWrite + Unpin>(
     }
 
     let mut buf = Vec::new();
+    let mut interim = 0;
     let head = loop {
         let head = read_head(&mut stream, &mut buf, options.timeout, &from).await?;
         if options.show_heads {
@@ -106,6 +109,13 @@ pub async fn fetch<W: AsyncWrite + Unpin>(
         buf.drain(..head.head_len);
         // "100 Continue" and friends are interim answers: the real one follows.
         if (100..200).contains(&head.code) && head.code != 101 {
+            // Bounded: a server that only ever says "wait" is not waited for forever.
+            interim += 1;
+            if interim > MAX_INTERIM {
+                return Err(NetError::protocol(format!(
+                    "the server sent more than {MAX_INTERIM} interim (1xx) answers and no real one"
+                )));
+            }
             continue;
         }
         break head;
@@ -336,5 +346,20 @@ mod tests {
         assert!(e.contains("5 of 50 bytes"), "{e}");
         let (r, _) = get(b"not http at all\r\n\r\n").await;
         assert!(r.unwrap_err().to_string().contains("not valid HTTP"));
+    }
+
+    #[tokio::test]
+    async fn interim_answers_are_skipped_but_bounded() {
+        let (r, out) =
+            get(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                .await;
+        assert_eq!(r.unwrap().code, 200);
+        assert!(out.ends_with("ok"), "{out}");
+        let endless: &'static [u8] = b"HTTP/1.1 100 Continue\r\n\r\n"
+            .repeat(MAX_INTERIM + 1)
+            .leak();
+        let (r, _) = get(endless).await;
+        let e = r.unwrap_err().to_string();
+        assert!(e.contains("interim (1xx) answers"), "{e}");
     }
 }

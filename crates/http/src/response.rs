@@ -209,9 +209,12 @@ impl ResponseHead {
             });
         }
         match self.header("content-length") {
+            // 1*DIGIT (RFC 9110 §8.6): Rust's parse alone would accept "+5".
             Some(v) => std::str::from_utf8(v)
                 .ok()
-                .and_then(|t| t.trim().parse().ok())
+                .map(str::trim)
+                .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|t| t.parse().ok())
                 .map(Framing::Length)
                 .ok_or_else(|| "the server sent an invalid Content-Length".to_string()),
             None => Ok(Framing::UntilClose),
@@ -315,6 +318,11 @@ mod tests {
         );
         assert!(
             head("HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n")
+                .framing("GET")
+                .is_err()
+        );
+        assert!(
+            head("HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\n")
                 .framing("GET")
                 .is_err()
         );
