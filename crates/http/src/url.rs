@@ -60,8 +60,14 @@ pub fn parse(text: &str) -> Result<Url, String> {
         ));
     }
     let (host, port) = if let Some(v6_end) = authority.strip_prefix('[').and_then(|a| a.find(']')) {
-        let host = &authority[..v6_end + 2];
-        (host, authority[v6_end + 2..].strip_prefix(':'))
+        let (host, after) = authority.split_at(v6_end + 2);
+        // After `[…]` comes nothing, or `:port`; `[::1]x` is a typo, not port 80.
+        if !after.is_empty() && !after.starts_with(':') {
+            return Err(format!(
+                "{text}: after an IPv6 address in brackets only :port may follow (e.g. http://[::1]:8080/)"
+            ));
+        }
+        (host, after.strip_prefix(':'))
     } else {
         match authority.rsplit_once(':') {
             Some((host, port)) => (host, Some(port)),
@@ -75,9 +81,13 @@ pub fn parse(text: &str) -> Result<Url, String> {
     }
     let port = match port {
         None | Some("") => 80,
+        // Digits only: Rust's parse alone would take "+1" as port 1.
         Some(p) => p
-            .parse()
-            .map_err(|_| format!("{text}: {p:?} is not a port number (0–65535)"))?,
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| p.parse().ok())
+            .flatten()
+            .ok_or_else(|| format!("{text}: {p:?} is not a port number (0–65535)"))?,
     };
     let target = if target.is_empty() {
         "/".to_string()
@@ -146,5 +156,7 @@ mod tests {
         assert!(parse("http://h:99999/").is_err());
         assert!(parse("http://u:p@h/").is_err());
         assert!(parse("http://h/a b").is_err());
+        assert!(parse("http://[::1]x:8080/").is_err());
+        assert!(parse("http://h:+1/").is_err());
     }
 }
