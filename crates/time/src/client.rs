@@ -24,9 +24,11 @@ use jiff::{SignedDuration, Timestamp};
 use netkit::NetError;
 use netkit::error::join_host_port;
 use netkit::net::{connect_tcp, udp_socket_for};
-use netkit::trace::{Tap, Traced, hex, show_bytes};
+use netkit::trace::{Traced, hex, show_bytes};
 use tokio::io::AsyncReadExt;
 use tracing::info;
+
+use crate::tap_for;
 
 /// The most a client reads: a time answer is 4 bytes, a daytime line a few
 /// dozen; anything longer is another protocol and need not be read whole.
@@ -277,14 +279,6 @@ fn plural_bytes(n: usize) -> String {
         "1 byte".to_string()
     } else {
         format!("{n} bytes")
-    }
-}
-
-/// The wire view for `protocol`: RFC 868's answer is a binary number, shown in hex.
-fn tap_for(protocol: Protocol, server: std::net::SocketAddr, trace: bool) -> std::sync::Arc<Tap> {
-    match protocol {
-        Protocol::Time => Tap::binary(server, trace),
-        Protocol::Daytime => Tap::new(server, trace),
     }
 }
 

@@ -24,3 +24,16 @@ pub mod clock;
 pub mod server;
 
 pub use codec::time::{DEFAULT_DAYTIME_PORT, DEFAULT_TIME_PORT, Protocol};
+
+/// The `--trace` view for `protocol`, on both sides: RFC 868's answer is a
+/// binary number, shown in hex; a daytime line is text, shown as text.
+pub(crate) fn tap_for(
+    protocol: Protocol,
+    peer: std::net::SocketAddr,
+    trace: bool,
+) -> std::sync::Arc<netkit::trace::Tap> {
+    match protocol {
+        Protocol::Time => netkit::trace::Tap::binary(peer, trace),
+        Protocol::Daytime => netkit::trace::Tap::new(peer, trace),
+    }
+}

@@ -40,7 +40,7 @@ use netkit::NetError;
 use netkit::error::describe_io;
 use netkit::net::{announce, bind_tcp_and_udp, local_addr};
 use netkit::shutdown::drain;
-use netkit::trace::{Tap, Traced};
+use netkit::trace::Traced;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::Semaphore;
@@ -49,6 +49,7 @@ use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
 use crate::clock::Clock;
+use crate::tap_for;
 
 /// How the server behaves; every limit has a command-line flag.
 #[derive(Debug, Clone)]
@@ -226,10 +227,7 @@ async fn serve_connection(
         "{peer} connected to {} ({open} client(s) connected)",
         protocol.label()
     );
-    let tap = match protocol {
-        Protocol::Time => Tap::binary(peer, shared.config.trace),
-        Protocol::Daytime => Tap::new(peer, shared.config.trace),
-    };
+    let tap = tap_for(protocol, peer, shared.config.trace);
     let mut stream = Traced::new(stream, tap.clone());
     let answer = match protocol.answer(shared.clock.now()) {
         Ok(answer) => answer,
@@ -308,10 +306,7 @@ async fn serve_udp(
                 continue;
             }
         };
-        let tap = match protocol {
-            Protocol::Time => Tap::binary(peer, shared.config.trace),
-            Protocol::Daytime => Tap::new(peer, shared.config.trace),
-        };
+        let tap = tap_for(protocol, peer, shared.config.trace);
         tap.received(&buf[..n]);
         if n == 0 && shared.config.trace {
             // The usual question, and the trace would otherwise not show it.
