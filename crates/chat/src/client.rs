@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use codec::chat::line::Line;
-use codec::chat::{ClientCodec, Command, Reply};
+use codec::chat::{ClientCodec, Command, Reply, SERVER_FULL};
 use futures::StreamExt;
 use netkit::NetError;
 use netkit::trace::{Tap, Traced};
@@ -85,7 +85,7 @@ pub async fn chat(
     match session.received(greeting)? {
         Heard::End => return Ok(()),
         Heard::Refused(reason) => {
-            let hint = if reason == "server full" {
+            let hint = if reason == SERVER_FULL {
                 " (all the places its --max-clients allows are taken): try again later"
             } else {
                 ""

@@ -69,6 +69,10 @@ pub const MAX_SERVER_LINE: usize = 64 * 1024;
 /// The longest nickname, in characters.
 pub const MAX_NICK: usize = 16;
 
+/// The reason in `ERR server full`, the only line a client over the
+/// server's limit gets (instead of `HELLO`) before the server closes.
+pub const SERVER_FULL: &str = "server full";
+
 /// The protocol's name and version, as shown in `HELLO` and in logs.
 pub const PROTOCOL: &str = "chat/1";
 

@@ -22,6 +22,7 @@ pub mod room;
 use std::sync::Arc;
 use std::time::Duration;
 
+use codec::chat::{Reply, SERVER_FULL};
 use netkit::NetError;
 use netkit::net::{announce, local_addr};
 use tokio::io::AsyncWriteExt;
@@ -133,7 +134,9 @@ pub async fn serve(
 /// Tells one client too many that the room is full, and closes.
 async fn refuse(mut stream: TcpStream) {
     let goodbye = async {
-        stream.write_all(b"ERR server full\n").await?;
+        stream
+            .write_all(&Reply::Err(SERVER_FULL.to_string()).to_bytes())
+            .await?;
         stream.shutdown().await?;
         // Let the client read the line before the socket goes away.
         let mut sink = [0u8; 1024];
