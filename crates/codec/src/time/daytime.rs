@@ -45,6 +45,14 @@ use jiff::tz::TimeZone;
 /// `%-d` is the day without a leading zero, as in RFC 867's example.
 pub const FORMAT: &str = "%A, %B %-d, %Y %H:%M:%S-UTC";
 
+/// Length of the shortest line netlab sends, CR LF included:
+/// `Monday, May 4, 2026 12:00:00-UTC\r\n` (a 6-letter weekday, May, one digit).
+pub const MIN_LINE_LEN: usize = 34;
+
+/// Length of the longest line netlab sends, CR LF included:
+/// `Wednesday, September 29, 2027 12:00:00-UTC\r\n`.
+pub const MAX_LINE_LEN: usize = 44;
+
 /// How long a daytime line may be before a client stops reading. RFC 867
 /// lines are a few dozen characters; this bounds what a wrong peer can send.
 pub const MAX_LINE: usize = 512;
@@ -257,11 +265,26 @@ mod tests {
     }
 
     #[test]
+    fn every_day_s_line_is_34_to_44_bytes() {
+        // The length depends on the weekday, the month and the day's digits:
+        // a test must never expect one length (41 is only some days').
+        let shortest = line(at("2026-05-04T12:00:00Z"));
+        assert_eq!(shortest, "Monday, May 4, 2026 12:00:00-UTC\r\n");
+        assert_eq!(shortest.len(), MIN_LINE_LEN);
+        let start = at("2026-01-01T12:00:00Z").as_second();
+        let lengths: Vec<usize> = (0..366 * 7)
+            .map(|day| line(Timestamp::from_second(start + day * 86_400).unwrap()).len())
+            .collect();
+        assert_eq!(lengths.iter().min(), Some(&MIN_LINE_LEN));
+        assert_eq!(lengths.iter().max(), Some(&MAX_LINE_LEN));
+    }
+
+    #[test]
     fn the_longest_line_is_44_bytes() {
         // The longest weekday and month names: Wednesday, September.
         let longest = line(at("2027-09-29T12:00:00Z"));
         assert_eq!(longest, "Wednesday, September 29, 2027 12:00:00-UTC\r\n");
-        assert_eq!(longest.len(), 44);
+        assert_eq!(longest.len(), MAX_LINE_LEN);
         assert!(longest.len() < MAX_LINE);
     }
 
