@@ -246,9 +246,12 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
             self.requests += 1;
             // A client that asked "may I send the body?" (curl does, for large
             // bodies) waits for this interim answer before sending it.
-            let expects_continue = request
-                .header("expect")
-                .is_some_and(|v| v.eq_ignore_ascii_case(b"100-continue"));
+            // (RFC 9110 §10.1.1: an HTTP/1.0 client cannot understand it, so
+            // the expectation is ignored there.)
+            let expects_continue = request.version == request::Version::Http11
+                && request
+                    .header("expect")
+                    .is_some_and(|v| v.eq_ignore_ascii_case(b"100-continue"));
             if expects_continue && request.body_len > 0 && self.buf.is_empty() {
                 let go_on = self
                     .writer
@@ -621,6 +624,31 @@ mod tests {
         );
         shutdown.cancel();
         task.await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
+    async fn http_1_0_clients_never_get_100_continue() {
+        let (addr, _shutdown, _task) = start(Config::default()).await;
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        // The head alone: an HTTP/1.1 client would now get "100 Continue".
+        stream
+            .write_all(b"POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n")
+            .await
+            .unwrap();
+        let mut byte = [0u8; 1];
+        assert!(
+            timeout(Duration::from_millis(300), stream.read(&mut byte))
+                .await
+                .is_err(),
+            "nothing may be sent before the body: HTTP/1.0 has no 100 Continue"
+        );
+        stream.write_all(b"hi").await.unwrap();
+        let mut out = Vec::new();
+        timeout(Duration::from_secs(5), stream.read_to_end(&mut out))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(out.starts_with(b"HTTP/1.1 405 "), "{out:?}");
     }
 
     #[tokio::test]
