@@ -117,7 +117,7 @@ pub async fn chat(
         }
     }
     // A hint for people, not part of the conversation: on stderr, like the
-    // nickname prompt, so the screen (stdout) holds only what the server said.
+    // nickname prompt, so a script reading stdout does not have to skip it.
     eprintln!("(type a line and press Enter to talk to everyone; /help for the commands)");
 
     // 2. Chat.

@@ -22,7 +22,7 @@ struct Args {
     port: u16,
 
     /// Your nickname (1-16 of A-Z a-z 0-9 _ -); asked when not given.
-    #[arg(long)]
+    #[arg(long, value_name = "NAME")]
     nick: Option<String>,
 
     /// Show the protocol lines exactly as the server sends them.

@@ -24,12 +24,12 @@ struct Args {
     port: u16,
 
     /// Most clients connected at once; one more gets "ERR server full".
-    #[arg(long, default_value_t = Config::default().max_clients, value_parser = parse_limit)]
+    #[arg(long, value_name = "N", default_value_t = Config::default().max_clients, value_parser = parse_limit)]
     max_clients: usize,
 
     /// Most lines waiting for one client; a client that stops reading is
     /// disconnected when its queue is full.
-    #[arg(long, default_value_t = Config::default().max_queue, value_parser = parse_limit)]
+    #[arg(long, value_name = "N", default_value_t = Config::default().max_queue, value_parser = parse_limit)]
     max_queue: usize,
 
     /// Seconds a connection may stay without sending NICK.
