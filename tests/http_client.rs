@@ -208,3 +208,51 @@ fn ipv6_loopback_urls_use_brackets() {
     );
     assert!(text.contains("<code id=\"client\">[::1]:"), "{text}");
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_client_quietly() {
+    // `http-client URL | head`: once head has its lines, the rest is unwanted;
+    // the client must stop with success, not "error: writing the output".
+    let site = std::env::temp_dir().join(format!("netlab-http-client-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(site.join("big.txt"), vec![b'x'; 4 * 1024 * 1024]).unwrap();
+    let server = Server::start(
+        "http-server",
+        &["--port", "0", "--root", site.to_str().unwrap()],
+    );
+    let url = format!("http://{}/big.txt", server.addr());
+    let mut child = std::process::Command::new(support::bin("http-client"))
+        .args(["-q", &url])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"> GET /big.txt H");
+    drop(stdout); // the reader is gone, 4 MiB are still to come
+    let deadline = std::time::Instant::now() + T;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("http-client did not stop when its reader went away");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&site);
+    assert!(status.success(), "{status:?}: {stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
+}

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use http::client::{Options, fetch};
+use http::client::{Options, fetch, is_closed_output};
 use netkit::NetError;
 use netkit::args::{Verbosity, parse_seconds};
 
@@ -54,6 +54,10 @@ fn main() -> ExitCode {
             show_heads: !args.body_only,
         };
         let mut stdout = tokio::io::stdout();
-        fetch(&url, &options, &mut stdout).await.map(|_| ())
+        match fetch(&url, &options, &mut stdout).await {
+            // `http-client URL | head`: the reader has all it wanted.
+            Err(e) if is_closed_output(&e) => Ok(()),
+            result => result.map(|_| ()),
+        }
     })
 }

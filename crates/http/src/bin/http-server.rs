@@ -67,12 +67,22 @@ fn main() -> ExitCode {
 async fn run(args: Args) -> Result<(), NetError> {
     let root = match &args.root {
         None => None,
-        Some(dir) => Some(std::fs::canonicalize(dir).ok().filter(|d| d.is_dir()).ok_or_else(|| {
-            NetError::protocol(format!(
-                "cannot serve {}: there is no such folder. Give --root an existing folder, e.g. --root .",
-                dir.display()
-            ))
-        })?),
+        Some(dir) => Some(
+            std::fs::canonicalize(dir)
+                .ok()
+                .filter(|d| d.is_dir())
+                .ok_or_else(|| {
+                    let what = if dir.is_file() {
+                        "it is a file, not a folder"
+                    } else {
+                        "there is no such folder"
+                    };
+                    NetError::protocol(format!(
+                        "cannot serve {}: {what}. Give --root an existing folder, e.g. --root .",
+                        dir.display()
+                    ))
+                })?,
+        ),
     };
     let shutdown = netkit::shutdown::on_signal();
     let listener = netkit::net::bind_tcp(&args.server.host, args.port).await?;
