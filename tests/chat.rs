@@ -201,7 +201,14 @@ fn the_client_renders_what_others_do() {
     let server = Server::start("chat-server", &["--port", "0"]);
     let port = server.port();
     let mut viewer = Interactive::start(&["--port", &port, "--nick", "viewer"]);
-    assert!(viewer.next().starts_with("* connected"));
+    let connected = viewer.next();
+    assert!(
+        connected.starts_with(&format!(
+            "* connected to 127.0.0.1:{port} (our end: 127.0.0.1:"
+        )),
+        "{connected}"
+    );
+    assert!(viewer.next().starts_with("* the server says: "));
     assert_eq!(viewer.next(), "* you are now known as viewer");
     let mut bob = Raw::joined(server.addr(), "bob");
     assert_eq!(viewer.next(), "* bob joined");
@@ -270,7 +277,8 @@ fn the_client_says_when_the_server_goes_away() {
         .wait_for("joined as stay", WAIT)
         .expect("the client joined");
     assert!(server.interrupt(WAIT).expect("server exits").success());
-    assert!(client.next().starts_with("* connected"));
+    assert!(client.next().starts_with("* connected to "));
+    assert!(client.next().starts_with("* the server says: "));
     assert_eq!(client.next(), "* you are now known as stay");
     assert_eq!(
         client.next(),

@@ -64,6 +64,12 @@ pub async fn chat(
     let peer = stream
         .peer_addr()
         .map_err(|e| NetError::io("reading the server's address", e))?;
+    // Both ends of the connection: the server's port, known in advance, and
+    // ours, an "ephemeral" port the system picked for this connection only
+    // (Linux takes it from 32768–60999; IANA suggests 49152–65535).
+    let local = stream
+        .local_addr()
+        .map_err(|e| NetError::io("reading our own address", e))?;
     let tap = Tap::new(peer, options.trace);
     let (read, write) = stream.into_split();
     let mut session = Session {
@@ -73,6 +79,10 @@ pub async fn chat(
         raw: options.raw,
         screen,
     };
+
+    if !session.raw {
+        session.show(&format!("* connected to {peer} (our end: {local})"))?;
+    }
 
     // 0. The server speaks first: HELLO (or ERR server full).
     let greeting = tokio::time::timeout(options.timeout, session.server.next()).await;

@@ -83,7 +83,7 @@ pub fn render(line: &str) -> String {
         return format!("? {line}");
     };
     match reply {
-        Reply::Hello(text) => format!("* connected: {text}"),
+        Reply::Hello(text) => format!("* the server says: {text}"),
         Reply::Ok(text) => match text.split_once(' ') {
             Some(("NICK", nick)) => format!("* you are now known as {nick}"),
             Some(("PRIV", nick)) => format!("* (private message sent to {nick})"),
@@ -181,7 +181,10 @@ mod tests {
             "* the server said goodbye: server shutting down"
         );
         assert_eq!(render("PONG 1"), "* pong 1");
-        assert!(render("HELLO netlab").starts_with("* connected"));
+        assert_eq!(
+            render("HELLO netlab chat/1"),
+            "* the server says: netlab chat/1"
+        );
     }
 
     #[test]
