@@ -151,3 +151,33 @@ fn check_says_whether_something_listens() {
         out.stdout_text()
     );
 }
+
+/// Runs `ports` with its output already closed, as in `ports | true`.
+fn with_closed_output(args: &[&str]) -> (std::process::ExitStatus, String) {
+    use std::io::Read;
+    let mut child = std::process::Command::new(support::bin("ports"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // nobody will read what it prints
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    (child.wait().unwrap(), stderr)
+}
+
+#[test]
+fn a_closed_output_is_no_reason_to_panic() {
+    for args in [&[][..], &["3306", "ssh"][..]] {
+        let (status, stderr) = with_closed_output(args);
+        assert!(status.success(), "{args:?}: {status:?} {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}

@@ -451,3 +451,27 @@ fn daytime_line_length(stdout: &str) -> usize {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no byte count in {line}"))
 }
+
+#[test]
+fn a_closed_output_is_no_reason_to_panic() {
+    // `time-client | true`: the reader is gone before the answer arrives.
+    let server = time_server(&[]);
+    let mut child = std::process::Command::new(support::bin("time-client"))
+        .args(["--port", &time_port(&server)])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -98,7 +98,9 @@ pub async fn run(options: Options) -> Result<(), NetError> {
             &TimeZone::system(),
         ));
     }
-    print!("{out}");
+    // Not print!: it panics when nobody reads our output any more
+    // (`time-client | true`); a closed output simply means nobody wants it.
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());
     outcome.map(|_| ())
 }
 

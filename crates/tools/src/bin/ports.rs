@@ -51,7 +51,7 @@ fn main() -> ExitCode {
             Query::Service(service) => service.port,
         };
         let (verdict, text) = check(host, port, args.timeout).await?;
-        println!("{text}");
+        say(&format!("{text}\n"));
         LISTENING.store(verdict == Verdict::Listening, Ordering::Relaxed);
         Ok(())
     });
@@ -64,13 +64,13 @@ fn main() -> ExitCode {
 
 fn explain(queries: &[String]) -> ExitCode {
     if queries.is_empty() {
-        print!("{}", table());
+        say(&table());
         return ExitCode::SUCCESS;
     }
     let mut code = ExitCode::SUCCESS;
     for query in queries {
         match parse_query(query) {
-            Ok(query) => println!("{}", describe(query)),
+            Ok(query) => say(&format!("{}\n", describe(query))),
             Err(e) => {
                 eprintln!("error: {e}");
                 code = ExitCode::FAILURE;
@@ -78,4 +78,11 @@ fn explain(queries: &[String]) -> ExitCode {
         }
     }
     code
+}
+
+/// Writes to standard output. Not print!, which panics when nobody reads the
+/// output any more (`ports | true`): then there is simply nobody to tell.
+fn say(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
