@@ -475,3 +475,19 @@ fn a_closed_output_is_no_reason_to_panic() {
     assert!(status.success(), "{status:?}: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn one_port_for_both_services_is_explained() {
+    let out = run_client(
+        "time-server",
+        &["--port", "10999", "--daytime-port", "10999"],
+        T,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stderr
+            .contains("cannot share port 10999: 1 service = 1 port"),
+        "{}",
+        out.stderr
+    );
+}

@@ -46,6 +46,15 @@ fn main() -> ExitCode {
     let args = Args::parse();
     netkit::run(args.server.verbosity, async move {
         let host = &args.server.host;
+        if args.port == args.daytime_port && args.port != 0 {
+            // Caught here: the OS would only say "address in use", as if
+            // another program held the port, when it is our own first service.
+            return Err(netkit::NetError::protocol(format!(
+                "time and daytime cannot share port {}: 1 service = 1 port. \
+                 Give them two different ports (--port and --daytime-port), or 0 for both",
+                args.port
+            )));
+        }
         let time = Service::bind(Protocol::Time, host, args.port).await?;
         let daytime = Service::bind(Protocol::Daytime, host, args.daytime_port).await?;
         time.announce()?;
