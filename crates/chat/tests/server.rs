@@ -441,7 +441,7 @@ async fn connections_without_a_nickname_time_out() {
     pinger.send("PING").await;
     pinger.expect("PONG").await;
     let started = std::time::Instant::now();
-    silent.expect_prefix("BYE ").await;
+    silent.expect("BYE no nickname after 0.3 s").await;
     silent.expect_closed().await;
     pinger.expect_prefix("BYE ").await;
     assert!(started.elapsed() < Duration::from_secs(5));
@@ -458,7 +458,9 @@ async fn a_client_that_does_not_read_its_own_replies_times_out_on_write() {
         ..config()
     })
     .await;
-    let mut c = server.client().await;
+    let mut watcher = server.joined("watcher").await;
+    let mut c = server.joined("slow").await;
+    watcher.expect("JOIN slow").await;
     // Many PINGs, never reading a PONG: once the socket buffers are full
     // the server cannot write, and after the write time-out it gives up.
     let batch = "PING some-token\n".repeat(10_000);
@@ -480,6 +482,8 @@ async fn a_client_that_does_not_read_its_own_replies_times_out_on_write() {
         closed,
         "the server closed a connection it could not write to"
     );
+    // The room is told, as for any connection that ends without QUIT.
+    watcher.expect("LEAVE slow").await;
     let mut other = server.client().await;
     other.expect_nothing_pending("fine").await;
     server.stop().await;
