@@ -81,7 +81,7 @@ pub fn request_page(request: &Request, visit: &Visit) -> String {
     format!(
         "<!doctype html>
 <html lang=\"en\">
-<head><meta charset=\"utf-8\"><title>netlab http-server: what your browser said</title>
+<head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>netlab http-server: what your browser said</title>
 <style>{STYLE}</style></head>
 <body>
 <h1>What your browser said</h1>
@@ -125,7 +125,7 @@ pub fn error_page(status: Status, explanation: &str) -> String {
     format!(
         "<!doctype html>
 <html lang=\"en\">
-<head><meta charset=\"utf-8\"><title>{status}</title><style>{STYLE}</style></head>
+<head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{status}</title><style>{STYLE}</style></head>
 <body>
 <h1>{status}</h1>
 <p>{}</p>
