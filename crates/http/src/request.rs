@@ -89,10 +89,7 @@ pub struct Request {
 impl Request {
     /// The first header with this name (names are case-insensitive).
     pub fn header(&self, name: &str) -> Option<&[u8]> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_slice())
+        find_header(&self.headers, name)
     }
 
     /// A header value as text (invalid UTF-8 replaced), for logs and pages.
@@ -133,6 +130,16 @@ impl Request {
         let end = target.find(['?', '#']).unwrap_or(target.len());
         if end == 0 { "/" } else { &target[..end] }
     }
+}
+
+/// The value of the first header called `name` in `headers`, ignoring case
+/// (`Content-Length` and `content-length` are the same header). Requests and
+/// responses both use it.
+pub fn find_header<'a>(headers: &'a [(String, Vec<u8>)], name: &str) -> Option<&'a [u8]> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_slice())
 }
 
 /// Why a request is refused: the status to answer and a plain-words reason.
@@ -292,11 +299,7 @@ fn check(
     // Several Content-Length headers are only allowed when they agree.
     let mut body_len = None;
     for (_, value) in named("content-length") {
-        let text = std::str::from_utf8(value).unwrap_or("");
-        let parsed = (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| text.parse::<u64>().ok())
-            .flatten();
-        match (parsed, body_len) {
+        match (crate::response::content_length(value), body_len) {
             (None, _) => {
                 return Err(Rejection::new(
                     Status::BadRequest,

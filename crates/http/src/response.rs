@@ -181,10 +181,7 @@ pub struct ResponseHead {
 impl ResponseHead {
     /// The first header with this name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&[u8]> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_slice())
+        crate::request::find_header(&self.headers, name)
     }
 
     /// How the body is delimited (RFC 9112 §6.3), for an answer to `method`.
@@ -209,17 +206,23 @@ impl ResponseHead {
             });
         }
         match self.header("content-length") {
-            // 1*DIGIT (RFC 9110 §8.6): Rust's parse alone would accept "+5".
-            Some(v) => std::str::from_utf8(v)
-                .ok()
-                .map(str::trim)
-                .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
-                .and_then(|t| t.parse().ok())
+            Some(v) => content_length(v)
                 .map(Framing::Length)
                 .ok_or_else(|| "the server sent an invalid Content-Length".to_string()),
             None => Ok(Framing::UntilClose),
         }
     }
+}
+
+/// The number in a `Content-Length` value, used by the server for requests
+/// and by the client for responses. It must be `1*DIGIT` (RFC 9110 §8.6):
+/// Rust's `parse` alone would also accept `+5`.
+pub fn content_length(value: &[u8]) -> Option<u64> {
+    let digits = value.trim_ascii();
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
 /// Parses a response head at the start of `buf`: `Ok(None)` means "read more".
