@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! chat-client [--host 127.0.0.1] [--port 10194] [--nick NAME] [--raw] [--trace]
+//!             [--timeout 5] [-v|-q]
 //! ```
 //!
 //! Type to talk to everyone; `/msg NICK TEXT`, `/nick NAME`, `/who`, `/quit`,
