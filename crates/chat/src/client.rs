@@ -254,7 +254,10 @@ impl Session<'_> {
                             return Ok(Asked::Nick(line.trim().to_string()));
                         }
                         Input::Help => self.show(ui::HELP)?,
-                        _ => self.show("! choose a nickname first (or /quit to leave)")?,
+                        Input::Problem(problem) => self.show(&format!("! {problem}"))?,
+                        Input::Send(_) => {
+                            self.show("! choose a nickname first (or /quit to leave)")?;
+                        }
                     },
                 },
                 line = self.server.next() => {

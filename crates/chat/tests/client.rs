@@ -152,10 +152,11 @@ async fn at_the_nickname_prompt_slash_commands_are_understood() {
     let screen = session(
         &server,
         options(None),
-        &["/who", "/nick bob", "hi", "/quit gone"],
+        &["/who", "/nick", "/nick bob", "hi", "/quit gone"],
     )
     .await;
     assert!(screen.contains("! choose a nickname first"), "{screen}");
+    assert!(screen.contains("! usage: /nick NAME"), "{screen}");
     assert!(screen.contains("* you are now known as bob"), "{screen}");
     watcher.expect("JOIN bob").await;
     watcher.expect("MSG bob hi").await;
