@@ -210,7 +210,7 @@ impl fmt::Display for NetError {
             ),
             NetError::Protocol { message } => f.write_str(message),
             NetError::Io { context, source } => {
-                write!(f, "error while {context}: {}", describe_io(source))
+                write!(f, "{context} failed: {}", describe_io(source))
             }
         }
     }

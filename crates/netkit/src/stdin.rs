@@ -21,38 +21,46 @@ const QUEUE: usize = 16;
 /// The size of one chunk read by [`chunks`].
 pub const CHUNK: usize = 64 * 1024;
 
+/// The longest line [`lines`] hands over; a longer one arrives in pieces of
+/// this size, so a huge input without any newline cannot fill the memory.
+pub const MAX_LINE: usize = 64 * 1024;
+
 /// Lines typed (or piped) on standard input, without their `\n` or `\r\n`.
-/// Invalid UTF-8 is replaced by U+FFFD. The channel closes at end of input.
+/// Invalid UTF-8 is replaced by U+FFFD; a line longer than [`MAX_LINE`]
+/// bytes arrives as several. The channel closes at end of input.
 pub fn lines() -> mpsc::Receiver<std::io::Result<String>> {
     let (tx, rx) = mpsc::channel(QUEUE);
-    thread::spawn(move || {
-        let stdin = std::io::stdin();
-        let mut input = stdin.lock();
-        let mut line = Vec::new();
-        loop {
-            line.clear();
-            match input.read_until(b'\n', &mut line) {
-                Ok(0) => return, // end of input: dropping tx closes the channel
-                Ok(_) => {
-                    if line.ends_with(b"\n") {
+    thread::spawn(move || send_lines(std::io::stdin().lock(), MAX_LINE, &tx));
+    rx
+}
+
+/// Reads `input` line by line into `tx` until the end of input, an error,
+/// or nobody listening any more.
+fn send_lines(mut input: impl BufRead, max: usize, tx: &mpsc::Sender<std::io::Result<String>>) {
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        // `take` bounds what one read_until may collect.
+        match (&mut input).take(max as u64).read_until(b'\n', &mut line) {
+            Ok(0) => return, // end of input: dropping tx closes the channel
+            Ok(_) => {
+                if line.ends_with(b"\n") {
+                    line.pop();
+                    if line.ends_with(b"\r") {
                         line.pop();
-                        if line.ends_with(b"\r") {
-                            line.pop();
-                        }
-                    }
-                    let text = String::from_utf8_lossy(&line).into_owned();
-                    if tx.blocking_send(Ok(text)).is_err() {
-                        return; // the program no longer listens
                     }
                 }
-                Err(e) => {
-                    let _ = tx.blocking_send(Err(e));
-                    return;
+                let text = String::from_utf8_lossy(&line).into_owned();
+                if tx.blocking_send(Ok(text)).is_err() {
+                    return; // the program no longer listens
                 }
             }
+            Err(e) => {
+                let _ = tx.blocking_send(Err(e));
+                return;
+            }
         }
-    });
-    rx
+    }
 }
 
 /// Standard input as raw chunks of at most [`CHUNK`] bytes, for binary-safe
@@ -79,4 +87,35 @@ pub fn chunks() -> mpsc::Receiver<std::io::Result<Vec<u8>>> {
         }
     });
     rx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(input: &[u8], max: usize) -> Vec<String> {
+        let (tx, mut rx) = mpsc::channel(1000);
+        send_lines(input, max, &tx);
+        drop(tx);
+        let mut out = Vec::new();
+        while let Ok(line) = rx.try_recv() {
+            out.push(line.unwrap());
+        }
+        out
+    }
+
+    #[test]
+    fn line_endings_are_removed() {
+        assert_eq!(collect(b"one\ntwo\r\nthree", 100), ["one", "two", "three"]);
+    }
+
+    #[test]
+    fn a_line_longer_than_the_limit_arrives_in_pieces() {
+        assert_eq!(collect(b"abcdefghij\nk\n", 4), ["abcd", "efgh", "ij", "k"]);
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced_not_fatal() {
+        assert_eq!(collect(b"caf\xe9\n", 100), ["caf\u{fffd}"]);
+    }
 }
