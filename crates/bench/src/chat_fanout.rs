@@ -70,6 +70,9 @@ pub struct Params {
     pub rate: f64,
     /// Extra bytes of text per message.
     pub size: usize,
+    /// Lines per write when several are due (1 = each message in its own
+    /// write, as a person typing; more = a pasted burst).
+    pub batch: usize,
     /// Longest wait for setup, and for delivery after the last send.
     pub timeout: Duration,
     /// The server's process id, for its CPU time (procfs).
@@ -85,6 +88,8 @@ const SYNC: &[u8] = b"nlb-sync";
 /// The longest part of a line we look at; the rest (ncat's announcements
 /// list every user) is skipped, so memory stays bounded.
 const LOOK: usize = 256;
+/// After the last send, this long without a delivery ends the wait.
+const STALL: Duration = Duration::from_millis(1500);
 /// chat/1 clients connecting at once during setup.
 const CONNECTING: usize = 64;
 /// In raw mode, clients join one at a time, each waiting (this long at
@@ -313,7 +318,9 @@ async fn send(
         } else {
             params.messages
         };
-        while seq < due && batch.len() < 16 * 1024 {
+        let mut in_batch = 0;
+        while seq < due && in_batch < params.batch && batch.len() < 16 * 1024 {
+            in_batch += 1;
             seq += 1;
             let now_us = shared.base.elapsed().as_micros();
             let sep = if pad.is_empty() { "" } else { " " };
@@ -459,10 +466,25 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
         "lines delivered",
         params.quiet,
     );
+    // Wait for every line, the deadline, or a stall: once the senders are
+    // done, a second and a half without any delivery means the rest is lost
+    // (ncat, for one, mangles lines that straddle two of its reads).
     let deadline = start + planned + params.timeout;
-    tokio::select! {
-        _ = shared.all_delivered.notified() => {}
-        _ = tokio::time::sleep_until(deadline.into()) => {}
+    let (mut seen, mut moved) = (0, Instant::now());
+    loop {
+        tokio::select! {
+            _ = shared.all_delivered.notified() => break,
+            _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+        }
+        let now = Instant::now();
+        let delivered = shared.delivered.load(Ordering::Relaxed);
+        if delivered != seen {
+            (seen, moved) = (delivered, now);
+        }
+        let sent = sending.iter().all(|(_, task)| task.is_finished());
+        if now >= deadline || (sent && now.duration_since(moved) >= STALL) {
+            break;
+        }
     }
     progress.abort();
     let server_cpu = params
@@ -510,6 +532,7 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
         .param("senders", s)
         .param("messages", params.messages)
         .param("rate", params.rate)
+        .param("batch", params.batch)
         .metric(
             "lines_per_s",
             delivered as f64 / seconds,

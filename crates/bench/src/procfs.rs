@@ -23,11 +23,39 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-/// CPU time used by process `pid` so far (user + system), in seconds.
+/// CPU time used by process `pid` so far, all its threads, in seconds.
+///
+/// The precise source is the scheduler's own count, in nanoseconds: the
+/// first field of `/proc/PID/task/TID/schedstat`, summed over the threads.
+/// Without it (a kernel built without schedstats) we fall back to
+/// [`cpu_seconds_coarse`], whose 10 ms ticks are too coarse for short runs.
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    let threads = fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut total_ns: u64 = 0;
+    let mut any = false;
+    for thread in threads.flatten() {
+        let path = thread.path().join("schedstat");
+        if let Some(ns) = fs::read_to_string(path)
+            .ok()
+            .and_then(|text| text.split_whitespace().next()?.parse::<u64>().ok())
+        {
+            total_ns += ns;
+            any = true;
+        }
+    }
+    if any {
+        Some(total_ns as f64 / 1e9)
+    } else {
+        cpu_seconds_coarse(pid)
+    }
+}
+
+/// CPU time used by process `pid` so far (user + system), in seconds, to
+/// the clock tick (10 ms).
 ///
 /// Fields 14 and 15 of `/proc/PID/stat`; the command name (field 2) is in
 /// parentheses and may itself contain spaces, so we count from the last `)`.
-pub fn cpu_seconds(pid: u32) -> Option<f64> {
+pub fn cpu_seconds_coarse(pid: u32) -> Option<f64> {
     let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     parse_cpu_seconds(&stat)
 }
@@ -50,6 +78,15 @@ mod tests {
         let me = std::process::id();
         assert!(rss_kib(me).unwrap() > 0);
         assert!(cpu_seconds(me).is_some());
+        assert!(cpu_seconds_coarse(me).is_some());
+        // Burn a little CPU: the precise count must see it.
+        let before = cpu_seconds(me).unwrap();
+        let mut x = 0u64;
+        for i in 0..20_000_000u64 {
+            x = x.wrapping_mul(31).wrapping_add(i);
+        }
+        std::hint::black_box(x);
+        assert!(cpu_seconds(me).unwrap() > before);
     }
 
     #[test]

@@ -456,6 +456,7 @@ impl Context {
                     messages: *messages,
                     rate: *rate,
                     size: 0,
+                    batch: 1,
                     timeout: Duration::from_secs(20),
                     pid: Some(pid),
                     quiet: true,

@@ -110,6 +110,9 @@ enum Bench {
         /// Extra bytes of text per message.
         #[arg(long, default_value_t = 0)]
         size: usize,
+        /// Lines per write when several are due (1 = each message in its own write).
+        #[arg(long, default_value = "1", value_parser = parse_limit)]
+        batch: usize,
         /// Longest wait for setup, and for delivery after the last send.
         #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
         timeout: Duration,
@@ -201,6 +204,7 @@ fn main() -> ExitCode {
                 messages,
                 rate,
                 size,
+                batch,
                 timeout,
                 pid,
             } => {
@@ -216,6 +220,7 @@ fn main() -> ExitCode {
                     messages: messages as u64,
                     rate,
                     size,
+                    batch,
                     timeout,
                     pid,
                     quiet,
