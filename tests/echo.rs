@@ -514,3 +514,27 @@ fn ipv6_loopback_works() {
     assert!(out.status.success(), "{}", out.stderr);
     assert_eq!(out.stdout_text(), "over IPv6\n");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_closed_standard_output_is_not_a_crash() {
+    let server = echo_server(&[]);
+    let client = bin("echo-client");
+    // `| true` may close the pipe before the echo is printed: nobody reads it.
+    let script = format!(
+        "set -o pipefail; {} --port {} hello | true",
+        client.display(),
+        server.port()
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "exit {:?}: {stderr}",
+        out.status.code()
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

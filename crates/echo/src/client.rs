@@ -155,11 +155,12 @@ async fn interactive_tcp(options: &Options) -> Result<(), NetError> {
             }
         }
         let text = String::from_utf8_lossy(&echo);
-        println!(
-            "{}   (round trip {})",
+        let shown = format!(
+            "{}   (round trip {})\n",
             text.trim_end_matches(['\r', '\n']),
             show_duration(started.elapsed())
         );
+        print_bytes(shown.as_bytes()).await?;
     }
     let _ = stream.shutdown().await;
     Ok(())
@@ -291,16 +292,20 @@ async fn lines_udp(options: &Options, interactive: bool) -> Result<(), NetError>
     Ok(())
 }
 
+/// Writes to standard output. If whoever reads it has gone (`| head -1`),
+/// there is nobody left to show anything to: that is not an error.
 async fn print_bytes(bytes: &[u8]) -> Result<(), NetError> {
     let mut stdout = tokio::io::stdout();
-    stdout
-        .write_all(bytes)
-        .await
-        .map_err(|e| NetError::io("writing standard output", e))?;
-    stdout
-        .flush()
-        .await
-        .map_err(|e| NetError::io("writing standard output", e))
+    let written = async {
+        stdout.write_all(bytes).await?;
+        stdout.flush().await
+    };
+    match written.await {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(NetError::io("writing standard output", e))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// `0.213 ms`, `12.5 ms`, `1.20 s`: the right unit for a round trip.
