@@ -27,6 +27,7 @@ use std::time::Duration;
 use codec::echo::MAX_UDP_PAYLOAD;
 use netkit::NetError;
 use netkit::error::describe_io;
+use netkit::net::accept;
 use netkit::shutdown::drain;
 use netkit::trace::{Tap, Traced};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -99,20 +100,7 @@ pub async fn serve_tcp(
     // One permit per connection: when none is left, the server is full.
     let slots = Arc::new(Semaphore::new(config.max_clients));
 
-    loop {
-        let accepted = tokio::select! {
-            _ = shutdown.cancelled() => break,
-            accepted = listener.accept() => accepted,
-        };
-        let (stream, peer) = match accepted {
-            Ok(pair) => pair,
-            Err(e) => {
-                // Usually "too many open files": wait a little instead of spinning.
-                warn!("could not accept a connection: {}", describe_io(&e));
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-        };
+    while let Some((stream, peer)) = accept(&listener, &shutdown).await {
         let Ok(permit) = slots.clone().try_acquire_owned() else {
             warn!(
                 "{peer} refused: already {} clients (see --max-clients)",

@@ -109,17 +109,8 @@ pub async fn serve(
                 }
             }
         };
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    // E.g. "too many open files": wait a little instead of spinning.
-                    warn!("could not accept a connection: {}", netkit::error::describe_io(&e));
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-            () = shutdown.cancelled() => break,
+        let Some((stream, peer)) = netkit::net::accept(&listener, &shutdown).await else {
+            break;
         };
         let open = config.max_connections.max(1) - slots.available_permits();
         let config = config.clone();

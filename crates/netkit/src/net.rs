@@ -15,9 +15,10 @@ use std::time::Duration;
 
 use codec::ports::PortRange;
 use tokio::net::{TcpListener, TcpSocket, TcpStream, UdpSocket};
-use tracing::info;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
 
-use crate::error::{NetError, Transport, join_host_port};
+use crate::error::{NetError, Transport, describe_io, join_host_port};
 
 /// How many not-yet-accepted connections the OS keeps waiting for us.
 /// The usual default (128) is too small when a whole class connects at once.
@@ -87,6 +88,36 @@ pub async fn bind_tcp_and_udp(host: &str, port: u16) -> Result<(TcpListener, Udp
             Ok(udp) => return Ok((tcp, udp)),
             Err(NetError::AddrInUse { .. }) if port == 0 && attempt < ATTEMPTS => continue,
             Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Waits for the next client, or for `shutdown`: the heart of every server's
+/// accept loop. Returns `None` once `shutdown` is cancelled.
+///
+/// `accept` can fail without the server being broken, typically with "too
+/// many open files" when every file descriptor is in use. The error is logged
+/// and, after a short pause (instead of retrying in a tight loop that would
+/// burn a CPU core), the server goes on waiting: connections that end will
+/// free descriptors.
+pub async fn accept(
+    listener: &TcpListener,
+    shutdown: &CancellationToken,
+) -> Option<(TcpStream, SocketAddr)> {
+    loop {
+        let accepted = tokio::select! {
+            _ = shutdown.cancelled() => return None,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok(pair) => return Some(pair),
+            Err(e) => {
+                warn!("could not accept a connection: {}", describe_io(&e));
+                tokio::select! {
+                    _ = shutdown.cancelled() => return None,
+                    _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+                }
+            }
         }
     }
 }
@@ -183,6 +214,18 @@ mod tests {
         let port = tcp.local_addr().unwrap().port();
         assert_ne!(port, 0);
         assert_eq!(udp.local_addr().unwrap().port(), port);
+    }
+
+    #[tokio::test]
+    async fn accept_returns_clients_then_none_on_shutdown() {
+        let listener = bind_tcp("127.0.0.1", 0).await.unwrap();
+        let addr = local_addr(&listener).unwrap();
+        let shutdown = CancellationToken::new();
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (_, peer) = accept(&listener, &shutdown).await.expect("a client");
+        assert_eq!(peer, client.local_addr().unwrap());
+        shutdown.cancel();
+        assert!(accept(&listener, &shutdown).await.is_none());
     }
 
     #[tokio::test]

@@ -38,7 +38,7 @@ use std::time::Duration;
 use codec::time::Protocol;
 use netkit::NetError;
 use netkit::error::describe_io;
-use netkit::net::{announce, bind_tcp_and_udp, local_addr};
+use netkit::net::{accept, announce, bind_tcp_and_udp, local_addr};
 use netkit::shutdown::drain;
 use netkit::trace::Traced;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -185,20 +185,7 @@ async fn serve_tcp(
     shared: Arc<Shared>,
     shutdown: CancellationToken,
 ) {
-    loop {
-        let accepted = tokio::select! {
-            _ = shutdown.cancelled() => return,
-            accepted = listener.accept() => accepted,
-        };
-        let (stream, peer) = match accepted {
-            Ok(pair) => pair,
-            Err(e) => {
-                // Usually "too many open files": wait a little instead of spinning.
-                warn!("could not accept a connection: {}", describe_io(&e));
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-        };
+    while let Some((stream, peer)) = accept(&listener, &shutdown).await {
         let Ok(permit) = shared.slots.clone().try_acquire_owned() else {
             warn!(
                 "{peer} refused: already {} clients (see --max-clients)",

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use codec::chat::{Reply, SERVER_FULL};
 use netkit::NetError;
-use netkit::net::{announce, local_addr};
+use netkit::net::{accept, announce, local_addr};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
@@ -77,23 +77,7 @@ pub async fn serve(
     let tracker = TaskTracker::new();
     let force = CancellationToken::new();
 
-    loop {
-        let accepted = tokio::select! {
-            _ = shutdown.cancelled() => break,
-            accepted = listener.accept() => accepted,
-        };
-        let (stream, peer) = match accepted {
-            Ok(accepted) => accepted,
-            Err(e) => {
-                // Usually "too many open files": wait a little instead of spinning.
-                warn!(
-                    "cannot accept a connection: {}",
-                    netkit::error::describe_io(&e)
-                );
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-        };
+    while let Some((stream, peer)) = accept(&listener, &shutdown).await {
         // Chat lines are small and should leave at once (no Nagle delay).
         let _ = stream.set_nodelay(true);
         match room.enter(peer) {
