@@ -383,7 +383,7 @@ impl Context {
     ) -> (Result<Report, NetError>, String) {
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], ports[0]));
         let d = self.opts.duration;
-        let ds = format_value(d.as_secs_f64());
+        let ds = seconds(d);
         match action {
             Action::Bulk(n) => {
                 let p = echo_bulk::Params {
@@ -419,7 +419,11 @@ impl Context {
                 )
             }
             Action::Iperf3 => {
-                let cmd = format!("iperf3 -c 127.0.0.1 -p {} -t {ds} -J", ports[0]);
+                let cmd = format!(
+                    "iperf3 -c 127.0.0.1 -p {} -t {} -J",
+                    ports[0],
+                    seconds(d.max(Duration::from_secs(1)))
+                );
                 (iperf3_client(ports[0], d).await, cmd)
             }
             Action::Connect(service) => {
@@ -517,7 +521,7 @@ fn xinetd_conf(time: u16, daytime: u16, logs: &Path) -> String {
 
 /// Runs the iperf3 client for `duration` and reads its JSON result.
 async fn iperf3_client(port: u16, duration: Duration) -> Result<Report, NetError> {
-    let secs = format_value(duration.as_secs_f64().max(1.0));
+    let secs = seconds(duration.max(Duration::from_secs(1)));
     let out = tokio::process::Command::new(which("iperf3").unwrap_or_else(|| "iperf3".into()))
         .args([
             "-c",
@@ -1074,6 +1078,8 @@ fn report(
         let _ = writeln!(o, "\n**Conditions:** {note}");
     }
 
+    let _ = writeln!(o, "\n## Method\n");
+    let _ = writeln!(o, "{METHOD}");
     let _ = writeln!(o, "\n## Targets\n");
     let _ = writeln!(o, "| target | measured (medians) | met |\n|---|---|---|");
     for t in targets(r) {
@@ -1145,9 +1151,9 @@ fn report(
         for e in &extra {
             header.push_str(&format!(" {e} |"));
         }
-        header.push_str(" ours/peer |");
+        header.push_str(" ours/peer | runs |");
         let _ = writeln!(o, "{header}");
-        let _ = writeln!(o, "|{}", "---|".repeat(4 + extra.len()));
+        let _ = writeln!(o, "|{}", "---|".repeat(5 + extra.len()));
         for case in cases {
             let peer_main = r.median(&case.id, false, main);
             for (ours, server) in [(true, case.ours), (false, case.peer)] {
@@ -1166,9 +1172,11 @@ fn report(
                     _ => String::new(),
                 };
                 row.push_str(&format!(" {ratio} |"));
-                if !failures.is_empty() {
+                if failures.is_empty() {
+                    row.push_str(&format!(" {} ok |", opts.rounds));
+                } else {
                     row.push_str(&format!(
-                        " {} of {} runs failed: {}",
+                        " {} of {} failed: {} |",
                         failures.len(),
                         opts.rounds,
                         failures[0].replace('|', "\\|")
@@ -1205,7 +1213,7 @@ fn report(
          the `netlab-bench` line is the subcommand doing the same measurement by hand (PID: the \
          server's process id).\n",
         opts.rounds,
-        format_value(opts.duration.as_secs_f64())
+        seconds(opts.duration)
     );
     let _ = writeln!(o, "```sh");
     for case in &r.cases {
@@ -1236,6 +1244,36 @@ fn report(
         notes.unwrap_or_else(|| "<!-- notes -->\n(No notes yet.)\n<!-- /notes -->".into())
     );
     o
+}
+
+/// How each figure is obtained, for the report.
+const METHOD: &str = "\
+- **One client for everyone.** `netlab-bench` (tokio, all connections in one process) measures ours \
+and the peer alike, over 127.0.0.1, alternating A B A B with a fresh server each run. MB are 10^6 bytes.
+- **echo-bulk**: per connection a writer streams a 251-byte-period pattern while a reader checks \
+every byte that comes back; the writer half-closes at the deadline and the run ends at the \
+server's close. The figure is echoed, verified bytes per second. iperf3's figure is one way.
+- **echo-pingpong**: 64-byte messages, one outstanding per connection, each echo compared with \
+what was sent; latency is per round trip.
+- **connect-rate**: 4 workers connect, read the whole answer, decode it (4 bytes of RFC 868, or \
+a daytime line: ours, xinetd's and other formats) and check it is within 3 s of our clock.
+- **chat-fanout**: ours speaks chat/1 (`NICK c<i>`, then `MSG`; everyone, sender included, gets \
+each line); ncat gets plain lines (it relays them to the others only, prefixed `<userN>`). \
+Each message is written on its own and carries its send time; latency runs from the sender's \
+write to the receiver's read. A sync line from client 0 must reach everyone before the clock \
+starts. ncat prefixes every `recv()` it makes, not every line, so a line that straddles two of \
+its reads arrives cut in two: such lines count as lost. Server CPU is the sum of its threads' \
+run time (`/proc/PID/task/*/schedstat`), divided by the lines delivered.
+- **idle**: N connections opened and held 2 s; chat clients are greeted but send no `NICK` \
+(10,000 nicknames would mean 50 million `JOIN` notices). The server's `VmRSS` before and \
+after, divided by N; every connection is checked to be still open at the end.
+- **Scaling**: every room size is offered the same total of delivered lines per second \
+(up to 5 senders, paced), so a rising line means each delivered line costs more in a bigger room.";
+
+/// A duration as a command line writes it: `3`, `0.5`.
+fn seconds(d: Duration) -> String {
+    let text = format!("{:.3}", d.as_secs_f64());
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// `/long/path/target/release/echo-server …` → `echo-server …`.
@@ -1279,6 +1317,12 @@ mod tests {
             "<!-- notes -->\nwhy it is slow\n<!-- /notes -->"
         );
         assert_eq!(keep_notes("nothing"), None);
+    }
+
+    #[test]
+    fn durations_are_written_short() {
+        assert_eq!(seconds(Duration::from_secs(3)), "3");
+        assert_eq!(seconds(Duration::from_millis(500)), "0.5");
     }
 
     #[test]
