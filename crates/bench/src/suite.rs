@@ -557,7 +557,8 @@ async fn iperf3_client(port: u16, duration: Duration) -> Result<Report, NetError
 }
 
 /// Runs the whole suite and writes the report.
-pub async fn run(opts: Options) -> Result<(), NetError> {
+/// `threads` is the load tool's own thread count (`--threads`), for the report.
+pub async fn run(opts: Options, threads: usize) -> Result<(), NetError> {
     let bin_dir = match &opts.bin_dir {
         Some(dir) => dir.clone(),
         None => std::env::current_exe()
@@ -666,6 +667,7 @@ pub async fn run(opts: Options) -> Result<(), NetError> {
         &machine_before,
         &machine_after,
         wall,
+        threads,
         notes,
     );
     fs::write(&opts.out, text)
@@ -1028,6 +1030,7 @@ fn report(
     before: &BTreeMap<&'static str, String>,
     after: &BTreeMap<&'static str, String>,
     wall: Duration,
+    threads: usize,
     notes: Option<String>,
 ) -> String {
     let mut o = String::new();
@@ -1079,6 +1082,15 @@ fn report(
     }
 
     let _ = writeln!(o, "\n## Method\n");
+    let _ = writeln!(
+        o,
+        "- **The load tool's threads**: {threads} (`--threads {threads}`){}.",
+        if threads == 1 {
+            ": every client connection runs on one thread, so the server gets the other core"
+        } else {
+            ""
+        }
+    );
     let _ = writeln!(o, "{METHOD}");
     let _ = writeln!(o, "\n## Targets\n");
     let _ = writeln!(o, "| target | measured (medians) | met |\n|---|---|---|");
@@ -1209,7 +1221,7 @@ fn report(
         o,
         "Everything above comes from `bash scripts/bench.sh`, which installs the peers \
          (`apt-get install -y socat iperf3 ncat xinetd`), builds the release binaries and runs \
-         `netlab-bench suite --rounds {} --duration {}`. Each run below was done with a fresh server; \
+         `netlab-bench --threads {threads} suite --rounds {} --duration {}`. Each run below was done with a fresh server; \
          the `netlab-bench` line is the subcommand doing the same measurement by hand (PID: the \
          server's process id).\n",
         opts.rounds,

@@ -39,6 +39,11 @@ struct Args {
     #[arg(long, global = true)]
     json: bool,
 
+    /// Threads of the load tool itself. 1 (the default) keeps every client
+    /// connection on one thread, leaving the other cores to the server.
+    #[arg(long, default_value = "1", value_parser = parse_limit, global = true)]
+    threads: usize,
+
     #[command(flatten)]
     verbosity: Verbosity,
 
@@ -141,7 +146,40 @@ enum Bench {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    netkit::run(args.verbosity, async move {
+    netkit::logging::init(args.verbosity);
+    // Our own runtime rather than netkit::run's: the tool must not compete
+    // with the server it measures for more cores than it needs.
+    let runtime = if args.threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(args.threads)
+            .enable_all()
+            .build()
+    };
+    let runtime = match runtime {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(bench(args));
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the chosen benchmark and prints its report.
+async fn bench(args: Args) -> Result<(), NetError> {
+    {
         let quiet = args.json || args.verbosity.quiet > 0;
         let fds = common::raise_fd_limit();
         tracing_free_note(fds);
@@ -243,7 +281,7 @@ fn main() -> ExitCode {
                 };
                 idle::run(target(codec::echo::DEFAULT_PORT).await?, &params).await?
             }
-            Bench::Suite(options) => return suite::run(options).await,
+            Bench::Suite(options) => return suite::run(options, args.threads).await,
         };
         if args.json {
             println!("{}", report.to_json());
@@ -251,7 +289,7 @@ fn main() -> ExitCode {
             print!("{}", report.to_table());
         }
         Ok(())
-    })
+    }
 }
 
 /// The open-files limit matters only for big runs; say it when it is low.
