@@ -87,8 +87,9 @@ fn draw_panel(out: &mut String, panel: &Panel, x0: f64, x_label: &str) {
         r##"<rect x="{}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#888"/>"##,
         x0 + LEFT
     );
-    for k in 0..=4 {
-        let y = ymax * k as f64 / 4.0;
+    let steps = divisions(ymax);
+    for k in 0..=steps {
+        let y = ymax * k as f64 / steps as f64;
         let _ = writeln!(
             out,
             r##"<line x1="{0}" y1="{2}" x2="{1}" y2="{2}" stroke="#ddd"/><text x="{3}" y="{4}" text-anchor="end">{5}</text>"##,
@@ -178,14 +179,16 @@ fn nice_ceiling(v: f64) -> f64 {
         .unwrap_or(10.0 * decade)
 }
 
+/// How many grid steps split `top` (1, 2 or 5 × 10^k) into round values.
+fn divisions(top: f64) -> usize {
+    let mantissa = top / 10f64.powf(top.log10().floor());
+    if (mantissa - 2.0).abs() < 1e-9 { 4 } else { 5 }
+}
+
+/// A tick label without useless decimals: 0, 0.25, 2.5, 40.
 fn tick(v: f64) -> String {
-    if v == 0.0 || v >= 10.0 || v.fract() == 0.0 {
-        format!("{v:.0}")
-    } else if v >= 1.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.2}")
-    }
+    let text = format!("{v:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 fn escape(text: &str) -> String {
@@ -222,6 +225,16 @@ mod tests {
         assert_eq!(svg.matches("<circle").count(), 10);
         assert!(svg.contains("p99 &lt;latency&gt;"));
         assert!(!svg.contains("NaN") && !svg.contains("inf"));
+    }
+
+    #[test]
+    fn ticks_are_round_values() {
+        assert_eq!(divisions(50.0), 5); // 0 10 20 30 40 50
+        assert_eq!(divisions(2.0), 4); // 0 0.5 1 1.5 2
+        assert_eq!(divisions(1.0), 5); // 0 0.2 0.4 …
+        assert_eq!(tick(12.5), "12.5");
+        assert_eq!(tick(40.0), "40");
+        assert_eq!(tick(0.25), "0.25");
     }
 
     #[test]

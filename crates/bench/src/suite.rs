@@ -973,8 +973,8 @@ fn chart(r: &Results, opts: &Options) -> String {
             panel("Server CPU per delivered line", "µs", "cost_us_per_line"),
         ],
         &format!(
-            "clients in the room ({} delivered lines/s offered)",
-            format_value(opts.sweep_load)
+            "clients in the room ({} delivered lines/s offered at every size)",
+            thousands(opts.sweep_load)
         ),
     )
 }
@@ -1211,7 +1211,7 @@ fn report(
                 "Every size is offered the same load, {} delivered lines per second \
                  (senders × rate × clients), for 2 s, so the lines show what a bigger room costs \
                  per line, not how much more work it is.\n",
-                format_value(opts.sweep_load)
+                thousands(opts.sweep_load)
             );
         }
     }
@@ -1282,6 +1282,19 @@ after, divided by N; every connection is checked to be still open at the end.
 - **Scaling**: every room size is offered the same total of delivered lines per second \
 (up to 5 senders, paced), so a rising line means each delivered line costs more in a bigger room.";
 
+/// 100000 → "100,000".
+fn thousands(value: f64) -> String {
+    let digits = format!("{:.0}", value.max(0.0));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A duration as a command line writes it: `3`, `0.5`.
 fn seconds(d: Duration) -> String {
     let text = format!("{:.3}", d.as_secs_f64());
@@ -1329,6 +1342,13 @@ mod tests {
             "<!-- notes -->\nwhy it is slow\n<!-- /notes -->"
         );
         assert_eq!(keep_notes("nothing"), None);
+    }
+
+    #[test]
+    fn big_numbers_get_separators() {
+        assert_eq!(thousands(100_000.0), "100,000");
+        assert_eq!(thousands(999.0), "999");
+        assert_eq!(thousands(1_234_567.0), "1,234,567");
     }
 
     #[test]
