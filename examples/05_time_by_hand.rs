@@ -12,7 +12,7 @@
 //! cargo run --example 05_time_by_hand                  # server on 127.0.0.1:15037
 //! cargo run --example 05_time_by_hand -- client 15037  # the client, in another terminal
 //! cargo run --example 05_time_by_hand -- client 10037  # against the real time-server
-//! nc 127.0.0.1 15037 | xxd        the 4 raw bytes: not text, nc shows garbage
+//! nc -d 127.0.0.1 15037 | xxd     the 4 raw bytes in hex (not text: nc alone shows garbage)
 //! rdate -p -o 15037 127.0.0.1     a third-party RFC 868 client agrees
 //! ```
 //!

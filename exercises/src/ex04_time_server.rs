@@ -20,7 +20,7 @@
 //!    returns if the listener itself fails.
 //!
 //! Try it: `cargo run -p exercises --bin play -- 4` runs your server on port
-//! 18004; `nc 127.0.0.1 18004 | xxd` shows the 4 bytes, and
+//! 18004; `nc -d 127.0.0.1 18004 | xxd` shows the 4 bytes, and
 //! `cargo run --example 05_time_by_hand -- client 18004` decodes them.
 //!
 //! Check with `cargo test -p exercises --test ex04_time_server`.

@@ -8,7 +8,7 @@
 //! cargo run -p exercises --bin play -- 1 22 3306 50000   # classify ports
 //! cargo run -p exercises --bin play -- 2 [port]          # echo client → echo-server (10007)
 //! cargo run -p exercises --bin play -- 3 [port]          # time client → time-server (10037)
-//! cargo run -p exercises --bin play -- 4 [port]          # your time server on 18004: nc 127.0.0.1 18004 | xxd
+//! cargo run -p exercises --bin play -- 4 [port]          # your time server on 18004: nc -d 127.0.0.1 18004 | xxd
 //! cargo run -p exercises --bin play -- 5 [port]          # your echo server on 18005 (one client at a time)
 //! cargo run -p exercises --bin play -- 6 [port]          # your uppercase server on 18006
 //! cargo run -p exercises --bin play -- 7 [port]          # your echo server, a thread per client, 18007
