@@ -22,7 +22,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -38,6 +38,9 @@ pub struct Tap {
     binary: bool,
     bytes_in: AtomicU64,
     bytes_out: AtomicU64,
+    /// The peer's end-of-stream was already logged (a reader may be polled
+    /// again after it).
+    eof_seen: AtomicBool,
 }
 
 impl Tap {
@@ -49,6 +52,7 @@ impl Tap {
             binary: false,
             bytes_in: AtomicU64::new(0),
             bytes_out: AtomicU64::new(0),
+            eof_seen: AtomicBool::new(false),
         })
     }
 
@@ -60,6 +64,7 @@ impl Tap {
             binary: true,
             bytes_in: AtomicU64::new(0),
             bytes_out: AtomicU64::new(0),
+            eof_seen: AtomicBool::new(false),
         })
     }
 
@@ -108,6 +113,18 @@ impl Tap {
     pub fn shutdown(&self) {
         if self.enabled {
             info!("sent end-of-stream to {} (our side is closed)", self.peer);
+        }
+    }
+
+    /// Records that the peer closed its sending side: a read gave 0 bytes
+    /// (TCP's FIN arrived). Logged once, so `--trace` shows both ends of a
+    /// half-close, not only ours.
+    pub fn end_of_stream(&self) {
+        if self.enabled && !self.eof_seen.swap(true, Ordering::Relaxed) {
+            info!(
+                "recv end-of-stream from {} (it has nothing more to send)",
+                self.peer
+            );
         }
     }
 
@@ -196,9 +213,15 @@ impl<S: AsyncRead + Unpin> AsyncRead for Traced<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
+        let room = buf.remaining();
         let result = Pin::new(&mut self.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = result {
-            self.tap.received(&buf.filled()[before..]);
+            let got = &buf.filled()[before..];
+            self.tap.received(got);
+            // Nothing read although there was room: that is end-of-stream.
+            if got.is_empty() && room > 0 {
+                self.tap.end_of_stream();
+            }
         }
         result
     }
@@ -272,5 +295,19 @@ mod tests {
         let mut got = [0u8; 3];
         traced.read_exact(&mut got).await.unwrap();
         assert_eq!((tap.bytes_out(), tap.bytes_in()), (5, 3));
+    }
+
+    #[tokio::test]
+    async fn the_peers_end_of_stream_is_noticed_once() {
+        let (a, b) = tokio::io::duplex(64);
+        let tap = Tap::new("127.0.0.1:1".parse().unwrap(), true);
+        let mut traced = Traced::new(a, tap.clone());
+        // A read into no room at all gives 0 bytes too: that is not an end.
+        assert_eq!(traced.read(&mut []).await.unwrap(), 0);
+        assert!(!tap.eof_seen.load(Ordering::Relaxed));
+        drop(b);
+        let mut buf = [0u8; 8];
+        assert_eq!(traced.read(&mut buf).await.unwrap(), 0);
+        assert!(tap.eof_seen.load(Ordering::Relaxed));
     }
 }
