@@ -438,6 +438,32 @@ fn a_server_that_is_not_echo_is_detected() {
     assert!(out.stderr.contains("does not speak echo"), "{}", out.stderr);
 }
 
+/// At the keyboard too (a terminal, given by `script`), a server that
+/// answers something else is named, not printed as if it were the echo.
+#[cfg(unix)]
+#[test]
+fn a_server_that_is_not_echo_is_detected_at_the_keyboard() {
+    let Some(script) = support::tool("script") else {
+        return;
+    };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let liar = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        // A chat server greets first: its words come back instead of the echo.
+        let _ = s.write_all(b"HELLO netlab chat-server\r\n");
+        let _ = s.set_read_timeout(Some(T));
+        let _ = s.read(&mut [0u8; 64]);
+    });
+    let command = format!("{} --port {port}", bin("echo-client").display());
+    let out = run_with_input(&script, &["-qec", &command, "/dev/null"], b"hello\n", T);
+    liar.join().unwrap();
+    let text = out.stdout_text() + &out.stderr;
+    assert!(text.contains("does not speak echo"), "{text}");
+    assert!(!text.contains("round trip"), "{text}");
+    assert_eq!(out.status.code(), Some(1), "{text}");
+}
+
 #[test]
 fn usage_errors_keep_clap_exit_code() {
     let out = run_client("echo-server", &["--port", "seventy"], T);

@@ -115,15 +115,20 @@ async fn one_shot_tcp(options: &Options, text: &str) -> Result<(), NetError> {
     let elapsed = started.elapsed();
     print_bytes(&reply).await?;
     if reply != message.as_bytes() {
-        return Err(NetError::protocol(format!(
-            "sent {} but received {}: the server at {server} does not speak echo (RFC 862). \
-             Is it the right port?",
-            show_bytes(message.as_bytes()),
-            show_bytes(&reply)
-        )));
+        return Err(not_echo(&server, message.as_bytes(), &reply));
     }
     info!("round trip: {}", show_duration(elapsed));
     Ok(())
+}
+
+/// The explanation when what came back is not what was sent.
+fn not_echo(server: &str, sent: &[u8], received: &[u8]) -> NetError {
+    NetError::protocol(format!(
+        "sent {} but received {}: the server at {server} does not speak echo (RFC 862). \
+         Is it the right port?",
+        show_bytes(sent),
+        show_bytes(received)
+    ))
 }
 
 /// Keyboard mode: one line at a time, each echo printed with its round-trip time.
@@ -153,6 +158,11 @@ async fn interactive_tcp(options: &Options) -> Result<(), NetError> {
                     after: options.timeout,
                 });
             }
+        }
+        // Another protocol's server (chat's greeting, say) answers with
+        // something else: say so rather than print it as if it were the echo.
+        if echo != message.as_bytes() {
+            return Err(not_echo(&server, message.as_bytes(), &echo));
         }
         let text = String::from_utf8_lossy(&echo);
         let shown = format!(
