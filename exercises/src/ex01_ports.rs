@@ -13,8 +13,9 @@
 //! ## What to do
 //!
 //! 1. [`classify`]: return the [`PortRange`] a port belongs to.
-//! 2. [`service_name`]: return the usual name of the service on a
-//!    well-known port, for exactly these ports (anything else is `None`):
+//! 2. [`service_name`]: return the usual name of the service on a common
+//!    port, for exactly these ports (anything else is `None`; 3306 and 3389
+//!    are registered ports, not well-known ones, yet just as common):
 //!
 //! | port | name    | port | name   | port | name  |
 //! |------|---------|------|--------|------|-------|

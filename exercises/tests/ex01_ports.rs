@@ -5,21 +5,21 @@ use exercises::ex01_ports::{PortRange, classify, service_name};
 #[test]
 fn well_known_ports_are_0_to_1023() {
     for port in [0, 1, 7, 22, 80, 443, 1023] {
-        assert_eq!(classify(port), PortRange::WellKnown, "port {port}");
+        assert_eq!(classify(port), PortRange::WellKnown, "classify({port})");
     }
 }
 
 #[test]
 fn registered_ports_are_1024_to_49151() {
     for port in [1024, 3306, 8080, 10007, 10194, 32768, 49151] {
-        assert_eq!(classify(port), PortRange::Registered, "port {port}");
+        assert_eq!(classify(port), PortRange::Registered, "classify({port})");
     }
 }
 
 #[test]
 fn dynamic_ports_are_49152_to_65535() {
     for port in [49152, 50000, 60999, 65535] {
-        assert_eq!(classify(port), PortRange::Dynamic, "port {port}");
+        assert_eq!(classify(port), PortRange::Dynamic, "classify({port})");
     }
 }
 

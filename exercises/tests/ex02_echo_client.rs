@@ -59,15 +59,16 @@ fn reports_its_own_port_as_the_server_sees_it() {
     let stream = client(addr);
     let reply = within("echo_once", move || echo_once(stream, "port?")).expect("echo_once failed");
     let peer = peers.recv_timeout(TIMEOUT).unwrap();
+    // The most common mistake first, so its message is the one shown.
+    assert_ne!(
+        reply.local_port,
+        addr.port(),
+        "that is the server's port (peer_addr), not the client's (local_addr)"
+    );
     assert_eq!(
         reply.local_port,
         peer.port(),
         "the local port is the one the server sees"
-    );
-    assert_ne!(
-        reply.local_port,
-        addr.port(),
-        "that is the server's port, not the client's"
     );
 }
 

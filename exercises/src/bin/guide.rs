@@ -207,6 +207,10 @@ struct Words {
     rerun: &'static str,
     by_hand: &'static str,
     tests_said: &'static str,
+    /// How to read `assert_eq!`'s left/right (every test puts the code's answer left).
+    left_right: &'static str,
+    /// What a `todo!()` panic means.
+    todo_left: &'static str,
     no_compile: &'static str,
     all_done: &'static str,
     sheets_dir: &'static str,
@@ -222,6 +226,8 @@ const FR: Words = Words {
     rerun: "Relancer seulement cet exercice :",
     by_hand: "L'essayer à la main :",
     tests_said: "Ce que disent les tests :",
+    left_right: "(left : ce que votre code a donné ; right : ce que le test attendait)",
+    todo_left: "(« not yet implemented » : le todo!() est encore là ; remplacez-le par votre code)",
     no_compile: "Le code ne compile pas encore : lisez la première erreur ci-dessous.",
     all_done: "Bravo : tous les exercices passent ! Essayez maintenant les vrais programmes : cargo run --bin chat-server, puis cargo run --bin chat-client.",
     sheets_dir: "docs/exercices",
@@ -237,6 +243,8 @@ const EN: Words = Words {
     rerun: "Run only this exercise again:",
     by_hand: "Try it by hand:",
     tests_said: "What the tests said:",
+    left_right: "(left: what your code gave; right: what the test expected)",
+    todo_left: "(\"not yet implemented\": the todo!() is still there; replace it with your code)",
     no_compile: "The code does not compile yet: read the first error below.",
     all_done: "Well done: every exercise passes! Now try the real programs: cargo run --bin chat-server, then cargo run --bin chat-client.",
     sheets_dir: "docs/exercises",
@@ -350,8 +358,15 @@ fn main() -> ExitCode {
             }
         } else {
             println!("{}", words.tests_said);
-            for line in failures(&outcome.output) {
+            let failures = failures(&outcome.output);
+            for line in &failures {
                 println!("    {line}");
+            }
+            if failures.iter().any(|l| l.contains("left:")) {
+                println!("    {}", words.left_right);
+            }
+            if failures.iter().any(|l| l.contains("not yet implemented")) {
+                println!("    {}", words.todo_left);
             }
         }
         println!();
