@@ -18,6 +18,8 @@
 //! nc 127.0.0.1 16007                         type "hel", Ctrl-D (sends without \n), "lo" Enter
 //! printf 'a\nb\nc\n' | nc -q1 127.0.0.1 16007    three lines glued in one read
 //! ```
+//!
+//! Next step: `07_broadcast_chat`, lines relayed from one client to all.
 
 use bytes::BytesMut;
 use std::time::Duration;
