@@ -197,6 +197,18 @@ fn trace_shows_the_bytes_both_ways_with_the_peer() {
         "{}",
         server.log.text()
     );
+    // Both halves of the half-close are shown: the client's FIN, then ours.
+    stream.shutdown(Shutdown::Write).unwrap();
+    for needle in [
+        format!("recv end-of-stream from {me}"),
+        format!("sent end-of-stream to {me}"),
+    ] {
+        assert!(
+            server.log.wait_for(&needle, T).is_some(),
+            "{needle}: {}",
+            server.log.text()
+        );
+    }
 }
 
 #[test]
