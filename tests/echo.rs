@@ -483,6 +483,9 @@ fn usage_errors_keep_clap_exit_code() {
     let out = run_client("echo-server", &["--max-clients", "0"], T);
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stderr.contains("at least 1"), "{}", out.stderr);
+    let out = run_client("echo-server", &["--idle-timeout", "0"], T);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stderr.contains("more than 0"), "{}", out.stderr);
 }
 
 #[cfg(unix)]

@@ -71,6 +71,16 @@ pub fn parse_seconds(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// Parses a time-out in seconds that must be more than 0, e.g.
+/// `--idle-timeout 300`: a time-out of 0 would cut every connection at once.
+pub fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let limit = parse_seconds(text)?;
+    if limit.is_zero() {
+        return Err("a time-out of 0 would cut every connection at once: give more than 0".into());
+    }
+    Ok(limit)
+}
+
 /// Parses a limit that must be at least 1, e.g. `--max-clients 100`.
 pub fn parse_limit(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
@@ -84,6 +94,13 @@ pub fn parse_limit(text: &str) -> Result<usize, String> {
 mod tests {
     use super::*;
     use clap::Parser;
+
+    #[test]
+    fn a_time_out_must_be_more_than_zero() {
+        assert!(parse_timeout("0").unwrap_err().contains("more than 0"));
+        assert_eq!(parse_timeout("0.5"), Ok(Duration::from_millis(500)));
+        assert!(parse_timeout("soon").is_err());
+    }
 
     #[derive(Parser)]
     struct Server {

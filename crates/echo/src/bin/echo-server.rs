@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use echo::server::{self, Config};
-use netkit::args::{ServerArgs, parse_limit, parse_seconds};
+use netkit::args::{ServerArgs, parse_limit, parse_timeout};
 use netkit::net::{announce, bind_tcp, bind_tcp_and_udp, bind_udp, local_addr};
 use tokio::net::UdpSocket;
 
@@ -28,11 +28,11 @@ struct Args {
     transport: Transports,
 
     /// Maximum number of TCP clients served at once.
-    #[arg(long, default_value_t = Config::default().max_clients, value_parser = parse_limit)]
+    #[arg(long, value_name = "N", default_value_t = Config::default().max_clients, value_parser = parse_limit)]
     max_clients: usize,
 
     /// Close a TCP connection idle (or not reading) for this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = parse_seconds)]
+    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = parse_timeout)]
     idle_timeout: Duration,
 }
 
