@@ -72,7 +72,8 @@ impl Default for Config {
         Config {
             root: None,
             limits: Limits::default(),
-            read_timeout: Duration::from_secs(10),
+            // Long enough for a student typing a request by hand with raw-client.
+            read_timeout: Duration::from_secs(60),
             max_connections: 256,
             trace: false,
             grace: Duration::from_secs(2),

@@ -47,8 +47,8 @@ struct Args {
     max_body: u64,
 
     /// Seconds a client has to send a whole request; also how long an idle
-    /// keep-alive connection stays open.
-    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+    /// keep-alive connection stays open. Long enough to type a request by hand.
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = parse_seconds)]
     read_timeout: Duration,
 
     /// Connections served at once; more clients wait until one ends.
