@@ -579,3 +579,41 @@ fn a_closed_standard_output_is_not_a_crash() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn late_udp_replies_do_not_shift_the_lines() {
+    // A slow UDP echo: it answers each datagram 300 ms late, so the client
+    // (time-out 200 ms) sends "one" twice and gets two late echoes of it.
+    let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port().to_string();
+    server
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let slow = std::thread::spawn(move || {
+        let mut buf = [0u8; 1500];
+        for _ in 0..4 {
+            let Ok((n, from)) = server.recv_from(&mut buf) else {
+                return;
+            };
+            std::thread::sleep(Duration::from_millis(300));
+            let _ = server.send_to(&buf[..n], from);
+        }
+    });
+    let out = run_with_input(
+        &bin("echo-client"),
+        &[
+            "--port",
+            &port,
+            "--udp",
+            "--timeout",
+            "0.2",
+            "--retries",
+            "3",
+        ],
+        b"one\ntwo\n",
+        T,
+    );
+    slow.join().unwrap();
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(out.stdout_text(), "one\ntwo\n", "{}", out.stderr);
+}

@@ -30,7 +30,7 @@ use netkit::net::{connect_tcp, udp_socket_for};
 use netkit::trace::{Tap, Traced, show_bytes};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 /// What the client was asked to do.
 #[derive(Debug, Clone)]
@@ -250,6 +250,14 @@ async fn udp_round_trip(
         options.trace,
     );
     let mut buf = vec![0u8; codec::echo::MAX_UDP_PAYLOAD];
+    // Whatever already waits in the socket answers an *earlier* datagram (a
+    // reply that came after its time-out, or the second reply to a resent
+    // one). Taking it as the answer to this one would shift every line by one.
+    while let Ok(n) = socket.try_recv(&mut buf) {
+        tap.received(&buf[..n]);
+        debug!("ignored a late reply of {n} bytes to an earlier datagram");
+    }
+    let mut other = None;
     for attempt in 0..=options.retries {
         if attempt > 0 {
             warn!(
@@ -263,20 +271,34 @@ async fn udp_round_trip(
             .await
             .map_err(|e| NetError::io(format!("sending to {server}"), e))?;
         tap.sent(datagram);
-        match tokio::time::timeout(options.timeout, socket.recv(&mut buf)).await {
-            Ok(Ok(n)) => {
-                tap.received(&buf[..n]);
-                info!("round trip: {}", show_duration(started.elapsed()));
-                return Ok(buf[..n].to_vec());
+        // The echo of this datagram is the same bytes. Anything else may be
+        // a late reply to an earlier one: keep waiting for the right one, and
+        // show the other only if the right one never comes (then the server
+        // does not speak echo, and the user must see what it said).
+        let deadline = tokio::time::Instant::now() + options.timeout;
+        loop {
+            match tokio::time::timeout_at(deadline, socket.recv(&mut buf)).await {
+                Ok(Ok(n)) => {
+                    tap.received(&buf[..n]);
+                    if &buf[..n] == datagram {
+                        info!("round trip: {}", show_duration(started.elapsed()));
+                        return Ok(buf[..n].to_vec());
+                    }
+                    debug!("a reply of {n} bytes that is not this datagram's echo");
+                    other = Some(buf[..n].to_vec());
+                }
+                Ok(Err(e)) => {
+                    return Err(NetError::io(
+                        format!("waiting for a reply from {server}"),
+                        e,
+                    ));
+                }
+                Err(_) => break,
             }
-            Ok(Err(e)) => {
-                return Err(NetError::io(
-                    format!("waiting for a reply from {server}"),
-                    e,
-                ));
-            }
-            Err(_) => continue,
         }
+    }
+    if let Some(reply) = other {
+        return Ok(reply);
     }
     Err(NetError::TimedOut {
         what: format!(
