@@ -8,11 +8,10 @@
 
 mod support;
 
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-use support::{Server, bin, run_with_input, tool};
+use support::{Peer, Server, bin, free_port, run_with_input, tool};
 
 const T: Duration = Duration::from_secs(20);
 
@@ -60,46 +59,22 @@ fn nc_over_udp_gets_its_datagram_back() {
     );
 }
 
-/// A socat echo server on a free loopback port; killed when dropped.
-struct Socat(Child, u16);
-
-impl Drop for Socat {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_socat(socat: &std::path::Path) -> Socat {
-    // Ask the OS for a free port, release it, and give it to socat.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(socat)
-        .args([
-            &format!("TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork"),
-            "PIPE",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start socat");
-    let deadline = Instant::now() + T;
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "socat did not start listening");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Socat(child, port)
+/// A socat echo server on a free loopback port, and that port.
+fn start_socat(socat: &std::path::Path) -> (Peer, u16) {
+    let port = free_port();
+    let mut command = Command::new(socat);
+    command.args([
+        &format!("TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork"),
+        "PIPE",
+    ]);
+    (Peer::start(command, "socat", &[port]), port)
 }
 
 #[test]
 fn echo_client_talks_to_a_socat_echo_server() {
     let Some(socat) = tool("socat") else { return };
-    let peer = start_socat(&socat);
-    let port = peer.1.to_string();
+    let (_peer, port) = start_socat(&socat);
+    let port = port.to_string();
 
     let out = run_with_input(
         &bin("echo-client"),

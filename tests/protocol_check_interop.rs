@@ -13,12 +13,11 @@
 
 mod support;
 
-use std::net::{TcpListener, TcpStream, UdpSocket};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
 
-use support::{Output, run_client, tool};
+use support::{Output, Peer, free_port, run_client, tool};
 
 /// Longest a whole protocol-check run, or a tool's start, may take.
 const T: Duration = Duration::from_secs(60);
@@ -59,98 +58,9 @@ fn assert_all_pass(out: &Output) {
     );
 }
 
-/// A port number free on both TCP and UDP (found by binding port 0, then released).
-fn free_port() -> u16 {
-    for _ in 0..50 {
-        let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = tcp.local_addr().unwrap().port();
-        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-    panic!("no port free on both TCP and UDP");
-}
-
-/// Waits (bounded) until `port` accepts TCP connections.
-fn wait_listening(child: &mut Child, name: &str, port: u16) {
-    let deadline = Instant::now() + T;
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("{name} exited ({status}) before listening");
-        }
-        assert!(Instant::now() < deadline, "{name} did not start listening");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// A third-party server process, stopped by its pid when dropped.
-struct Peer {
-    child: Child,
-    dir: Option<PathBuf>,
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while !matches!(self.child.try_wait(), Ok(Some(_))) {
-            if Instant::now() >= deadline {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        if let Some(dir) = &self.dir {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-    }
-}
-
-/// xinetd serving its internal `services` (name, port), each on TCP and UDP.
-fn xinetd(xinetd: &Path, services: &[(&str, u16)]) -> Peer {
-    // One folder per xinetd: the tests of this file run in parallel.
-    static COUNT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("netlab-pc-xinetd-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    // xinetd's defaults close a port after 50 fast connections: raise them.
-    let mut conf = String::from(
-        "defaults\n{\n  instances = UNLIMITED\n  per_source = UNLIMITED\n  cps = 100000 1\n}\n",
-    );
-    for (name, port) in services {
-        for (socket_type, protocol, wait) in [("stream", "tcp", "no"), ("dgram", "udp", "yes")] {
-            conf.push_str(&format!(
-                "service {name}\n{{\n  type = INTERNAL UNLISTED\n  id = {name}-{socket_type}\n  \
-                 socket_type = {socket_type}\n  protocol = {protocol}\n  wait = {wait}\n  \
-                 bind = 127.0.0.1\n  port = {port}\n}}\n"
-            ));
-        }
-    }
-    let conf_path = dir.join("xinetd.conf");
-    std::fs::write(&conf_path, conf).unwrap();
-    let child = Command::new(xinetd)
-        .arg("-dontfork")
-        .arg("-f")
-        .arg(&conf_path)
-        .arg("-pidfile")
-        .arg(dir.join("xinetd.pid"))
-        // UTC, so its daytime line names one instant protocol-check can compare.
-        .env("TZ", "UTC")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start xinetd");
-    let mut peer = Peer {
-        child,
-        dir: Some(dir),
-    };
-    for (_, port) in services {
-        wait_listening(&mut peer.child, "xinetd", *port);
-    }
-    peer
+/// xinetd in UTC, so its daytime line names one instant protocol-check can compare.
+fn xinetd(path: &Path, services: &[(&str, u16)]) -> Peer {
+    support::xinetd(path, services, "UTC")
 }
 
 #[test]
@@ -198,14 +108,8 @@ fn socat_running_cat_is_an_echo_server_that_passes_every_tcp_rule() {
     let Some(socat) = tool("socat") else { return };
     let port = free_port();
     let listen = format!("TCP-LISTEN:{port},bind=127.0.0.1,fork,reuseaddr");
-    let child = Command::new(socat)
-        .args([listen.as_str(), "EXEC:cat"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start socat");
-    let mut peer = Peer { child, dir: None };
-    wait_listening(&mut peer.child, "socat", port);
+    let mut command = Command::new(socat);
+    command.args([listen.as_str(), "EXEC:cat"]);
+    let _peer = Peer::start(command, "socat", &[port]);
     assert_all_pass(&check("echo", port, &[]));
 }

@@ -17,9 +17,8 @@
 mod support;
 
 use std::io::Write;
-use std::net::{TcpListener, TcpStream, UdpSocket};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpListener;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use codec::time::{Timestamp, daytime, rfc868};
@@ -150,22 +149,9 @@ fn nc_shows_our_daytime_line_and_our_four_time_bytes() {
     assert!(line.ends_with("-UTC\r\n"), "{line:?} {}", out.stderr);
 }
 
-/// A port number free on both TCP and UDP (found by binding port 0, then released).
-fn free_port() -> u16 {
-    for _ in 0..50 {
-        let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = tcp.local_addr().unwrap().port();
-        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-    panic!("no port free on both TCP and UDP");
-}
-
-/// xinetd running in the foreground; stopped by its pid when dropped.
+/// xinetd's internal time and daytime services, with their ports.
 struct Xinetd {
-    child: Child,
-    dir: PathBuf,
+    _peer: support::Peer,
     time_port: u16,
     daytime_port: u16,
 }
@@ -174,73 +160,17 @@ impl Xinetd {
     /// Starts xinetd's internal time and daytime services (TCP and UDP),
     /// with the time zone `tz`, and waits until both TCP ports accept.
     fn start(xinetd: &Path, tz: &str) -> Xinetd {
-        static COUNT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("netlab-xinetd-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let (time_port, daytime_port) = (free_port(), free_port());
-        let mut conf = String::from(
-            "defaults\n{\n  instances = UNLIMITED\n  per_source = UNLIMITED\n  cps = 100000 1\n}\n",
+        let (time_port, daytime_port) = (support::free_port(), support::free_port());
+        let peer = support::xinetd(
+            xinetd,
+            &[("time", time_port), ("daytime", daytime_port)],
+            tz,
         );
-        for (name, port) in [("time", time_port), ("daytime", daytime_port)] {
-            for (socket_type, protocol, wait) in [("stream", "tcp", "no"), ("dgram", "udp", "yes")]
-            {
-                conf.push_str(&format!(
-                    "service {name}\n{{\n  type = INTERNAL UNLISTED\n  id = {name}-{socket_type}\n  \
-                     socket_type = {socket_type}\n  protocol = {protocol}\n  wait = {wait}\n  \
-                     bind = 127.0.0.1\n  port = {port}\n}}\n"
-                ));
-            }
-        }
-        let conf_path = dir.join("xinetd.conf");
-        std::fs::write(&conf_path, conf).unwrap();
-        let child = Command::new(xinetd)
-            .arg("-dontfork")
-            .arg("-f")
-            .arg(&conf_path)
-            .arg("-pidfile")
-            .arg(dir.join("xinetd.pid"))
-            .env("TZ", tz)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start xinetd");
-        let mut running = Xinetd {
-            child,
-            dir,
+        Xinetd {
+            _peer: peer,
             time_port,
             daytime_port,
-        };
-        let deadline = Instant::now() + T;
-        while [time_port, daytime_port]
-            .iter()
-            .any(|&p| TcpStream::connect(("127.0.0.1", p)).is_err())
-        {
-            if let Ok(Some(status)) = running.child.try_wait() {
-                panic!("xinetd exited ({status}) before listening");
-            }
-            assert!(Instant::now() < deadline, "xinetd did not start listening");
-            std::thread::sleep(Duration::from_millis(50));
         }
-        running
-    }
-}
-
-impl Drop for Xinetd {
-    fn drop(&mut self) {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while !matches!(self.child.try_wait(), Ok(Some(_))) {
-            if Instant::now() >= deadline {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -280,7 +210,7 @@ fn time_client_reads_xinetd_time_and_daytime_over_tcp_and_udp() {
 fn a_daytime_line_in_a_local_time_zone_is_shown_but_not_guessed() {
     let Some(xinetd) = tool("xinetd") else { return };
     if !Path::new("/usr/share/zoneinfo/Europe/Paris").exists() {
-        eprintln!("SKIPPED: tzdata is not installed");
+        support::skip_unless_ci("tzdata is not installed (apt-get install tzdata)");
         return;
     }
     // xinetd writes its local time with a zone abbreviation: `… CET`.

@@ -70,12 +70,20 @@ pub fn tool(name: &str) -> Option<PathBuf> {
             .find(|p| p.is_file())
     });
     if found.is_none() {
-        if std::env::var_os("CI").is_some() {
-            panic!("{name} is not installed, but CI must have it (see .ci/run)");
-        }
-        eprintln!("SKIPPED: {name} is not installed (apt-get install it to run this test)");
+        skip_unless_ci(&format!(
+            "{name} is not installed (apt-get install it to run this test)"
+        ));
     }
     found
+}
+
+/// Says why a test is skipped; in CI (the `CI` environment variable is set)
+/// fails it instead, because `.ci/run` must install everything tests need.
+pub fn skip_unless_ci(why: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("{why} — but CI must have it (see .ci/run)");
+    }
+    eprintln!("SKIPPED: {why}");
 }
 
 /// The lines a process wrote on stderr so far, shared with a reader thread.
@@ -295,4 +303,114 @@ pub fn run_with_input(program: &Path, args: &[&str], stdin: &[u8], timeout: Dura
 /// Runs one of the workspace's clients with no input.
 pub fn run_client(name: &str, args: &[&str], timeout: Duration) -> Output {
     run_with_input(&bin(name), args, b"", timeout)
+}
+
+// ---- Third-party servers (socat, xinetd…) for interop tests ----------------
+
+/// A port number free on both TCP and UDP (found by binding port 0, then
+/// released), for a third-party server that cannot be told `--port 0`.
+pub fn free_port() -> u16 {
+    for _ in 0..50 {
+        let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = tcp.local_addr().unwrap().port();
+        if std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no port free on both TCP and UDP");
+}
+
+/// A third-party server process; stopped by its pid (SIGTERM, then SIGKILL)
+/// when dropped, and its scratch folder removed.
+pub struct Peer {
+    child: Child,
+    dir: Option<PathBuf>,
+}
+
+impl Peer {
+    /// Starts `command` and waits (bounded) until every TCP port in `ports`
+    /// accepts connections.
+    pub fn start(mut command: Command, name: &str, ports: &[u16]) -> Peer {
+        Peer::start_in(&mut command, name, ports, None)
+    }
+
+    fn start_in(command: &mut Command, name: &str, ports: &[u16], dir: Option<PathBuf>) -> Peer {
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+        let mut peer = Peer { child, dir };
+        let deadline = Instant::now() + START_TIMEOUT;
+        for &port in ports {
+            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+                if let Ok(Some(status)) = peer.child.try_wait() {
+                    panic!("{name} exited ({status}) before listening on port {port}");
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "{name} did not start listening on port {port}"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        peer
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !matches!(self.child.try_wait(), Ok(Some(_))) {
+            if Instant::now() >= deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// xinetd serving its internal `services` (`("time", port)`, `("echo", port)`…),
+/// each on TCP and UDP, bound to 127.0.0.1, in the time zone `tz`.
+///
+/// xinetd's defaults close a service after 50 fast connections (`cps`) and
+/// limit instances per source: both are raised, or load would look like a bug.
+pub fn xinetd(path: &Path, services: &[(&str, u16)], tz: &str) -> Peer {
+    // One folder per xinetd: the tests of a file run in parallel.
+    static COUNT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("netlab-xinetd-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut conf = String::from(
+        "defaults\n{\n  instances = UNLIMITED\n  per_source = UNLIMITED\n  cps = 100000 1\n}\n",
+    );
+    for (name, port) in services {
+        for (socket_type, protocol, wait) in [("stream", "tcp", "no"), ("dgram", "udp", "yes")] {
+            conf.push_str(&format!(
+                "service {name}\n{{\n  type = INTERNAL UNLISTED\n  id = {name}-{socket_type}\n  \
+                 socket_type = {socket_type}\n  protocol = {protocol}\n  wait = {wait}\n  \
+                 bind = 127.0.0.1\n  port = {port}\n}}\n"
+            ));
+        }
+    }
+    let conf_path = dir.join("xinetd.conf");
+    std::fs::write(&conf_path, conf).unwrap();
+    let mut command = Command::new(path);
+    command
+        .arg("-dontfork")
+        .arg("-f")
+        .arg(&conf_path)
+        .arg("-pidfile")
+        .arg(dir.join("xinetd.pid"))
+        .env("TZ", tz);
+    let ports: Vec<u16> = services.iter().map(|(_, port)| *port).collect();
+    Peer::start_in(&mut command, "xinetd", &ports, Some(dir))
 }
