@@ -146,6 +146,8 @@ struct Outcome {
     result: Result<Report, String>,
     server_command: String,
     client_command: String,
+    /// Share of the machine's CPU time stolen by the hypervisor during the run, in %.
+    steal: Option<f64>,
 }
 
 struct Context {
@@ -595,6 +597,7 @@ pub async fn run(opts: Options, threads: usize) -> Result<(), NetError> {
             for (ours, server) in [(true, case.ours), (false, case.peer)] {
                 let Some(server) = server else { continue };
                 done += 1;
+                let ticks_before = procfs::cpu_ticks();
                 let mode = if server == Server::Ncat {
                     Mode::Raw
                 } else {
@@ -615,9 +618,19 @@ pub async fn run(opts: Options, threads: usize) -> Result<(), NetError> {
                         String::new(),
                     ),
                 };
+                let steal = procfs::cpu_ticks().zip(ticks_before).and_then(
+                    |((total, stolen), (total0, stolen0))| {
+                        (total > total0)
+                            .then(|| (stolen - stolen0) as f64 * 100.0 / (total - total0) as f64)
+                    },
+                );
                 let summary = match &result {
                     Ok(r) => headline(r),
                     Err(e) => format!("FAILED: {e}"),
+                };
+                let summary = match steal {
+                    Some(s) if s >= 1.0 => format!("{summary} (steal {s:.0}%)"),
+                    _ => summary,
                 };
                 eprintln!(
                     "[{done}/{total} {:.0} s] {} round {round} {}: {summary}",
@@ -631,6 +644,7 @@ pub async fn run(opts: Options, threads: usize) -> Result<(), NetError> {
                     result,
                     server_command,
                     client_command,
+                    steal,
                 });
             }
         }
@@ -642,7 +656,7 @@ pub async fn run(opts: Options, threads: usize) -> Result<(), NetError> {
             .iter()
             .map(|o| {
                 json!({
-                    "case": o.case, "side": if o.ours { "ours" } else { "peer" },
+                    "case": o.case, "side": if o.ours { "ours" } else { "peer" }, "steal_percent": o.steal,
                     "server": o.server_command, "client": o.client_command,
                     "result": match &o.result { Ok(r) => r.to_json(), Err(e) => json!({ "error": e }) },
                 })
@@ -1075,6 +1089,14 @@ fn report(
             o,
             "| {tool} | {} |",
             if tool == "socat" { socat_version() } else { v }
+        );
+    }
+    let steals: Vec<f64> = r.outcomes.iter().filter_map(|x| x.steal).collect();
+    if let (Some(mid), Some(worst)) = (median(&steals), steals.iter().copied().reduce(f64::max)) {
+        let _ = writeln!(
+            o,
+            "| CPU time stolen by the hypervisor during the runs | median {mid:.1}%, worst {worst:.1}% \
+             (a virtual machine shares its host: other machines' load shows up here) |"
         );
     }
     if let Some(note) = &opts.note {
