@@ -3,7 +3,7 @@
 # docs/benchmarks-chat.svg: our servers side by side with socat, iperf3,
 # xinetd and ncat --chat, on loopback, A B A B, fresh servers each run.
 #
-#   bash scripts/bench.sh                 # the full suite (~10 minutes)
+#   bash scripts/bench.sh                 # the full suite (~5 minutes; --rounds 5: ~8)
 #   bash scripts/bench.sh --rounds 1      # any netlab-bench suite flag passes through
 #   BENCH_NOTE="..." bash scripts/bench.sh  # a sentence about the conditions, in the report
 #
