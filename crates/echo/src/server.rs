@@ -30,7 +30,7 @@ use netkit::error::describe_io;
 use netkit::net::accept;
 use netkit::shutdown::drain;
 use netkit::trace::{Tap, Traced};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
@@ -154,15 +154,27 @@ async fn echo_until_closed(
     stream: &mut Traced<TcpStream>,
     idle_timeout: Duration,
 ) -> io::Result<()> {
+    let tap = stream.tap().clone();
     loop {
         // Wait for data without holding a buffer: idle connections cost little.
         within(idle_timeout, "no data", stream.get_ref().readable()).await?;
+        // Readiness can be a false alarm (tokio reports a new socket as ready
+        // before anything arrived), so read without waiting: on "would
+        // block" the buffer is dropped at once instead of being held while
+        // we wait, which would cost every idle connection 64 KiB.
         let mut buf = Vec::with_capacity(READ_CHUNK);
-        let n = within(idle_timeout, "no data", stream.read_buf(&mut buf)).await?;
+        let n = match stream.get_ref().try_read_buf(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            Err(e) => return Err(e),
+        };
+        // try_read_buf bypasses the Traced wrapper: report to its tap ourselves.
         if n == 0 {
+            tap.end_of_stream();
             stream.shutdown().await?;
             return Ok(());
         }
+        tap.received(&buf);
         within(
             idle_timeout,
             "the client does not read its echo",

@@ -148,7 +148,7 @@ pub async fn run(
         kick: seat.kick,
         out: BytesMut::new(), // grows with what is written, no more
         nick: None,
-        broadcast_sent: false,
+        broadcasts: 0,
         room: room.clone(),
         config: config.clone(),
         signals,
@@ -200,11 +200,18 @@ struct Connection {
     /// Bytes waiting to be written: lines from others and our own replies.
     out: BytesMut,
     nick: Option<String>,
-    /// Set when our last command sent a line to everyone (see `serve`).
-    broadcast_sent: bool,
+    /// Broadcasts made since the other connections last had a turn (see `serve`).
+    broadcasts: usize,
     room: Arc<Room>,
     config: Arc<Config>,
     signals: Signals,
+}
+
+/// How many broadcasts a client may make before the others get a turn: a
+/// quarter of a queue at most, so a burst never fills a reader's queue, and
+/// no more than 32, so readers still get their turn often.
+fn fairness_batch(max_queue: usize) -> usize {
+    (max_queue / 4).clamp(1, 32)
 }
 
 impl Connection {
@@ -228,9 +235,13 @@ impl Connection {
             }
             // Fairness: a client that pipelines a burst of MSG lines would
             // otherwise fill everybody's queue before their tasks get a turn
-            // to write them out. Letting the others run after each broadcast
-            // keeps the queues for what they are for: clients that stop reading.
-            if std::mem::take(&mut self.broadcast_sent) {
+            // to write them out. Letting the others run every few broadcasts
+            // keeps the queues for what they are for: clients that stop
+            // reading. Not after *every* one: then each recipient would wake
+            // and write one line per system call; every few, it writes them
+            // all in one (the benchmark measured 2× fewer lines/s otherwise).
+            if self.broadcasts >= fairness_batch(self.config.max_queue) {
+                self.broadcasts = 0;
                 tokio::task::yield_now().await;
             }
             // 3. Wait for the next thing to do.
@@ -278,7 +289,7 @@ impl Connection {
             Ok(Command::Msg(text)) => match self.room.say(self.id, &text) {
                 // The sender's copy comes back through its inbox, in order.
                 Ok(()) => {
-                    self.broadcast_sent = true;
+                    self.broadcasts += 1;
                     return None;
                 }
                 Err(_) => Reply::Err(no_nick()),
