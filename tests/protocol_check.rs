@@ -9,7 +9,7 @@ mod support;
 
 use std::time::Duration;
 
-use support::{Output, Server, run_client};
+use support::{CHAT_RULES, Output, Server, rule, run_client};
 
 /// Longest a whole protocol-check run may take before the test fails.
 const RUN: Duration = Duration::from_secs(60);
@@ -18,21 +18,16 @@ fn check(args: &[&str]) -> Output {
     run_client("protocol-check", args, RUN)
 }
 
-/// The verdict label printed in front of rule `id` (`PASS`, `FAIL`, `RÉUSSI`…).
-fn verdict<'a>(stdout: &'a str, id: &str) -> Option<&'a str> {
-    stdout.lines().find_map(|line| {
-        let mut words = line.split_whitespace();
-        let label = words.next()?;
-        (words.next()? == id).then_some(label)
-    })
-}
-
 /// Asserts a run passed: exit 0, each rule in `ids` printed as `PASS`, no FAIL.
 fn assert_all_pass(out: &Output, ids: &[&str]) {
     let stdout = out.stdout_text();
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", out.stderr);
     for id in ids {
-        assert_eq!(verdict(&stdout, id), Some("PASS"), "{id}:\n{stdout}");
+        assert_eq!(
+            rule(&stdout, id).map(|r| r.0).as_deref(),
+            Some("PASS"),
+            "{id}:\n{stdout}"
+        );
     }
     assert!(!stdout.contains("FAIL"), "{stdout}");
     assert!(
@@ -86,28 +81,6 @@ fn our_time_server_passes_every_time_and_daytime_rule() {
     );
 }
 
-const CHAT_RULES: &[&str] = &[
-    "chat.hello",
-    "chat.nick",
-    "chat.nick-invalid",
-    "chat.nick-taken",
-    "chat.before-nick",
-    "chat.bad-input",
-    "chat.join",
-    "chat.rename",
-    "chat.msg",
-    "chat.priv",
-    "chat.list",
-    "chat.ping",
-    "chat.help",
-    "chat.unknown",
-    "chat.case",
-    "chat.crlf",
-    "chat.long-line",
-    "chat.controls",
-    "chat.quit",
-];
-
 #[test]
 fn our_chat_server_passes_every_chat_rule() {
     let server = Server::start("chat-server", &["--port", "0"]);
@@ -140,7 +113,11 @@ fn the_report_is_in_french_by_default() {
     let out = check(&["echo", &server.addr().to_string()]);
     let stdout = out.stdout_text();
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert_eq!(verdict(&stdout, "echo.line"), Some("RÉUSSI"), "{stdout}");
+    assert_eq!(
+        rule(&stdout, "echo.line").map(|r| r.0).as_deref(),
+        Some("RÉUSSI"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("Une ligne de texte revient inchangée"),
         "{stdout}"

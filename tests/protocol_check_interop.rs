@@ -17,7 +17,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use support::{Output, Peer, free_port, run_client, tool};
+use support::{Output, Peer, free_port, rule, run_client, tool};
 
 /// Longest a whole protocol-check run, or a tool's start, may take.
 const T: Duration = Duration::from_secs(60);
@@ -29,23 +29,6 @@ fn check(protocol: &str, port: u16, extra: &[&str]) -> Output {
     let out = run_client("protocol-check", &args, T);
     eprintln!("$ protocol-check {}\n{}", args.join(" "), out.stdout_text());
     out
-}
-
-/// The label printed in front of rule `id`, and the reason below it.
-fn rule(stdout: &str, id: &str) -> Option<(String, String)> {
-    let mut lines = stdout.lines().peekable();
-    while let Some(line) = lines.next() {
-        let mut words = line.split_whitespace();
-        let label = words.next().unwrap_or_default();
-        if words.next() == Some(id) {
-            let reason = match lines.peek() {
-                Some(next) if next.contains('↳') => next.trim().to_string(),
-                _ => String::new(),
-            };
-            return Some((label.to_string(), reason));
-        }
-    }
-    None
 }
 
 fn assert_all_pass(out: &Output) {

@@ -20,7 +20,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use codec::chat::{MAX_LINE, nick_key, strip_controls, valid_nick};
 use codec::time::Timestamp;
-use support::{Output, run_client};
+use support::{CHAT_RULES, Output, rule, run_client};
 
 /// Longest a whole protocol-check run may take before the test fails.
 const RUN: Duration = Duration::from_secs(90);
@@ -38,23 +38,6 @@ fn check(protocol: &str, addr: SocketAddr, extra: &[&str]) -> Output {
     // Shown with --nocapture: what a student would see.
     eprintln!("$ protocol-check {}\n{}", args.join(" "), out.stdout_text());
     out
-}
-
-/// The label and the reason printed for rule `id`.
-fn rule(stdout: &str, id: &str) -> Option<(String, String)> {
-    let mut lines = stdout.lines().peekable();
-    while let Some(line) = lines.next() {
-        let mut words = line.split_whitespace();
-        let label = words.next().unwrap_or_default();
-        if words.next() == Some(id) {
-            let reason = match lines.peek() {
-                Some(next) if next.contains('↳') => next.trim().to_string(),
-                _ => String::new(),
-            };
-            return Some((label.to_string(), reason));
-        }
-    }
-    None
 }
 
 /// Asserts rule `id` failed with a reason containing `because`, and the run exited 1.
@@ -513,28 +496,6 @@ fn chat_client(id: usize, stream: TcpStream, room: &Room, bugs: Bugs) {
     leave(room, bugs, id);
     let _ = out.shutdown(std::net::Shutdown::Both);
 }
-
-const CHAT_RULES: &[&str] = &[
-    "chat.hello",
-    "chat.nick",
-    "chat.nick-invalid",
-    "chat.nick-taken",
-    "chat.before-nick",
-    "chat.bad-input",
-    "chat.join",
-    "chat.rename",
-    "chat.msg",
-    "chat.priv",
-    "chat.list",
-    "chat.ping",
-    "chat.help",
-    "chat.unknown",
-    "chat.case",
-    "chat.crlf",
-    "chat.long-line",
-    "chat.controls",
-    "chat.quit",
-];
 
 #[test]
 fn the_test_chat_server_without_bugs_passes_every_rule() {

@@ -414,3 +414,46 @@ pub fn xinetd(path: &Path, services: &[(&str, u16)], tz: &str) -> Peer {
     let ports: Vec<u16> = services.iter().map(|(_, port)| *port).collect();
     Peer::start_in(&mut command, "xinetd", &ports, Some(dir))
 }
+
+// ---- Reading protocol-check's report ---------------------------------------
+
+/// Every rule id `protocol-check chat` prints, in order.
+pub const CHAT_RULES: &[&str] = &[
+    "chat.hello",
+    "chat.nick",
+    "chat.nick-invalid",
+    "chat.nick-taken",
+    "chat.before-nick",
+    "chat.bad-input",
+    "chat.join",
+    "chat.rename",
+    "chat.msg",
+    "chat.priv",
+    "chat.list",
+    "chat.ping",
+    "chat.help",
+    "chat.unknown",
+    "chat.case",
+    "chat.crlf",
+    "chat.long-line",
+    "chat.controls",
+    "chat.quit",
+];
+
+/// The verdict printed in front of rule `id` in protocol-check's report
+/// (`PASS`, `FAIL`, `RÉUSSI`…), and the `↳ reason` line under it, if any.
+pub fn rule(stdout: &str, id: &str) -> Option<(String, String)> {
+    let mut lines = stdout.lines().peekable();
+    while let Some(line) = lines.next() {
+        let mut words = line.split_whitespace();
+        let label = words.next().unwrap_or_default();
+        if words.next() == Some(id) {
+            let reason = match lines.peek() {
+                Some(next) if next.contains('↳') => next.trim().to_string(),
+                _ => String::new(),
+            };
+            return Some((label.to_string(), reason));
+        }
+    }
+    None
+}
