@@ -23,6 +23,12 @@ pub struct ServerArgs {
     #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parse_seconds)]
     pub grace: Duration,
 
+    /// Threads that run the clients' tasks (default: one per CPU core).
+    /// Even 1 serves many clients at once: a task waiting for its client
+    /// does not hold the thread.
+    #[arg(long, value_name = "N", value_parser = parse_limit)]
+    pub threads: Option<usize>,
+
     #[command(flatten)]
     #[allow(missing_docs)]
     pub verbosity: Verbosity,
@@ -114,6 +120,14 @@ mod tests {
         assert_eq!(s.args.host, "127.0.0.1");
         assert!(!s.args.trace);
         assert_eq!(s.args.grace, Duration::from_secs(2));
+        assert_eq!(s.args.threads, None, "one thread per core unless asked");
+    }
+
+    #[test]
+    fn threads_are_at_least_one() {
+        let s = Server::parse_from(["server", "--threads", "1"]);
+        assert_eq!(s.args.threads, Some(1));
+        assert!(Server::try_parse_from(["server", "--threads", "0"]).is_err());
     }
 
     #[test]

@@ -25,11 +25,33 @@ pub fn run<F>(verbosity: Verbosity, main: F) -> ExitCode
 where
     F: Future<Output = Result<(), NetError>>,
 {
+    run_on(verbosity, None, main)
+}
+
+/// [`run`] on `threads` threads (`None`: one per CPU core): what a server's
+/// `--threads` flag ([`ServerArgs::threads`](crate::args::ServerArgs::threads)) asks for.
+pub fn run_on<F>(verbosity: Verbosity, threads: Option<usize>, main: F) -> ExitCode
+where
+    F: Future<Output = Result<(), NetError>>,
+{
     logging::init(verbosity);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // One thread: everything (accept loop and every client's task) runs on
+    // the thread that called us, with no hand-offs between threads. It is
+    // the cheapest choice when the work per client is small or the machine
+    // has its cores busy elsewhere (a load tool beside the server, say).
+    let built = match threads {
+        Some(1) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        Some(n) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(n)
+            .enable_all()
+            .build(),
+        None => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build(),
+    };
+    let runtime = match built {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -47,7 +47,7 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    netkit::run(args.server.verbosity, async move {
+    netkit::run_on(args.server.verbosity, args.server.threads, async move {
         let listener = netkit::net::bind_tcp(&args.server.host, args.port).await?;
         let config = Config {
             max_clients: args.max_clients,

@@ -61,7 +61,7 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    netkit::run(args.server.verbosity, run(args))
+    netkit::run_on(args.server.verbosity, args.server.threads, run(args))
 }
 
 async fn run(args: Args) -> Result<(), NetError> {

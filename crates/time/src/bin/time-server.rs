@@ -44,7 +44,7 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    netkit::run(args.server.verbosity, async move {
+    netkit::run_on(args.server.verbosity, args.server.threads, async move {
         let host = &args.server.host;
         if args.port == args.daytime_port && args.port != 0 {
             // Caught here: the OS would only say "address in use", as if
