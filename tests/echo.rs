@@ -56,7 +56,18 @@ fn the_first_log_line_gives_the_address_and_the_port_range() {
 
 #[test]
 fn fifty_clients_at_once_each_get_their_own_bytes_back() {
-    let server = echo_server(&[]);
+    fifty_clients_at_once(&[]);
+}
+
+/// "One server serves many clients at once" does not need many threads:
+/// on one, each client's task gives the thread back while it waits.
+#[test]
+fn one_thread_serves_fifty_clients_at_once() {
+    fifty_clients_at_once(&["--threads", "1"]);
+}
+
+fn fifty_clients_at_once(flags: &[&str]) {
+    let server = echo_server(flags);
     let addr = server.addr();
     let clients: Vec<_> = (0..50u64)
         .map(|i| {
@@ -279,7 +290,16 @@ fn rss_kib(pid: u32) -> Option<u64> {
 
 #[test]
 fn a_client_that_never_reads_is_not_buffered_and_others_are_still_served() {
-    let server = echo_server(&[]);
+    never_reading_client_does_not_stall_others(&[]);
+}
+
+#[test]
+fn on_one_thread_a_client_that_never_reads_does_not_stall_the_others() {
+    never_reading_client_does_not_stall_others(&["--threads", "1"]);
+}
+
+fn never_reading_client_does_not_stall_others(flags: &[&str]) {
+    let server = echo_server(flags);
     let mut greedy = connect(&server);
     greedy
         .set_write_timeout(Some(Duration::from_secs(2)))
