@@ -146,35 +146,9 @@ enum Bench {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    netkit::logging::init(args.verbosity);
-    // Our own runtime rather than netkit::run's: the tool must not compete
-    // with the server it measures for more cores than it needs.
-    let runtime = if args.threads == 1 {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(args.threads)
-            .enable_all()
-            .build()
-    };
-    let runtime = match runtime {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result = runtime.block_on(bench(args));
-    runtime.shutdown_timeout(Duration::from_millis(200));
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    // `--threads`, like a server's: the tool must not compete with the
+    // server it measures for more cores than it needs.
+    netkit::run_on(args.verbosity, Some(args.threads), bench(args))
 }
 
 /// Runs the chosen benchmark and prints its report.
