@@ -208,12 +208,14 @@ async fn serve_connection(
     protocol: Protocol,
     shared: &Shared,
 ) {
-    let _ = stream.set_nodelay(true);
     let open = shared.config.max_clients - shared.slots.available_permits();
     info!(
         "{peer} connected to {} ({open} client(s) connected)",
         protocol.label()
     );
+    // No TCP_NODELAY (one system call saved per client): the answer is a
+    // single write followed by FIN, and Nagle's algorithm only holds back
+    // data sent while earlier data is still unacknowledged.
     let tap = tap_for(protocol, peer, shared.config.trace);
     let mut stream = Traced::new(stream, tap.clone());
     let answer = match protocol.answer(shared.clock.now()) {
