@@ -308,7 +308,9 @@ fn the_client_explains_a_refused_connection() {
 
 #[test]
 fn ctrl_c_says_bye_to_everyone_and_exits_0() {
-    let mut server = Server::start("chat-server", &["--port", "0"]);
+    // On one thread (--threads 1): the signal must reach every client's
+    // task even though they all share that thread. SIGTERM below: default.
+    let mut server = Server::start("chat-server", &["--port", "0", "--threads", "1"]);
     let mut alice = Raw::joined(server.addr(), "alice");
     let mut anonymous = Raw::connect(server.addr());
     let status = server
@@ -359,10 +361,18 @@ fn the_log_tells_joins_renames_leaves_and_refusals() {
 
 #[test]
 fn limits_are_flags_a_silent_client_and_a_lazy_reader_are_cut_off() {
-    let server = Server::start(
-        "chat-server",
-        &["--port", "0", "--nick-timeout", "0.3", "--max-queue", "4"],
-    );
+    silent_and_lazy_clients_are_cut_off(&[]);
+}
+
+#[test]
+fn on_one_thread_too_a_silent_client_and_a_lazy_reader_are_cut_off() {
+    silent_and_lazy_clients_are_cut_off(&["--threads", "1"]);
+}
+
+fn silent_and_lazy_clients_are_cut_off(flags: &[&str]) {
+    let mut args = vec!["--port", "0", "--nick-timeout", "0.3", "--max-queue", "4"];
+    args.extend_from_slice(flags);
+    let server = Server::start("chat-server", &args);
     // --nick-timeout
     let mut silent = Raw::connect(server.addr());
     assert!(silent.line().starts_with("BYE "));

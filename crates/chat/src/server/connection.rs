@@ -218,6 +218,14 @@ impl Connection {
     async fn serve(&mut self) -> Ending {
         self.push(&Reply::Hello(HELLO.to_string()));
         let nick_deadline = Instant::now() + self.config.nick_timeout;
+        // The three signals are watched from one future each for the whole
+        // connection: made anew in every turn of the loop, each would sign
+        // up with its token and sign off again (a lock each time), for
+        // every line a big room delivers.
+        let kicked = self.kick.clone().cancelled_owned();
+        let forced = self.signals.force.clone().cancelled_owned();
+        let shutting_down = self.signals.shutdown.clone().cancelled_owned();
+        tokio::pin!(kicked, forced, shutting_down);
         loop {
             // 1. Lines from others, already waiting (bounded by the queue size).
             while let Ok(line) = self.inbox.try_recv() {
@@ -247,9 +255,9 @@ impl Connection {
             // 3. Wait for the next thing to do.
             tokio::select! {
                 biased;
-                _ = self.kick.cancelled() => return Ending::Kicked,
-                _ = self.signals.force.cancelled() => return Ending::Forced,
-                _ = self.signals.shutdown.cancelled() => {
+                _ = &mut kicked => return Ending::Kicked,
+                _ = &mut forced => return Ending::Forced,
+                _ = &mut shutting_down => {
                     self.push(&Reply::Bye(Some(SHUTTING_DOWN.to_string())));
                     return self.close(Ending::Shutdown).await;
                 }
@@ -352,14 +360,16 @@ impl Connection {
             return Ok(());
         }
         tokio::select! {
+            // The write first: it usually completes at once, and then the
+            // two tokens are never even asked (asking costs a lock each).
             biased;
-            _ = self.kick.cancelled() => return Err(Ending::Kicked),
-            _ = self.signals.force.cancelled() => return Err(Ending::Forced),
             written = timeout(self.config.write_timeout, write_all(&mut self.writer, &self.out)) => match written {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => return Err(Ending::Error(e)),
                 Err(_) => return Err(Ending::WriteTimeout),
             },
+            _ = self.kick.cancelled() => return Err(Ending::Kicked),
+            _ = self.signals.force.cancelled() => return Err(Ending::Forced),
         }
         if self.out.capacity() > KEEP_AT_MOST {
             self.out = BytesMut::new();
