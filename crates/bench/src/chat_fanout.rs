@@ -487,6 +487,7 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
         }
     }
     progress.abort();
+    let window_s = start.elapsed().as_secs_f64().max(1e-6);
     let server_cpu = params
         .pid
         .and_then(procfs::cpu_seconds)
@@ -567,7 +568,13 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
             );
     }
     if let Some(cpu) = client_cpu {
-        report.metric("client_cpu_s", cpu, "s of netlab-bench CPU");
+        report
+            .metric("client_cpu_s", cpu, "s of netlab-bench CPU")
+            .metric(
+                "load_tool_cpu_pct",
+                cpu / window_s * 100.0,
+                "% of one core used by netlab-bench while lines flowed",
+            );
     }
     Ok(report)
 }

@@ -635,7 +635,9 @@ pub async fn run(opts: Options, threads: usize) -> Result<(), NetError> {
                         // thread), the figure is the client's limit, not the server's.
                         let used = own_cpu_seconds().zip(cpu0).map(|(b, a)| b - a);
                         if let (Ok(report), Some(used)) = (&mut result, used) {
-                            if measures_load_tool(&case.action) {
+                            // chat-fanout measures it itself, over the burst only.
+                            let measured = report.get("load_tool_cpu_pct").is_some();
+                            if measures_load_tool(&case.action) && !measured {
                                 let wall = began_run.elapsed().as_secs_f64().max(1e-9);
                                 report.metric(
                                     "load_tool_cpu_pct",

