@@ -293,6 +293,68 @@ fn a_client_that_never_reads_is_not_buffered_and_others_are_still_served() {
     never_reading_client_does_not_stall_others(&[]);
 }
 
+/// A client streaming as fast as it can must not keep the only thread to
+/// itself: the others' round trips still complete promptly.
+#[test]
+fn on_one_thread_a_bulk_client_does_not_starve_the_others() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let server = echo_server(&["--threads", "1"]);
+    let mut bulk = connect(&server);
+    let mut bulk_reader = bulk.try_clone().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = std::thread::spawn(move || {
+        let mut buf = vec![0u8; 1 << 20];
+        let mut got = 0usize;
+        while let Ok(n @ 1..) = bulk_reader.read(&mut buf) {
+            got += n;
+        }
+        got
+    });
+    let writer = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            // Streams until told to stop (at most 4 GiB), then half-closes.
+            let chunk = vec![b'b'; 1 << 20];
+            let mut sent = 0usize;
+            while !stop.load(Ordering::Relaxed) && sent < 4 << 30 {
+                bulk.write_all(&chunk).unwrap();
+                sent += chunk.len();
+            }
+            bulk.shutdown(Shutdown::Write).unwrap();
+            sent
+        })
+    };
+    // While the stream flows, a small client's round trips stay quick.
+    std::thread::sleep(Duration::from_millis(200));
+    let mut small = connect(&server);
+    let mut slowest = Duration::ZERO;
+    for i in 0..20u8 {
+        let began = Instant::now();
+        small.write_all(&[i; 16]).unwrap();
+        let mut back = [0u8; 16];
+        small.read_exact(&mut back).unwrap();
+        assert_eq!(back, [i; 16]);
+        slowest = slowest.max(began.elapsed());
+    }
+    stop.store(true, Ordering::Relaxed);
+    let sent = writer.join().unwrap();
+    assert!(
+        sent > 1 << 20,
+        "the bulk client was streaming ({sent} bytes)"
+    );
+    assert!(
+        slowest < Duration::from_secs(1),
+        "a round trip took {slowest:?} while another client streamed"
+    );
+    assert_eq!(
+        reader.join().unwrap(),
+        sent,
+        "the bulk client got everything back"
+    );
+}
+
 #[test]
 fn on_one_thread_a_client_that_never_reads_does_not_stall_the_others() {
     never_reading_client_does_not_stall_others(&["--threads", "1"]);

@@ -402,6 +402,32 @@ fn a_client_that_never_closes_is_let_go_after_the_write_timeout() {
 }
 
 #[test]
+fn on_one_thread_clients_that_never_close_do_not_delay_the_others() {
+    let server = time_server(&["--threads", "1", "--write-timeout", "30"]);
+    // Ten clients read their answer and then keep the connection open: the
+    // server waits for each of them to close, each in its own task.
+    let holders: Vec<TcpStream> = (0..10)
+        .map(|_| {
+            let mut holder = TcpStream::connect(server.addrs[0]).unwrap();
+            let mut four = [0u8; 4];
+            holder
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            holder.read_exact(&mut four).unwrap();
+            holder
+        })
+        .collect();
+    let began = std::time::Instant::now();
+    for _ in 0..20 {
+        assert_eq!(read_all(server.addrs[0]).len(), 4);
+        assert!(read_all(server.addrs[1]).ends_with(b"\r\n"));
+    }
+    let took = began.elapsed();
+    assert!(took < Duration::from_secs(5), "40 answers took {took:?}");
+    drop(holders);
+}
+
+#[test]
 fn ctrl_c_stops_the_server_cleanly() {
     let mut server = time_server(&[]);
     assert_eq!(read_all(server.addrs[0]).len(), 4);
