@@ -307,22 +307,26 @@ impl Context {
             Action::Idle(n) => (n + 100).to_string(),
             _ => "20000".to_string(),
         };
+        // Every one of our servers: its port, its own flags, then the same
+        // limits, thread count, short grace and quiet log.
+        let ours_args = |own: &[&str]| {
+            let mut args = s(&["--port", &p]);
+            args.extend(s(own));
+            args.extend(s(&[
+                "--max-clients",
+                &many,
+                "--threads",
+                SERVER_THREADS,
+                "--grace",
+                "0.5",
+                "-q",
+            ]));
+            args
+        };
         let (program, args, ports) = match server {
             Server::OursEcho => (
                 ours("echo-server"),
-                s(&[
-                    "--port",
-                    &p,
-                    "--transport",
-                    "tcp",
-                    "--max-clients",
-                    &many,
-                    "--threads",
-                    SERVER_THREADS,
-                    "--grace",
-                    "0.5",
-                    "-q",
-                ]),
+                ours_args(&["--transport", "tcp"]),
                 vec![port],
             ),
             Server::Socat => (
@@ -344,19 +348,7 @@ impl Context {
                 let daytime = self.ports.take();
                 (
                     ours("time-server"),
-                    s(&[
-                        "--port",
-                        &p,
-                        "--daytime-port",
-                        &daytime.to_string(),
-                        "--max-clients",
-                        &many,
-                        "--threads",
-                        SERVER_THREADS,
-                        "--grace",
-                        "0.5",
-                        "-q",
-                    ]),
+                    ours_args(&["--daytime-port", &daytime.to_string()]),
                     vec![port, daytime],
                 )
             }
@@ -371,21 +363,7 @@ impl Context {
                     vec![port, daytime],
                 )
             }
-            Server::OursChat => (
-                ours("chat-server"),
-                s(&[
-                    "--port",
-                    &p,
-                    "--max-clients",
-                    &many,
-                    "--threads",
-                    SERVER_THREADS,
-                    "--grace",
-                    "0.5",
-                    "-q",
-                ]),
-                vec![port],
-            ),
+            Server::OursChat => (ours("chat-server"), ours_args(&[]), vec![port]),
             Server::Ncat => (
                 which("ncat").unwrap_or_else(|| "ncat".into()),
                 s(&["-l", "127.0.0.1", &p, "--chat", "--max-conns", "1000"]),
