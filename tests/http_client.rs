@@ -245,13 +245,7 @@ fn a_reader_that_stops_early_ends_the_client_quietly() {
         }
         std::thread::sleep(Duration::from_millis(10));
     };
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
+    let stderr = support::read_stderr(&mut child);
     let _ = std::fs::remove_dir_all(&site);
     assert!(status.success(), "{status:?}: {stderr}");
     assert!(!stderr.contains("error"), "{stderr}");

@@ -154,7 +154,6 @@ fn check_says_whether_something_listens() {
 
 /// Runs `ports` with its output already closed, as in `ports | true`.
 fn with_closed_output(args: &[&str]) -> (std::process::ExitStatus, String) {
-    use std::io::Read;
     let mut child = std::process::Command::new(support::bin("ports"))
         .args(args)
         .stdin(std::process::Stdio::null())
@@ -163,13 +162,7 @@ fn with_closed_output(args: &[&str]) -> (std::process::ExitStatus, String) {
         .spawn()
         .unwrap();
     drop(child.stdout.take()); // nobody will read what it prints
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
+    let stderr = support::read_stderr(&mut child);
     (child.wait().unwrap(), stderr)
 }
 

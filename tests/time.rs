@@ -490,13 +490,7 @@ fn a_closed_output_is_no_reason_to_panic() {
         .spawn()
         .unwrap();
     drop(child.stdout.take());
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
+    let stderr = support::read_stderr(&mut child);
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");

@@ -300,6 +300,16 @@ pub fn run_with_input(program: &Path, args: &[&str], stdin: &[u8], timeout: Dura
     }
 }
 
+/// Everything a child process wrote on stderr, up to its end (it has exited
+/// or closed stderr).
+pub fn read_stderr(child: &mut Child) -> String {
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        pipe.read_to_string(&mut stderr).unwrap();
+    }
+    stderr
+}
+
 /// Runs one of the workspace's clients with no input.
 pub fn run_client(name: &str, args: &[&str], timeout: Duration) -> Output {
     run_with_input(&bin(name), args, b"", timeout)
