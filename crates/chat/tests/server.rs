@@ -59,6 +59,27 @@ async fn messages_reach_everyone_with_the_sender_included() {
     server.stop().await;
 }
 
+/// A silent connection holds no read buffer: one is taken when bytes arrive
+/// and given back when no half line is left in it. A line that arrives in
+/// pieces, with pauses between them, must survive that.
+#[tokio::test]
+async fn a_line_that_arrives_in_pieces_is_one_command() {
+    let server = TestServer::start(config()).await;
+    let mut alice = server.joined("alice").await;
+    let pieces: [&[u8]; 5] = [b"MS", b"G hel", b"lo\nPI", b"NG 7", b"\r\n"];
+    for piece in pieces {
+        alice.send_bytes(piece).await;
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    alice.expect("MSG alice hello").await;
+    alice.expect("PONG 7").await;
+    // After a pause long enough for the buffer to have been given back.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    alice.send("PING 8").await;
+    alice.expect("PONG 8").await;
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_client_sees_the_same_order() {
     const SENDERS: usize = 4;
