@@ -166,6 +166,68 @@ fn chat_fanout_delivers_every_line_in_order() {
 }
 
 #[test]
+fn idle_connections_are_held_and_the_server_memory_is_read() {
+    let server = Server::start("chat-server", &["--port", "0"]);
+    let (port, pid) = (server.port(), server.pid().to_string());
+    let idle = |connections: &str| {
+        let out = run_client(
+            "netlab-bench",
+            &[
+                "idle",
+                "--port",
+                &port,
+                "--connections",
+                connections,
+                "--hold",
+                "0.3",
+                "--pid",
+                &pid,
+                "--json",
+            ],
+            T,
+        );
+        assert!(out.status.success(), "{}", out.stderr);
+        out.stdout_text()
+    };
+    let json = idle("300");
+    assert_one_json_object(&json);
+    assert_eq!(json_number(&json, "closed_by_server"), 0.0, "{json}");
+    let (before, after) = (
+        json_number(&json, "rss_before_kib"),
+        json_number(&json, "rss_after_kib"),
+    );
+    assert!(
+        before > 0.0 && after > before,
+        "300 clients cost nothing? {json}"
+    );
+    drop(server);
+
+    // A server that drops its clients must not look cheap: the check at the
+    // end counts the connections it closed.
+    let server = Server::start("chat-server", &["--port", "0", "--max-clients", "100"]);
+    let (port, pid) = (server.port(), server.pid().to_string());
+    let out = run_client(
+        "netlab-bench",
+        &[
+            "idle",
+            "--port",
+            &port,
+            "--connections",
+            "150",
+            "--hold",
+            "0.3",
+            "--pid",
+            &pid,
+            "--json",
+        ],
+        T,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    let json = out.stdout_text();
+    assert_eq!(json_number(&json, "closed_by_server"), 50.0, "{json}");
+}
+
+#[test]
 fn connect_rate_validates_daytime_answers() {
     let server = Server::start_expecting("time-server", &["--port", "0", "--daytime-port", "0"], 2);
     let daytime = server
