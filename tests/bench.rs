@@ -133,31 +133,32 @@ fn a_server_that_does_not_echo_fails_the_run() {
     assert!(out.stderr.contains("error:"), "{}", out.stderr);
 }
 
-#[test]
-fn chat_fanout_delivers_every_line_in_order() {
-    let server = Server::start("chat-server", &["--port", "0"]);
+/// Runs `netlab-bench <args>` against `server`, which it is told the port
+/// and the process id of; returns the one JSON line it must print.
+fn measure(server: &Server, args: &[&str]) -> String {
     let (port, pid) = (server.port(), server.pid().to_string());
-    let out = run_client(
-        "netlab-bench",
-        &[
-            "chat-fanout",
-            "--port",
-            &port,
-            "--clients",
-            "6",
-            "--senders",
-            "2",
-            "--messages",
-            "50",
-            "--pid",
-            &pid,
-            "--json",
-        ],
-        T,
-    );
+    let mut all = args.to_vec();
+    all.extend(["--port", &port, "--pid", &pid, "--json"]);
+    let out = run_client("netlab-bench", &all, T);
     assert!(out.status.success(), "{}", out.stderr);
     let json = out.stdout_text();
     assert_one_json_object(&json);
+    json
+}
+
+#[test]
+fn chat_fanout_delivers_every_line_in_order() {
+    let server = Server::start("chat-server", &["--port", "0"]);
+    let args = [
+        "chat-fanout",
+        "--clients",
+        "6",
+        "--senders",
+        "2",
+        "--messages",
+        "50",
+    ];
+    let json = measure(&server, &args);
     // chat/1 sends every MSG to everyone, the sender included: 6 × 2 × 50.
     assert_eq!(json_number(&json, "expected"), 600.0, "{json}");
     assert_eq!(json_number(&json, "delivered"), 600.0, "{json}");
@@ -165,30 +166,12 @@ fn chat_fanout_delivers_every_line_in_order() {
     assert!(json_number(&json, "cost_us_per_line") >= 0.0, "{json}");
 }
 
-/// Runs `netlab-bench idle` against `server` with `connections` held for
-/// 0.3 s; returns its JSON line.
+/// `netlab-bench idle` with `connections` held for 0.3 s.
 fn idle(server: &Server, connections: &str) -> String {
-    let (port, pid) = (server.port(), server.pid().to_string());
-    let out = run_client(
-        "netlab-bench",
-        &[
-            "idle",
-            "--port",
-            &port,
-            "--connections",
-            connections,
-            "--hold",
-            "0.3",
-            "--pid",
-            &pid,
-            "--json",
-        ],
-        T,
-    );
-    assert!(out.status.success(), "{}", out.stderr);
-    let json = out.stdout_text();
-    assert_one_json_object(&json);
-    json
+    measure(
+        server,
+        &["idle", "--connections", connections, "--hold", "0.3"],
+    )
 }
 
 #[test]
