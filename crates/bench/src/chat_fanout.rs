@@ -97,6 +97,9 @@ const CONNECTING: usize = 64;
 /// of 10 and quits when a connection it has not accepted yet is reset.
 const RAW_GREETING_WAIT: Duration = Duration::from_secs(2);
 
+/// How long the goodbye may take once everything is measured (see [`goodbye`]).
+const GOODBYE: Duration = Duration::from_secs(5);
+
 /// Counters shared by every reader.
 struct Shared {
     /// The clock every timestamp is measured on.
@@ -128,7 +131,7 @@ async fn read_lines(
     shared: Arc<Shared>,
     mut registered: Option<oneshot::Sender<Result<(), String>>>,
     sample_limit: usize,
-) -> Heard {
+) -> (Heard, OwnedReadHalf) {
     let mut heard = Heard {
         latencies: Latencies::with_limit(sample_limit),
         out_of_order: 0,
@@ -220,7 +223,7 @@ async fn read_lines(
             }
         }
     }
-    heard
+    (heard, read)
 }
 
 /// Where `needle` first occurs in `hay`.
@@ -249,7 +252,7 @@ fn line(mode: Mode, text: &str) -> String {
 /// A connected client: its write half, and its reader's task.
 struct Client {
     write: OwnedWriteHalf,
-    reader: tokio::task::JoinHandle<Heard>,
+    reader: tokio::task::JoinHandle<(Heard, OwnedReadHalf)>,
 }
 
 /// Connects client `index` (and, for chat/1, takes nickname `c<index>`).
@@ -510,14 +513,16 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
     }
     let mut all = Latencies::with_limit(4_000_000);
     let (mut out_of_order, mut closed) = (0, 0);
-    for reader in readers {
-        if let Ok(heard) = reader.await {
+    let mut connections = Vec::with_capacity(n);
+    for (reader, write) in readers.into_iter().zip(writers) {
+        if let (Ok((heard, read)), Some(write)) = (reader.await, write) {
             all.merge(heard.latencies);
             out_of_order += heard.out_of_order;
             closed += heard.closed_early as u64;
+            connections.push((write, read));
         }
     }
-    drop(writers);
+    goodbye(connections).await;
     let lat = all.summary();
 
     let mut report = Report::new("chat-fanout", addr);
@@ -577,6 +582,24 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
             );
     }
     Ok(report)
+}
+
+/// Ends every connection politely, once the figures are taken: close our
+/// sending side (FIN), then read and drop whatever the server still sends
+/// (the room's `LEAVE` notices) until it closes too. Dropping a socket with
+/// unread bytes would make the kernel send a reset instead, and the server
+/// would log a network error for clients that merely left. Bounded by
+/// [`GOODBYE`]: what is still open then is simply dropped.
+async fn goodbye(connections: Vec<(OwnedWriteHalf, OwnedReadHalf)>) {
+    let mut leaving = tokio::task::JoinSet::new();
+    for (mut write, mut read) in connections {
+        leaving.spawn(async move {
+            let _ = write.shutdown().await;
+            let mut sink = [0u8; 4096];
+            while let Ok(1..) = read.read(&mut sink).await {}
+        });
+    }
+    let _ = tokio::time::timeout(GOODBYE, leaving.join_all()).await;
 }
 
 #[cfg(test)]
