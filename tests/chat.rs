@@ -600,3 +600,50 @@ fn sigterm_also_says_bye_and_exits_0() {
         server.log.text()
     );
 }
+
+/// Every client is an open file, and a shell often allows a process only
+/// 1024 of them (here 100): the server raises its own *soft* limit as far as
+/// the system lets it, so that `--max-clients` is a promise it can keep.
+#[cfg(unix)]
+#[test]
+fn the_server_raises_its_open_files_limit_to_keep_max_clients() {
+    let args = ["--port", "0", "--max-clients", "300"];
+    let server = Server::start_with_ulimit("chat-server", "-Sn 100", &args);
+    let clients: Vec<Raw> = (0..150).map(|_| Raw::connect(server.addr())).collect();
+    assert_eq!(clients.len(), 150);
+    assert!(
+        !server.log.text().contains("open only"),
+        "{}",
+        server.log.text()
+    );
+}
+
+/// When even the *hard* limit is too low, the server says so at startup,
+/// with the fix, and a connection it cannot take is explained in plain
+/// words, not as a bare OS error.
+#[cfg(unix)]
+#[test]
+fn an_open_files_limit_below_max_clients_is_explained() {
+    let args = ["--port", "0", "--max-clients", "300"];
+    let server = Server::start_with_ulimit("chat-server", "-n 100", &args);
+    let warning = server
+        .log
+        .wait_for("open only", WAIT)
+        .expect("a warning at startup");
+    assert!(
+        warning.contains("--max-clients is 300") && warning.contains("ulimit -n 364"),
+        "{warning}"
+    );
+    let waiting: Vec<TcpStream> = (0..120)
+        .map(|_| TcpStream::connect_timeout(&server.addr(), WAIT).expect("connect"))
+        .collect();
+    let refused = server.log.wait_for("could not accept", WAIT);
+    let refused = refused.unwrap_or_else(|| panic!("{}", server.log.text()));
+    assert!(refused.contains("too many open files"), "{refused}");
+    assert!(
+        !server.log.text().contains("os error"),
+        "{}",
+        server.log.text()
+    );
+    drop(waiting);
+}

@@ -144,8 +144,29 @@ impl Server {
 
     /// Like [`Server::start`], for servers that listen on several ports.
     pub fn start_expecting(name: &str, args: &[&str], listening_lines: usize) -> Server {
-        let mut child = Command::new(bin(name))
-            .args(args)
+        let mut command = Command::new(bin(name));
+        command.args(args);
+        Server::spawn(command, name, listening_lines)
+    }
+
+    /// Like [`Server::start`], with the number of open files the OS allows
+    /// it set by the shell first: `ulimit` is given `limit` (e.g. `-Sn 200`:
+    /// a soft limit the server may raise itself; `-n 200`: a hard one).
+    #[cfg(unix)]
+    pub fn start_with_ulimit(name: &str, limit: &str, args: &[&str]) -> Server {
+        let mut command = Command::new("bash");
+        command
+            .arg("-c")
+            .arg(format!("ulimit {limit} && exec \"$0\" \"$@\""))
+            .arg(bin(name))
+            .args(args);
+        Server::spawn(command, name, 1)
+    }
+
+    /// Starts `command` (a server called `name`) and waits until it has
+    /// printed `listening_lines` listening addresses.
+    fn spawn(mut command: Command, name: &str, listening_lines: usize) -> Server {
+        let mut child = command
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -96,6 +96,7 @@ pub async fn serve_tcp(
     config: Config,
     shutdown: CancellationToken,
 ) -> Result<(), NetError> {
+    netkit::net::make_room_for(config.max_clients, "--max-clients");
     let config = Arc::new(config);
     let tracker = TaskTracker::new();
     let force_close = CancellationToken::new();

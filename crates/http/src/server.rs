@@ -89,6 +89,7 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) -> Result<(), NetError> {
     let local = netkit::net::local_addr(&listener)?;
+    netkit::net::make_room_for(config.max_connections, "--max-connections");
     let config = Arc::new(config);
     let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
     let tracker = TaskTracker::new();

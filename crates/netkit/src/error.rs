@@ -232,6 +232,11 @@ pub fn describe_io(err: &io::Error) -> String {
     if err.raw_os_error().is_none() && err.get_ref().is_some() {
         return err.to_string();
     }
+    if is_too_many_open_files(err) {
+        return "too many open files: this process has reached its limit, and each connection \
+                is one; raise it (ulimit -n) or lower --max-clients"
+            .into();
+    }
     match err.kind() {
         io::ErrorKind::ConnectionReset => {
             "the connection was reset: the other side closed it abruptly".into()
@@ -248,12 +253,35 @@ pub fn describe_io(err: &io::Error) -> String {
     }
 }
 
+/// EMFILE (this process's limit) or ENFILE (the whole system's): the
+/// standard library has no `ErrorKind` for them yet.
+fn is_too_many_open_files(err: &io::Error) -> bool {
+    #[cfg(unix)]
+    const CODES: [i32; 2] = [24, 23]; // EMFILE, ENFILE (the same on Linux, macOS and the BSDs)
+    #[cfg(windows)]
+    const CODES: [i32; 1] = [10024]; // WSAEMFILE
+    #[cfg(not(any(unix, windows)))]
+    const CODES: [i32; 0] = [];
+    err.raw_os_error().is_some_and(|code| CODES.contains(&code))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn os(kind: io::ErrorKind) -> io::Error {
         io::Error::from(kind)
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn too_many_open_files_is_explained_with_the_fix() {
+        for code in [24, 23] {
+            let text = describe_io(&io::Error::from_raw_os_error(code));
+            assert!(text.contains("too many open files"), "{text}");
+            assert!(text.contains("ulimit -n"), "{text}");
+            assert!(!text.contains("os error"), "{text}");
+        }
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //!
 //! - a **server** opens a port and waits there permanently ([`bind_tcp`],
 //!   [`bind_udp`], [`bind_tcp_and_udp`]), then says where it listens
-//!   ([`announce`]);
+//!   ([`announce`]); it makes sure the OS lets it hold as many connections
+//!   as it promises to serve ([`make_room_for`]);
 //! - a **client** initiates: it connects to the server's address and port
 //!   ([`connect_tcp`], [`udp_socket_for`]).
 //!
@@ -61,6 +62,44 @@ pub async fn bind_tcp(host: &str, port: u16) -> Result<TcpListener, NetError> {
     socket.set_reuseaddr(true).map_err(explain)?;
     socket.bind(addr).map_err(explain)?;
     socket.listen(LISTEN_BACKLOG).map_err(explain)
+}
+
+/// Open files a server keeps for what is not a client: its listening
+/// sockets, the log, the runtime's own.
+const SPARE_FILES: u64 = 64;
+
+/// Makes sure this process may hold `clients` connections at once (the
+/// server's `flag`, named in the warning).
+///
+/// Every connection is an open file (a socket descriptor), and many systems
+/// allow a process only 1024: a server told `--max-clients 5000` would
+/// otherwise stop accepting at about 1,000, with "too many open files". The
+/// limit a process may raise by itself (the *soft* one) is raised as far as
+/// the *hard* one allows; when even that is too low, a warning says so, with
+/// the fix. Returns the limit in force afterwards.
+pub fn make_room_for(clients: usize, flag: &str) -> u64 {
+    let wanted = clients as u64 + SPARE_FILES;
+    match rlimit::increase_nofile_limit(wanted) {
+        Ok(limit) if limit >= wanted => limit,
+        Ok(limit) => {
+            warn!(
+                "{flag} is {clients}, but the system lets this process open only {limit} \
+                 files, and each client is one: beyond about {} clients, new ones will wait. \
+                 Raise the limit before starting the server (ulimit -n {wanted}; if that is \
+                 refused, the hard limit too, as root: ulimit -Hn, or LimitNOFILE= for a \
+                 service) or lower {flag}.",
+                limit.saturating_sub(SPARE_FILES)
+            );
+            limit
+        }
+        Err(e) => {
+            warn!(
+                "could not read the limit on open files ({}); each client is one",
+                describe_io(&e)
+            );
+            0
+        }
+    }
 }
 
 /// Opens a UDP port.

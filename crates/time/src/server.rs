@@ -141,6 +141,7 @@ pub async fn serve(
     clock: Arc<dyn Clock>,
     shutdown: CancellationToken,
 ) -> Result<(), NetError> {
+    netkit::net::make_room_for(config.max_clients, "--max-clients");
     let shared = Arc::new(Shared {
         slots: Arc::new(Semaphore::new(config.max_clients)),
         config,

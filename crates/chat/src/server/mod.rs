@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use codec::chat::{Reply, SERVER_FULL};
 use netkit::NetError;
-use netkit::net::{accept, announce, local_addr};
+use netkit::net::{accept, announce, local_addr, make_room_for};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
@@ -72,6 +72,7 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) -> Result<(), NetError> {
     announce(local_addr(&listener)?, "tcp", "chat/1");
+    make_room_for(config.max_clients, "--max-clients");
     let config = Arc::new(config);
     let room = Arc::new(Room::new(config.max_clients, config.max_queue));
     let tracker = TaskTracker::new();
