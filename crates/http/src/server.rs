@@ -500,7 +500,7 @@ async fn route(request: &Request, visit: &Visit, config: &Config) -> Reply {
                 )
             }
             Err(e) => {
-                warn!("{}: {e}", file.display());
+                warn!("{}: {}", file.display(), netkit::error::describe_io(&e));
                 error_reply(
                     Status::InternalError,
                     &format!("the file at {path} could not be read"),
