@@ -11,7 +11,7 @@
 //! - [`trace`]: `--trace`, the bytes on the wire, both directions, per peer.
 //! - [`shutdown`]: Ctrl-C (and SIGTERM) turned into a signal servers obey.
 //! - [`stdin`]: reading the keyboard without blocking the network.
-//! - [`run`]: the `main` of every binary: start, report an error, exit code.
+//! - [`run`](mod@run): the `main` of every binary: start, report an error, exit code.
 //!
 //! The networking itself (what to do with a connection) lives in each pair's
 //! crate; the protocols live in the `codec` crate.
