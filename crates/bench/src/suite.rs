@@ -303,9 +303,11 @@ impl Context {
         let p = port.to_string();
         let ours = |name: &str| self.bin_dir.join(name);
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<String>>();
+        // Room for every client the case opens, and a little more: a limit
+        // far above that would only ask the OS for open files nobody uses.
         let many = match action {
-            Action::Idle(n) => (n + 100).to_string(),
-            _ => "20000".to_string(),
+            Action::Idle(n) | Action::Chat { clients: n, .. } => (n + 100).to_string(),
+            _ => "1000".to_string(),
         };
         // Every one of our servers: its port, its own flags, then the same
         // limits, thread count, short grace and quiet log.
