@@ -602,15 +602,15 @@ fn sigterm_also_says_bye_and_exits_0() {
 }
 
 /// Every client is an open file, and a shell often allows a process only
-/// 1024 of them (here 100): the server raises its own *soft* limit as far as
+/// 1024 of them (here 64): the server raises its own *soft* limit as far as
 /// the system lets it, so that `--max-clients` is a promise it can keep.
 #[cfg(unix)]
 #[test]
 fn the_server_raises_its_open_files_limit_to_keep_max_clients() {
-    let args = ["--port", "0", "--max-clients", "300"];
-    let server = Server::start_with_ulimit("chat-server", "-Sn 100", &args);
-    let clients: Vec<Raw> = (0..150).map(|_| Raw::connect(server.addr())).collect();
-    assert_eq!(clients.len(), 150);
+    let args = ["--port", "0", "--max-clients", "150"];
+    let server = Server::start_with_ulimit("chat-server", "-Sn 64", &args);
+    let clients: Vec<Raw> = (0..120).map(|_| Raw::connect(server.addr())).collect();
+    assert_eq!(clients.len(), 120);
     assert!(
         !server.log.text().contains("open only"),
         "{}",
