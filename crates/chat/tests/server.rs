@@ -80,6 +80,43 @@ async fn a_line_that_arrives_in_pieces_is_one_command() {
     server.stop().await;
 }
 
+/// A paste: many MSG lines in one write, more than one broadcast batch
+/// (4 KiB) of them. Everyone gets every line in order, the sender's copies
+/// come before the answer to the command that follows the paste, and a
+/// small queue does not cut off a client that reads.
+#[tokio::test]
+async fn a_pasted_page_reaches_everyone_whole_and_in_order() {
+    const LINES: usize = 300;
+    let server = TestServer::start(Config {
+        max_queue: 4,
+        ..config()
+    })
+    .await;
+    let mut alice = server.joined("alice").await;
+    let mut bob = server.joined("bob").await;
+    alice.expect("JOIN bob").await;
+    let mut paste = String::new();
+    for i in 0..LINES {
+        paste.push_str(&format!("MSG line {i:03} of a page pasted in one go\n"));
+    }
+    paste.push_str("PING end\nMSG after\n");
+    assert!(
+        paste.len() > 2 * 4096,
+        "the paste must span several batches"
+    );
+    alice.send_bytes(paste.as_bytes()).await;
+    for i in 0..LINES {
+        let line = format!("MSG alice line {i:03} of a page pasted in one go");
+        bob.expect(&line).await;
+        alice.expect(&line).await;
+    }
+    alice.expect("PONG end").await;
+    alice.expect("MSG alice after").await;
+    bob.expect("MSG alice after").await;
+    bob.expect_nothing_pending("b").await;
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_client_sees_the_same_order() {
     const SENDERS: usize = 4;

@@ -28,8 +28,9 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = Config::default().max_clients, value_parser = parse_limit)]
     max_clients: usize,
 
-    /// Most lines waiting for one client; a client that stops reading is
-    /// disconnected when its queue is full.
+    /// Most lines waiting for one client (lines one sender pasted together
+    /// count as one); a client that stops reading is disconnected when its
+    /// queue is full.
     #[arg(long, value_name = "N", default_value_t = Config::default().max_queue, value_parser = parse_limit)]
     max_queue: usize,
 

@@ -39,8 +39,9 @@ use self::room::Room;
 pub struct Config {
     /// Most clients connected at once; one more gets `ERR server full`.
     pub max_clients: usize,
-    /// Most lines waiting for one client. A client that stops reading is
-    /// disconnected when its queue is full.
+    /// Most lines waiting for one client (`MSG` lines one sender sent
+    /// together count as one). A client that stops reading is disconnected
+    /// when its queue is full.
     pub max_queue: usize,
     /// How long a connection may stay without sending `NICK`.
     pub nick_timeout: Duration,

@@ -21,11 +21,15 @@
 //!   per-client answers would need a second path anyway.
 //! - **Shared buffers.** A line is encoded once into a [`Bytes`]; each queue
 //!   holds a reference-counted handle to the same allocation. Sending one
-//!   line to 200 people costs one allocation, not 200.
+//!   line to 200 people costs one allocation, not 200. Lines one client
+//!   sent together (a paste, a burst) share one buffer and take one place in
+//!   each queue: 200 recipients cost 200 queue entries, whether the paste
+//!   holds one line or fifty.
 //!
 //! ## Backpressure: who gets cut off
 //!
-//! Each outbox holds at most `max_queue` lines. The *sender* never waits for
+//! Each outbox holds at most `max_queue` entries: a line, or the lines one
+//! client sent together (a few KiB at most, see `connection`). The *sender* never waits for
 //! a slow *recipient* (that would let one frozen client stall the whole
 //! room): when a recipient's queue is full, it has stopped reading what
 //! others send, so it is disconnected (its `kick` token is cancelled, its
@@ -33,10 +37,11 @@
 //! receiving without delay, and memory stays bounded.
 
 use std::collections::HashMap;
+use std::fmt::Write;
 use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use codec::chat::{Reply, nick_key};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -212,14 +217,24 @@ impl Room {
     }
 
     /// `MSG`: to every named client, the sender included, in one global order.
-    pub fn say(&self, id: ClientId, text: &str) -> Result<(), SendRefused> {
+    ///
+    /// `texts` are the lines one client sent together (often just one): they
+    /// are encoded into one shared buffer and take one place in each queue.
+    /// A pasted page then costs each recipient one entry and one write, not
+    /// one per line, as a relay that forwards what it reads would do.
+    pub fn say(&self, id: ClientId, texts: Vec<String>) -> Result<(), SendRefused> {
         let members = self.lock();
         let from = members.nick_of(id).ok_or(SendRefused::NoNick)?;
-        let line = Reply::Msg {
-            from: from.to_string(),
-            text: text.to_string(),
-        };
-        members.broadcast(&line, None, self.max_queue);
+        let mut lines = BytesMut::new();
+        for text in texts {
+            let line = Reply::Msg {
+                from: from.to_string(),
+                text,
+            };
+            // Writing into memory cannot fail.
+            let _ = writeln!(lines, "{line}");
+        }
+        members.send_to_all(lines.freeze(), None, self.max_queue);
         Ok(())
     }
 
@@ -285,7 +300,12 @@ impl Members {
     /// Queues `reply` for every named client except `except`. The line is
     /// encoded once; each queue gets a handle to the same bytes.
     fn broadcast(&self, reply: &Reply, except: Option<ClientId>, max_queue: usize) {
-        let line = reply.to_bytes();
+        self.send_to_all(reply.to_bytes(), except, max_queue);
+    }
+
+    /// Queues `line` (one or more encoded lines) for every named client
+    /// except `except`; each queue gets a handle to the same bytes.
+    fn send_to_all(&self, line: Bytes, except: Option<ClientId>, max_queue: usize) {
         for (&id, member) in &self.clients {
             if member.nick.is_some() && Some(id) != except {
                 member.deliver(line.clone(), max_queue);
@@ -387,7 +407,7 @@ mod tests {
         room.set_nick(a.id, "alice").unwrap();
         room.set_nick(b.id, "bob").unwrap();
         for i in 0..5 {
-            room.say(a.id, &format!("m{i}")).unwrap();
+            room.say(a.id, vec![format!("m{i}")]).unwrap();
             lines(&mut a); // alice reads, bob does not
         }
         assert!(b.kick.is_cancelled());
@@ -395,17 +415,37 @@ mod tests {
     }
 
     #[test]
+    fn lines_sent_together_take_one_place_in_each_queue() {
+        let room = Room::new(10, 2);
+        let mut a = room.enter(addr(1)).unwrap();
+        let mut b = room.enter(addr(2)).unwrap();
+        room.set_nick(a.id, "alice").unwrap();
+        room.set_nick(b.id, "bob").unwrap();
+        lines(&mut a); // JOIN bob
+        let paste: Vec<String> = (0..5).map(|i| format!("line {i}")).collect();
+        room.say(a.id, paste).unwrap();
+        let expected: String = (0..5).map(|i| format!("MSG alice line {i}\n")).collect();
+        for seat in [&mut a, &mut b] {
+            assert_eq!(lines(seat), vec![expected.clone()]);
+        }
+        assert!(
+            !b.kick.is_cancelled(),
+            "five lines, one entry: the queue of 2 is not full"
+        );
+    }
+
+    #[test]
     fn unnamed_clients_cannot_send_and_do_not_receive() {
         let room = Room::new(10, 8);
         let a = room.enter(addr(1)).unwrap();
         let mut b = room.enter(addr(2)).unwrap();
-        assert_eq!(room.say(a.id, "hi"), Err(SendRefused::NoNick));
+        assert_eq!(room.say(a.id, vec!["hi".into()]), Err(SendRefused::NoNick));
         room.set_nick(a.id, "alice").unwrap();
         assert_eq!(
             room.whisper(a.id, "nobody", "x"),
             Err(SendRefused::NoSuchNick)
         );
-        room.say(a.id, "hi").unwrap();
+        room.say(a.id, vec!["hi".into()]).unwrap();
         assert!(lines(&mut b).is_empty());
         let left = room.leave(a.id, Some("bye"), true);
         assert_eq!(left.nick.as_deref(), Some("alice"));
