@@ -143,6 +143,9 @@ async fn read_lines(
     // The start of a line cut by the end of a read (at most LOOK bytes).
     let mut partial: Vec<u8> = Vec::with_capacity(LOOK);
     let mut partial_len = 0usize; // its true length, possibly > LOOK
+    // Built once: a search set up anew for each of millions of lines costs
+    // more than the search itself.
+    let marker = memchr::memmem::Finder::new(b"nlb");
     loop {
         let n = tokio::select! {
             biased;
@@ -173,7 +176,7 @@ async fn read_lines(
                 let _ = r.send(result);
                 return;
             }
-            let Some(at) = find(line, b"nlb") else { return };
+            let Some(at) = marker.find(line) else { return };
             let text = &line[at..];
             if text.starts_with(SYNC) {
                 if !synced {
@@ -226,33 +229,34 @@ async fn read_lines(
     (heard, read)
 }
 
-/// Where `needle` first occurs in `hay`.
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    memchr::memmem::find(hay, needle)
-}
-
 /// `S Q T …` → (sender, sequence number, send time in µs).
 ///
 /// Read straight from the bytes: this runs for every delivered line, millions
 /// a second, and must cost the load tool less than the server it measures.
 fn parse_mark(text: &[u8]) -> Option<(usize, u64, u64)> {
-    let mut fields = text.split(|&b| b == b' ');
-    let sender = number(fields.next()?)?;
-    let seq = number(fields.next()?)?;
-    let sent = fields.next()?;
-    let sent = number(sent.strip_suffix(b"\r").unwrap_or(sent))?;
-    Some((usize::try_from(sender).ok()?, seq, sent))
+    let (sender, rest) = number(text)?;
+    let (seq, rest) = number(rest.strip_prefix(b" ")?)?;
+    let (sent, rest) = number(rest.strip_prefix(b" ")?)?;
+    // The third number must end there: at a space, a CR, or the line's end.
+    matches!(rest.first(), None | Some(b' ' | b'\r')).then_some((
+        usize::try_from(sender).ok()?,
+        seq,
+        sent,
+    ))
 }
 
-/// A decimal number, nothing else (`None` if empty, not digits, or too big).
-fn number(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() {
-        return None;
+/// The decimal number at the start of `bytes`, and what follows it. `None`
+/// when there is no digit, or more than 19 (beyond what a u64 surely holds).
+fn number(bytes: &[u8]) -> Option<(u64, &[u8])> {
+    let (mut value, mut len) = (0u64, 0);
+    while let Some(&b) = bytes.get(len).filter(|b| b.is_ascii_digit()) {
+        if len == 19 {
+            return None;
+        }
+        value = value * 10 + u64::from(b - b'0');
+        len += 1;
     }
-    digits.iter().try_fold(0u64, |n, &b| {
-        let digit = char::from(b).to_digit(10)?;
-        n.checked_mul(10)?.checked_add(u64::from(digit))
-    })
+    (len > 0).then_some((value, &bytes[len..]))
 }
 
 /// One line as the protocol wants it.
@@ -625,7 +629,7 @@ mod tests {
         let chat = b"MSG c3 nlb 2 17 123456";
         let raw = b"<user7> nlb 2 17 123456 xxxx";
         for line in [&chat[..], &raw[..]] {
-            let at = find(line, b"nlb").unwrap();
+            let at = memchr::memmem::find(line, b"nlb").unwrap();
             assert_eq!(parse_mark(&line[at + MARK.len()..]), Some((2, 17, 123456)));
         }
         assert_eq!(parse_mark(b"2 x 3"), None);
@@ -635,6 +639,7 @@ mod tests {
             b"2  17 5",
             b"-2 17 5",
             b"2 17 99999999999999999999",
+            b"2 17 5x",
         ] {
             assert_eq!(parse_mark(bad), None, "{}", String::from_utf8_lossy(bad));
         }
