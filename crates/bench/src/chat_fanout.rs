@@ -508,7 +508,6 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
         }
     }
     progress.abort();
-    let window_s = start.elapsed().as_secs_f64().max(1e-6);
     let server_cpu = params
         .pid
         .and_then(procfs::cpu_seconds)
@@ -595,7 +594,10 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
             .metric("client_cpu_s", cpu, "s of netlab-bench CPU")
             .metric(
                 "load_tool_cpu_pct",
-                cpu / window_s * 100.0,
+                // Over the time lines flowed, not the whole wait: a server
+                // that loses lines (ncat, at times) makes the run wait for
+                // them, and an idle wait would dilute the figure.
+                cpu / seconds * 100.0,
                 "% of one core used by netlab-bench while lines flowed",
             );
     }
