@@ -80,6 +80,49 @@ async fn a_line_that_arrives_in_pieces_is_one_command() {
     server.stop().await;
 }
 
+/// chat/1: a line queued for a client before one of its commands is read is
+/// written before the answer to that command, however many wait. Alice
+/// reads nothing while bob sends her thousands of private messages, so her
+/// queue is long (her socket is full) when her own MSG and PING are read:
+/// her copy of the MSG and the PONG must still come after all of them.
+#[tokio::test]
+async fn an_answer_waits_for_every_line_queued_before_its_command() {
+    const N: usize = 6000;
+    let server = TestServer::start(Config {
+        max_queue: 2 * N,
+        ..config()
+    })
+    .await;
+    let mut alice = Client::connect_small(server.addr).await;
+    alice.expect_prefix("HELLO ").await;
+    alice.send("NICK alice").await;
+    alice.expect("OK NICK alice").await;
+    let mut bob = server.joined("bob").await;
+    alice.expect("JOIN bob").await;
+    let text = "x".repeat(900);
+    let mut privs = String::new();
+    for i in 0..N {
+        privs.push_str(&format!("PRIV alice {i:04} {text}\n"));
+    }
+    bob.send_bytes(privs.as_bytes()).await;
+    for _ in 0..N {
+        bob.expect("OK PRIV alice").await;
+    }
+    // Every PRIV is queued for alice or already on its way to her.
+    alice.send_bytes(b"MSG mine\nPING p\n").await;
+    for i in 0..N {
+        let line = alice.line().await;
+        assert!(
+            line.starts_with(&format!("PRIV bob {i:04} ")),
+            "line {i}: {line:.40}"
+        );
+    }
+    alice.expect("MSG alice mine").await;
+    alice.expect("PONG p").await;
+    bob.expect("MSG alice mine").await;
+    server.stop().await;
+}
+
 /// A paste: many MSG lines in one write, more than one broadcast batch
 /// (4 KiB) of them. Everyone gets every line in order, the sender's copies
 /// come before the answer to the command that follows the paste, and a

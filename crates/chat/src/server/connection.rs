@@ -25,10 +25,13 @@
 //! from *others* go through the bounded inbox instead; only when that is
 //! full does the room disconnect the client (see [`super::room`]).
 //!
-//! Because the inbox is emptied before each command is read, everything
-//! queued for this client before its command (for example its own `MSG`,
-//! which comes back through the inbox, in the room's global order) is
-//! written before the answer to that command.
+//! **Order.** A command is carried out only once every line queued for this
+//! client before it was read has been taken from the inbox (a long queue,
+//! `INBOX_BATCH` lines a turn, written out in between). So everything queued
+//! before a command (for example the client's own `MSG`, which comes back
+//! through the inbox, in the room's global order) is written before the
+//! answer to that command, however long the queue was; lines queued after
+//! it do not delay it.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -214,6 +217,13 @@ type Reader = FramedRead<Traced<OwnedReadHalf>, ServerCodec>;
 /// network error, or `None` once the client has closed its side.
 type Frame = Option<Result<Result<Command, BadCommand>, std::io::Error>>;
 
+/// A command read but not carried out yet: it waits for lines queued for
+/// the client before it (their number is `owed`; `None`: not counted yet).
+struct Pending {
+    frame: Frame,
+    owed: Option<usize>,
+}
+
 struct Connection {
     id: ClientId,
     peer: SocketAddr,
@@ -226,8 +236,8 @@ struct Connection {
     said: Vec<String>,
     /// Their size once encoded, about.
     said_bytes: usize,
-    /// A command read after a burst of `MSG` lines, answered in the next turn.
-    pending: Option<Frame>,
+    /// A command read but not carried out yet (see step 3 of `serve`).
+    pending: Option<Pending>,
     kick: CancellationToken,
     /// Bytes waiting to be written: lines from others and our own replies.
     out: BytesMut,
@@ -273,11 +283,19 @@ impl Connection {
                 for line in self.lines.drain(..taken) {
                     self.out.extend_from_slice(&line);
                 }
+                if let Some(Pending {
+                    owed: Some(owed), ..
+                }) = &mut self.pending
+                {
+                    *owed = owed.saturating_sub(taken);
+                }
             }
             // 2. Write everything pending, flush once — unless the client
-            // has already sent its next command (pipelining): then answer
-            // that one first, and write both answers together.
+            // has already sent its next command (pipelining) and nothing
+            // else waits for it: then answer that one first, and write both
+            // answers together.
             let next_command_ready = self.out.len() < BATCH
+                && self.inbox.is_empty()
                 && (self.pending.is_some() || self.reader.read_buffer().contains(&b'\n'));
             if !next_command_ready {
                 if let Err(ending) = self.write_out().await {
@@ -295,11 +313,23 @@ impl Connection {
                 self.broadcasts = 0;
                 tokio::task::yield_now().await;
             }
-            // 3. Wait for the next thing to do. A command read in the last
-            // turn comes first: it was waiting for our MSG lines and what
-            // was queued before it to be on their way (steps 0 and 1).
+            // 3. Wait for the next thing to do. A command already read comes
+            // first, once the lines queued for this client before it was
+            // read are on their way (chat/1 promises that order): a long
+            // queue is taken and written INBOX_BATCH lines a turn, so the
+            // answer waits for those lines only, never for later ones.
             let frame = match self.pending.take() {
-                Some(frame) => frame,
+                Some(mut pending) => {
+                    // Counted now for a command that ended a MSG burst: after
+                    // step 0 queued the sender's own copies.
+                    let owed = pending.owed.get_or_insert(self.inbox.len());
+                    *owed = (*owed).min(self.inbox.len());
+                    if *owed > 0 {
+                        self.pending = Some(pending);
+                        continue;
+                    }
+                    pending.frame
+                }
                 None => tokio::select! {
                     biased;
                     _ = &mut kicked => return Ending::Kicked,
@@ -318,7 +348,15 @@ impl Connection {
                     }
                     // The client's commands before lines from others: under a
                     // flood from the room, the client can still be heard.
-                    frame = next_command(&mut self.reader) => frame,
+                    frame = next_command(&mut self.reader) => {
+                        if self.inbox.is_empty() {
+                            frame
+                        } else {
+                            let owed = Some(self.inbox.len());
+                            self.pending = Some(Pending { frame, owed });
+                            continue;
+                        }
+                    }
                     // 0 means the room closed the queue: the branch is then off.
                     taken @ 1.. = self.inbox.recv_many(&mut self.lines, INBOX_BATCH) => {
                         for line in self.lines.drain(..taken) {
@@ -350,7 +388,10 @@ impl Connection {
                 match next_command(&mut self.reader).now_or_never() {
                     Some(next @ Some(Ok(Ok(Command::Msg(_))))) => frame = next,
                     Some(other) => {
-                        self.pending = Some(other);
+                        self.pending = Some(Pending {
+                            frame: other,
+                            owed: None,
+                        });
                         break;
                     }
                     None => break, // nothing more has arrived yet

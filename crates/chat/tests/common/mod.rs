@@ -90,6 +90,19 @@ impl Client {
         }
     }
 
+    /// Connects with a small receive buffer (the kernel may round it up): a
+    /// client that does not read then fills its socket after a few lines.
+    pub async fn connect_small(addr: SocketAddr) -> Client {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+        let stream = socket.connect(addr).await.expect("connect");
+        let (read, writer) = stream.into_split();
+        Client {
+            reader: BufReader::new(read),
+            writer,
+        }
+    }
+
     /// Sends one line, adding LF.
     pub async fn send(&mut self, line: &str) {
         self.send_bytes(format!("{line}\n").as_bytes()).await;
