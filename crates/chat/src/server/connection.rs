@@ -10,7 +10,9 @@
 //!    go, then flush once (when the client has already sent its next
 //!    command, answer it first: pipelined answers leave together);
 //! 3. wait for whichever comes first: a line from the client, a line from
-//!    others, the nickname time-out, a kick, or the server shutting down;
+//!    others, the nickname time-out, a kick, or the server shutting down
+//!    (a command already read comes first, once the lines queued before it
+//!    are out: see **Order** below);
 //! 4. carry out the client's command. `MSG` lines that arrived together (a
 //!    paste) are kept and go to the room together in step 0: one shared
 //!    buffer, one place in each recipient's queue, one write each, instead
