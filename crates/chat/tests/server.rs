@@ -6,8 +6,8 @@ mod common;
 use std::time::Duration;
 
 use chat::server::Config;
-use common::{Client, TestServer};
-use tokio::io::AsyncWriteExt;
+use common::{Client, TestServer, WAIT};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
 fn config() -> Config {
     Config::default()
@@ -104,10 +104,21 @@ async fn an_answer_waits_for_every_line_queued_before_its_command() {
     for i in 0..N {
         privs.push_str(&format!("PRIV alice {i:04} {text}\n"));
     }
-    bob.send_bytes(privs.as_bytes()).await;
-    for _ in 0..N {
-        bob.expect("OK PRIV alice").await;
-    }
+    // Bob reads his confirmations while he writes: his socket must not
+    // fill up, or the server would stop reading him (backpressure).
+    let (reader, writer) = (&mut bob.reader, &mut bob.writer);
+    let send = async { writer.write_all(privs.as_bytes()).await.expect("write") };
+    let confirm = async {
+        let mut line = Vec::new();
+        for i in 0..N {
+            line.clear();
+            reader.read_until(b'\n', &mut line).await.expect("read");
+            assert_eq!(line, b"OK PRIV alice\n", "confirmation {i}");
+        }
+    };
+    tokio::time::timeout(WAIT, async { tokio::join!(send, confirm) })
+        .await
+        .expect("bob's private messages are sent and confirmed in time");
     // Every PRIV is queued for alice or already on its way to her.
     alice.send_bytes(b"MSG mine\nPING p\n").await;
     for i in 0..N {
