@@ -658,3 +658,80 @@ async fn a_half_closed_client_has_every_line_answered_then_is_closed() {
     watcher.expect("LEAVE half").await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_half_close_right_after_msg_lines_still_gets_them_back() {
+    // `printf 'NICK alice\nMSG hi\n' | nc -N`: the end of input comes with
+    // the MSG lines, while the server still holds their copies and the
+    // OK NICK. With and without the last LF, and with a paste.
+    let inputs: [&[u8]; 3] = [
+        b"NICK half\nMSG hi\n",
+        b"NICK half\nMSG hi",
+        b"NICK half\nMSG one\nMSG two\nMSG hi\n",
+    ];
+    for input in inputs {
+        let server = TestServer::start(config()).await;
+        let mut watcher = server.joined("watcher").await;
+        let mut c = server.client().await;
+        c.send_bytes(input).await;
+        c.writer.shutdown().await.unwrap();
+        c.expect("OK NICK half").await;
+        c.skip_to("MSG half hi", 3).await;
+        c.expect_closed().await;
+        watcher.expect("JOIN half").await;
+        watcher.skip_to("MSG half hi", 3).await;
+        watcher.expect("LEAVE half").await;
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_half_closed_client_still_gets_the_long_queue_ahead_of_its_end() {
+    // Alice ends with a MSG and closes her sending side while thousands of
+    // lines still wait for her (a small receive buffer keeps them queued):
+    // all of them, then her own copy, still reach her before the close.
+    const N: usize = 3000;
+    let server = TestServer::start(Config {
+        max_queue: 2 * N,
+        ..config()
+    })
+    .await;
+    let mut alice = Client::connect_small(server.addr).await;
+    alice.expect_prefix("HELLO ").await;
+    alice.send("NICK alice").await;
+    alice.expect("OK NICK alice").await;
+    let mut bob = server.joined("bob").await;
+    alice.expect("JOIN bob").await;
+    let text = "x".repeat(900);
+    let mut privs = String::new();
+    for i in 0..N {
+        privs.push_str(&format!("PRIV alice {i:04} {text}\n"));
+    }
+    let (reader, writer) = (&mut bob.reader, &mut bob.writer);
+    let send = async { writer.write_all(privs.as_bytes()).await.expect("write") };
+    let confirm = async {
+        let mut line = Vec::new();
+        for i in 0..N {
+            line.clear();
+            reader.read_until(b'\n', &mut line).await.expect("read");
+            assert_eq!(line, b"OK PRIV alice\n", "confirmation {i}");
+        }
+    };
+    tokio::time::timeout(WAIT, async { tokio::join!(send, confirm) })
+        .await
+        .expect("bob's private messages are sent and confirmed in time");
+    alice.send_bytes(b"MSG mine\n").await;
+    alice.writer.shutdown().await.unwrap();
+    for i in 0..N {
+        let line = alice.line().await;
+        assert!(
+            line.starts_with(&format!("PRIV bob {i:04} ")),
+            "line {i}: {line:.40}"
+        );
+    }
+    alice.expect("MSG alice mine").await;
+    alice.expect_closed().await;
+    bob.expect("MSG alice mine").await;
+    bob.expect("LEAVE alice").await;
+    server.stop().await;
+}

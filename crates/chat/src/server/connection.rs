@@ -376,7 +376,18 @@ impl Connection {
             let mut frame = frame;
             loop {
                 match frame {
-                    None => return Ending::Closed,
+                    // The client closed its sending side. It may still be
+                    // reading (a half-close: `nc -N` at the end of a file),
+                    // so what it is owed (answers, copies of its own MSG
+                    // lines) goes out first; step 2 may have held it back
+                    // for this very frame. A peer gone altogether cannot
+                    // take it: that is still just "closed".
+                    None => {
+                        return match self.write_out().await {
+                            Ok(()) | Err(Ending::Error(_)) => Ending::Closed,
+                            Err(other) => other,
+                        };
+                    }
                     Some(Err(e)) => return Ending::Error(e),
                     Some(Ok(parsed)) => {
                         if let Some(ending) = self.handle(parsed) {
