@@ -14,7 +14,8 @@
 //! cargo run --example 01_blocking_echo            # listens on 127.0.0.1:11007
 //! nc 127.0.0.1 11007        (or: telnet 127.0.0.1 11007)   type a line: it comes back
 //! nc 127.0.0.1 11007        in a second terminal: type, nothing comes back…
-//!                           …until you quit the first client (Ctrl-C / Ctrl-D)
+//!                           …until you quit the first client (Ctrl-C; Ctrl-D only
+//!                           with `nc -N`, which closes the connection at end of input)
 //! ss -tlnp | grep 11007     Linux: the LISTEN socket and its process
 //! netstat -ano | findstr 11007      Windows: the same, with the PID
 //! ss -tnp | grep 11007      the ESTAB connections: the second one is there too

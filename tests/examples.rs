@@ -220,10 +220,36 @@ fn step_5_client_and_server_agree_on_rfc_868() {
         (sent - now.as_secs() as i64).abs() <= 2,
         "the server's time is not now"
     );
-    // The example's own client side.
+    // The example's own client side: it must decode the 4 bytes as the RFC
+    // says (big-endian, seconds since 1900), so what it prints is now.
     let client = Running::start("05_time_by_hand", &["client", &addr.port().to_string()]);
     let line = client.wait_for("since 1970");
-    assert!(line.contains("s since 1900"), "{line}");
+    let since_1900 = number_before(&line, " s since 1900");
+    let since_1970 = number_before(&line, " s since 1970");
+    assert_eq!(
+        since_1900 - since_1970,
+        2_208_988_800,
+        "1900 → 1970 is 2,208,988,800 s: {line}"
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!(
+        (since_1970 - now).abs() <= 5,
+        "the client's time is not now ({now} s since 1970; wrong byte order?): {line}"
+    );
+}
+
+/// The number just before `marker` in `line` (`… = 123 s since 1900 …`).
+fn number_before(line: &str, marker: &str) -> i64 {
+    let before = line
+        .find(marker)
+        .map(|at| &line[..at])
+        .unwrap_or_else(|| panic!("no {marker:?} in {line:?}"));
+    let word = before.rsplit(' ').next().unwrap_or_default();
+    word.parse()
+        .unwrap_or_else(|_| panic!("no number before {marker:?} in {line:?}"))
 }
 
 #[test]

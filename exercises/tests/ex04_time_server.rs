@@ -2,10 +2,11 @@
 
 mod common;
 
-use common::{connect, spawn_server};
+use common::{connect, listener, reset, spawn_server};
 use exercises::ex04_time_server::{serve, time_bytes};
 use std::io::Read;
-use std::net::{Shutdown, SocketAddr};
+use std::net::SocketAddr;
+use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Connects, reads everything until the server closes, returns the bytes.
@@ -70,11 +71,26 @@ fn serves_one_client_after_the_other() {
 
 #[test]
 fn a_client_that_hangs_up_does_not_stop_the_server() {
-    let addr = spawn_server(serve);
+    // These clients connect and reset their connection (RST) *before* serve()
+    // starts: they wait in the listen queue, already reset, so the server's
+    // write to each of them fails for sure ("connection reset by peer"). A
+    // client that closes politely would not do: the first write after its
+    // FIN still succeeds.
+    let (listener, addr) = listener();
     for _ in 0..3 {
-        let rude = connect(addr);
-        rude.shutdown(Shutdown::Both).unwrap();
-        drop(rude);
+        reset(connect(addr));
+    }
+    let server = thread::spawn(move || serve(listener));
+    // Time to accept the three and fail to answer them.
+    thread::sleep(Duration::from_millis(200));
+    if server.is_finished() {
+        match server.join() {
+            Ok(result) => panic!(
+                "serve() returned {result:?} after a client reset its connection: \
+                 one client's error must not stop the server (print it and go on)"
+            ),
+            Err(_) => panic!("serve() panicked on a client that reset its connection"),
+        }
     }
     assert_eq!(
         ask(addr).len(),

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{connect, eventually, read_line, spawn_server};
+use common::{connect, eventually, read_line, reset, spawn_server};
 use exercises::ex08_counter::{Stats, serve};
 use std::io::BufReader;
 use std::net::{SocketAddr, TcpStream};
@@ -53,6 +53,24 @@ fn leaving_clients_are_no_longer_counted() {
     );
     let (_d, line) = join(addr);
     assert_eq!(line, "welcome, you are client #4 (2 connected)\n");
+}
+
+#[test]
+fn a_client_whose_connection_fails_is_no_longer_counted() {
+    let (addr, stats) = start();
+    let (_a, _) = join(addr);
+    let (b, _) = join(addr);
+    assert_eq!(stats.connected.load(Ordering::SeqCst), 2);
+    // b resets its connection (RST): the server's read fails with an error
+    // instead of returning Ok(0).
+    reset(b);
+    eventually(
+        "connected back to 1 after a client's connection failed \
+         (is the fetch_sub skipped when read returns an error?)",
+        || stats.connected.load(Ordering::SeqCst) == 1,
+    );
+    let (_c, line) = join(addr);
+    assert_eq!(line, "welcome, you are client #3 (2 connected)\n");
 }
 
 #[test]

@@ -43,6 +43,17 @@ pub fn connect(addr: SocketAddr) -> TcpStream {
     stream
 }
 
+/// Closes `stream` abruptly: with `SO_LINGER` set to 0, closing sends a TCP
+/// RST instead of the polite FIN, and the server's next `read` or `write` on
+/// this connection fails ("connection reset by peer"). After a clean close,
+/// the server's `read` gives `Ok(0)` and its first `write` still succeeds, so
+/// only a reset shows whether one client's error stops the server.
+pub fn reset(stream: TcpStream) {
+    let socket = tokio::net::TcpSocket::from_std_stream(stream);
+    socket.set_zero_linger().expect("set SO_LINGER to 0");
+    drop(socket);
+}
+
 /// Reads one line (with its `\n`) or fails the test with an explanation.
 pub fn read_line(reader: &mut BufReader<TcpStream>, waiting_for: &str) -> String {
     let mut line = String::new();
