@@ -3,11 +3,12 @@
 
 mod support;
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpStream, UdpSocket};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{Server, bin, run_client, run_with_input};
+use support::{Server, bin, listening_addr, run_client, run_with_input};
 
 const T: Duration = Duration::from_secs(20);
 
@@ -434,6 +435,61 @@ fn ctrl_c_stops_the_server_cleanly() {
         server.log.text()
     );
     drop(idle);
+}
+
+/// `echo-server 2>&1 | grep something`, and the grep is stopped first: the
+/// log has no reader any more. The server must go on serving, and still
+/// stop on Ctrl-C (a failed log write once panicked the task that logged).
+#[cfg(unix)]
+#[test]
+fn a_log_nobody_reads_any_more_stops_nothing() {
+    let mut child = Command::new(bin("echo-server"))
+        .args(["--port", "0", "--transport", "tcp"])
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start echo-server");
+    let mut log = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let addr = loop {
+        line.clear();
+        if log.read_line(&mut line).unwrap_or(0) == 0 {
+            let _ = child.kill();
+            panic!("echo-server ended its log before listening");
+        }
+        if let Some(addr) = listening_addr(&line) {
+            break addr;
+        }
+    };
+    drop(log); // nobody reads the log from now on
+    for round in 0..3 {
+        let mut client = TcpStream::connect(addr).expect("connect");
+        client.set_read_timeout(Some(T)).unwrap();
+        client.write_all(b"still here\n").unwrap();
+        let mut back = [0u8; 11];
+        client
+            .read_exact(&mut back)
+            .unwrap_or_else(|e| panic!("round {round}: no echo: {e}"));
+        assert_eq!(&back, b"still here\n");
+    }
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + T;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("echo-server ignored Ctrl-C once its log was unread");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert!(status.success(), "exit status {status}");
 }
 
 // ---- Errors, each explained in plain words ---------------------------------

@@ -48,6 +48,11 @@ pub fn init(verbosity: Verbosity) {
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .with_timer(WallClock)
+        // A log nobody reads any more (`server 2>&1 | grep GET`, and grep
+        // was stopped first) must not stop the server: by default a failed
+        // log write is reported with `eprintln!`, which panics on that same
+        // broken stderr, in whichever task was logging (Ctrl-C's included).
+        .log_internal_errors(false)
         .try_init();
 }
 
