@@ -443,20 +443,30 @@ fn ctrl_c_stops_the_server_cleanly() {
 #[cfg(unix)]
 #[test]
 fn a_log_nobody_reads_any_more_stops_nothing() {
-    let mut child = Command::new(bin("echo-server"))
-        .args(["--port", "0", "--transport", "tcp"])
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start echo-server");
+    /// Kills the server however the test ends.
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut server = Killed(
+        Command::new(bin("echo-server"))
+            .args(["--port", "0", "--transport", "tcp"])
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start echo-server"),
+    );
+    let child = &mut server.0;
     let mut log = BufReader::new(child.stderr.take().unwrap());
     let mut line = String::new();
     let addr = loop {
         line.clear();
         if log.read_line(&mut line).unwrap_or(0) == 0 {
-            let _ = child.kill();
             panic!("echo-server ended its log before listening");
         }
         if let Some(addr) = listening_addr(&line) {
@@ -483,8 +493,6 @@ fn a_log_nobody_reads_any_more_stops_nothing() {
             break status;
         }
         if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
             panic!("echo-server ignored Ctrl-C once its log was unread");
         }
         std::thread::sleep(Duration::from_millis(10));

@@ -7,7 +7,9 @@
 //! - **TCP**: the server sends back every byte it receives, until the client
 //!   closes its side of the connection.
 //! - **UDP**: each datagram received is sent back, as one datagram, to the
-//!   address and port it came from.
+//!   address and port it came from — unless that port belongs to a server
+//!   (see [`ports::may_answer_udp`]): two echo-like servers answering each
+//!   other would never stop.
 //!
 //! The RFC reserves port 7 for both transports; netlab uses 7 + 10000 = 10007
 //! by default (see [`crate::ports`]). Because there is nothing to decode, this
@@ -23,6 +25,15 @@ pub const DEFAULT_PORT: u16 = ports::netlab_default(WELL_KNOWN_PORT);
 
 /// The largest payload one UDP datagram can carry over IPv4
 /// (65,535 − 8 bytes of UDP header − 20 bytes of IP header).
-/// A UDP echo server needs a receive buffer this large, or it silently
-/// truncates long datagrams.
+/// A client that must send over IPv4 cannot send more in one datagram.
 pub const MAX_UDP_PAYLOAD: usize = 65_507;
+
+/// The largest payload one UDP datagram can carry over IPv6: 20 bytes more
+/// than IPv4, because IPv6's length field does not count the IP header
+/// (65,535 − 8 bytes of UDP header). UDP's own 16-bit length field allows no more.
+pub const MAX_UDP_PAYLOAD_V6: usize = 65_535 - 8;
+
+/// The receive buffer for UDP: large enough for any datagram, over IPv4 or
+/// IPv6. A smaller buffer silently truncates long datagrams: the OS drops
+/// what does not fit, and the program never learns the datagram was longer.
+pub const UDP_RECV_BUFFER: usize = 65_535;

@@ -16,21 +16,30 @@
 //!   that sent everything before reading would deadlock once both sides'
 //!   buffers are full. At the end of the input it half-closes (tells the
 //!   server "I have nothing more to send") and keeps reading until the server
-//!   closes too.
+//!   closes too. Every byte that comes back is compared with the one sent:
+//!   a copy that differs, or stops short, is an error (exit code 1), and so
+//!   is a server that stays silent for `--timeout` while it owes bytes.
 //!
-//! With `--udp`, each line (or the one-shot text) goes in one datagram; UDP
-//! gives no guarantee, so the client waits with a time-out and retries.
+//! With `--udp`, each line (or the one-shot text) goes in one datagram,
+//! byte for byte as given; UDP gives no guarantee, so the client waits with
+//! a time-out and retries.
 
+use std::collections::VecDeque;
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
+use codec::echo::{MAX_UDP_PAYLOAD, UDP_RECV_BUFFER};
 use netkit::NetError;
-use netkit::error::join_host_port;
+use netkit::error::{describe_io, group_thousands, is_closed_by_peer, join_host_port};
 use netkit::net::{connect_tcp, udp_socket_for};
 use netkit::trace::{Tap, Traced, show_bytes};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
+use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
+
+/// What the client expects the server to speak, for explanations.
+const SERVICE: &str = "echo (RFC 862)";
 
 /// What the client was asked to do.
 #[derive(Debug, Clone)]
@@ -58,7 +67,10 @@ pub async fn run(options: Options) -> Result<(), NetError> {
         (Some(text), false) => one_shot_tcp(&options, text).await,
         (Some(text), true) => {
             let socket = open_udp(&options).await?;
-            let reply = udp_round_trip(&socket, &options, format!("{text}\n").as_bytes()).await?;
+            let datagram = format!("{text}\n");
+            let reply =
+                udp_round_trip(&socket, &options, datagram.as_bytes(), &mut VecDeque::new())
+                    .await?;
             print_bytes(&reply).await
         }
         (None, false) if interactive => interactive_tcp(&options).await,
@@ -90,20 +102,29 @@ async fn one_shot_tcp(options: &Options, text: &str) -> Result<(), NetError> {
     let (mut stream, server) = connect(options).await?;
     let message = format!("{text}\n");
     let started = Instant::now();
-    stream
-        .write_all(message.as_bytes())
-        .await
-        .map_err(|e| NetError::io(format!("sending to {server}"), e))?;
-    stream
-        .shutdown()
-        .await
-        .map_err(|e| NetError::io(format!("closing our side towards {server}"), e))?;
+    let sending = async {
+        stream.write_all(message.as_bytes()).await?;
+        // Half-close: "that is all", so the server closes once it has echoed.
+        stream.shutdown().await
+    };
+    // A server that already closed the connection (a full one does so at
+    // once) makes sending fail: reading below tells what, if anything, it said.
+    if let Err(e) = sending.await {
+        if !is_closed_by_peer(&e) {
+            return Err(NetError::io(format!("sending to {server}"), e));
+        }
+        debug!("sending to {server} failed: {}", describe_io(&e));
+    }
     // Read until the server closes, but never more than a little over what we
     // sent: a server that talks forever must not fill our memory.
     let mut reply = Vec::new();
     let mut limited = (&mut stream).take(message.len() as u64 + 64 * 1024);
     match tokio::time::timeout(options.timeout, limited.read_to_end(&mut reply)).await {
         Ok(Ok(_)) => {}
+        // A reset ends the reply like a close: what came is judged below.
+        Ok(Err(e)) if is_closed_by_peer(&e) => {
+            debug!("reading from {server}: {}", describe_io(&e));
+        }
         Ok(Err(e)) => return Err(NetError::io(format!("reading from {server}"), e)),
         Err(_) => {
             return Err(NetError::TimedOut {
@@ -111,6 +132,9 @@ async fn one_shot_tcp(options: &Options, text: &str) -> Result<(), NetError> {
                 after: options.timeout,
             });
         }
+    }
+    if reply.is_empty() {
+        return Err(closed_without_answer(&server));
     }
     let elapsed = started.elapsed();
     print_bytes(&reply).await?;
@@ -124,30 +148,44 @@ async fn one_shot_tcp(options: &Options, text: &str) -> Result<(), NetError> {
 /// The explanation when what came back is not what was sent.
 fn not_echo(server: &str, sent: &[u8], received: &[u8]) -> NetError {
     NetError::protocol(format!(
-        "sent {} but received {}: the server at {server} does not speak echo (RFC 862). \
+        "sent {} but received {}: the server at {server} does not speak {SERVICE}. \
          Is it the right port?",
         show_bytes(sent),
         show_bytes(received)
     ))
 }
 
+/// The explanation when the server closed the connection having sent nothing.
+fn closed_without_answer(server: &str) -> NetError {
+    NetError::ClosedWithoutAnswer {
+        addr: server.to_string(),
+        service: SERVICE.to_string(),
+    }
+}
+
 /// Keyboard mode: one line at a time, each echo printed with its round-trip time.
 async fn interactive_tcp(options: &Options) -> Result<(), NetError> {
     let (mut stream, server) = connect(options).await?;
     eprintln!("Type a line and press Enter; Ctrl-D (Ctrl-Z on Windows) to finish.");
-    let mut keyboard = netkit::stdin::lines();
-    while let Some(line) = keyboard.recv().await {
-        let line = line.map_err(|e| NetError::io("reading the keyboard", e))?;
-        let message = format!("{line}\n");
+    // Each line exactly as typed, with its own ending: echo sends bytes back
+    // unchanged, so the client sends them unchanged too.
+    let mut keyboard = netkit::stdin::byte_lines();
+    let mut echoed_any = false;
+    while let Some(message) = keyboard.recv().await {
+        let message = message.map_err(|e| NetError::io("reading the keyboard", e))?;
         let started = Instant::now();
-        stream
-            .write_all(message.as_bytes())
-            .await
-            .map_err(|e| NetError::io(format!("sending to {server}"), e))?;
         let mut echo = vec![0u8; message.len()];
-        match tokio::time::timeout(options.timeout, stream.read_exact(&mut echo)).await {
+        let exchange = async {
+            stream.write_all(&message).await?;
+            stream.read_exact(&mut echo).await
+        };
+        match tokio::time::timeout(options.timeout, exchange).await {
             Ok(Ok(_)) => {}
-            Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            // Closed before the very first echo: most likely a full server.
+            Ok(Err(e)) if is_closed_by_peer(&e) && !echoed_any => {
+                return Err(closed_without_answer(&server));
+            }
+            Ok(Err(e)) if is_closed_by_peer(&e) => {
                 eprintln!("The server closed the connection.");
                 return Ok(());
             }
@@ -161,9 +199,10 @@ async fn interactive_tcp(options: &Options) -> Result<(), NetError> {
         }
         // Another protocol's server (chat's greeting, say) answers with
         // something else: say so rather than print it as if it were the echo.
-        if echo != message.as_bytes() {
-            return Err(not_echo(&server, message.as_bytes(), &echo));
+        if echo != message {
+            return Err(not_echo(&server, &message, &echo));
         }
+        echoed_any = true;
         let text = String::from_utf8_lossy(&echo);
         let shown = format!(
             "{}   (round trip {})\n",
@@ -176,80 +215,315 @@ async fn interactive_tcp(options: &Options) -> Result<(), NetError> {
     Ok(())
 }
 
+/// How many chunks of standard input (each at most [`netkit::stdin::CHUNK`]
+/// = 64 KiB) may be sent and not yet echoed back. The client keeps them, to
+/// compare with the echo as it arrives; when the server is that far behind,
+/// sending waits. So the client never holds more than 4 MiB, whatever the
+/// size of the stream.
+const MAX_UNECHOED_CHUNKS: usize = 64;
+
+/// What the sending half tells the checking half, in order.
+enum Sent {
+    /// These bytes go to the server now: their echo is owed.
+    Bytes(Vec<u8>),
+    /// The input is over and our side is about to be closed: the server now
+    /// owes its own close.
+    End,
+}
+
 /// Pipe mode: standard input to the server and the server to standard output,
-/// concurrently, byte for byte.
+/// concurrently, byte for byte, every byte that comes back checked.
 async fn piped_tcp(options: &Options) -> Result<(), NetError> {
     let (stream, server) = connect(options).await?;
     let tap = stream.tap().clone();
     let (reader, writer) = stream.into_inner().into_split();
     let reader = Traced::new(reader, tap.clone());
     let writer = Traced::new(writer, tap.clone());
-    let send = send_stdin(writer, &server);
-    let receive = copy_to_stdout(reader, &server);
-    tokio::try_join!(send, receive)?;
+    let (announce, announced) = mpsc::channel(MAX_UNECHOED_CHUNKS);
+    let send = send_stdin(writer, announce, &server);
+    let check = receive_and_check(reader, announced, &server, options.timeout);
+    // Sending fails on its own only when standard input does; whatever goes
+    // wrong on the network, the checking half explains it, knowing how much
+    // came back.
+    tokio::try_join!(send, check)?;
     info!(
-        "done: {} bytes sent, {} bytes received",
+        "done: {} bytes sent, the same {} bytes received back",
         tap.bytes_out(),
         tap.bytes_in()
     );
-    if tap.bytes_in() != tap.bytes_out() {
-        warn!("the server sent back a different number of bytes than it received");
+    Ok(())
+}
+
+/// Standard input to the server. Each chunk is announced to the checking
+/// half *before* it is written, so that its echo is always expected in time.
+async fn send_stdin(
+    mut writer: impl AsyncWrite + Unpin,
+    announce: mpsc::Sender<Sent>,
+    server: &str,
+) -> Result<(), NetError> {
+    let mut input = netkit::stdin::chunks();
+    while let Some(chunk) = input.recv().await {
+        let chunk = chunk.map_err(|e| NetError::io("reading standard input", e))?;
+        // Waits while MAX_UNECHOED_CHUNKS are owed: backpressure.
+        if announce.send(Sent::Bytes(chunk.clone())).await.is_err() {
+            return Ok(()); // the checking half has stopped, and says why
+        }
+        if let Err(e) = writer.write_all(&chunk).await {
+            debug!("sending to {server} stopped: {}", describe_io(&e));
+            return Ok(());
+        }
+    }
+    // Announced before closing: the server's close, which follows ours,
+    // must never arrive before the checking half knows the input is over.
+    if announce.send(Sent::End).await.is_err() {
+        return Ok(());
+    }
+    // End of input: half-close, so the server knows we are done sending.
+    if let Err(e) = writer.shutdown().await {
+        debug!(
+            "closing our side towards {server} failed: {}",
+            describe_io(&e)
+        );
     }
     Ok(())
 }
 
-async fn send_stdin(mut writer: impl AsyncWrite + Unpin, server: &str) -> Result<(), NetError> {
-    let mut input = netkit::stdin::chunks();
-    while let Some(chunk) = input.recv().await {
-        let chunk = chunk.map_err(|e| NetError::io("reading standard input", e))?;
-        writer
-            .write_all(&chunk)
+/// The server to standard output, each byte compared with the one sent.
+///
+/// Fails when the server sends back other bytes, or more; when it closes
+/// before everything came back; and when it stays silent for `idle` while
+/// it owes something. While nothing is owed (the input pauses), there is no
+/// time limit: the input may come slowly.
+async fn receive_and_check(
+    mut reader: impl AsyncRead + Unpin,
+    mut announced: mpsc::Receiver<Sent>,
+    server: &str,
+    idle: Duration,
+) -> Result<(), NetError> {
+    let mut stdout = tokio::io::stdout();
+    let mut buf = vec![0u8; netkit::stdin::CHUNK];
+    let mut owed = Owed::default();
+    let mut deadline = tokio::time::Instant::now() + idle;
+    loop {
+        let n = tokio::select! {
+            // Bytes already waiting are taken before a time-out is declared.
+            biased;
+            read = reader.read(&mut buf) => match read {
+                Ok(n) => n,
+                Err(e) if is_closed_by_peer(&e) => {
+                    debug!("receiving from {server}: {}", describe_io(&e));
+                    return owed.at_the_end(&mut announced, server);
+                }
+                Err(e) => return Err(NetError::io(format!("receiving from {server}"), e)),
+            },
+            news = announced.recv(), if !owed.anything() => {
+                // Something is owed from now on: the clock starts.
+                owed.take(news);
+                deadline = tokio::time::Instant::now() + idle;
+                continue;
+            }
+            _ = tokio::time::sleep_until(deadline), if owed.anything() => {
+                return Err(owed.timed_out(server, idle));
+            }
+        };
+        if n == 0 {
+            return owed.at_the_end(&mut announced, server);
+        }
+        // Shown first, even if wrong: seeing what came helps understand.
+        let written = async {
+            stdout.write_all(&buf[..n]).await?;
+            stdout.flush().await
+        };
+        written
             .await
-            .map_err(|e| NetError::io(format!("sending to {server}"), e))?;
+            .map_err(|e| NetError::io("writing standard output", e))?;
+        owed.check(&buf[..n], &mut announced, server)?;
+        deadline = tokio::time::Instant::now() + idle;
     }
-    // End of input: half-close, so the server knows we are done sending.
-    writer
-        .shutdown()
-        .await
-        .map_err(|e| NetError::io(format!("closing our side towards {server}"), e))
 }
 
-async fn copy_to_stdout(mut reader: impl AsyncRead + Unpin, server: &str) -> Result<(), NetError> {
-    let mut stdout = tokio::io::stdout();
-    tokio::io::copy(&mut reader, &mut stdout)
-        .await
-        .map_err(|e| NetError::io(format!("receiving from {server}"), e))?;
-    stdout
-        .flush()
-        .await
-        .map_err(|e| NetError::io("writing standard output", e))
+/// What the server still owes the piped client: the bytes sent and not yet
+/// echoed, and, once the input is over, its close.
+#[derive(Default)]
+struct Owed {
+    /// The chunk being compared with the echo, and how much of it matched.
+    chunk: Vec<u8>,
+    matched: usize,
+    /// Bytes announced by the sending half so far.
+    sent: u64,
+    /// Bytes that came back identical.
+    echoed: u64,
+    /// The input is over: the server owes its close.
+    input_over: bool,
+    /// The sending half stopped before the end of the input (the
+    /// connection failed): the server's close or reset is expected.
+    sending_stopped: bool,
+}
+
+impl Owed {
+    /// Does the server owe anything right now?
+    fn anything(&self) -> bool {
+        self.matched < self.chunk.len() || self.input_over || self.sending_stopped
+    }
+
+    /// Takes in what the sending half announced (`None`: it stopped).
+    fn take(&mut self, news: Option<Sent>) {
+        match news {
+            Some(Sent::Bytes(chunk)) => {
+                self.sent += chunk.len() as u64;
+                self.chunk = chunk;
+                self.matched = 0;
+            }
+            Some(Sent::End) => self.input_over = true,
+            None => self.sending_stopped = true,
+        }
+    }
+
+    /// Compares bytes that came back with the next bytes owed.
+    fn check(
+        &mut self,
+        mut got: &[u8],
+        announced: &mut mpsc::Receiver<Sent>,
+        server: &str,
+    ) -> Result<(), NetError> {
+        while !got.is_empty() {
+            if self.matched == self.chunk.len() {
+                // Every chunk is announced before it is sent: nothing
+                // announced means these bytes were never sent.
+                match announced.try_recv() {
+                    Ok(Sent::Bytes(chunk)) => self.take(Some(Sent::Bytes(chunk))),
+                    _ => return Err(self.more_than_sent(got, server)),
+                }
+                continue;
+            }
+            let expected = &self.chunk[self.matched..];
+            let n = got.len().min(expected.len());
+            if let Some(i) = (0..n).find(|&i| got[i] != expected[i]) {
+                return Err(NetError::protocol(format!(
+                    "byte {} of the echo differs from the byte sent: sent {} but received {}. \
+                     The server at {server} does not speak {SERVICE}, or it changed the data. \
+                     Is it the right port?",
+                    self.echoed + i as u64 + 1,
+                    show_bytes(&expected[i..expected.len().min(i + 16)]),
+                    show_bytes(&got[i..n.min(i + 16)]),
+                )));
+            }
+            self.matched += n;
+            self.echoed += n as u64;
+            got = &got[n..];
+        }
+        Ok(())
+    }
+
+    fn more_than_sent(&self, extra: &[u8], server: &str) -> NetError {
+        NetError::protocol(format!(
+            "the server at {server} sent back more bytes than it received: after the {} \
+             bytes of the echo came {}. It does not speak {SERVICE}. Is it the right port?",
+            self.echoed,
+            show_bytes(&extra[..extra.len().min(16)])
+        ))
+    }
+
+    /// The server closed (or reset) the connection: fine only if the input
+    /// is over and every byte came back.
+    fn at_the_end(
+        &mut self,
+        announced: &mut mpsc::Receiver<Sent>,
+        server: &str,
+    ) -> Result<(), NetError> {
+        // What was announced but not taken in yet is owed too.
+        let mut sent = self.sent;
+        let mut input_over = self.input_over;
+        while let Ok(news) = announced.try_recv() {
+            match news {
+                Sent::Bytes(chunk) => sent += chunk.len() as u64,
+                Sent::End => input_over = true,
+            }
+        }
+        let echoed = self.echoed;
+        if input_over && echoed == sent {
+            return Ok(());
+        }
+        if echoed == 0 {
+            return Err(closed_without_answer(server));
+        }
+        if echoed < sent {
+            return Err(NetError::protocol(format!(
+                "the server at {server} closed the connection after sending back {echoed} \
+                 of the {sent} bytes sent: the rest of the echo is lost, so the copy on \
+                 standard output is incomplete. Was the server stopped (Ctrl-C), or did it reach \
+                 one of its limits, such as --idle-timeout?"
+            )));
+        }
+        Err(NetError::protocol(format!(
+            "the server at {server} closed the connection before the end of the input \
+             ({echoed} bytes sent and echoed): the rest was never sent, so the copy on \
+             standard output is incomplete. Was the server stopped?"
+        )))
+    }
+
+    fn timed_out(&self, server: &str, idle: Duration) -> NetError {
+        let what = if self.matched < self.chunk.len() {
+            format!(
+                "waiting for the echo from {server} ({} of the {} bytes sent came back)",
+                self.echoed, self.sent
+            )
+        } else {
+            format!("waiting for {server} to close the connection after the echo")
+        };
+        NetError::TimedOut { what, after: idle }
+    }
 }
 
 async fn open_udp(options: &Options) -> Result<UdpSocket, NetError> {
     let socket = udp_socket_for(&options.host, options.port).await?;
     if let Ok(local) = socket.local_addr() {
         info!(
-            "sending UDP datagrams to {}:{} from {local}",
-            options.host, options.port
+            "sending UDP datagrams to {} from {local}",
+            join_host_port(&options.host, options.port)
         );
     }
     Ok(socket)
 }
 
-/// Sends one datagram and waits for the answer, resending after each time-out.
+/// How many earlier datagrams are remembered, to recognise their late echoes.
+const REMEMBERED: usize = 8;
+
+// A line longer than stdin::MAX_LINE arrives in pieces; each piece is then
+// itself longer than a datagram can be, so the size check below refuses
+// it instead of sending a long line cut in several datagrams.
+const _: () = assert!(netkit::stdin::MAX_LINE > MAX_UDP_PAYLOAD);
+
+/// Sends one datagram and waits for its echo, resending after each time-out.
+///
+/// `earlier` holds the last datagrams sent before this one: a reply equal to
+/// one of them is a late echo (it came after its time-out, or is the second
+/// echo of a resent datagram), not an answer to this one. Any other reply
+/// means the server does not speak echo: it is shown, and is an error.
 async fn udp_round_trip(
     socket: &UdpSocket,
     options: &Options,
     datagram: &[u8],
+    earlier: &mut VecDeque<Vec<u8>>,
 ) -> Result<Vec<u8>, NetError> {
     let server = join_host_port(&options.host, options.port);
+    if datagram.len() > MAX_UDP_PAYLOAD {
+        let most = group_thousands(MAX_UDP_PAYLOAD);
+        return Err(NetError::protocol(format!(
+            "a line longer than {most} bytes does not fit in one UDP datagram \
+             (at most {most} bytes over IPv4). Send it over TCP (without --udp), \
+             which carries a stream of any length, or split it into shorter lines."
+        )));
+    }
     let tap = Tap::new(
         socket
             .peer_addr()
             .unwrap_or_else(|_| ([0, 0, 0, 0], 0).into()),
         options.trace,
     );
-    let mut buf = vec![0u8; codec::echo::MAX_UDP_PAYLOAD];
+    // Room for any datagram (IPv6 allows more than IPv4): a longer reply cut
+    // to our size could look like the echo.
+    let mut buf = vec![0u8; UDP_RECV_BUFFER];
     // Whatever already waits in the socket answers an *earlier* datagram (a
     // reply that came after its time-out, or the second reply to a resent
     // one). Taking it as the answer to this one would shift every line by one.
@@ -257,7 +531,6 @@ async fn udp_round_trip(
         tap.received(&buf[..n]);
         debug!("ignored a late reply of {n} bytes to an earlier datagram");
     }
-    let mut other = None;
     for attempt in 0..=options.retries {
         if attempt > 0 {
             warn!(
@@ -271,21 +544,28 @@ async fn udp_round_trip(
             .await
             .map_err(|e| NetError::io(format!("sending to {server}"), e))?;
         tap.sent(datagram);
-        // The echo of this datagram is the same bytes. Anything else may be
-        // a late reply to an earlier one: keep waiting for the right one, and
-        // show the other only if the right one never comes (then the server
-        // does not speak echo, and the user must see what it said).
         let deadline = tokio::time::Instant::now() + options.timeout;
         loop {
             match tokio::time::timeout_at(deadline, socket.recv(&mut buf)).await {
                 Ok(Ok(n)) => {
                     tap.received(&buf[..n]);
-                    if &buf[..n] == datagram {
+                    let reply = &buf[..n];
+                    if reply == datagram {
                         info!("round trip: {}", show_duration(started.elapsed()));
-                        return Ok(buf[..n].to_vec());
+                        if earlier.len() == REMEMBERED {
+                            earlier.pop_front();
+                        }
+                        earlier.push_back(datagram.to_vec());
+                        return Ok(reply.to_vec());
                     }
-                    debug!("a reply of {n} bytes that is not this datagram's echo");
-                    other = Some(buf[..n].to_vec());
+                    if earlier.iter().any(|sent| sent == reply) {
+                        debug!("ignored a late echo of an earlier datagram ({n} bytes)");
+                        continue;
+                    }
+                    // An answer, but to nothing we sent: the server speaks
+                    // another protocol. Show what it said, then say so.
+                    print_bytes(reply).await?;
+                    return Err(not_echo(&server, datagram, reply));
                 }
                 Ok(Err(e)) => {
                     return Err(NetError::io(
@@ -297,28 +577,27 @@ async fn udp_round_trip(
             }
         }
     }
-    if let Some(reply) = other {
-        return Ok(reply);
-    }
     Err(NetError::TimedOut {
         what: format!(
             "waiting for a UDP reply from {server} ({} tries)",
-            options.retries + 1
+            options.retries.saturating_add(1)
         ),
         after: options.timeout,
     })
 }
 
-/// `--udp` without text: every input line is one datagram.
+/// `--udp` without text: every input line is one datagram, sent exactly as
+/// it came (any bytes, its own line ending).
 async fn lines_udp(options: &Options, interactive: bool) -> Result<(), NetError> {
     let socket = open_udp(options).await?;
     if interactive {
         eprintln!("Type a line and press Enter: it goes in one datagram. Ctrl-D to finish.");
     }
-    let mut lines = netkit::stdin::lines();
+    let mut lines = netkit::stdin::byte_lines();
+    let mut earlier = VecDeque::new();
     while let Some(line) = lines.recv().await {
         let line = line.map_err(|e| NetError::io("reading standard input", e))?;
-        let reply = udp_round_trip(&socket, options, format!("{line}\n").as_bytes()).await?;
+        let reply = udp_round_trip(&socket, options, &line, &mut earlier).await?;
         print_bytes(&reply).await?;
     }
     Ok(())

@@ -66,6 +66,11 @@ pub struct Verbosity {
     pub quiet: u8,
 }
 
+/// The most `--retries` a UDP client accepts: each retry waits `--timeout`
+/// again, so 100 retries of 5 s is already more than 8 minutes. A bound
+/// also keeps "tries = retries + 1" from overflowing.
+pub const MAX_RETRIES: u32 = 100;
+
 /// Parses a duration given in seconds, e.g. `2` or `0.5`.
 pub fn parse_seconds(text: &str) -> Result<Duration, String> {
     let seconds: f64 = text
@@ -87,11 +92,29 @@ pub fn parse_timeout(text: &str) -> Result<Duration, String> {
     Ok(limit)
 }
 
-/// Parses a limit that must be at least 1, e.g. `--max-clients 100`.
+/// The largest value [`parse_limit`] accepts.
+///
+/// A limit is a promise the program must be able to keep: a million clients
+/// at once is already far beyond what one classroom machine can hold, and a
+/// larger number (say 18446744073709551615) would only overflow a
+/// computation or a library's own maximum later, after the server said
+/// "listening".
+pub const MAX_LIMIT: usize = 1_000_000;
+
+/// Parses a limit from 1 to [`MAX_LIMIT`], e.g. `--max-clients 100`.
 pub fn parse_limit(text: &str) -> Result<usize, String> {
+    let too_large = || {
+        format!(
+            "{text} is too large: give at most {MAX_LIMIT} \
+             (a million is already more than one machine can serve)"
+        )
+    };
     match text.parse::<usize>() {
         Ok(0) => Err("a limit of 0 would refuse everything: give at least 1".to_string()),
+        Ok(n) if n > MAX_LIMIT => Err(too_large()),
         Ok(n) => Ok(n),
+        // Digits only, yet not a usize: a number too large even to hold.
+        Err(_) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => Err(too_large()),
         Err(_) => Err(format!("{text:?} is not a whole number")),
     }
 }
@@ -160,5 +183,19 @@ mod tests {
         assert!(parse_limit("0").is_err());
         assert!(parse_limit("-3").is_err());
         assert!(parse_limit("ten").is_err());
+    }
+
+    #[test]
+    fn limits_have_an_upper_bound() {
+        assert_eq!(parse_limit("1000000"), Ok(MAX_LIMIT));
+        for huge in [
+            "1000001",
+            "3000000000000000000",
+            "18446744073709551615",
+            "99999999999999999999999",
+        ] {
+            let err = parse_limit(huge).unwrap_err();
+            assert!(err.contains("at most 1000000"), "{huge}: {err}");
+        }
     }
 }

@@ -13,6 +13,8 @@ use std::fmt;
 use std::io;
 use std::time::Duration;
 
+use codec::echo::MAX_UDP_PAYLOAD;
+
 /// A transport protocol: a port number belongs to one of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transport {
@@ -43,6 +45,9 @@ pub enum NetError {
         addr: String,
         /// The transport of the socket.
         transport: Transport,
+        /// The command-line flag that chose this port (`--port`,
+        /// `--daytime-port`…): the fix names it.
+        flag: String,
     },
     /// Binding failed: ports below 1024 need administrator rights.
     PrivilegedPort {
@@ -50,6 +55,17 @@ pub enum NetError {
         port: u16,
         /// The transport of the socket.
         transport: Transport,
+        /// The command-line flag that chose this port: the fix names it.
+        flag: String,
+    },
+    /// This address cannot be listened on, for a reason given in plain words
+    /// (a multicast or broadcast address, an IPv6 link-local address without
+    /// its network card…). Refused before binding, or after the OS refused.
+    CannotListen {
+        /// The `host:port` or host we were asked to listen on.
+        addr: String,
+        /// Why, and what to use instead.
+        why: String,
     },
     /// Binding failed: the address is not one of this machine's.
     AddrNotAvailable {
@@ -78,6 +94,15 @@ pub enum NetError {
         /// How long we waited.
         after: Duration,
     },
+    /// The server accepted the connection, then closed it (or reset it)
+    /// without sending a single byte: what a full server does to one client
+    /// too many.
+    ClosedWithoutAnswer {
+        /// `host:port` of the server.
+        addr: String,
+        /// The protocol we expected it to speak, e.g. "echo (RFC 862)".
+        service: String,
+    },
     /// The peer answered, but not in the protocol we expected.
     Protocol {
         /// What was wrong, in plain words.
@@ -93,14 +118,53 @@ pub enum NetError {
 }
 
 impl NetError {
-    /// Explains an error from `bind()` on `host:port`.
+    /// Explains an error from `bind()` on `host:port`, a port chosen with
+    /// `--port`.
     pub fn from_bind(err: io::Error, host: &str, port: u16, transport: Transport) -> NetError {
+        NetError::from_bind_set_by(err, host, port, transport, "--port")
+    }
+
+    /// Explains an error from `bind()` on `host:port`, a port chosen with
+    /// the command-line flag `flag` (e.g. `--daytime-port`): the suggested
+    /// fix names that flag.
+    pub fn from_bind_set_by(
+        err: io::Error,
+        host: &str,
+        port: u16,
+        transport: Transport,
+        flag: &str,
+    ) -> NetError {
         let addr = join_host_port(host, port);
+        let flag = flag.to_string();
         match err.kind() {
-            io::ErrorKind::AddrInUse => NetError::AddrInUse { addr, transport },
-            io::ErrorKind::PermissionDenied => NetError::PrivilegedPort { port, transport },
+            io::ErrorKind::AddrInUse => NetError::AddrInUse {
+                addr,
+                transport,
+                flag,
+            },
+            // Only ports below 1024 are privileged; elsewhere a refusal
+            // comes from a security policy, and "use a port above 1023"
+            // would be wrong advice.
+            io::ErrorKind::PermissionDenied if (1..1024).contains(&port) => {
+                NetError::PrivilegedPort {
+                    port,
+                    transport,
+                    flag,
+                }
+            }
+            io::ErrorKind::PermissionDenied => NetError::CannotListen {
+                addr,
+                why: format!(
+                    "the system does not allow this program to open {transport} port {port} \
+                     (a firewall or a security policy forbids it). Choose another port with {flag}."
+                ),
+            },
             io::ErrorKind::AddrNotAvailable => NetError::AddrNotAvailable {
                 host: host.to_string(),
+            },
+            io::ErrorKind::InvalidInput => NetError::CannotListen {
+                addr,
+                why: format!("the system refuses this address for listening. {USE_INSTEAD}"),
             },
             _ => NetError::Io {
                 context: format!("opening {transport} port {addr}"),
@@ -150,6 +214,11 @@ impl NetError {
     }
 }
 
+/// The addresses a server can listen on, for explanations that must
+/// suggest another one.
+pub const USE_INSTEAD: &str = "Use 127.0.0.1 (this machine only), 0.0.0.0 (every network card), \
+     or one of the addresses shown by `ip addr` / `ipconfig`.";
+
 /// `host:port`, with IPv6 addresses in brackets: `[::1]:10007`.
 pub fn join_host_port(host: &str, port: u16) -> String {
     if host.contains(':') && !host.starts_with('[') {
@@ -162,24 +231,38 @@ pub fn join_host_port(host: &str, port: u16) -> String {
 impl fmt::Display for NetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            NetError::AddrInUse { addr, transport } => write!(
+            NetError::AddrInUse {
+                addr,
+                transport,
+                flag,
+            } => write!(
                 f,
                 "cannot listen on {addr} ({transport}): another program already listens on that port. \
                  One port, one service: stop the other program (an older copy of this server?) \
-                 or choose another port with --port."
+                 or choose another port with {flag}."
             ),
-            NetError::PrivilegedPort { port, transport } => write!(
-                f,
-                "cannot listen on {transport} port {port}: ports below 1024 are well-known ports, \
-                 reserved to the administrator. Run as administrator (sudo) or, better, \
-                 use a port above 1023, e.g. --port {}.",
-                codec::ports::netlab_default(*port)
-            ),
+            NetError::PrivilegedPort {
+                port,
+                transport,
+                flag,
+            } => {
+                write!(
+                    f,
+                    "cannot listen on {transport} port {port}: ports below 1024 are well-known ports, \
+                     reserved to the administrator. Run as administrator (sudo) or, better, \
+                     use a port above 1023"
+                )?;
+                // netlab's habit: the well-known port + 10000 (7 → 10007).
+                if *port < 1024 {
+                    write!(f, ", e.g. {flag} {}.", codec::ports::netlab_default(*port))
+                } else {
+                    write!(f, " with {flag}.")
+                }
+            }
+            NetError::CannotListen { addr, why } => write!(f, "cannot listen on {addr}: {why}"),
             NetError::AddrNotAvailable { host } => write!(
                 f,
-                "cannot listen on {host}: this address does not belong to this machine. \
-                 Use 127.0.0.1 (this machine only), 0.0.0.0 (every network card), \
-                 or one of the addresses shown by `ip addr` / `ipconfig`."
+                "cannot listen on {host}: this address does not belong to this machine. {USE_INSTEAD}"
             ),
             NetError::UnknownHost { host } => write!(
                 f,
@@ -208,6 +291,14 @@ impl fmt::Display for NetError {
                  (Over UDP a lost datagram looks exactly like this.)",
                 after.as_secs_f64()
             ),
+            NetError::ClosedWithoutAnswer { addr, service } => write!(
+                f,
+                "{addr} accepted the connection, then closed it without sending anything back. \
+                 The server may be full: it serves a limited number of clients at once \
+                 (its --max-clients) and closes the connection of any client beyond that; \
+                 or it refused this connection. Try again in a moment. If it keeps happening, \
+                 check the port: the program listening there may not speak {service}."
+            ),
             NetError::Protocol { message } => f.write_str(message),
             NetError::Io { context, source } => {
                 write!(f, "{context} failed: {}", describe_io(source))
@@ -232,6 +323,13 @@ pub fn describe_io(err: &io::Error) -> String {
     if err.raw_os_error().is_none() && err.get_ref().is_some() {
         return err.to_string();
     }
+    if is_message_too_long(err) {
+        return format!(
+            "the message is too large for one UDP datagram (at most {} bytes over IPv4, \
+             less on some systems); send it over TCP instead, or in smaller pieces",
+            group_thousands(MAX_UDP_PAYLOAD)
+        );
+    }
     if is_too_many_open_files(err) {
         return "too many open files: this process has reached its limit, and each connection \
                 is one; raise it (ulimit -n) or lower --max-clients"
@@ -251,6 +349,46 @@ pub fn describe_io(err: &io::Error) -> String {
         io::ErrorKind::TimedOut => "the operation timed out".into(),
         _ => err.to_string(),
     }
+}
+
+/// The peer closed or reset the connection: what reading or writing a
+/// connection the server has dropped reports (a full server does that at once).
+pub fn is_closed_by_peer(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::NotConnected
+            | io::ErrorKind::UnexpectedEof
+    )
+}
+
+/// `65507` → `65,507`: large numbers, readable.
+pub fn group_thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// EMSGSIZE: a datagram larger than the system sends. The standard library
+/// has no `ErrorKind` for it yet.
+fn is_message_too_long(err: &io::Error) -> bool {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    const CODES: [i32; 1] = [90];
+    #[cfg(all(unix, not(any(target_os = "linux", target_os = "android"))))]
+    const CODES: [i32; 1] = [40]; // macOS and the BSDs
+    #[cfg(windows)]
+    const CODES: [i32; 1] = [10040]; // WSAEMSGSIZE
+    #[cfg(not(any(unix, windows)))]
+    const CODES: [i32; 0] = [];
+    err.raw_os_error().is_some_and(|code| CODES.contains(&code))
 }
 
 /// EMFILE (this process's limit) or ENFILE (the whole system's): the
@@ -310,6 +448,88 @@ mod tests {
         let text = e.to_string();
         assert!(text.contains("below 1024"), "{text}");
         assert!(text.contains("--port 10007"), "{text}");
+    }
+
+    #[test]
+    fn bind_errors_name_the_flag_that_chose_the_port() {
+        let e = NetError::from_bind_set_by(
+            os(io::ErrorKind::PermissionDenied),
+            "0.0.0.0",
+            13,
+            Transport::Tcp,
+            "--daytime-port",
+        );
+        let text = e.to_string();
+        assert!(text.contains("--daytime-port 10013"), "{text}");
+        assert!(!text.contains(" --port"), "{text}");
+
+        let e = NetError::from_bind_set_by(
+            os(io::ErrorKind::AddrInUse),
+            "127.0.0.1",
+            10013,
+            Transport::Udp,
+            "--daytime-port",
+        );
+        let text = e.to_string();
+        assert!(text.contains("with --daytime-port."), "{text}");
+        assert!(!text.contains(" --port"), "{text}");
+    }
+
+    #[test]
+    fn permission_denied_above_1023_is_not_called_privileged() {
+        // 60000 + 10000 does not fit in a port number: no suggestion, no panic.
+        let e = NetError::from_bind(
+            os(io::ErrorKind::PermissionDenied),
+            "0.0.0.0",
+            60000,
+            Transport::Tcp,
+        );
+        let text = e.to_string();
+        assert!(!text.contains("below 1024"), "{text}");
+        assert!(text.contains("another port with --port"), "{text}");
+    }
+
+    #[test]
+    fn an_invalid_address_for_bind_is_explained() {
+        let e = NetError::from_bind(
+            io::Error::from_raw_os_error(22), // EINVAL
+            "fe80::2",
+            10007,
+            Transport::Tcp,
+        );
+        let text = e.to_string();
+        assert!(text.contains("[fe80::2]:10007"), "{text}");
+        assert!(text.contains("127.0.0.1"), "{text}");
+        assert!(!text.contains("os error"), "{text}");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_datagram_too_long_is_explained() {
+        let text = describe_io(&io::Error::from_raw_os_error(90)); // EMSGSIZE
+        assert!(text.contains("65,507 bytes"), "{text}");
+        assert!(text.contains("TCP"), "{text}");
+        assert!(!text.contains("os error"), "{text}");
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(group_thousands(7), "7");
+        assert_eq!(group_thousands(65_507), "65,507");
+        assert_eq!(group_thousands(1_000_000), "1,000,000");
+    }
+
+    #[test]
+    fn a_silent_close_says_full_first_then_wrong_port() {
+        let text = NetError::ClosedWithoutAnswer {
+            addr: "127.0.0.1:10007".into(),
+            service: "echo (RFC 862)".into(),
+        }
+        .to_string();
+        let full = text.find("may be full").expect(&text);
+        let port = text.find("check the port").expect(&text);
+        assert!(full < port, "{text}");
+        assert!(text.contains("--max-clients"), "{text}");
     }
 
     #[test]

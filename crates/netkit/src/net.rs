@@ -9,7 +9,10 @@
 //! - a **client** initiates: it connects to the server's address and port
 //!   ([`connect_tcp`], [`udp_socket_for`]).
 //!
-//! Every failure comes back as a [`NetError`] that explains itself.
+//! Every failure comes back as a [`NetError`] that explains itself. A
+//! server's bind errors name the flag that chose the port: `--port` for
+//! [`bind_tcp`] and its siblings, any other with [`bind_tcp_set_by`],
+//! [`bind_udp_set_by`] and [`bind_tcp_and_udp_set_by`].
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -19,7 +22,7 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream, UdpSocket};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use crate::error::{NetError, Transport, describe_io, join_host_port};
+use crate::error::{NetError, Transport, USE_INSTEAD, describe_io, join_host_port};
 
 /// How many not-yet-accepted connections the OS keeps waiting for us.
 /// The usual default (128) is too small when a whole class connects at once.
@@ -45,10 +48,51 @@ pub async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, NetError>
     }
 }
 
-/// Opens a TCP port and starts listening on it.
-pub async fn bind_tcp(host: &str, port: u16) -> Result<TcpListener, NetError> {
+/// Resolves the address a server was asked to listen on, refusing the
+/// addresses that can be bound but never reached, or that the OS would
+/// refuse with a bare "Invalid argument".
+async fn listen_addr(host: &str, port: u16) -> Result<SocketAddr, NetError> {
     let addr = resolve(host, port).await?[0];
-    let explain = |e| NetError::from_bind(e, host, port, Transport::Tcp);
+    let ip = addr.ip();
+    let why = if ip.is_multicast() {
+        format!(
+            "{ip} is a multicast address: it names a group of machines, not this one, \
+             and no TCP client can connect to it. {USE_INSTEAD}"
+        )
+    } else if matches!(addr, SocketAddr::V4(v4) if v4.ip().is_broadcast()) {
+        format!(
+            "{ip} is the broadcast address: it means every machine of the local network, \
+             not this one, and no TCP client can connect to it. {USE_INSTEAD}"
+        )
+    } else if matches!(addr, SocketAddr::V6(v6) if v6.ip().is_unicast_link_local() && v6.scope_id() == 0)
+    {
+        // Every network card has its own fe80:: network: the OS must be
+        // told which one, or it answers "Invalid argument".
+        format!(
+            "{ip} is a link-local address (fe80::…), which exists once per network card: \
+             name the card after a %, e.g. {ip}%eth0 (see `ip addr` / `ipconfig` for the \
+             names and addresses). Or use ::1 (this machine only), :: (every network card), \
+             or 127.0.0.1."
+        )
+    } else {
+        return Ok(addr);
+    };
+    Err(NetError::CannotListen {
+        addr: join_host_port(host, port),
+        why,
+    })
+}
+
+/// Opens a TCP port (chosen with `--port`) and starts listening on it.
+pub async fn bind_tcp(host: &str, port: u16) -> Result<TcpListener, NetError> {
+    bind_tcp_set_by(host, port, "--port").await
+}
+
+/// Opens a TCP port and starts listening on it; errors name `flag`, the
+/// command-line flag that chose the port (e.g. `--daytime-port`).
+pub async fn bind_tcp_set_by(host: &str, port: u16, flag: &str) -> Result<TcpListener, NetError> {
+    let addr = listen_addr(host, port).await?;
+    let explain = |e| NetError::from_bind_set_by(e, host, port, Transport::Tcp, flag);
     let socket = if addr.is_ipv4() {
         TcpSocket::new_v4()
     } else {
@@ -78,7 +122,11 @@ const SPARE_FILES: u64 = 64;
 /// the *hard* one allows; when even that is too low, a warning says so, with
 /// the fix. Returns the limit in force afterwards.
 pub fn make_room_for(clients: usize, flag: &str) -> u64 {
-    let wanted = clients as u64 + SPARE_FILES;
+    // Saturating: a library caller may pass any usize, and u64::MAX simply
+    // means "as many as the system allows".
+    let wanted = u64::try_from(clients)
+        .unwrap_or(u64::MAX)
+        .saturating_add(SPARE_FILES);
     match rlimit::increase_nofile_limit(wanted) {
         Ok(limit) if limit >= wanted => limit,
         Ok(limit) => {
@@ -102,12 +150,17 @@ pub fn make_room_for(clients: usize, flag: &str) -> u64 {
     }
 }
 
-/// Opens a UDP port.
+/// Opens a UDP port (chosen with `--port`).
 pub async fn bind_udp(host: &str, port: u16) -> Result<UdpSocket, NetError> {
-    let addr = resolve(host, port).await?[0];
+    bind_udp_set_by(host, port, "--port").await
+}
+
+/// Opens a UDP port; errors name `flag`, the flag that chose the port.
+pub async fn bind_udp_set_by(host: &str, port: u16, flag: &str) -> Result<UdpSocket, NetError> {
+    let addr = listen_addr(host, port).await?;
     UdpSocket::bind(addr)
         .await
-        .map_err(|e| NetError::from_bind(e, host, port, Transport::Udp))
+        .map_err(|e| NetError::from_bind_set_by(e, host, port, Transport::Udp, flag))
 }
 
 /// Opens the same port number on TCP *and* UDP.
@@ -117,13 +170,23 @@ pub async fn bind_udp(host: &str, port: u16) -> Result<UdpSocket, NetError> {
 /// OS picks a free TCP port; we then ask for the same number on UDP, and try
 /// again with a new number in the rare case it is taken there.
 pub async fn bind_tcp_and_udp(host: &str, port: u16) -> Result<(TcpListener, UdpSocket), NetError> {
+    bind_tcp_and_udp_set_by(host, port, "--port").await
+}
+
+/// [`bind_tcp_and_udp`] for a port chosen with `flag` (e.g.
+/// `--daytime-port`): its errors name that flag.
+pub async fn bind_tcp_and_udp_set_by(
+    host: &str,
+    port: u16,
+    flag: &str,
+) -> Result<(TcpListener, UdpSocket), NetError> {
     const ATTEMPTS: usize = 20;
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let tcp = bind_tcp(host, port).await?;
+        let tcp = bind_tcp_set_by(host, port, flag).await?;
         let chosen = local_addr(&tcp)?.port();
-        match bind_udp(host, chosen).await {
+        match bind_udp_set_by(host, chosen, flag).await {
             Ok(udp) => return Ok((tcp, udp)),
             Err(NetError::AddrInUse { .. }) if port == 0 && attempt < ATTEMPTS => continue,
             Err(e) => return Err(e),
@@ -301,6 +364,51 @@ mod tests {
         // 192.0.2.1 is reserved for documentation: never a local address.
         let err = bind_tcp("192.0.2.1", 0).await.unwrap_err();
         assert!(matches!(err, NetError::AddrNotAvailable { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_huge_number_of_clients_does_not_overflow() {
+        // Raises this test process's soft limit as far as the hard one allows.
+        assert!(make_room_for(usize::MAX, "--max-clients") > 0);
+    }
+
+    #[tokio::test]
+    async fn multicast_and_broadcast_addresses_are_refused_for_listening() {
+        for host in ["224.0.0.1", "239.1.2.3", "255.255.255.255", "ff02::1"] {
+            let err = bind_tcp(host, 0).await.unwrap_err();
+            let text = err.to_string();
+            assert!(
+                matches!(err, NetError::CannotListen { .. }),
+                "{host}: {err:?}"
+            );
+            assert!(text.contains("no TCP client can connect"), "{text}");
+            assert!(text.contains("127.0.0.1"), "{text}");
+            let err = bind_udp(host, 0).await.unwrap_err();
+            assert!(
+                matches!(err, NetError::CannotListen { .. }),
+                "{host}: {err:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_link_local_address_needs_its_network_card() {
+        let err = bind_tcp("fe80::1", 0).await.unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("fe80::1%eth0"), "{text}");
+        assert!(!text.contains("os error"), "{text}");
+        let err = bind_udp("fe80::1", 0).await.unwrap_err();
+        assert!(err.to_string().contains("link-local"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn bind_errors_name_the_flag_given() {
+        let first = bind_tcp("127.0.0.1", 0).await.unwrap();
+        let port = first.local_addr().unwrap().port();
+        let err = bind_tcp_and_udp_set_by("127.0.0.1", port, "--daytime-port")
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("with --daytime-port."), "{err}");
     }
 
     #[tokio::test]

@@ -25,33 +25,54 @@ pub const CHUNK: usize = 64 * 1024;
 /// this size, so a huge input without any newline cannot fill the memory.
 pub const MAX_LINE: usize = 64 * 1024;
 
-/// Lines typed (or piped) on standard input, without their `\n` or `\r\n`.
+/// Lines typed (or piped) on standard input, as text without their `\n` or
+/// `\r\n`: for programs that show or parse what the user typed (chat).
 /// Invalid UTF-8 is replaced by U+FFFD; a line longer than [`MAX_LINE`]
 /// bytes arrives as several. The channel closes at end of input.
 pub fn lines() -> mpsc::Receiver<std::io::Result<String>> {
     let (tx, rx) = mpsc::channel(QUEUE);
-    thread::spawn(move || send_lines(std::io::stdin().lock(), MAX_LINE, &tx));
+    thread::spawn(move || send_lines(std::io::stdin().lock(), MAX_LINE, &tx, as_text));
     rx
 }
 
-/// Reads `input` line by line into `tx` until the end of input, an error,
-/// or nobody listening any more.
-fn send_lines(mut input: impl BufRead, max: usize, tx: &mpsc::Sender<std::io::Result<String>>) {
-    let mut line = Vec::new();
+/// A line as text: its `\n` or `\r\n` removed, invalid UTF-8 replaced.
+fn as_text(mut line: Vec<u8>) -> String {
+    if line.ends_with(b"\n") {
+        line.pop();
+        if line.ends_with(b"\r") {
+            line.pop();
+        }
+    }
+    String::from_utf8_lossy(&line).into_owned()
+}
+
+/// Lines of standard input exactly as they came: any bytes (not only
+/// UTF-8), each with its own ending (`\n`, `\r\n`, or none for a last line
+/// without one). For programs that must send the user's bytes unchanged
+/// (echo). A line longer than [`MAX_LINE`] bytes arrives as several pieces;
+/// only the last piece ends with `\n`. The channel closes at end of input.
+pub fn byte_lines() -> mpsc::Receiver<std::io::Result<Vec<u8>>> {
+    let (tx, rx) = mpsc::channel(QUEUE);
+    thread::spawn(move || send_lines(std::io::stdin().lock(), MAX_LINE, &tx, |line| line));
+    rx
+}
+
+/// Reads `input` line by line (each line with its ending, at most `max`
+/// bytes at a time) into `tx`, each turned into what the channel carries by
+/// `convert`, until the end of input, an error, or nobody listening any more.
+fn send_lines<T>(
+    mut input: impl BufRead,
+    max: usize,
+    tx: &mpsc::Sender<std::io::Result<T>>,
+    convert: impl Fn(Vec<u8>) -> T,
+) {
     loop {
-        line.clear();
+        let mut line = Vec::new();
         // `take` bounds what one read_until may collect.
         match (&mut input).take(max as u64).read_until(b'\n', &mut line) {
             Ok(0) => return, // end of input: dropping tx closes the channel
             Ok(_) => {
-                if line.ends_with(b"\n") {
-                    line.pop();
-                    if line.ends_with(b"\r") {
-                        line.pop();
-                    }
-                }
-                let text = String::from_utf8_lossy(&line).into_owned();
-                if tx.blocking_send(Ok(text)).is_err() {
+                if tx.blocking_send(Ok(convert(line))).is_err() {
                     return; // the program no longer listens
                 }
             }
@@ -93,15 +114,42 @@ pub fn chunks() -> mpsc::Receiver<std::io::Result<Vec<u8>>> {
 mod tests {
     use super::*;
 
+    /// What `lines()` hands over for `input`.
     fn collect(input: &[u8], max: usize) -> Vec<String> {
         let (tx, mut rx) = mpsc::channel(1000);
-        send_lines(input, max, &tx);
+        send_lines(input, max, &tx, as_text);
         drop(tx);
         let mut out = Vec::new();
         while let Ok(line) = rx.try_recv() {
             out.push(line.unwrap());
         }
         out
+    }
+
+    /// What `byte_lines()` hands over for `input`.
+    fn collect_bytes(input: &[u8], max: usize) -> Vec<Vec<u8>> {
+        let (tx, mut rx) = mpsc::channel(1000);
+        send_lines(input, max, &tx, |line| line);
+        drop(tx);
+        let mut out = Vec::new();
+        while let Ok(line) = rx.try_recv() {
+            out.push(line.unwrap());
+        }
+        out
+    }
+
+    #[test]
+    fn byte_lines_keep_every_byte_and_their_own_ending() {
+        let input = b"caf\xe9\nwin\r\nlast";
+        let lines = collect_bytes(input, 100);
+        assert_eq!(lines, [&b"caf\xe9\n"[..], b"win\r\n", b"last"]);
+        assert_eq!(lines.concat(), input);
+    }
+
+    #[test]
+    fn a_long_byte_line_arrives_in_pieces_only_the_last_ending_it() {
+        let lines = collect_bytes(b"abcdefghij\n", 4);
+        assert_eq!(lines, [&b"abcd"[..], b"efgh", b"ij\n"]);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use codec::time::{Protocol, daytime, rfc868};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use netkit::NetError;
-use netkit::error::join_host_port;
+use netkit::error::{is_closed_by_peer, join_host_port};
 use netkit::net::{connect_tcp, udp_socket_for};
 use netkit::trace::{Traced, hex, show_bytes};
 use tokio::io::AsyncReadExt;
@@ -134,10 +134,21 @@ pub async fn ask_tcp(options: &Options) -> Result<Reply, NetError> {
     };
     match tokio::time::timeout(options.timeout, reading).await {
         Ok(Ok(())) => {}
+        // Reset before a single byte: explained below, like a plain close.
+        Ok(Err(e)) if is_closed_by_peer(&e) && bytes.is_empty() => {}
         Ok(Err(e)) => return Err(NetError::io(format!("reading from {server}"), e)),
         // Some bytes then silence: judge what arrived (it is another protocol).
         Err(_) if !bytes.is_empty() => {}
         Err(_) => return Err(silent_server(options, server)),
+    }
+    // Closed without a word. A time server that accepted us always answers,
+    // so the likely reason is that it is full and closed us at once (or
+    // refused us); another protocol on this port is the other possibility.
+    if bytes.is_empty() {
+        return Err(NetError::ClosedWithoutAnswer {
+            addr: server.to_string(),
+            service: options.protocol.label().to_string(),
+        });
     }
     Ok(Reply {
         server,
@@ -165,7 +176,8 @@ pub async fn ask_udp(options: &Options) -> Result<Reply, NetError> {
         .peer_addr()
         .map_err(|e| NetError::io("reading the server's address", e))?;
     let tap = tap_for(options.protocol, server, options.trace);
-    let attempts = options.retries + 1;
+    // Saturating: `--retries` is bounded, but a library caller may pass any u32.
+    let attempts = options.retries.saturating_add(1);
     let mut buf = [0u8; MAX_REPLY];
     for attempt in 1..=attempts {
         // RFC 868 and 867 over UDP: any datagram is the question, even an empty one.

@@ -8,7 +8,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use netkit::args::ClientArgs;
+use netkit::args::{ClientArgs, MAX_RETRIES};
 
 /// Echo client (RFC 862).
 #[derive(Parser)]
@@ -26,7 +26,7 @@ struct Args {
     udp: bool,
 
     /// UDP: how many times to resend a datagram that got no answer.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_RETRIES)))]
     retries: u32,
 
     /// Text to send once (without it: type lines, or pipe data in).

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use echo::server::{self, Config};
+use netkit::NetError;
 use netkit::args::{ServerArgs, parse_limit, parse_timeout};
+use netkit::error::Transport;
 use netkit::net::{announce, bind_tcp, bind_tcp_and_udp, bind_udp, local_addr};
 use tokio::net::UdpSocket;
 
@@ -49,7 +51,9 @@ fn main() -> ExitCode {
         let host = &args.server.host;
         let (tcp, udp, label) = match args.transport {
             Transports::Both => {
-                let (tcp, udp) = bind_tcp_and_udp(host, args.port).await?;
+                let (tcp, udp) = bind_tcp_and_udp(host, args.port)
+                    .await
+                    .map_err(suggest_tcp_only)?;
                 (Some(tcp), Some(udp), "tcp+udp")
             }
             Transports::Tcp => (Some(bind_tcp(host, args.port).await?), None, "tcp"),
@@ -71,8 +75,22 @@ fn main() -> ExitCode {
     })
 }
 
-fn udp_addr(socket: &UdpSocket) -> Result<std::net::SocketAddr, netkit::NetError> {
+/// The UDP twin of the port is taken (often by another UDP service) while
+/// the TCP one is free: serving TCP alone is a fix too, so say it.
+fn suggest_tcp_only(err: NetError) -> NetError {
+    match err {
+        NetError::AddrInUse {
+            transport: Transport::Udp,
+            ..
+        } => NetError::protocol(format!(
+            "{err} Or, if TCP is enough, serve TCP only: --transport tcp."
+        )),
+        other => other,
+    }
+}
+
+fn udp_addr(socket: &UdpSocket) -> Result<std::net::SocketAddr, NetError> {
     socket
         .local_addr()
-        .map_err(|e| netkit::NetError::io("reading the UDP address", e))
+        .map_err(|e| NetError::io("reading the UDP address", e))
 }

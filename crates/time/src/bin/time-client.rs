@@ -9,7 +9,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use netkit::args::ClientArgs;
+use netkit::args::{ClientArgs, MAX_RETRIES};
 use time::Protocol;
 
 /// Time client: asks a time (RFC 868) or daytime (RFC 867) server for the
@@ -33,7 +33,7 @@ struct Args {
     udp: bool,
 
     /// UDP: how many times to ask again when no answer comes (datagrams can be lost).
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_RETRIES)))]
     retries: u32,
 }
 

@@ -55,8 +55,11 @@ fn main() -> ExitCode {
                 args.port
             )));
         }
-        let time = Service::bind(Protocol::Time, host, args.port).await?;
-        let daytime = Service::bind(Protocol::Daytime, host, args.daytime_port).await?;
+        // Each port's errors name the flag that chose it.
+        let time = Service::bind_set_by(Protocol::Time, host, args.port, "--port").await?;
+        let daytime =
+            Service::bind_set_by(Protocol::Daytime, host, args.daytime_port, "--daytime-port")
+                .await?;
         time.announce()?;
         daytime.announce()?;
         let config = Config {

@@ -1,0 +1,419 @@
+//! echo-client and echo-server run as real processes against servers that
+//! misbehave: silent, full, lying, closing early. Every case must end with a
+//! plain-words explanation and the right exit code, never a hang, a panic,
+//! or a bare OS error. Everything runs on loopback, on ports chosen by the OS,
+//! and every wait is bounded.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::process::{Command, ExitStatus, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use echo::server::{Config, serve};
+use netkit::net::{bind_tcp_and_udp, bind_udp, local_addr};
+use tokio_util::sync::CancellationToken;
+
+/// The longest any program here may run before the test fails.
+const LIMIT: Duration = Duration::from_secs(20);
+
+struct Output {
+    status: ExitStatus,
+    stdout: Vec<u8>,
+    stderr: String,
+}
+
+/// Runs `program` with `args`; writes each piece of `input` to its standard
+/// input, waiting the given time after each, then closes it. Kills the
+/// program and fails the test if it runs longer than [`LIMIT`].
+fn run_paced(program: &str, args: &[&str], input: &[(&[u8], Duration)]) -> Output {
+    let mut child = Command::new(program)
+        .args(args)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
+    let mut stdin = child.stdin.take().unwrap();
+    let pieces: Vec<(Vec<u8>, Duration)> = input.iter().map(|(b, d)| (b.to_vec(), *d)).collect();
+    let writer = thread::spawn(move || {
+        for (bytes, pause) in pieces {
+            if stdin.write_all(&bytes).is_err() {
+                return;
+            }
+            thread::sleep(pause);
+        }
+        // Dropping stdin closes the pipe: end of input for the program.
+    });
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out_reader = thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = out.read_to_end(&mut buf);
+        buf
+    });
+    let err_reader = thread::spawn(move || {
+        let mut buf = String::new();
+        let _ = err.read_to_string(&mut buf);
+        buf
+    });
+    let deadline = Instant::now() + LIMIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{program} {args:?} did not finish within {LIMIT:?}; stderr:\n{}",
+                err_reader.join().unwrap()
+            );
+        }
+        thread::sleep(Duration::from_millis(5));
+    };
+    let _ = writer.join();
+    Output {
+        status,
+        stdout: out_reader.join().unwrap(),
+        stderr: err_reader.join().unwrap(),
+    }
+}
+
+fn run(program: &str, args: &[&str], input: &[u8]) -> Output {
+    run_paced(program, args, &[(input, Duration::ZERO)])
+}
+
+const CLIENT: &str = env!("CARGO_BIN_EXE_echo-client");
+const SERVER: &str = env!("CARGO_BIN_EXE_echo-server");
+
+/// The real echo server, in this process, on its own thread and runtime,
+/// on TCP and UDP port 0 of `host`. It runs until the test process ends.
+fn echo_server(host: &'static str, config: Config) -> SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let (tcp, udp) = bind_tcp_and_udp(host, 0).await.unwrap();
+            tx.send(local_addr(&tcp).unwrap()).unwrap();
+            serve(Some(tcp), Some(udp), config, CancellationToken::new()).await
+        })
+    });
+    rx.recv_timeout(LIMIT).expect("the echo server starts")
+}
+
+/// A one-connection TCP server that runs `behave` on the accepted stream.
+fn tcp_stub(behave: impl FnOnce(TcpStream) + Send + 'static) -> (String, thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let handle = thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        stream.set_read_timeout(Some(LIMIT)).unwrap();
+        behave(stream);
+    });
+    (port, handle)
+}
+
+/// Reads until the client half-closes (bounded by the read time-out).
+fn read_all(stream: &mut TcpStream) -> Vec<u8> {
+    let mut got = Vec::new();
+    let _ = stream.read_to_end(&mut got);
+    got
+}
+
+/// Deterministic pseudo-random bytes: every value 0–255 appears.
+fn noise(len: usize) -> Vec<u8> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+// ---- Limits are checked by the argument parser (exit code 2) -------------
+
+#[test]
+fn retries_have_an_upper_bound() {
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port().to_string();
+    let out = run(
+        CLIENT,
+        &[
+            "--port",
+            &port,
+            "--udp",
+            "--timeout",
+            "0.05",
+            "--retries",
+            "4294967295",
+            "hi",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("0..=100"), "{}", out.stderr);
+}
+
+#[test]
+fn a_huge_max_clients_is_refused_before_listening() {
+    for huge in ["18446744073709551615", "3000000000000000000", "1000001"] {
+        let out = run(SERVER, &["--port", "0", "--max-clients", huge], b"");
+        assert_eq!(out.status.code(), Some(2), "{huge}: {}", out.stderr);
+        assert!(out.stderr.contains("at most 1000000"), "{}", out.stderr);
+        assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+        assert!(!out.stderr.contains("listening"), "{}", out.stderr);
+    }
+}
+
+// ---- UDP ------------------------------------------------------------------
+
+#[test]
+fn a_udp_reply_that_is_not_the_echo_is_an_error() {
+    // A UDP server that answers every datagram with the same word.
+    let liar = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = liar.local_addr().unwrap().port().to_string();
+    liar.set_read_timeout(Some(LIMIT)).unwrap();
+    thread::spawn(move || {
+        let mut buf = [0u8; 1500];
+        while let Ok((_, from)) = liar.recv_from(&mut buf) {
+            let _ = liar.send_to(b"nope\n", from);
+        }
+    });
+    let out = run(
+        CLIENT,
+        &["--port", &port, "--udp", "--timeout", "0.5", "hello"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    // What came is shown, then named for what it is.
+    assert_eq!(out.stdout, b"nope\n");
+    assert!(out.stderr.contains("does not speak echo"), "{}", out.stderr);
+    // An answer came: the client must not say there was none.
+    assert!(!out.stderr.contains("sending again"), "{}", out.stderr);
+}
+
+#[test]
+fn udp_lines_travel_as_the_exact_bytes_given() {
+    let server = echo_server("127.0.0.1", Config::default());
+    let port = server.port().to_string();
+    // Latin-1 "é" (not UTF-8), a Windows line ending, a last line without one.
+    let input = b"caf\xe9\nwindows\r\nlast";
+    let out = run(CLIENT, &["--port", &port, "--udp", "--trace"], input);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(out.stdout, input, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("[63 61 66 e9 0a]"),
+        "the trace shows the bytes sent: {}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_line_too_long_for_one_datagram_is_explained() {
+    let server = echo_server("127.0.0.1", Config::default());
+    let port = server.port().to_string();
+    // One line just over the limit, and one so long it is read in pieces.
+    for len in [65_508, 70_000] {
+        let mut input = vec![b'a'; len];
+        input.push(b'\n');
+        let out = run(CLIENT, &["--port", &port, "--udp"], &input);
+        assert_eq!(out.status.code(), Some(1), "{len}: {}", out.stderr);
+        assert!(out.stderr.contains("65,507"), "{}", out.stderr);
+        assert!(out.stderr.contains("TCP"), "{}", out.stderr);
+        assert!(!out.stderr.contains("os error"), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn the_udp_log_puts_an_ipv6_address_in_brackets() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let udp = bind_udp("::1", 0).await.unwrap();
+            tx.send(udp.local_addr().unwrap().port()).unwrap();
+            serve(None, Some(udp), Config::default(), CancellationToken::new()).await
+        })
+    });
+    let port = rx.recv_timeout(LIMIT).unwrap().to_string();
+    let out = run(
+        CLIENT,
+        &["--host", "::1", "--port", &port, "--udp", "hi"],
+        b"",
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(&format!("sending UDP datagrams to [::1]:{port}")),
+        "{}",
+        out.stderr
+    );
+}
+
+// ---- Piped mode: every byte must come back, or the exit code says so ------
+
+#[test]
+fn piped_a_server_that_never_answers_is_a_time_out_not_a_hang() {
+    // Accepts, then neither reads nor answers nor closes.
+    let (port, _server) = tcp_stub(|stream| {
+        thread::sleep(LIMIT);
+        drop(stream);
+    });
+    let started = Instant::now();
+    let out = run(CLIENT, &["--port", &port, "--timeout", "1"], b"hi\n");
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(out.stderr.contains("time-out"), "{}", out.stderr);
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn piped_a_server_that_closes_before_echoing_everything_is_an_error() {
+    let (port, server) = tcp_stub(|mut stream| {
+        let got = read_all(&mut stream);
+        let _ = stream.write_all(&got[..3]);
+    });
+    let out = run(CLIENT, &["--port", &port], b"hello world\n");
+    server.join().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert_eq!(out.stdout, b"hel");
+    assert!(out.stderr.contains("3 of the 12 bytes"), "{}", out.stderr);
+}
+
+#[test]
+fn piped_changed_bytes_are_an_error_even_when_the_count_is_right() {
+    let (port, server) = tcp_stub(|mut stream| {
+        let got = read_all(&mut stream);
+        let _ = stream.write_all(&got.to_ascii_uppercase());
+    });
+    let out = run(CLIENT, &["--port", &port], b"hello world\n");
+    server.join().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(out.stderr.contains("byte 1 "), "{}", out.stderr);
+    assert!(out.stderr.contains("does not speak echo"), "{}", out.stderr);
+}
+
+#[test]
+fn piped_more_bytes_than_were_sent_is_an_error() {
+    let (port, server) = tcp_stub(|mut stream| {
+        let mut got = read_all(&mut stream);
+        got.extend_from_slice(b"and more\n");
+        let _ = stream.write_all(&got);
+    });
+    let out = run(CLIENT, &["--port", &port], b"hello\n");
+    server.join().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(out.stderr.contains("more bytes than"), "{}", out.stderr);
+}
+
+#[test]
+fn piped_a_slow_input_is_not_a_time_out() {
+    // Nothing is owed while the input pauses: the time-out must not count it.
+    let server = echo_server("127.0.0.1", Config::default());
+    let port = server.port().to_string();
+    let out = run_paced(
+        CLIENT,
+        &["--port", &port, "--timeout", "0.3"],
+        &[
+            (b"first\n", Duration::from_millis(1200)),
+            (b"second\n", Duration::ZERO),
+        ],
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(out.stdout, b"first\nsecond\n");
+}
+
+#[test]
+fn piped_a_large_stream_is_copied_exactly() {
+    let server = echo_server("127.0.0.1", Config::default());
+    let port = server.port().to_string();
+    let data = noise(3 * 1024 * 1024 + 17);
+    let out = run(CLIENT, &["--port", &port], &data);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(out.stdout == data, "the copy differs from the original");
+}
+
+// ---- A full server is named as such ---------------------------------------
+
+/// An echo server allowed one client, and that client, being served.
+fn full_echo_server() -> (String, TcpStream) {
+    let config = Config {
+        max_clients: 1,
+        ..Config::default()
+    };
+    let server = echo_server("127.0.0.1", config);
+    let mut first = TcpStream::connect(server).unwrap();
+    first.set_read_timeout(Some(LIMIT)).unwrap();
+    first.write_all(b"x").unwrap();
+    let mut back = [0u8; 1];
+    first.read_exact(&mut back).unwrap(); // it holds the only place now
+    (server.port().to_string(), first)
+}
+
+fn assert_says_full_first(stderr: &str) {
+    let error = stderr
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .unwrap_or_else(|| panic!("no error line: {stderr}"));
+    assert!(error.contains("--max-clients"), "{stderr}");
+    // The likely cause comes first, the wrong port after.
+    let full = error.find("full").unwrap_or_else(|| panic!("{stderr}"));
+    let protocol = error.find("echo (RFC 862)").unwrap_or(usize::MAX);
+    assert!(full < protocol, "{stderr}");
+    assert!(!stderr.contains("os error"), "{stderr}");
+}
+
+#[test]
+fn one_shot_to_a_full_server_says_it_may_be_full() {
+    let (port, _first) = full_echo_server();
+    let out = run(CLIENT, &["--port", &port, "hello"], b"");
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert_says_full_first(&out.stderr);
+}
+
+#[test]
+fn piped_to_a_full_server_says_it_may_be_full() {
+    let (port, _first) = full_echo_server();
+    let out = run(CLIENT, &["--port", &port], b"hello\n");
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert_says_full_first(&out.stderr);
+}
+
+// ---- echo-server's own errors ---------------------------------------------
+
+#[test]
+fn a_udp_port_in_use_suggests_serving_tcp_only() {
+    // Hold a UDP port whose TCP twin is free.
+    let (udp, port) = loop {
+        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = udp.local_addr().unwrap().port();
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            break (udp, port.to_string());
+        }
+    };
+    let out = run(SERVER, &["--port", &port], b"");
+    drop(udp);
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(out.stderr.contains("(UDP)"), "{}", out.stderr);
+    assert!(out.stderr.contains("--transport tcp"), "{}", out.stderr);
+}
+
+#[test]
+fn a_multicast_or_broadcast_host_is_refused() {
+    for host in ["224.0.0.1", "255.255.255.255"] {
+        let out = run(SERVER, &["--host", host, "--port", "0"], b"");
+        assert_eq!(out.status.code(), Some(1), "{host}: {}", out.stderr);
+        assert!(!out.stderr.contains("listening"), "{}", out.stderr);
+        assert!(out.stderr.contains("127.0.0.1"), "{}", out.stderr);
+    }
+}

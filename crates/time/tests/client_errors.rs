@@ -1,0 +1,166 @@
+//! time-client and time-server facing limits and misbehaving peers: every
+//! case ends with a plain-words explanation and the right exit code, never a
+//! panic. Loopback only, ports chosen by the OS, every wait bounded.
+
+use std::io::Read;
+use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use time::Protocol;
+use time::client::{Options, ask_tcp, ask_udp};
+use time::clock::SystemClock;
+use time::server::{Config, Service, serve};
+use tokio_util::sync::CancellationToken;
+
+/// The longest any program or wait here may take before the test fails.
+const LIMIT: Duration = Duration::from_secs(20);
+
+struct Output {
+    status: ExitStatus,
+    stderr: String,
+}
+
+/// Runs `program` with `args` and no input; kills it and fails the test
+/// if it runs longer than [`LIMIT`].
+fn run(program: &str, args: &[&str]) -> Output {
+    let mut child = Command::new(program)
+        .args(args)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
+    let mut err = child.stderr.take().unwrap();
+    let err_reader = thread::spawn(move || {
+        let mut buf = String::new();
+        let _ = err.read_to_string(&mut buf);
+        buf
+    });
+    let deadline = Instant::now() + LIMIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{program} {args:?} did not finish within {LIMIT:?}; stderr:\n{}",
+                err_reader.join().unwrap()
+            );
+        }
+        thread::sleep(Duration::from_millis(5));
+    };
+    Output {
+        status,
+        stderr: err_reader.join().unwrap(),
+    }
+}
+
+const CLIENT: &str = env!("CARGO_BIN_EXE_time-client");
+const SERVER: &str = env!("CARGO_BIN_EXE_time-server");
+
+fn options(port: u16, udp: bool, retries: u32) -> Options {
+    Options {
+        host: "127.0.0.1".to_string(),
+        port,
+        protocol: Protocol::Time,
+        udp,
+        trace: false,
+        timeout: Duration::from_secs(2),
+        retries,
+    }
+}
+
+#[test]
+fn retries_have_an_upper_bound() {
+    let out = run(CLIENT, &["--udp", "--retries", "4294967295"]);
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("0..=100"), "{}", out.stderr);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+}
+
+#[tokio::test]
+async fn the_largest_retry_count_does_not_overflow() {
+    // A UDP server that answers at once: the count of tries is never used
+    // up, but computing it must not overflow either.
+    let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port();
+    server.set_read_timeout(Some(LIMIT)).unwrap();
+    thread::spawn(move || {
+        let mut buf = [0u8; 64];
+        if let Ok((_, from)) = server.recv_from(&mut buf) {
+            let _ = server.send_to(&[0xEE, 0xAF, 0x85, 0x1F], from);
+        }
+    });
+    let reply = ask_udp(&options(port, true, u32::MAX)).await.unwrap();
+    assert_eq!(reply.bytes, [0xEE, 0xAF, 0x85, 0x1F]);
+}
+
+#[test]
+fn a_huge_max_clients_is_refused_before_listening() {
+    for huge in ["18446744073709551615", "3000000000000000000"] {
+        let out = run(
+            SERVER,
+            &["--port", "0", "--daytime-port", "0", "--max-clients", huge],
+        );
+        assert_eq!(out.status.code(), Some(2), "{huge}: {}", out.stderr);
+        assert!(out.stderr.contains("at most 1000000"), "{}", out.stderr);
+        assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn a_daytime_port_in_use_names_the_daytime_flag() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = run(SERVER, &["--port", "0", "--daytime-port", &port]);
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(out.stderr.contains("--daytime-port"), "{}", out.stderr);
+    assert!(!out.stderr.contains("with --port"), "{}", out.stderr);
+}
+
+#[tokio::test]
+async fn a_full_server_is_named_as_possibly_full() {
+    let service = Service::bind(Protocol::Time, "127.0.0.1", 0).await.unwrap();
+    let addr = service.local_addr().unwrap();
+    let config = Config {
+        max_clients: 1,
+        ..Config::default()
+    };
+    let shutdown = CancellationToken::new();
+    tokio::spawn(serve(
+        vec![service],
+        config,
+        Arc::new(SystemClock),
+        shutdown.clone(),
+    ));
+    // The first client reads its answer and then stays connected: the
+    // server waits for it to close, so it holds the only place.
+    let first = tokio::task::spawn_blocking(move || {
+        let mut first = TcpStream::connect(addr).unwrap();
+        first.set_read_timeout(Some(LIMIT)).unwrap();
+        let mut answer = [0u8; 4];
+        first.read_exact(&mut answer).unwrap();
+        first
+    })
+    .await
+    .unwrap();
+
+    let err = ask_tcp(&options(addr.port(), false, 0))
+        .await
+        .expect_err("a full server sends nothing");
+    let text = err.to_string();
+    assert!(text.contains("full"), "{text}");
+    assert!(text.contains("--max-clients"), "{text}");
+    assert!(
+        text.find("full").unwrap() < text.find("time (RFC 868)").unwrap(),
+        "the likely cause comes first: {text}"
+    );
+    drop(first);
+    shutdown.cancel();
+}
