@@ -17,13 +17,21 @@
 //! but must run without administrator rights, so each listens by default on its
 //! well-known port **+ 10000**: echo on 10007, time on 10037, and so on. See
 //! [`netlab_default`].
+//!
+//! The port a datagram comes *from* matters too: [`may_answer_udp`] tells a
+//! UDP server which senders it must never answer, because answering them
+//! could start an endless loop between two servers.
 
 use std::fmt;
 
 /// Echo, RFC 862.
 pub const ECHO: u16 = 7;
+/// Discard, RFC 863: reads everything, answers nothing.
+pub const DISCARD: u16 = 9;
 /// Daytime, RFC 867: the time as one line of text.
 pub const DAYTIME: u16 = 13;
+/// Chargen, RFC 864: answers every datagram with a line of characters.
+pub const CHARGEN: u16 = 19;
 /// Time, RFC 868: the time as a 4-byte binary number.
 pub const TIME: u16 = 37;
 /// Port 194 is IRC's well-known port, the ancestor of every chat protocol;
@@ -157,6 +165,78 @@ pub fn service_named(name: &str) -> Option<&'static Service> {
     SERVICES.iter().find(|s| s.name.eq_ignore_ascii_case(name))
 }
 
+/// The UDP ports of netlab's own servers (echo, daytime, time), which answer
+/// any datagram just as the well-known small services do.
+pub const NETLAB_UDP_SERVICES: [u16; 3] = [
+    netlab_default(ECHO),
+    netlab_default(DAYTIME),
+    netlab_default(TIME),
+];
+
+/// Why a UDP server keeps quiet: the sender's port says it may be a server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoAnswer {
+    /// Port 0 means "no port": nothing can be sent back to it. Only a forged
+    /// datagram carries it.
+    PortZero,
+    /// The port of one of our own sockets: we would be answering ourselves
+    /// (or the same service on another machine).
+    OwnPort,
+    /// A well-known port (0–1023): that is where servers live, not clients.
+    WellKnown,
+    /// The port of one of netlab's UDP servers.
+    NetlabService,
+}
+
+/// Says why, in a log line: `not answered: the source port is …`.
+impl fmt::Display for NoAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NoAnswer::PortZero => "the source port is 0, which no real sender uses",
+            NoAnswer::OwnPort => "the source port is this server's own port",
+            NoAnswer::WellKnown => "the source port is a well-known port, where servers live",
+            NoAnswer::NetlabService => "the source port is one of netlab's UDP servers",
+        })
+    }
+}
+
+/// May a UDP server answer a datagram that came from `source_port`?
+/// `own_ports` are the ports of the server's own UDP sockets.
+///
+/// **Why a server must not answer another server.** UDP has no connection:
+/// the sender's address is whatever the datagram says, and anyone can forge
+/// it. Send echo (port 7) a datagram that claims to come from chargen
+/// (port 19) of another machine: echo sends it back to chargen, chargen
+/// answers with a line, echo echoes the line, chargen answers again… Two
+/// servers now play ping-pong at full speed, forever, from one forged packet
+/// (the "UDP packet storm", CVE-1999-0103). A datagram "from" the server's own
+/// address starts the same loop with itself.
+///
+/// Real clients send from a port the OS picks among the ephemeral ones
+/// (32768–60999 on Linux), so a server loses nothing by staying silent when
+/// the source port is 0, one of its own ports, a well-known port (echo 7,
+/// discard 9, daytime 13, chargen 19, time 37, but also DNS, NTP… anything
+/// there may answer unexpected bytes), or one of netlab's servers (10007,
+/// 10013, 10037). This is the check BSD `inetd` makes for its built-in
+/// services (`check_loop` in FreeBSD, `dg_badinput` in OpenBSD).
+///
+/// It is not a complete defence: two servers on ports nobody can guess in
+/// advance (two echo-servers on `--port 20007` and `--port 30007`) can still
+/// be set against each other.
+pub fn may_answer_udp(source_port: u16, own_ports: &[u16]) -> Result<(), NoAnswer> {
+    if source_port == 0 {
+        Err(NoAnswer::PortZero)
+    } else if own_ports.contains(&source_port) {
+        Err(NoAnswer::OwnPort)
+    } else if PortRange::of(source_port) == PortRange::WellKnown {
+        Err(NoAnswer::WellKnown)
+    } else if NETLAB_UDP_SERVICES.contains(&source_port) {
+        Err(NoAnswer::NetlabService)
+    } else {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,5 +317,75 @@ mod tests {
                 assert_ne!(a.name, b.name, "duplicate service name");
             }
         }
+    }
+
+    #[test]
+    fn clients_ephemeral_ports_get_an_answer() {
+        for port in [1024, 32768, 40000, 49152, 60999, 65535] {
+            assert_eq!(may_answer_udp(port, &[10007]), Ok(()), "port {port}");
+        }
+        // Just around netlab's ports: only the exact ports are servers.
+        for port in [10006, 10008, 10012, 10014, 10036, 10038] {
+            assert_eq!(may_answer_udp(port, &[]), Ok(()), "port {port}");
+        }
+    }
+
+    #[test]
+    fn port_zero_is_never_answered() {
+        assert_eq!(may_answer_udp(0, &[]), Err(NoAnswer::PortZero));
+        assert_eq!(may_answer_udp(0, &[0]), Err(NoAnswer::PortZero));
+    }
+
+    #[test]
+    fn the_small_services_are_never_answered() {
+        for port in [ECHO, DISCARD, DAYTIME, CHARGEN, TIME] {
+            assert_eq!(may_answer_udp(port, &[]), Err(NoAnswer::WellKnown));
+        }
+        // DNS, NTP, and the edges of the well-known range.
+        for port in [1, 53, 123, 1023] {
+            assert_eq!(may_answer_udp(port, &[]), Err(NoAnswer::WellKnown));
+        }
+    }
+
+    #[test]
+    fn netlab_servers_are_never_answered() {
+        assert_eq!(NETLAB_UDP_SERVICES, [10007, 10013, 10037]);
+        for port in NETLAB_UDP_SERVICES {
+            assert_eq!(may_answer_udp(port, &[40000]), Err(NoAnswer::NetlabService));
+        }
+    }
+
+    #[test]
+    fn a_server_never_answers_its_own_ports() {
+        // An echo-server on a port chosen by the OS, and a time-server with
+        // both services on custom ports: each must not answer the other.
+        assert_eq!(may_answer_udp(41234, &[41234]), Err(NoAnswer::OwnPort));
+        assert_eq!(
+            may_answer_udp(20013, &[20037, 20013]),
+            Err(NoAnswer::OwnPort)
+        );
+        assert_eq!(may_answer_udp(20014, &[20037, 20013]), Ok(()));
+        // Own port 7 (run as administrator): "own" is the more precise reason.
+        assert_eq!(may_answer_udp(ECHO, &[ECHO]), Err(NoAnswer::OwnPort));
+    }
+
+    #[test]
+    fn every_port_is_decided_as_the_rules_say() {
+        for port in 0..=u16::MAX {
+            let refused = port < 1024 || [10007, 10013, 10037, 50000].contains(&port);
+            assert_eq!(
+                may_answer_udp(port, &[50000]).is_err(),
+                refused,
+                "port {port}"
+            );
+        }
+    }
+
+    #[test]
+    fn refusals_explain_themselves() {
+        assert_eq!(
+            NoAnswer::OwnPort.to_string(),
+            "the source port is this server's own port"
+        );
     }
 }

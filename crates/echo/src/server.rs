@@ -15,7 +15,12 @@
 //!   arriving: a busy connection reuses it, an idle one holds no buffer at all.
 //! - **Limits.** At most `max_clients` connections at once (the next one is
 //!   closed at once, with a log line); a connection that neither sends nor
-//!   accepts data for `idle_timeout` is closed.
+//!   accepts data for `idle_timeout` is closed. A client that reads its echo
+//!   slowly is not idle: every byte it accepts restarts the clock.
+//! - **No UDP loops.** A datagram whose source port belongs to a server
+//!   (port 0, our own port, a well-known port, another netlab server) gets no
+//!   answer: a forged one would otherwise set two servers echoing each other
+//!   forever.
 //! - **Shutdown.** When the shutdown token is cancelled (Ctrl-C), the server
 //!   stops accepting, lets live connections finish for `grace`, then closes them.
 
@@ -24,7 +29,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use codec::echo::MAX_UDP_PAYLOAD;
+use codec::echo::UDP_RECV_BUFFER;
+use codec::ports::may_answer_udp;
 use netkit::NetError;
 use netkit::error::describe_io;
 use netkit::net::accept;
@@ -182,14 +188,37 @@ async fn echo_until_closed(
                 return Ok(());
             }
             tap.received(&buf);
-            within(
-                idle_timeout,
-                "the client does not read its echo",
-                stream.write_all(&buf),
-            )
-            .await?;
+            write_all_unless_stalled(stream, &buf, idle_timeout).await?;
         }
     }
+}
+
+/// Writes all of `bytes`, failing only if the client accepts none of them
+/// for `idle_timeout`.
+///
+/// A whole chunk can take longer than `idle_timeout` to go out to a client
+/// that reads slowly but steadily. Such a client is not idle, so the clock
+/// restarts each time a write moves some bytes: only a client that stops
+/// reading altogether runs out of time.
+async fn write_all_unless_stalled(
+    stream: &mut Traced<TcpStream>,
+    bytes: &[u8],
+    idle_timeout: Duration,
+) -> io::Result<()> {
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let written = within(
+            idle_timeout,
+            "the client does not read its echo",
+            stream.write(rest),
+        )
+        .await?;
+        if written == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        rest = &rest[written..];
+    }
+    Ok(())
 }
 
 /// Runs `step`, or fails with a time-out explaining `what` did not happen.
@@ -213,13 +242,22 @@ async fn within<T>(
 /// The UDP side: every datagram goes back to the address and port it came from.
 ///
 /// There is no connection and so nothing to limit per client: one buffer,
-/// one datagram at a time, reused for the life of the server.
+/// one datagram at a time, reused for the life of the server. The buffer
+/// holds the largest datagram of IPv4 or IPv6, so none is ever truncated.
+///
+/// A datagram whose source port belongs to a server is not answered (see
+/// [`may_answer_udp`]): answering a forged one would start an endless
+/// ping-pong between two servers.
 pub async fn serve_udp(
     socket: UdpSocket,
     config: Config,
     shutdown: CancellationToken,
 ) -> Result<(), NetError> {
-    let mut buf = vec![0u8; MAX_UDP_PAYLOAD];
+    let own_port = socket
+        .local_addr()
+        .map_err(|e| NetError::io("reading the UDP address", e))?
+        .port();
+    let mut buf = vec![0u8; UDP_RECV_BUFFER];
     loop {
         let received = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -234,11 +272,30 @@ pub async fn serve_udp(
                 continue;
             }
         };
+        let datagram = &buf[..n];
         let tap = Tap::new(peer, config.trace);
-        tap.received(&buf[..n]);
-        match socket.send_to(&buf[..n], peer).await {
+        tap.received(datagram);
+        if n == 0 && config.trace {
+            // The tap shows bytes, and there are none: say it ourselves, or
+            // the trace would hide a whole exchange.
+            info!("recv an empty datagram from {peer}");
+        }
+        if let Err(why) = may_answer_udp(peer.port(), &[own_port]) {
+            // A flood of forged datagrams must not become a flood of log
+            // lines: the reason is shown only with --trace (or -v).
+            if config.trace {
+                info!("{peer} (udp): not answered: {why}");
+            } else {
+                debug!("{peer} (udp): not answered: {why}");
+            }
+            continue;
+        }
+        match socket.send_to(datagram, peer).await {
             Ok(_) => {
-                tap.sent(&buf[..n]);
+                tap.sent(datagram);
+                if n == 0 && config.trace {
+                    info!("sent an empty datagram to   {peer}");
+                }
                 debug!("{peer} (udp): echoed a datagram of {n} bytes");
             }
             Err(e) => debug!("{peer} (udp): could not send the echo: {}", describe_io(&e)),

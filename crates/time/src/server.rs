@@ -16,7 +16,10 @@
 //!   the client's bytes sit unread (`echo hi | nc host 10037`) makes the OS
 //!   send a *reset*, which can destroy our answer before the client reads it.
 //! - **UDP**: receive a datagram (its content is ignored: RFC 868 sends an
-//!   empty one), send one datagram back to the address and port it came from.
+//!   empty one), send one datagram back to the address and port it came from
+//!   — unless that port is a server's (port 0, one of ours, a well-known
+//!   port, another netlab server): answering a forged datagram "from" echo
+//!   would set the two servers answering each other forever.
 //!
 //! ## Bounded by design
 //! - At most `max_clients` TCP connections at once, over both services; one
@@ -35,10 +38,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use codec::ports::may_answer_udp;
 use codec::time::Protocol;
 use netkit::NetError;
 use netkit::error::describe_io;
-use netkit::net::{accept, announce, bind_tcp_and_udp, local_addr};
+use netkit::net::{accept, announce, bind_tcp_and_udp_set_by, local_addr};
 use netkit::shutdown::drain;
 use netkit::trace::Traced;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -88,8 +92,25 @@ pub struct Service {
 
 impl Service {
     /// Opens `port` (0 = chosen by the OS) on TCP and UDP for `protocol`.
+    /// Errors name time-server's flag for that service's port: `--port`
+    /// for time, `--daytime-port` for daytime.
     pub async fn bind(protocol: Protocol, host: &str, port: u16) -> Result<Service, NetError> {
-        let (tcp, udp) = bind_tcp_and_udp(host, port).await?;
+        let flag = match protocol {
+            Protocol::Time => "--port",
+            Protocol::Daytime => "--daytime-port",
+        };
+        Service::bind_set_by(protocol, host, port, flag).await
+    }
+
+    /// [`Service::bind`] for a port chosen with the command-line flag
+    /// `flag`: a port in use, or privileged, is explained with that flag.
+    pub async fn bind_set_by(
+        protocol: Protocol,
+        host: &str,
+        port: u16,
+        flag: &str,
+    ) -> Result<Service, NetError> {
+        let (tcp, udp) = bind_tcp_and_udp_set_by(host, port, flag).await?;
         Ok(Service {
             protocol,
             tcp: Some(tcp),
@@ -149,6 +170,13 @@ pub async fn serve(
         tracker: TaskTracker::new(),
         force_close: CancellationToken::new(),
     });
+    // Every UDP port of this server: none of them may get an answer, or the
+    // time and daytime services could be set answering each other.
+    let own_udp_ports: Arc<[u16]> = services
+        .iter()
+        .filter_map(|service| service.udp.as_ref()?.local_addr().ok())
+        .map(|addr| addr.port())
+        .collect();
     let mut loops = Vec::new();
     for service in services {
         if let Some(listener) = service.tcp {
@@ -163,6 +191,7 @@ pub async fn serve(
             loops.push(tokio::spawn(serve_udp(
                 socket,
                 service.protocol,
+                own_udp_ports.clone(),
                 shared.clone(),
                 shutdown.clone(),
             )));
@@ -273,10 +302,14 @@ where
 ///
 /// There is no connection and so nothing to limit per client: one buffer,
 /// one datagram at a time. The answer is small (4 to 44 bytes), so a forged
-/// sender address cannot make us send much to someone else.
+/// sender address cannot make us send much to someone else. A datagram whose
+/// source port belongs to a server — `own_ports`, the other netlab servers,
+/// the well-known ports — is not answered at all (see [`may_answer_udp`]):
+/// answering a forged one would start an endless ping-pong between servers.
 async fn serve_udp(
     socket: UdpSocket,
     protocol: Protocol,
+    own_ports: Arc<[u16]>,
     shared: Arc<Shared>,
     shutdown: CancellationToken,
 ) {
@@ -301,6 +334,16 @@ async fn serve_udp(
         if n == 0 && shared.config.trace {
             // The usual question, and the trace would otherwise not show it.
             info!("recv an empty datagram from {peer}");
+        }
+        if let Err(why) = may_answer_udp(peer.port(), &own_ports) {
+            // A flood of forged datagrams must not become a flood of log
+            // lines: the reason is shown only with --trace (or -v).
+            if shared.config.trace {
+                info!("{peer} (udp): not answered: {why}");
+            } else {
+                debug!("{peer} (udp): not answered: {why}");
+            }
+            continue;
         }
         let answer = match protocol.answer(shared.clock.now()) {
             Ok(answer) => answer,

@@ -261,3 +261,62 @@ async fn shutdown_stops_both_services() {
     assert!(TcpStream::connect(server.time).await.is_err());
     assert!(TcpStream::connect(server.daytime).await.is_err());
 }
+
+/// A UDP socket on 127.0.0.2 (Linux routes all of 127.0.0.0/8 to loopback),
+/// or `None`, with the reason printed, when this system cannot bind it.
+async fn bind_other_loopback(port: u16) -> Option<UdpSocket> {
+    match UdpSocket::bind(("127.0.0.2", port)).await {
+        Ok(socket) => Some(socket),
+        Err(e) => {
+            eprintln!("skipped: cannot bind 127.0.0.2:{port}: {e}");
+            None
+        }
+    }
+}
+
+/// Sends a datagram from `forged` to `server`, then proves it was not
+/// answered: a normal client's question, sent after it, is answered first.
+async fn assert_not_answered(forged: &UdpSocket, server: SocketAddr) {
+    forged.send_to(b"", server).await.unwrap();
+    assert!(!ask_udp(server, b"").await.is_empty());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut buf = [0u8; 64];
+    match forged.try_recv_from(&mut buf) {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        other => panic!(
+            "a datagram from {} was answered: {other:?}",
+            forged.local_addr().unwrap()
+        ),
+    }
+}
+
+#[tokio::test]
+async fn a_datagram_from_the_servers_own_port_gets_no_answer() {
+    let server = start(Config::default(), FixedClock(at("2026-11-24T03:38:07Z"))).await;
+    let Some(forged) = bind_other_loopback(server.time.port()).await else {
+        return;
+    };
+    assert_not_answered(&forged, server.time).await;
+}
+
+#[tokio::test]
+async fn the_two_services_do_not_answer_each_other() {
+    // Time answering daytime's port, daytime answering time's: one forged
+    // datagram would keep them talking forever, whatever their port numbers.
+    let server = start(Config::default(), FixedClock(at("2026-11-24T03:38:07Z"))).await;
+    let Some(forged) = bind_other_loopback(server.daytime.port()).await else {
+        return;
+    };
+    assert_not_answered(&forged, server.time).await;
+}
+
+#[tokio::test]
+async fn a_datagram_from_echo_servers_port_gets_no_answer() {
+    let server = start(Config::default(), FixedClock(at("2026-11-24T03:38:07Z"))).await;
+    // echo-server's default port: echo would send the answer back as a new
+    // question, and the two servers would answer each other forever.
+    let Some(forged) = bind_other_loopback(codec::echo::DEFAULT_PORT).await else {
+        return;
+    };
+    assert_not_answered(&forged, server.daytime).await;
+}
