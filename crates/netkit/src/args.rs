@@ -26,7 +26,7 @@ pub struct ServerArgs {
     /// Threads that run the clients' tasks (default: one per CPU core).
     /// Even 1 serves many clients at once: a task waiting for its client
     /// does not hold the thread.
-    #[arg(long, value_name = "N", value_parser = parse_limit)]
+    #[arg(long, value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,
 
     #[command(flatten)]
@@ -119,6 +119,22 @@ pub fn parse_limit(text: &str) -> Result<usize, String> {
     }
 }
 
+/// The most threads `--threads` accepts. Threads beyond the machine's cores
+/// only take turns on them; each costs memory (its stack) and start-up time,
+/// and a few hundred thousand would make the OS refuse.
+pub const MAX_THREADS: usize = 1024;
+
+/// Parses `--threads`: from 1 to [`MAX_THREADS`].
+pub fn parse_threads(text: &str) -> Result<usize, String> {
+    match parse_limit(text)? {
+        n if n > MAX_THREADS => Err(format!(
+            "{n} threads is too many: give at most {MAX_THREADS} (more threads than \
+             CPU cores only take turns on them; one per core is the default)"
+        )),
+        n => Ok(n),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +167,14 @@ mod tests {
         let s = Server::parse_from(["server", "--threads", "1"]);
         assert_eq!(s.args.threads, Some(1));
         assert!(Server::try_parse_from(["server", "--threads", "0"]).is_err());
+        let many = Server::try_parse_from(["server", "--threads", "1000000"]);
+        assert!(many.is_err_and(|e| e.to_string().contains("at most 1024")));
+        assert_eq!(
+            Server::parse_from(["server", "--threads", "1024"])
+                .args
+                .threads,
+            Some(1024)
+        );
     }
 
     #[test]
