@@ -358,6 +358,108 @@ async fn one_client_over_the_limit_is_refused() {
     server.stop().await;
 }
 
+/// A flood (a paste of 4.5 MB) on a server with two threads and a small
+/// queue. The sender reads its own copies at full speed, so nothing slows
+/// it down; the others look away for a moment (80 ms) once, then read on:
+/// a pause is not "stopped reading", so none may be cut off. The sender's
+/// lines must be taken only as fast as the room writes them out. The
+/// clients are plain threads, as real programs beside the server would be.
+#[test]
+fn readers_that_pause_for_a_moment_are_not_cut_off_by_a_flood() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    const LINES: usize = 5000;
+    const READERS: usize = 3;
+    const SMALL_BUFFER: u32 = 16 * 1024;
+    // Shorter than the longest wait of a sender for its readers (100 ms).
+    const PAUSE: Duration = Duration::from_millis(80);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(TestServer::start(Config {
+        max_queue: 32,
+        ..config()
+    }));
+    // The pausing readers get a small receive buffer, so that the kernel
+    // cannot hold the paste for them while they look away: the server's
+    // queues have to.
+    let connect = |small: bool| {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        if small {
+            socket.set_recv_buffer_size(SMALL_BUFFER).unwrap();
+        }
+        let stream = runtime.block_on(socket.connect(server.addr)).unwrap();
+        let stream = stream.into_std().unwrap();
+        stream.set_nonblocking(false).unwrap();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        stream
+    };
+    let join = |nick: &str, small: bool| {
+        let mut stream = connect(small);
+        stream
+            .write_all(format!("NICK {nick}\n").as_bytes())
+            .unwrap();
+        let mut seen = Vec::new();
+        let mut byte = [0u8];
+        while !seen.ends_with(format!("OK NICK {nick}\n").as_bytes()) {
+            assert_eq!(stream.read(&mut byte).unwrap(), 1, "{nick} joins");
+            seen.push(byte[0]);
+        }
+        stream
+    };
+    // Reads until every MSG of the paste has come, checking their order;
+    // a pausing reader stops for PAUSE after its first 100 lines.
+    let read_all = |mut stream: TcpStream, pause: bool| {
+        std::thread::spawn(move || {
+            let mut buf = vec![0u8; 1 << 20];
+            let mut paused = !pause;
+            let mut partial = Vec::new();
+            let mut i = 0;
+            while i < LINES {
+                let n = stream.read(&mut buf).expect("bytes in time");
+                assert!(n > 0, "cut off after {i} lines");
+                partial.extend_from_slice(&buf[..n]);
+                while let Some(end) = partial.iter().position(|&b| b == b'\n') {
+                    let line: Vec<u8> = partial.drain(..=end).collect();
+                    if line.starts_with(b"JOIN ") {
+                        continue;
+                    }
+                    let want = format!("MSG flooder {i:04} ");
+                    let got = String::from_utf8_lossy(&line);
+                    assert!(got.starts_with(&want), "line {i}: {got:.40}");
+                    i += 1;
+                }
+                if !paused && i >= 100 {
+                    paused = true;
+                    std::thread::sleep(PAUSE);
+                }
+            }
+            stream // kept open until the end: see below
+        })
+    };
+    let flooder = join("flooder", false);
+    let mut reading = vec![read_all(flooder.try_clone().unwrap(), false)];
+    for i in 0..READERS {
+        reading.push(read_all(join(&format!("reader{i}"), true), true));
+    }
+    let text = "z".repeat(900);
+    let paste: String = (0..LINES).map(|i| format!("MSG {i:04} {text}\n")).collect();
+    (&flooder).write_all(paste.as_bytes()).unwrap();
+    // Each reader hands its socket back instead of dropping it: closing one
+    // is a half-close, and the server closes a client that sends no more.
+    let _open: Vec<TcpStream> = reading
+        .into_iter()
+        .map(|r| {
+            r.join()
+                .expect("every client gets the whole paste, in order, without being cut off")
+        })
+        .collect();
+    runtime.block_on(server.stop());
+}
+
 #[tokio::test]
 async fn a_client_that_never_reads_is_cut_off_and_the_others_are_not() {
     let server = TestServer::start(Config {

@@ -86,6 +86,10 @@ const INBOX_BATCH: usize = 64;
 /// bytes of encoded lines: one place in each recipient's queue, one write.
 const SAID_BATCH: usize = 4 * 1024;
 
+/// The longest a client that broadcasts faster than the others' tasks
+/// write waits for them, every few broadcasts (see `let_the_others_catch_up`).
+const CATCH_UP: Duration = Duration::from_millis(100);
+
 /// How long we wait, after saying `BYE`, for the peer to close its side.
 const LINGER: Duration = Duration::from_secs(1);
 
@@ -306,14 +310,15 @@ impl Connection {
             }
             // Fairness: a client that pipelines a burst of MSG lines would
             // otherwise fill everybody's queue before their tasks get a turn
-            // to write them out. Letting the others run every few broadcasts
-            // keeps the queues for what they are for: clients that stop
-            // reading. Not after *every* one: then each recipient would wake
-            // and write one line per system call; every few, it writes them
-            // all in one (the benchmark measured 2× fewer lines/s otherwise).
+            // to write them out. Letting the others catch up every few
+            // broadcasts keeps the queues for what they are for: clients that
+            // stop reading. Not after *every* one: then each recipient would
+            // wake and write one line per system call; every few, it writes
+            // them all in one (the benchmark measured 2× fewer lines/s
+            // otherwise).
             if self.broadcasts >= fairness_batch(self.config.max_queue) {
                 self.broadcasts = 0;
-                tokio::task::yield_now().await;
+                self.let_the_others_catch_up().await;
             }
             // 3. Wait for the next thing to do. A command already read comes
             // first, once the lines queued for this client before it was
@@ -433,7 +438,10 @@ impl Connection {
                 None => Reply::Err(no_nick()),
             },
             Ok(Command::Priv { to, text }) => match self.room.whisper(self.id, &to, &text) {
-                Ok(target) => Reply::Ok(format!("PRIV {target}")),
+                Ok(target) => {
+                    self.broadcasts += 1; // a flood of PRIVs fills one queue
+                    Reply::Ok(format!("PRIV {target}"))
+                }
                 Err(SendRefused::NoNick) => Reply::Err(no_nick()),
                 Err(SendRefused::NoSuchNick) => Reply::Err(format!("no such nickname: {to}")),
             },
@@ -447,6 +455,22 @@ impl Connection {
         };
         self.push(&reply);
         None
+    }
+
+    /// Gives the other clients' tasks time to write out what this client
+    /// sent. On one thread a yield is enough: every task queued before us
+    /// runs. On several, the recipients may be waiting for a thread while
+    /// we go on reading a paste at memory speed, so we also wait, a tenth
+    /// of a second at most (`CATCH_UP`), while some queue is more than half
+    /// full. A client that stopped reading does not empty its queue: it is
+    /// still cut off once the queue is full, only a moment later.
+    async fn let_the_others_catch_up(&mut self) {
+        tokio::task::yield_now().await;
+        let half = self.config.max_queue / 2;
+        let give_up = Instant::now() + CATCH_UP;
+        while self.room.fullest_queue(self.id) > half && Instant::now() < give_up {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
     }
 
     /// Broadcasts the `MSG` lines read since the last call, all in one

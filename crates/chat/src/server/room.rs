@@ -29,12 +29,19 @@
 //! ## Backpressure: who gets cut off
 //!
 //! Each outbox holds at most `max_queue` entries: a line, or the lines one
-//! client sent together (a few KiB at most, see `connection`). The *sender* never waits for
-//! a slow *recipient* (that would let one frozen client stall the whole
-//! room): when a recipient's queue is full, it has stopped reading what
-//! others send, so it is disconnected (its `kick` token is cancelled, its
-//! own task closes the socket) and a line is logged. Everyone else keeps
-//! receiving without delay, and memory stays bounded.
+//! client sent together (a few KiB at most, see `connection`). The *sender*
+//! never waits long for a slow *recipient* (that would let one frozen client
+//! stall the whole room): when a recipient's queue is full, it has stopped
+//! reading what others send, so it is disconnected (its `kick` token is
+//! cancelled, its own task closes the socket) and a line is logged. Everyone
+//! else keeps receiving, and memory stays bounded.
+//!
+//! A sender that outruns everyone (a paste of megabytes, read from its
+//! socket far faster than any task can write) is paced instead: every few
+//! broadcasts it waits, a tenth of a second at most, while some queue is
+//! more than half full ([`Room::fullest_queue`]). Clients that keep reading catch
+//! up; one that stopped reading still fills up and is cut off, a moment
+//! later than without the pause.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -236,6 +243,23 @@ impl Room {
         }
         members.send_to_all(lines.freeze(), None, self.max_queue);
         Ok(())
+    }
+
+    /// The longest queue of lines waiting for a client other than `id`.
+    ///
+    /// A client that sends faster than the others' tasks write (a paste of
+    /// megabytes, read from its socket at memory speed) waits while this is
+    /// above half a queue (see `connection`): the readers catch up instead
+    /// of being cut off for being slower than memory.
+    pub fn fullest_queue(&self, id: ClientId) -> usize {
+        let members = self.lock();
+        members
+            .clients
+            .iter()
+            .filter(|&(&other, _)| other != id)
+            .map(|(_, member)| self.max_queue - member.outbox.capacity())
+            .max()
+            .unwrap_or(0)
     }
 
     /// `PRIV`: to one client. Returns the target's nickname as registered.
