@@ -250,3 +250,11 @@ fn a_reader_that_stops_early_ends_the_client_quietly() {
     assert!(status.success(), "{status:?}: {stderr}");
     assert!(!stderr.contains("error"), "{stderr}");
 }
+
+#[test]
+fn a_timeout_of_zero_is_refused() {
+    // A time-out of 0 would give up before the first byte could arrive.
+    let out = run_client("http-client", &["--timeout", "0", "http://127.0.0.1:9/"], T);
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("more than 0"), "{}", out.stderr);
+}

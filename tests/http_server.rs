@@ -406,6 +406,8 @@ fn root_serves_files_and_nothing_outside() {
         secret_from_site.replace("..", "%2E%2E"),
         secret_from_site.replace("/../", "/sub/../../"),
         secret_from_site.replace("/../", "/%2e%2e%2f"),
+        secret_from_site.replace("/../", "/..%2f"),
+        "/..%2f..%2f..%2f..%2fetc%2fpasswd".to_string(),
         "/escape/secret.txt".to_string(),
         "/..%5c..%5cetc%5cpasswd".to_string(),
         "/../../../../../../etc/passwd".to_string(),
@@ -640,4 +642,296 @@ fn a_client_that_never_reads_is_cut_off_and_others_are_served() {
         .log
         .wait_for("the client stopped reading the answer", T);
     assert!(line.is_some(), "{}", server.log.text());
+}
+
+// ---- Limits given on the command line must be sane ----------------------
+
+/// Runs http-server with flags it must refuse before listening: it exits
+/// at once (clap's usage error, code 2) with `why` on stderr.
+fn assert_flags_refused(flags: &[&str], why: &str) {
+    let mut args = vec!["--port", "0"];
+    args.extend_from_slice(flags);
+    // Bounded well below T: a server that accepts the flags never exits.
+    let out = run_client("http-server", &args, Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(2), "{flags:?}: {}", out.stderr);
+    assert!(out.stderr.contains(why), "{flags:?}: {}", out.stderr);
+}
+
+#[test]
+fn max_headers_has_an_upper_bound() {
+    // 4000000000 slots of 32 bytes were allocated on the first read: the
+    // server aborted on its first request.
+    assert_flags_refused(&["--max-headers", "4000000000"], "at most 1024");
+    assert_flags_refused(&["--max-headers", "1025"], "at most 1024");
+    assert_flags_refused(&["--max-headers", "0"], "at least 1");
+    // The bound itself is fine, and serves.
+    let server = http_server(&["--max-headers", "1024"]);
+    let out = exchange(
+        server.addr(),
+        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+}
+
+#[test]
+fn a_read_timeout_of_zero_is_refused() {
+    assert_flags_refused(&["--read-timeout", "0"], "more than 0");
+}
+
+// ---- Answers: redirects, the Connection header ---------------------------
+
+/// The header lines of an answer, as (name, value).
+fn header_lines(answer: &str) -> Vec<(String, String)> {
+    let head = &answer[..answer.find("\r\n\r\n").unwrap_or(answer.len())];
+    head.split("\r\n")
+        .skip(1)
+        .filter_map(|l| l.split_once(": "))
+        .map(|(n, v)| (n.to_ascii_lowercase(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn a_folder_redirect_never_points_to_another_site() {
+    let site = TempDir::new("http-redirect");
+    std::fs::create_dir(site.path().join("docs")).unwrap();
+    let server = http_server(&["--root", site.path().to_str().unwrap()]);
+    for (target, location) in [
+        ("//docs", "/docs/"),
+        ("///docs", "/docs/"),
+        ("/./docs", "/docs/"),
+        ("http://a//docs?x=1", "/docs/?x=1"),
+        ("https://a//docs", "/docs/"),
+    ] {
+        let out = exchange(
+            server.addr(),
+            format!("GET {target} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").as_bytes(),
+        );
+        assert!(out.starts_with("HTTP/1.1 301 "), "{target} → {out}");
+        // "//docs/" would be the site http://docs/ for a browser.
+        let got: Vec<String> = header_lines(&out)
+            .into_iter()
+            .filter(|(n, _)| n == "location")
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(got, [location], "{target} → {out}");
+    }
+}
+
+#[test]
+fn connection_close_is_sent_exactly_once() {
+    let site = TempDir::new("http-close-once");
+    let server = http_server(&["--root", site.path().to_str().unwrap()]);
+    for request in [
+        "GET /%ff HTTP/1.1\r\nHost: a\r\n\r\n",
+        "GET * HTTP/1.1\r\nHost: a\r\n\r\n",
+        "GET index.html HTTP/1.1\r\nHost: a\r\n\r\n",
+        "GET /%00 HTTP/1.1\r\nHost: a\r\n\r\n",
+        "GET /%ff HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+        "GET / HTTP/1.1\r\n\r\n",
+        "GET /nothing HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    ] {
+        let out = exchange(server.addr(), request.as_bytes());
+        let closes = header_lines(&out)
+            .iter()
+            .filter(|(n, _)| n == "connection")
+            .count();
+        assert_eq!(closes, 1, "{request:?} → {out}");
+        assert!(
+            out.contains("\r\nConnection: close\r\n"),
+            "{request:?} → {out}"
+        );
+    }
+}
+
+// ---- Request bodies: chunked, too large, too slow ------------------------
+
+#[test]
+fn chunked_request_bodies_are_read_and_the_connection_goes_on() {
+    let server = http_server(&["--max-body", "20"]);
+    // A chunked body (with an extension and a trailer), then a pipelined
+    // request: both answered, in order, on one connection.
+    let out = exchange(
+        server.addr(),
+        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n\
+          5\r\nhello\r\n6;note=1\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n\
+          GET /?after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    let statuses: Vec<&str> = out.lines().filter(|l| l.starts_with("HTTP/1.1 ")).collect();
+    assert_eq!(
+        statuses,
+        ["HTTP/1.1 405 Method Not Allowed", "HTTP/1.1 200 OK"],
+        "{out}"
+    );
+    assert!(out.contains("<td id=\"path\">/?after</td>"), "{out}");
+
+    // Over --max-body once decoded: 413, and the connection is closed.
+    let out = exchange(
+        server.addr(),
+        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n\
+          10\r\n0123456789abcdef\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n",
+    );
+    assert!(
+        out.starts_with("HTTP/1.1 413 Content Too Large\r\n"),
+        "{out}"
+    );
+    assert!(out.contains("--max-body"), "{out}");
+    assert_eq!(out.matches("\r\nConnection: close\r\n").count(), 1, "{out}");
+
+    // Broken framing: 400, explained.
+    let out = exchange(
+        server.addr(),
+        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    );
+    assert!(out.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{out}");
+    assert!(out.contains("chunked request body is malformed"), "{out}");
+}
+
+#[test]
+fn curl_can_send_a_chunked_body() {
+    let server = http_server(&[]);
+    let Some(curl) = tool("curl") else { return };
+    let url = format!("http://{}/", server.addr());
+    let out = support::run_with_input(
+        &curl,
+        &[
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--max-time",
+            "10",
+            "-H",
+            "Transfer-Encoding: chunked",
+            "--data-binary",
+            "@-",
+            &url,
+        ],
+        &[b'c'; 3000],
+        T,
+    );
+    // 405: POST is not served — but the body was read (it used to be 501).
+    assert_eq!(out.stdout_text(), "405", "{}", out.stderr);
+    assert!(
+        server.log.wait_for("POST / HTTP/1.1", T).is_some(),
+        "{}",
+        server.log.text()
+    );
+}
+
+#[test]
+fn a_body_that_does_not_arrive_in_time_gets_408() {
+    let server = http_server(&["--read-timeout", "0.5"]);
+    for request in [
+        &b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhel"[..],
+        &b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel"[..],
+    ] {
+        let started = Instant::now();
+        let out = exchange(server.addr(), request);
+        assert!(
+            out.starts_with("HTTP/1.1 408 Request Timeout\r\n"),
+            "{:?} → {out}",
+            String::from_utf8_lossy(request)
+        );
+        assert!(out.contains("request body did not arrive"), "{out}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+    let line = server.log.wait_for("left after 1 request(s)", T).unwrap();
+    assert!(line.contains("refused (408 Request Timeout)"), "{line}");
+}
+
+// ---- The log and the error pages explain, in plain words -----------------
+
+#[test]
+fn the_log_says_why_each_connection_ended() {
+    let server = http_server(&["--read-timeout", "0.5"]);
+    // A 408 is a refusal, not "the client asked to close".
+    exchange(server.addr(), b"GET / HTTP/1.1\r\nHost: x\r\n");
+    let line = server.log.wait_for("left after 0 request(s)", T).unwrap();
+    assert!(
+        line.contains("its request was refused (408 Request Timeout)"),
+        "{line}"
+    );
+    assert!(!line.contains("Connection: close"), "{line}");
+    exchange(
+        server.addr(),
+        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    let line = server.log.wait_for("left after 1 request(s)", T).unwrap();
+    assert!(
+        line.contains("the client asked to close (Connection: close)"),
+        "{line}"
+    );
+    exchange(server.addr(), b"GET / HTTP/1.0\r\n\r\n");
+    assert!(
+        server
+            .log
+            .wait_for("an HTTP/1.0 client without Connection: keep-alive", T)
+            .is_some(),
+        "{}",
+        server.log.text()
+    );
+}
+
+#[test]
+fn malformed_requests_are_explained_not_parser_jargon() {
+    let server = http_server(&[]);
+    for (request, why) in [
+        (
+            &b"GET  / HTTP/1.1\r\nHost: x\r\n\r\n"[..],
+            "two spaces in a row",
+        ),
+        (b"GET /a b HTTP/1.1\r\nHost: x\r\n\r\n", "written %20"),
+        (b"GET / HTTP/1.1\r\nHost x\r\n\r\n", "has no colon"),
+    ] {
+        let out = exchange(server.addr(), request);
+        assert!(out.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{out}");
+        assert!(out.contains(why), "{out}");
+        assert!(!out.contains("invalid token"), "{out}");
+        assert!(
+            server.log.wait_for(why, T).is_some(),
+            "{}",
+            server.log.text()
+        );
+    }
+    assert!(
+        !server.log.text().contains("invalid "),
+        "{}",
+        server.log.text()
+    );
+}
+
+#[test]
+fn a_browser_speaking_tls_is_told_to_use_http() {
+    let server = http_server(&[]);
+    // The first bytes of a TLS ClientHello: what a browser sends to https://.
+    exchange(
+        server.addr(),
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+    );
+    let line = server.log.wait_for("TLS", T);
+    assert!(
+        line.as_deref().is_some_and(|l| l.contains(
+            "this looks like TLS (https://): this server speaks plain HTTP, use http://"
+        )),
+        "{}",
+        server.log.text()
+    );
+}
+
+#[test]
+fn https_absolute_form_targets_are_served_like_http_ones() {
+    let server = http_server(&[]);
+    for target in [
+        "https://localhost/",
+        "HTTPS://localhost",
+        "http://localhost",
+    ] {
+        let out = exchange(
+            server.addr(),
+            format!("GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        );
+        assert!(out.starts_with("HTTP/1.1 200 OK"), "{target} → {out}");
+    }
 }

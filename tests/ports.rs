@@ -174,3 +174,38 @@ fn a_closed_output_is_no_reason_to_panic() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn negative_and_oversized_numbers_are_not_taken_for_service_names() {
+    for number in ["-1", "-80", "+70000", "99999999999999999999"] {
+        let out = ports(&["--", number]);
+        assert_eq!(out.status.code(), Some(1), "{number}");
+        assert!(
+            out.stderr.contains("a port is a number from 0 to 65535"),
+            "{number}: {}",
+            out.stderr
+        );
+        // Not the whole list of services: the problem is the number.
+        assert!(
+            !out.stderr.contains("unknown service") && !out.stderr.contains("mysql"),
+            "{number}: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn check_explains_that_port_zero_is_never_reachable() {
+    let out = ports(&["--check", "127.0.0.1", "0"]);
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    let text = out.stdout_text();
+    assert!(text.contains("port 0 can never be connected to"), "{text}");
+    assert!(!text.contains("no program has opened"), "{text}");
+}
+
+#[test]
+fn check_refuses_a_timeout_of_zero() {
+    let out = ports(&["--check", "127.0.0.1", "9", "--timeout", "0"]);
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("more than 0"), "{}", out.stderr);
+}

@@ -194,3 +194,10 @@ fn a_closed_port_is_explained() {
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stderr.contains("no server listens"), "{}", out.stderr);
 }
+
+#[test]
+fn a_timeout_of_zero_is_refused() {
+    let out = run_client("raw-client", &["--timeout", "0", "127.0.0.1", "9"], T);
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("more than 0"), "{}", out.stderr);
+}

@@ -331,6 +331,14 @@ impl Client {
                 if raw.ends_with(b"\r") {
                     raw.pop();
                 }
+                if let Some(hint) = wire::web_server_hint(&raw) {
+                    let got = show(&raw);
+                    let (fr, en) = (&hint.fr, &hint.en);
+                    return Err(text!(
+                        "le serveur a répondu {got} au lieu d'une ligne chat/1 : {fr}",
+                        "the server answered {got} instead of a chat/1 line: {en}"
+                    ));
+                }
                 match String::from_utf8(raw) {
                     Ok(line) => Ok(Line::Text(line)),
                     Err(e) => {

@@ -98,8 +98,13 @@ pub async fn check_udp(target: &Target, opts: &Options, report: &mut Report) {
     );
 }
 
-/// Compares what came back with what was sent, and names the difference.
+/// Compares what came back with what was sent, and names the difference
+/// (and the kind of server, when a web server answered instead).
 pub fn same(sent: &[u8], got: &[u8]) -> Result<(), Text> {
+    difference(sent, got).map_err(|why| wire::with_web_server_hint(why, got))
+}
+
+fn difference(sent: &[u8], got: &[u8]) -> Result<(), Text> {
     if sent == got {
         return Ok(());
     }

@@ -51,6 +51,31 @@ pub fn show(bytes: &[u8]) -> String {
     }
 }
 
+/// When the server's answer starts with `HTTP/`, the port belongs to a web
+/// server (an HTTP status line such as `HTTP/1.1 400 Bad Request`), not to
+/// the protocol being checked: a hint that says so, in both languages.
+/// Pointing protocol-check at the wrong port is a common mistake, and
+/// "byte #0 came back as 0x48" alone does not reveal it.
+pub fn web_server_hint(got: &[u8]) -> Option<Text> {
+    got.starts_with(b"HTTP/").then(|| {
+        text!(
+            "c'est un serveur web (HTTP) qui a répondu : vérifiez le port (http-server écoute sur 8080)",
+            "this is a web server (HTTP) answering: check the port (http-server listens on 8080)"
+        )
+    })
+}
+
+/// `why`, followed by the [`web_server_hint`] when `got` calls for it.
+pub fn with_web_server_hint(why: Text, got: &[u8]) -> Text {
+    match web_server_hint(got) {
+        Some(hint) => {
+            let (fr, en, hint_fr, hint_en) = (&why.fr, &why.en, &hint.fr, &hint.en);
+            text!("{fr} — {hint_fr}", "{en} — {hint_en}")
+        }
+        None => why,
+    }
+}
+
 /// Seconds, for messages: `2 s`, `0.5 s`.
 pub fn secs(d: Duration) -> String {
     format!("{} s", d.as_secs_f64())
@@ -256,6 +281,20 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.0, b"abc");
         assert!(matches!(err.1, Short::Closed));
+    }
+
+    #[test]
+    fn an_http_answer_is_named() {
+        let why = Text::new("raison", "reason");
+        let hinted = with_web_server_hint(why.clone(), b"HTTP/1.1 400 Bad Request\r\n");
+        assert!(
+            hinted
+                .en
+                .starts_with("reason — this is a web server (HTTP)"),
+            "{hinted:?}"
+        );
+        assert!(hinted.fr.contains("serveur web (HTTP)"), "{hinted:?}");
+        assert_eq!(with_web_server_hint(why.clone(), b"hello"), why);
     }
 
     #[test]

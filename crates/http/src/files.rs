@@ -120,6 +120,32 @@ pub fn resolve(root: &Path, url_path: &str) -> Result<PathBuf, Refusal> {
     Ok(real)
 }
 
+/// Where to send a browser that asked for a folder without its final `/`:
+/// `/` + the path's segments + `/`, e.g. `/docs` → `/docs/`.
+///
+/// Empty and `.` segments are dropped, so the answer always starts with
+/// exactly one `/`. This matters: a `Location` starting with `//docs/`
+/// means "the site http://docs/" to a browser, so `GET //docs` would let
+/// anyone make this server send visitors to another site (an "open
+/// redirect"). Segments keep their %-escapes: the answer is still a URL.
+///
+/// ```
+/// assert_eq!(http::files::folder_location("/docs"), "/docs/");
+/// assert_eq!(http::files::folder_location("//docs"), "/docs/");
+/// assert_eq!(http::files::folder_location("/./a//b%20c"), "/a/b%20c/");
+/// ```
+pub fn folder_location(url_path: &str) -> String {
+    let mut location = String::from("/");
+    for segment in url_path.split('/') {
+        let is_dot = percent_decode(segment).is_some_and(|s| s.is_empty() || s == b".");
+        if !is_dot {
+            location.push_str(segment);
+            location.push('/');
+        }
+    }
+    location
+}
+
 /// The `Content-Type` for a file, from its extension.
 pub fn content_type(path: &Path) -> &'static str {
     let ext = path
@@ -221,6 +247,19 @@ mod tests {
                 resolve(&root, "/inside-link").unwrap(),
                 root.join("sub/a.txt")
             );
+        }
+    }
+
+    #[test]
+    fn a_folder_redirect_never_leaves_the_site() {
+        for (path, location) in [
+            ("/docs", "/docs/"),
+            ("//docs", "/docs/"),
+            ("///evil.example//x", "/evil.example/x/"),
+            ("/%2e/docs", "/docs/"),
+            ("/a/b", "/a/b/"),
+        ] {
+            assert_eq!(folder_location(path), location, "{path}");
         }
     }
 

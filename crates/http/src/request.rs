@@ -19,10 +19,14 @@
 //!
 //! The parsing itself is done by the `httparse` crate (also used by hyper, the
 //! library behind most Rust web servers); this module adds the *limits* that
-//! keep one client from eating the server's memory, and the checks RFC 9112
-//! asks of a server (a `Host` header in HTTP/1.1, a valid `Content-Length`).
+//! keep one client from eating the server's memory, the checks RFC 9112
+//! asks of a server (a `Host` header in HTTP/1.1, a valid `Content-Length`,
+//! a body framed one way only), and explanations in plain words: httparse
+//! only says "invalid token", a student needs to know *which* part of the
+//! request line is wrong.
 
 use std::fmt;
+use std::mem::MaybeUninit;
 
 use crate::response::Status;
 
@@ -31,11 +35,38 @@ use crate::response::Status;
 pub struct Limits {
     /// Largest request head (request line + headers + empty line), in bytes.
     pub max_head_bytes: usize,
-    /// Most header lines in one request.
+    /// Most header lines in one request; [`MAX_HEADERS_LIMIT`] at most
+    /// (a larger value counts as [`MAX_HEADERS_LIMIT`]).
     pub max_headers: usize,
     /// Largest request body the server accepts (and throws away: GET and
-    /// HEAD have no use for one), in bytes.
+    /// HEAD have no use for one), in bytes. For a chunked body, the size
+    /// once the chunk framing is removed.
     pub max_body: u64,
+}
+
+/// The largest `--max-headers` accepted: 1024 header lines.
+///
+/// A browser sends 10 to 20 headers. Each slot the parser prepares costs 32
+/// bytes, and the parser prepares all of them each time it looks at a head
+/// (after every read, while the head is incomplete): a bound keeps that
+/// small (32 KiB) whatever the flag says.
+pub const MAX_HEADERS_LIMIT: usize = 1024;
+
+/// Parses `--max-headers`: a whole number from 1 to [`MAX_HEADERS_LIMIT`].
+pub fn parse_max_headers(text: &str) -> Result<usize, String> {
+    let too_many = || {
+        format!(
+            "{text} is too many: give at most {MAX_HEADERS_LIMIT} header lines \
+             (a browser sends 10 to 20)"
+        )
+    };
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("0 header lines would refuse every HTTP/1.1 request (Host is required): give at least 1".into()),
+        Ok(n) if n > MAX_HEADERS_LIMIT => Err(too_many()),
+        Ok(n) => Ok(n),
+        Err(_) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => Err(too_many()),
+        Err(_) => Err(format!("{text:?} is not a whole number")),
+    }
 }
 
 impl Default for Limits {
@@ -82,8 +113,19 @@ pub struct Request {
     pub headers: Vec<(String, Vec<u8>)>,
     /// The exact bytes of the head, for the page that shows them.
     pub raw_head: Vec<u8>,
-    /// The length of the body that follows the head (0 when there is none).
-    pub body_len: u64,
+    /// How the body that follows the head ends.
+    pub body: BodyFraming,
+}
+
+/// How a request body ends (RFC 9112 §6.3): the server must know, to find
+/// where the next request on the connection starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFraming {
+    /// `Content-Length: n` (n bytes follow), or no body at all (0).
+    Length(u64),
+    /// `Transfer-Encoding: chunked`: pieces, each announcing its size, until
+    /// a piece of size 0 (see [`crate::chunked`]).
+    Chunked,
 }
 
 impl Request {
@@ -116,19 +158,36 @@ impl Request {
         }
     }
 
+    /// Whether a body follows the head.
+    pub fn has_body(&self) -> bool {
+        self.body != BodyFraming::Length(0)
+    }
+
     /// The path part of the target: before any `?query` or `#fragment`.
-    /// A target in "absolute form" (`http://host/path`, what clients send to
-    /// a proxy, and which servers must accept too) gives its path.
+    /// A target in "absolute form" (`http://host/path` or
+    /// `https://host/path`, what clients send to a proxy, and which servers
+    /// must accept too: RFC 9112 §3.2.2) gives its path.
     pub fn path(&self) -> &str {
-        let target = match self.target.get(..7) {
-            Some(scheme) if scheme.eq_ignore_ascii_case("http://") => {
-                let rest = &self.target[7..];
-                &rest[rest.find('/').unwrap_or(rest.len())..]
-            }
-            _ => self.target.as_str(),
-        };
+        let target = self.origin_form();
         let end = target.find(['?', '#']).unwrap_or(target.len());
         if end == 0 { "/" } else { &target[..end] }
+    }
+
+    /// The target without `scheme://host` when it is in absolute form:
+    /// `http://h/a?b` gives `/a?b`, `https://h` gives an empty string.
+    pub fn origin_form(&self) -> &str {
+        for scheme in ["http://", "https://"] {
+            let has_scheme = self
+                .target
+                .get(..scheme.len())
+                .is_some_and(|s| s.eq_ignore_ascii_case(scheme));
+            if has_scheme {
+                let rest = &self.target[scheme.len()..];
+                // The host ends at the path, or at the query when there is no path.
+                return &rest[rest.find(['/', '?']).unwrap_or(rest.len())..];
+            }
+        }
+        &self.target
     }
 }
 
@@ -175,9 +234,23 @@ pub enum Parsed {
 /// `limits.max_head_bytes` is refused even if incomplete, so the caller never
 /// needs to buffer more than that.
 pub fn parse(buf: &[u8], limits: &Limits) -> Result<Parsed, Rejection> {
-    let mut headers = vec![httparse::EMPTY_HEADER; limits.max_headers];
-    let mut req = httparse::Request::new(&mut headers);
-    match req.parse(buf) {
+    // A TLS connection (a browser told https://) starts with a "handshake"
+    // record: byte 0x16. No HTTP method can start with it, so this is not a
+    // guess — and it deserves a better explanation than "bad request".
+    if buf.first() == Some(&0x16) {
+        return Err(Rejection::new(
+            Status::BadRequest,
+            "this looks like TLS (https://): this server speaks plain HTTP, use http://",
+        ));
+    }
+    // The server calls parse() after every read while a head is incomplete,
+    // so the header slots must cost nothing to prepare: they live on the
+    // stack, uninitialised (httparse fills the ones it uses), never on the
+    // heap. Their number is bounded by MAX_HEADERS_LIMIT whatever the limits say.
+    let mut slots = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS_LIMIT];
+    let max_headers = limits.max_headers.clamp(1, MAX_HEADERS_LIMIT);
+    let mut req = httparse::Request::new(&mut []);
+    match req.parse_with_uninit_headers(buf, &mut slots[..max_headers]) {
         Ok(httparse::Status::Complete(head_len)) => {
             if head_len > limits.max_head_bytes {
                 return Err(too_large(buf, limits));
@@ -190,17 +263,210 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Parsed, Rejection> {
         Ok(httparse::Status::Partial) => Ok(Parsed::Partial),
         Err(httparse::Error::TooManyHeaders) => Err(Rejection::new(
             Status::HeadersTooLarge,
-            format!(
-                "the request has more than {} header lines (see --max-headers)",
-                limits.max_headers
-            ),
+            format!("the request has more than {max_headers} header lines (see --max-headers)"),
         )),
-        Err(httparse::Error::Version) => Err(bad_version(buf)),
-        Err(e) => Err(Rejection::new(
-            Status::BadRequest,
-            format!("this is not a valid HTTP request: {e}"),
-        )),
+        // httparse says only "invalid token": find which part is wrong.
+        Err(httparse::Error::Token | httparse::Error::Version | httparse::Error::NewLine) => {
+            Err(match bad_request_line(buf) {
+                Some(rejection) => rejection,
+                None if !request_line_ended(buf) => Rejection::new(
+                    Status::BadRequest,
+                    "the request line is not METHOD TARGET VERSION, e.g. GET / HTTP/1.1",
+                ),
+                // The request line is fine: the error is in a header line.
+                None => Rejection::new(Status::BadRequest, bad_header_line(buf)),
+            })
+        }
+        Err(_) => Err(Rejection::new(Status::BadRequest, bad_header_line(buf))),
     }
+}
+
+/// Whether the request line's end (LF) has arrived.
+fn request_line_ended(buf: &[u8]) -> bool {
+    buf.trim_ascii_start().contains(&b'\n')
+}
+
+/// The request line (without its line ending), after the empty lines a
+/// server must skip before it (RFC 9112 §2.2).
+fn request_line(buf: &[u8]) -> &[u8] {
+    let start = buf
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(buf.len());
+    let line = &buf[start..];
+    let end = line.iter().position(|&b| b == b'\n').unwrap_or(line.len());
+    line[..end].strip_suffix(b"\r").unwrap_or(&line[..end])
+}
+
+/// Bytes for a message: text in quotes, cut when long.
+fn shown(bytes: &[u8]) -> String {
+    const MAX: usize = 40;
+    if bytes.len() > MAX {
+        format!("{}…", netkit::trace::show_bytes(&bytes[..MAX]))
+    } else {
+        netkit::trace::show_bytes(bytes)
+    }
+}
+
+/// Says what is wrong with the request line, which must be
+/// `METHOD SP TARGET SP VERSION` (RFC 9112 §3), or `None` when nothing is
+/// (the error is then further on). Only what has arrived is judged: an
+/// unfinished line is not wrong for lacking its version yet.
+fn bad_request_line(buf: &[u8]) -> Option<Rejection> {
+    let bad = |why: String| Some(Rejection::new(Status::BadRequest, why));
+    let line = request_line(buf);
+    let complete = request_line_ended(buf);
+    let example = "e.g. GET / HTTP/1.1";
+    if line.first() == Some(&b' ') || line.first() == Some(&b'\t') {
+        return bad(format!(
+            "the request line starts with a space: it must start with the method, {example}"
+        ));
+    }
+    if line.windows(2).any(|w| w == b"  ") {
+        return bad(format!(
+            "the request line has two spaces in a row: its three parts (method, target, version) are separated by exactly one space, {example}"
+        ));
+    }
+    if line.contains(&b'\t') {
+        return bad(format!(
+            "the request line contains a tab: its three parts (method, target, version) are separated by one space, {example}"
+        ));
+    }
+    if let Some(at) = line.iter().position(|&b| b == b'\r') {
+        if at + 1 < line.len() || complete {
+            return bad(
+                "the request line contains a lone CR (\\r): each line must end with CR LF (\\r\\n)"
+                    .into(),
+            );
+        }
+    }
+    if complete && line.ends_with(b" ") {
+        return bad(format!(
+            "the request line ends with a space: it must end right after the version, {example}"
+        ));
+    }
+    let parts: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
+    let method = parts[0];
+    if let Some(&b) = method.iter().find(|&&b| !is_token_char(b)) {
+        return bad(format!(
+            "the method {} contains {}, which is not allowed in a method: a method is a word such as GET or HEAD, {example}",
+            shown(method),
+            describe_byte(b)
+        ));
+    }
+    if let Some(target) = parts.get(1) {
+        if let Some(&b) = target.iter().find(|&&b| b < 0x21 || b == 0x7f) {
+            return bad(format!(
+                "the target {} contains {}: such characters must be %-escaped (a space is %20)",
+                shown(target),
+                describe_byte(b)
+            ));
+        }
+    }
+    if parts.len() > 3 {
+        return bad(format!(
+            "the request line has {} parts instead of 3 (method, target, version): a space inside the target must be written %20",
+            parts.len()
+        ));
+    }
+    if !complete {
+        return None;
+    }
+    if parts.len() < 3 {
+        return bad(format!(
+            "the request line {} has {} part(s) instead of 3: method, target and version, {example}",
+            shown(line),
+            parts.len()
+        ));
+    }
+    let version = String::from_utf8_lossy(parts[2]);
+    if version == "HTTP/1.0" || version == "HTTP/1.1" {
+        return None;
+    }
+    // httparse only knows HTTP/1.0 and 1.1. A well-formed other version
+    // (`HTTP/2.0`, `HTTP/1.2`) gets 505; anything else is simply malformed.
+    let looks_like_http = version
+        .strip_prefix("HTTP/")
+        .is_some_and(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.'));
+    if looks_like_http {
+        Some(Rejection::new(
+            Status::VersionNotSupported,
+            format!("{version} is not supported: this server speaks HTTP/1.0 and HTTP/1.1"),
+        ))
+    } else {
+        bad(format!(
+            "the request line must end with the version, {example}; it ends with {}",
+            shown(parts[2])
+        ))
+    }
+}
+
+/// Says which header line is wrong, and why (RFC 9112 §5: `Name: value`).
+fn bad_header_line(buf: &[u8]) -> String {
+    let start = buf
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(buf.len());
+    let mut lines = buf[start..].split(|&b| b == b'\n').skip(1);
+    let found = lines.find_map(|raw| {
+        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if line.is_empty() {
+            return None;
+        }
+        if line[0] == b' ' || line[0] == b'\t' {
+            return Some(format!(
+                "the header line {} starts with a space: a header line must start with its name (continuing a header on the next line is not allowed, RFC 9112 §5.2)",
+                shown(line)
+            ));
+        }
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            return Some(format!(
+                "the header line {} has no colon: a header is written Name: value",
+                shown(line)
+            ));
+        };
+        let name = &line[..colon];
+        if name.is_empty() {
+            return Some(format!("the header line {} has no name before its colon", shown(line)));
+        }
+        if let Some(&b) = name.iter().find(|&&b| !is_token_char(b)) {
+            return Some(format!(
+                "the header name {} contains {}, which is not allowed in a name (nothing, not even a space, may come between the name and its colon)",
+                shown(name),
+                describe_byte(b)
+            ));
+        }
+        let value = &line[colon + 1..];
+        if let Some(&b) = value.iter().find(|&&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+            return Some(format!(
+                "the value of the header {} contains {}: a header value may not hold control characters",
+                String::from_utf8_lossy(name),
+                describe_byte(b)
+            ));
+        }
+        None
+    });
+    found.unwrap_or_else(|| {
+        "a header line is malformed: each one must be Name: value, ending with CR LF (\\r\\n)"
+            .into()
+    })
+}
+
+/// A byte, named for a message: `a space`, `the control character 0x01`, `'('`.
+fn describe_byte(b: u8) -> String {
+    match b {
+        b' ' => "a space".into(),
+        b'\t' => "a tab".into(),
+        b'\r' => "a CR (\\r)".into(),
+        0..=0x1f | 0x7f => format!("the control character 0x{b:02x}"),
+        0x80.. => format!("the byte 0x{b:02x} (not ASCII)"),
+        _ => format!("{:?}", b as char),
+    }
+}
+
+/// The characters allowed in a method or a header name: RFC 9110 §5.6.2's `tchar`.
+fn is_token_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 /// A head over the limit: 414 when even the request line does not fit
@@ -222,33 +488,6 @@ fn too_large(buf: &[u8], limits: &Limits) -> Rejection {
                 "the request line is longer than {} bytes (see --max-header-bytes)",
                 limits.max_head_bytes
             ),
-        )
-    }
-}
-
-/// httparse only knows HTTP/1.0 and 1.1. A well-formed other version
-/// (`HTTP/2.0`, `HTTP/1.2`) gets 505; anything else is simply malformed.
-fn bad_version(buf: &[u8]) -> Rejection {
-    let line_end = buf.iter().position(|&b| b == b'\n').unwrap_or(buf.len());
-    let line = String::from_utf8_lossy(&buf[..line_end]);
-    let version = line
-        .trim_end()
-        .rsplit(' ')
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    let looks_like_http = version
-        .strip_prefix("HTTP/")
-        .is_some_and(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.'));
-    if looks_like_http {
-        Rejection::new(
-            Status::VersionNotSupported,
-            format!("{version} is not supported: this server speaks HTTP/1.0 and HTTP/1.1"),
-        )
-    } else {
-        Rejection::new(
-            Status::BadRequest,
-            "the request line must end with the version, e.g. HTTP/1.1",
         )
     }
 }
@@ -290,11 +529,10 @@ fn check(
             ),
         ));
     }
-    if named("transfer-encoding").next().is_some() {
-        return Err(Rejection::new(
-            Status::NotImplemented,
-            "this small server does not accept request bodies sent with Transfer-Encoding",
-        ));
+    let has_length = named("content-length").next().is_some();
+    let chunked = named("transfer-encoding").next().is_some();
+    if chunked {
+        check_transfer_encoding(version, has_length, named("transfer-encoding"))?;
     }
     // Several Content-Length headers are only allowed when they agree.
     let mut body_len = None;
@@ -325,14 +563,61 @@ fn check(
             ),
         ));
     }
+    let body = if chunked {
+        BodyFraming::Chunked
+    } else {
+        BodyFraming::Length(body_len)
+    };
     Ok(Request {
         method: req.method.unwrap_or_default().to_string(),
         target: req.path.unwrap_or_default().to_string(),
         version,
         headers,
         raw_head: raw_head.to_vec(),
-        body_len,
+        body,
     })
+}
+
+/// A body sent with `Transfer-Encoding` is accepted when its framing is
+/// certain: HTTP/1.1, no `Content-Length` beside it, and `chunked` as the
+/// only coding (RFC 9112 §6.1 and §6.3). Two ways of saying where a body
+/// ends, which two servers could read differently, is how "request
+/// smuggling" attacks work: such a request is refused.
+fn check_transfer_encoding<'a>(
+    version: Version,
+    has_length: bool,
+    values: impl Iterator<Item = &'a (String, Vec<u8>)>,
+) -> Result<(), Rejection> {
+    let bad = |why: &str| Err(Rejection::new(Status::BadRequest, why));
+    if version == Version::Http10 {
+        return bad(
+            "Transfer-Encoding does not exist in HTTP/1.0: send Content-Length, or speak HTTP/1.1",
+        );
+    }
+    if has_length {
+        return bad(
+            "the request has both Content-Length and Transfer-Encoding: the end of its body would be ambiguous, so it is refused (send only one of them)",
+        );
+    }
+    let codings: Vec<Vec<u8>> = values
+        .flat_map(|(_, v)| v.split(|&b| b == b','))
+        .map(|c| c.trim_ascii().to_ascii_lowercase())
+        .filter(|c| !c.is_empty())
+        .collect();
+    match codings.as_slice() {
+        [only] if only == b"chunked" => Ok(()),
+        [.., last]
+            if last == b"chunked" && codings.iter().filter(|c| *c == b"chunked").count() == 1 =>
+        {
+            Err(Rejection::new(
+                Status::NotImplemented,
+                "this server only understands Transfer-Encoding: chunked, without any other coding (such as gzip)",
+            ))
+        }
+        _ => bad(
+            "Transfer-Encoding must end with chunked, once: otherwise the end of the body cannot be found",
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -376,7 +661,8 @@ mod tests {
         assert_eq!(req.header("user-agent"), Some(&b"test/1"[..]));
         assert_eq!(req.raw_head.len(), 67, "the head stops at the empty line");
         assert!(req.keep_alive());
-        assert_eq!(req.body_len, 0);
+        assert_eq!(req.body, BodyFraming::Length(0));
+        assert!(!req.has_body());
     }
 
     #[test]
@@ -517,7 +803,7 @@ mod tests {
     #[test]
     fn bodies_are_measured_and_limited() {
         let req = complete(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
-        assert_eq!(req.body_len, 5);
+        assert_eq!(req.body, BodyFraming::Length(5));
         let small = Limits {
             max_body: 4,
             ..limits()
@@ -543,12 +829,176 @@ mod tests {
             ),
             Status::BadRequest
         );
+    }
+
+    #[test]
+    fn chunked_bodies_are_accepted_when_their_framing_is_certain() {
+        let req = complete(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+        assert_eq!(req.body, BodyFraming::Chunked);
+        assert!(req.has_body());
+        let req = complete(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked \r\n\r\n");
         assert_eq!(
-            refused(
-                b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
-                &limits()
+            req.body,
+            BodyFraming::Chunked,
+            "codings ignore case and spaces"
+        );
+        let cases: [(&[u8], Status); 5] = [
+            // Two framings at once: the request-smuggling pattern.
+            (
+                b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+                Status::BadRequest,
             ),
-            Status::NotImplemented
+            (
+                b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
+                Status::BadRequest,
+            ),
+            (
+                b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+                Status::BadRequest,
+            ),
+            (
+                b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+                Status::BadRequest,
+            ),
+            (
+                b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+                Status::NotImplemented,
+            ),
+        ];
+        for (bytes, status) in cases {
+            assert_eq!(
+                refused(bytes, &limits()),
+                status,
+                "{}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+    }
+
+    #[test]
+    fn https_absolute_form_targets_give_their_path_like_http() {
+        for (target, path) in [
+            ("https://example.com/x?y", "/x"),
+            ("HTTPS://example.com", "/"),
+            ("https://example.com?q", "/"),
+            ("http://a//docs", "//docs"),
+            ("/plain", "/plain"),
+        ] {
+            let head = format!("GET {target} HTTP/1.1\r\nHost: a\r\n\r\n");
+            assert_eq!(complete(head.as_bytes()).path(), path, "{target}");
+        }
+    }
+
+    #[test]
+    fn header_slots_do_not_grow_with_the_limit() {
+        // The old parser allocated max_headers slots on every call: with a
+        // huge limit that was a crash (capacity overflow) on the first byte.
+        let huge = Limits {
+            max_headers: usize::MAX,
+            ..limits()
+        };
+        assert_eq!(parse(b"GET / HTTP/1.1\r\n", &huge), Ok(Parsed::Partial));
+        let mut many = b"GET / HTTP/1.1\r\nHost: x\r\n".to_vec();
+        for i in 0..MAX_HEADERS_LIMIT {
+            many.extend(format!("X-{i}: {i}\r\n").as_bytes());
+        }
+        many.extend(b"\r\n");
+        let roomy = Limits {
+            max_head_bytes: 1 << 20,
+            ..huge
+        };
+        let r = parse(&many, &roomy).unwrap_err();
+        assert_eq!(r.status, Status::HeadersTooLarge);
+        assert!(
+            r.reason.contains("more than 1024 header lines"),
+            "{}",
+            r.reason
+        );
+    }
+
+    #[test]
+    fn max_headers_flag_is_bounded_and_explained() {
+        assert_eq!(parse_max_headers("64"), Ok(64));
+        assert_eq!(parse_max_headers("1024"), Ok(1024));
+        for bad in ["1025", "4000000000", "99999999999999999999999"] {
+            let e = parse_max_headers(bad).unwrap_err();
+            assert!(e.contains("at most 1024"), "{bad}: {e}");
+        }
+        assert!(parse_max_headers("0").unwrap_err().contains("at least 1"));
+        assert!(parse_max_headers("many").is_err());
+    }
+
+    /// The reason for refusing `bytes`.
+    fn reason(bytes: &[u8]) -> String {
+        parse(bytes, &limits()).unwrap_err().reason
+    }
+
+    #[test]
+    fn parse_errors_are_explained_in_plain_words() {
+        let cases: [(&[u8], &str); 14] = [
+            (b"GET  / HTTP/1.1\r\nHost: a\r\n\r\n", "two spaces in a row"),
+            (b"GET  /", "two spaces in a row"),
+            (
+                b"GET /a b HTTP/1.1\r\nHost: a\r\n\r\n",
+                "a space inside the target must be written %20",
+            ),
+            (b"G(T / HTTP/1.1\r\n\r\n", "the method \"G(T\" contains '('"),
+            (
+                b"GET /\x01 HTTP/1.1\r\n\r\n",
+                "the control character 0x01: such characters must be %-escaped",
+            ),
+            (b" GET / HTTP/1.1\r\n\r\n", "starts with a space"),
+            (b"GET\t/ HTTP/1.1\r\n\r\n", "contains a tab"),
+            (b"GET / HTTP/1.1 \r\nHost: a\r\n\r\n", "ends with a space"),
+            (b"GET / HTTP/1.1\rHost: a\r\n\r\n", "lone CR"),
+            (b"hello server\r\n\r\n", "has 2 part(s) instead of 3"),
+            (
+                b"GET / HTTP/1.1\r\nHo st: a\r\n\r\n",
+                "the header name \"Ho st\" contains a space",
+            ),
+            (
+                b"GET / HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n",
+                "starts with a space",
+            ),
+            (b"GET / HTTP/1.1\r\nHost a\r\n\r\n", "has no colon"),
+            (
+                b"GET / HTTP/1.1\r\nHost: a\x01\r\n\r\n",
+                "the value of the header Host contains the control character 0x01",
+            ),
+        ];
+        for (bytes, why) in cases {
+            let got = reason(bytes);
+            assert!(
+                got.contains(why),
+                "{:?}: {got}",
+                String::from_utf8_lossy(bytes)
+            );
+            assert!(
+                !got.contains("invalid token") && !got.contains("invalid header"),
+                "{got}"
+            );
+        }
+        // A space in the target used to be taken for an unsupported version (505).
+        assert_eq!(
+            refused(b"GET /a b HTTP/1.1\r\nHost: a\r\n\r\n", &limits()),
+            Status::BadRequest
+        );
+    }
+
+    #[test]
+    fn a_tls_hello_is_recognised_from_its_first_byte() {
+        // The start of a TLS 1.2/1.3 ClientHello, as sent by a browser told https://.
+        let r = parse(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", &limits()).unwrap_err();
+        assert_eq!(r.status, Status::BadRequest);
+        assert!(
+            r.reason.contains("this looks like TLS (https://)"),
+            "{}",
+            r.reason
+        );
+        assert!(r.reason.contains("use http://"), "{}", r.reason);
+        assert!(
+            parse(b"\x16", &limits()).is_err(),
+            "one byte is enough to tell"
         );
     }
 }

@@ -7,7 +7,10 @@
 //! initiates, the server answers:
 //!
 //! 1. read bytes until a whole request head has arrived ([`crate::request`]);
-//! 2. throw away the request body, if any (GET and HEAD do not use one);
+//! 2. read the request body, if any, and throw it away (GET and HEAD do not
+//!    use one, but the next request only starts after it): its end is given
+//!    by `Content-Length`, or by chunked framing ([`crate::chunked`]), which
+//!    RFC 9112 §7 says every HTTP/1.1 server must be able to read;
 //! 3. decide the answer (`route`): the "what your browser said" page on `/`,
 //!    a file from `--root`, or an error page;
 //! 4. write the answer, then go back to 1 — HTTP/1.1 *keep-alive*: the same
@@ -15,10 +18,12 @@
 //!
 //! Every resource a client can make the server spend is bounded, and each
 //! bound is a flag: the head size and header count ([`Limits`]), the body
-//! size, the time to send a request (`--read-timeout`, which also closes idle
-//! keep-alive connections), and the number of connections served at once
-//! (`--max-connections`: when reached, the server simply stops accepting, and
-//! new clients wait in the OS's queue until a connection ends).
+//! size (`--max-body`, also for chunked bodies), the time to send a request
+//! head or body (`--read-timeout`, which also closes idle keep-alive
+//! connections and cuts off a client that stops reading), and the number of
+//! connections served at once (`--max-connections`: when reached, the server
+//! simply stops accepting, and new clients wait in the OS's queue until a
+//! connection ends).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -35,9 +40,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
+use crate::chunked::ChunkedDecoder;
 use crate::files;
 use crate::page::{self, Visit};
-use crate::request::{self, Limits, Parsed, Rejection, Request};
+use crate::request::{self, BodyFraming, Limits, Parsed, Rejection, Request, Version};
 use crate::response::{Head, Status};
 
 /// The default port: 8080, the usual "alternative HTTP" port.
@@ -56,8 +62,9 @@ pub struct Config {
     pub root: Option<PathBuf>,
     /// Limits on each request.
     pub limits: Limits,
-    /// How long a client has to send a whole request head; also how long an
-    /// idle keep-alive connection is kept, and how long a write may stall.
+    /// How long a client has to send a whole request head, then its body;
+    /// also how long an idle keep-alive connection is kept, and how long a
+    /// write may stall. Must be more than 0 (the binary refuses 0).
     pub read_timeout: Duration,
     /// How many connections are served at once.
     pub max_connections: usize,
@@ -139,8 +146,42 @@ enum End {
     ClosedMidRequest,
     Idle,
     Shutdown,
-    Answered,
+    /// The client did not want the connection kept: `Connection: close` in
+    /// HTTP/1.1, no `Connection: keep-alive` in HTTP/1.0.
+    ClientAsked(Version),
+    /// A request was refused with this status (4xx/5xx): after such an
+    /// answer the server closes, because it may not know where the next
+    /// request would start.
+    Refused(Status),
     Failed(String),
+}
+
+impl End {
+    /// The reason, in words, for the log.
+    fn describe(&self, config: &Config) -> String {
+        match self {
+            End::ClientClosed => "the client closed the connection".into(),
+            End::ClosedMidRequest => {
+                "the client closed the connection in the middle of a request".into()
+            }
+            End::Idle => format!(
+                "idle for {} s (--read-timeout)",
+                config.read_timeout.as_secs_f64()
+            ),
+            End::Shutdown => "the server is shutting down".into(),
+            End::ClientAsked(Version::Http11) => {
+                "the client asked to close (Connection: close)".into()
+            }
+            End::ClientAsked(Version::Http10) => {
+                "an HTTP/1.0 client without Connection: keep-alive gets one answer per connection"
+                    .into()
+            }
+            End::Refused(status) => {
+                format!("its request was refused ({status}), so the server closed the connection")
+            }
+            End::Failed(why) => why.clone(),
+        }
+    }
 }
 
 /// One client's connection, from its first byte to its close.
@@ -167,32 +208,21 @@ async fn connection(
         requests: 0,
     };
     let end = conn.run(shutdown).await;
-    let why = match end {
-        End::ClientClosed => "the client closed the connection".to_string(),
-        End::ClosedMidRequest => {
-            "the client closed the connection in the middle of a request".to_string()
-        }
-        End::Idle => format!(
-            "idle for {:.0} s (--read-timeout)",
-            config.read_timeout.as_secs_f64()
-        ),
-        End::Shutdown => "the server is shutting down".to_string(),
-        End::Answered => "the answer said Connection: close".to_string(),
-        End::Failed(why) => why,
-    };
     info!(
-        "client {peer} left after {} request(s), {why}: {} bytes in, {} bytes out",
+        "client {peer} left after {} request(s), {}: {} bytes in, {} bytes out",
         conn.requests,
+        end.describe(config),
         tap.bytes_in(),
         tap.bytes_out()
     );
 }
 
-/// What reading the next request gave.
-enum Next {
-    Request(Request),
-    Refused(Rejection),
+/// Why reading a request (head or body) stopped.
+enum Stop {
+    /// The connection is over, without an answer (the client left, it was idle…).
     End(End),
+    /// The request is refused: answer with this status, then close.
+    Refuse(Rejection),
 }
 
 /// The body of an answer.
@@ -223,29 +253,20 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
     async fn run(&mut self, shutdown: &CancellationToken) -> End {
         loop {
             let request = match self.next_request(shutdown).await {
-                Next::Request(request) => request,
-                Next::End(end) => return end,
-                Next::Refused(rejection) => {
-                    warn!(
-                        "client {}: {} — {}",
-                        self.peer, rejection.status, rejection.reason
-                    );
-                    let reply = error_reply(rejection.status, &rejection.reason, true);
-                    let _ = self.send(reply, false).await;
-                    self.linger().await;
-                    return End::Answered;
-                }
+                Ok(request) => request,
+                Err(Stop::End(end)) => return end,
+                Err(Stop::Refuse(rejection)) => return self.refuse(rejection).await,
             };
             self.requests += 1;
             // A client that asked "may I send the body?" (curl does, for large
             // bodies) waits for this interim answer before sending it.
             // (RFC 9110 §10.1.1: an HTTP/1.0 client cannot understand it, so
             // the expectation is ignored there.)
-            let expects_continue = request.version == request::Version::Http11
+            let expects_continue = request.version == Version::Http11
                 && request
                     .header("expect")
                     .is_some_and(|v| v.eq_ignore_ascii_case(b"100-continue"));
-            if expects_continue && request.body_len > 0 && self.buf.is_empty() {
+            if expects_continue && request.has_body() && self.buf.is_empty() {
                 let go_on = self
                     .writer
                     .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
@@ -254,8 +275,14 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
                     return End::Failed("the client left before sending its body".into());
                 }
             }
-            if let Err(end) = self.skip_body(request.body_len).await {
-                return end;
+            let body = match request.body {
+                BodyFraming::Length(len) => self.skip_body(len).await,
+                BodyFraming::Chunked => self.skip_chunked_body().await,
+            };
+            match body {
+                Ok(()) => {}
+                Err(Stop::End(end)) => return end,
+                Err(Stop::Refuse(rejection)) => return self.refuse(rejection).await,
             }
             let visit = Visit {
                 client: self.peer,
@@ -264,8 +291,9 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
             };
             let mut reply = route(&request, &visit, self.config).await;
             let keep_alive = request.keep_alive() && !reply.close && !shutdown.is_cancelled();
+            // The one place where an answer gets its Connection header.
             reply.head = if keep_alive {
-                if request.version == request::Version::Http10 {
+                if request.version == Version::Http10 {
                     reply.head.header("Connection", "keep-alive")
                 } else {
                     reply.head
@@ -288,22 +316,39 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
                     .header_text("user-agent")
                     .unwrap_or_else(|| "-".into())
             );
+            let closes_after = reply.close;
             if let Err(end) = self.send(reply, request.method == "HEAD").await {
                 return end;
             }
             if !keep_alive {
                 self.linger().await;
-                return if shutdown.is_cancelled() {
+                return if closes_after {
+                    End::Refused(status)
+                } else if shutdown.is_cancelled() {
                     End::Shutdown
                 } else {
-                    End::Answered
+                    End::ClientAsked(request.version)
                 };
             }
         }
     }
 
+    /// Answers a refused request with its error page, then closes the
+    /// connection (gently: see [`Connection::linger`]).
+    async fn refuse(&mut self, rejection: Rejection) -> End {
+        warn!(
+            "client {}: {} — {}",
+            self.peer, rejection.status, rejection.reason
+        );
+        let mut reply = error_reply(rejection.status, &rejection.reason, true);
+        reply.head = reply.head.header("Connection", "close");
+        let _ = self.send(reply, false).await;
+        self.linger().await;
+        End::Refused(rejection.status)
+    }
+
     /// Reads until a whole request head is in `buf`, within `--read-timeout`.
-    async fn next_request(&mut self, shutdown: &CancellationToken) -> Next {
+    async fn next_request(&mut self, shutdown: &CancellationToken) -> Result<Request, Stop> {
         let limits = self.config.limits;
         let deadline = Instant::now() + self.config.read_timeout;
         let mut chunk = [0u8; 4096];
@@ -312,10 +357,10 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
                 match request::parse(&self.buf, &limits) {
                     Ok(Parsed::Complete(request)) => {
                         self.buf.drain(..request.raw_head.len());
-                        return Next::Request(request);
+                        return Ok(request);
                     }
                     Ok(Parsed::Partial) => {}
-                    Err(rejection) => return Next::Refused(rejection),
+                    Err(rejection) => return Err(Stop::Refuse(rejection)),
                 }
             }
             // Never buffer more than one head's worth: parse() refuses a head
@@ -328,32 +373,48 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
                 read = timeout_at(deadline, self.reader.read(&mut chunk[..room])) => read,
                 // Between requests, Ctrl-C closes the connection at once;
                 // a request already arriving is finished first.
-                () = shutdown.cancelled(), if idle => return Next::End(End::Shutdown),
+                () = shutdown.cancelled(), if idle => return Err(Stop::End(End::Shutdown)),
             };
             match read {
-                Ok(Ok(0)) if idle => return Next::End(End::ClientClosed),
-                Ok(Ok(0)) => return Next::End(End::ClosedMidRequest),
+                Ok(Ok(0)) if idle => return Err(Stop::End(End::ClientClosed)),
+                Ok(Ok(0)) => return Err(Stop::End(End::ClosedMidRequest)),
                 Ok(Ok(n)) => self.buf.extend_from_slice(&chunk[..n]),
-                Ok(Err(e)) => return Next::End(End::Failed(netkit::error::describe_io(&e))),
+                Ok(Err(e)) => {
+                    return Err(Stop::End(End::Failed(netkit::error::describe_io(&e))));
+                }
                 // Browsers open connections in advance and may never use
                 // them: an idle connection is closed without a word.
-                Err(_) if idle => return Next::End(End::Idle),
-                Err(_) => {
-                    return Next::Refused(Rejection {
-                        status: Status::RequestTimeout,
-                        reason: format!(
-                            "the request did not arrive completely within {:.0} s (--read-timeout)",
-                            self.config.read_timeout.as_secs_f64()
-                        ),
-                    });
-                }
+                Err(_) if idle => return Err(Stop::End(End::Idle)),
+                Err(_) => return Err(Stop::Refuse(self.too_slow("request"))),
             }
         }
     }
 
+    /// The 408 answer for a request (or its body) that did not arrive in time.
+    fn too_slow(&self, what: &str) -> Rejection {
+        Rejection {
+            status: Status::RequestTimeout,
+            reason: format!(
+                "the {what} did not arrive completely within {} s (--read-timeout)",
+                self.config.read_timeout.as_secs_f64()
+            ),
+        }
+    }
+
+    /// Reads more bytes of the request body into `into`, before `deadline`:
+    /// a body that stops arriving gets 408, like a head.
+    async fn read_more(&mut self, deadline: Instant, into: &mut [u8]) -> Result<usize, Stop> {
+        match timeout_at(deadline, self.reader.read(into)).await {
+            Ok(Ok(0)) => Err(Stop::End(End::ClosedMidRequest)),
+            Ok(Ok(n)) => Ok(n),
+            Ok(Err(e)) => Err(Stop::End(End::Failed(netkit::error::describe_io(&e)))),
+            Err(_) => Err(Stop::Refuse(self.too_slow("request body"))),
+        }
+    }
+
     /// Reads and forgets `len` bytes of request body (its size was checked
-    /// against `--max-body` already).
-    async fn skip_body(&mut self, len: u64) -> Result<(), End> {
+    /// against `--max-body` already), within `--read-timeout`.
+    async fn skip_body(&mut self, len: u64) -> Result<(), Stop> {
         let from_buf = self
             .buf
             .len()
@@ -364,18 +425,48 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
         let mut chunk = [0u8; 4096];
         while left > 0 {
             let want = chunk.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-            match timeout_at(deadline, self.reader.read(&mut chunk[..want])).await {
-                Ok(Ok(0)) => return Err(End::ClosedMidRequest),
-                Ok(Ok(n)) => left -= n as u64,
-                Ok(Err(e)) => return Err(End::Failed(netkit::error::describe_io(&e))),
-                Err(_) => {
-                    return Err(End::Failed(
-                        "the request body did not arrive in time".into(),
-                    ));
-                }
-            }
+            left -= self.read_more(deadline, &mut chunk[..want]).await? as u64;
         }
         Ok(())
+    }
+
+    /// Reads and forgets a chunked request body, within `--read-timeout`,
+    /// refusing it (413) once more than `--max-body` bytes of data came.
+    /// Bytes after its end (a pipelined request) stay in `buf`.
+    async fn skip_chunked_body(&mut self) -> Result<(), Stop> {
+        let max_body = self.config.limits.max_body;
+        let deadline = Instant::now() + self.config.read_timeout;
+        let mut decoder = ChunkedDecoder::new();
+        let mut data = Vec::new();
+        let mut received: u64 = 0;
+        // (Named `piece`, not `chunk`: HTTP's chunks are something else.)
+        let mut piece = [0u8; 4096];
+        loop {
+            // The decoder uses what it can; what it leaves (part of a size
+            // line or trailer) is bounded by the decoder's own limits.
+            let used = decoder.decode(&self.buf, &mut data).map_err(|why| {
+                Stop::Refuse(Rejection {
+                    status: Status::BadRequest,
+                    reason: format!("the chunked request body is malformed: {why}"),
+                })
+            })?;
+            self.buf.drain(..used);
+            received += data.len() as u64;
+            data.clear(); // the body is not used: forget it at once
+            if received > max_body {
+                return Err(Stop::Refuse(Rejection {
+                    status: Status::ContentTooLarge,
+                    reason: format!(
+                        "the chunked request body is larger than {max_body} bytes (see --max-body)"
+                    ),
+                }));
+            }
+            if decoder.is_done() {
+                return Ok(());
+            }
+            let n = self.read_more(deadline, &mut piece).await?;
+            self.buf.extend_from_slice(&piece[..n]);
+        }
     }
 
     /// Writes an answer (without its body for HEAD). A write that makes no
@@ -512,11 +603,14 @@ async fn route(request: &Request, visit: &Visit, config: &Config) -> Reply {
         Ok(Err((Status::NotFound, _))) if path == "/" => request_page_reply(request, visit),
         Ok(Err((Status::MovedPermanently, why))) => {
             // Same address plus "/", query kept: `/docs?x` → `/docs/?x`.
+            // Rebuilt from the path's segments, so that it always starts with
+            // exactly one "/": `//docs/` would send a browser to the *site*
+            // http://docs/ (an "open redirect").
             let query = request
                 .target
                 .find('?')
                 .map_or("", |i| &request.target[i..]);
-            let location = format!("{path}/{query}");
+            let location = format!("{}{query}", files::folder_location(&path));
             let mut reply = error_reply(Status::MovedPermanently, &why, false);
             reply.head = reply.head.header("Location", location);
             reply
@@ -545,14 +639,13 @@ fn request_page_reply(request: &Request, visit: &Visit) -> Reply {
     }
 }
 
+/// An error page. `close`: the connection must end after it (the caller
+/// adds the `Connection: close` header, once).
 fn error_reply(status: Status, explanation: &str, close: bool) -> Reply {
     let body = page::error_page(status, explanation).into_bytes();
-    let mut head = Head::new(status)
+    let head = Head::new(status)
         .header("Content-Type", "text/html; charset=utf-8")
         .header("Content-Length", body.len().to_string());
-    if close {
-        head = head.header("Connection", "close");
-    }
     Reply {
         head,
         body: Body::Bytes(body),
@@ -672,6 +765,62 @@ mod tests {
             exchange(addr, b"").await,
             "",
             "an idle connection is closed silently"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_chunked_body_arriving_in_pieces_is_skipped_then_the_next_request_served() {
+        let (addr, _shutdown, _task) = start(Config::default()).await;
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        // Cut everywhere a reader could trip: inside a size line, inside
+        // data, between CR and LF, inside the last chunk and the trailers.
+        let pieces: [&[u8]; 7] = [
+            b"GET /?first HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1",
+            b"0\r\n0123456789abc",
+            b"def\r",
+            b"\n0",
+            b"\r\nX-T: 1",
+            b"\r\n\r\nGET /?second HTTP/1.1\r\nHost: a\r\n",
+            b"Connection: close\r\n\r\n",
+        ];
+        for piece in pieces {
+            stream.write_all(piece).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let mut out = Vec::new();
+        timeout(Duration::from_secs(5), stream.read_to_end(&mut out))
+            .await
+            .unwrap()
+            .unwrap();
+        let out = String::from_utf8_lossy(&out);
+        assert_eq!(out.matches("HTTP/1.1 200 OK\r\n").count(), 2, "{out}");
+        assert!(out.contains("<td id=\"path\">/?second</td>"), "{out}");
+    }
+
+    #[tokio::test]
+    async fn curl_style_expect_continue_also_works_for_chunked_bodies() {
+        let (addr, _shutdown, _task) = start(Config::default()).await;
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut interim = [0u8; 25];
+        timeout(Duration::from_secs(5), stream.read_exact(&mut interim))
+            .await
+            .expect("100 Continue comes before the body")
+            .unwrap();
+        assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+        stream.write_all(b"2\r\nhi\r\n0\r\n\r\n").await.unwrap();
+        let mut out = Vec::new();
+        timeout(Duration::from_secs(5), stream.read_to_end(&mut out))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            out.starts_with(b"HTTP/1.1 405 "),
+            "{}",
+            String::from_utf8_lossy(&out)
         );
     }
 

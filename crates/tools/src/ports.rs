@@ -36,10 +36,22 @@ const ALIASES: &[(&str, &str)] = &[
 /// name, like `postgres`; or an everyday name, like `dns`) as a service.
 pub fn parse_query(text: &str) -> Result<Query, String> {
     let text = text.trim();
-    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        return text.parse::<u16>().map(Query::Port).map_err(|_| {
-            format!("{text} is not a port number: port numbers go from 0 to 65535 (they are 16-bit numbers)")
-        });
+    // A number, perhaps with a sign: `-1` is a wrong port, not a service name.
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        let out_of_range = || {
+            format!(
+                "{text} is not a port number: a port is a number from 0 to 65535 \
+                 (a 16-bit number, never negative)"
+            )
+        };
+        if text.starts_with('-') {
+            return Err(out_of_range());
+        }
+        return digits
+            .parse::<u16>()
+            .map(Query::Port)
+            .map_err(|_| out_of_range());
     }
     if let Some(service) = service_named(text) {
         return Ok(Query::Service(service));
@@ -132,6 +144,8 @@ pub enum Verdict {
     Closed,
     /// No answer at all within the time-out.
     NoAnswer,
+    /// Port 0: no connection to it is possible, so none was tried.
+    PortZero,
 }
 
 /// Tries one TCP connection to `host:port` and says, in plain words, what it
@@ -143,6 +157,18 @@ pub async fn check(
 ) -> Result<(Verdict, String), netkit::NetError> {
     use netkit::NetError;
     let target = netkit::error::join_host_port(host, port);
+    if port == 0 {
+        // Not "nobody opened it": nobody *can*. Asking the OS to listen on
+        // port 0 means "give me any free port", so no server is ever on 0.
+        return Ok((
+            Verdict::PortZero,
+            format!(
+                "{target} (TCP): port 0 can never be connected to: it is reserved, and a program \
+                 that asks to listen on port 0 (netlab's --port 0) gets a free port chosen by the \
+                 OS instead. Check the port that program announced (\"listening on …\")"
+            ),
+        ));
+    }
     let usual = services_on(port)
         .next()
         .map(|s| format!(" (port {port} is usually {})", s.description))
@@ -285,6 +311,14 @@ mod tests {
     #[test]
     fn bad_queries_are_explained() {
         assert!(parse_query("70000").unwrap_err().contains("0 to 65535"));
+        for number in ["-1", "-0", "+70000", "99999999999999999999"] {
+            let e = parse_query(number).unwrap_err();
+            assert!(
+                e.contains("a port is a number from 0 to 65535") && !e.contains("unknown service"),
+                "{number}: {e}"
+            );
+        }
+        assert_eq!(parse_query("+80").unwrap(), Query::Port(80));
         let e = parse_query("nosuch").unwrap_err();
         assert!(e.contains("unknown service") && e.contains("mysql"), "{e}");
     }
@@ -303,6 +337,16 @@ mod tests {
             .unwrap();
         assert_eq!(verdict, Verdict::Closed, "{text}");
         assert!(text.contains("nothing listens"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn port_zero_is_never_reachable_and_says_why() {
+        let (verdict, text) = check("127.0.0.1", 0, std::time::Duration::from_secs(2))
+            .await
+            .unwrap();
+        assert_eq!(verdict, Verdict::PortZero, "{text}");
+        assert!(text.contains("port 0 can never be connected to"), "{text}");
+        assert!(!text.contains("no program has opened"), "{text}");
     }
 
     #[test]

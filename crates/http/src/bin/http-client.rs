@@ -13,7 +13,7 @@ use std::time::Duration;
 use clap::Parser;
 use http::client::{Options, fetch, is_closed_output};
 use netkit::NetError;
-use netkit::args::{Verbosity, parse_seconds};
+use netkit::args::{Verbosity, parse_timeout};
 
 /// Sends one HTTP request and shows the request, the response head (lines
 /// starting with "> " were sent, "< " received) and the body.
@@ -36,7 +36,7 @@ struct Args {
     trace: bool,
 
     /// Give up connecting or waiting for data after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_seconds)]
+    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_timeout)]
     timeout: Duration,
 
     #[command(flatten)]

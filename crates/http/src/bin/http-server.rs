@@ -13,10 +13,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use http::request::Limits;
+use http::request::{Limits, parse_max_headers};
 use http::server::{Config, DEFAULT_PORT, serve};
 use netkit::NetError;
-use netkit::args::{ServerArgs, parse_seconds};
+use netkit::args::{ServerArgs, parse_timeout};
 use tracing::info;
 
 /// A small HTTP/1.1 server (GET and HEAD, keep-alive). Its home page shows
@@ -38,17 +38,21 @@ struct Args {
     #[arg(long, value_name = "BYTES", default_value_t = 8192, value_parser = clap::value_parser!(u32).range(64..))]
     max_header_bytes: u32,
 
-    /// Most header lines in one request.
-    #[arg(long, value_name = "COUNT", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
-    max_headers: u32,
+    /// Most header lines in one request, from 1 to 1024 (browsers send
+    /// 10 to 20; the parser prepares this many slots for every head).
+    #[arg(long, value_name = "COUNT", default_value_t = 64, value_parser = parse_max_headers)]
+    max_headers: usize,
 
-    /// Largest request body accepted (and ignored), in bytes.
+    /// Largest request body accepted (and ignored), in bytes; for a chunked
+    /// body, its size without the chunk framing.
     #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
     max_body: u64,
 
-    /// Seconds a client has to send a whole request; also how long an idle
-    /// keep-alive connection stays open. Long enough to type a request by hand.
-    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = parse_seconds)]
+    /// Seconds a client has to send a whole request head, then its body;
+    /// also how long an idle keep-alive connection stays open, and how long
+    /// a client may stop reading an answer. Long enough to type a request by
+    /// hand. More than 0.
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = parse_timeout)]
     read_timeout: Duration,
 
     /// Connections served at once; more clients wait until one ends.
@@ -96,7 +100,7 @@ async fn run(args: Args) -> Result<(), NetError> {
         root,
         limits: Limits {
             max_head_bytes: args.max_header_bytes as usize,
-            max_headers: args.max_headers as usize,
+            max_headers: args.max_headers,
             max_body: args.max_body,
         },
         read_timeout: args.read_timeout,

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use netkit::NetError;
-use netkit::args::{Verbosity, parse_seconds};
+use netkit::args::{Verbosity, parse_timeout};
 use tools::ports::{Query, Verdict, check, describe, parse_query, table};
 
 /// Explains port numbers: their range (well-known, registered, dynamic) and
@@ -30,7 +30,7 @@ struct Args {
     check: Option<Vec<String>>,
 
     /// With --check: give up after this many seconds without an answer.
-    #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parse_seconds)]
+    #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parse_timeout)]
     timeout: Duration,
 
     #[command(flatten)]

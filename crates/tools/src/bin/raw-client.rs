@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use netkit::args::{Verbosity, parse_seconds};
+use netkit::args::{Verbosity, parse_seconds, parse_timeout};
 use tools::raw::{Options, run};
 
 /// Connects to HOST PORT; sends what you type, shows what the server sends.
@@ -40,8 +40,8 @@ struct Args {
     #[arg(long)]
     trace: bool,
 
-    /// Give up connecting after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_seconds)]
+    /// Give up connecting after this many seconds (more than 0).
+    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_timeout)]
     timeout: Duration,
 
     /// With --udp: how long to wait for answers after the end of input.
