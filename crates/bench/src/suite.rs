@@ -1341,15 +1341,7 @@ and a faster server cannot show it.
 
 /// 100000 → "100,000".
 fn thousands(value: f64) -> String {
-    let digits = format!("{:.0}", value.max(0.0));
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    netkit::error::group_thousands(value.max(0.0).round() as usize)
 }
 
 /// A duration as a command line writes it: `3`, `0.5`.

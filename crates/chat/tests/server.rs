@@ -85,11 +85,12 @@ async fn a_line_that_arrives_in_pieces_is_one_command() {
 /// reads nothing while bob sends her thousands of private messages, so her
 /// queue is long (her socket is full) when her own MSG and PING are read:
 /// her copy of the MSG and the PONG must still come after all of them.
-#[tokio::test]
-async fn an_answer_waits_for_every_line_queued_before_its_command() {
-    const N: usize = 6000;
+/// Alice (a small receive buffer, reading nothing) and bob in a room that
+/// queues up to `2 n` lines; bob sends her `n` private messages of 900
+/// bytes, all confirmed, so that most of them wait in her queue.
+async fn alice_with_a_long_queue(n: usize) -> (TestServer, Client, Client) {
     let server = TestServer::start(Config {
-        max_queue: 2 * N,
+        max_queue: 2 * n,
         ..config()
     })
     .await;
@@ -101,7 +102,7 @@ async fn an_answer_waits_for_every_line_queued_before_its_command() {
     alice.expect("JOIN bob").await;
     let text = "x".repeat(900);
     let mut privs = String::new();
-    for i in 0..N {
+    for i in 0..n {
         privs.push_str(&format!("PRIV alice {i:04} {text}\n"));
     }
     // Bob reads his confirmations while he writes: his socket must not
@@ -110,7 +111,7 @@ async fn an_answer_waits_for_every_line_queued_before_its_command() {
     let send = async { writer.write_all(privs.as_bytes()).await.expect("write") };
     let confirm = async {
         let mut line = Vec::new();
-        for i in 0..N {
+        for i in 0..n {
             line.clear();
             reader.read_until(b'\n', &mut line).await.expect("read");
             assert_eq!(line, b"OK PRIV alice\n", "confirmation {i}");
@@ -119,15 +120,27 @@ async fn an_answer_waits_for_every_line_queued_before_its_command() {
     tokio::time::timeout(WAIT, async { tokio::join!(send, confirm) })
         .await
         .expect("bob's private messages are sent and confirmed in time");
-    // Every PRIV is queued for alice or already on its way to her.
-    alice.send_bytes(b"MSG mine\nPING p\n").await;
-    for i in 0..N {
+    (server, alice, bob)
+}
+
+/// Checks that alice's next `n` lines are bob's private messages, in order.
+async fn expect_privs_from_bob(alice: &mut Client, n: usize) {
+    for i in 0..n {
         let line = alice.line().await;
         assert!(
             line.starts_with(&format!("PRIV bob {i:04} ")),
             "line {i}: {line:.40}"
         );
     }
+}
+
+#[tokio::test]
+async fn an_answer_waits_for_every_line_queued_before_its_command() {
+    const N: usize = 6000;
+    let (server, mut alice, mut bob) = alice_with_a_long_queue(N).await;
+    // Every PRIV is queued for alice or already on its way to her.
+    alice.send_bytes(b"MSG mine\nPING p\n").await;
+    expect_privs_from_bob(&mut alice, N).await;
     alice.expect("MSG alice mine").await;
     alice.expect("PONG p").await;
     bob.expect("MSG alice mine").await;
@@ -793,44 +806,10 @@ async fn a_half_closed_client_still_gets_the_long_queue_ahead_of_its_end() {
     // lines still wait for her (a small receive buffer keeps them queued):
     // all of them, then her own copy, still reach her before the close.
     const N: usize = 3000;
-    let server = TestServer::start(Config {
-        max_queue: 2 * N,
-        ..config()
-    })
-    .await;
-    let mut alice = Client::connect_small(server.addr).await;
-    alice.expect_prefix("HELLO ").await;
-    alice.send("NICK alice").await;
-    alice.expect("OK NICK alice").await;
-    let mut bob = server.joined("bob").await;
-    alice.expect("JOIN bob").await;
-    let text = "x".repeat(900);
-    let mut privs = String::new();
-    for i in 0..N {
-        privs.push_str(&format!("PRIV alice {i:04} {text}\n"));
-    }
-    let (reader, writer) = (&mut bob.reader, &mut bob.writer);
-    let send = async { writer.write_all(privs.as_bytes()).await.expect("write") };
-    let confirm = async {
-        let mut line = Vec::new();
-        for i in 0..N {
-            line.clear();
-            reader.read_until(b'\n', &mut line).await.expect("read");
-            assert_eq!(line, b"OK PRIV alice\n", "confirmation {i}");
-        }
-    };
-    tokio::time::timeout(WAIT, async { tokio::join!(send, confirm) })
-        .await
-        .expect("bob's private messages are sent and confirmed in time");
+    let (server, mut alice, mut bob) = alice_with_a_long_queue(N).await;
     alice.send_bytes(b"MSG mine\n").await;
     alice.writer.shutdown().await.unwrap();
-    for i in 0..N {
-        let line = alice.line().await;
-        assert!(
-            line.starts_with(&format!("PRIV bob {i:04} ")),
-            "line {i}: {line:.40}"
-        );
-    }
+    expect_privs_from_bob(&mut alice, N).await;
     alice.expect("MSG alice mine").await;
     alice.expect_closed().await;
     bob.expect("MSG alice mine").await;
