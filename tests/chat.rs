@@ -647,3 +647,126 @@ fn an_open_files_limit_below_max_clients_is_explained() {
     );
     drop(waiting);
 }
+
+/// A time-out of 0 is a mistake, not a setting: `--nick-timeout 0` would say
+/// BYE to every connection at once, `--write-timeout 0` would drop any client
+/// whose socket is full for an instant, and `chat-client --timeout 0` would
+/// give up at once and blame the network. Each is refused like any bad flag
+/// (exit status 2), in plain words, before anything listens or connects.
+#[test]
+fn time_outs_of_zero_are_refused_with_an_explanation() {
+    for (program, flag) in [
+        ("chat-server", "--nick-timeout"),
+        ("chat-server", "--write-timeout"),
+        ("chat-client", "--timeout"),
+    ] {
+        let out = run_with_input(&bin(program), &["--port", "0", flag, "0"], b"", WAIT);
+        assert_eq!(out.status.code(), Some(2), "{program} {flag} 0: {out:?}");
+        assert!(
+            out.stderr.contains(flag) && out.stderr.contains("give more than 0"),
+            "{program} {flag} 0: {}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("listening"), "{}", out.stderr);
+    }
+}
+
+/// An invalid `--nick` is refused before connecting: the server never sees
+/// the client, so the piped line cannot become a nickname.
+#[test]
+fn an_invalid_nick_is_refused_before_connecting() {
+    let server = Server::start("chat-server", &["--port", "0"]);
+    let mut alice = Raw::joined(server.addr(), "alice");
+    let port = server.port();
+    let out = run_with_input(
+        &bin("chat-client"),
+        &["--port", &port, "--nick", "bad nick"],
+        b"hi\n",
+        WAIT,
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        out.stderr.contains("invalid nickname: ' ' not allowed")
+            && out.stderr.contains("1 to 16 characters"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stdout_text().contains("known as"), "{out:?}");
+    // Nobody joined: the next line alice gets is the answer to her PING.
+    alice.send("PING after");
+    alice.expect("PONG after");
+}
+
+/// With piped input the lines are messages: when the server refuses the
+/// `--nick` (taken), the client stops and explains, instead of joining
+/// under the first piped line.
+#[test]
+fn a_refused_nick_does_not_eat_piped_input() {
+    let server = Server::start("chat-server", &["--port", "0"]);
+    let mut alice = Raw::joined(server.addr(), "alice");
+    let port = server.port();
+    let out = run_with_input(
+        &bin("chat-client"),
+        &["--port", &port, "--nick", "Alice"],
+        b"hi\n",
+        WAIT,
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let text = out.stdout_text();
+    assert!(text.contains("! error: nickname Alice is taken"), "{text}");
+    assert!(!text.contains("known as"), "{text}");
+    assert!(
+        out.stderr.contains("refused the nickname Alice") && out.stderr.contains("--nick"),
+        "{}",
+        out.stderr
+    );
+    alice.send("PING after");
+    alice.expect("PONG after");
+}
+
+/// `USERS` lists the whole room in one line: with 5,000 nicknames of 16
+/// characters it is 85,006 bytes, more than the 64 KiB the client used to
+/// accept. A stand-in server sends it to the real chat-client.
+#[test]
+fn the_client_shows_a_users_line_longer_than_64_kib() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let users: Vec<String> = (0..5000).map(|i| format!("user{i:012}")).collect();
+    let users_line = format!("USERS {}\n", users.join(" "));
+    assert!(users_line.len() > 64 * 1024);
+    let fake = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        let mut writer = stream.try_clone().unwrap();
+        let mut reader = BufReader::new(stream);
+        writer.write_all(b"HELLO stand-in chat/1 server\n").unwrap();
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        assert_eq!(line, "NICK bot\n");
+        writer.write_all(b"OK NICK bot\n").unwrap();
+        writer.write_all(users_line.as_bytes()).unwrap();
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        assert_eq!(line, "QUIT\n");
+        writer.write_all(b"BYE\n").unwrap();
+    });
+    let out = run_with_input(
+        &bin("chat-client"),
+        &["--port", &port, "--nick", "bot"],
+        b"",
+        WAIT,
+    );
+    fake.join().unwrap();
+    assert!(out.status.success(), "{}", out.stderr);
+    let text = out.stdout_text();
+    assert!(
+        text.contains("* in the room (5000): user000000000000, "),
+        "{}",
+        &text[..text.len().min(500)]
+    );
+    assert!(
+        !text.contains("unreadable"),
+        "{}",
+        &text[..text.len().min(500)]
+    );
+}

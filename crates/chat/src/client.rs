@@ -10,8 +10,10 @@
 //! (`HELLO`, or `ERR server full`):
 //!
 //! 1. **Choose a nickname**: send `NICK`, wait for `OK NICK` or `ERR`; on
-//!    `ERR` (taken, invalid) ask again. The network is watched while the
-//!    user thinks, so a server that stops is noticed at once.
+//!    `ERR` (taken, invalid) ask again — unless told not to
+//!    ([`OnRefusedNick::GiveUp`]: the input is a pipe full of messages, not
+//!    a person who can choose another name). The network is watched while
+//!    the user thinks, so a server that stops is noticed at once.
 //! 2. **Chat**: typed lines become commands ([`crate::ui::parse_input`]),
 //!    server lines are shown for people ([`crate::ui::render`]), or as they
 //!    are with `--raw`.
@@ -53,11 +55,35 @@ pub struct Options {
 /// Lines typed (or piped) by the user; the channel closes at end of input.
 pub type Keyboard = mpsc::Receiver<std::io::Result<String>>;
 
+/// What to do when the server refuses a nickname (taken, invalid).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnRefusedNick {
+    /// Ask for another one on the keyboard: someone is there to answer.
+    AskAgain,
+    /// Stop with an error. For `--nick` with piped input
+    /// (`printf 'hi\n' | chat-client --nick bob`): the piped lines are
+    /// messages, and taking the next one as a nickname would both lose it
+    /// and join under a name nobody chose.
+    GiveUp,
+}
+
 /// Chats over `stream` until the user quits or the server closes.
 /// `keyboard` gives the user's lines; `screen` receives what is shown.
+/// A refused nickname is asked again ([`OnRefusedNick::AskAgain`]).
 pub async fn chat(
     stream: TcpStream,
     options: &Options,
+    keyboard: Keyboard,
+    screen: &mut dyn Write,
+) -> Result<(), NetError> {
+    chat_with(stream, options, OnRefusedNick::AskAgain, keyboard, screen).await
+}
+
+/// Like [`chat`], choosing what happens when the server refuses a nickname.
+pub async fn chat_with(
+    stream: TcpStream,
+    options: &Options,
+    on_refused_nick: OnRefusedNick,
     mut keyboard: Keyboard,
     screen: &mut dyn Write,
 ) -> Result<(), NetError> {
@@ -119,10 +145,19 @@ pub async fn chat(
                 Asked::ServerGone => return Ok(()),
             },
         };
-        session.send(&Command::Nick(nick)).await?;
+        session.send(&Command::Nick(nick.clone())).await?;
         match session.wait_for_nick_answer(options.timeout).await? {
             Heard::NickAccepted => break,
             Heard::End => return Ok(()),
+            Heard::Refused(reason) if on_refused_nick == OnRefusedNick::GiveUp => {
+                // Leave politely (QUIT, BYE), then explain on stderr.
+                session.leave(None, options.timeout).await?;
+                return Err(NetError::protocol(format!(
+                    "{peer} refused the nickname {nick}: {reason}. The input is not \
+                     a terminal, so its lines are taken as messages, never as another \
+                     nickname: run again with another --nick"
+                )));
+            }
             _ => continue, // refused: ask again
         }
     }

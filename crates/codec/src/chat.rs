@@ -33,6 +33,8 @@
 //! - [`line`](mod@line): cutting a byte stream into lines, with the length limit and
 //!   the CR rule. Bad input comes out as a *value*, never as an error that
 //!   would end the stream.
+//! - [`telnet`]: removing the Telnet commands that `telnet`, a real client,
+//!   mixes into the lines people type (RFC 854).
 //! - [`command`]: what a client says ([`Command`]), parsed from a line.
 //! - [`reply`]: what a server says ([`Reply`]), encoded to a line.
 //! - [`codec`]: the `tokio_util` [`Decoder`](tokio_util::codec::Decoder) /
@@ -44,6 +46,7 @@ pub mod codec;
 pub mod command;
 pub mod line;
 pub mod reply;
+pub mod telnet;
 
 pub use codec::{ClientCodec, ServerCodec};
 pub use command::{BadCommand, Command};
@@ -61,10 +64,24 @@ pub const DEFAULT_PORT: u16 = ports::netlab_default(WELL_KNOWN_PORT);
 /// The longest line a client may send, in bytes, not counting the LF or CRLF.
 pub const MAX_LINE: usize = 1024;
 
-/// The longest line a *client* accepts from the server. Server lines may be
-/// longer than [`MAX_LINE`]: `MSG <nick> <text>` adds the sender's name to a
-/// text of up to 1020 bytes, and `USERS` grows with the room.
-pub const MAX_SERVER_LINE: usize = 64 * 1024;
+/// The most people one room may hold: `chat-server --max-clients` accepts
+/// no more (it is also netkit's bound on every limit flag, a million).
+///
+/// The protocol needs this bound because `USERS` lists the whole room in
+/// *one* line: the room's size decides how long a line a client must be
+/// ready to read ([`MAX_SERVER_LINE`]).
+pub const MAX_ROOM: usize = 1_000_000;
+
+/// The longest line a *client* accepts from the server: the longest line
+/// the server can send, `USERS` in a full room, i.e. `USERS` followed by
+/// [`MAX_ROOM`] nicknames of [`MAX_NICK`] characters, each after a space.
+/// That is 17,000,005 bytes (about 17 MB); every other server line is far
+/// shorter (`MSG <nick> <text>` is at most about 1 KiB).
+///
+/// Both sides derive their limit from the same constants, so a client never
+/// refuses a line a correct server sends. The client stores a line only as
+/// its bytes arrive: this is a bound, not memory reserved in advance.
+pub const MAX_SERVER_LINE: usize = "USERS".len() + MAX_ROOM * (1 + MAX_NICK);
 
 /// The longest nickname, in characters.
 pub const MAX_NICK: usize = 16;
@@ -155,6 +172,20 @@ mod tests {
     #[test]
     fn default_port_is_10194() {
         assert_eq!(DEFAULT_PORT, 10194);
+    }
+
+    #[test]
+    fn the_longest_server_line_is_users_in_a_full_room() {
+        assert_eq!(MAX_SERVER_LINE, 17_000_005);
+        let full_room = Reply::Users(vec!["x".repeat(MAX_NICK); MAX_ROOM]);
+        assert_eq!(full_room.to_line().len(), MAX_SERVER_LINE);
+        // A message with the longest nickname and the longest text is shorter.
+        let text = "y".repeat(MAX_LINE - "MSG ".len());
+        let msg = Reply::Msg {
+            from: "x".repeat(MAX_NICK),
+            text,
+        };
+        assert!(msg.to_line().len() < MAX_SERVER_LINE);
     }
 
     #[test]

@@ -6,24 +6,30 @@
 //! ```
 //!
 //! Type to talk to everyone; `/msg NICK TEXT`, `/nick NAME`, `/who`, `/quit`,
-//! `/help`. Works with a pipe too: `printf 'hello\n' | chat-client --nick bot`.
+//! `/help`. Works with a pipe too: `printf 'hello\n' | chat-client --nick bot`
+//! (the piped lines are messages: if the server refuses `bot`, the client
+//! stops instead of taking the next line as a nickname).
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use chat::client::{Options, chat};
+use chat::client::{OnRefusedNick, Options, chat_with};
 use clap::Parser;
-use netkit::args::ClientArgs;
+use netkit::args::{ClientArgs, parse_timeout};
 
 /// A chat client for chat/1: the keyboard and the network at the same time.
 #[derive(Parser)]
 #[command(version)]
+// The shared `--timeout` accepts 0 (fine for some tools); here 0 would give
+// up at once and blame the network ("Is the machine on?"): refuse it.
+#[command(mut_arg("timeout", |arg| arg.value_parser(parse_timeout)))]
 struct Args {
     /// The server's TCP port.
     #[arg(long, default_value_t = chat::DEFAULT_PORT)]
     port: u16,
 
     /// Your nickname (1-16 of A-Z a-z 0-9 _ -); asked when not given.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = parse_nick)]
     nick: Option<String>,
 
     /// Show the protocol lines exactly as the server sends them.
@@ -34,8 +40,23 @@ struct Args {
     client: ClientArgs,
 }
 
+/// `--nick`: checked here, with the protocol's own rule, before connecting.
+/// The server would refuse it anyway, but then the client would have to ask
+/// for another one, and with piped input the next line (a message) would
+/// become the nickname.
+fn parse_nick(text: &str) -> Result<String, String> {
+    codec::chat::valid_nick(text).map_err(|bad| bad.to_string())
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
+    // A person at a terminal can choose another nickname; piped lines are
+    // messages, so with --nick a refusal (name taken) ends the client.
+    let on_refused_nick = if args.nick.is_some() && !std::io::stdin().is_terminal() {
+        OnRefusedNick::GiveUp
+    } else {
+        OnRefusedNick::AskAgain
+    };
     netkit::run(args.client.verbosity, async move {
         let stream =
             netkit::net::connect_tcp(&args.client.host, args.port, args.client.timeout).await?;
@@ -47,7 +68,7 @@ fn main() -> ExitCode {
         };
         let keyboard = netkit::stdin::lines();
         let mut screen = std::io::stdout();
-        chat(stream, &options, keyboard, &mut screen).await
+        chat_with(stream, &options, on_refused_nick, keyboard, &mut screen).await
     })
 }
 
@@ -76,5 +97,23 @@ mod tests {
             (7, Some("zoe"), true)
         );
         assert_eq!(args.client.host, "::1");
+    }
+
+    #[test]
+    fn a_bad_nick_or_a_zero_timeout_is_refused_by_clap() {
+        for args in [
+            ["chat-client", "--nick", "bad nick"],
+            ["chat-client", "--nick", "abcdefghijklmnopq"],
+            ["chat-client", "--timeout", "0"],
+        ] {
+            let err = Args::try_parse_from(args).err().expect("refused");
+            assert_eq!(err.exit_code(), 2, "{err}");
+        }
+        let err = Args::try_parse_from(["chat-client", "--timeout", "0"])
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("more than 0"), "{err}");
+        let args = Args::try_parse_from(["chat-client", "--timeout", "0.5"]).unwrap();
+        assert_eq!(args.client.timeout, std::time::Duration::from_millis(500));
     }
 }

@@ -14,7 +14,8 @@ use std::time::Duration;
 
 use chat::server::{Config, serve};
 use clap::Parser;
-use netkit::args::{ServerArgs, parse_limit, parse_seconds};
+use codec::chat::{MAX_ROOM, MAX_SERVER_LINE};
+use netkit::args::{ServerArgs, parse_limit, parse_timeout};
 
 /// A chat server: one room, many clients at once, protocol chat/1.
 #[derive(Parser)]
@@ -25,7 +26,7 @@ struct Args {
     port: u16,
 
     /// Most clients connected at once; one more gets "ERR server full".
-    #[arg(long, value_name = "N", default_value_t = Config::default().max_clients, value_parser = parse_limit)]
+    #[arg(long, value_name = "N", default_value_t = Config::default().max_clients, value_parser = parse_max_clients)]
     max_clients: usize,
 
     /// Most lines waiting for one client (lines one sender pasted together
@@ -34,16 +35,33 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = Config::default().max_queue, value_parser = parse_limit)]
     max_queue: usize,
 
-    /// Seconds a connection may stay without sending NICK.
-    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = parse_seconds)]
+    /// Seconds a connection may stay without sending NICK (more than 0).
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = parse_timeout)]
     nick_timeout: Duration,
 
-    /// Seconds a write to a client may take before it is disconnected.
-    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
+    /// Seconds a write to a client may take before it is disconnected
+    /// (more than 0).
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_timeout)]
     write_timeout: Duration,
 
     #[command(flatten)]
     server: ServerArgs,
+}
+
+/// `--max-clients`: a limit like the others, and at most a chat/1 room's
+/// size. `LIST` answers with the whole room in *one* line, and clients read
+/// lines of at most `MAX_SERVER_LINE` bytes, computed from `MAX_ROOM`: a
+/// bigger room could send a line no client accepts.
+fn parse_max_clients(text: &str) -> Result<usize, String> {
+    let n = parse_limit(text)?;
+    if n > MAX_ROOM {
+        return Err(format!(
+            "{n} is too many: a chat/1 room holds at most {MAX_ROOM} people \
+             (LIST sends the whole room in one line, and clients read lines \
+             of at most {MAX_SERVER_LINE} bytes)"
+        ));
+    }
+    Ok(n)
 }
 
 fn main() -> ExitCode {
@@ -98,5 +116,27 @@ mod tests {
         assert_eq!(args.write_timeout, Duration::from_secs(2));
         assert!(Args::try_parse_from(["chat-server", "--max-clients", "0"]).is_err());
         assert!(Args::try_parse_from(["chat-server", "--max-queue", "lots"]).is_err());
+    }
+
+    #[test]
+    fn time_outs_of_zero_are_refused() {
+        // 0 would say BYE to every connection at once, or drop any client
+        // whose socket is full for an instant.
+        for flag in ["--nick-timeout", "--write-timeout"] {
+            let err = Args::try_parse_from(["chat-server", flag, "0"])
+                .err()
+                .unwrap_or_else(|| panic!("{flag} 0 accepted"));
+            assert!(err.to_string().contains("more than 0"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_room_is_at_most_what_clients_can_list() {
+        let most = MAX_ROOM.to_string();
+        let args = Args::try_parse_from(["chat-server", "--max-clients", &most]).unwrap();
+        assert_eq!(args.max_clients, MAX_ROOM);
+        let over = (MAX_ROOM + 1).to_string();
+        assert!(Args::try_parse_from(["chat-server", "--max-clients", &over]).is_err());
+        assert!(parse_max_clients(&over).is_err());
     }
 }

@@ -32,9 +32,14 @@ pub struct ServerCodec {
 
 impl ServerCodec {
     /// A codec with chat/1's limit of [`MAX_LINE`] bytes per line.
+    ///
+    /// Telnet commands are removed from client lines: people type chat/1 in
+    /// `telnet`, whose Ctrl-C would otherwise spoil their next line (see
+    /// [`telnet`](super::telnet)). Server lines never contain any, so the
+    /// client side does not need this.
     pub fn new() -> ServerCodec {
         ServerCodec {
-            lines: LineDecoder::new(MAX_LINE),
+            lines: LineDecoder::new(MAX_LINE).strip_telnet(),
         }
     }
 }
@@ -118,7 +123,7 @@ impl Encoder<&Command> for ClientCodec {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{BadCommand, BadLine};
+    use super::super::{BadCommand, BadLine, MAX_ROOM};
     use super::*;
 
     fn decode_all(chunks: &[&[u8]]) -> Vec<Parsed> {
@@ -181,6 +186,20 @@ mod tests {
                 }),
                 Ok(Command::Ping(None)),
             ]
+        );
+    }
+
+    #[test]
+    fn telnet_commands_before_a_command_are_ignored() {
+        // Ctrl-C in telnet: IAC IP IAC DO TIMING-MARK, then the next line.
+        assert_eq!(
+            decode_all(&[b"\xff\xf4\xff\xfd\x06MSG hi\r\n"]),
+            vec![Ok(Command::Msg("hi".into()))]
+        );
+        // A line holding nothing but Telnet commands is an empty line.
+        assert_eq!(
+            decode_all(&[b"\xff\xf6\r\nPING\n"]),
+            vec![Err(BadCommand::EmptyLine), Ok(Command::Ping(None))]
         );
     }
 
@@ -258,5 +277,24 @@ mod tests {
         let mut buf = BytesMut::from(line.as_bytes());
         let got = codec.decode(&mut buf).unwrap().unwrap().unwrap();
         assert!(matches!(Reply::parse(&got), Some(Reply::Users(nicks)) if nicks.len() == 200));
+    }
+
+    #[test]
+    fn the_client_accepts_users_for_a_full_room() {
+        // The longest line a server can send: MAX_ROOM nicknames of the
+        // longest length (over 17 MB), arriving in pieces like from TCP.
+        let mut line = Reply::Users(vec!["abcdefghijklmnop".into(); MAX_ROOM]).to_line();
+        line.push('\n');
+        let mut codec = ClientCodec::new();
+        let mut buf = BytesMut::new();
+        let mut got = None;
+        for piece in line.as_bytes().chunks(1 << 20) {
+            buf.extend_from_slice(piece);
+            if let Some(item) = codec.decode(&mut buf).unwrap() {
+                got = Some(item);
+            }
+        }
+        let got = got.expect("one line").expect("accepted, not too long");
+        assert_eq!(got.len(), MAX_SERVER_LINE);
     }
 }

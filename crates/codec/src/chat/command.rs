@@ -11,7 +11,7 @@
 
 use std::fmt;
 
-use super::{BadNick, MAX_LINE, line::BadLine, strip_controls, valid_nick};
+use super::{BadNick, MAX_LINE, is_control, line::BadLine, strip_controls, valid_nick};
 
 /// A command from a client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +44,10 @@ pub enum BadCommand {
     Line(BadLine),
     /// An empty line.
     EmptyLine,
-    /// A verb that chat/1 does not have.
+    /// A line that starts with a space: the verb would be empty.
+    LeadingSpace,
+    /// A verb that chat/1 does not have, as shown in the reason: cut after
+    /// 32 characters, control characters escaped (`PING\tx`).
     UnknownVerb(String),
     /// A verb without an argument it needs.
     MissingArgument {
@@ -64,6 +67,9 @@ impl fmt::Display for BadCommand {
         match self {
             BadCommand::Line(bad) => bad.fmt(f),
             BadCommand::EmptyLine => f.write_str("empty line: send a command (try HELP)"),
+            BadCommand::LeadingSpace => f.write_str(
+                "the line starts with a space: commands start at the first character (try HELP)",
+            ),
             BadCommand::UnknownVerb(verb) => write!(f, "unknown command {verb} (try HELP)"),
             BadCommand::MissingArgument { verb, what } => write!(f, "{verb} needs {what}"),
             BadCommand::EmptyText(verb) => write!(f, "{verb}: empty text"),
@@ -88,8 +94,14 @@ impl Command {
             Some((verb, rest)) => (verb, Some(rest)),
             None => (line, None),
         };
-        if verb.is_empty() && rest.is_none() {
-            return Err(BadCommand::EmptyLine);
+        if verb.is_empty() {
+            // "" alone is an empty line; "" before a space means the line
+            // starts with one, an easy mistake that "unknown command" (with
+            // nothing after it) would not explain.
+            return Err(match rest {
+                None => BadCommand::EmptyLine,
+                Some(_) => BadCommand::LeadingSpace,
+            });
         }
         match verb.to_ascii_uppercase().as_str() {
             "NICK" => {
@@ -127,7 +139,7 @@ impl Command {
             "PING" => Ok(Command::Ping(optional_field(rest))),
             "HELP" => Ok(Command::Help),
             "QUIT" => Ok(Command::Quit(optional_field(rest))),
-            _ => Err(BadCommand::UnknownVerb(shorten(&strip_controls(verb)))),
+            _ => Err(BadCommand::UnknownVerb(escape_controls(&shorten(verb)))),
         }
     }
 
@@ -166,6 +178,24 @@ fn text_field(verb: &'static str, text: &str) -> Result<String, BadCommand> {
 /// An optional field (`PING [token]`, `QUIT [reason]`): absent when empty.
 fn optional_field(rest: Option<&str>) -> Option<String> {
     rest.map(strip_controls).filter(|r| !r.is_empty())
+}
+
+/// Shows control characters as escapes (a tab as `\t`, ESC as `\u{1b}`).
+///
+/// An unknown verb is echoed in the `ERR` line, and a verb like `PING\tx`
+/// (a tab where a space should be) is only understandable if the tab is
+/// *seen*: removing it would show `PINGx`. Escaping also keeps the control
+/// characters themselves off the user's terminal.
+fn escape_controls(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if is_control(c) {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// An unknown verb is echoed in the `ERR` line: keep that echo short.
@@ -321,7 +351,7 @@ mod tests {
             Err(BadCommand::UnknownVerb("hello".into()))
         );
         assert_eq!(parse(""), Err(BadCommand::EmptyLine));
-        assert_eq!(parse(" MSG x"), Err(BadCommand::UnknownVerb("".into())));
+        assert_eq!(parse(" MSG x"), Err(BadCommand::LeadingSpace));
         let long = "X".repeat(100);
         let Err(BadCommand::UnknownVerb(shown)) = parse(&long) else {
             panic!()
@@ -340,6 +370,43 @@ mod tests {
             "MSG needs a text: MSG <text>"
         );
         assert_eq!(parse("MSG ").unwrap_err().to_string(), "MSG: empty text");
+    }
+
+    #[test]
+    fn a_leading_space_is_named() {
+        for line in [" PING", "  MSG hi", " "] {
+            assert_eq!(parse(line), Err(BadCommand::LeadingSpace), "{line:?}");
+        }
+        assert_eq!(
+            parse(" PING").unwrap_err().to_string(),
+            "the line starts with a space: commands start at the first character (try HELP)"
+        );
+    }
+
+    #[test]
+    fn control_characters_in_an_unknown_verb_are_shown_escaped() {
+        assert_eq!(
+            parse("PING\tx"),
+            Err(BadCommand::UnknownVerb("PING\\tx".into()))
+        );
+        assert_eq!(
+            parse("PING\tx").unwrap_err().to_string(),
+            "unknown command PING\\tx (try HELP)"
+        );
+        assert_eq!(
+            parse("\u{1b}[2J hi").unwrap_err().to_string(),
+            "unknown command \\u{1b}[2J (try HELP)"
+        );
+        // Cut after 32 characters *before* escaping: never half an escape.
+        let long = format!("{}\t", "X".repeat(31));
+        let Err(BadCommand::UnknownVerb(shown)) = parse(&long) else {
+            panic!()
+        };
+        assert_eq!(shown, format!("{}\\t", "X".repeat(31)));
+        let Err(BadCommand::UnknownVerb(shown)) = parse(&format!("{long}\t")) else {
+            panic!()
+        };
+        assert!(shown.ends_with("\\t…"), "{shown}");
     }
 
     #[test]

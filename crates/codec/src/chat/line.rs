@@ -14,11 +14,17 @@
 //! away what it has, and keeps throwing bytes away until the next LF. Memory
 //! stays bounded by the limit, whatever the peer sends.
 //!
+//! On the server side the decoder also removes Telnet commands (the bytes
+//! `telnet` sends on Ctrl-C, for example) before checking the UTF-8: see
+//! [`telnet`] and [`LineDecoder::strip_telnet`].
+//!
 //! Bad input is a *value* here (`Err(BadLine)` inside `Some`), not a decoder
 //! error: a `Framed` stream ends after its decoder fails, and one bad line
 //! must not end a conversation.
 
 use bytes::{Buf, BytesMut};
+
+use super::telnet;
 
 /// A line that cannot be used, with the reason (the text after `ERR`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +59,8 @@ pub struct LineDecoder {
     /// How many bytes of the buffer were already searched for an LF, so a
     /// line arriving byte by byte is not searched again from the start.
     searched: usize,
+    /// Remove Telnet commands from each line (see [`LineDecoder::strip_telnet`]).
+    telnet: bool,
 }
 
 impl LineDecoder {
@@ -62,7 +70,17 @@ impl LineDecoder {
             max,
             discarding: false,
             searched: 0,
+            telnet: false,
         }
+    }
+
+    /// The same decoder, but removing Telnet commands (RFC 854) from each
+    /// line before its UTF-8 is checked. For lines typed by people, who may
+    /// use `telnet`: its Ctrl-C sends bytes that would otherwise spoil the
+    /// next line. The limit still counts every byte that arrived.
+    pub fn strip_telnet(mut self) -> LineDecoder {
+        self.telnet = true;
+        self
     }
 
     /// The limit, in bytes.
@@ -130,7 +148,8 @@ impl LineDecoder {
         Some(self.finish(line))
     }
 
-    /// Drops the CR, checks the length and the UTF-8.
+    /// Drops the CR, checks the length, removes Telnet commands (when
+    /// asked to) and checks the UTF-8.
     fn finish(&self, mut line: BytesMut) -> Line {
         if line.last() == Some(&b'\r') {
             line.truncate(line.len() - 1);
@@ -138,7 +157,13 @@ impl LineDecoder {
         if line.len() > self.max {
             return Err(BadLine::TooLong { max: self.max });
         }
-        String::from_utf8(line.to_vec()).map_err(|_| BadLine::InvalidUtf8)
+        let mut bytes = line.to_vec();
+        if self.telnet {
+            // The line is already cut to at most `max` bytes: removing
+            // commands can only make it shorter, never make us store more.
+            telnet::strip_commands(&mut bytes);
+        }
+        String::from_utf8(bytes).map_err(|_| BadLine::InvalidUtf8)
     }
 }
 
@@ -270,6 +295,62 @@ mod tests {
         assert_eq!(
             feed(1024, &[b"MSG \xff\xfe\nPING\n"]),
             vec![Err(BadLine::InvalidUtf8), ok("PING")]
+        );
+    }
+
+    /// Like [`feed`], with a decoder that removes Telnet commands.
+    fn feed_telnet(max: usize, chunks: &[&[u8]]) -> Vec<Line> {
+        let mut decoder = LineDecoder::new(max).strip_telnet();
+        let mut buf = BytesMut::new();
+        let mut lines = Vec::new();
+        for chunk in chunks {
+            buf.extend_from_slice(chunk);
+            while let Some(line) = decoder.decode(&mut buf) {
+                lines.push(line);
+            }
+            assert!(buf.len() <= max + 1, "{} bytes buffered", buf.len());
+        }
+        while let Some(line) = decoder.decode_eof(&mut buf) {
+            lines.push(line);
+        }
+        lines
+    }
+
+    #[test]
+    fn telnet_ctrl_c_does_not_spoil_the_next_line() {
+        // IAC IP IAC DO TIMING-MARK, then the line typed after Ctrl-C.
+        let data = b"\xff\xf4\xff\xfd\x06MSG hi\r\n";
+        assert_eq!(feed_telnet(1024, &[data]), vec![ok("MSG hi")]);
+        // Even when the command arrives one byte at a time.
+        let chunks: Vec<&[u8]> = data.chunks(1).collect();
+        assert_eq!(feed_telnet(1024, &chunks), vec![ok("MSG hi")]);
+        // Without strip_telnet (the client side) the bytes stay, and the
+        // line is not UTF-8.
+        assert_eq!(feed(1024, &[data]), vec![Err(BadLine::InvalidUtf8)]);
+    }
+
+    #[test]
+    fn telnet_commands_count_towards_the_limit() {
+        // 4 bytes of text + 3 of IAC DO x = 7 bytes on the wire: over 6.
+        assert_eq!(
+            feed_telnet(6, &[b"\xff\xfd\x01abcd\nok\n"]),
+            vec![Err(BadLine::TooLong { max: 6 }), ok("ok")]
+        );
+        // A subnegotiation that never ends is cut with its line.
+        let mut data = b"\xff\xfa\x18".to_vec();
+        data.extend_from_slice(&[b'x'; 5000]);
+        data.extend_from_slice(b"\nPING\n");
+        assert_eq!(
+            feed_telnet(1024, &[&data]),
+            vec![Err(BadLine::TooLong { max: 1024 }), ok("PING")]
+        );
+    }
+
+    #[test]
+    fn telnet_stripping_leaves_other_bad_utf8_refused() {
+        assert_eq!(
+            feed_telnet(1024, &[b"\xff\xf1MSG \xc3\x28\n"]),
+            vec![Err(BadLine::InvalidUtf8)]
         );
     }
 
