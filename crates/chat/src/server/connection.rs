@@ -395,6 +395,11 @@ impl Connection {
                     }
                     Some(Err(e)) => return Ending::Error(e),
                     Some(Ok(parsed)) => {
+                        // telnet waits for a no to each option it asked for
+                        // (after its Ctrl-C it drops all we send until then).
+                        if let Some(no) = self.reader.decoder_mut().take_telnet_refusals() {
+                            self.out.extend_from_slice(&no);
+                        }
                         if let Some(ending) = self.handle(parsed) {
                             return self.close(ending).await;
                         }

@@ -44,6 +44,16 @@ impl ServerCodec {
     }
 }
 
+impl ServerCodec {
+    /// What the server owes telnet for the lines decoded so far: a refusal
+    /// (`IAC WONT x`) for each option it asked for (`IAC DO x`). telnet
+    /// waits for it: after its Ctrl-C, it throws away everything the server
+    /// sends until the answer comes. `None` when nothing is owed.
+    pub fn take_telnet_refusals(&mut self) -> Option<Vec<u8>> {
+        self.lines.take_telnet_refusals()
+    }
+}
+
 impl Default for ServerCodec {
     fn default() -> ServerCodec {
         ServerCodec::new()

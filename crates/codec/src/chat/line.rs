@@ -61,6 +61,9 @@ pub struct LineDecoder {
     searched: usize,
     /// Remove Telnet commands from each line (see [`LineDecoder::strip_telnet`]).
     telnet: bool,
+    /// The answers owed to Telnet option requests, until taken (at most
+    /// one line's worth: see [`LineDecoder::take_telnet_refusals`]).
+    refusals: Vec<u8>,
 }
 
 impl LineDecoder {
@@ -71,6 +74,7 @@ impl LineDecoder {
             discarding: false,
             searched: 0,
             telnet: false,
+            refusals: Vec::new(),
         }
     }
 
@@ -81,6 +85,14 @@ impl LineDecoder {
     pub fn strip_telnet(mut self) -> LineDecoder {
         self.telnet = true;
         self
+    }
+
+    /// The answers owed to the Telnet option requests of the lines decoded
+    /// so far (`IAC WONT x` for `IAC DO x`…), to be sent to the client;
+    /// `None` when there are none. Taken after each line, they stay within
+    /// that line's length.
+    pub fn take_telnet_refusals(&mut self) -> Option<Vec<u8>> {
+        (!self.refusals.is_empty()).then(|| std::mem::take(&mut self.refusals))
     }
 
     /// The limit, in bytes.
@@ -150,7 +162,7 @@ impl LineDecoder {
 
     /// Drops the CR, checks the length, removes Telnet commands (when
     /// asked to) and checks the UTF-8.
-    fn finish(&self, mut line: BytesMut) -> Line {
+    fn finish(&mut self, mut line: BytesMut) -> Line {
         if line.last() == Some(&b'\r') {
             line.truncate(line.len() - 1);
         }
@@ -161,7 +173,7 @@ impl LineDecoder {
         if self.telnet {
             // The line is already cut to at most `max` bytes: removing
             // commands can only make it shorter, never make us store more.
-            telnet::strip_commands(&mut bytes);
+            telnet::strip_commands(&mut bytes, &mut self.refusals);
         }
         String::from_utf8(bytes).map_err(|_| BadLine::InvalidUtf8)
     }

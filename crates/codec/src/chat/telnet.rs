@@ -9,8 +9,13 @@
 //! that with an LF, so those five bytes arrive at the start of the user's
 //! next line.
 //!
-//! chat/1 is not Telnet and answers none of these commands, but it must not
-//! lose the line they stick to: `ff f4 ff fd 06 MSG hi` is not valid UTF-8,
+//! chat/1 is not Telnet, but it must answer one kind of command: an option
+//! request (`DO x`: "please do x"; `WILL x`: "I would like to do x") waits
+//! for a yes or a no, and telnet, after its Ctrl-C, throws away everything
+//! the server sends until its `DO TIMING-MARK` is answered. So every
+//! request gets the polite no of RFC 854 (`WONT x`, `DONT x`), collected by
+//! [`strip_commands`] for the server to send. And it must not lose the line
+//! the commands stick to: `ff f4 ff fd 06 MSG hi` is not valid UTF-8,
 //! so the server would refuse the message with a misleading reason. The byte
 //! 0xFF never occurs in UTF-8 text, so a 0xFF in a line can only be the
 //! start of a Telnet command, and [`strip_commands`] removes those commands
@@ -37,8 +42,19 @@ const SB: u8 = 0xfa;
 /// WILL, WONT, DO, DONT (0xfb–0xfe): option negotiation, followed by the
 /// option's number.
 const NEGOTIATION: std::ops::RangeInclusive<u8> = 0xfb..=0xfe;
+/// WILL: "I would like to use this option".
+const WILL: u8 = 0xfb;
+/// WONT: "I will not use this option".
+const WONT: u8 = 0xfc;
+/// DO: "please use this option".
+const DO: u8 = 0xfd;
+/// DONT: "do not use this option".
+const DONT: u8 = 0xfe;
 
-/// Removes every Telnet command from `line` (in place).
+/// Removes every Telnet command from `line` (in place), and adds to
+/// `refusals` the answer each option request in it must get: `IAC WONT x`
+/// for `IAC DO x`, `IAC DONT x` for `IAC WILL x` (chat/1 uses no option).
+/// A refusal is never answered (RFC 854: that is how loops are avoided).
 ///
 /// A command cut short by the end of the line (a lone IAC, `IAC DO` without
 /// its option, a subnegotiation without `IAC SE`) is removed as well: its
@@ -47,10 +63,12 @@ const NEGOTIATION: std::ops::RangeInclusive<u8> = 0xfb..=0xfe;
 /// ```
 /// use codec::chat::telnet::strip_commands;
 /// let mut line = b"\xff\xf4\xff\xfd\x06MSG hi".to_vec(); // Ctrl-C, then a line
-/// strip_commands(&mut line);
+/// let mut refusals = Vec::new();
+/// strip_commands(&mut line, &mut refusals);
 /// assert_eq!(line, b"MSG hi");
+/// assert_eq!(refusals, b"\xff\xfc\x06"); // WONT TIMING-MARK
 /// ```
-pub fn strip_commands(line: &mut Vec<u8>) {
+pub fn strip_commands(line: &mut Vec<u8>, refusals: &mut Vec<u8>) {
     if !line.contains(&IAC) {
         return; // the usual case: nothing to do, nothing copied
     }
@@ -65,7 +83,14 @@ pub fn strip_commands(line: &mut Vec<u8>) {
         // line[i] is IAC; what follows says how long the command is.
         i += match line.get(i + 1) {
             Some(&SB) => subnegotiation_length(&line[i..]),
-            Some(command) if NEGOTIATION.contains(command) => 3,
+            Some(&verb) if NEGOTIATION.contains(&verb) => {
+                match (verb, line.get(i + 2)) {
+                    (DO, Some(&option)) => refusals.extend_from_slice(&[IAC, WONT, option]),
+                    (WILL, Some(&option)) => refusals.extend_from_slice(&[IAC, DONT, option]),
+                    _ => {} // WONT, DONT: already so; an option cut off: nothing to refuse
+                }
+                3
+            }
             _ => 2, // IAC IAC, IAC IP, IAC NOP, …, or a lone IAC at the end
         };
     }
@@ -94,8 +119,31 @@ mod tests {
 
     fn strip(bytes: &[u8]) -> Vec<u8> {
         let mut line = bytes.to_vec();
-        strip_commands(&mut line);
+        strip_commands(&mut line, &mut Vec::new());
         line
+    }
+
+    fn refusals(bytes: &[u8]) -> Vec<u8> {
+        let mut refusals = Vec::new();
+        strip_commands(&mut bytes.to_vec(), &mut refusals);
+        refusals
+    }
+
+    #[test]
+    fn every_option_request_is_refused_and_nothing_else_answered() {
+        // telnet's Ctrl-C: IP (no answer), DO TIMING-MARK (WONT TIMING-MARK).
+        assert_eq!(refusals(b"\xff\xf4\xff\xfd\x06MSG hi"), [IAC, WONT, 6]);
+        // WILL NAWS → DONT NAWS; DO ECHO → WONT ECHO, in order.
+        assert_eq!(
+            refusals(b"\xff\xfb\x1f\xff\xfd\x01"),
+            [IAC, DONT, 0x1f, IAC, WONT, 1]
+        );
+        // Refusals, subnegotiations, other commands, a request cut short:
+        // nothing to answer.
+        assert_eq!(refusals(b"\xff\xfc\x06\xff\xfe\x01"), []);
+        assert_eq!(refusals(b"\xff\xfa\x18\x00xterm\xff\xf0\xff\xf1"), []);
+        assert_eq!(refusals(b"hi\xff\xfd"), []);
+        assert_eq!(refusals(b"plain text"), []);
     }
 
     #[test]
