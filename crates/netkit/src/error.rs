@@ -284,13 +284,20 @@ impl fmt::Display for NetError {
                 "time-out while {what}: the other side did not answer. \
                  Is the machine on? Is a firewall dropping the packets?"
             ),
-            NetError::TimedOut { what, after } => write!(
-                f,
-                "time-out while {what}: no answer after {:.1} s. \
-                 Is the server started, on this port, and speaking this protocol? \
-                 (Over UDP a lost datagram looks exactly like this.)",
-                after.as_secs_f64()
-            ),
+            NetError::TimedOut { what, after } => {
+                write!(
+                    f,
+                    "time-out while {what}: no answer after {:.1} s. \
+                     Is the server started, on this port, and speaking this protocol?",
+                    after.as_secs_f64()
+                )?;
+                // Every UDP wait says "UDP" in `what`; over TCP a lost
+                // packet is sent again by the OS, so the hint would mislead.
+                if what.contains("UDP") {
+                    write!(f, " (Over UDP a lost datagram looks exactly like this.)")?;
+                }
+                Ok(())
+            }
             NetError::ClosedWithoutAnswer { addr, service } => write!(
                 f,
                 "{addr} accepted the connection, then closed it without sending anything back. \
@@ -510,6 +517,21 @@ mod tests {
         assert!(text.contains("65,507 bytes"), "{text}");
         assert!(text.contains("TCP"), "{text}");
         assert!(!text.contains("os error"), "{text}");
+    }
+
+    #[test]
+    fn only_a_udp_time_out_mentions_lost_datagrams() {
+        let after = Duration::from_secs(2);
+        let tcp = NetError::TimedOut {
+            what: "waiting for the echo from 127.0.0.1:10007".into(),
+            after,
+        };
+        assert!(!tcp.to_string().contains("datagram"), "{tcp}");
+        let udp = NetError::TimedOut {
+            what: "waiting for a UDP reply from 127.0.0.1:10007 (3 tries)".into(),
+            after,
+        };
+        assert!(udp.to_string().contains("lost datagram"), "{udp}");
     }
 
     #[test]
