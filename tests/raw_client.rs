@@ -201,3 +201,24 @@ fn a_timeout_of_zero_is_refused() {
     assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
     assert!(out.stderr.contains("more than 0"), "{}", out.stderr);
 }
+
+/// Port 0 is no server's port (a server asking for it gets a free one):
+/// refused with the reason, over TCP and UDP, and by the other clients too.
+#[test]
+fn port_zero_is_refused_with_the_reason() {
+    for (client, args) in [
+        ("raw-client", vec!["127.0.0.1", "0"]),
+        ("raw-client", vec!["--udp", "127.0.0.1", "0"]),
+        ("echo-client", vec!["--port", "0", "hi"]),
+        ("time-client", vec!["--port", "0"]),
+        ("chat-client", vec!["--port", "0"]),
+    ] {
+        let out = run_client(client, &args, T);
+        assert_eq!(out.status.code(), Some(2), "{client}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("not a server's port"),
+            "{client}: {}",
+            out.stderr
+        );
+    }
+}

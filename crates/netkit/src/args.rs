@@ -119,6 +119,23 @@ pub fn parse_limit(text: &str) -> Result<usize, String> {
     }
 }
 
+/// Parses the port of the server a client talks to: 1 to 65535. Port 0 is
+/// no server's port: a server that asks for port 0 is given a free one by
+/// the system, and announces it in its `listening on` line.
+pub fn parse_server_port(text: &str) -> Result<u16, String> {
+    match text.parse::<u16>() {
+        Ok(0) => Err(
+            "port 0 is not a server's port: a server started with --port 0 is given \
+             a free port by the system; use the one in its \"listening on\" line"
+                .into(),
+        ),
+        Ok(port) => Ok(port),
+        Err(_) => Err(format!(
+            "{text:?} is not a port: give a number from 1 to 65535"
+        )),
+    }
+}
+
 /// The most threads `--threads` accepts. Threads beyond the machine's cores
 /// only take turns on them; each costs memory (its stack) and start-up time,
 /// and a few hundred thousand would make the OS refuse.
@@ -139,6 +156,19 @@ pub fn parse_threads(text: &str) -> Result<usize, String> {
 mod tests {
     use super::*;
     use clap::Parser;
+
+    #[test]
+    fn a_client_needs_a_real_server_port() {
+        assert!(parse_server_port("0").unwrap_err().contains("listening on"));
+        assert_eq!(parse_server_port("10007"), Ok(10007));
+        assert_eq!(parse_server_port("65535"), Ok(65535));
+        assert!(
+            parse_server_port("65536")
+                .unwrap_err()
+                .contains("1 to 65535")
+        );
+        assert!(parse_server_port("-1").is_err());
+    }
 
     #[test]
     fn a_time_out_must_be_more_than_zero() {

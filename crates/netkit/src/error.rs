@@ -339,7 +339,8 @@ pub fn describe_io(err: &io::Error) -> String {
     }
     if is_too_many_open_files(err) {
         return "too many open files: this process has reached its limit, and each connection \
-                is one; raise it (ulimit -n) or lower --max-clients"
+                is one; raise it (ulimit -n) or let fewer clients in at once \
+                (--max-clients; --max-connections for http-server)"
             .into();
     }
     match err.kind() {

@@ -270,7 +270,9 @@ async fn run_udp<W: AsyncWrite + Unpin>(
         Ok(())
     };
     let download = async {
-        let mut buf = vec![0u8; MAX_DATAGRAM];
+        // Room for any datagram: IPv6 ones may be larger than MAX_DATAGRAM
+        // (IPv4's limit), and a datagram too big for the buffer is cut short.
+        let mut buf = vec![0u8; codec::echo::UDP_RECV_BUFFER];
         loop {
             let n = socket
                 .recv(&mut buf)

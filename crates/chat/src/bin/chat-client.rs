@@ -25,7 +25,7 @@ use netkit::args::{ClientArgs, parse_timeout};
 #[command(mut_arg("timeout", |arg| arg.value_parser(parse_timeout)))]
 struct Args {
     /// The server's TCP port.
-    #[arg(long, default_value_t = chat::DEFAULT_PORT)]
+    #[arg(long, default_value_t = chat::DEFAULT_PORT, value_parser = netkit::args::parse_server_port)]
     port: u16,
 
     /// Your nickname (1-16 of A-Z a-z 0-9 _ -); asked when not given.

@@ -18,7 +18,7 @@ struct Args {
     client: ClientArgs,
 
     /// The server's port.
-    #[arg(long, default_value_t = echo::DEFAULT_PORT)]
+    #[arg(long, default_value_t = echo::DEFAULT_PORT, value_parser = netkit::args::parse_server_port)]
     port: u16,
 
     /// Use UDP datagrams instead of a TCP connection.

@@ -25,7 +25,7 @@ struct Args {
     protocol: Choice,
 
     /// The server's port [default: 10037 for time, 10013 for daytime].
-    #[arg(long)]
+    #[arg(long, value_parser = netkit::args::parse_server_port)]
     port: Option<u16>,
 
     /// Ask with a UDP datagram instead of a TCP connection.

@@ -26,6 +26,7 @@ struct Args {
     host: String,
 
     /// The server's port, e.g. 8080.
+    #[arg(value_parser = netkit::args::parse_server_port)]
     port: u16,
 
     /// End each line with CR LF (\r\n), as HTTP, SMTP and telnet expect.
