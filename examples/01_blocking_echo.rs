@@ -23,15 +23,23 @@
 //!
 //! Next step: `02_thread_per_client` changes one thing to fix the flaw.
 
+#[path = "common/explain.rs"]
+mod explain; // turns an error into one plain line with its usual fix
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::process::ExitCode;
 
-fn main() -> std::io::Result<()> {
+fn main() -> ExitCode {
     // A port from the command line, or 11007 (echo is 7; examples add 11000).
     let port: u16 = std::env::args()
         .nth(1)
         .and_then(|p| p.parse().ok())
         .unwrap_or(11007);
+    explain::report(serve(port), port, "01_blocking_echo")
+}
+
+fn serve(port: u16) -> std::io::Result<()> {
     // 127.0.0.1: only this machine can connect. 0.0.0.0 would open it to the
     // network (and the firewall would have its say).
     let listener = TcpListener::bind(("127.0.0.1", port))?;
@@ -40,10 +48,18 @@ fn main() -> std::io::Result<()> {
         listener.local_addr()?
     );
 
-    // `incoming()` calls accept() again and again: the server never stops.
-    for stream in listener.incoming() {
-        let stream = stream?;
-        let peer = stream.peer_addr()?;
+    // accept() waits for the next client and gives its socket and its
+    // address; the loop calls it again and again: the server never stops.
+    loop {
+        let (stream, peer) = match listener.accept() {
+            Ok(client) => client,
+            // An error here concerns one client (it may have hung up
+            // already): say so and wait for the next one, never stop.
+            Err(e) => {
+                println!("accept failed: {e}");
+                continue;
+            }
+        };
         println!("{peer} connected");
         // While this runs, no other client is accepted: that is the flaw.
         match echo(stream) {
@@ -51,7 +67,6 @@ fn main() -> std::io::Result<()> {
             Err(e) => println!("{peer} failed: {e}"),
         }
     }
-    Ok(())
 }
 
 /// Sends back everything received, until the client closes its side.

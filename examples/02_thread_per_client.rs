@@ -19,24 +19,38 @@
 //! The price: a thread per client costs memory; ten thousand clients would be
 //! ten thousand threads. Next step: `03_tokio_tasks`.
 
+#[path = "common/explain.rs"]
+mod explain; // turns an error into one plain line with its usual fix
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::process::ExitCode;
 use std::thread;
 
-fn main() -> std::io::Result<()> {
+fn main() -> ExitCode {
     let port: u16 = std::env::args()
         .nth(1)
         .and_then(|p| p.parse().ok())
         .unwrap_or(12007);
+    explain::report(serve(port), port, "02_thread_per_client")
+}
+
+fn serve(port: u16) -> std::io::Result<()> {
     let listener = TcpListener::bind(("127.0.0.1", port))?;
     println!(
         "listening on {}, one thread per client",
         listener.local_addr()?
     );
 
-    for stream in listener.incoming() {
-        let stream = stream?;
-        let peer = stream.peer_addr()?;
+    loop {
+        let (stream, peer) = match listener.accept() {
+            Ok(client) => client,
+            // One client's failure never stops the server (as in step 1).
+            Err(e) => {
+                println!("accept failed: {e}");
+                continue;
+            }
+        };
         println!("{peer} connected");
         // The one change from step 1: `thread::spawn` instead of a direct
         // call. The thread owns the stream (`move`); the loop continues.
@@ -45,7 +59,6 @@ fn main() -> std::io::Result<()> {
             Err(e) => println!("{peer} failed: {e}"),
         });
     }
-    Ok(())
 }
 
 /// Sends back everything received, until the client closes its side.

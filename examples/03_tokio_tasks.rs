@@ -18,15 +18,23 @@
 //! (port 10007): the same loop plus `--trace` (every byte, both ways),
 //! explained errors and a clean Ctrl-C. Next step: `04_blocking_client`.
 
+#[path = "common/explain.rs"]
+mod explain; // turns an error into one plain line with its usual fix
+
+use std::process::ExitCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 #[tokio::main]
-async fn main() -> std::io::Result<()> {
+async fn main() -> ExitCode {
     let port: u16 = std::env::args()
         .nth(1)
         .and_then(|p| p.parse().ok())
         .unwrap_or(13007);
+    explain::report(serve(port).await, port, "03_tokio_tasks")
+}
+
+async fn serve(port: u16) -> std::io::Result<()> {
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     println!(
         "listening on {}, one task per client",
@@ -34,7 +42,14 @@ async fn main() -> std::io::Result<()> {
     );
 
     loop {
-        let (stream, peer) = listener.accept().await?;
+        let (stream, peer) = match listener.accept().await {
+            Ok(client) => client,
+            // One client's failure never stops the server (as in step 1).
+            Err(e) => {
+                println!("accept failed: {e}");
+                continue;
+            }
+        };
         println!("{peer} connected");
         // tokio::spawn instead of thread::spawn: a task, not an OS thread.
         tokio::spawn(async move {

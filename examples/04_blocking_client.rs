@@ -15,16 +15,33 @@
 //! ```
 //!
 //! Without a server: `connection refused` (nobody listens on that port).
+//!
+//! **Its limit:** a blocking client does one thing at a time: send the whole
+//! line, *then* read the echo. Paste one huge line (megabytes) and it freezes:
+//! while it is still sending, the echo comes back and nobody reads it; once
+//! the buffers on the way back are full, the server waits to send and stops
+//! reading, the buffers on the way there fill up too, and each side waits
+//! for the other forever. The fix is a second thread, reading while the
+//! first one writes: exercise 11 does exactly that.
+//!
 //! Next step: `05_time_by_hand`, a protocol made of bytes, not text.
+
+#[path = "common/explain.rs"]
+mod explain; // turns an error into one plain line with its usual fix
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
+use std::process::ExitCode;
 
-fn main() -> std::io::Result<()> {
+fn main() -> ExitCode {
     let port: u16 = std::env::args()
         .nth(1)
         .and_then(|p| p.parse().ok())
         .unwrap_or(13007);
+    explain::report(talk(port), port, "03_tokio_tasks")
+}
+
+fn talk(port: u16) -> std::io::Result<()> {
     // connect() does the TCP handshake (SYN, SYN-ACK, ACK) with the server.
     let stream = TcpStream::connect(("127.0.0.1", port))?;
     println!(

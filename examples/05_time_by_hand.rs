@@ -18,39 +18,53 @@
 //!
 //! Next step: `06_framing`, for protocols whose messages have no fixed size.
 
+#[path = "common/explain.rs"]
+mod explain; // turns an error into one plain line with its usual fix
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Seconds from 1900-01-01 to 1970-01-01 (the Unix epoch): 70 years, 17 leap days.
 const SECONDS_1900_TO_1970: u64 = 2_208_988_800;
 
-fn main() -> std::io::Result<()> {
+fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let port_arg = |i: usize| args.get(i).and_then(|p| p.parse().ok());
     if args.first().map(String::as_str) == Some("client") {
-        client(port_arg(1).unwrap_or(15037))
+        let port = port_arg(1).unwrap_or(15037);
+        explain::report(client(port), port, "05_time_by_hand")
     } else {
-        server(port_arg(0).unwrap_or(15037))
+        let port = port_arg(0).unwrap_or(15037);
+        explain::report(server(port), port, "05_time_by_hand")
     }
 }
 
 fn server(port: u16) -> std::io::Result<()> {
     let listener = TcpListener::bind(("127.0.0.1", port))?;
     println!("time (RFC 868) on {}", listener.local_addr()?);
-    for stream in listener.incoming() {
-        let mut stream = stream?;
+    loop {
+        let (mut stream, peer) = match listener.accept() {
+            Ok(client) => client,
+            // One client's failure never stops the server (as in step 1).
+            Err(e) => {
+                println!("accept failed: {e}");
+                continue;
+            }
+        };
         let unix = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         // `as u32` keeps the low 32 bits: the counter wraps in 2036, as the RFC says.
         let bytes = ((unix + SECONDS_1900_TO_1970) as u32).to_be_bytes();
-        println!("{} ← {bytes:02x?}", stream.peer_addr()?);
+        println!("{peer} ← {bytes:02x?}");
         // An iterative server is fine here: the answer takes microseconds.
-        let _ = stream.write_all(&bytes);
+        if let Err(e) = stream.write_all(&bytes) {
+            println!("{peer} failed: {e}"); // it left already: on to the next
+        }
         // `stream` is dropped: closing the connection ends the answer.
     }
-    Ok(())
 }
 
 fn client(port: u16) -> std::io::Result<()> {

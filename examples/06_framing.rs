@@ -15,22 +15,38 @@
 //! ```text
 //! cargo run --example 06_framing -- demo     # server + a client sending awkward pieces
 //! cargo run --example 06_framing             # server only, on 127.0.0.1:16007
+//! cargo run --example 06_framing -- 16008    # or on the port you give
 //! nc 127.0.0.1 16007                         type "hel", Ctrl-D (sends without \n), "lo" Enter
 //! printf 'a\nb\nc\n' | nc -q1 127.0.0.1 16007    three lines glued in one read
 //! ```
 //!
 //! Next step: `07_broadcast_chat`, lines relayed from one client to all.
 
+#[path = "common/explain.rs"]
+mod explain; // turns an error into one plain line with its usual fix
+
 use bytes::BytesMut;
+use std::process::ExitCode;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::codec::{Decoder, LinesCodec};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let demo = std::env::args().nth(1).as_deref() == Some("demo");
-    let port = if demo { 0 } else { 16007 }; // the demo lets the OS pick a free port
+async fn main() -> ExitCode {
+    let arg = std::env::args().nth(1);
+    let demo = arg.as_deref() == Some("demo");
+    // The demo lets the OS pick a free port (0); otherwise, as in steps 1
+    // to 5, a port from the command line or 16007.
+    let port = if demo {
+        0
+    } else {
+        arg.and_then(|p| p.parse().ok()).unwrap_or(16007)
+    };
+    explain::report(run(port, demo).await, port, "06_framing")
+}
+
+async fn run(port: u16, demo: bool) -> std::io::Result<()> {
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;
     println!("listening on {addr}");
@@ -38,7 +54,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         tokio::spawn(awkward_client(addr.port()));
     }
     loop {
-        let (stream, peer) = listener.accept().await?;
+        let (stream, peer) = match listener.accept().await {
+            Ok(client) => client,
+            // One client's failure never stops the server (as in step 1).
+            Err(e) => {
+                println!("accept failed: {e}");
+                continue;
+            }
+        };
         tokio::spawn(async move {
             if let Err(e) = serve(stream).await {
                 println!("{peer}: {e}");

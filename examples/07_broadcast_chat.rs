@@ -17,18 +17,26 @@
 //! The finished version is `cargo run --bin chat-server` (port 10194): nicknames,
 //! private messages, `LIST`, limits on everything, and `--trace`.
 
+#[path = "common/explain.rs"]
+mod explain; // turns an error into one plain line with its usual fix
+
 use futures::{SinkExt, StreamExt};
 use std::net::SocketAddr;
+use std::process::ExitCode;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast;
 use tokio_util::codec::{Framed, LinesCodec};
 
 #[tokio::main]
-async fn main() -> std::io::Result<()> {
+async fn main() -> ExitCode {
     let port: u16 = std::env::args()
         .nth(1)
         .and_then(|p| p.parse().ok())
         .unwrap_or(17194);
+    explain::report(serve(port).await, port, "07_broadcast_chat")
+}
+
+async fn serve(port: u16) -> std::io::Result<()> {
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     println!("chat on {}", listener.local_addr()?);
     // Every message goes in; every receiver gets a copy. 64 messages of
@@ -36,12 +44,22 @@ async fn main() -> std::io::Result<()> {
     // making the server's memory grow.
     let (room, _) = broadcast::channel::<(SocketAddr, String)>(64);
     loop {
-        let (stream, peer) = listener.accept().await?;
+        let (stream, peer) = match listener.accept().await {
+            Ok(client) => client,
+            // One client's failure never stops the server (as in step 1).
+            Err(e) => {
+                println!("accept failed: {e}");
+                continue;
+            }
+        };
         let room = room.clone();
         tokio::spawn(async move {
             println!("{peer} joined");
-            let _ = client(stream, peer, room).await;
-            println!("{peer} left");
+            // Say why a client was cut off (a line over 512 bytes, a reset…).
+            match client(stream, peer, room).await {
+                Ok(()) => println!("{peer} left"),
+                Err(e) => println!("{peer} failed: {e}"),
+            }
         });
     }
 }

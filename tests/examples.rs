@@ -283,3 +283,153 @@ fn step_7_relays_between_clients() {
         format!("{}: hello bob\n", alice.local_addr().unwrap())
     );
 }
+
+/// Closes `stream` abruptly: with `SO_LINGER` set to 0, closing sends a TCP
+/// RST instead of the polite FIN ("connection reset by peer").
+fn reset(stream: TcpStream) {
+    let socket = tokio::net::TcpSocket::from_std_stream(stream);
+    socket.set_zero_linger().expect("set SO_LINGER to 0");
+    drop(socket);
+}
+
+/// Connects and resets at once, `count` times: the server meets clients
+/// that are gone before it has even looked at them.
+fn reset_clients(addr: SocketAddr, count: usize) {
+    for _ in 0..count {
+        let stream = TcpStream::connect_timeout(&addr, TIMEOUT)
+            .expect("connect to the example (did one client's reset stop it?)");
+        reset(stream);
+    }
+}
+
+#[test]
+fn a_reset_client_does_not_stop_steps_1_2_and_5() {
+    // Step 1: while a first client is served, the reset ones wait in the
+    // queue, so the server meets them only once they are reset.
+    let server = Running::start("01_blocking_echo", &["0"]);
+    let addr = server.addr();
+    let (mut first, mut first_reader) = connect(addr);
+    say_and_hear(&mut first, &mut first_reader, "first");
+    reset_clients(addr, 5);
+    drop(first_reader);
+    drop(first);
+    let (mut next, mut next_reader) = connect(addr);
+    say_and_hear(&mut next, &mut next_reader, "still served after resets");
+
+    let server = Running::start("02_thread_per_client", &["0"]);
+    let addr = server.addr();
+    reset_clients(addr, 50);
+    let (mut next, mut next_reader) = connect(addr);
+    say_and_hear(&mut next, &mut next_reader, "still served after resets");
+
+    let server = Running::start("05_time_by_hand", &["0"]);
+    let addr = server.addr();
+    reset_clients(addr, 50);
+    let (mut next, _) = connect(addr);
+    let mut bytes = Vec::new();
+    next.read_to_end(&mut bytes)
+        .expect("the time server still answers after resets");
+    assert_eq!(bytes.len(), 4, "RFC 868 is 4 bytes: {bytes:?}");
+}
+
+#[test]
+fn step_6_listens_on_the_port_given() {
+    let port = {
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        free.local_addr().unwrap().port()
+    };
+    let server = Running::start("06_framing", &[&port.to_string()]);
+    let addr = server.addr();
+    assert_eq!(addr.port(), port, "06_framing ignored its port argument");
+    let (mut stream, mut reader) = connect(addr);
+    writeln!(stream, "hi").unwrap();
+    let mut heard = String::new();
+    reader.read_line(&mut heard).expect("no answer");
+    assert_eq!(heard, "line: hi\n");
+}
+
+#[test]
+fn step_7_says_why_a_client_was_cut_off() {
+    let server = Running::start("07_broadcast_chat", &["0"]);
+    let addr = server.addr();
+    let (mut stream, _reader) = connect(addr);
+    let me = stream.local_addr().unwrap();
+    // Over the 512-byte limit of its LinesCodec, without a `\n`.
+    stream.write_all(&[b'x'; 600]).unwrap();
+    let line = server.wait_for(&format!("{me} failed"));
+    assert!(line.contains("length"), "not the reason: {line:?}");
+}
+
+/// Runs `name` with `args` until it ends (or fails the test after
+/// [`TIMEOUT`]); returns whether it succeeded and what it wrote on stderr.
+fn run_to_end(name: &str, args: &[&str]) -> (bool, String) {
+    let mut child = Command::new(example(name))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start example {name}: {e}"));
+    let mut stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        let _ = tx.send(text);
+    });
+    let text = rx.recv_timeout(TIMEOUT);
+    let _ = child.kill();
+    let status = child.wait().expect("wait for the example");
+    let text = text.unwrap_or_else(|_| panic!("{name} {args:?} did not stop"));
+    (status.success(), text)
+}
+
+#[test]
+fn errors_are_explained_in_plain_words() {
+    // A port nobody listens on: clients are refused.
+    let closed = {
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        free.local_addr().unwrap().port().to_string()
+    };
+    for (name, args, server) in [
+        (
+            "04_blocking_client",
+            vec![closed.as_str()],
+            "03_tokio_tasks",
+        ),
+        (
+            "05_time_by_hand",
+            vec!["client", &closed],
+            "05_time_by_hand",
+        ),
+    ] {
+        let (ok, stderr) = run_to_end(name, &args);
+        assert!(!ok, "{name} cannot succeed without a server");
+        assert!(
+            !stderr.contains("Os {") && stderr.contains("is the server started?"),
+            "{name}: {stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("cargo run --example {server}")),
+            "{name}: {stderr}"
+        );
+    }
+    // A port already taken: servers cannot listen.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    for name in [
+        "01_blocking_echo",
+        "02_thread_per_client",
+        "03_tokio_tasks",
+        "05_time_by_hand",
+        "06_framing",
+        "07_broadcast_chat",
+    ] {
+        let (ok, stderr) = run_to_end(name, &[&port]);
+        assert!(!ok, "{name} cannot listen on a port already taken");
+        assert!(
+            !stderr.contains("Os {") && stderr.contains(&format!("uses port {port}")),
+            "{name}: {stderr}"
+        );
+    }
+}
