@@ -14,7 +14,14 @@
 //! `--solutions`. Nothing to install: it only calls the `cargo` that ran it.
 
 use std::env;
-use std::process::{Command, ExitCode};
+use std::io::Read;
+use std::process::{Command, ExitCode, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long one exercise's `cargo test` may take (build included) before the
+/// guide stops it: a test waiting forever must not freeze the guide too.
+const TIME_LIMIT: Duration = Duration::from_secs(180);
 
 /// One exercise, as the guide presents it.
 struct Exercise {
@@ -212,6 +219,8 @@ struct Words {
     /// What a `todo!()` panic means.
     todo_left: &'static str,
     no_compile: &'static str,
+    /// When `cargo test` was stopped after [`TIME_LIMIT`] (`{limit}` seconds).
+    too_long: &'static str,
     all_done: &'static str,
     sheets_dir: &'static str,
 }
@@ -229,6 +238,7 @@ const FR: Words = Words {
     left_right: "(left : ce que votre code a donné ; right : ce que le test attendait)",
     todo_left: "(« not yet implemented » : le todo!() est encore là ; remplacez-le par votre code)",
     no_compile: "Le code ne compile pas encore : lisez la première erreur ci-dessous.",
+    too_long: "Les tests ne se sont pas terminés en {limit} s : le guide a arrêté cargo. Votre code attend-il quelque chose qui n'arrive jamais (un read sans rien à lire, une boucle sans fin, un join() sur un thread qui ne finit pas) ? Relancez cet exercice seul (commande ci-dessous) pour voir quel test bloque.",
     all_done: "Bravo : tous les exercices passent ! Essayez maintenant les vrais programmes : cargo run --bin chat-server, puis cargo run --bin chat-client.",
     sheets_dir: "docs/exercices",
 };
@@ -246,6 +256,7 @@ const EN: Words = Words {
     left_right: "(left: what your code gave; right: what the test expected)",
     todo_left: "(\"not yet implemented\": the todo!() is still there; replace it with your code)",
     no_compile: "The code does not compile yet: read the first error below.",
+    too_long: "The tests did not finish within {limit} s: the guide stopped cargo. Does your code wait for something that never comes (a read with nothing to read, an endless loop, a join() on a thread that never ends)? Run this exercise alone (command below) to see which test is stuck.",
     all_done: "Well done: every exercise passes! Now try the real programs: cargo run --bin chat-server, then cargo run --bin chat-client.",
     sheets_dir: "docs/exercises",
 };
@@ -349,7 +360,11 @@ fn main() -> ExitCode {
         println!("{} {}", words.hint, ex.hint[lang]);
         println!("{} {}/{}", words.sheet, words.sheets_dir, ex.sheet);
         println!();
-        if outcome.output.contains("error[") || outcome.output.contains("error: could not compile")
+        if outcome.timed_out {
+            let limit = TIME_LIMIT.as_secs().to_string();
+            println!("{}", words.too_long.replace("{limit}", &limit));
+        } else if outcome.output.contains("error[")
+            || outcome.output.contains("error: could not compile")
         {
             println!("{}", words.no_compile);
             println!();
@@ -387,6 +402,8 @@ fn main() -> ExitCode {
 /// What one `cargo test` run gave.
 struct Outcome {
     passed: bool,
+    /// Stopped after [`TIME_LIMIT`]: something waited forever.
+    timed_out: bool,
     /// stdout and stderr together.
     output: String,
 }
@@ -404,12 +421,55 @@ fn run_tests(test: &str, solutions: bool) -> std::io::Result<Outcome> {
     command
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("RUST_BACKTRACE", "0");
-    let out = command.output()?;
-    let mut output = String::from_utf8_lossy(&out.stdout).into_owned();
-    output.push_str(&String::from_utf8_lossy(&out.stderr));
+    run_with_limit(command, TIME_LIMIT)
+}
+
+/// Runs `command`, collecting its output; kills it if it takes longer than
+/// `limit`.
+fn run_with_limit(mut command: Command, limit: Duration) -> std::io::Result<Outcome> {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    // Read both pipes on their own threads: a full pipe would block cargo.
+    let stdout = collect(child.stdout.take());
+    let stderr = collect(child.stderr.take());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            // The pipes may stay open (a test binary cargo started can
+            // outlive it): their threads are left behind, not waited for.
+            return Ok(Outcome {
+                passed: false,
+                timed_out: true,
+                output: String::new(),
+            });
+        }
+        thread::sleep(Duration::from_millis(50));
+    };
+    let mut output = stdout.join().unwrap_or_default();
+    output.push_str(&stderr.join().unwrap_or_default());
     Ok(Outcome {
-        passed: out.status.success(),
+        passed: status.success(),
+        timed_out: false,
         output,
+    })
+}
+
+/// Reads `pipe` to its end on a thread.
+fn collect(pipe: Option<impl Read + Send + 'static>) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
     })
 }
 
@@ -525,6 +585,27 @@ not yet implemented
                 "(another thread): not yet implemented",
             ]
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_command_that_never_ends_is_stopped() {
+        let mut command = Command::new("sleep");
+        command.arg("60");
+        let start = Instant::now();
+        let outcome = run_with_limit(command, Duration::from_millis(300)).unwrap();
+        assert!(outcome.timed_out && !outcome.passed);
+        assert!(start.elapsed() < Duration::from_secs(10), "not stopped");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_quick_command_gives_its_output() {
+        let mut command = Command::new("sh");
+        command.args(["-c", "echo out; echo err >&2; exit 3"]);
+        let outcome = run_with_limit(command, Duration::from_secs(30)).unwrap();
+        assert!(!outcome.passed && !outcome.timed_out);
+        assert_eq!(outcome.output, "out\nerr\n");
     }
 
     #[test]

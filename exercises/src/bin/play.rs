@@ -20,12 +20,14 @@
 //! ```
 
 use exercises::*;
+use std::fmt::Display;
 use std::io::{self, BufRead};
 use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 fn main() -> ExitCode {
+    explain_todo_panics();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(number) = args.first().and_then(|n| n.parse::<u16>().ok()) else {
         eprintln!(
@@ -33,7 +35,13 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     };
-    let ports: Vec<u16> = args[1..].iter().filter_map(|p| p.parse().ok()).collect();
+    let ports = match parse_ports(&args[1..]) {
+        Ok(ports) => ports,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
     let port = |default: u16| ports.first().copied().unwrap_or(default);
     let result = match number {
         1 => {
@@ -43,32 +51,22 @@ fn main() -> ExitCode {
             }
             Ok(())
         }
-        2 => connect(port(10007)).and_then(|stream| {
+        2 => connect(port(10007), 10007, "echo-server", "03_tokio_tasks").and_then(|stream| {
             let reply = ex02_echo_client::echo_once(stream, "hello, echo\n")?;
             print!("my port: {}, reply: {}", reply.local_port, reply.reply);
             Ok(())
         }),
-        3 => connect(port(10037)).and_then(|stream| {
+        3 => connect(port(10037), 10037, "time-server", "05_time_by_hand").and_then(|stream| {
             let unix = ex03_time_client::read_time(stream)?;
             println!("{unix} s since 1970 (check: date -d @{unix})");
             Ok(())
         }),
         4 => listen(port(18004)).and_then(ex04_time_server::serve),
-        5 => listen(port(18005)).and_then(|listener| {
-            // Your handler, one client after the other.
-            for stream in listener.incoming() {
-                let echoed = ex05_echo_handler::handle(stream?)?;
-                println!("client left, {echoed} bytes echoed");
-            }
-            Ok(())
-        }),
-        6 => listen(port(18006)).and_then(|listener| {
-            for stream in listener.incoming() {
-                let lines = ex06_uppercase::handle(stream?)?;
-                println!("client left, {lines} lines answered");
-            }
-            Ok(())
-        }),
+        // Your handler, one client after the other.
+        5 => listen(port(18005))
+            .and_then(|l| one_at_a_time(l, ex05_echo_handler::handle, "bytes echoed")),
+        6 => listen(port(18006))
+            .and_then(|l| one_at_a_time(l, ex06_uppercase::handle, "lines answered")),
         7 => listen(port(18007)).and_then(|listener| {
             ex07_threads::serve(listener, |s| ex05_echo_handler::handle(s).map(drop))
         }),
@@ -81,7 +79,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         10 => listen(port(18010)).and_then(ex10_chat_server::serve),
-        11 => connect(port(10194)).and_then(|stream| {
+        11 => connect(port(10194), 10194, "chat-server", "07_broadcast_chat").and_then(|stream| {
             ex11_chat_client::run(stream, io::BufReader::new(io::stdin()), io::stdout())
         }),
         12 => listen(port(18012)).and_then(|listener| {
@@ -120,12 +118,56 @@ fn listen(port: u16) -> io::Result<TcpListener> {
     Ok(listener)
 }
 
-/// Connects to 127.0.0.1:`port` and says so.
-fn connect(port: u16) -> io::Result<TcpStream> {
+/// Serves the clients of `listener` one after the other with `handle`. One
+/// client's error (a reset, bytes that are not UTF-8…) is printed and the
+/// next client is served: a server never stops for one client (exercises 4
+/// and 7 say the same).
+fn one_at_a_time<T: Display>(
+    listener: TcpListener,
+    handle: impl Fn(TcpStream) -> io::Result<T>,
+    what: &str,
+) -> io::Result<()> {
+    loop {
+        match listener.accept() {
+            Ok((stream, peer)) => match handle(stream) {
+                Ok(n) => println!("{peer} left, {n} {what}"),
+                Err(e) => eprintln!("{peer} failed: {e} (on to the next client)"),
+            },
+            Err(e) => eprintln!("accept failed: {e} (on to the next client)"),
+        }
+    }
+}
+
+/// The ports given after the exercise number; a word that is not a port is
+/// an error (silently using the default would hide the typo).
+fn parse_ports(args: &[String]) -> Result<Vec<u16>, String> {
+    args.iter()
+        .map(|p| {
+            p.parse()
+                .map_err(|_| format!("{p:?} is not a port: give a number from 0 to 65535"))
+        })
+        .collect()
+}
+
+/// Connects to 127.0.0.1:`port` and says so. If nobody answers, the error
+/// names the server to start: netlab's `server` (it listens on `default`), or
+/// `example`, which listens on the port it is given.
+fn connect(port: u16, default: u16, server: &str, example: &str) -> io::Result<TcpStream> {
     let stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| {
+        let start = if port == default {
+            format!("cargo run --bin {server}")
+        } else {
+            format!(
+                "cargo run --bin {server} -- --port {port} \
+                 (or the example: cargo run --example {example} -- {port})"
+            )
+        };
         io::Error::new(
             e.kind(),
-            format!("cannot connect to 127.0.0.1:{port}: {e} (is the server running?)"),
+            format!(
+                "cannot connect to 127.0.0.1:{port}: {e}. \
+                 Is the server started? In another terminal: {start}"
+            ),
         )
     })?;
     println!(
@@ -134,4 +176,104 @@ fn connect(port: u16) -> io::Result<TcpStream> {
         stream.peer_addr()?
     );
     Ok(stream)
+}
+
+/// Replaces the raw panic message of a `todo!()` left in a stub by what to
+/// do about it; any other panic is shown as usual.
+fn explain_todo_panics() {
+    let usual = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        match info.location() {
+            Some(at) if message.starts_with("not yet implemented") => {
+                eprintln!("{}", not_written_yet(at.file(), at.line()));
+            }
+            _ => usual(info),
+        }
+    }));
+}
+
+/// What to say when the `todo!()` at `file`:`line` runs.
+fn not_written_yet(file: &str, line: u32) -> String {
+    // "exercises/src/ex05_echo_handler.rs" → exercise 5.
+    let name = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    let number = name
+        .strip_prefix("ex")
+        .and_then(|rest| rest.get(..2))
+        .and_then(|n| n.parse::<u8>().ok());
+    let what = match number {
+        Some(n) => format!("exercise {n} is not written yet"),
+        None => "this code is not written yet".to_string(),
+    };
+    format!(
+        "{what}: replace the todo!() in {file} (line {line}) with your code \
+         (cargo run -p exercises --bin guide says what it must do)"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    #[test]
+    fn one_failing_client_does_not_stop_the_server() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        // The first client makes the handler fail; the next ones are echoed.
+        static CLIENTS: AtomicUsize = AtomicUsize::new(0);
+        std::thread::spawn(move || {
+            one_at_a_time(
+                listener,
+                |mut stream| {
+                    if CLIENTS.fetch_add(1, Ordering::SeqCst) == 0 {
+                        return Err(io::Error::other("this client failed"));
+                    }
+                    let mut byte = [0];
+                    stream.read_exact(&mut byte)?;
+                    stream.write_all(&byte)?;
+                    Ok(1)
+                },
+                "bytes echoed",
+            )
+        });
+        drop(TcpStream::connect(addr).unwrap());
+        let mut second = TcpStream::connect(addr).unwrap();
+        second
+            .set_read_timeout(Some(Duration::from_secs(3)))
+            .unwrap();
+        second.write_all(b"x").unwrap();
+        let mut byte = [0];
+        second
+            .read_exact(&mut byte)
+            .expect("the client after a failed one is served");
+        assert_eq!(&byte, b"x");
+    }
+
+    #[test]
+    fn a_word_that_is_not_a_port_is_refused() {
+        let args = |words: &[&str]| words.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+        assert_eq!(parse_ports(&args(&["22", "65535"])), Ok(vec![22, 65535]));
+        let error = parse_ports(&args(&["22", "http", "8080"])).unwrap_err();
+        assert!(error.contains("\"http\" is not a port"), "{error}");
+        assert!(parse_ports(&args(&["65536"])).is_err());
+    }
+
+    #[test]
+    fn a_todo_names_the_exercise_and_its_file() {
+        assert_eq!(
+            not_written_yet("exercises/src/ex05_echo_handler.rs", 26),
+            "exercise 5 is not written yet: replace the todo!() in \
+             exercises/src/ex05_echo_handler.rs (line 26) with your code \
+             (cargo run -p exercises --bin guide says what it must do)"
+        );
+        assert!(not_written_yet("src/ex12_tokio.rs", 34).starts_with("exercise 12 is"));
+    }
 }

@@ -16,6 +16,8 @@ pub fn uppercase_lines(input: impl Read, output: impl Write) -> io::Result<u64> 
     loop {
         line.clear();
         // read_line gathers pieces until `\n` (or end of file): the framing.
+        // Without a limit: a client that never sends `\n` grows `line` without
+        // bound; a real server caps lines (LinesCodec::new_with_max_length).
         if input.read_line(&mut line)? == 0 {
             return Ok(answered);
         }

@@ -40,6 +40,8 @@ fn client(mut stream: TcpStream, peer: SocketAddr, clients: &Clients) -> io::Res
     writeln!(stream, "WELCOME {peer}")?;
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
+    // No limit: a client that never sends `\n` grows `line` without bound; a
+    // real server caps lines (LinesCodec::new_with_max_length, chat-server).
     while reader.read_line(&mut line)? > 0 {
         let text = line.strip_suffix('\n').unwrap_or(&line);
         let text = text.strip_suffix('\r').unwrap_or(text);
@@ -54,6 +56,8 @@ fn broadcast(clients: &Clients, from: SocketAddr, message: &str) {
     let mut clients = clients.lock().unwrap();
     let mut gone = Vec::new();
     for (addr, stream) in clients.iter_mut() {
+        // write_all blocks while the lock is held: one client that never
+        // reads fills its buffer and freezes the whole room (sheet 10).
         if *addr != from && stream.write_all(message.as_bytes()).is_err() {
             gone.push(*addr);
         }

@@ -26,6 +26,8 @@ async fn client(stream: TcpStream) -> io::Result<()> {
     let mut line = String::new();
     loop {
         line.clear();
+        // No limit: a client that never sends `\n` grows `line` without bound;
+        // a real server caps lines (LinesCodec::new_with_max_length).
         if reader.read_line(&mut line).await? == 0 {
             return Ok(());
         }
