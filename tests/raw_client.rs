@@ -222,3 +222,37 @@ fn port_zero_is_refused_with_the_reason() {
         );
     }
 }
+
+/// A big write is traced over several lines, each naming the bytes it
+/// shows: every byte is still there, and no line is too long to read.
+#[test]
+fn a_big_chunk_is_traced_over_several_readable_lines() {
+    let server = Server::start("echo-server", &["--port", "0"]);
+    let line = format!("{}\n", "é".repeat(3000)); // 6,001 bytes of text
+    let out = run_with_input(
+        &bin("raw-client"),
+        &["--trace", "127.0.0.1", &server.port()],
+        line.as_bytes(),
+        T,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(out.stdout_text(), line);
+    let sent: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("sent 6001 bytes to"))
+        .collect();
+    assert!(
+        sent.len() >= 6,
+        "one line per 1,024 bytes at most: {sent:#?}"
+    );
+    assert!(sent[0].contains("(bytes 1 to "), "{}", sent[0]);
+    assert!(sent.last().unwrap().contains(" to 6001): "), "{sent:#?}");
+    for l in &sent {
+        assert!(l.len() < 3000, "a line of {} characters", l.len());
+        assert!(
+            l.contains(": \"é"),
+            "shown as text, cut between characters: {l}"
+        );
+    }
+}

@@ -12,6 +12,8 @@
 //! Text is shown between quotes with invisible characters escaped (`\r`, `\n`),
 //! so a student sees exactly where a line ends; anything that is not printable
 //! text (like RFC 868's 4-byte time) is shown in hexadecimal between brackets.
+//! A chunk longer than [`LINE_BYTES`] (a 64 KiB write) is shown over several
+//! lines, each saying which of its bytes it shows (`(bytes 1 to 1024)`).
 //!
 //! [`Tap`] keeps the peer address and counts bytes in and out (every
 //! connection's log line ends with those counts, traced or not). [`Traced`]
@@ -86,12 +88,7 @@ impl Tap {
         self.bytes_in
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
         if self.enabled && !bytes.is_empty() {
-            info!(
-                "recv {} from {}: {}",
-                plural_bytes(bytes.len()),
-                self.peer,
-                self.show(bytes)
-            );
+            self.log("recv", "from", bytes);
         }
     }
 
@@ -100,11 +97,25 @@ impl Tap {
         self.bytes_out
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
         if self.enabled && !bytes.is_empty() {
+            self.log("sent", "to  ", bytes);
+        }
+    }
+
+    /// One line per chunk, or, for a chunk longer than [`LINE_BYTES`] (a
+    /// 64 KiB write), one line per piece of it, each saying which bytes it
+    /// shows: every byte is still there, and no line is too long to read.
+    fn log(&self, verb: &str, direction: &str, bytes: &[u8]) {
+        let (n, peer) = (plural_bytes(bytes.len()), self.peer);
+        if bytes.len() <= LINE_BYTES {
+            info!("{verb} {n} {direction} {peer}: {}", self.show(bytes));
+            return;
+        }
+        let text = !self.binary && codec::text::is_readable_text(bytes);
+        for piece in pieces(bytes, text) {
+            let (first, last) = (piece.start + 1, piece.end);
             info!(
-                "sent {} to   {}: {}",
-                plural_bytes(bytes.len()),
-                self.peer,
-                self.show(bytes)
+                "{verb} {n} {direction} {peer} (bytes {first} to {last}): {}",
+                self.show(&bytes[piece])
             );
         }
     }
@@ -137,6 +148,34 @@ impl Tap {
     pub fn bytes_out(&self) -> u64 {
         self.bytes_out.load(Ordering::Relaxed)
     }
+}
+
+/// The most bytes `--trace` shows on one line.
+pub const LINE_BYTES: usize = 1024;
+
+/// Cuts `bytes` into pieces of at most [`LINE_BYTES`]; text (valid UTF-8)
+/// is cut between characters, never inside one, so each piece still reads
+/// as text.
+fn pieces(bytes: &[u8], text: bool) -> Vec<std::ops::Range<usize>> {
+    let as_text = if text {
+        std::str::from_utf8(bytes).ok()
+    } else {
+        None
+    };
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let mut end = (start + LINE_BYTES).min(bytes.len());
+        if let Some(text) = as_text {
+            // A character is at most 4 bytes: this steps back 3 at most.
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+        }
+        out.push(start..end);
+        start = end;
+    }
+    out
 }
 
 fn plural_bytes(n: usize) -> String {
@@ -255,6 +294,35 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Traced<S> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_long_chunk_is_cut_into_lines_that_keep_every_byte() {
+        // Binary: plain cuts of LINE_BYTES.
+        let binary = vec![0xffu8; 2 * LINE_BYTES + 5];
+        let cuts = pieces(&binary, false);
+        assert_eq!(
+            cuts,
+            vec![
+                0..LINE_BYTES,
+                LINE_BYTES..2 * LINE_BYTES,
+                2 * LINE_BYTES..2 * LINE_BYTES + 5
+            ]
+        );
+        // Text: never inside a character ("é" is 2 bytes; one straddles the
+        // first cut), and the pieces still cover every byte, in order.
+        let text = format!("{}é{}", "a".repeat(LINE_BYTES - 1), "b".repeat(LINE_BYTES));
+        let cuts = pieces(text.as_bytes(), true);
+        assert_eq!(cuts[0], 0..LINE_BYTES - 1);
+        assert_eq!(cuts.last().unwrap().end, text.len());
+        for pair in cuts.windows(2) {
+            assert_eq!(pair[0].end, pair[1].start);
+        }
+        for cut in &cuts {
+            assert!(cut.len() <= LINE_BYTES);
+            assert!(std::str::from_utf8(&text.as_bytes()[cut.clone()]).is_ok());
+        }
+    }
+
     use super::*;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
