@@ -267,7 +267,8 @@ impl fmt::Display for NetError {
             NetError::UnknownHost { host } => write!(
                 f,
                 "unknown host {host:?}: the name could not be turned into an IP address. \
-                 Check the spelling, or give an IP address such as 127.0.0.1."
+                 Check the spelling; if the name is right, the name server (DNS) may be out \
+                 of reach: is the network up? Or give an IP address such as 127.0.0.1."
             ),
             NetError::ConnectionRefused { addr } => write!(
                 f,
@@ -518,6 +519,19 @@ mod tests {
         assert!(text.contains("65,507 bytes"), "{text}");
         assert!(text.contains("TCP"), "{text}");
         assert!(!text.contains("os error"), "{text}");
+    }
+
+    #[test]
+    fn an_unknown_host_is_not_always_a_typo() {
+        let text = NetError::UnknownHost {
+            host: "server.lan".into(),
+        }
+        .to_string();
+        assert!(text.contains("spelling"), "{text}");
+        assert!(
+            text.contains("network"),
+            "no network gives the same failure: {text}"
+        );
     }
 
     #[test]
