@@ -8,7 +8,7 @@ use std::net::{Shutdown, TcpStream, UdpSocket};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{Server, bin, listening_addr, run_client, run_with_input};
+use support::{Server, bin, listening_addr, noise, run_client, run_with_input};
 
 const T: Duration = Duration::from_secs(20);
 
@@ -27,19 +27,6 @@ fn connect(server: &Server) -> TcpStream {
         .set_write_timeout(Some(Duration::from_secs(10)))
         .unwrap();
     stream
-}
-
-/// Deterministic pseudo-random bytes: every value 0–255 appears, no pattern.
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
 }
 
 #[test]

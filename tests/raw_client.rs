@@ -12,17 +12,9 @@ use support::{Server, bin, run_client, run_with_input};
 
 const T: Duration = Duration::from_secs(20);
 
-/// Deterministic bytes covering every value 0–255.
+/// The same bytes at every run (see `support::noise`).
 fn noise(len: usize) -> Vec<u8> {
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
+    support::noise(len, 0x9e37_79b9_7f4a_7c15)
 }
 
 #[test]

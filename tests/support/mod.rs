@@ -271,6 +271,18 @@ impl Output {
 /// Runs `program` with `args`, feeding `stdin`, and waits at most `timeout`.
 /// Panics (failing the test) on a time-out, after killing the process.
 pub fn run_with_input(program: &Path, args: &[&str], stdin: &[u8], timeout: Duration) -> Output {
+    run_with_paced_input(program, args, &[(stdin, Duration::ZERO)], timeout)
+}
+
+/// Like [`run_with_input`], writing each piece of input in turn and waiting
+/// the time given after it (a person typing, a slow pipe), then closing the
+/// input.
+pub fn run_with_paced_input(
+    program: &Path,
+    args: &[&str],
+    input: &[(&[u8], Duration)],
+    timeout: Duration,
+) -> Output {
     let mut child = Command::new(program)
         .args(args)
         .env_remove("RUST_LOG")
@@ -279,11 +291,16 @@ pub fn run_with_input(program: &Path, args: &[&str], stdin: &[u8], timeout: Dura
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
-    let mut input = child.stdin.take().unwrap();
-    let data = stdin.to_vec();
+    let mut stdin = child.stdin.take().unwrap();
+    let pieces: Vec<(Vec<u8>, Duration)> = input.iter().map(|(b, d)| (b.to_vec(), *d)).collect();
     let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
-        // Dropping `input` closes the pipe: end of input for the child.
+        for (bytes, pause) in pieces {
+            if stdin.write_all(&bytes).is_err() {
+                return; // the program stopped reading: it has its answer
+            }
+            std::thread::sleep(pause);
+        }
+        // Dropping `stdin` closes the pipe: end of input for the child.
     });
     let mut out = child.stdout.take().unwrap();
     let mut err = child.stderr.take().unwrap();
@@ -487,4 +504,18 @@ pub fn rule(stdout: &str, id: &str) -> Option<(String, String)> {
         }
     }
     None
+}
+
+/// Deterministic pseudo-random bytes (xorshift) covering every value 0–255:
+/// binary data to send through a program, the same at every run for `seed`.
+pub fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
 }

@@ -6,7 +6,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::process::{Command, ExitStatus, Stdio};
+use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -17,68 +17,17 @@ use tokio_util::sync::CancellationToken;
 /// The longest any program here may run before the test fails.
 const LIMIT: Duration = Duration::from_secs(20);
 
-struct Output {
-    status: ExitStatus,
-    stdout: Vec<u8>,
-    stderr: String,
-}
+// The workspace tests' helpers: run a program with a bounded wait.
+#[path = "../../../tests/support/mod.rs"]
+mod support;
+
+use support::Output;
 
 /// Runs `program` with `args`; writes each piece of `input` to its standard
 /// input, waiting the given time after each, then closes it. Kills the
 /// program and fails the test if it runs longer than [`LIMIT`].
 fn run_paced(program: &str, args: &[&str], input: &[(&[u8], Duration)]) -> Output {
-    let mut child = Command::new(program)
-        .args(args)
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
-    let mut stdin = child.stdin.take().unwrap();
-    let pieces: Vec<(Vec<u8>, Duration)> = input.iter().map(|(b, d)| (b.to_vec(), *d)).collect();
-    let writer = thread::spawn(move || {
-        for (bytes, pause) in pieces {
-            if stdin.write_all(&bytes).is_err() {
-                return;
-            }
-            thread::sleep(pause);
-        }
-        // Dropping stdin closes the pipe: end of input for the program.
-    });
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_reader = thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = out.read_to_end(&mut buf);
-        buf
-    });
-    let err_reader = thread::spawn(move || {
-        let mut buf = String::new();
-        let _ = err.read_to_string(&mut buf);
-        buf
-    });
-    let deadline = Instant::now() + LIMIT;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "{program} {args:?} did not finish within {LIMIT:?}; stderr:\n{}",
-                err_reader.join().unwrap()
-            );
-        }
-        thread::sleep(Duration::from_millis(5));
-    };
-    let _ = writer.join();
-    Output {
-        status,
-        stdout: out_reader.join().unwrap(),
-        stderr: err_reader.join().unwrap(),
-    }
+    support::run_with_paced_input(Path::new(program), args, input, LIMIT)
 }
 
 fn run(program: &str, args: &[&str], input: &[u8]) -> Output {
@@ -125,17 +74,9 @@ fn read_all(stream: &mut TcpStream) -> Vec<u8> {
     got
 }
 
-/// Deterministic pseudo-random bytes: every value 0–255 appears.
+/// The same bytes at every run (see `support::noise`).
 fn noise(len: usize) -> Vec<u8> {
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
+    support::noise(len, 0x9e37_79b9_7f4a_7c15)
 }
 
 // ---- Limits are checked by the argument parser (exit code 2) -------------

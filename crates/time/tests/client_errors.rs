@@ -4,10 +4,10 @@
 
 use std::io::Read;
 use std::net::{TcpListener, TcpStream, UdpSocket};
-use std::process::{Command, ExitStatus, Stdio};
+use std::path::Path;
 use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use time::Protocol;
 use time::client::{Options, ask_tcp, ask_udp};
@@ -18,47 +18,14 @@ use tokio_util::sync::CancellationToken;
 /// The longest any program or wait here may take before the test fails.
 const LIMIT: Duration = Duration::from_secs(20);
 
-struct Output {
-    status: ExitStatus,
-    stderr: String,
-}
+// The workspace tests' helpers: run a program with a bounded wait.
+#[path = "../../../tests/support/mod.rs"]
+mod support;
 
 /// Runs `program` with `args` and no input; kills it and fails the test
 /// if it runs longer than [`LIMIT`].
-fn run(program: &str, args: &[&str]) -> Output {
-    let mut child = Command::new(program)
-        .args(args)
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
-    let mut err = child.stderr.take().unwrap();
-    let err_reader = thread::spawn(move || {
-        let mut buf = String::new();
-        let _ = err.read_to_string(&mut buf);
-        buf
-    });
-    let deadline = Instant::now() + LIMIT;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "{program} {args:?} did not finish within {LIMIT:?}; stderr:\n{}",
-                err_reader.join().unwrap()
-            );
-        }
-        thread::sleep(Duration::from_millis(5));
-    };
-    Output {
-        status,
-        stderr: err_reader.join().unwrap(),
-    }
+fn run(program: &str, args: &[&str]) -> support::Output {
+    support::run_with_input(Path::new(program), args, b"", LIMIT)
 }
 
 const CLIENT: &str = env!("CARGO_BIN_EXE_time-client");
