@@ -203,7 +203,7 @@ pub async fn udp_exchange(
     let peer = socket
         .peer_addr()
         .map_err(|e| explain(&NetError::io("reading the server's address", e)))?;
-    let tap = Tap::new(peer, opts.trace);
+    let tap = Tap::datagrams(peer, opts.trace, false);
     for _ in 0..tries {
         socket
             .send(data)

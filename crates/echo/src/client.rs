@@ -515,11 +515,12 @@ async fn udp_round_trip(
              which carries a stream of any length, or split it into shorter lines."
         )));
     }
-    let tap = Tap::new(
+    let tap = Tap::datagrams(
         socket
             .peer_addr()
             .unwrap_or_else(|_| ([0, 0, 0, 0], 0).into()),
         options.trace,
+        false,
     );
     // Room for any datagram (IPv6 allows more than IPv4): a longer reply cut
     // to our size could look like the echo.

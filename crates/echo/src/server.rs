@@ -273,7 +273,7 @@ pub async fn serve_udp(
             }
         };
         let datagram = &buf[..n];
-        let tap = Tap::new(peer, config.trace);
+        let tap = Tap::datagrams(peer, config.trace, false);
         tap.received(datagram);
         if n == 0 && config.trace {
             // The tap shows bytes, and there are none: say it ourselves, or

@@ -12,19 +12,31 @@
 //! Text is shown between quotes with invisible characters escaped (`\r`, `\n`),
 //! so a student sees exactly where a line ends; anything that is not printable
 //! text (like RFC 868's 4-byte time) is shown in hexadecimal between brackets.
-//! A chunk longer than [`LINE_BYTES`] (a 64 KiB write) is shown over several
+//! A chunk longer than [`LINE_BYTES`] (1,024 bytes; a 64 KiB write, say) is shown over several
 //! lines, each saying which of its bytes it shows (`(bytes 1 to 1024)`).
+//!
+//! TCP carries a stream of bytes, not of characters: one read may end in the
+//! middle of a character that takes several bytes in UTF-8 ("é" is `c3 a9`,
+//! an emoji 4 bytes). The start of such a character is *held* and shown again,
+//! whole, with the read that brings its end, and each line says so:
+//!
+//! ```text
+//! recv 4 bytes from 127.0.0.1:53422: "caf" + [c3] held (a character cut by the read: shown whole once the rest comes)
+//! recv 3 bytes from 127.0.0.1:53422: "é\r\n" (its first byte, [c3], came in an earlier read)
+//! ```
 //!
 //! [`Tap`] keeps the peer address and counts bytes in and out (every
 //! connection's log line ends with those counts, traced or not). [`Traced`]
 //! wraps any async stream — or one half of it — and reports to its `Tap`.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io;
 use std::net::SocketAddr;
+use std::ops::Range;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -38,36 +50,103 @@ pub struct Tap {
     /// Always show hex: the protocol is binary (RFC 868), even when its bytes
     /// happen to look like text.
     binary: bool,
+    /// Each chunk is a UDP datagram, a message of its own: a character cut at
+    /// its end is not continued by the next one, so nothing is held.
+    datagrams: bool,
     bytes_in: AtomicU64,
     bytes_out: AtomicU64,
     /// The peer's end-of-stream was already logged (a reader may be polled
     /// again after it).
     eof_seen: AtomicBool,
+    /// The unfinished character at the end of the last chunk received, and
+    /// of the last one sent. One per direction: the read half and the write
+    /// half of a connection may be used by two tasks at once, and a character
+    /// cut in what we send is never finished by what we receive. A `Mutex`
+    /// (only taken with `--trace`) keeps each direction's chunks and lines in
+    /// the same order.
+    held_in: Mutex<Held>,
+    held_out: Mutex<Held>,
+}
+
+/// Which way bytes go, for the words of a log line.
+#[derive(Debug, Clone, Copy)]
+enum Way {
+    In,
+    Out,
+}
+
+impl Way {
+    fn verb(self) -> &'static str {
+        match self {
+            Way::In => "recv",
+            Way::Out => "sent",
+        }
+    }
+
+    /// Padded so that `from` and `to` lines line up.
+    fn preposition(self) -> &'static str {
+        match self {
+            Way::In => "from",
+            Way::Out => "to  ",
+        }
+    }
+}
+
+/// The first bytes of a character that a chunk ended before finishing: at
+/// most 3, since a UTF-8 character is at most 4 bytes.
+#[derive(Debug, Default, Clone, Copy)]
+struct Held {
+    bytes: [u8; 3],
+    len: usize,
+}
+
+impl Held {
+    fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    /// Hands over the held bytes, holding none any more.
+    fn take(&mut self) -> Held {
+        std::mem::take(self)
+    }
+
+    /// Holds `bytes` (at most 3), replacing what was held.
+    fn hold(&mut self, bytes: &[u8]) {
+        self.len = bytes.len();
+        self.bytes[..bytes.len()].copy_from_slice(bytes);
+    }
 }
 
 impl Tap {
     /// A tap for the conversation with `peer`; `enabled` is the `--trace` flag.
     pub fn new(peer: SocketAddr, enabled: bool) -> Arc<Tap> {
-        Arc::new(Tap {
-            peer,
-            enabled,
-            binary: false,
-            bytes_in: AtomicU64::new(0),
-            bytes_out: AtomicU64::new(0),
-            eof_seen: AtomicBool::new(false),
-        })
+        Arc::new(Tap::with(peer, enabled, false, false))
     }
 
     /// A tap for a binary protocol: bytes are always shown in hex.
     pub fn binary(peer: SocketAddr, enabled: bool) -> Arc<Tap> {
-        Arc::new(Tap {
+        Arc::new(Tap::with(peer, enabled, true, false))
+    }
+
+    /// A tap for UDP: each chunk is one datagram, shown whole on its own
+    /// (never held back waiting for the next), as text or, with `binary`,
+    /// in hex.
+    pub fn datagrams(peer: SocketAddr, enabled: bool, binary: bool) -> Arc<Tap> {
+        Arc::new(Tap::with(peer, enabled, binary, true))
+    }
+
+    fn with(peer: SocketAddr, enabled: bool, binary: bool, datagrams: bool) -> Tap {
+        Tap {
             peer,
             enabled,
-            binary: true,
+            binary,
+            datagrams,
             bytes_in: AtomicU64::new(0),
             bytes_out: AtomicU64::new(0),
             eof_seen: AtomicBool::new(false),
-        })
+            held_in: Mutex::new(Held::default()),
+            held_out: Mutex::new(Held::default()),
+        }
     }
 
     fn show(&self, bytes: &[u8]) -> String {
@@ -88,7 +167,7 @@ impl Tap {
         self.bytes_in
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
         if self.enabled && !bytes.is_empty() {
-            self.log("recv", "from", bytes);
+            self.log(Way::In, bytes);
         }
     }
 
@@ -97,32 +176,156 @@ impl Tap {
         self.bytes_out
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
         if self.enabled && !bytes.is_empty() {
-            self.log("sent", "to  ", bytes);
+            self.log(Way::Out, bytes);
         }
     }
 
-    /// One line per chunk, or, for a chunk longer than [`LINE_BYTES`] (a
-    /// 64 KiB write), one line per piece of it, each saying which bytes it
-    /// shows: every byte is still there, and no line is too long to read.
-    fn log(&self, verb: &str, direction: &str, bytes: &[u8]) {
-        let (n, peer) = (plural_bytes(bytes.len()), self.peer);
-        if bytes.len() <= LINE_BYTES {
-            info!("{verb} {n} {direction} {peer}: {}", self.show(bytes));
+    fn held(&self, way: Way) -> &Mutex<Held> {
+        match way {
+            Way::In => &self.held_in,
+            Way::Out => &self.held_out,
+        }
+    }
+
+    /// Logs one chunk, judged together with the bytes held before it.
+    ///
+    /// The design, so that the lines never lie about which bytes came in
+    /// which read: each line still counts only this chunk's bytes. A chunk
+    /// that ends inside a character shows that character's first bytes in
+    /// hex marked `held`; the next chunk is judged with them in front, so
+    /// the whole character reads as text again, and its line names the
+    /// bytes that came earlier. The held bytes thus appear twice (as they
+    /// arrived, then within their character), each time labelled.
+    fn log(&self, way: Way, chunk: &[u8]) {
+        if self.binary || self.datagrams {
+            // A binary protocol has no characters to keep whole; a datagram
+            // is judged alone.
+            self.write_lines(way, chunk, &[], chunk, chunk.len());
             return;
         }
-        let text = !self.binary && codec::text::is_readable_text(bytes);
-        for piece in pieces(bytes, text) {
-            let (first, last) = (piece.start + 1, piece.end);
+        // Locked until the line is logged: another task using the same
+        // direction waits, so chunks are judged, and shown, in order.
+        let mut held = self
+            .held(way)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let before = held.take();
+        let joined: Cow<[u8]> = if before.len == 0 {
+            Cow::Borrowed(chunk)
+        } else {
+            Cow::Owned([before.as_slice(), chunk].concat())
+        };
+        let cut = unfinished_tail(&joined);
+        held.hold(&joined[cut..]);
+        self.write_lines(way, chunk, before.as_slice(), &joined, cut);
+    }
+
+    /// One line per chunk, or, for a chunk longer than [`LINE_BYTES`] (1,024
+    /// bytes; a 64 KiB write, say), one line per piece of it, each saying which bytes it
+    /// shows: every byte is still there, and no line is too long to read.
+    ///
+    /// `joined` is `before` (bytes held from earlier chunks) then `chunk`;
+    /// its bytes from `cut` on are held for the next chunk.
+    fn write_lines(&self, way: Way, chunk: &[u8], before: &[u8], joined: &[u8], cut: usize) {
+        let (verb, direction, peer) = (way.verb(), way.preposition(), self.peer);
+        let n = plural_bytes(chunk.len());
+        // The bytes shown as text (or hex) now, and this chunk's bytes held
+        // back (the held ones from before are in `shown` or still held).
+        let shown = &joined[..cut];
+        let new_held = &joined[cut.max(before.len())..];
+        let earlier_note = if before.is_empty() {
+            None
+        } else if cut == 0 {
+            Some(format!("after {}, held from an earlier read", hex(before)))
+        } else {
+            Some(format!(
+                "its first {}, {}, came in an earlier read",
+                if before.len() == 1 {
+                    "byte".to_string()
+                } else {
+                    format!("{} bytes", before.len())
+                },
+                hex(before)
+            ))
+        };
+        let held_note = (!new_held.is_empty())
+            .then(|| "a character cut by the read: shown whole once the rest comes".to_string());
+        if chunk.len() <= LINE_BYTES {
+            let text = self.describe(shown, new_held, [earlier_note, held_note]);
+            info!("{verb} {n} {direction} {peer}: {text}");
+            return;
+        }
+        // A long chunk: held bytes are at most 3, so `shown` is not empty.
+        let all = pieces(shown, !self.binary);
+        let last_piece = all.len() - 1;
+        for (i, piece) in all.into_iter().enumerate() {
+            let is_last = i == last_piece;
+            // Numbered in this chunk's bytes: the held bytes in front are
+            // not this chunk's, the held bytes at the end are.
+            let first = piece.start.saturating_sub(before.len()) + 1;
+            let last = if is_last {
+                chunk.len()
+            } else {
+                piece.end - before.len()
+            };
+            let text = self.describe(
+                &shown[piece],
+                if is_last { new_held } else { &[] },
+                [
+                    if i == 0 { earlier_note.clone() } else { None },
+                    if is_last { held_note.clone() } else { None },
+                ],
+            );
+            info!("{verb} {n} {direction} {peer} (bytes {first} to {last}): {text}");
+        }
+    }
+
+    /// `"text" + [c3] held (note; note)`: what a line shows after its peer.
+    fn describe(&self, shown: &[u8], held: &[u8], notes: [Option<String>; 2]) -> String {
+        let mut text = String::new();
+        if !shown.is_empty() {
+            text.push_str(&self.show(shown));
+        }
+        if !held.is_empty() {
+            if !text.is_empty() {
+                text.push_str(" + ");
+            }
+            let _ = write!(text, "{} held", hex(held));
+        }
+        let notes: Vec<String> = notes.into_iter().flatten().collect();
+        if !notes.is_empty() {
+            let _ = write!(text, " ({})", notes.join("; "));
+        }
+        text
+    }
+
+    /// Shows the bytes still held in one direction, if any, when no more
+    /// will come: they were shown as they arrived, this line says they
+    /// never became a character.
+    fn release(&self, way: Way, held: Held, why: &str) {
+        if held.len > 0 {
             info!(
-                "{verb} {n} {direction} {peer} (bytes {first} to {last}): {}",
-                self.show(&bytes[piece])
+                "{} {} {}: held {} was an unfinished character ({why})",
+                way.verb(),
+                way.preposition(),
+                self.peer,
+                hex(held.as_slice())
             );
         }
+    }
+
+    fn take_held(&self, way: Way) -> Held {
+        self.held(way)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 
     /// Records that we closed our sending side (TCP half-close, a FIN).
     pub fn shutdown(&self) {
         if self.enabled {
+            let held = self.take_held(Way::Out);
+            self.release(Way::Out, held, "we closed our side before the rest");
             info!("sent end-of-stream to {} (our side is closed)", self.peer);
         }
     }
@@ -131,11 +334,15 @@ impl Tap {
     /// (TCP's FIN arrived). Logged once, so `--trace` shows both ends of a
     /// half-close, not only ours.
     pub fn end_of_stream(&self) {
-        if self.enabled && !self.eof_seen.swap(true, Ordering::Relaxed) {
-            info!(
-                "recv end-of-stream from {} (it has nothing more to send)",
-                self.peer
-            );
+        if self.enabled {
+            let held = self.take_held(Way::In);
+            self.release(Way::In, held, "end-of-stream came before the rest");
+            if !self.eof_seen.swap(true, Ordering::Relaxed) {
+                info!(
+                    "recv end-of-stream from {} (it has nothing more to send)",
+                    self.peer
+                );
+            }
         }
     }
 
@@ -150,26 +357,62 @@ impl Tap {
     }
 }
 
+impl Drop for Tap {
+    /// The last user of the tap is gone (the connection ended without an
+    /// end-of-stream, on an error, or a UDP exchange is over): bytes still
+    /// held are shown now, or `--trace` would have hidden them.
+    fn drop(&mut self) {
+        if self.enabled {
+            for way in [Way::In, Way::Out] {
+                let held = match way {
+                    Way::In => &mut self.held_in,
+                    Way::Out => &mut self.held_out,
+                };
+                let held = held
+                    .get_mut()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take();
+                self.release(way, held, "the conversation ended before the rest");
+            }
+        }
+    }
+}
+
+/// Where the unfinished character at the end of `bytes` starts: `bytes.len()`
+/// when there is none.
+///
+/// Only an end that is valid so far counts (`c3` may become "é"; `ff` never
+/// becomes anything), and only after bytes that are all valid UTF-8: a
+/// chunk with a broken character anywhere is shown in hex anyway, and
+/// holding its end would only make the next chunk look broken too.
+fn unfinished_tail(bytes: &[u8]) -> usize {
+    match std::str::from_utf8(bytes) {
+        // `error_len() == None`: the bytes stop in the middle of a character
+        // that was correct up to there (at most 3 bytes from the end).
+        Err(e) if e.error_len().is_none() => e.valid_up_to(),
+        _ => bytes.len(),
+    }
+}
+
 /// The most bytes `--trace` shows on one line.
 pub const LINE_BYTES: usize = 1024;
 
-/// Cuts `bytes` into pieces of at most [`LINE_BYTES`]; text (valid UTF-8)
-/// is cut between characters, never inside one, so each piece still reads
-/// as text.
-fn pieces(bytes: &[u8], text: bool) -> Vec<std::ops::Range<usize>> {
-    let as_text = if text {
-        std::str::from_utf8(bytes).ok()
-    } else {
-        None
-    };
+/// Cuts `bytes` into pieces of at most [`LINE_BYTES`]. With `text`, a cut
+/// never falls inside a UTF-8 character: each piece is then judged text or
+/// hex on its own, and half a character would turn a piece of text into hex.
+fn pieces(bytes: &[u8], text: bool) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
     while start < bytes.len() {
         let mut end = (start + LINE_BYTES).min(bytes.len());
-        if let Some(text) = as_text {
-            // A character is at most 4 bytes: this steps back 3 at most.
-            while !text.is_char_boundary(end) {
+        if text {
+            // A byte 10xxxxxx continues a character: cut before the character
+            // instead. A character is at most 4 bytes: 3 steps back at most
+            // (more would only be broken bytes, shown in hex either way).
+            let mut back = 0;
+            while back < 3 && end < bytes.len() && bytes[end] & 0xc0 == 0x80 {
                 end -= 1;
+                back += 1;
             }
         }
         out.push(start..end);
@@ -377,5 +620,256 @@ mod tests {
         let mut buf = [0u8; 8];
         assert_eq!(traced.read(&mut buf).await.unwrap(), 0);
         assert!(tap.eof_seen.load(Ordering::Relaxed));
+    }
+
+    /// Runs `f` with a log subscriber of its own (this thread only, so tests
+    /// running in parallel do not mix their lines) and returns the messages
+    /// it logged, one per line, without time or level.
+    fn logged(f: impl FnOnce()) -> Vec<String> {
+        #[derive(Clone, Default)]
+        struct Buffer(Arc<Mutex<Vec<u8>>>);
+        impl io::Write for Buffer {
+            fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buffer {
+            type Writer = Buffer;
+            fn make_writer(&'a self) -> Buffer {
+                self.clone()
+            }
+        }
+        let buffer = Buffer::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(buffer.clone())
+            .without_time()
+            .with_level(false)
+            .with_target(false)
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, f);
+        let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        text.lines().map(str::to_string).collect()
+    }
+
+    fn peer() -> SocketAddr {
+        "127.0.0.1:1".parse().unwrap()
+    }
+
+    const CUT: &str = "a character cut by the read: shown whole once the rest comes";
+
+    #[test]
+    fn an_accent_cut_between_two_reads_is_shown_as_text() {
+        // "café\r\n" with "é" (c3 a9) cut by the first read.
+        let lines = logged(|| {
+            let tap = Tap::new(peer(), true);
+            tap.received(b"caf\xc3");
+            tap.received(b"\xa9\r\n");
+            // The counts stay those of the reads.
+            assert_eq!(tap.bytes_in(), 7);
+        });
+        assert_eq!(
+            lines,
+            [
+                format!(r#"recv 4 bytes from 127.0.0.1:1: "caf" + [c3] held ({CUT})"#),
+                r#"recv 3 bytes from 127.0.0.1:1: "é\r\n" (its first byte, [c3], came in an earlier read)"#.to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_emoji_cut_anywhere_is_shown_whole() {
+        // 🙂 is f0 9f 99 82.
+        let lines = logged(|| {
+            let tap = Tap::new(peer(), true);
+            tap.received(b"\xf0"); // 1 | 3
+            tap.received(b"\x9f\x99\x82");
+            tap.received(b"\xf0\x9f\x99"); // 3 | 1
+            tap.received(b"\x82!");
+            tap.received(b"\xf0"); // 1 | 1 | 2
+            tap.received(b"\x9f");
+            tap.received(b"\x99\x82");
+        });
+        assert_eq!(
+            lines,
+            [
+                format!("recv 1 byte from 127.0.0.1:1: [f0] held ({CUT})"),
+                r#"recv 3 bytes from 127.0.0.1:1: "🙂" (its first byte, [f0], came in an earlier read)"#.to_string(),
+                format!("recv 3 bytes from 127.0.0.1:1: [f0 9f 99] held ({CUT})"),
+                r#"recv 2 bytes from 127.0.0.1:1: "🙂!" (its first 3 bytes, [f0 9f 99], came in an earlier read)"#.to_string(),
+                format!("recv 1 byte from 127.0.0.1:1: [f0] held ({CUT})"),
+                format!("recv 1 byte from 127.0.0.1:1: [9f] held (after [f0], held from an earlier read; {CUT})"),
+                r#"recv 2 bytes from 127.0.0.1:1: "🙂" (its first 2 bytes, [f0 9f], came in an earlier read)"#.to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_broken_character_is_still_hex() {
+        let lines = logged(|| {
+            let tap = Tap::new(peer(), true);
+            // c3 promised a character, "xyz" does not finish it.
+            tap.received(b"caf\xc3");
+            tap.received(b"xyz");
+            // A chunk already broken holds nothing back.
+            tap.received(b"\xff\xc3");
+            tap.received(b"\xa9");
+            // c3 then c3 is broken at once: nothing to hold.
+            tap.received(b"\xc3\xc3");
+        });
+        assert_eq!(
+            lines,
+            [
+                format!(r#"recv 4 bytes from 127.0.0.1:1: "caf" + [c3] held ({CUT})"#),
+                "recv 3 bytes from 127.0.0.1:1: [c3 78 79 7a] (its first byte, [c3], came in an earlier read)".to_string(),
+                "recv 2 bytes from 127.0.0.1:1: [ff c3]".to_string(),
+                "recv 1 byte from 127.0.0.1:1: [a9]".to_string(),
+                "recv 2 bytes from 127.0.0.1:1: [c3 c3]".to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn bytes_held_when_the_stream_ends_are_shown() {
+        let lines = logged(|| {
+            let tap = Tap::new(peer(), true);
+            tap.received(b"caf\xc3");
+            tap.end_of_stream();
+            // "€" is e2 82 ac: we close our side after 2 of its bytes.
+            tap.sent(b"\xe2\x82");
+            tap.shutdown();
+            // A tap dropped with held bytes (an error, or a UDP exchange
+            // over) shows them too.
+            let udp = Tap::new(peer(), true);
+            udp.sent(b"\xc3");
+        });
+        assert_eq!(
+            lines,
+            [
+                format!(r#"recv 4 bytes from 127.0.0.1:1: "caf" + [c3] held ({CUT})"#),
+                "recv from 127.0.0.1:1: held [c3] was an unfinished character (end-of-stream came before the rest)".to_string(),
+                "recv end-of-stream from 127.0.0.1:1 (it has nothing more to send)".to_string(),
+                format!("sent 2 bytes to   127.0.0.1:1: [e2 82] held ({CUT})"),
+                "sent to   127.0.0.1:1: held [e2 82] was an unfinished character (we closed our side before the rest)".to_string(),
+                "sent end-of-stream to 127.0.0.1:1 (our side is closed)".to_string(),
+                format!("sent 1 byte to   127.0.0.1:1: [c3] held ({CUT})"),
+                "sent to   127.0.0.1:1: held [c3] was an unfinished character (the conversation ended before the rest)".to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn each_direction_keeps_its_own_held_bytes() {
+        let lines = logged(|| {
+            let tap = Tap::new(peer(), true);
+            tap.received(b"\xc3");
+            // What we send does not finish what we received.
+            tap.sent(b"\xa9");
+            tap.sent("é".as_bytes());
+            tap.received(b"\xa9");
+        });
+        assert_eq!(
+            lines,
+            [
+                format!("recv 1 byte from 127.0.0.1:1: [c3] held ({CUT})"),
+                "sent 1 byte to   127.0.0.1:1: [a9]".to_string(),
+                r#"sent 2 bytes to   127.0.0.1:1: "é""#.to_string(),
+                r#"recv 1 byte from 127.0.0.1:1: "é" (its first byte, [c3], came in an earlier read)"#.to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_binary_tap_or_a_silent_one_holds_nothing() {
+        let lines = logged(|| {
+            let tap = Tap::binary(peer(), true);
+            tap.received(b"caf\xc3");
+            tap.received(b"\xa9");
+            let silent = Tap::new(peer(), false);
+            silent.received(b"caf\xc3");
+            assert_eq!(silent.held_in.lock().unwrap().len, 0);
+            assert_eq!(silent.bytes_in(), 4);
+        });
+        assert_eq!(
+            lines,
+            [
+                "recv 4 bytes from 127.0.0.1:1: [63 61 66 c3]",
+                "recv 1 byte from 127.0.0.1:1: [a9]",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_datagram_tap_judges_each_datagram_alone() {
+        let lines = logged(|| {
+            let tap = Tap::datagrams(peer(), true, false);
+            tap.received(b"caf\xc3");
+            tap.received(b"\xa9!");
+            tap.received("é".as_bytes());
+        });
+        assert_eq!(
+            lines,
+            [
+                "recv 4 bytes from 127.0.0.1:1: [63 61 66 c3]",
+                "recv 2 bytes from 127.0.0.1:1: [a9 21]",
+                "recv 2 bytes from 127.0.0.1:1: \"é\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_long_chunk_keeps_its_characters_whole_on_each_line() {
+        // Valid UTF-8 but not all printable (an escape sequence), so the
+        // first line is hex; "é" straddles the 1,024-byte cut.
+        let mut chunk = b"\x1b[1m".to_vec();
+        chunk.extend(std::iter::repeat_n(b'a', LINE_BYTES - 5));
+        chunk.extend("é".as_bytes());
+        chunk.extend(std::iter::repeat_n(b'b', 100));
+        let lines = logged(|| Tap::new(peer(), true).sent(&chunk));
+        assert_eq!(lines.len(), 2);
+        assert!(
+            lines[0]
+                .starts_with("sent 1125 bytes to   127.0.0.1:1 (bytes 1 to 1023): [1b 5b 31 6d 61")
+        );
+        assert!(lines[0].ends_with(" 61]"), "{}", lines[0]);
+        assert_eq!(
+            lines[1],
+            format!(
+                r#"sent 1125 bytes to   127.0.0.1:1 (bytes 1024 to 1125): "é{}""#,
+                "b".repeat(100)
+            )
+        );
+    }
+
+    #[test]
+    fn a_long_chunk_numbers_its_own_bytes_around_held_ones() {
+        // c3 held from before; this chunk finishes "é", then 2,000 "a",
+        // then starts a "€" (e2) it does not finish.
+        let mut chunk = vec![0xa9];
+        chunk.extend(std::iter::repeat_n(b'a', 2000));
+        chunk.push(0xe2);
+        let lines = logged(|| {
+            let tap = Tap::new(peer(), true);
+            tap.received(b"\xc3");
+            tap.received(&chunk);
+        });
+        assert_eq!(
+            lines[1..],
+            [
+                format!(
+                    r#"recv 2002 bytes from 127.0.0.1:1 (bytes 1 to 1023): "é{}" (its first byte, [c3], came in an earlier read)"#,
+                    "a".repeat(1022)
+                ),
+                format!(
+                    r#"recv 2002 bytes from 127.0.0.1:1 (bytes 1024 to 2002): "{}" + [e2] held ({CUT})"#,
+                    "a".repeat(978)
+                ),
+                "recv from 127.0.0.1:1: held [e2] was an unfinished character (the conversation ended before the rest)".to_string(),
+            ]
+        );
     }
 }

@@ -22,7 +22,7 @@ use codec::time::{Protocol, daytime, rfc868};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use netkit::NetError;
-use netkit::error::{is_closed_by_peer, join_host_port};
+use netkit::error::{Transport, is_closed_by_peer, join_host_port};
 use netkit::net::{connect_tcp, udp_socket_for};
 use netkit::trace::{Traced, hex, show_bytes};
 use tokio::io::AsyncReadExt;
@@ -117,7 +117,7 @@ pub async fn ask_tcp(options: &Options) -> Result<Reply, NetError> {
             local.port()
         );
     }
-    let tap = tap_for(options.protocol, server, options.trace);
+    let tap = tap_for(options.protocol, server, options.trace, Transport::Tcp);
     let mut stream = Traced::new(stream, tap);
     let mut bytes = Vec::with_capacity(64);
     let reading = async {
@@ -175,7 +175,7 @@ pub async fn ask_udp(options: &Options) -> Result<Reply, NetError> {
     let server = socket
         .peer_addr()
         .map_err(|e| NetError::io("reading the server's address", e))?;
-    let tap = tap_for(options.protocol, server, options.trace);
+    let tap = tap_for(options.protocol, server, options.trace, Transport::Udp);
     // Saturating: `--retries` is bounded, but a library caller may pass any u32.
     let attempts = options.retries.saturating_add(1);
     let mut buf = [0u8; MAX_REPLY];

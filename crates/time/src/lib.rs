@@ -31,9 +31,13 @@ pub(crate) fn tap_for(
     protocol: Protocol,
     peer: std::net::SocketAddr,
     trace: bool,
+    transport: netkit::error::Transport,
 ) -> std::sync::Arc<netkit::trace::Tap> {
-    match protocol {
-        Protocol::Time => netkit::trace::Tap::binary(peer, trace),
-        Protocol::Daytime => netkit::trace::Tap::new(peer, trace),
+    use netkit::trace::Tap;
+    let binary = protocol == Protocol::Time;
+    match transport {
+        netkit::error::Transport::Udp => Tap::datagrams(peer, trace, binary),
+        netkit::error::Transport::Tcp if binary => Tap::binary(peer, trace),
+        netkit::error::Transport::Tcp => Tap::new(peer, trace),
     }
 }

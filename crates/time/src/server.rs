@@ -41,7 +41,7 @@ use std::time::Duration;
 use codec::ports::may_answer_udp;
 use codec::time::Protocol;
 use netkit::NetError;
-use netkit::error::describe_io;
+use netkit::error::{Transport, describe_io};
 use netkit::net::{accept, announce, bind_tcp_and_udp_set_by, local_addr};
 use netkit::shutdown::drain;
 use netkit::trace::Traced;
@@ -246,7 +246,7 @@ async fn serve_connection(
     // No TCP_NODELAY (one system call saved per client): the answer is a
     // single write followed by FIN, and Nagle's algorithm only holds back
     // data sent while earlier data is still unacknowledged.
-    let tap = tap_for(protocol, peer, shared.config.trace);
+    let tap = tap_for(protocol, peer, shared.config.trace, Transport::Tcp);
     let mut stream = Traced::new(stream, tap.clone());
     let answer = match protocol.answer(shared.clock.now()) {
         Ok(answer) => answer,
@@ -329,7 +329,7 @@ async fn serve_udp(
                 continue;
             }
         };
-        let tap = tap_for(protocol, peer, shared.config.trace);
+        let tap = tap_for(protocol, peer, shared.config.trace, Transport::Udp);
         tap.received(&buf[..n]);
         if n == 0 && shared.config.trace {
             // The usual question, and the trace would otherwise not show it.
