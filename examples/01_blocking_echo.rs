@@ -25,17 +25,18 @@
 
 #[path = "common/explain.rs"]
 mod explain; // turns an error into one plain line with its usual fix
+#[path = "common/port.rs"]
+mod port; // reads the port argument: a typo stops it with a plain message
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
+use std::thread;
+use std::time::Duration;
 
 fn main() -> ExitCode {
     // A port from the command line, or 11007 (echo is 7; examples add 11000).
-    let port: u16 = std::env::args()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(11007);
+    let port = port::server(std::env::args().nth(1).as_deref(), 11007);
     explain::report(serve(port), port, "01_blocking_echo")
 }
 
@@ -57,6 +58,8 @@ fn serve(port: u16) -> std::io::Result<()> {
             // already): say so and wait for the next one, never stop.
             Err(e) => {
                 println!("accept failed: {e}");
+                // "Too many open files" fails again at once: pause, not spin at 100% CPU.
+                thread::sleep(Duration::from_millis(100));
                 continue;
             }
         };

@@ -21,17 +21,17 @@
 
 #[path = "common/explain.rs"]
 mod explain; // turns an error into one plain line with its usual fix
+#[path = "common/port.rs"]
+mod port; // reads the port argument: a typo stops it with a plain message
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::thread;
+use std::time::Duration;
 
 fn main() -> ExitCode {
-    let port: u16 = std::env::args()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(12007);
+    let port = port::server(std::env::args().nth(1).as_deref(), 12007);
     explain::report(serve(port), port, "02_thread_per_client")
 }
 
@@ -48,6 +48,8 @@ fn serve(port: u16) -> std::io::Result<()> {
             // One client's failure never stops the server (as in step 1).
             Err(e) => {
                 println!("accept failed: {e}");
+                // "Too many open files" fails again at once: pause, not spin at 100% CPU.
+                thread::sleep(Duration::from_millis(100));
                 continue;
             }
         };

@@ -28,16 +28,15 @@
 
 #[path = "common/explain.rs"]
 mod explain; // turns an error into one plain line with its usual fix
+#[path = "common/port.rs"]
+mod port; // reads the port argument: a typo stops it with a plain message
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let port: u16 = std::env::args()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(13007);
+    let port = port::client(std::env::args().nth(1).as_deref(), 13007);
     explain::report(talk(port), port, "03_tokio_tasks")
 }
 

@@ -20,23 +20,26 @@
 
 #[path = "common/explain.rs"]
 mod explain; // turns an error into one plain line with its usual fix
+#[path = "common/port.rs"]
+mod port; // reads the port argument: a typo stops it with a plain message
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::thread;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Seconds from 1900-01-01 to 1970-01-01 (the Unix epoch): 70 years, 17 leap days.
 const SECONDS_1900_TO_1970: u64 = 2_208_988_800;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let port_arg = |i: usize| args.get(i).and_then(|p| p.parse().ok());
-    if args.first().map(String::as_str) == Some("client") {
-        let port = port_arg(1).unwrap_or(15037);
+    let arg = |i: usize| args.get(i).map(String::as_str);
+    if arg(0) == Some("client") {
+        let port = port::client(arg(1), 15037);
         explain::report(client(port), port, "05_time_by_hand")
     } else {
-        let port = port_arg(0).unwrap_or(15037);
+        let port = port::server(arg(0), 15037);
         explain::report(server(port), port, "05_time_by_hand")
     }
 }
@@ -50,6 +53,8 @@ fn server(port: u16) -> std::io::Result<()> {
             // One client's failure never stops the server (as in step 1).
             Err(e) => {
                 println!("accept failed: {e}");
+                // "Too many open files" fails again at once: pause, not spin at 100% CPU.
+                thread::sleep(Duration::from_millis(100));
                 continue;
             }
         };

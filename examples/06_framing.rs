@@ -24,6 +24,8 @@
 
 #[path = "common/explain.rs"]
 mod explain; // turns an error into one plain line with its usual fix
+#[path = "common/port.rs"]
+mod port; // reads the port argument: a typo stops it with a plain message
 
 use bytes::BytesMut;
 use std::process::ExitCode;
@@ -41,7 +43,7 @@ async fn main() -> ExitCode {
     let port = if demo {
         0
     } else {
-        arg.and_then(|p| p.parse().ok()).unwrap_or(16007)
+        port::server(arg.as_deref(), 16007)
     };
     explain::report(run(port, demo).await, port, "06_framing")
 }
@@ -59,6 +61,8 @@ async fn run(port: u16, demo: bool) -> std::io::Result<()> {
             // One client's failure never stops the server (as in step 1).
             Err(e) => {
                 println!("accept failed: {e}");
+                // "Too many open files" fails again at once: pause, not spin at 100% CPU.
+                tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
         };

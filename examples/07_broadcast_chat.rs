@@ -19,20 +19,20 @@
 
 #[path = "common/explain.rs"]
 mod explain; // turns an error into one plain line with its usual fix
+#[path = "common/port.rs"]
+mod port; // reads the port argument: a typo stops it with a plain message
 
 use futures::{SinkExt, StreamExt};
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast;
 use tokio_util::codec::{Framed, LinesCodec};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let port: u16 = std::env::args()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(17194);
+    let port = port::server(std::env::args().nth(1).as_deref(), 17194);
     explain::report(serve(port).await, port, "07_broadcast_chat")
 }
 
@@ -49,6 +49,8 @@ async fn serve(port: u16) -> std::io::Result<()> {
             // One client's failure never stops the server (as in step 1).
             Err(e) => {
                 println!("accept failed: {e}");
+                // "Too many open files" fails again at once: pause, not spin at 100% CPU.
+                tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
         };

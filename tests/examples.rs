@@ -10,7 +10,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::sync::{Mutex, PoisonError};
 use std::thread;
@@ -18,6 +18,16 @@ use std::time::Duration;
 
 /// How long any single wait may last.
 const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The examples that are servers: each takes its port as first argument.
+const SERVERS: [&str; 6] = [
+    "01_blocking_echo",
+    "02_thread_per_client",
+    "03_tokio_tasks",
+    "05_time_by_hand",
+    "06_framing",
+    "07_broadcast_chat",
+];
 
 /// The path of an example's executable, built on first use.
 fn example(name: &str) -> PathBuf {
@@ -55,8 +65,27 @@ struct Running {
 impl Running {
     /// Starts `name` with `args`, collecting its stdout line by line.
     fn start(name: &str, args: &[&str]) -> Running {
-        let mut child = Command::new(example(name))
-            .args(args)
+        let mut command = Command::new(example(name));
+        command.args(args);
+        Running::spawn(command, name)
+    }
+
+    /// Like [`Running::start`], with the number of files the example may
+    /// open set by the shell first (`ulimit -n`): each client is one.
+    #[cfg(unix)]
+    fn start_with_open_files(limit: u32, name: &str, args: &[&str]) -> Running {
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("ulimit -n {limit} && exec \"$0\" \"$@\""))
+            .arg(example(name))
+            .args(args);
+        Running::spawn(command, name)
+    }
+
+    /// Starts `command` (the example `name`), collecting its stdout.
+    fn spawn(mut command: Command, name: &str) -> Running {
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -361,8 +390,8 @@ fn step_7_says_why_a_client_was_cut_off() {
 }
 
 /// Runs `name` with `args` until it ends (or fails the test after
-/// [`TIMEOUT`]); returns whether it succeeded and what it wrote on stderr.
-fn run_to_end(name: &str, args: &[&str]) -> (bool, String) {
+/// [`TIMEOUT`]); returns how it ended and what it wrote on stderr.
+fn run_to_end(name: &str, args: &[&str]) -> (ExitStatus, String) {
     let mut child = Command::new(example(name))
         .args(args)
         .stdin(Stdio::null())
@@ -381,7 +410,7 @@ fn run_to_end(name: &str, args: &[&str]) -> (bool, String) {
     let _ = child.kill();
     let status = child.wait().expect("wait for the example");
     let text = text.unwrap_or_else(|_| panic!("{name} {args:?} did not stop"));
-    (status.success(), text)
+    (status, text)
 }
 
 #[test]
@@ -403,8 +432,8 @@ fn errors_are_explained_in_plain_words() {
             "05_time_by_hand",
         ),
     ] {
-        let (ok, stderr) = run_to_end(name, &args);
-        assert!(!ok, "{name} cannot succeed without a server");
+        let (status, stderr) = run_to_end(name, &args);
+        assert!(!status.success(), "{name} cannot succeed without a server");
         assert!(
             !stderr.contains("Os {") && stderr.contains("is the server started?"),
             "{name}: {stderr}"
@@ -417,19 +446,85 @@ fn errors_are_explained_in_plain_words() {
     // A port already taken: servers cannot listen.
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
-    for name in [
-        "01_blocking_echo",
-        "02_thread_per_client",
-        "03_tokio_tasks",
-        "05_time_by_hand",
-        "06_framing",
-        "07_broadcast_chat",
-    ] {
-        let (ok, stderr) = run_to_end(name, &[&port]);
-        assert!(!ok, "{name} cannot listen on a port already taken");
+    for name in SERVERS {
+        let (status, stderr) = run_to_end(name, &[&port]);
+        assert!(
+            !status.success(),
+            "{name} cannot listen on a port already taken"
+        );
         assert!(
             !stderr.contains("Os {") && stderr.contains(&format!("uses port {port}")),
             "{name}: {stderr}"
         );
+    }
+}
+
+/// A mistyped port (`8O37` with a letter O, `70000`) is a usage error
+/// (exit status 2), named in one plain line, never a silent fall-back to the
+/// default port: the student would look for the server on the wrong one.
+#[test]
+fn a_bad_port_argument_is_refused_in_plain_words() {
+    let mut runs: Vec<(&str, Vec<&str>)> = Vec::new();
+    for name in SERVERS {
+        runs.push((name, vec!["8O37"]));
+        runs.push((name, vec!["70000"]));
+    }
+    // A client must name a real server's port: 0 is none.
+    for args in [vec!["8O37"], vec!["-1"], vec!["0"]] {
+        runs.push(("04_blocking_client", args));
+    }
+    for args in [vec!["client", "65536"], vec!["client", "0"]] {
+        runs.push(("05_time_by_hand", args));
+    }
+    for (name, args) in runs {
+        let (status, stderr) = run_to_end(name, &args);
+        assert_eq!(status.code(), Some(2), "{name} {args:?}: {stderr}");
+        let bad = *args.last().unwrap();
+        let (why, fix) = if bad == "0" {
+            ("port 0 is no server's port".to_string(), "its first line")
+        } else {
+            (format!("{bad:?} is not a port number"), "from 1 to 65535")
+        };
+        assert!(
+            stderr.contains(&why) && stderr.contains(fix) && stderr.lines().count() == 1,
+            "{name} {args:?}: {stderr}"
+        );
+    }
+}
+
+/// With every file it may open in use, a server's `accept` fails at once,
+/// again and again ("too many open files"): the examples pause after an
+/// accept error instead of printing that line thousands of times a second,
+/// and serve again once clients leave and free their files.
+#[cfg(unix)]
+#[test]
+fn too_many_open_files_pauses_the_accept_loop_then_serves_again() {
+    // 32 files: the runtime's own, then about 25 clients.
+    const LIMIT: u32 = 32;
+    for name in ["02_thread_per_client", "03_tokio_tasks"] {
+        let server = Running::start_with_open_files(LIMIT, name, &["0"]);
+        let addr = server.addr();
+        // Twice the limit: the kernel completes every connection (its
+        // queue holds 128), but the server cannot accept them all.
+        let clients: Vec<TcpStream> = (0..2 * LIMIT)
+            .map(|_| TcpStream::connect_timeout(&addr, TIMEOUT).expect("connect"))
+            .collect();
+        server.wait_for("accept failed");
+        // What the server printed in one second, from now on.
+        while server.lines.try_recv().is_ok() {}
+        thread::sleep(Duration::from_secs(1));
+        let failures = server
+            .lines
+            .try_iter()
+            .filter(|line| line.contains("accept failed"))
+            .count();
+        assert!(
+            (1..=30).contains(&failures),
+            "{name}: {failures} accept errors in one second (a pause keeps them near 10)"
+        );
+        // Clients leave: their files are free, the queued ones are served.
+        drop(clients);
+        let (mut next, mut next_reader) = connect(addr);
+        say_and_hear(&mut next, &mut next_reader, "served again");
     }
 }
