@@ -15,7 +15,8 @@
 
 use std::env;
 use std::io::Read;
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -44,8 +45,8 @@ const EXERCISES: &[Exercise] = &[
         sheet: "01-ports.md",
         title: ["Ports : 1 service = 1 port", "Ports: 1 service = 1 port"],
         goal: [
-            "classify(port) donne la plage IANA du port (réservé 0–1023, enregistré 1024–49151, dynamique 49152–65535) ; service_name(port) nomme le service des ports connus (7 echo, 22 ssh, 80 http…).",
-            "classify(port) returns the IANA range of the port (well-known 0–1023, registered 1024–49151, dynamic 49152–65535); service_name(port) names the service on well-known ports (7 echo, 22 ssh, 80 http…).",
+            "classify(port) donne la plage IANA du port (réservé 0–1023, enregistré 1024–49151, dynamique 49152–65535) ; service_name(port) nomme le service des ports courants (7 echo, 22 ssh, 80 http, 3306 mysql…).",
+            "classify(port) returns the IANA range of the port (well-known 0–1023, registered 1024–49151, dynamic 49152–65535); service_name(port) names the service on common ports (7 echo, 22 ssh, 80 http, 3306 mysql…).",
         ],
         hint: [
             "Un `match port { 0..=1023 => …, … }` : le compilateur vérifie qu'aucun port n'est oublié. Pour les noms, un `match` qui renvoie `Some(\"echo\")`… et `_ => None`.",
@@ -332,6 +333,8 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
 
+    #[cfg(unix)]
+    watch_ctrl_c();
     for (i, ex) in EXERCISES.iter().enumerate() {
         let number = i + 1;
         if options.only.is_some_and(|only| only != number) {
@@ -350,6 +353,11 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        if outcome.interrupted {
+            // What a shell reports for a program ended by Ctrl-C (128 + SIGINT).
+            println!();
+            return ExitCode::from(130);
+        }
         if outcome.passed {
             println!("✔ {}", words.passed);
             continue;
@@ -404,6 +412,8 @@ struct Outcome {
     passed: bool,
     /// Stopped after [`TIME_LIMIT`]: something waited forever.
     timed_out: bool,
+    /// Stopped because the student pressed Ctrl-C.
+    interrupted: bool,
     /// stdout and stderr together.
     output: String,
 }
@@ -424,9 +434,16 @@ fn run_tests(test: &str, solutions: bool) -> std::io::Result<Outcome> {
     run_with_limit(command, TIME_LIMIT)
 }
 
-/// Runs `command`, collecting its output; kills it if it takes longer than
-/// `limit`.
+/// Runs `command`, collecting its output; kills it, and every process it
+/// started, if it takes longer than `limit` (or on Ctrl-C: see
+/// [`watch_ctrl_c`]).
 fn run_with_limit(mut command: Command, limit: Duration) -> std::io::Result<Outcome> {
+    // Killing cargo alone would leave the test program it started running
+    // (stuck in a loop, or in an accept() that keeps the port busy). On
+    // Unix, the command gets a process group of its own, which everything
+    // it starts joins: the group can then be stopped as a whole.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -440,14 +457,15 @@ fn run_with_limit(mut command: Command, limit: Duration) -> std::io::Result<Outc
         if let Some(status) = child.try_wait()? {
             break status;
         }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            // The pipes may stay open (a test binary cargo started can
-            // outlive it): their threads are left behind, not waited for.
+        let interrupted = INTERRUPTED.load(Ordering::SeqCst);
+        if interrupted || start.elapsed() > limit {
+            stop(&mut child);
+            // A process that left the group (rare) may still hold the
+            // pipes open: their threads are left behind, not waited for.
             return Ok(Outcome {
                 passed: false,
-                timed_out: true,
+                timed_out: !interrupted,
+                interrupted,
                 output: String::new(),
             });
         }
@@ -458,8 +476,57 @@ fn run_with_limit(mut command: Command, limit: Duration) -> std::io::Result<Outc
     Ok(Outcome {
         passed: status.success(),
         timed_out: false,
+        interrupted: false,
         output,
     })
+}
+
+/// Stops `child` and, on Unix, its whole process group: every process it
+/// started too.
+fn stop(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        // `kill -s KILL -- -N` (a minus before the number) signals every
+        // process of group N; the group has the number of its first
+        // process, `child`, which is not collected yet, so that number
+        // cannot have been given to another process.
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--", &format!("-{}", child.id())])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    // Also directly: this is all there is off Unix, and it still stops
+    // cargo if the `kill` program is missing.
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Set when the student presses Ctrl-C (see [`watch_ctrl_c`]).
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Makes Ctrl-C stop the `cargo test` that is running, then the guide.
+///
+/// Ctrl-C signals the terminal's *foreground* process group. `cargo test`
+/// runs in a group of its own (see [`run_with_limit`]), so it would not get
+/// it: the guide would end, leaving a stuck test program running. So the
+/// guide catches Ctrl-C (with tokio, already a dependency: catching a
+/// signal by hand needs `unsafe` code) and [`run_with_limit`] stops the
+/// group before the guide ends.
+#[cfg(unix)]
+fn watch_ctrl_c() {
+    thread::spawn(|| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build();
+        // If Ctrl-C cannot be caught, it keeps its usual effect.
+        if let Ok(runtime) = runtime {
+            if runtime.block_on(tokio::signal::ctrl_c()).is_ok() {
+                INTERRUPTED.store(true, Ordering::SeqCst);
+            }
+        }
+    });
 }
 
 /// Reads `pipe` to its end on a thread.
@@ -596,6 +663,59 @@ not yet implemented
         let outcome = run_with_limit(command, Duration::from_millis(300)).unwrap();
         assert!(outcome.timed_out && !outcome.passed);
         assert!(start.elapsed() < Duration::from_secs(10), "not stopped");
+    }
+
+    /// Whether process `pid` still runs. A killed process whose parent is
+    /// gone waits (as a "zombie", state Z) until PID 1 collects it, which
+    /// some containers' PID 1 never does: a zombie runs no more, so it
+    /// counts as stopped.
+    #[cfg(target_os = "linux")]
+    fn still_runs(pid: u32) -> bool {
+        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            // "PID (name) STATE …": the state follows the name's ')'.
+            Ok(stat) => stat
+                .rsplit_once(')')
+                .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')),
+            Err(_) => false,
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_stopped_command_takes_what_it_started_with_it() {
+        // `sh` starts a grandchild (like cargo starting a test program that
+        // never ends) and writes its pid to a file: at the time limit the
+        // guide must stop both, not only the process it started itself.
+        let pid_file = std::env::temp_dir().join(format!(
+            "netlab-guide-grandchild-{}.pid",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_file(&pid_file);
+        let mut command = Command::new("sh");
+        command.args([
+            "-c",
+            "sleep 300 & echo $! > \"$1\"; wait",
+            "sh",
+            pid_file.to_str().unwrap(),
+        ]);
+        let outcome = run_with_limit(command, Duration::from_secs(1)).unwrap();
+        assert!(outcome.timed_out && !outcome.passed);
+        let text = std::fs::read_to_string(&pid_file).expect("sh wrote the grandchild's pid");
+        let _ = std::fs::remove_file(&pid_file);
+        let grandchild: u32 = text.trim().parse().unwrap();
+        // A SIGKILL takes effect at once, but give the kernel a moment.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while still_runs(grandchild) && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(20));
+        }
+        let left = still_runs(grandchild);
+        if left {
+            // Do not leave it behind for 300 s when the test fails.
+            let _ = Command::new("kill")
+                .args(["-s", "KILL", &grandchild.to_string()])
+                .status();
+        }
+        assert!(!left, "the grandchild {grandchild} still runs");
     }
 
     #[cfg(unix)]
