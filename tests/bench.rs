@@ -259,3 +259,18 @@ fn other_machines_are_refused_before_any_traffic() {
         out.stderr
     );
 }
+
+#[test]
+fn a_rate_out_of_range_is_a_usage_mistake() {
+    let out = run_client(
+        "netlab-bench",
+        &["chat-fanout", "--port", "9", "--rate=-1"],
+        Duration::from_secs(10),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("--rate must be between"),
+        "{}",
+        out.stderr
+    );
+}

@@ -144,7 +144,11 @@ fn a_body_cut_short_is_an_explained_error() {
 #[test]
 fn https_is_explained_as_unsupported() {
     let out = run_client("http-client", &["https://127.0.0.1:8443/"], T);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a URL we cannot use is a usage mistake"
+    );
     assert!(
         out.stderr.contains("encrypted TLS connection"),
         "{}",
@@ -249,6 +253,14 @@ fn a_reader_that_stops_early_ends_the_client_quietly() {
     let _ = std::fs::remove_dir_all(&site);
     assert!(status.success(), "{status:?}: {stderr}");
     assert!(!stderr.contains("error"), "{stderr}");
+}
+
+#[test]
+fn port_zero_in_the_url_is_refused_before_connecting() {
+    let out = run_client("http-client", &["http://127.0.0.1:0/"], T);
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("not a server's port"), "{}", out.stderr);
+    assert!(!out.stderr.contains("refused"), "{}", out.stderr);
 }
 
 #[test]

@@ -467,7 +467,12 @@ fn a_missing_root_folder_is_explained() {
         &["--port", "0", "--root", "/no/such/folder/netlab"],
         T,
     );
-    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a usage mistake: {}",
+        out.stderr
+    );
     assert!(
         out.stderr
             .contains("error: cannot serve /no/such/folder/netlab: there is no such folder"),
@@ -784,6 +789,45 @@ fn chunked_request_bodies_are_read_and_the_connection_goes_on() {
     );
     assert!(out.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{out}");
     assert!(out.contains("chunked request body is malformed"), "{out}");
+}
+
+#[test]
+fn chunk_framing_counts_toward_max_body_and_is_refused_at_once() {
+    // A long --read-timeout: the refusal must come from the limit, not the clock.
+    let server = http_server(&["--max-body", "20", "--read-timeout", "30"]);
+    // 1-byte chunks, each with a 1000-byte extension: 5 bytes of data, far
+    // under --max-body, in 5 KB of framing; and the body never ends (no
+    // final 0 chunk). The framing may take 2 × 20 + 1024 = 1064 bytes.
+    let mut request = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for _ in 0..5 {
+        request.extend(b"1;pad=");
+        request.extend([b'p'; 1000]);
+        request.extend(b"\r\nx\r\n");
+    }
+    let started = Instant::now();
+    let out = exchange(server.addr(), &request);
+    assert!(
+        out.starts_with("HTTP/1.1 413 Content Too Large\r\n"),
+        "{out}"
+    );
+    assert!(out.contains("with its framing"), "{out}");
+    assert!(out.contains("--max-body"), "{out}");
+    assert!(started.elapsed() < Duration::from_secs(5), "not at once");
+
+    // A normal chunked body with exactly --max-body bytes of data is still
+    // read, and the next request on the connection served.
+    let out = exchange(
+        server.addr(),
+        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n\
+          a;n=1\r\n0123456789\r\na\r\nabcdefghij\r\n0\r\n\r\n\
+          GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    let statuses: Vec<&str> = out.lines().filter(|l| l.starts_with("HTTP/1.1 ")).collect();
+    assert_eq!(
+        statuses,
+        ["HTTP/1.1 405 Method Not Allowed", "HTTP/1.1 200 OK"],
+        "{out}"
+    );
 }
 
 #[test]

@@ -204,6 +204,13 @@ fn check_explains_that_port_zero_is_never_reachable() {
 }
 
 #[test]
+fn check_with_a_port_that_is_no_number_nor_service_is_a_usage_mistake() {
+    let out = ports(&["--check", "127.0.0.1", "notaport"]);
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("notaport"), "{}", out.stderr);
+}
+
+#[test]
 fn check_refuses_a_timeout_of_zero() {
     let out = ports(&["--check", "127.0.0.1", "9", "--timeout", "0"]);
     assert_eq!(out.status.code(), Some(2), "{}", out.stderr);

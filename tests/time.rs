@@ -503,7 +503,7 @@ fn one_port_for_both_services_is_explained() {
         &["--port", "10999", "--daytime-port", "10999"],
         T,
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2), "a usage mistake");
     assert!(
         out.stderr
             .contains("cannot share port 10999: 1 service = 1 port"),

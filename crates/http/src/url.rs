@@ -81,13 +81,16 @@ pub fn parse(text: &str) -> Result<Url, String> {
     }
     let port = match port {
         None | Some("") => 80,
-        // Digits only: Rust's parse alone would take "+1" as port 1.
-        Some(p) => p
-            .bytes()
-            .all(|b| b.is_ascii_digit())
-            .then(|| p.parse().ok())
-            .flatten()
-            .ok_or_else(|| format!("{text}: {p:?} is not a port number (0–65535)"))?,
+        // Digits only: Rust's parse alone would take "+1" as port 1. Port 0
+        // is refused as by every client: no server can be reached on it.
+        Some(p) if p.bytes().all(|b| b.is_ascii_digit()) => {
+            netkit::args::parse_server_port(p).map_err(|why| format!("{text}: {why}"))?
+        }
+        Some(p) => {
+            return Err(format!(
+                "{text}: {p:?} is not a port: give a number from 1 to 65535"
+            ));
+        }
     };
     let target = if target.is_empty() {
         "/".to_string()
@@ -158,5 +161,8 @@ mod tests {
         assert!(parse("http://h/a b").is_err());
         assert!(parse("http://[::1]x:8080/").is_err());
         assert!(parse("http://h:+1/").is_err());
+        let zero = parse("http://127.0.0.1:0/").unwrap_err();
+        assert!(zero.contains("not a server's port"), "{zero}");
+        assert_eq!(parse("http://h:65535/").unwrap().port, 65535);
     }
 }

@@ -103,6 +103,13 @@ pub enum NetError {
         /// The protocol we expected it to speak, e.g. "echo (RFC 862)".
         service: String,
     },
+    /// The command line asks for something that cannot be done, found after
+    /// the flags were parsed (clap catches the simple mistakes itself). Like
+    /// clap's own errors, it ends the program with exit code 2.
+    Usage {
+        /// What is wrong, and how to write it instead.
+        message: String,
+    },
     /// The peer answered, but not in the protocol we expected.
     Protocol {
         /// What was wrong, in plain words.
@@ -203,6 +210,13 @@ impl NetError {
         NetError::Io {
             context: context.into(),
             source,
+        }
+    }
+
+    /// A command line that cannot be carried out (exit code 2).
+    pub fn usage(message: impl Into<String>) -> NetError {
+        NetError::Usage {
+            message: message.into(),
         }
     }
 
@@ -307,7 +321,7 @@ impl fmt::Display for NetError {
                  or it refused this connection. Try again in a moment. If it keeps happening, \
                  check the port: the program listening there may not speak {service}."
             ),
-            NetError::Protocol { message } => f.write_str(message),
+            NetError::Usage { message } | NetError::Protocol { message } => f.write_str(message),
             NetError::Io { context, source } => {
                 write!(f, "{context} failed: {}", describe_io(source))
             }

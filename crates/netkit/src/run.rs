@@ -3,7 +3,9 @@
 //! Every netlab binary does the same three things: start logging, run its
 //! async work on a tokio runtime, and turn a failure into one plain-words line
 //! on stderr and exit code 1 (never a panic, never a bare OS error). Usage
-//! mistakes are handled earlier by clap, which prints help and exits with 2.
+//! mistakes exit with 2: clap catches most of them before we start (it prints
+//! the error and a usage line), [`NetError::Usage`] the few it cannot see
+//! (two services given the same port, say).
 
 use std::future::Future;
 use std::io::Write;
@@ -71,7 +73,10 @@ where
             // Not eprintln!: it panics when stderr is a closed pipe
             // (`server 2>&1 | head -1`), and the exit status says enough.
             let _ = writeln!(std::io::stderr(), "error: {e}");
-            ExitCode::FAILURE
+            match e {
+                NetError::Usage { .. } => ExitCode::from(2),
+                _ => ExitCode::FAILURE,
+            }
         }
     }
 }

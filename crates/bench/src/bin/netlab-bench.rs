@@ -2,11 +2,11 @@
 //! machine only.
 //!
 //! ```text
-//! netlab-bench echo-bulk     [--port 10007] [--connections 8] [--duration 3]
+//! netlab-bench echo-bulk     [--port 10007] [--connections 1] [--duration 3]
 //! netlab-bench echo-pingpong [--port 10007] [--connections 50] [--size 64]
 //! netlab-bench connect-rate  --service time|daytime [--port P] [--workers 4]
 //! netlab-bench chat-fanout   [--port 10194] [--clients 50] [--senders 5] [--messages 200] [--rate 0] [--mode chat|raw] [--pid PID]
-//! netlab-bench idle          [--port P] [--connections 10000] --pid PID
+//! netlab-bench idle          [--port P] [--connections 1000] [--pid PID]
 //! netlab-bench suite         (ours vs socat, iperf3, xinetd, ncat; writes docs/benchmarks.md)
 //! ```
 //!
@@ -221,7 +221,7 @@ async fn bench(args: Args) -> Result<(), NetError> {
                 pid,
             } => {
                 if !(0.0..=1e6).contains(&rate) {
-                    return Err(NetError::protocol(
+                    return Err(NetError::usage(
                         "--rate must be between 0 and 1000000 lines/s",
                     ));
                 }

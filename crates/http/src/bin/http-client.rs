@@ -46,7 +46,7 @@ struct Args {
 fn main() -> ExitCode {
     let args = Args::parse();
     netkit::run(args.verbosity, async move {
-        let url = http::url::parse(&args.url).map_err(NetError::protocol)?;
+        let url = http::url::parse(&args.url).map_err(NetError::usage)?;
         let options = Options {
             method: if args.head { "HEAD" } else { "GET" },
             timeout: args.timeout,

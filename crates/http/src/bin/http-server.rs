@@ -39,12 +39,13 @@ struct Args {
     max_header_bytes: u32,
 
     /// Most header lines in one request, from 1 to 1024 (browsers send
-    /// 10 to 20; the parser prepares this many slots for every head).
+    /// 10 to 20).
     #[arg(long, value_name = "COUNT", default_value_t = 64, value_parser = parse_max_headers)]
     max_headers: usize,
 
     /// Largest request body accepted (and ignored), in bytes; for a chunked
-    /// body, its size without the chunk framing.
+    /// body, its size without the chunk framing, which may add at most
+    /// BYTES + 1024 more.
     #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
     max_body: u64,
 
@@ -81,7 +82,7 @@ async fn run(args: Args) -> Result<(), NetError> {
                     } else {
                         "there is no such folder"
                     };
-                    NetError::protocol(format!(
+                    NetError::usage(format!(
                         "cannot serve {}: {what}. Give --root an existing folder, e.g. --root .",
                         dir.display()
                     ))

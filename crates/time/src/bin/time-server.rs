@@ -2,8 +2,9 @@
 //! its own port, each over TCP and UDP.
 //!
 //! Try it: `cargo run --bin time-server`, then in another terminal
-//! `nc 127.0.0.1 10013` (daytime: a line of text),
-//! `nc 127.0.0.1 10037 | xxd` (time: 4 binary bytes),
+//! `nc -d 127.0.0.1 10013` (daytime: a line of text),
+//! `nc -d 127.0.0.1 10037 | xxd` (time: 4 binary bytes; `-d`: nc reads no
+//! keyboard, so it ends when the server closes),
 //! `rdate -p -o 10037 127.0.0.1` or `cargo run --bin time-client`.
 
 use std::process::ExitCode;
@@ -37,7 +38,7 @@ struct Args {
     #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
     write_timeout: Duration,
 
-    // --host, --trace, --grace, -v/-q: the options every netlab server has.
+    // --host, --trace, --grace, --threads, -v/-q: the options every netlab server has.
     #[command(flatten)]
     server: ServerArgs,
 }
@@ -49,7 +50,7 @@ fn main() -> ExitCode {
         if args.port == args.daytime_port && args.port != 0 {
             // Caught here: the OS would only say "address in use", as if
             // another program held the port, when it is our own first service.
-            return Err(netkit::NetError::protocol(format!(
+            return Err(netkit::NetError::usage(format!(
                 "time and daytime cannot share port {}: 1 service = 1 port. \
                  Give them two different ports (--port and --daytime-port), or 0 for both",
                 args.port

@@ -46,7 +46,7 @@ fn main() -> ExitCode {
     static LISTENING: AtomicBool = AtomicBool::new(false);
     let code = netkit::run(args.verbosity, async move {
         let (host, port) = (&target[0], &target[1]);
-        let port = match parse_query(port).map_err(NetError::protocol)? {
+        let port = match parse_query(port).map_err(NetError::usage)? {
             Query::Port(port) => port,
             Query::Service(service) => service.port,
         };
