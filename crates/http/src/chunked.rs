@@ -69,6 +69,11 @@ impl ChunkedDecoder {
             match self.state {
                 State::Done => return Ok(used),
                 State::Size => match httparse::parse_chunk_size(rest) {
+                    // Too long even if complete: otherwise the bound would
+                    // depend on how the bytes happened to arrive.
+                    Ok(httparse::Status::Complete((len, _))) if len > MAX_SIZE_LINE => {
+                        return Err("a chunk-size line is too long".into());
+                    }
                     Ok(httparse::Status::Complete((len, size))) => {
                         used += len;
                         self.state = if size == 0 {
@@ -175,5 +180,12 @@ mod tests {
         );
         let endless = vec![b'1'; MAX_SIZE_LINE + 10];
         assert!(ChunkedDecoder::new().decode(&endless, &mut out).is_err());
+        // A size line is bounded even when it arrives whole, at once.
+        let mut long = b"1;".to_vec();
+        long.resize(MAX_SIZE_LINE - 2, b'e');
+        long.extend(b"\r\n");
+        assert!(ChunkedDecoder::new().decode(&long, &mut out).is_ok());
+        long.insert(2, b'e');
+        assert!(ChunkedDecoder::new().decode(&long, &mut out).is_err());
     }
 }

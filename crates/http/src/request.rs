@@ -28,6 +28,7 @@
 use std::fmt;
 use std::mem::MaybeUninit;
 
+use crate::chunked::ChunkedDecoder;
 use crate::response::Status;
 
 /// The limits a request head must respect. Every one is a server flag.
@@ -40,16 +41,29 @@ pub struct Limits {
     pub max_headers: usize,
     /// Largest request body the server accepts (and throws away: GET and
     /// HEAD have no use for one), in bytes. For a chunked body, the size
-    /// once the chunk framing is removed.
+    /// once the chunk framing is removed; its framing is bounded too (see
+    /// [`Limits::max_chunked_bytes`]).
     pub max_body: u64,
+}
+
+impl Limits {
+    /// The most bytes a chunked body may take *with* its framing (chunk-size
+    /// lines, extensions such as `5;name=value`, CRLFs, trailers).
+    ///
+    /// Counting only the data would let a client send a few bytes wrapped in
+    /// endless framing: thousands of 1-byte chunks with 1000-byte extensions.
+    // Twice --max-body plus 1 KiB: honest framing adds a few bytes per chunk, padding cannot go on.
+    pub fn max_chunked_bytes(&self) -> u64 {
+        self.max_body.saturating_mul(2).saturating_add(1024)
+    }
 }
 
 /// The largest `--max-headers` accepted: 1024 header lines.
 ///
-/// A browser sends 10 to 20 headers. Each slot the parser prepares costs 32
-/// bytes, and the parser prepares all of them each time it looks at a head
-/// (after every read, while the head is incomplete): a bound keeps that
-/// small (32 KiB) whatever the flag says.
+/// A browser sends 10 to 20 headers. The parser writes each header it finds
+/// into a slot of 32 bytes; the slots are a fixed array on the stack of the
+/// function that parses (see [`parse`]), so its size must be a constant,
+/// small whatever the flag says: 1024 slots, 32 KiB.
 pub const MAX_HEADERS_LIMIT: usize = 1024;
 
 /// Parses `--max-headers`: a whole number from 1 to [`MAX_HEADERS_LIMIT`].
@@ -620,6 +634,84 @@ fn check_transfer_encoding<'a>(
     }
 }
 
+/// A chunked request body being read and thrown away, within the limits:
+/// at most `--max-body` bytes of data, and at most
+/// [`Limits::max_chunked_bytes`] bytes in all, framing included. Like
+/// [`parse`], it never touches a socket: the server gives it the bytes that
+/// came, and it answers how many it used, or a [`Rejection`].
+#[derive(Debug, Clone)]
+pub struct ChunkedBody {
+    decoder: ChunkedDecoder,
+    /// Bytes of data so far (framing removed), and at most.
+    data: u64,
+    max_data: u64,
+    /// Bytes so far with the framing (everything used), and at most.
+    all: u64,
+    max_all: u64,
+    /// Where the decoder puts the data: emptied at once, nothing uses it.
+    scratch: Vec<u8>,
+}
+
+impl ChunkedBody {
+    /// A body about to start, under `limits`.
+    pub fn new(limits: &Limits) -> ChunkedBody {
+        ChunkedBody {
+            decoder: ChunkedDecoder::new(),
+            data: 0,
+            max_data: limits.max_body,
+            all: 0,
+            max_all: limits.max_chunked_bytes(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Uses what it can of `input` (the bytes received and not used yet)
+    /// and says how many bytes it used: drop them, add newly received bytes
+    /// after the rest, and call again until [`ChunkedBody::is_done`]. What
+    /// it leaves (part of a size line or trailer) is bounded by the
+    /// decoder's own limits, so the caller's buffer stays small.
+    pub fn read(&mut self, input: &[u8]) -> Result<usize, Rejection> {
+        let used = self
+            .decoder
+            .decode(input, &mut self.scratch)
+            .map_err(|why| {
+                Rejection::new(
+                    Status::BadRequest,
+                    format!("the chunked request body is malformed: {why}"),
+                )
+            })?;
+        self.data += self.scratch.len() as u64;
+        self.scratch.clear();
+        self.all += used as u64;
+        if self.data > self.max_data {
+            return Err(Rejection::new(
+                Status::ContentTooLarge,
+                format!(
+                    "the chunked request body is larger than {} bytes (see --max-body)",
+                    self.max_data
+                ),
+            ));
+        }
+        if self.all > self.max_all {
+            return Err(Rejection::new(
+                Status::ContentTooLarge,
+                format!(
+                    "the chunked request body takes more than {} bytes with its framing \
+                     (chunk-size lines, extensions, trailers): at most twice --max-body \
+                     plus 1024 bytes (see --max-body)",
+                    self.max_all
+                ),
+            ));
+        }
+        Ok(used)
+    }
+
+    /// True once the last chunk and the trailers have been read.
+    pub fn is_done(&self) -> bool {
+        self.decoder.is_done()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -926,6 +1018,146 @@ mod tests {
         }
         assert!(parse_max_headers("0").unwrap_err().contains("at least 1"));
         assert!(parse_max_headers("many").is_err());
+    }
+
+    // ---- Chunked bodies: data and framing both bounded ----------------------
+
+    /// Gives `body` to a [`ChunkedBody`] in pieces of `piece` bytes, as the
+    /// server does; returns the outcome and how many bytes were given.
+    fn read_chunked(
+        body: &[u8],
+        limits: &Limits,
+        piece: usize,
+    ) -> (Result<usize, Rejection>, usize) {
+        let mut reader = ChunkedBody::new(limits);
+        let mut pending = Vec::new();
+        let mut given = 0;
+        let mut used_total = 0;
+        for bytes in body.chunks(piece) {
+            pending.extend_from_slice(bytes);
+            given += bytes.len();
+            match reader.read(&pending) {
+                Ok(used) => {
+                    pending.drain(..used);
+                    used_total += used;
+                }
+                Err(rejection) => return (Err(rejection), given),
+            }
+            if reader.is_done() {
+                return (Ok(used_total), given);
+            }
+        }
+        panic!("the body never ended ({given} bytes given)");
+    }
+
+    /// A chunked body carrying `hello`, padded to exactly `len` bytes with a
+    /// chunk extension and a trailer line.
+    fn padded_body(len: usize) -> Vec<u8> {
+        let mut body = b"5;pad=".to_vec();
+        body.extend(std::iter::repeat_n(b'x', 500));
+        body.extend(b"\r\nhello\r\n0\r\nX-Pad: ");
+        let end = b"\r\n\r\n";
+        body.extend(std::iter::repeat_n(b'y', len - body.len() - end.len()));
+        body.extend(end);
+        assert_eq!(body.len(), len);
+        body
+    }
+
+    #[test]
+    fn a_normal_chunked_body_is_read_to_its_end_in_any_pieces() {
+        let body: &[u8] =
+            b"5\r\nhello\r\n6;note=1\r\n world\r\n0\r\nX-Trailer: t\r\n\r\nGET / HTTP/1.1\r\n";
+        let len = body.len() - b"GET / HTTP/1.1\r\n".len();
+        for piece in [1, 3, 4096] {
+            let (outcome, _) = read_chunked(body, &limits(), piece);
+            assert_eq!(
+                outcome,
+                Ok(len),
+                "pieces of {piece}: the next request is left alone"
+            );
+        }
+    }
+
+    #[test]
+    fn chunked_data_is_bounded_by_max_body_exactly() {
+        let ten = Limits {
+            max_body: 10,
+            ..limits()
+        };
+        let at = b"5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n";
+        assert!(read_chunked(at, &ten, 4096).0.is_ok());
+        let over = b"5\r\nhello\r\n6\r\nworld!\r\n0\r\n\r\n";
+        let r = read_chunked(over, &ten, 4096).0.unwrap_err();
+        assert_eq!(r.status, Status::ContentTooLarge);
+        assert!(
+            r.reason.contains("larger than 10 bytes (see --max-body)"),
+            "{}",
+            r.reason
+        );
+    }
+
+    #[test]
+    fn chunked_framing_counts_too_exactly_at_the_bound() {
+        let ten = Limits {
+            max_body: 10,
+            ..limits()
+        };
+        // 5 bytes of data, well under --max-body 10; the rest is framing.
+        assert_eq!(ten.max_chunked_bytes(), 2 * 10 + 1024);
+        assert_eq!(read_chunked(&padded_body(1044), &ten, 4096).0, Ok(1044));
+        assert_eq!(read_chunked(&padded_body(1044), &ten, 7).0, Ok(1044));
+        let r = read_chunked(&padded_body(1045), &ten, 4096).0.unwrap_err();
+        assert_eq!(r.status, Status::ContentTooLarge);
+        assert!(
+            r.reason.contains("more than 1044 bytes with its framing"),
+            "{}",
+            r.reason
+        );
+        assert!(r.reason.contains("--max-body"), "{}", r.reason);
+    }
+
+    #[test]
+    fn tiny_chunks_with_huge_extensions_are_refused_early() {
+        // 1-byte chunks with 1000-byte extensions: 200 bytes of data (far
+        // under 64 KiB), 200 KB on the wire, refused soon after the bound.
+        let mut chunk = b"1;".to_vec();
+        chunk.extend(std::iter::repeat_n(b'e', 1000));
+        chunk.extend(b"\r\nx\r\n");
+        let mut body = chunk.repeat(200);
+        body.extend(b"0\r\n\r\n");
+        let (outcome, given) = read_chunked(&body, &limits(), 4096);
+        let r = outcome.unwrap_err();
+        assert_eq!(r.status, Status::ContentTooLarge);
+        assert!(r.reason.contains("framing"), "{}", r.reason);
+        let bound = limits().max_chunked_bytes() as usize;
+        assert!(given <= bound + 4096, "refused only after {given} bytes");
+    }
+
+    #[test]
+    fn padded_or_too_long_size_lines_are_bad_requests() {
+        // Leading zeros: httparse takes 16 hex digits at most.
+        let mut zeros = vec![b'0'; 2000];
+        zeros.extend(b"1\r\nx\r\n0\r\n\r\n");
+        // One extension longer than a size line may be (1 KiB), arriving
+        // whole in one piece, or in small pieces.
+        let mut long = b"1;".to_vec();
+        long.extend(std::iter::repeat_n(b'e', 2000));
+        long.extend(b"\r\nx\r\n0\r\n\r\n");
+        for (body, why) in [
+            (&zeros, "invalid chunk size"),
+            (&long, "chunk-size line is too long"),
+        ] {
+            for piece in [4096, 100] {
+                let r = read_chunked(body, &limits(), piece).0.unwrap_err();
+                assert_eq!(r.status, Status::BadRequest);
+                assert!(
+                    r.reason.contains("chunked request body is malformed"),
+                    "{}",
+                    r.reason
+                );
+                assert!(r.reason.contains(why), "{}", r.reason);
+            }
+        }
     }
 
     /// The reason for refusing `bytes`.

@@ -40,10 +40,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
-use crate::chunked::ChunkedDecoder;
 use crate::files;
 use crate::page::{self, Visit};
-use crate::request::{self, BodyFraming, Limits, Parsed, Rejection, Request, Version};
+use crate::request::{self, BodyFraming, ChunkedBody, Limits, Parsed, Rejection, Request, Version};
 use crate::response::{Head, Status};
 
 /// The default port: 8080, the usual "alternative HTTP" port.
@@ -430,38 +429,19 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
         Ok(())
     }
 
-    /// Reads and forgets a chunked request body, within `--read-timeout`,
-    /// refusing it (413) once more than `--max-body` bytes of data came.
-    /// Bytes after its end (a pipelined request) stay in `buf`.
+    /// Reads and forgets a chunked request body, within `--read-timeout`
+    /// and the limits [`ChunkedBody`] applies (413 for too much data or too
+    /// much framing, 400 for broken framing). Bytes after its end (a
+    /// pipelined request) stay in `buf`.
     async fn skip_chunked_body(&mut self) -> Result<(), Stop> {
-        let max_body = self.config.limits.max_body;
         let deadline = Instant::now() + self.config.read_timeout;
-        let mut decoder = ChunkedDecoder::new();
-        let mut data = Vec::new();
-        let mut received: u64 = 0;
+        let mut body = ChunkedBody::new(&self.config.limits);
         // (Named `piece`, not `chunk`: HTTP's chunks are something else.)
         let mut piece = [0u8; 4096];
         loop {
-            // The decoder uses what it can; what it leaves (part of a size
-            // line or trailer) is bounded by the decoder's own limits.
-            let used = decoder.decode(&self.buf, &mut data).map_err(|why| {
-                Stop::Refuse(Rejection {
-                    status: Status::BadRequest,
-                    reason: format!("the chunked request body is malformed: {why}"),
-                })
-            })?;
+            let used = body.read(&self.buf).map_err(Stop::Refuse)?;
             self.buf.drain(..used);
-            received += data.len() as u64;
-            data.clear(); // the body is not used: forget it at once
-            if received > max_body {
-                return Err(Stop::Refuse(Rejection {
-                    status: Status::ContentTooLarge,
-                    reason: format!(
-                        "the chunked request body is larger than {max_body} bytes (see --max-body)"
-                    ),
-                }));
-            }
-            if decoder.is_done() {
+            if body.is_done() {
                 return Ok(());
             }
             let n = self.read_more(deadline, &mut piece).await?;
@@ -469,56 +449,60 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
         }
     }
 
-    /// Writes an answer (without its body for HEAD). A write that makes no
-    /// progress for `--read-timeout` (a client that stopped reading) ends the
-    /// connection, so it cannot hold a slot forever.
+    /// Writes an answer (without its body for HEAD). A client that accepts
+    /// no byte of it for `--read-timeout` (it stopped reading) loses the
+    /// connection, so it cannot hold a slot forever; one that reads slowly
+    /// but steadily gets the whole answer, however long that takes.
     async fn send(&mut self, reply: Reply, head_only: bool) -> Result<(), End> {
-        let stall = self.config.read_timeout;
-        let failed = |e: std::io::Error| {
-            End::Failed(format!(
-                "while answering: {}",
-                netkit::error::describe_io(&e)
-            ))
-        };
-        let stalled = |_| End::Failed("the client stopped reading the answer".into());
         let head = reply.head.to_bytes();
-        timeout(stall, self.writer.write_all(&head))
-            .await
-            .map_err(stalled)?
-            .map_err(failed)?;
+        self.write_unless_stalled(&head).await?;
         if !head_only {
             match reply.body {
-                Body::Bytes(bytes) => {
-                    timeout(stall, self.writer.write_all(&bytes))
-                        .await
-                        .map_err(stalled)?
-                        .map_err(failed)?;
-                }
+                Body::Bytes(bytes) => self.write_unless_stalled(&bytes).await?,
                 Body::File(mut file, len) => {
                     // A file is sent piece by piece: memory use does not depend on its size.
                     let mut left = len;
                     let mut chunk = vec![0u8; 64 * 1024];
                     while left > 0 {
                         let want = chunk.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-                        let n = file.read(&mut chunk[..want]).await.map_err(failed)?;
+                        let n = file
+                            .read(&mut chunk[..want])
+                            .await
+                            .map_err(|e| failed_while_answering(&e))?;
                         if n == 0 {
                             return Err(End::Failed(
                                 "the file became shorter while it was sent".into(),
                             ));
                         }
-                        timeout(stall, self.writer.write_all(&chunk[..n]))
-                            .await
-                            .map_err(stalled)?
-                            .map_err(failed)?;
+                        self.write_unless_stalled(&chunk[..n]).await?;
                         left -= n as u64;
                     }
                 }
             }
         }
-        timeout(stall, self.writer.flush())
-            .await
-            .map_err(stalled)?
-            .map_err(failed)
+        match timeout(self.config.read_timeout, self.writer.flush()).await {
+            Ok(result) => result.map_err(|e| failed_while_answering(&e)),
+            Err(_) => Err(stopped_reading()),
+        }
+    }
+
+    /// Writes all of `bytes`. The `--read-timeout` clock restarts whenever
+    /// the client accepts some of them: only one that takes none runs out.
+    async fn write_unless_stalled(&mut self, mut bytes: &[u8]) -> Result<(), End> {
+        while !bytes.is_empty() {
+            let written = match timeout(self.config.read_timeout, self.writer.write(bytes)).await {
+                Ok(Ok(0)) => {
+                    return Err(failed_while_answering(
+                        &std::io::ErrorKind::WriteZero.into(),
+                    ));
+                }
+                Ok(Ok(n)) => n,
+                Ok(Err(e)) => return Err(failed_while_answering(&e)),
+                Err(_) => return Err(stopped_reading()),
+            };
+            bytes = &bytes[written..];
+        }
+        Ok(())
     }
 
     /// After refusing a request, close *gently*: say we are done sending, then
@@ -537,6 +521,17 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
             }
         }
     }
+}
+
+fn failed_while_answering(e: &std::io::Error) -> End {
+    End::Failed(format!(
+        "while answering: {}",
+        netkit::error::describe_io(e)
+    ))
+}
+
+fn stopped_reading() -> End {
+    End::Failed("the client stopped reading the answer".into())
 }
 
 /// Decides the answer to a request.
@@ -682,6 +677,118 @@ mod tests {
             .unwrap()
             .unwrap();
         String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// A client that reads slowly but steadily: each write takes at most
+    /// `piece` bytes, one every `pace`; `None` never takes anything.
+    struct SlowReader {
+        taken: Vec<u8>,
+        piece: Option<usize>,
+        pace: Duration,
+        next: std::pin::Pin<Box<tokio::time::Sleep>>,
+    }
+
+    impl SlowReader {
+        fn new(piece: Option<usize>, pace: Duration) -> SlowReader {
+            SlowReader {
+                taken: Vec::new(),
+                piece,
+                pace,
+                next: Box::pin(tokio::time::sleep(pace)),
+            }
+        }
+    }
+
+    impl AsyncWrite for SlowReader {
+        fn poll_write(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+            bytes: &[u8],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            let Some(piece) = self.piece else {
+                return std::task::Poll::Pending;
+            };
+            std::task::ready!(self.next.as_mut().poll(cx));
+            let n = bytes.len().min(piece);
+            self.taken.extend_from_slice(&bytes[..n]);
+            let at = tokio::time::Instant::now() + self.pace;
+            self.next.as_mut().reset(at);
+            std::task::Poll::Ready(Ok(n))
+        }
+
+        fn poll_flush(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+
+        fn poll_shutdown(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+    }
+
+    /// Sends a 16 KiB page to `writer` with a `--read-timeout` of 300 ms.
+    async fn send_page_to(writer: SlowReader) -> (Result<(), End>, Vec<u8>) {
+        let config = Config {
+            read_timeout: Duration::from_millis(300),
+            ..Config::default()
+        };
+        let addr: SocketAddr = ([127, 0, 0, 1], 1).into();
+        let mut conn = Connection {
+            reader: tokio::io::empty(),
+            writer,
+            buf: Vec::new(),
+            peer: addr,
+            local: addr,
+            config: &config,
+            requests: 0,
+        };
+        let reply = Reply {
+            head: Head::new(Status::Ok),
+            body: Body::Bytes(vec![b'x'; 16 * 1024]),
+            close: false,
+        };
+        let result = timeout(Duration::from_secs(10), conn.send(reply, false))
+            .await
+            .expect("send ends by itself");
+        (result, std::mem::take(&mut conn.writer.taken))
+    }
+
+    #[tokio::test]
+    async fn a_slow_but_steady_reader_gets_the_whole_answer() {
+        // 1 KiB every 50 ms: the page takes about 0.8 s, longer than the
+        // time-out, but no write waits more than 50 ms.
+        let (result, taken) =
+            send_page_to(SlowReader::new(Some(1024), Duration::from_millis(50))).await;
+        assert!(
+            result.is_ok(),
+            "{:?}",
+            result.err().map(|e| e.describe(&Config::default()))
+        );
+        assert!(taken.starts_with(b"HTTP/1.1 200 OK\r\n"));
+        assert!(taken.ends_with(&[b'x'; 16 * 1024]), "{} bytes", taken.len());
+    }
+
+    #[tokio::test]
+    async fn a_reader_that_takes_nothing_is_cut_off_after_the_time_out() {
+        let started = tokio::time::Instant::now();
+        let (result, taken) = send_page_to(SlowReader::new(None, Duration::ZERO)).await;
+        let end = result.expect_err("a client that reads nothing cannot get the page");
+        assert!(
+            end.describe(&Config::default()).contains("stopped reading"),
+            "{}",
+            end.describe(&Config::default())
+        );
+        assert!(taken.is_empty());
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[tokio::test]
