@@ -4,7 +4,7 @@
 //!   machine: a load tool aimed at someone else's server is an attack.
 //! - [`raise_fd_limit`] lifts the open-files limit to its maximum, because
 //!   every connection is a file descriptor and the usual soft limit (1024)
-//!   is far below the 10,000 connections of the `idle` benchmark.
+//!   is far below the suite's 10,000 idle connections.
 //! - [`connect`] connects with a time-out, [`Progress`] prints one line per
 //!   second on long runs so that nobody wonders whether the tool hung.
 

@@ -2,7 +2,8 @@
 //!
 //! Linux shows every process's vital signs as text files under `/proc/PID/`:
 //! `status` has its resident memory (`VmRSS`, the RAM it really occupies),
-//! `stat` the CPU time it has used. Reading them needs no cooperation from
+//! `task/*/schedstat` the CPU time each of its threads has used (`stat`, coarser,
+//! when the kernel keeps no schedstats). Reading them needs no cooperation from
 //! the server, so the same measurement works for netlab's servers and for
 //! socat, xinetd or ncat.
 

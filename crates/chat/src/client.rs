@@ -48,7 +48,8 @@ pub struct Options {
     pub raw: bool,
     /// `--trace`: log every byte.
     pub trace: bool,
-    /// How long to wait for `BYE` after sending `QUIT`.
+    /// How long to wait for the server: its `HELLO`, the answer to `NICK`,
+    /// and `BYE` after sending `QUIT`.
     pub timeout: Duration,
 }
 

@@ -181,7 +181,7 @@ impl Report {
         writeln!(out, "{}", self.summary().get(lang))
     }
 
-    /// `Bilan : 14 règles, 13 réussies, 1 échouée, 0 avertissement.`
+    /// `Bilan : 14 règle(s), 13 réussie(s), 1 échouée(s), 0 avertissement(s) — <conclusion>`
     pub fn summary(&self) -> Text {
         let total = self.checked.len();
         let count = |f: fn(&Verdict) -> bool| self.checked.iter().filter(|c| f(&c.verdict)).count();

@@ -1,9 +1,12 @@
 //! # Command-line flags shared by every program
 //!
-//! Every netlab server accepts `--host`, `--port`, `--trace`, `-v` and `-q`, and
-//! every client mirrors them. The port is declared by each binary (its default
-//! is that protocol's well-known port + 10000); the rest is declared here once
-//! and included with `#[command(flatten)]`.
+//! Every netlab server accepts `--host`, `--port`, `--trace`, `--grace`,
+//! `--threads`, `-v` and `-q` ([`ServerArgs`]), and the clients of the paired
+//! protocols mirror them ([`ClientArgs`]; `raw-client` and `http-client`, which
+//! talk to any server, take its address as arguments instead). The port is
+//! declared by each binary (its default is that protocol's well-known port +
+//! 10000); the rest is declared here once and included with
+//! `#[command(flatten)]`.
 
 use std::time::Duration;
 

@@ -150,8 +150,9 @@ impl std::error::Error for LineError {}
 /// Checks that a reply is text and returns its first line, without line ending.
 ///
 /// RFC 867 asks for "ASCII printing characters, space, carriage return, and
-/// line feed"; tabs and non-ASCII letters (`é`) are tolerated, but nothing
-/// else: 4 binary bytes are sometimes valid UTF-8 by chance.
+/// line feed"; tabs, letters of any alphabet (`é`) and common symbols (`—`,
+/// `€`) are tolerated, but not control or private-use characters: 4 binary
+/// bytes are sometimes valid UTF-8 by chance.
 pub fn text_of(reply: &[u8]) -> Result<&str, LineError> {
     if reply.is_empty() {
         return Err(LineError::Empty);
