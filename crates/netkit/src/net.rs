@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use codec::ports::PortRange;
 use tokio::net::{TcpListener, TcpSocket, TcpStream, UdpSocket};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
@@ -257,29 +258,46 @@ pub fn announce(addr: SocketAddr, transports: &str, service: &str) {
 /// and gives up after `timeout`.
 pub async fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, NetError> {
     let target = join_host_port(host.trim_start_matches('[').trim_end_matches(']'), port);
-    let attempt = async {
-        let mut last_error = None;
-        for addr in resolve(host, port).await? {
-            match TcpStream::connect(addr).await {
-                Ok(stream) => {
-                    // Our protocols exchange small messages: send each at
-                    // once instead of waiting to fill a packet (Nagle).
-                    let _ = stream.set_nodelay(true);
-                    return Ok(stream);
-                }
-                Err(e) => last_error = Some(NetError::from_connect(e, &target)),
+    let deadline = Instant::now() + timeout;
+    match tokio::time::timeout_at(deadline, resolve(host, port)).await {
+        Ok(addrs) => connect_any(&addrs?, &target, deadline, timeout).await,
+        Err(_) => Err(timed_out(&target, timeout)),
+    }
+}
+
+/// Connects to the first of `addrs` that accepts, before `deadline` (at
+/// `timeout` after the start, for the message).
+async fn connect_any(
+    addrs: &[SocketAddr],
+    target: &str,
+    deadline: Instant,
+    timeout: Duration,
+) -> Result<TcpStream, NetError> {
+    let mut last_error = None;
+    for (i, addr) in addrs.iter().enumerate() {
+        // Each address left gets an equal share of the time left: a first
+        // address that never answers (IPv6 broken somewhere on the way, say)
+        // must not use up the time of the others.
+        let left = deadline.saturating_duration_since(Instant::now());
+        let share = left / u32::try_from(addrs.len() - i).unwrap_or(u32::MAX);
+        match tokio::time::timeout(share, TcpStream::connect(addr)).await {
+            Ok(Ok(stream)) => {
+                // Our protocols exchange small messages: send each at
+                // once instead of waiting to fill a packet (Nagle).
+                let _ = stream.set_nodelay(true);
+                return Ok(stream);
             }
+            Ok(Err(e)) => last_error = Some(NetError::from_connect(e, target)),
+            Err(_) => last_error = Some(timed_out(target, timeout)),
         }
-        Err(last_error.unwrap_or(NetError::UnknownHost {
-            host: host.to_string(),
-        }))
-    };
-    match tokio::time::timeout(timeout, attempt).await {
-        Ok(result) => result,
-        Err(_) => Err(NetError::TimedOut {
-            what: format!("connecting to {target}"),
-            after: timeout,
-        }),
+    }
+    Err(last_error.unwrap_or_else(|| timed_out(target, timeout)))
+}
+
+fn timed_out(target: &str, after: Duration) -> NetError {
+    NetError::TimedOut {
+        what: format!("connecting to {target}"),
+        after,
     }
 }
 
@@ -409,6 +427,56 @@ mod tests {
             .await
             .unwrap_err();
         assert!(err.to_string().contains("with --daytime-port."), "{err}");
+    }
+
+    /// A name that resolves to an address that never answers, then to one
+    /// that does (broken IPv6 before working IPv4): the second still gets
+    /// its turn before the time-out.
+    #[tokio::test]
+    async fn an_address_that_never_answers_leaves_time_for_the_next() {
+        // A listener that never accepts, its one-place queue filled: Linux
+        // then drops further SYNs, so connecting to it hangs, as to a
+        // machine that is not there.
+        let socket = TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let silent = socket.listen(1).unwrap();
+        let silent_port = silent.local_addr().unwrap().port();
+        let mut queued = Vec::new();
+        for _ in 0..8 {
+            let attempt = TcpStream::connect(("127.0.0.1", silent_port));
+            match tokio::time::timeout(Duration::from_millis(300), attempt).await {
+                Ok(Ok(stream)) => queued.push(stream),
+                _ => break,
+            }
+        }
+        let hangs = tokio::time::timeout(
+            Duration::from_millis(300),
+            TcpStream::connect(("127.0.0.1", silent_port)),
+        )
+        .await
+        .is_err();
+        if !hangs {
+            eprintln!("this system does not drop SYNs to a full queue: nothing to test");
+            return;
+        }
+        let working = bind_tcp("::1", 0).await.unwrap();
+        let port = working.local_addr().unwrap().port();
+        // The silent IPv4 listener stands for the broken first address; the
+        // host name "localhost" is not used, its order varies between systems.
+        let addrs = [
+            SocketAddr::from(([127, 0, 0, 1], silent_port)),
+            SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, port)),
+        ];
+        let started = tokio::time::Instant::now();
+        let limit = Duration::from_secs(4);
+        let stream = connect_any(&addrs, "test", Instant::now() + limit, limit).await;
+        assert!(stream.is_ok(), "{:?}", stream.err());
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+        drop(queued);
     }
 
     #[tokio::test]
