@@ -266,6 +266,7 @@ fn raw_mode_shows_the_protocol_lines() {
     assert_eq!(&lines[1..], ["OK NICK r", "MSG r hi", "BYE"], "{text}");
 }
 
+#[cfg(unix)]
 #[test]
 fn the_client_says_when_the_server_goes_away() {
     let mut server = Server::start("chat-server", &["--port", "0"]);
@@ -306,6 +307,7 @@ fn the_client_explains_a_refused_connection() {
     assert!(out.stderr.contains("no server listens"), "{}", out.stderr);
 }
 
+#[cfg(unix)]
 #[test]
 fn ctrl_c_says_bye_to_everyone_and_exits_0() {
     // On one thread (--threads 1): the signal must reach every client's
@@ -772,4 +774,108 @@ fn the_client_shows_a_users_line_longer_than_64_kib() {
         "{}",
         &text[..text.len().min(500)]
     );
+}
+
+/// Ctrl-C leaves like `/quit`: the client says `QUIT`, shows the `BYE` and
+/// exits 0, so the server logs a user who left, not a connection cut.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_on_the_client_says_quit_and_waits_for_bye() {
+    let server = Server::start("chat-server", &["--port", "0"]);
+    let mut alice = Raw::joined(server.addr(), "alice");
+    let port = server.port();
+    let mut client = Interactive::start(&["--port", &port, "--nick", "carl"]);
+    assert!(client.next().starts_with("* connected to "));
+    assert!(client.next().starts_with("* the server says: "));
+    // Shown once in the room: by then the client listens for Ctrl-C.
+    assert_eq!(client.next(), "* you are now known as carl");
+    alice.expect("JOIN carl");
+    let sent = Command::new("kill")
+        .args(["-s", "INT", &client.child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(sent.success());
+    assert_eq!(client.next(), "* the server said goodbye");
+    assert!(client.exits_successfully());
+    alice.expect("LEAVE carl");
+    server
+        .log
+        .wait_for("(carl) left: sent QUIT", WAIT)
+        .unwrap_or_else(|| panic!("no QUIT in the log:\n{}", server.log.text()));
+}
+
+/// The prompts go to stderr; when nobody reads it any more (here: closed
+/// before the client starts writing), the conversation goes on, without a
+/// panic.
+#[test]
+fn a_closed_stderr_does_not_stop_the_client() {
+    let server = Server::start("chat-server", &["--port", "0"]);
+    let mut alice = Raw::joined(server.addr(), "alice");
+    let port = server.port();
+    let mut child = Command::new(bin("chat-client"))
+        .args(["--port", &port])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take()); // nobody reads stderr: writing there fails
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"dora\nhello\n").unwrap();
+    drop(stdin); // end of input: the client says QUIT
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chat-client did not exit");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    // A panic would exit with 101.
+    assert!(status.success(), "{status}");
+    alice.expect("JOIN dora");
+    alice.expect("MSG dora hello");
+    alice.expect("LEAVE dora");
+}
+
+/// `chat-client | head -1`: once `head` has stopped, the client cannot show
+/// anything more; the explanation blames the pipe, not the network.
+#[test]
+fn a_closed_stdout_is_explained_as_a_pipe_not_the_network() {
+    let server = Server::start("chat-server", &["--port", "0"]);
+    let port = server.port();
+    let mut child = Command::new(bin("chat-client"))
+        .args(["--port", &port, "--nick", "eve"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // like `head` that has stopped reading
+    let mut stdin = child.stdin.take().unwrap();
+    let _ = stdin.write_all(b"hello\n"); // the client may be gone already
+    drop(stdin);
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chat-client did not exit");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let stderr = support::read_stderr(&mut child);
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("writing to the screen failed: the standard output is closed"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("the other side"), "{stderr}");
 }

@@ -16,11 +16,17 @@
 //!    the user thinks, so a server that stops is noticed at once.
 //! 2. **Chat**: typed lines become commands ([`crate::ui::parse_input`]),
 //!    server lines are shown for people ([`crate::ui::render`]), or as they
-//!    are with `--raw`.
-//! 3. **Leave**: on `/quit` or at the end of the input (a script piped into
-//!    the client), send `QUIT` and wait — a bounded time — for `BYE`.
+//!    are with `--raw` (control characters escaped all the same:
+//!    [`crate::ui::visible`]).
+//! 3. **Leave**: on `/quit` or at the end of the input (Ctrl-D, the end of
+//!    a script piped into the client, or Ctrl-C: `chat-client` closes the
+//!    keyboard then), send `QUIT` and wait — a bounded time — for `BYE`.
 //!
 //! When the server closes the connection, the client says so and exits.
+//!
+//! Every command is checked against the protocol's 1024-byte limit before
+//! it is sent, `QUIT` too: a line the server refuses would get an `ERR`
+//! instead of the `BYE` the client waits for.
 
 use std::io::Write;
 use std::time::Duration;
@@ -44,7 +50,7 @@ use crate::ui::{self, Input};
 pub struct Options {
     /// The nickname to take first; asked on the keyboard when `None`.
     pub nick: Option<String>,
-    /// Show the protocol lines exactly as received.
+    /// Show the protocol lines as received (control characters escaped).
     pub raw: bool,
     /// `--trace`: log every byte.
     pub trace: bool,
@@ -70,23 +76,40 @@ pub enum OnRefusedNick {
 
 /// Chats over `stream` until the user quits or the server closes.
 /// `keyboard` gives the user's lines; `screen` receives what is shown.
-/// A refused nickname is asked again ([`OnRefusedNick::AskAgain`]).
+/// A refused nickname is asked again ([`OnRefusedNick::AskAgain`]); the
+/// prompts and hints for people (`nickname? `) are not shown.
 pub async fn chat(
     stream: TcpStream,
     options: &Options,
     keyboard: Keyboard,
     screen: &mut dyn Write,
 ) -> Result<(), NetError> {
-    chat_with(stream, options, OnRefusedNick::AskAgain, keyboard, screen).await
+    let mut prompts = std::io::sink();
+    let on_refused_nick = OnRefusedNick::AskAgain;
+    chat_with(
+        stream,
+        options,
+        on_refused_nick,
+        keyboard,
+        screen,
+        &mut prompts,
+    )
+    .await
 }
 
-/// Like [`chat`], choosing what happens when the server refuses a nickname.
+/// Like [`chat`], choosing what happens when the server refuses a nickname,
+/// and where the prompts and hints go: `chat-client` writes them on stderr,
+/// so that they do not mix with the conversation on stdout (a script that
+/// reads stdout has nothing to skip). Failing to write them is not an
+/// error: a prompt nobody can see (`chat-client 2>&1 | head -1` closes
+/// stderr early) is not worth stopping the conversation for.
 pub async fn chat_with(
     stream: TcpStream,
     options: &Options,
     on_refused_nick: OnRefusedNick,
     mut keyboard: Keyboard,
     screen: &mut dyn Write,
+    prompts: &mut dyn Write,
 ) -> Result<(), NetError> {
     let peer = stream
         .peer_addr()
@@ -105,6 +128,7 @@ pub async fn chat_with(
         peer: peer.to_string(),
         raw: options.raw,
         screen,
+        prompts,
     };
 
     if !session.raw {
@@ -162,9 +186,8 @@ pub async fn chat_with(
             _ => continue, // refused: ask again
         }
     }
-    // A hint for people, not part of the conversation: on stderr, like the
-    // nickname prompt, so a script reading stdout does not have to skip it.
-    eprintln!("(type a line and press Enter to talk to everyone; /help for the commands)");
+    // A hint for people, not part of the conversation.
+    session.note("(type a line and press Enter to talk to everyone; /help for the commands)\n");
 
     // 2. Chat.
     loop {
@@ -172,10 +195,8 @@ pub async fn chat_with(
             typed = keyboard.recv() => match typed {
                 None | Some(Err(_)) => return session.leave(None, options.timeout).await,
                 Some(Ok(line)) => match ui::parse_input(&line) {
-                    Input::Send(command) if !command.fits() => {
-                        session.show("! too long: a line holds at most 1024 bytes; not sent")?;
-                    }
-                    Input::Send(command) => session.send(&command).await?,
+                    Input::Send(command) => session.send_checked(&command).await?,
+                    Input::Quit(reason) if session.refuses(&Command::Quit(reason.clone()))? => {}
                     Input::Quit(reason) => return session.leave(reason, options.timeout).await,
                     Input::Help => session.show(ui::HELP)?,
                     Input::Nothing => {}
@@ -219,9 +240,46 @@ struct Session<'a> {
     peer: String,
     raw: bool,
     screen: &'a mut dyn Write,
+    prompts: &'a mut dyn Write,
+}
+
+/// A "broken pipe" on the screen is not the network's fault: the program
+/// reading our output (`chat-client | head -3`) has stopped. Said so, instead
+/// of the network's "the other side has closed the connection".
+fn explain_screen_error(e: std::io::Error) -> std::io::Error {
+    if e.kind() != std::io::ErrorKind::BrokenPipe {
+        return e;
+    }
+    std::io::Error::new(
+        e.kind(),
+        "the standard output is closed: the program reading it (after a |) has stopped",
+    )
 }
 
 impl Session<'_> {
+    /// Writes a prompt or a hint; a failure is ignored (see [`chat_with`]).
+    fn note(&mut self, text: &str) {
+        let _ = self.prompts.write_all(text.as_bytes());
+        let _ = self.prompts.flush();
+    }
+
+    /// Sends `command`, unless it is too long for one line: then the user
+    /// is told why, and the server never sees it.
+    async fn send_checked(&mut self, command: &Command) -> Result<(), NetError> {
+        if self.refuses(command)? {
+            return Ok(());
+        }
+        self.send(command).await
+    }
+
+    /// True (after telling the user why) when `command` is too long to send.
+    fn refuses(&mut self, command: &Command) -> Result<bool, NetError> {
+        match ui::too_long(command) {
+            Some(why) => self.show(&format!("! {why}")).map(|()| true),
+            None => Ok(false),
+        }
+    }
+
     async fn send(&mut self, command: &Command) -> Result<(), NetError> {
         // The same codec that reads the server's lines frames ours.
         let mut line = BytesMut::new();
@@ -240,7 +298,7 @@ impl Session<'_> {
     fn show(&mut self, text: &str) -> Result<(), NetError> {
         writeln!(self.screen, "{text}")
             .and_then(|()| self.screen.flush())
-            .map_err(|e| NetError::io("writing to the screen", e))
+            .map_err(|e| NetError::io("writing to the screen", explain_screen_error(e)))
     }
 
     /// Shows one server line, and says what it was.
@@ -257,8 +315,10 @@ impl Session<'_> {
             }
             Some(Ok(Ok(line))) => line,
         };
+        // Raw or not, control characters are shown escaped: printed as they
+        // are, `ESC [ 2 J` would clear the user's screen.
         let shown = if self.raw {
-            line.clone()
+            ui::visible(&line)
         } else {
             ui::render(&line)
         };
@@ -275,8 +335,7 @@ impl Session<'_> {
     /// server says (a `BYE` at shutdown must not wait for the user to type).
     async fn ask_nickname(&mut self, keyboard: &mut Keyboard) -> Result<Asked, NetError> {
         loop {
-            eprint!("nickname? ");
-            let _ = std::io::stderr().flush();
+            self.note("nickname? ");
             tokio::select! {
                 typed = keyboard.recv() => match typed {
                     None | Some(Err(_)) => return Ok(Asked::Quit(None)),
@@ -284,6 +343,7 @@ impl Session<'_> {
                     // and `/help` are understood too.
                     Some(Ok(line)) => match ui::parse_input(line.trim()) {
                         Input::Nothing => {}
+                        Input::Quit(reason) if self.refuses(&Command::Quit(reason.clone()))? => {}
                         Input::Quit(reason) => return Ok(Asked::Quit(reason)),
                         Input::Send(Command::Nick(nick)) => return Ok(Asked::Nick(nick)),
                         Input::Send(Command::Msg(_)) if !line.trim().starts_with('/') => {
@@ -297,7 +357,7 @@ impl Session<'_> {
                     },
                 },
                 line = self.server.next() => {
-                    eprintln!();
+                    self.note("\n");
                     if let Heard::End = self.received(line)? {
                         return Ok(Asked::ServerGone);
                     }

@@ -8,12 +8,14 @@
 //!   is there.
 //! - [`client`]: `chat-client` connects, reads the keyboard and the network
 //!   at the same time, and turns what people type into protocol lines —
-//!   the user interface ([`ui`]) is *not* the protocol.
+//!   the user interface ([`ui`]) is *not* the protocol; [`keyboard`] makes
+//!   Ctrl-C leave politely.
 //!
 //! The protocol itself (messages, parsing, limits) is in [`codec::chat`];
 //! `docs/protocols/chat.md` describes it with sequence diagrams.
 
 pub mod client;
+pub mod keyboard;
 pub mod server;
 pub mod ui;
 

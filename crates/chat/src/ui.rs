@@ -8,18 +8,29 @@
 //! - [`parse_input`]: a typed line → what to do ([`Input`]): most often a
 //!   protocol [`Command`] to send.
 //! - [`render`]: a line from the server → the text shown on screen.
+//! - [`visible`]: control characters made visible, so that nobody else's
+//!   text can drive the user's terminal.
+//!
+//! The client reads the keyboard a whole line at a time (the terminal's own
+//! line editing: Backspace works, nothing is sent before Enter). The price:
+//! a message arriving while the user types is printed right after the
+//! half-typed text. Only the *screen* is mixed up; the typed text is still
+//! there, and Ctrl-R (on Linux and macOS) shows it again on a line of its own.
 
-use codec::chat::{Command, Reply, strip_controls};
+use codec::chat::{Command, MAX_LINE, Reply, is_control};
 
 /// What the client shows for `/help`.
 pub const HELP: &str = "\
 type a line to send it to everyone, or:
   /nick NAME        change your nickname
-  /msg NICK TEXT    send TEXT to NICK only
-  /who              who is in the room?
-  /quit [REASON]    leave
-  /help             this help
-  //text            send a line that starts with /";
+  /msg NICK TEXT    send TEXT to NICK only (or /priv NICK TEXT)
+  /who              who is in the room? (or /list)
+  /ping [TOKEN]     is the server there?
+  /quit [REASON]    leave (or /exit, Ctrl-D, Ctrl-C)
+  /help             this help (or /?)
+  //text            send a line that starts with /
+a message arriving while you type cuts your line on the screen only:
+keep typing, or press Ctrl-R to see what you typed so far";
 
 /// What a typed line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,12 +65,13 @@ pub fn parse_input(line: &str) -> Input {
     match word.to_ascii_lowercase().as_str() {
         "nick" if rest.is_empty() => Input::Problem("usage: /nick NAME".into()),
         "nick" => Input::Send(Command::Nick(rest.to_string())),
-        "msg" => match rest.split_once(' ') {
+        // `/msg` is what IRC users type; `/priv` is the protocol's verb.
+        "msg" | "priv" => match rest.split_once(' ') {
             Some((to, text)) if !text.trim().is_empty() => Input::Send(Command::Priv {
                 to: to.to_string(),
                 text: text.to_string(),
             }),
-            _ => Input::Problem("usage: /msg NICK TEXT".into()),
+            _ => Input::Problem(format!("usage: /{word} NICK TEXT")),
         },
         "who" | "list" => Input::Send(Command::List),
         "quit" | "exit" => Input::Quit(Some(rest.to_string()).filter(|r| !r.is_empty())),
@@ -68,17 +80,57 @@ pub fn parse_input(line: &str) -> Input {
             Some(rest.to_string()).filter(|r| !r.is_empty()),
         )),
         _ => Input::Problem(format!(
-            "unknown command /{word} (type /help; start with // to send a line beginning with /)"
+            "unknown command /{} (type /help; start with // to send a line beginning with /)",
+            visible(word)
         )),
     }
 }
 
+/// Why `command` cannot be sent, or `None` when it fits in one line.
+///
+/// The limit counts the whole protocol line (`MSG ` + the text), in bytes
+/// (`é` is 2 of them): the user only sees the text, so the explanation says
+/// how long the line really is and how much to cut.
+pub fn too_long(command: &Command) -> Option<String> {
+    let line = command.to_line();
+    let verb = line.split(' ').next().unwrap_or_default();
+    (line.len() > MAX_LINE).then(|| {
+        let over = line.len() - MAX_LINE;
+        let plural = if over == 1 { "" } else { "s" };
+        format!(
+            "too long: sent as \"{verb} …\" it is {} bytes, and a line holds at most {MAX_LINE}; \
+             shorten it by {over} byte{plural} (nothing was sent)",
+            line.len()
+        )
+    })
+}
+
+/// Shows control characters as escapes: ESC as `\u{1b}`, a tab as `\t`.
+///
+/// A terminal obeys the control characters it prints: `ESC [ 2 J` clears
+/// the screen, `ESC ] 0 ; text BEL` retitles the window. A well-behaved
+/// server already removes them, but the client should not trust any server
+/// (nor another user, through a server that forgets) with its terminal.
+/// Escaping rather than removing shows that *something* was there.
+pub fn visible(text: &str) -> String {
+    let mut shown = String::with_capacity(text.len());
+    for c in text.chars() {
+        if is_control(c) {
+            shown.extend(c.escape_default());
+        } else {
+            shown.push(c);
+        }
+    }
+    shown
+}
+
 /// Turns a line from the server into what people read.
 ///
-/// Control characters are removed again here: a well-behaved server already
-/// did it, but the client should not trust any server with its terminal.
+/// Control characters are made [`visible`] first: a well-behaved server
+/// already removed them, but the client should not trust any server with
+/// its terminal.
 pub fn render(line: &str) -> String {
-    let line = strip_controls(line);
+    let line = visible(line);
     let Some(reply) = Reply::parse(&line) else {
         return format!("? {line}");
     };
@@ -188,8 +240,55 @@ mod tests {
     }
 
     #[test]
-    fn odd_server_lines_are_shown_cleaned() {
-        assert_eq!(render("WHAT\u{1b}[2J"), "? WHAT[2J");
-        assert_eq!(render("MSG eve \u{1b}[31mred"), "<eve> [31mred");
+    fn priv_is_msg_too() {
+        assert_eq!(
+            parse_input("/priv bob psst"),
+            Input::Send(Command::Priv {
+                to: "bob".into(),
+                text: "psst".into()
+            })
+        );
+        assert_eq!(
+            parse_input("/priv bob"),
+            Input::Problem("usage: /priv NICK TEXT".into())
+        );
+    }
+
+    #[test]
+    fn odd_server_lines_show_their_control_characters_escaped() {
+        assert_eq!(render("WHAT\u{1b}[2J"), "? WHAT\\u{1b}[2J");
+        assert_eq!(render("MSG eve \u{1b}[31mred"), "<eve> \\u{1b}[31mred");
+        // Retitling the terminal (OSC 0 … BEL), and the one-byte C1 CSI.
+        assert_eq!(
+            render("MSG eve \u{1b}]0;pwned\u{7}hi \u{9b}2J"),
+            "<eve> \\u{1b}]0;pwned\\u{7}hi \\u{9b}2J"
+        );
+        assert_eq!(visible("tab\there"), "tab\\there");
+        assert_eq!(visible("café ok"), "café ok");
+    }
+
+    #[test]
+    fn an_unknown_command_is_echoed_escaped() {
+        assert_eq!(
+            parse_input("/x\u{1b}[2J"),
+            Input::Problem(
+                "unknown command /x\\u{1b}[2J (type /help; start with // to send a line \
+                 beginning with /)"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
+    fn too_long_says_how_much_to_cut() {
+        // 1021 bytes of text + "MSG " = 1025: one byte too many.
+        let text = "x".repeat(1021);
+        let why = too_long(&Command::Msg(text)).expect("too long");
+        assert!(why.contains("\"MSG …\" it is 1025 bytes"), "{why}");
+        assert!(why.contains("at most 1024"), "{why}");
+        assert!(why.contains("shorten it by 1 byte "), "{why}");
+        assert_eq!(too_long(&Command::Msg("x".repeat(1020))), None);
+        let quit = Command::Quit(Some("q".repeat(1100)));
+        assert!(too_long(&quit).unwrap().contains("\"QUIT …\""));
     }
 }

@@ -8,7 +8,8 @@ use std::time::Duration;
 use chat::client::{Options, chat};
 use chat::server::Config;
 use common::TestServer;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
 fn options(nick: Option<&str>) -> Options {
@@ -106,7 +107,12 @@ async fn too_long_lines_are_not_sent() {
     let server = TestServer::start(Config::default()).await;
     let long = "x".repeat(2000);
     let screen = session(&server, options(Some("t")), &[&long, "short"]).await;
-    assert!(screen.contains("! too long"), "{screen}");
+    // The user typed 2000 bytes; the line would have been "MSG " + those.
+    assert!(
+        screen.contains("! too long: sent as \"MSG …\" it is 2004 bytes"),
+        "{screen}"
+    );
+    assert!(screen.contains("shorten it by 980 bytes"), "{screen}");
     assert!(
         !screen.contains("! error"),
         "the server never saw it: {screen}"
@@ -162,4 +168,91 @@ async fn at_the_nickname_prompt_slash_commands_are_understood() {
     watcher.expect("MSG bob hi").await;
     watcher.expect("LEAVE bob gone").await;
     server.stop().await;
+}
+
+#[tokio::test]
+async fn a_too_long_quit_reason_is_refused_and_the_client_stays() {
+    let server = TestServer::start(Config::default()).await;
+    let mut watcher = server.joined("watcher").await;
+    let long = format!("/quit {}", "q".repeat(1100));
+    let screen = session(&server, options(Some("q")), &[&long, "/quit bye"]).await;
+    watcher.expect("JOIN q").await;
+    // Sent, the long QUIT would have been answered ERR (not BYE): the
+    // client would have waited its whole --timeout, then left without it.
+    assert!(
+        screen.contains("! too long: sent as \"QUIT …\" it is 1105 bytes"),
+        "{screen}"
+    );
+    assert!(!screen.contains("! error"), "never sent: {screen}");
+    assert!(!screen.contains("no goodbye"), "{screen}");
+    watcher.expect("LEAVE q bye").await;
+    server.stop().await;
+}
+
+/// A stand-in for a server that does not remove control characters: it
+/// greets, accepts any nickname, sends `lines`, then says `BYE` and closes.
+async fn careless_server(lines: &'static [u8]) -> std::net::SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let (read, mut write) = stream.into_split();
+        write.write_all(b"HELLO careless\n").await.unwrap();
+        let mut nick = String::new();
+        BufReader::new(read).read_line(&mut nick).await.unwrap();
+        write.write_all(b"OK NICK me\n").await.unwrap();
+        write.write_all(lines).await.unwrap();
+        write.write_all(b"BYE\n").await.unwrap();
+    });
+    addr
+}
+
+/// What the client shows of `careless_server(lines)`, raw or rendered.
+async fn screen_of_careless_server(lines: &'static [u8], raw: bool) -> String {
+    let addr = careless_server(lines).await;
+    let (_typing, keyboard) = mpsc::channel(1); // the user is there, silent
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let mut screen = Vec::new();
+    let options = Options {
+        raw,
+        ..options(Some("me"))
+    };
+    let run = chat(stream, &options, keyboard, &mut screen);
+    tokio::time::timeout(Duration::from_secs(10), run)
+        .await
+        .expect("chat ends at BYE")
+        .expect("chat succeeds");
+    String::from_utf8(screen).unwrap()
+}
+
+/// Clear the screen, retitle the terminal, the one-byte CSI of C1.
+const ESCAPES: &[u8] = "MSG eve \u{1b}[2J\u{1b}]0;pwned\u{7}hi\nMSG eve \u{9b}31mred\n".as_bytes();
+
+#[tokio::test]
+async fn control_characters_from_the_server_are_shown_escaped() {
+    let screen = screen_of_careless_server(ESCAPES, false).await;
+    assert!(
+        screen.contains("<eve> \\u{1b}[2J\\u{1b}]0;pwned\\u{7}hi\n"),
+        "{screen}"
+    );
+    assert!(screen.contains("<eve> \\u{9b}31mred\n"), "{screen}");
+    assert!(
+        !screen.contains(['\u{1b}', '\u{7}', '\u{9b}']),
+        "{screen:?}"
+    );
+}
+
+#[tokio::test]
+async fn raw_mode_shows_control_characters_escaped_too() {
+    // "Exactly as received" must not mean "obeyed by the terminal".
+    let screen = screen_of_careless_server(ESCAPES, true).await;
+    assert!(
+        screen.contains("MSG eve \\u{1b}[2J\\u{1b}]0;pwned\\u{7}hi\n"),
+        "{screen}"
+    );
+    assert!(screen.contains("MSG eve \\u{9b}31mred\n"), "{screen}");
+    assert!(
+        !screen.contains(['\u{1b}', '\u{7}', '\u{9b}']),
+        "{screen:?}"
+    );
 }

@@ -9,6 +9,10 @@
 //! `/help`. Works with a pipe too: `printf 'hello\n' | chat-client --nick bot`
 //! (the piped lines are messages: if the server refuses `bot`, the client
 //! stops instead of taking the next line as a nickname).
+//!
+//! Ctrl-C leaves politely, like `/quit` or Ctrl-D: the others see that you
+//! left, and the server that you said so (`QUIT`, answered `BYE`). A second
+//! Ctrl-C quits at once, for when the server does not answer.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -32,7 +36,8 @@ struct Args {
     #[arg(long, value_name = "NAME", value_parser = parse_nick)]
     nick: Option<String>,
 
-    /// Show the protocol lines exactly as the server sends them.
+    /// Show the protocol lines as the server sends them (control characters
+    /// escaped, so that they cannot drive your terminal).
     #[arg(long)]
     raw: bool,
 
@@ -66,9 +71,17 @@ fn main() -> ExitCode {
             trace: args.client.trace,
             timeout: args.client.timeout,
         };
-        let keyboard = netkit::stdin::lines();
-        let mut screen = std::io::stdout();
-        chat_with(stream, &options, on_refused_nick, keyboard, &mut screen).await
+        let keyboard = chat::keyboard::typed_until_ctrl_c();
+        let (mut screen, mut prompts) = (std::io::stdout(), std::io::stderr());
+        chat_with(
+            stream,
+            &options,
+            on_refused_nick,
+            keyboard,
+            &mut screen,
+            &mut prompts,
+        )
+        .await
     })
 }
 
