@@ -3,12 +3,17 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+#[cfg(unix)]
+use std::io::{BufRead, BufReader};
+use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream, UdpSocket};
+#[cfg(unix)]
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{Server, bin, listening_addr, noise, run_client, run_with_input};
+#[cfg(unix)]
+use support::listening_addr;
+use support::{Server, bin, noise, run_client, run_with_input};
 
 const T: Duration = Duration::from_secs(20);
 

@@ -31,13 +31,12 @@ struct Browser(Child);
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let pid = self.0.id();
         // `-s KILL -- -PID`: the `--` matters. procps-ng's kill (4.0.2, in
         // Debian 12) reads `kill -KILL -12345` as `kill(-1, SIGKILL)` — every
         // process on the machine — so the group must come after `--`.
         #[cfg(unix)]
         let _ = Command::new("kill")
-            .args(["-s", "KILL", "--", &format!("-{pid}")])
+            .args(["-s", "KILL", "--", &format!("-{}", self.0.id())])
             .status();
         let _ = self.0.kill();
         let _ = self.0.wait();

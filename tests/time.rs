@@ -427,6 +427,7 @@ fn on_one_thread_clients_that_never_close_do_not_delay_the_others() {
     drop(holders);
 }
 
+#[cfg(unix)]
 #[test]
 fn ctrl_c_stops_the_server_cleanly() {
     let mut server = time_server(&[]);
