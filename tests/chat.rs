@@ -845,7 +845,7 @@ fn a_closed_stderr_does_not_stop_the_client() {
 /// `chat-client | head -1`: once `head` has stopped, the client cannot show
 /// anything more; the explanation blames the pipe, not the network.
 #[test]
-fn a_closed_stdout_is_explained_as_a_pipe_not_the_network() {
+fn a_closed_stdout_ends_the_client_quietly_not_as_a_network_error() {
     let server = Server::start("chat-server", &["--port", "0"]);
     let port = server.port();
     let mut child = Command::new(bin("chat-client"))
@@ -872,10 +872,8 @@ fn a_closed_stdout_is_explained_as_a_pipe_not_the_network() {
         std::thread::sleep(Duration::from_millis(10));
     };
     let stderr = support::read_stderr(&mut child);
-    assert_eq!(status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("writing to the screen failed: the standard output is closed"),
-        "{stderr}"
-    );
+    // Like `yes | head -1`: the reader has what it wanted, nothing failed.
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("error:"), "{stderr}");
     assert!(!stderr.contains("the other side"), "{stderr}");
 }

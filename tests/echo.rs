@@ -755,3 +755,37 @@ fn late_udp_replies_do_not_shift_the_lines() {
     assert!(out.status.success(), "{}", out.stderr);
     assert_eq!(out.stdout_text(), "one\ntwo\n", "{}", out.stderr);
 }
+
+/// `echo-client < file | head -1`: once `head` has its line and stops
+/// reading, the client ends quietly, as `yes | head -1` does: no "error:"
+/// blaming the network, exit status 0.
+#[test]
+fn a_closed_stdout_ends_the_client_quietly() {
+    let server = Server::start("echo-server", &["--port", "0"]);
+    let mut child = std::process::Command::new(bin("echo-client"))
+        .args(["--port", &server.port()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // like `head` that has stopped reading
+    let mut stdin = child.stdin.take().unwrap();
+    let _ = stdin.write_all(&b"a line to echo\n".repeat(1000)); // the client may be gone already
+    drop(stdin);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("echo-client did not exit");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let stderr = support::read_stderr(&mut child);
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("error:"), "{stderr}");
+}

@@ -243,19 +243,6 @@ struct Session<'a> {
     prompts: &'a mut dyn Write,
 }
 
-/// A "broken pipe" on the screen is not the network's fault: the program
-/// reading our output (`chat-client | head -3`) has stopped. Said so, instead
-/// of the network's "the other side has closed the connection".
-fn explain_screen_error(e: std::io::Error) -> std::io::Error {
-    if e.kind() != std::io::ErrorKind::BrokenPipe {
-        return e;
-    }
-    std::io::Error::new(
-        e.kind(),
-        "the standard output is closed: the program reading it (after a |) has stopped",
-    )
-}
-
 impl Session<'_> {
     /// Writes a prompt or a hint; a failure is ignored (see [`chat_with`]).
     fn note(&mut self, text: &str) {
@@ -298,7 +285,7 @@ impl Session<'_> {
     fn show(&mut self, text: &str) -> Result<(), NetError> {
         writeln!(self.screen, "{text}")
             .and_then(|()| self.screen.flush())
-            .map_err(|e| NetError::io("writing to the screen", explain_screen_error(e)))
+            .map_err(NetError::output)
     }
 
     /// Shows one server line, and says what it was.

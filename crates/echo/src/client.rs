@@ -334,9 +334,7 @@ async fn receive_and_check(
             stdout.write_all(&buf[..n]).await?;
             stdout.flush().await
         };
-        written
-            .await
-            .map_err(|e| NetError::io("writing standard output", e))?;
+        written.await.map_err(NetError::output)?;
         owed.check(&buf[..n], &mut announced, server)?;
         deadline = tokio::time::Instant::now() + idle;
     }
@@ -613,9 +611,7 @@ async fn print_bytes(bytes: &[u8]) -> Result<(), NetError> {
         stdout.flush().await
     };
     match written.await {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(NetError::io("writing standard output", e))
-        }
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(NetError::output(e)),
         _ => Ok(()),
     }
 }

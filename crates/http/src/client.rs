@@ -26,17 +26,6 @@ use crate::url::Url;
 /// The `User-Agent` this client sends.
 pub const USER_AGENT: &str = concat!("netlab-http-client/", env!("CARGO_PKG_VERSION"));
 
-/// What an error writing to `out` says it was doing. When `out` is a pipe
-/// whose reader has gone (`http-client URL | head`), the program stops quietly
-/// on this error: nobody wants the rest.
-pub const WRITING_OUTPUT: &str = "writing the output";
-
-/// True for the error of writing to an output whose reader has gone.
-pub fn is_closed_output(error: &NetError) -> bool {
-    matches!(error, NetError::Io { context, source }
-        if context == WRITING_OUTPUT && source.kind() == std::io::ErrorKind::BrokenPipe)
-}
-
 /// Largest response head accepted.
 const MAX_HEAD: usize = 64 * 1024;
 /// Most headers in a response head.
@@ -95,7 +84,7 @@ pub async fn fetch<W: AsyncWrite + Unpin>(
     );
     let mut stream = Traced::new(stream, tap.clone());
     let from = format!("reading from {peer}");
-    let output = |e| NetError::io(WRITING_OUTPUT, e);
+    let output = NetError::output;
 
     let request = request_head(options.method, url);
     stream
@@ -212,7 +201,7 @@ async fn read_body<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
     what: &str,
     out: &mut W,
 ) -> Result<u64, NetError> {
-    let output = |e| NetError::io(WRITING_OUTPUT, e);
+    let output = NetError::output;
     let mut total = 0u64;
     match framing {
         Framing::Empty => {}

@@ -213,6 +213,22 @@ impl NetError {
         }
     }
 
+    /// Writing our standard output (the screen, or a pipe) failed.
+    pub fn output(source: io::Error) -> NetError {
+        NetError::Io {
+            context: WRITING_OUTPUT.into(),
+            source,
+        }
+    }
+
+    /// The program reading our output has stopped (`client | head -1`): it
+    /// has all it wanted. Not a failure: [`crate::run()`] ends quietly, as
+    /// `yes | head -1` does.
+    pub fn is_closed_output(&self) -> bool {
+        matches!(self, NetError::Io { context, source }
+            if context == WRITING_OUTPUT && source.kind() == io::ErrorKind::BrokenPipe)
+    }
+
     /// A command line that cannot be carried out (exit code 2).
     pub fn usage(message: impl Into<String>) -> NetError {
         NetError::Usage {
@@ -227,6 +243,9 @@ impl NetError {
         }
     }
 }
+
+/// The context of [`NetError::output`]'s errors.
+pub const WRITING_OUTPUT: &str = "writing standard output";
 
 /// The addresses a server can listen on, for explanations that must
 /// suggest another one.

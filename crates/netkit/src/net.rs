@@ -31,6 +31,13 @@ pub const LISTEN_BACKLOG: u32 = 1024;
 
 /// Turns a host name or address into socket addresses (a DNS lookup when needed).
 pub async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, NetError> {
+    if let Some((name, port)) = port_in_host(host) {
+        // A URL habit (`127.0.0.1:8080`): the lookup would only say "unknown host".
+        return Err(NetError::usage(format!(
+            "{host:?} is a host and a port written together: give the host alone ({name}) \
+             and the port on its own (--port {port})"
+        )));
+    }
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     match tokio::net::lookup_host((bare, port)).await {
         Ok(addrs) => {
@@ -47,6 +54,22 @@ pub async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, NetError>
             host: host.to_string(),
         }),
     }
+}
+
+/// The host and the port of `127.0.0.1:80`, `localhost:8080` or `[::1]:80`;
+/// `None` for a host alone (`::1`, with its colons, is one).
+fn port_in_host(host: &str) -> Option<(&str, &str)> {
+    let (name, port) = match host.strip_prefix('[') {
+        Some(rest) => {
+            let (name, after) = rest.split_once(']')?;
+            (name, after.strip_prefix(':')?)
+        }
+        None => host
+            .rsplit_once(':')
+            .filter(|(name, _)| !name.contains(':'))?,
+    };
+    let digits = !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit());
+    (digits && !name.is_empty()).then_some((name, port))
 }
 
 /// Resolves the address a server was asked to listen on, refusing the
@@ -477,6 +500,26 @@ mod tests {
             started.elapsed()
         );
         drop(queued);
+    }
+
+    #[tokio::test]
+    async fn a_port_written_into_the_host_is_explained() {
+        for (host, name) in [
+            ("127.0.0.1:80", "127.0.0.1"),
+            ("localhost:8080", "localhost"),
+            ("[::1]:80", "::1"),
+        ] {
+            let err = connect_tcp(host, 10007, Duration::from_secs(2))
+                .await
+                .unwrap_err();
+            assert!(matches!(err, NetError::Usage { .. }), "{err:?}");
+            let text = err.to_string();
+            assert!(text.contains(&format!("host alone ({name})")), "{text}");
+            assert!(bind_tcp(host, 0).await.is_err());
+        }
+        for host in ["::1", "[::1]", "fe80::1", "127.0.0.1", "a:b"] {
+            assert_eq!(port_in_host(host), None, "{host}");
+        }
     }
 
     #[tokio::test]

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use http::client::{Options, fetch, is_closed_output};
+use http::client::{Options, fetch};
 use netkit::NetError;
 use netkit::args::{Verbosity, parse_timeout};
 
@@ -54,10 +54,8 @@ fn main() -> ExitCode {
             show_heads: !args.body_only,
         };
         let mut stdout = tokio::io::stdout();
-        match fetch(&url, &options, &mut stdout).await {
-            // `http-client URL | head`: the reader has all it wanted.
-            Err(e) if is_closed_output(&e) => Ok(()),
-            result => result.map(|_| ()),
-        }
+        // `http-client URL | head`: netkit::run ends quietly when the
+        // reader of our output has stopped.
+        fetch(&url, &options, &mut stdout).await.map(|_| ())
     })
 }
