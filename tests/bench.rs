@@ -5,7 +5,10 @@
 
 mod support;
 
-use std::time::Duration;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use support::{Server, run_client};
 
@@ -270,6 +273,274 @@ fn a_rate_out_of_range_is_a_usage_mistake() {
     assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
     assert!(
         out.stderr.contains("--rate must be between"),
+        "{}",
+        out.stderr
+    );
+}
+
+// ---- Misbehaving servers -------------------------------------------------
+//
+// A load tool meets broken servers too: each one below is a few lines of
+// plain threads on a free loopback port, wrong in one precise way, and the
+// run must say what is wrong, quickly, instead of hanging or counting it.
+
+/// Serves every connection to a free loopback port with `serve`, each on
+/// its own thread; returns the port. The threads end with their
+/// connections (the tool's exit closes them), the listener with the test.
+fn fake_server(serve: impl Fn(TcpStream) + Send + Sync + 'static) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let serve = Arc::new(serve);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let serve = serve.clone();
+            std::thread::spawn(move || serve(stream));
+        }
+    });
+    port.to_string()
+}
+
+/// A loopback port where nothing listens (bound by the system, then let go).
+fn closed_port() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port().to_string()
+}
+
+#[test]
+fn a_wrong_echo_fails_the_run_at_once() {
+    // Echoes everything, with one bit flipped at byte 100,000. The tool
+    // stops reading there; the old code then waited for its writer, which
+    // the server (blocked on an echo nobody read) no longer read from: a
+    // time-out after 10.5 s naming "0 bytes", not the wrong byte.
+    let port = fake_server(|mut stream| {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut at = 0usize;
+        while let Ok(n @ 1..) = stream.read(&mut buf) {
+            if (at..at + n).contains(&100_000) {
+                buf[100_000 - at] ^= 1;
+            }
+            at += n;
+            if stream.write_all(&buf[..n]).is_err() {
+                return;
+            }
+        }
+    });
+    let began = Instant::now();
+    let out = run_client(
+        "netlab-bench",
+        &["echo-bulk", "--port", &port, "--duration", "0.5"],
+        T,
+    );
+    assert!(!out.status.success(), "{}", out.stdout_text());
+    assert!(
+        out.stderr
+            .contains("byte 100000 of the echo differs from what was sent"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        began.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        began.elapsed()
+    );
+}
+
+/// A chat/1 relay that breaks its promise in one way, for every client:
+/// `Lose` drops every 10th line, `Repeat` sends each line twice, `Swap`
+/// sends lines 2 and 1, 4 and 3…
+#[derive(Clone, Copy, PartialEq)]
+enum Relay {
+    Lose,
+    Repeat,
+    Swap,
+}
+
+fn fake_chat_server(relay: Relay) -> String {
+    #[derive(Default)]
+    struct Room {
+        clients: Vec<TcpStream>,
+        lines: u64,
+        held: Option<String>,
+    }
+    fn broadcast(room: &mut Room, line: &str) {
+        for client in &mut room.clients {
+            let _ = client.write_all(line.as_bytes());
+        }
+    }
+    let room = Arc::new(Mutex::new(Room::default()));
+    fake_server(move |stream| {
+        let mut me = stream.try_clone().unwrap();
+        let mut nick = String::new();
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            if let Some(name) = line.strip_prefix("NICK ") {
+                nick = name.to_string();
+                let _ = me.write_all(format!("OK NICK {nick}\n").as_bytes());
+                room.lock().unwrap().clients.push(me.try_clone().unwrap());
+                continue;
+            }
+            let Some(text) = line.strip_prefix("MSG ") else {
+                continue;
+            };
+            let out = format!("MSG {nick} {text}\n");
+            let mut room = room.lock().unwrap();
+            if text.starts_with("nlb-sync") {
+                broadcast(&mut room, &out);
+                continue;
+            }
+            room.lines += 1;
+            match relay {
+                Relay::Lose if room.lines % 10 == 0 => {}
+                Relay::Repeat => {
+                    broadcast(&mut room, &out);
+                    broadcast(&mut room, &out);
+                }
+                Relay::Swap => match room.held.take() {
+                    None => room.held = Some(out),
+                    Some(first) => {
+                        broadcast(&mut room, &out);
+                        broadcast(&mut room, &first);
+                    }
+                },
+                _ => broadcast(&mut room, &out),
+            }
+        }
+        // The client left: close for good, the room's copy of the socket too.
+        let _ = me.shutdown(std::net::Shutdown::Both);
+    })
+}
+
+#[test]
+fn chat_lines_lost_repeated_or_late_are_told_apart() {
+    // 4 clients, 1 sender × 50 lines: 200 deliveries expected.
+    let run = |relay| {
+        let port = fake_chat_server(relay);
+        let args = [
+            "chat-fanout",
+            "--port",
+            &port,
+            "--clients",
+            "4",
+            "--senders",
+            "1",
+            "--messages",
+            "50",
+            "--timeout",
+            "5",
+            "--json",
+        ];
+        let out = run_client("netlab-bench", &args, T);
+        assert!(out.status.success(), "{}", out.stderr);
+        let json = out.stdout_text();
+        let figures = ["delivered", "out_of_order", "duplicated"].map(|k| json_number(&json, k));
+        (figures, json)
+    };
+    // A lost line is missing, not "out of order" (the old count gave 20).
+    let ([delivered, late, twice], json) = run(Relay::Lose);
+    assert_eq!((delivered, late, twice), (180.0, 0.0, 0.0), "{json}");
+    assert_eq!(json_number(&json, "completeness"), 0.9, "{json}");
+    // A line received twice is delivered once (the old count went past
+    // 100 % and stopped waiting before every line was there).
+    let ([delivered, late, twice], json) = run(Relay::Repeat);
+    assert_eq!((delivered, late), (200.0, 0.0), "{json}");
+    // (The run ends with the last line's first copy: its second copy, and
+    // maybe a few more, may come after the count.)
+    assert!(0.0 < twice && twice <= 200.0, "{json}");
+    // Of each swapped pair, one line comes after a later one: 25 per
+    // client (the old count gave all 200).
+    let ([delivered, late, twice], json) = run(Relay::Swap);
+    assert_eq!((delivered, late, twice), (200.0, 100.0, 0.0), "{json}");
+}
+
+#[test]
+fn absurd_parameters_are_usage_mistakes() {
+    // Nothing listens on `port`: a check that let a case through would meet
+    // a refused connection (exit code 1), not a usage mistake (2).
+    let port = closed_port();
+    let cases: [(&[&str], &str); 9] = [
+        (
+            &["echo-bulk", "--duration", "0"],
+            "0 s would measure nothing",
+        ),
+        (&["echo-pingpong", "--max-round-trips", "0"], "bound of 0"),
+        (
+            &["connect-rate", "--service", "time", "--duration", "0"],
+            "0 s",
+        ),
+        (&["chat-fanout", "--rate", "NaN"], "--rate must be between"),
+        // 200 lines at 1e-300 lines/s: the old code panicked on a Duration.
+        (&["chat-fanout", "--rate", "1e-300"], "more than a day"),
+        // Allocated for every message: the old code panicked.
+        (&["chat-fanout", "--size", "18446744073709551615"], "--size"),
+        (&["chat-fanout", "--timeout", "0"], "0 s"),
+        (
+            &["chat-fanout", "--mode", "raw", "--clients", "1"],
+            "at least 2 clients",
+        ),
+        (&["idle", "--pid", "4294967295"], "no running process"),
+    ];
+    for (args, words) in cases {
+        let mut all = args.to_vec();
+        all.extend(["--port", &port]);
+        let out = run_client("netlab-bench", &all, Duration::from_secs(10));
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains(words), "{args:?}: {}", out.stderr);
+    }
+}
+
+#[test]
+fn a_run_however_short_reaches_the_server() {
+    // With 1 µs to run, the old workers started after the deadline and
+    // reported "0 connections/s" with exit code 0, no server there at all.
+    let out = run_client(
+        "netlab-bench",
+        &[
+            "connect-rate",
+            "--service",
+            "time",
+            "--port",
+            &closed_port(),
+            "--duration",
+            "0.000001",
+        ],
+        T,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", out.stdout_text());
+    assert!(out.stderr.contains("refused"), "{}", out.stderr);
+}
+
+#[test]
+fn a_measured_process_that_exits_mid_run_is_reported() {
+    support::bin("netlab-bench"); // built before the clock starts
+    let server = Server::start("echo-server", &["--port", "0", "--transport", "tcp"]);
+    // The process "measured" lives 1 s of the 2 s hold; a thread reaps it,
+    // so that it leaves /proc (a zombie would stay there).
+    let mut short = std::process::Command::new("sleep")
+        .arg("1")
+        .spawn()
+        .unwrap();
+    let pid = short.id().to_string();
+    let reaper = std::thread::spawn(move || short.wait());
+    let out = run_client(
+        "netlab-bench",
+        &[
+            "idle",
+            "--port",
+            &server.port(),
+            "--connections",
+            "5",
+            "--hold",
+            "2",
+            "--pid",
+            &pid,
+        ],
+        T,
+    );
+    let _ = reaper.join();
+    // The old run succeeded, silently without the memory figures.
+    assert_eq!(out.status.code(), Some(1), "{}", out.stdout_text());
+    assert!(
+        out.stderr.contains("exited during the run"),
         "{}",
         out.stderr
     );

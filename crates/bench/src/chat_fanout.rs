@@ -8,7 +8,10 @@
 //! - **delivered lines per second**, all clients together;
 //! - **completeness**: delivered / expected (1 means every line arrived),
 //!   and how many arrived out of order (chat/1 promises one global order,
-//!   so each sender's numbers must arrive increasing at every client);
+//!   so each sender's numbers must arrive increasing at every client): a
+//!   line is out of order when a later line of its sender came before it.
+//!   A lost line is not "out of order" (completeness shows it), and a line
+//!   received twice is counted apart (`duplicated`), never as delivered;
 //! - **delivery latency** from the moment the sender wrote the line to the
 //!   moment a client read it (p50, p99, max): every message carries its
 //!   send time, and all clients live in this one process, on one clock;
@@ -55,6 +58,20 @@ pub enum Mode {
     Raw,
 }
 
+/// The most lines a run may expect (clients × senders × messages): a run
+/// that big takes minutes already, and each expected line may cost a bit of
+/// memory in [`Seen`].
+pub const MAX_DELIVERIES: u64 = 100_000_000;
+
+/// The most extra bytes of text per message (`--size`). chat/1 servers
+/// refuse lines longer than [`codec::chat::MAX_LINE`] anyway; this bound
+/// only keeps a mistyped size from exhausting memory.
+pub const MAX_SIZE: usize = 64 * 1024;
+
+/// The longest a paced run may take to send (`--messages` / `--rate`): a
+/// day, like any other duration of netlab.
+const MAX_SENDING: f64 = 86_400.0;
+
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct Params {
@@ -79,6 +96,62 @@ pub struct Params {
     pub pid: Option<u32>,
     /// No progress line.
     pub quiet: bool,
+}
+
+impl Params {
+    /// Refuses, in plain words, what cannot be run: a rate that is not a
+    /// number, sending that would last more than a day, a run of absurd
+    /// size, raw mode with nobody to relay to. A usage mistake (exit code 2).
+    pub fn check(&self) -> Result<(), NetError> {
+        if !(0.0..=1e6).contains(&self.rate) {
+            return Err(NetError::usage(
+                "--rate must be between 0 and 1000000 lines/s",
+            ));
+        }
+        if self.rate > 0.0 && self.messages as f64 / self.rate > MAX_SENDING {
+            return Err(NetError::usage(format!(
+                "--messages {} at --rate {} lines/s would take {:.0} s to send, more than a \
+                 day: raise --rate or lower --messages",
+                self.messages,
+                self.rate,
+                self.messages as f64 / self.rate
+            )));
+        }
+        if self.size > MAX_SIZE {
+            return Err(NetError::usage(format!(
+                "--size {} is too large: give at most {MAX_SIZE} extra bytes per message \
+                 (a chat/1 server refuses lines over {} bytes anyway)",
+                self.size,
+                codec::chat::MAX_LINE
+            )));
+        }
+        let (n, s) = (
+            self.clients.max(1),
+            self.senders.clamp(1, self.clients.max(1)),
+        );
+        let deliveries = (n as u64)
+            .saturating_mul(s as u64)
+            .saturating_mul(self.messages);
+        if deliveries > MAX_DELIVERIES {
+            return Err(NetError::usage(format!(
+                "{n} clients × {s} senders × {} messages = {deliveries} lines to deliver, \
+                 more than {MAX_DELIVERIES}: lower --clients, --senders or --messages",
+                self.messages
+            )));
+        }
+        if self.mode == Mode::Raw && n < 2 {
+            return Err(NetError::usage(
+                "--mode raw needs at least 2 clients: the server does not send a line back \
+                 to its author, so a client alone would receive nothing",
+            ));
+        }
+        if self.timeout.is_zero() {
+            return Err(NetError::usage(
+                "a --timeout of 0 s would fail every run: give more than 0",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// The marker that starts the text of every benchmark line.
@@ -106,6 +179,8 @@ struct Shared {
     base: Instant,
     delivered: AtomicU64,
     expected: u64,
+    /// Lines each sender sends, numbered from 1.
+    messages: u64,
     /// The time (µs since `base`) of the last benchmark line read.
     last_us: AtomicU64,
     /// Clients other than client 0 that have seen a sync line.
@@ -118,7 +193,77 @@ struct Shared {
 struct Heard {
     latencies: Latencies,
     out_of_order: u64,
+    duplicated: u64,
     closed_early: bool,
+}
+
+/// Which of one sender's lines one client has received, to tell a line that
+/// arrives late (delivered, out of order) from one that arrives again (a
+/// duplicate: delivered once only), and to ignore numbers never sent.
+///
+/// While lines arrive in order only `highest` moves, and nothing is stored.
+/// At the first gap (a line lost, or late), a bitmap of the sender's lines
+/// takes over: one bit per line, at most [`MAX_DELIVERIES`] bits in all.
+#[derive(Debug, Default)]
+struct Seen {
+    /// The highest line number received so far (0: none yet).
+    highest: u64,
+    /// Bit `i` set: line `i + 1` has arrived. Only after a gap.
+    bits: Option<Vec<u64>>,
+}
+
+/// How a line numbered `seq` arrived, for its client.
+#[derive(Debug, PartialEq, Eq)]
+enum Arrival {
+    /// After every line of its sender it has seen (gaps allowed: a lost
+    /// line shows in completeness).
+    InOrder,
+    /// After a later line of the same sender.
+    Late,
+    /// A second time.
+    Duplicate,
+    /// A number the sender never sent.
+    Unknown,
+}
+
+impl Seen {
+    /// Records line `seq` of a sender that sends lines 1 to `messages`.
+    fn receive(&mut self, seq: u64, messages: u64) -> Arrival {
+        if seq == 0 || seq > messages {
+            return Arrival::Unknown;
+        }
+        let bits = match &mut self.bits {
+            Some(bits) => bits,
+            // No gap so far: every line up to `highest` has arrived.
+            None if seq == self.highest + 1 => {
+                self.highest = seq;
+                return Arrival::InOrder;
+            }
+            None if seq <= self.highest => return Arrival::Duplicate,
+            None => {
+                // The first gap: from now on, remember each line. Lines 1
+                // to `highest` have arrived.
+                let mut bits = vec![0u64; messages.div_ceil(64) as usize];
+                let full = (self.highest / 64) as usize;
+                bits[..full].fill(u64::MAX);
+                if self.highest % 64 != 0 {
+                    bits[full] = (1 << (self.highest % 64)) - 1;
+                }
+                self.bits.insert(bits)
+            }
+        };
+        let (word, bit) = (((seq - 1) / 64) as usize, 1u64 << ((seq - 1) % 64));
+        if bits[word] & bit != 0 {
+            return Arrival::Duplicate;
+        }
+        bits[word] |= bit;
+        if seq < self.highest {
+            Arrival::Late
+        } else {
+            self.highest = seq;
+            Arrival::InOrder
+        }
+    }
 }
 
 /// One client's reader: counts benchmark lines, checks their order, and
@@ -135,9 +280,10 @@ async fn read_lines(
     let mut heard = Heard {
         latencies: Latencies::with_limit(sample_limit),
         out_of_order: 0,
+        duplicated: 0,
         closed_early: false,
     };
-    let mut last_seq = vec![0u64; senders];
+    let mut seen: Vec<Seen> = (0..senders).map(|_| Seen::default()).collect();
     let mut synced = index == 0;
     let mut buf = vec![0u8; 16 * 1024];
     // The start of a line cut by the end of a read (at most LOOK bytes).
@@ -185,16 +331,19 @@ async fn read_lines(
                 }
             } else if text.starts_with(MARK)
                 && let Some((sender, seq, sent_us)) = parse_mark(&text[MARK.len()..])
-                && sender < last_seq.len()
+                && sender < seen.len()
             {
-                if seq != last_seq[sender] + 1 {
-                    heard.out_of_order += 1;
+                match seen[sender].receive(seq, shared.messages) {
+                    Arrival::Duplicate => heard.duplicated += 1,
+                    Arrival::Unknown => {}
+                    arrival => {
+                        heard.out_of_order += u64::from(arrival == Arrival::Late);
+                        heard
+                            .latencies
+                            .record(Duration::from_micros(now_us.saturating_sub(sent_us)));
+                        count += 1;
+                    }
                 }
-                last_seq[sender] = seq;
-                heard
-                    .latencies
-                    .record(Duration::from_micros(now_us.saturating_sub(sent_us)));
-                count += 1;
             }
         };
         let mut chunk = &buf[..n];
@@ -353,7 +502,7 @@ async fn send(
         if !batch.is_empty() {
             within(
                 params.timeout,
-                format!("sender {sender}'s write"),
+                format!("the server to read sender {sender}'s lines"),
                 write.write_all(batch.as_bytes()),
             )
             .await?
@@ -370,6 +519,10 @@ async fn send(
 
 /// Runs the benchmark against `addr`.
 pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> {
+    params.check()?;
+    if let Some(pid) = params.pid {
+        procfs::require(pid)?;
+    }
     let n = params.clients.max(1);
     let s = params.senders.clamp(1, n);
     let params = Params {
@@ -388,11 +541,14 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
         base: Instant::now(),
         delivered: AtomicU64::new(0),
         expected,
+        messages: params.messages,
         last_us: AtomicU64::new(0),
         synced: AtomicUsize::new(0),
         all_delivered: Notify::new(),
         stop: CancellationToken::new(),
     });
+    // However the run ends, even by an error, the readers stop with it.
+    let _stop_readers = shared.stop.clone().drop_guard();
     let sample_limit = (4_000_000 / n).max(1000);
 
     // 1. Everybody joins, CONNECTING at a time.
@@ -513,6 +669,9 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
         .and_then(procfs::cpu_seconds)
         .zip(server_cpu_before)
         .map(|(after, before)| after - before);
+    if let (Some(pid), None) = (params.pid, server_cpu) {
+        return Err(procfs::exited(pid, "CPU time"));
+    }
     let client_cpu = procfs::cpu_seconds(std::process::id())
         .zip(client_cpu_before)
         .map(|(after, before)| after - before);
@@ -529,12 +688,13 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
         writers[index] = Some(write);
     }
     let mut all = Latencies::with_limit(4_000_000);
-    let (mut out_of_order, mut closed) = (0, 0);
+    let (mut out_of_order, mut duplicated, mut closed) = (0, 0, 0);
     let mut connections = Vec::with_capacity(n);
     for (reader, write) in readers.into_iter().zip(writers) {
         if let (Ok((heard, read)), Some(write)) = (reader.await, write) {
             all.merge(heard.latencies);
             out_of_order += heard.out_of_order;
+            duplicated += heard.duplicated;
             closed += heard.closed_early as u64;
             connections.push((write, read));
         }
@@ -568,7 +728,16 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
             delivered as f64 / expected.max(1) as f64,
             "(1 = every line)",
         )
-        .metric("out_of_order", out_of_order as f64, "lines")
+        .metric(
+            "out_of_order",
+            out_of_order as f64,
+            "lines (after a later line of their sender)",
+        )
+        .metric(
+            "duplicated",
+            duplicated as f64,
+            "lines received again (not counted as delivered)",
+        )
         .metric(
             "disconnected",
             closed as f64,
@@ -580,16 +749,19 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
         .metric("max_ms", lat.max_ms, "ms")
         .metric("seconds", seconds, "s (first send to last delivery)")
         .metric("setup_s", setup_s, "s (connect, join, sync)");
-    if let Some(cpu) = server_cpu {
+    // Per delivered line, or per second of lines flowing: with no line
+    // delivered there is nothing to divide by (the figure was the CPU time
+    // divided by a microsecond, a million percent), so none is given.
+    if let Some(cpu) = server_cpu.filter(|_| delivered > 0) {
         report
             .metric("server_cpu_s", cpu, "s of server CPU")
             .metric(
                 "cost_us_per_line",
-                cpu * 1e6 / delivered.max(1) as f64,
+                cpu * 1e6 / delivered as f64,
                 "µs of server CPU per line",
             );
     }
-    if let Some(cpu) = client_cpu {
+    if let Some(cpu) = client_cpu.filter(|_| delivered > 0) {
         report
             .metric("client_cpu_s", cpu, "s of netlab-bench CPU")
             .metric(
@@ -647,5 +819,117 @@ mod tests {
         }
         assert_eq!(line(Mode::Chat, "nlb 1 2 3"), "MSG nlb 1 2 3\n");
         assert_eq!(line(Mode::Raw, "nlb 1 2 3"), "nlb 1 2 3\n");
+    }
+
+    #[test]
+    fn lost_late_and_repeated_lines_are_told_apart() {
+        use Arrival::*;
+        let mut seen = Seen::default();
+        let arrivals: Vec<Arrival> = [1, 2, 2, 4, 5, 3, 3, 0, 201, 70, 69, 200]
+            .into_iter()
+            .map(|seq| seen.receive(seq, 200))
+            .collect();
+        assert_eq!(
+            arrivals,
+            [
+                InOrder, InOrder, Duplicate, // 2 again
+                InOrder, InOrder, // 3 lost so far: not out of order
+                Late, Duplicate, // 3 after 5, then again
+                Unknown, Unknown, // never sent
+                InOrder, Late, InOrder,
+            ]
+        );
+        // In order, nothing is stored.
+        let mut seen = Seen::default();
+        for seq in 1..=1000 {
+            assert_eq!(seen.receive(seq, 1000), InOrder);
+        }
+        assert!(seen.bits.is_none());
+        // The bitmap taken at a gap remembers every line before it.
+        let mut seen = Seen::default();
+        for seq in (1..=130).chain([132]) {
+            seen.receive(seq, 1000);
+        }
+        assert!((1..=130).all(|seq| seen.receive(seq, 1000) == Duplicate));
+        assert_eq!(seen.receive(131, 1000), Late);
+    }
+
+    fn params() -> Params {
+        Params {
+            mode: Mode::Chat,
+            clients: 50,
+            senders: 5,
+            messages: 200,
+            rate: 0.0,
+            size: 0,
+            batch: 1,
+            timeout: Duration::from_secs(10),
+            pid: None,
+            quiet: true,
+        }
+    }
+
+    #[test]
+    fn what_cannot_run_is_a_usage_mistake() {
+        assert!(params().check().is_ok());
+        let bad = [
+            (
+                Params {
+                    rate: f64::NAN,
+                    ..params()
+                },
+                "--rate must be",
+            ),
+            (
+                Params {
+                    rate: -1.0,
+                    ..params()
+                },
+                "--rate must be",
+            ),
+            // 200 lines at 1e-300 lines/s: a Duration that big panicked.
+            (
+                Params {
+                    rate: 1e-300,
+                    ..params()
+                },
+                "more than a day",
+            ),
+            (
+                Params {
+                    size: usize::MAX,
+                    ..params()
+                },
+                "--size",
+            ),
+            (
+                Params {
+                    clients: 1_000_000,
+                    messages: 1_000_000,
+                    ..params()
+                },
+                "lines to deliver",
+            ),
+            (
+                Params {
+                    mode: Mode::Raw,
+                    clients: 1,
+                    ..params()
+                },
+                "at least 2 clients",
+            ),
+            (
+                Params {
+                    timeout: Duration::ZERO,
+                    ..params()
+                },
+                "--timeout",
+            ),
+        ];
+        for (p, words) in bad {
+            let err = p.check().unwrap_err();
+            assert!(matches!(err, NetError::Usage { .. }), "{err}");
+            assert!(err.to_string().contains(words), "{words}: {err}");
+        }
     }
 }

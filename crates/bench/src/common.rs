@@ -42,7 +42,11 @@ pub async fn loopback(host: &str, port: u16) -> Result<SocketAddr, NetError> {
 pub fn raise_fd_limit() -> u64 {
     match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(limit) => limit,
+        #[cfg(unix)]
         Err(_) => rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(0, |(soft, _)| soft),
+        // Windows has no such limit on sockets (and never fails here).
+        #[cfg(not(unix))]
+        Err(_) => 0,
     }
 }
 
@@ -64,8 +68,13 @@ pub async fn connect(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, N
     Ok(stream)
 }
 
-/// Prints `label: 3 s of 10 s, 123456 <unit>` on stderr once a second while
-/// alive, for runs long enough that silence would be worrying.
+/// Prints `label: 3 s of 10 s, 123456 <unit>` on stderr once a second on
+/// long runs, so that nobody wonders whether the tool hung.
+///
+/// A run is long when it is *planned* to last [`Progress::MIN_RUN`] or more,
+/// or when it turns out to: a chat burst is planned to last no time at all,
+/// yet a thousand clients take seconds to join, and a server that stalls
+/// makes any run wait for its time-out. Silence then would look like a hang.
 pub struct Progress {
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -74,7 +83,7 @@ impl Progress {
     /// Runs shorter than this print nothing.
     pub const MIN_RUN: Duration = Duration::from_secs(3);
 
-    /// Starts reporting `counter` (unless `quiet` or `planned` is short).
+    /// Starts reporting `counter` (unless `quiet`).
     pub fn start(
         label: &str,
         planned: Duration,
@@ -82,7 +91,7 @@ impl Progress {
         unit: &'static str,
         quiet: bool,
     ) -> Progress {
-        if quiet || planned < Progress::MIN_RUN {
+        if quiet {
             return Progress { task: None };
         }
         let label = label.to_string();
@@ -92,15 +101,28 @@ impl Progress {
             tick.tick().await;
             loop {
                 tick.tick().await;
-                eprintln!(
-                    "{label}: {:.0} s of {:.0} s, {} {unit}",
-                    start.elapsed().as_secs_f64(),
-                    planned.as_secs_f64(),
-                    counter.load(Ordering::Relaxed)
-                );
+                let elapsed = start.elapsed();
+                if let Some(line) = progress_line(&label, elapsed, planned) {
+                    eprintln!("{line}, {} {unit}", counter.load(Ordering::Relaxed));
+                }
             }
         });
         Progress { task: Some(task) }
+    }
+}
+
+/// The start of the progress line after `elapsed`, or `None` while a run
+/// that was planned short is still short.
+fn progress_line(label: &str, elapsed: Duration, planned: Duration) -> Option<String> {
+    let (e, p) = (elapsed.as_secs_f64(), planned.as_secs_f64());
+    if planned >= Progress::MIN_RUN && elapsed <= planned {
+        Some(format!("{label}: {e:.0} s of {p:.0} s"))
+    } else if elapsed >= Progress::MIN_RUN {
+        // Past the plan (or with none): the rest is waiting for the server,
+        // bounded by a time-out, and the line says so.
+        Some(format!("{label}: {e:.0} s (waiting for the server)"))
+    } else {
+        None
     }
 }
 
@@ -112,7 +134,9 @@ impl Drop for Progress {
     }
 }
 
-/// Runs `step` or fails after `limit`, naming `what` was awaited.
+/// Runs `step` or fails after `limit`. `what` names what was awaited, e.g.
+/// "the echo of message 3": the error reads "time-out while waiting for
+/// the echo of message 3 […]".
 pub async fn within<T>(
     limit: Duration,
     what: impl Into<String>,
@@ -121,7 +145,7 @@ pub async fn within<T>(
     tokio::time::timeout(limit, step)
         .await
         .map_err(|_| NetError::TimedOut {
-            what: what.into(),
+            what: format!("waiting for {}", what.into()),
             after: limit,
         })
 }
@@ -143,6 +167,33 @@ mod tests {
             let err = loopback(host, 7).await.unwrap_err().to_string();
             assert!(err.contains("not a loopback address"), "{host}: {err}");
         }
+    }
+
+    #[test]
+    fn long_runs_show_progress_even_when_planned_short() {
+        let s = Duration::from_secs;
+        assert_eq!(progress_line("x", s(1), s(10)).unwrap(), "x: 1 s of 10 s");
+        assert_eq!(progress_line("x", s(1), s(1)), None);
+        // A burst (planned 0 s) or a stalled server: still a line at 3 s.
+        assert!(progress_line("x", s(3), Duration::ZERO).is_some());
+        assert!(
+            progress_line("x", s(12), s(10))
+                .unwrap()
+                .contains("waiting")
+        );
+    }
+
+    #[tokio::test]
+    async fn time_outs_say_what_was_awaited() {
+        let never = std::future::pending::<()>();
+        let err = within(Duration::from_millis(10), "the echo", never)
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("time-out while waiting for the echo"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ use codec::time::{Timestamp, daytime, rfc868};
 use netkit::NetError;
 use tokio::io::AsyncReadExt;
 
-use crate::common::{Progress, connect, within};
+use crate::common::{Progress, connect};
 use crate::report::Report;
 use crate::stats::Latencies;
 
@@ -67,6 +67,33 @@ pub fn validate(service: Service, answer: &[u8], now: Timestamp) -> Result<(), S
     Ok(())
 }
 
+/// The bytes shown of a wrong answer: a server that floods noise must not
+/// fill the terminal with 512 bytes of it.
+const SHOWN: usize = 48;
+
+/// An answer as the error messages show it: its length, then its start,
+/// quoted when it is text (`4 bytes: "hi\r\n"`), in hexadecimal when it is
+/// binary (`4 bytes: ec 47 79 a3`), which printed as text is only `�`s.
+fn shown(answer: &[u8]) -> String {
+    let unit = if answer.len() == 1 { "byte" } else { "bytes" };
+    if answer.is_empty() {
+        return "0 bytes".into();
+    }
+    let head = &answer[..answer.len().min(SHOWN)];
+    let (start, shown_len) = if codec::text::is_readable_text(head) {
+        (format!("{:?}", String::from_utf8_lossy(head)), head.len())
+    } else {
+        let hex: Vec<String> = head
+            .iter()
+            .take(SHOWN / 3)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        (hex.join(" "), hex.len())
+    };
+    let more = if answer.len() > shown_len { "…" } else { "" };
+    format!("{} {unit}: {start}{more}", answer.len())
+}
+
 /// Runs the benchmark against `addr`.
 pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> {
     let done = Arc::new(AtomicU64::new(0));
@@ -86,22 +113,45 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
             let mut latencies = Latencies::with_limit(500_000);
             let mut count: u64 = 0;
             let mut answer = Vec::with_capacity(daytime::MAX_LINE);
-            while count < p.max_connections && Instant::now() < stop {
+            // At least one answer per worker, however short the duration:
+            // a run that validated nothing would report a server it never
+            // reached.
+            while count < p.max_connections && (count == 0 || Instant::now() < stop) {
                 let began = Instant::now();
                 let mut stream = connect(addr, p.timeout).await?;
                 answer.clear();
                 let mut limited = (&mut stream).take(daytime::MAX_LINE as u64);
                 let read = limited.read_to_end(&mut answer);
-                within(p.timeout, format!("worker {w}'s answer {count}"), read)
-                    .await?
-                    .map_err(|e| {
-                        NetError::io(format!("reading answer {count} of worker {w}"), e)
-                    })?;
+                let outcome = tokio::time::timeout(p.timeout, read).await;
+                match outcome {
+                    Ok(result) => {
+                        result.map_err(|e| {
+                            NetError::io(format!("reading answer {count} of worker {w}"), e)
+                        })?;
+                    }
+                    // Both protocols end the answer by closing: bytes that
+                    // came without the close are an answer never finished.
+                    Err(_) if !answer.is_empty() => {
+                        return Err(NetError::protocol(format!(
+                            "worker {w}, connection {count}: the server sent {} but did not \
+                             close the connection within {:.1} s (time and daytime servers \
+                             close once they have answered)",
+                            shown(&answer),
+                            p.timeout.as_secs_f64()
+                        )));
+                    }
+                    Err(_) => {
+                        return Err(NetError::TimedOut {
+                            what: format!("waiting for worker {w}'s answer {count}"),
+                            after: p.timeout,
+                        });
+                    }
+                }
                 latencies.record(began.elapsed());
                 if let Err(why) = validate(p.service, &answer, Timestamp::now()) {
                     return Err(NetError::protocol(format!(
-                        "worker {w}, connection {count}: invalid answer {:?}: {why}",
-                        String::from_utf8_lossy(&answer)
+                        "worker {w}, connection {count}: invalid answer ({}): {why}",
+                        shown(&answer)
                     )));
                 }
                 count += 1;
@@ -156,5 +206,20 @@ mod tests {
         assert!(validate(Service::Daytime, b"24 NOV 2026 03:38:07 UTC\r\n", now).is_ok());
         assert!(validate(Service::Daytime, b"hello\r\n", now).is_err());
         assert!(validate(Service::Daytime, &four, now).is_err());
+    }
+
+    #[test]
+    fn wrong_answers_are_shown_short() {
+        assert_eq!(shown(b"hi\r\n"), r#"4 bytes: "hi\r\n""#);
+        assert_eq!(shown(b""), "0 bytes");
+        assert_eq!(shown(&[0xec, 0x47, 0x79, 0xa3]), "4 bytes: ec 47 79 a3");
+        let noise = shown(&[0xffu8; 512]);
+        assert!(
+            noise.starts_with("512 bytes: ff ff") && noise.ends_with('…'),
+            "{noise}"
+        );
+        assert!(noise.chars().count() < 80, "{noise}");
+        let long = shown(&[b'a'; 512]);
+        assert!(long.ends_with("aaa\"…"), "{long}");
     }
 }

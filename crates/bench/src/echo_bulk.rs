@@ -21,8 +21,9 @@ use std::time::{Duration, Instant};
 
 use netkit::NetError;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::task::JoinSet;
 
-use crate::common::{Progress, connect, within};
+use crate::common::{Progress, connect};
 use crate::report::Report;
 
 /// The pattern's period, a prime.
@@ -44,6 +45,14 @@ pub struct Params {
     pub drain_timeout: Duration,
     /// No progress line.
     pub quiet: bool,
+}
+
+/// What one half of a connection's work ended with.
+enum Half {
+    /// Connection `n`'s writer sent `bytes`, then half-closed.
+    Sent { n: usize, bytes: u64 },
+    /// Connection `n`'s reader verified `bytes`, then saw the server close at `end`.
+    Echoed { n: usize, bytes: u64, end: Instant },
 }
 
 /// The byte at position `i` of connection `conn`'s stream.
@@ -74,72 +83,106 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
     }
     let start = Instant::now();
     let stop_writing = start + params.duration;
-    let give_up = params.duration + params.drain_timeout;
-    let mut tasks = Vec::new();
+    let give_up = start + params.duration + params.drain_timeout;
+    // Every writer and reader is one task of this set, and the set is
+    // watched as a whole: the first failure ends the run at once, whichever
+    // connection it is on. (Waiting for each writer in turn hid a wrong echo
+    // behind a time-out: the reader stops at the first wrong byte, the
+    // server blocks on an echo nobody reads, stops reading in turn, and the
+    // writer waits until the time-out.) Dropping the set stops every task.
+    let mut tasks = JoinSet::new();
     for (n, stream) in streams.into_iter().enumerate() {
         let (mut reader, mut writer) = stream.into_split();
         let offset = n * 17 % PERIOD;
         let (pattern_w, pattern_r, received) = (pattern.clone(), pattern.clone(), received.clone());
         let max_bytes = params.max_bytes;
-        let write = tokio::spawn(async move {
+        tasks.spawn(async move {
             let mut sent: u64 = 0;
-            while Instant::now() < stop_writing && sent < max_bytes {
+            // At least one write, however short the duration: a run must
+            // have something to verify.
+            while sent < max_bytes && (sent == 0 || Instant::now() < stop_writing) {
                 let at = (offset + sent as usize) % PERIOD;
                 let len = CHUNK.min((max_bytes - sent) as usize);
-                let n = writer.write(&pattern_w[at..at + len]).await?;
-                sent += n as u64;
+                let written = writer
+                    .write(&pattern_w[at..at + len])
+                    .await
+                    .map_err(|e| NetError::io(format!("writing on connection {n}"), e))?;
+                sent += written as u64;
             }
-            writer.shutdown().await?; // half-close: "I have nothing more to send"
-            Ok::<u64, std::io::Error>(sent)
+            // Half-close: "I have nothing more to send".
+            writer
+                .shutdown()
+                .await
+                .map_err(|e| NetError::io(format!("closing connection {n}'s sending side"), e))?;
+            Ok(Half::Sent { n, bytes: sent })
         });
-        let read = tokio::spawn(async move {
+        tasks.spawn(async move {
             let mut buf = vec![0u8; CHUNK];
             let mut got: u64 = 0;
             loop {
-                let n = reader.read(&mut buf).await?;
-                if n == 0 {
-                    return Ok::<(u64, Instant), std::io::Error>((got, Instant::now()));
+                let read = reader
+                    .read(&mut buf)
+                    .await
+                    .map_err(|e| NetError::io(format!("reading the echo on connection {n}"), e))?;
+                if read == 0 {
+                    return Ok(Half::Echoed {
+                        n,
+                        bytes: got,
+                        end: Instant::now(),
+                    });
                 }
                 let at = (offset + got as usize) % PERIOD;
-                if buf[..n] != pattern_r[at..at + n] {
-                    let bad = (0..n).find(|&i| buf[i] != pattern_r[at + i]).unwrap_or(0);
-                    return Err(std::io::Error::other(format!(
-                        "byte {} of the echo differs from what was sent",
+                if buf[..read] != pattern_r[at..at + read] {
+                    let bad = (0..read)
+                        .find(|&i| buf[i] != pattern_r[at + i])
+                        .unwrap_or(0);
+                    return Err(NetError::protocol(format!(
+                        "connection {n}: byte {} of the echo differs from what was sent",
                         got + bad as u64
                     )));
                 }
-                got += n as u64;
-                received.fetch_add(n as u64, Ordering::Relaxed);
+                got += read as u64;
+                received.fetch_add(read as u64, Ordering::Relaxed);
             }
         });
-        tasks.push((n, write, read));
     }
 
-    let mut total: u64 = 0;
+    let mut sent = vec![None; params.connections];
+    let mut echoed = vec![None; params.connections];
     let mut last = start;
-    for (n, write, read) in tasks {
-        let remaining = give_up.saturating_sub(start.elapsed());
-        let what = format!(
-            "connection {n}'s echo ({} bytes came back so far: a server that stops echoing, \
-             e.g. socat without -b 4096 under several bulk connections)",
-            received.load(Ordering::Relaxed)
-        );
-        let sent = within(remaining, what.clone(), write)
-            .await?
-            .map_err(|e| NetError::protocol(format!("connection {n}: {e}")))?
-            .map_err(|e| NetError::io(format!("writing on connection {n}"), e))?;
-        let remaining = give_up.saturating_sub(start.elapsed());
-        let (got, end) = within(remaining, what, read)
-            .await?
-            .map_err(|e| NetError::protocol(format!("connection {n}: {e}")))?
-            .map_err(|e| NetError::io(format!("reading the echo on connection {n}"), e))?;
+    loop {
+        let remaining = give_up.saturating_duration_since(Instant::now());
+        let Ok(next) = tokio::time::timeout(remaining, tasks.join_next()).await else {
+            let waiting = echoed.iter().filter(|e| e.is_none()).count();
+            return Err(NetError::TimedOut {
+                what: format!(
+                    "waiting for the echo on {waiting} of {} connections ({} bytes came back \
+                     verified: a server that stops echoing, e.g. socat without -b 4096 under \
+                     several bulk connections)",
+                    params.connections,
+                    received.load(Ordering::Relaxed)
+                ),
+                after: give_up.duration_since(start),
+            });
+        };
+        let Some(joined) = next else { break };
+        match joined.map_err(|e| NetError::protocol(format!("a connection task failed: {e}")))?? {
+            Half::Sent { n, bytes } => sent[n] = Some(bytes),
+            Half::Echoed { n, bytes, end } => {
+                echoed[n] = Some(bytes);
+                last = last.max(end);
+            }
+        }
+    }
+    let mut total: u64 = 0;
+    for (n, (sent, got)) in sent.into_iter().zip(echoed).enumerate() {
+        let (sent, got) = (sent.unwrap_or(0), got.unwrap_or(0));
         if got != sent {
             return Err(NetError::protocol(format!(
                 "connection {n}: {sent} bytes sent but {got} came back before the server closed"
             )));
         }
         total += got;
-        last = last.max(end);
     }
     let seconds = last.duration_since(start).as_secs_f64().max(1e-9);
     let mut report = Report::new("echo-bulk", addr);

@@ -41,18 +41,24 @@ pub struct Params {
     pub quiet: bool,
 }
 
+/// The most read from one connection by [`still_open`]: a server that
+/// never stops sending could otherwise keep it reading forever.
+const DRAIN_LIMIT: usize = 1 << 20;
+
 /// Is the connection still open? Reads (and discards) whatever the server
 /// sent, such as a greeting, without waiting.
 fn still_open(stream: &TcpStream) -> bool {
     let mut buf = [0u8; 4096];
-    loop {
+    let mut drained = 0;
+    while drained < DRAIN_LIMIT {
         match stream.try_read(&mut buf) {
             Ok(0) => return false,
-            Ok(_) => continue,
+            Ok(n) => drained += n,
             Err(e) if e.kind() == ErrorKind::WouldBlock => return true,
             Err(_) => return false,
         }
     }
+    true // still sending, so still open
 }
 
 /// Runs the benchmark against `addr`.
@@ -64,6 +70,9 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
              raise the hard limit (ulimit -Hn, or LimitNOFILE= for a service)",
             params.connections
         )));
+    }
+    if let Some(pid) = params.pid {
+        procfs::require(pid)?;
     }
     let before = params.pid.and_then(procfs::rss_kib);
     let opened = Arc::new(AtomicU64::new(0));
@@ -96,6 +105,9 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
     let open_s = started.elapsed().as_secs_f64();
     tokio::time::sleep(params.hold).await;
     let after = params.pid.and_then(procfs::rss_kib);
+    if let (Some(pid), None) = (params.pid, after) {
+        return Err(procfs::exited(pid, "memory"));
+    }
     let closed = streams.iter().filter(|s| !still_open(s)).count();
     drop(streams);
 

@@ -71,7 +71,9 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
             let mut message = vec![0u8; size];
             let mut reply = vec![0u8; size];
             let mut count: u64 = 0;
-            while count < max && Instant::now() < stop {
+            // At least one round trip, however short the duration: a run
+            // that verified nothing would report a server it never reached.
+            while count < max && (count == 0 || Instant::now() < stop) {
                 // Every message differs (connection and sequence number), so an
                 // old or misrouted echo cannot pass for the right one.
                 for (i, b) in message.iter_mut().enumerate() {

@@ -9,6 +9,8 @@
 
 use std::fs;
 
+use netkit::NetError;
+
 /// The kernel's clock tick for `utime`/`stime` in `/proc/PID/stat`
 /// (`USER_HZ`). It is 100 on every mainstream Linux architecture; asking
 /// `sysconf(_SC_CLK_TCK)` would need `unsafe` libc calls, which this
@@ -22,6 +24,28 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
         .lines()
         .find_map(|line| line.strip_prefix("VmRSS:"))
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Checks, before a run, that process `pid` (given with `--pid`) is there
+/// to be measured. Without this, a mistyped id gave a report without the
+/// figures asked for, and no word about why.
+pub fn require(pid: u32) -> Result<(), NetError> {
+    match rss_kib(pid) {
+        Some(_) => Ok(()),
+        None => Err(NetError::usage(format!(
+            "--pid {pid}: no running process has this id (/proc/{pid}/status cannot be read); \
+             give the server's process id, e.g. from `pgrep chat-server`"
+        ))),
+    }
+}
+
+/// The error when process `pid` vanished during the run: its `what` (memory,
+/// CPU time) cannot be measured, and the server most likely crashed.
+pub fn exited(pid: u32, what: &str) -> NetError {
+    NetError::protocol(format!(
+        "process {pid} (--pid) exited during the run, so its {what} cannot be measured: \
+         did the server crash or get stopped?"
+    ))
 }
 
 /// CPU time used by process `pid` so far, all its threads, in seconds.
@@ -124,5 +148,9 @@ mod tests {
     #[test]
     fn a_missing_process_is_none() {
         assert_eq!(rss_kib(u32::MAX), None);
+        assert!(require(std::process::id()).is_ok());
+        let err = require(u32::MAX).unwrap_err();
+        assert!(matches!(err, NetError::Usage { .. }), "{err}");
+        assert!(err.to_string().contains("no running process"), "{err}");
     }
 }
