@@ -260,6 +260,22 @@ fn a_daytime_server_that_never_closes_is_caught() {
 }
 
 #[test]
+fn a_daytime_server_that_trickles_bytes_forever_is_not_waited_for_forever() {
+    // Each byte comes well within the 1-second time-out, so only a bound
+    // on the whole answer (10 time-outs) stops the reading: before it,
+    // protocol-check read on until 4096 bytes, twenty minutes.
+    fn trickle(mut stream: TcpStream) {
+        let _ = stream.write_all(rfc3339(0).as_bytes());
+        while stream.write_all(b"z").is_ok() {
+            thread::sleep(Duration::from_millis(300));
+        }
+    }
+    let out = check("daytime", serve(trickle), &[]);
+    assert_fails(&out, "daytime.close", "was still sending bytes after 10 s");
+    assert_fails(&out, "daytime.line", "more than one line");
+}
+
+#[test]
 fn a_daytime_line_without_line_ending_is_caught() {
     fn unfinished(mut stream: TcpStream) {
         let _ = stream.write_all(rfc3339(0).trim_end().as_bytes());

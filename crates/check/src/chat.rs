@@ -277,6 +277,34 @@ fn run_id() -> String {
         .collect()
 }
 
+/// Lines about other people skipped while waiting for an answer: when the
+/// answer never comes, they may be why (a server that answers `NICK bob`
+/// with the broadcast `NICK bob` instead of `OK NICK bob`).
+#[derive(Default)]
+struct Skipped {
+    count: usize,
+    first: Option<String>,
+}
+
+impl Skipped {
+    fn add(&mut self, line: String) {
+        self.count += 1;
+        self.first.get_or_insert(line);
+    }
+
+    /// ` (3 ligne(s) sur d'autres clients ignorée(s), dont "JOIN bob")`, or nothing.
+    fn describe(&self) -> Text {
+        let Some(first) = &self.first else {
+            return text!("", "");
+        };
+        let (n, first) = (self.count, show(first.as_bytes()));
+        text!(
+            " ({n} ligne(s) sur d'autres clients ignorée(s), dont {first})",
+            " ({n} line(s) about other clients skipped, such as {first})"
+        )
+    }
+}
+
 /// One line from the server, or why there was none.
 enum Line {
     Text(String),
@@ -312,7 +340,16 @@ impl Client {
         let mut bounded = (&mut self.reader).take(limit);
         let read = bounded.read_until(b'\n', &mut raw);
         match timeout_at(deadline, read).await {
-            Err(_) => Ok(Line::Silent),
+            Err(_) if raw.is_empty() => Ok(Line::Silent),
+            // Part of a line came, and then nothing more: the line never
+            // ended. Not "nothing received": say what did arrive.
+            Err(_) => {
+                let (n, got, wait) = (raw.len(), show(&raw), secs(wait));
+                Err(text!(
+                    "le serveur a envoyé {n} octets ({got}) sans finir la ligne par LF en {wait} : chaque ligne chat/1 se termine par \\n",
+                    "the server sent {n} bytes ({got}) without ending the line with LF within {wait}: every chat/1 line ends with \\n"
+                ))
+            }
             Ok(Err(e)) => Err(crate::report::explain(&netkit::NetError::io(
                 "reading from the server",
                 e,
@@ -357,10 +394,19 @@ impl Client {
     /// other people.
     async fn reply(&mut self) -> Result<String, Text> {
         let deadline = Instant::now() + self.timeout;
+        let mut skipped = Skipped::default();
         loop {
             let wait = deadline.saturating_duration_since(Instant::now());
-            match self.next_line(wait).await? {
-                Line::Text(line) if about_others(&line) => continue,
+            // Checked here, not only by the read's time-out: a server that
+            // floods lines always has one ready, and a read that is ready
+            // at once never times out.
+            let line = if wait.is_zero() {
+                Line::Silent
+            } else {
+                self.next_line(wait).await?
+            };
+            match line {
+                Line::Text(line) if about_others(&line) => skipped.add(line),
                 Line::Text(line) => return Ok(line),
                 Line::Closed => {
                     return Err(text!(
@@ -370,7 +416,12 @@ impl Client {
                 }
                 Line::Silent => {
                     let wait = secs(self.timeout);
-                    return Err(text!("aucune réponse en {wait}", "no answer within {wait}"));
+                    let others = skipped.describe();
+                    let (fr, en) = (&others.fr, &others.en);
+                    return Err(text!(
+                        "aucune réponse en {wait}{fr}",
+                        "no answer within {wait}{en}"
+                    ));
                 }
             }
         }
@@ -383,7 +434,12 @@ impl Client {
         let mut seen: Vec<String> = Vec::new();
         loop {
             let wait = deadline.saturating_duration_since(Instant::now());
-            let line = self.next_line(wait).await?;
+            // As in `reply`: a flood of lines must not outlast the deadline.
+            let line = if wait.is_zero() {
+                Line::Silent
+            } else {
+                self.next_line(wait).await?
+            };
             match line {
                 Line::Text(line) if line == wanted => return Ok(()),
                 Line::Text(line) if line.eq_ignore_ascii_case(wanted) => {
@@ -839,7 +895,13 @@ async fn expect_leave(a: &mut Client, nick: &str) -> Result<(), Text> {
     let mut seen = Vec::new();
     loop {
         let wait = deadline.saturating_duration_since(Instant::now());
-        match a.next_line(wait).await? {
+        // As in `Client::reply`: a flood of lines must not outlast the deadline.
+        let line = if wait.is_zero() {
+            Line::Silent
+        } else {
+            a.next_line(wait).await?
+        };
+        match line {
             Line::Text(line) => {
                 let mut words = line.split(' ');
                 if words.next() == Some("LEAVE") && words.next() == Some(nick) {
@@ -883,6 +945,80 @@ mod tests {
         assert!(codec::chat::valid_nick(&a).is_ok(), "{a}");
         assert!(a.len() <= codec::chat::MAX_NICK);
         assert_ne!(run_id(), run_id());
+    }
+
+    /// A client of a fake server on a free loopback port, which runs
+    /// `serve` on its one connection.
+    async fn client_of<F, Fut>(serve: F) -> Client
+    where
+        F: FnOnce(tokio::net::TcpStream) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send,
+    {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            if let Ok((stream, _)) = listener.accept().await {
+                serve(stream).await;
+            }
+        });
+        let target = Target {
+            host: "127.0.0.1".into(),
+            port,
+        };
+        let opts = Options {
+            timeout: Duration::from_millis(300),
+            ..Options::default()
+        };
+        let (reader, writer) = wire::split(wire::connect(&target, &opts).await.unwrap());
+        Client {
+            reader: BufReader::new(reader),
+            writer,
+            timeout: opts.timeout,
+            nick: "me".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_other_peoples_lines_does_not_outlast_the_time_out() {
+        use tokio::io::AsyncWriteExt;
+        let mut client = client_of(|mut stream| async move {
+            let flood = b"MSG bob spam spam spam\n".repeat(1000);
+            while stream.write_all(&flood).await.is_ok() {}
+        })
+        .await;
+        // Before: a line always ready meant the read's time-out never fired.
+        let why = tokio::time::timeout(Duration::from_secs(5), client.reply())
+            .await
+            .expect("reply() must give up at its deadline")
+            .unwrap_err();
+        assert!(why.en.starts_with("no answer within 0.3 s ("), "{}", why.en);
+        assert!(
+            why.en
+                .contains("about other clients skipped, such as \"MSG bob spam spam spam\""),
+            "{}",
+            why.en
+        );
+        tokio::time::timeout(Duration::from_secs(5), client.expect("PONG x"))
+            .await
+            .expect("expect() must give up at its deadline")
+            .unwrap_err();
+    }
+
+    #[tokio::test]
+    async fn a_line_that_never_ends_is_not_called_silence() {
+        use tokio::io::AsyncWriteExt;
+        let mut client = client_of(|mut stream| async move {
+            let _ = stream.write_all(b"HELLO but no line feed").await;
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        })
+        .await;
+        let why = client.reply().await.unwrap_err();
+        assert!(
+            why.en.starts_with("the server sent 22 bytes (\"HELLO but no line feed\") without ending the line with LF"),
+            "{}",
+            why.en
+        );
+        assert!(why.fr.contains("sans finir la ligne par LF"), "{}", why.fr);
     }
 
     #[test]

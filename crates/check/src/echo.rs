@@ -144,6 +144,13 @@ fn short_reason(sent: usize, got: &[u8], why: Short, opts: &Options) -> Text {
             "{sent} octets envoyés, seulement {n} revenus ; plus rien pendant {wait}",
             "{sent} bytes sent, only {n} came back; nothing more for {wait}"
         ),
+        Short::Slow => {
+            let all = secs(wire::whole(opts.timeout));
+            text!(
+                "{sent} octets envoyés, seulement {n} revenus en {all} : le serveur renvoie beaucoup trop lentement (octet par octet, avec une pause ?) ; un serveur echo renvoie chaque morceau dès qu'il l'a lu",
+                "{sent} bytes sent, only {n} came back in {all}: the server sends back far too slowly (byte by byte, with a pause?); an echo server sends each piece back as soon as it has read it"
+            )
+        }
         Short::Closed => text!(
             "{sent} octets envoyés, le serveur a fermé la connexion après en avoir renvoyé {n}",
             "{sent} bytes sent, the server closed the connection after sending back {n}"
@@ -222,17 +229,26 @@ async fn half_close(target: &Target, opts: &Options) -> Outcome {
         crate::report::explain(&netkit::NetError::io("closing our sending side", e))
     })?;
     let drained = wire::read_until_close(&mut stream, 4096, opts.timeout).await;
-    if let Some(why) = drained.error {
-        return Err(why);
-    }
+    // Wrong bytes first: a server that sends something else and then
+    // resets the connection is wrong about the bytes, not only the ending.
     if !data.starts_with(&drained.bytes) || drained.bytes.len() > data.len() {
         same(data, &drained.bytes)?;
+    }
+    if let Some(why) = drained.error {
+        return Err(why);
     }
     if drained.bytes.len() < data.len() {
         let (n, m) = (data.len(), drained.bytes.len());
         return Err(text!(
             "après la demi-fermeture, seulement {m} des {n} octets envoyés sont revenus : le serveur doit renvoyer tout ce qu'il a reçu avant de fermer",
             "after the half-close, only {m} of the {n} bytes sent came back: the server must send back everything it received before closing"
+        ));
+    }
+    if drained.slow {
+        let all = secs(wire::whole(opts.timeout));
+        return Err(text!(
+            "l'écho est revenu mais le serveur envoyait encore des octets {all} après notre demi-fermeture, sans fermer : quand read() renvoie 0 (fin des données), le serveur doit fermer",
+            "the echo came back but the server was still sending bytes {all} after our half-close, without closing: when read() returns 0 (end of data), the server must close"
         ));
     }
     if !drained.closed {

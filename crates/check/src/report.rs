@@ -194,8 +194,8 @@ impl Report {
                 "the server follows the protocol."
             ),
             (false, Some(_)) => text!(
-                "vérification interrompue : le serveur est injoignable.",
-                "check stopped: the server cannot be reached."
+                "vérification interrompue : aucune règle n'a pu être vérifiée, lisez la raison ci-dessus.",
+                "check stopped: no rule could be checked, read the reason above."
             ),
             (false, None) => text!(
                 "le serveur ne respecte pas le protocole : lisez les raisons (↳) ci-dessus.",
@@ -285,9 +285,68 @@ pub fn explain(err: &NetError) -> Text {
              La machine est-elle allumée ? Un pare-feu bloque-t-il les paquets ?",
             after.as_secs_f64()
         ),
+        NetError::Io { context, source } => {
+            format!(
+                "échec pendant : {} — {}",
+                context_fr(context),
+                io_fr(source)
+            )
+        }
         other => format!("erreur réseau : {other}"),
     };
     Text { fr, en }
+}
+
+/// What protocol-check was doing, in French: the contexts this crate (and
+/// netkit's `connect_tcp`) give their errors. Anything else stays as it is.
+fn context_fr(context: &str) -> String {
+    const KNOWN: [(&str, &str); 8] = [
+        ("connecting to ", "connexion à "),
+        (
+            "reading from the server",
+            "lecture de ce que le serveur envoie",
+        ),
+        ("reading the echo", "lecture de l'écho"),
+        ("sending to the server", "envoi au serveur"),
+        (
+            "closing our sending side",
+            "fermeture de notre sens d'envoi",
+        ),
+        ("sending a datagram", "envoi d'un datagramme"),
+        ("waiting for a reply from ", "attente d'une réponse de "),
+        (
+            "reading the server's address",
+            "lecture de l'adresse du serveur",
+        ),
+    ];
+    for (en, fr) in KNOWN {
+        if let Some(rest) = context.strip_prefix(en) {
+            return format!("{fr}{rest}");
+        }
+    }
+    context.to_string()
+}
+
+/// The I/O errors a wrong server causes, in plain French (netkit's
+/// `describe_io` says them in English).
+fn io_fr(err: &io::Error) -> String {
+    match err.kind() {
+        io::ErrorKind::ConnectionReset => {
+            "la connexion a été coupée brutalement par l'autre côté (reset)".into()
+        }
+        io::ErrorKind::ConnectionAborted => "la connexion a été interrompue".into(),
+        io::ErrorKind::BrokenPipe => {
+            "l'autre côté a fermé la connexion ; plus rien ne peut être envoyé".into()
+        }
+        io::ErrorKind::UnexpectedEof => {
+            "l'autre côté a fermé la connexion avant la fin du message".into()
+        }
+        io::ErrorKind::NotConnected => "la connexion n'est plus établie".into(),
+        io::ErrorKind::TimedOut => "délai dépassé".into(),
+        // The rare rest: the system's own words (in English), kept whole
+        // rather than guessed.
+        _ => format!("erreur du système : {}", netkit::error::describe_io(err)),
+    }
 }
 
 #[cfg(test)]
@@ -336,6 +395,30 @@ mod tests {
         assert!(r.passed());
         r.stop(text!("arrêt", "stop"));
         assert!(!r.passed());
+    }
+
+    #[test]
+    fn a_reset_connection_is_explained_in_french_too() {
+        let reset = || io::Error::from(io::ErrorKind::ConnectionReset);
+        let t = explain(&NetError::io("reading from the server", reset()));
+        assert_eq!(
+            t.fr,
+            "échec pendant : lecture de ce que le serveur envoie — \
+             la connexion a été coupée brutalement par l'autre côté (reset)"
+        );
+        assert!(t.en.contains("connection was reset"), "{}", t.en);
+        let t = explain(&NetError::from_connect(reset(), "127.0.0.1:7"));
+        assert!(
+            t.fr.starts_with("échec pendant : connexion à 127.0.0.1:7 — "),
+            "{}",
+            t.fr
+        );
+        let t = explain(&NetError::io(
+            "sending to the server",
+            io::Error::from(io::ErrorKind::BrokenPipe),
+        ));
+        assert!(!t.fr.contains("failed"), "{}", t.fr);
+        assert!(t.fr.contains("plus rien ne peut être envoyé"), "{}", t.fr);
     }
 
     #[test]

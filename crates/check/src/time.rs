@@ -137,7 +137,7 @@ pub async fn check_daytime_tcp(target: &Target, opts: &Options, report: &mut Rep
         answer
             .as_ref()
             .map_err(Clone::clone)
-            .and_then(|a| daytime_date(&a.bytes, opts)),
+            .and_then(|a| daytime_date(&a.bytes, opts, "daytime.line")),
     );
 }
 
@@ -173,7 +173,7 @@ pub async fn check_daytime_udp(target: &Target, opts: &Options, report: &mut Rep
         answer
             .as_ref()
             .map_err(Clone::clone)
-            .and_then(|a| daytime_date(&a.bytes, opts)),
+            .and_then(|a| daytime_date(&a.bytes, opts, "daytime.udp-line")),
     );
 }
 
@@ -258,6 +258,13 @@ fn closes(a: &Drained, opts: &Options) -> Outcome {
     }
     if a.bytes.is_empty() {
         return Err(nothing_sent(a, opts));
+    }
+    if a.slow {
+        let (n, all) = (a.bytes.len(), secs(wire::whole(opts.timeout)));
+        return Err(text!(
+            "le serveur envoyait encore des octets après {all} ({n} reçus, un peu à la fois) sans fermer : il doit envoyer sa réponse d'un coup, puis fermer",
+            "the server was still sending bytes after {all} ({n} received, a few at a time) without closing: it must send its answer at once, then close"
+        ));
     }
     let wait = secs(opts.timeout);
     Err(text!(
@@ -373,20 +380,25 @@ fn daytime_line(a: &Drained, opts: &Options) -> Outcome {
     Ok(Verdict::Pass)
 }
 
-/// The date in the line, if protocol-check knows its format, compared with now.
-fn daytime_date(bytes: &[u8], opts: &Options) -> Outcome {
+/// The date in the line, if protocol-check knows its format, compared with
+/// now. `line_rule` is the rule that judged the line itself (TCP or UDP),
+/// named when there is no line to read.
+fn daytime_date(bytes: &[u8], opts: &Options, line_rule: &str) -> Outcome {
     // 4 binary bytes can be valid UTF-8 by chance: the codec's test of what
     // counts as text is stricter than "is UTF-8".
     let (Ok(text), Ok(_)) = (std::str::from_utf8(bytes), daytime::text_of(bytes)) else {
         return Err(text!(
-            "pas de ligne de texte à lire (voir daytime.line)",
-            "no line of text to read (see daytime.line)"
+            "pas de ligne de texte à lire (voir {line_rule})",
+            "no line of text to read (see {line_rule})"
         ));
     };
     let line = text.lines().next().unwrap_or_default().trim();
     if line.is_empty() {
         return Err(text!("pas de ligne à lire", "no line to read"));
     }
+    // Quoted and escaped like every other answer, and cut: a server that
+    // sends 4 KiB without a line break must not fill the terminal.
+    let shown = wire::show_at_most(line.as_bytes(), 80);
     match daytime::parse(line) {
         Ok(instant) => {
             let drift = instant.duration_since(Timestamp::now());
@@ -397,18 +409,18 @@ fn daytime_date(bytes: &[u8], opts: &Options) -> Outcome {
                 let (off_fr, off_en) = (&off.fr, &off.en);
                 let allowed = secs(opts.max_drift);
                 Err(text!(
-                    "{line:?} correspond à {instant}, {off_fr} l'horloge de cette machine (écart permis : {allowed}) ; un fuseau horaire oublié ?",
-                    "{line:?} names {instant}, {off_en} this machine's clock (allowed difference: {allowed}); a forgotten time zone?"
+                    "{shown} correspond à {instant}, {off_fr} l'horloge de cette machine (écart permis : {allowed}) ; un fuseau horaire oublié ?",
+                    "{shown} names {instant}, {off_en} this machine's clock (allowed difference: {allowed}); a forgotten time zone?"
                 ))
             }
         }
         Err(daytime::LineError::NoTimeZone { civil, .. }) => Ok(Verdict::Warn(text!(
-            "{line:?} donne {civil} sans fuseau horaire : impossible de comparer avec l'horloge (conseil : écrivez l'heure en UTC, avec « UTC » ou « Z »)",
-            "{line:?} names {civil} without a time zone: it cannot be compared with the clock (hint: write the time in UTC, with \"UTC\" or \"Z\")"
+            "{shown} donne {civil} sans fuseau horaire : impossible de comparer avec l'horloge (conseil : écrivez l'heure en UTC, avec « UTC » ou « Z »)",
+            "{shown} names {civil} without a time zone: it cannot be compared with the clock (hint: write the time in UTC, with \"UTC\" or \"Z\")"
         ))),
         Err(_) => Ok(Verdict::Warn(text!(
-            "format de date inconnu ({line:?}) : RFC 867 n'impose aucun format, mais l'heure n'a pas pu être vérifiée (formats connus : RFC 3339, « Tuesday, November 24, 2026 03:38:07-UTC », « Tue Nov 24 03:38:07 UTC 2026 »)",
-            "unknown date format ({line:?}): RFC 867 fixes none, but the time could not be checked (known formats: RFC 3339, \"Tuesday, November 24, 2026 03:38:07-UTC\", \"Tue Nov 24 03:38:07 UTC 2026\")"
+            "format de date inconnu ({shown}) : RFC 867 n'impose aucun format, mais l'heure n'a pas pu être vérifiée (formats connus : RFC 3339, « Tuesday, November 24, 2026 03:38:07-UTC », « Tue Nov 24 03:38:07 UTC 2026 »)",
+            "unknown date format ({shown}): RFC 867 fixes none, but the time could not be checked (known formats: RFC 3339, \"Tuesday, November 24, 2026 03:38:07-UTC\", \"Tue Nov 24 03:38:07 UTC 2026\")"
         ))),
     }
 }
@@ -492,12 +504,15 @@ mod tests {
     fn unknown_formats_only_warn() {
         let opts = Options::default();
         assert!(matches!(
-            daytime_date(b"il est midi\n", &opts),
+            daytime_date(b"il est midi\n", &opts, "daytime.line"),
             Ok(Verdict::Warn(_))
         ));
         let now = daytime::line(Timestamp::now());
-        assert_eq!(daytime_date(now.as_bytes(), &opts), Ok(Verdict::Pass));
+        assert_eq!(
+            daytime_date(now.as_bytes(), &opts, "daytime.line"),
+            Ok(Verdict::Pass)
+        );
         let old = daytime::line("2001-01-01T00:00:00Z".parse().unwrap());
-        assert!(daytime_date(old.as_bytes(), &opts).is_err());
+        assert!(daytime_date(old.as_bytes(), &opts, "daytime.line").is_err());
     }
 }

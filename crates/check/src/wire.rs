@@ -3,18 +3,19 @@
 //! The server being checked may be wrong in any way: silent, too slow,
 //! never closing, sending a flood. So every read and write here is bounded
 //! twice: in **time** (no wait longer than the `--timeout` without
-//! progress) and in **size** (never more than a limit kept in memory).
-//! A broken server makes a rule fail with a reason; it never hangs
-//! protocol-check.
+//! progress, and no whole answer longer than [`SLOW_FACTOR`] times it) and
+//! in **size** (never more than a limit kept in memory). A broken server
+//! makes a rule fail with a reason; it never hangs protocol-check.
 
 use std::io;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use netkit::NetError;
 use netkit::trace::{Tap, Traced};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::net::{TcpStream, UdpSocket};
-use tokio::time::timeout;
+use tokio::time::{Instant, timeout};
 
 use crate::report::{Text, explain};
 use crate::{Options, Target, text};
@@ -39,16 +40,29 @@ pub async fn connect(target: &Target, opts: &Options) -> Result<Conn, Text> {
 /// Bytes shown the way `--trace` shows them: text in quotes, otherwise hex.
 /// Long data is cut, so a reason stays one readable line.
 pub fn show(bytes: &[u8]) -> String {
-    const MAX: usize = 32;
-    if bytes.len() <= MAX {
-        netkit::trace::show_bytes(bytes)
-    } else {
-        format!(
-            "{}… ({} bytes)",
-            netkit::trace::show_bytes(&bytes[..MAX]),
-            bytes.len()
-        )
+    show_at_most(bytes, 32)
+}
+
+/// Like [`show`], cut after about `max` bytes. Text is cut between two
+/// characters, never inside one: half of `é` is not UTF-8, and the whole
+/// piece would then be shown in hex.
+pub fn show_at_most(bytes: &[u8], max: usize) -> String {
+    if bytes.len() <= max {
+        return netkit::trace::show_bytes(bytes);
     }
+    let mut cut = max;
+    if let Err(e) = std::str::from_utf8(&bytes[..max]) {
+        // A character that starts before `max` and ends after it: cut
+        // before it (`error_len() == None` means "incomplete at the end").
+        if e.error_len().is_none() && e.valid_up_to() > 0 {
+            cut = e.valid_up_to();
+        }
+    }
+    format!(
+        "{}… ({} bytes)",
+        netkit::trace::show_bytes(&bytes[..cut]),
+        bytes.len()
+    )
 }
 
 /// When the server's answer starts with `HTTP/`, the port belongs to a web
@@ -81,6 +95,20 @@ pub fn secs(d: Duration) -> String {
     format!("{} s", d.as_secs_f64())
 }
 
+/// A whole answer may take at most this many times the `--timeout`.
+///
+/// The time-out alone bounds each *wait*: a server that sends one byte
+/// every second, forever or for a megabyte, never lets it run out, and
+/// would keep protocol-check (and the student) waiting for hours. A
+/// correct server answers in a blink; ten time-outs (30 s by default) is
+/// plenty even on a slow network.
+pub const SLOW_FACTOR: u32 = 10;
+
+/// The longest a whole answer may take, for waits of `idle` each.
+pub fn whole(idle: Duration) -> Duration {
+    idle.saturating_mul(SLOW_FACTOR)
+}
+
 /// What came back when reading until the server closes.
 #[derive(Debug, Default)]
 pub struct Drained {
@@ -92,11 +120,14 @@ pub struct Drained {
     pub overflow: bool,
     /// The connection broke (reset…), with the explanation.
     pub error: Option<Text>,
+    /// Bytes were still arriving, a few at a time, when the time for the
+    /// whole answer ([`whole`]) ran out: the server trickles, never closing.
+    pub slow: bool,
 }
 
-/// Reads until the server closes, at most `limit` bytes, and waits at most
-/// `idle` for each new piece: a server that never closes is not waited for
-/// forever.
+/// Reads until the server closes, at most `limit` bytes, waiting at most
+/// `idle` for each new piece and [`whole`]`(idle)` in all: a server that
+/// never closes, or trickles bytes forever, is not waited for forever.
 pub async fn read_until_close<R: AsyncRead + Unpin>(
     reader: &mut R,
     limit: usize,
@@ -104,9 +135,16 @@ pub async fn read_until_close<R: AsyncRead + Unpin>(
 ) -> Drained {
     let mut out = Drained::default();
     let mut buf = [0u8; 4096];
+    let deadline = Instant::now() + whole(idle);
     loop {
-        match timeout(idle, reader.read(&mut buf)).await {
-            Err(_) => return out,
+        // The next wait ends at the idle time-out or at the deadline of the
+        // whole answer, whichever comes first.
+        let wait = idle.min(deadline.saturating_duration_since(Instant::now()));
+        match timeout(wait, reader.read(&mut buf)).await {
+            Err(_) => {
+                out.slow = Instant::now() >= deadline;
+                return out;
+            }
             Ok(Ok(0)) => {
                 out.closed = true;
                 return out;
@@ -132,14 +170,18 @@ pub async fn read_until_close<R: AsyncRead + Unpin>(
 pub enum Short {
     /// Nothing more arrived for `idle`.
     Silent,
+    /// Bytes kept arriving, but too slowly: the time for the whole answer
+    /// ([`whole`]`(idle)`) ran out first.
+    Slow,
     /// The server closed the connection.
     Closed,
     /// The connection broke.
     Broken(io::Error),
 }
 
-/// Reads exactly `want` bytes, waiting at most `idle` for each new piece.
-/// On failure returns what did arrive and why it stopped.
+/// Reads exactly `want` bytes, waiting at most `idle` for each new piece
+/// and [`whole`]`(idle)` in all. On failure returns what did arrive and why
+/// it stopped.
 pub async fn read_exactly<R: AsyncRead + Unpin>(
     reader: &mut R,
     want: usize,
@@ -147,8 +189,13 @@ pub async fn read_exactly<R: AsyncRead + Unpin>(
 ) -> Result<Vec<u8>, (Vec<u8>, Short)> {
     let mut got = vec![0u8; want];
     let mut filled = 0;
+    let deadline = Instant::now() + whole(idle);
     while filled < want {
-        match timeout(idle, reader.read(&mut got[filled..])).await {
+        let wait = idle.min(deadline.saturating_duration_since(Instant::now()));
+        match timeout(wait, reader.read(&mut got[filled..])).await {
+            Err(_) if Instant::now() >= deadline => {
+                return Err((got[..filled].to_vec(), Short::Slow));
+            }
             Err(_) => return Err((got[..filled].to_vec(), Short::Silent)),
             Ok(Ok(0)) => return Err((got[..filled].to_vec(), Short::Closed)),
             Ok(Ok(n)) => filled += n,
@@ -204,7 +251,14 @@ pub async fn udp_exchange(
         .peer_addr()
         .map_err(|e| explain(&NetError::io("reading the server's address", e)))?;
     let tap = Tap::datagrams(peer, opts.trace, false);
-    for _ in 0..tries {
+    for attempt in 1..=tries {
+        if attempt == tries && tries > 1 {
+            // The last try goes through a socket that is *not* connected:
+            // it also sees an answer sent from another port. A server that
+            // replies from a new socket does that, and the connected socket
+            // (like any client's) silently drops such a datagram.
+            return udp_last_try(peer, data, opts, &tap, &mut buf, tries).await;
+        }
         socket
             .send(data)
             .await
@@ -224,11 +278,68 @@ pub async fn udp_exchange(
             Err(_) => continue,
         }
     }
+    Err(no_datagram(tries, opts))
+}
+
+fn no_datagram(tries: usize, opts: &Options) -> Text {
     let wait = secs(opts.timeout);
-    Err(text!(
+    text!(
         "aucun datagramme en réponse ({tries} essai(s), {wait} chacun) : le serveur écoute-t-il en UDP sur ce port ?",
         "no datagram came back ({tries} tries, {wait} each): does the server listen on UDP on this port?"
-    ))
+    )
+}
+
+/// The last try of [`udp_exchange`], from an unconnected socket that sees
+/// answers from any address: one from the server's address is the answer,
+/// one from another port is named as the mistake it is.
+async fn udp_last_try(
+    peer: SocketAddr,
+    data: &[u8],
+    opts: &Options,
+    tap: &Tap,
+    buf: &mut [u8],
+    tries: usize,
+) -> Result<Vec<u8>, Text> {
+    let local: SocketAddr = if peer.is_ipv4() {
+        (Ipv4Addr::UNSPECIFIED, 0).into()
+    } else {
+        (Ipv6Addr::UNSPECIFIED, 0).into()
+    };
+    let socket = UdpSocket::bind(local)
+        .await
+        .map_err(|e| explain(&NetError::io("opening a UDP socket", e)))?;
+    socket
+        .send_to(data, peer)
+        .await
+        .map_err(|e| explain(&NetError::io("sending a datagram", e)))?;
+    tap.sent(data);
+    let deadline = Instant::now() + opts.timeout;
+    loop {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        match timeout(wait, socket.recv_from(buf)).await {
+            Ok(Ok((n, from))) if from == peer => {
+                tap.received(&buf[..n]);
+                return Ok(buf[..n].to_vec());
+            }
+            Ok(Ok((_, from))) if from.ip() == peer.ip() => {
+                let port = peer.port();
+                return Err(text!(
+                    "la réponse est venue de {from}, pas de {peer} : le serveur doit répondre depuis le socket qui a reçu la requête (le port {port}), avec sendto() vers l'adresse du client ; un client ignore un datagramme venu d'un autre port",
+                    "the answer came from {from}, not from {peer}: the server must answer from the socket that received the request (port {port}), with sendto() to the client's address; a client ignores a datagram from another port"
+                ));
+            }
+            // A datagram from another machine altogether is not an answer:
+            // keep waiting for the server's until the time is up.
+            Ok(Ok(_)) => continue,
+            Ok(Err(e)) => {
+                return Err(explain(&NetError::io(
+                    format!("waiting for a reply from {peer}"),
+                    e,
+                )));
+            }
+            Err(_) => return Err(no_datagram(tries, opts)),
+        }
+    }
 }
 
 /// A UDP socket aimed at the server under test.
@@ -281,6 +392,94 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.0, b"abc");
         assert!(matches!(err.1, Short::Closed));
+    }
+
+    /// A peer that sends one byte every `every`, forever: each wait is
+    /// short, but the answer never ends.
+    fn trickle(every: Duration) -> tokio::io::DuplexStream {
+        let (a, mut b) = tokio::io::duplex(64);
+        tokio::spawn(async move {
+            while b.write_all(b"z").await.is_ok() {
+                tokio::time::sleep(every).await;
+            }
+        });
+        a
+    }
+
+    #[tokio::test]
+    async fn a_trickling_peer_is_not_read_forever() {
+        let mut a = trickle(Duration::from_millis(10));
+        let idle = Duration::from_millis(50);
+        // Old behaviour: each byte came before `idle` ran out, so reading
+        // went on until the limit, here about three hours.
+        let drained = timeout(
+            Duration::from_secs(5),
+            read_until_close(&mut a, 1_000_000, idle),
+        )
+        .await
+        .expect("read_until_close must stop after whole(idle)");
+        assert!(drained.slow, "{drained:?}");
+        assert!(!drained.closed && !drained.overflow, "{drained:?}");
+        assert!(!drained.bytes.is_empty(), "{drained:?}");
+    }
+
+    #[tokio::test]
+    async fn a_trickling_echo_is_not_awaited_forever() {
+        let mut a = trickle(Duration::from_millis(10));
+        let idle = Duration::from_millis(50);
+        let err = timeout(
+            Duration::from_secs(5),
+            read_exactly(&mut a, 1_000_000, idle),
+        )
+        .await
+        .expect("read_exactly must stop after whole(idle)")
+        .unwrap_err();
+        assert!(matches!(err.1, Short::Slow), "{:?}", err.1);
+        assert!(!err.0.is_empty());
+    }
+
+    #[test]
+    fn text_is_cut_between_characters() {
+        // 1 + 2 × 20 bytes: byte 32 falls in the middle of an "é".
+        let text = format!("a{}", "é".repeat(20));
+        let shown = show(text.as_bytes());
+        assert!(shown.starts_with("\"aéé"), "{shown}");
+        assert!(shown.ends_with("(41 bytes)"), "{shown}");
+        assert!(show_at_most(b"hello", 80) == "\"hello\"");
+    }
+
+    #[tokio::test]
+    async fn a_udp_answer_from_another_port_is_named() {
+        // The classic mistake: answering from a new socket (another port).
+        let server = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = server.local_addr().unwrap().port();
+        server
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 512];
+            while let Ok((n, from)) = server.recv_from(&mut buf) {
+                let other = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+                let _ = other.send_to(&buf[..n], from);
+            }
+        });
+        let target = Target {
+            host: "127.0.0.1".into(),
+            port,
+        };
+        let opts = Options {
+            timeout: Duration::from_millis(200),
+            ..Options::default()
+        };
+        let socket = udp_socket(&target).await.unwrap();
+        let why = udp_exchange(&socket, b"hi", &opts, 3).await.unwrap_err();
+        assert!(
+            why.en.contains("the answer came from 127.0.0.1:"),
+            "{}",
+            why.en
+        );
+        assert!(why.en.contains(&format!("port {port}")), "{}", why.en);
+        assert!(why.fr.contains("la réponse est venue de"), "{}", why.fr);
     }
 
     #[test]

@@ -21,7 +21,8 @@ use netkit::args::{Verbosity, parse_seconds};
 /// Checks a server against a netlab protocol: each rule PASS/FAIL with its
 /// reason (RÉUSSI/ÉCHEC in French, the default).
 #[derive(Parser)]
-#[command(version)]
+// `name`: without it, --version would print the crate's name ("check").
+#[command(name = "protocol-check", version)]
 struct Args {
     /// The protocol the server is supposed to speak.
     #[arg(value_enum)]
@@ -44,7 +45,8 @@ struct Args {
     #[arg(long, value_enum, default_value_t = Lang::Fr)]
     lang: Lang,
 
-    /// Longest wait for any answer, in seconds.
+    /// Longest wait for any answer, in seconds (an answer trickling in
+    /// byte by byte must be whole within 10 times this).
     #[arg(long, value_name = "SECONDS", default_value = "3", value_parser = parse_seconds)]
     timeout: Duration,
 
