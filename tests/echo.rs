@@ -614,6 +614,156 @@ fn a_server_that_is_not_echo_is_detected_at_the_keyboard() {
     assert_eq!(out.status.code(), Some(1), "{text}");
 }
 
+/// echo-client at a terminal (`script` gives it one), its keyboard left
+/// open: the student has typed, and waits. What the terminal shows is
+/// collected as it comes.
+#[cfg(unix)]
+struct Keyboard {
+    script: std::process::Child,
+    keys: std::process::ChildStdin,
+    screen: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+#[cfg(unix)]
+impl Keyboard {
+    /// Starts echo-client with `args` at a terminal; `None` without `script`.
+    fn start(args: &str) -> Option<Keyboard> {
+        let script = support::tool("script")?;
+        let command = format!("{} {args}", bin("echo-client").display());
+        let mut child = Command::new(script)
+            .args(["-qec", &command, "/dev/null"])
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let keys = child.stdin.take().unwrap();
+        let mut out = child.stdout.take().unwrap();
+        let screen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let shown = screen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = out.read(&mut buf) {
+                shown.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Some(Keyboard {
+            script: child,
+            keys,
+            screen,
+        })
+    }
+
+    fn typed(&mut self, keys: &[u8]) {
+        self.keys.write_all(keys).unwrap();
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.screen.lock().unwrap()).into_owned()
+    }
+
+    /// Waits (bounded) until the screen shows `needle`.
+    fn wait_for(&self, needle: &str, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        while !self.screen().contains(needle) {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        true
+    }
+
+    /// The exit status, if the client ended within `timeout` on its own,
+    /// its keyboard still open.
+    fn ends_within(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.script.try_wait().unwrap() {
+                // What was on its way to the screen arrives.
+                std::thread::sleep(Duration::from_millis(100));
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Keyboard {
+    fn drop(&mut self) {
+        let _ = self.script.kill();
+        let _ = self.script.wait();
+    }
+}
+
+/// The server stopped (Ctrl-C) while the student thinks about the next
+/// line: the client says so at once, instead of waiting for a line that
+/// would only then find the connection gone.
+#[cfg(unix)]
+#[test]
+fn at_the_keyboard_a_server_that_stops_is_noticed_at_once() {
+    let mut server = echo_server(&["--grace", "0.1"]);
+    let Some(mut keyboard) = Keyboard::start(&format!("--port {}", server.port())) else {
+        return;
+    };
+    keyboard.typed(b"hello\n");
+    assert!(keyboard.wait_for("round trip", T), "{}", keyboard.screen());
+    assert!(server.interrupt(T).is_some(), "the server stops");
+    let status = keyboard.ends_within(Duration::from_secs(5));
+    let screen = keyboard.screen();
+    let status = status.unwrap_or_else(|| panic!("still waiting for the keyboard: {screen}"));
+    assert!(screen.contains("closed the connection"), "{screen}");
+    assert!(!screen.contains("error"), "{screen}");
+    assert_eq!(status.code(), Some(0), "{screen}");
+}
+
+/// A server that sends back only part of a line, then closes: the client
+/// says how much came back, not that nothing did.
+#[cfg(unix)]
+#[test]
+fn at_the_keyboard_an_echo_cut_short_is_not_called_no_answer() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let stub = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let _ = s.set_read_timeout(Some(T));
+        let mut line = [0u8; 6];
+        let _ = s.read_exact(&mut line);
+        let _ = s.write_all(&line[..3]); // then closes
+    });
+    let Some(mut keyboard) = Keyboard::start(&format!("--port {port}")) else {
+        return;
+    };
+    keyboard.typed(b"hello\n");
+    let status = keyboard.ends_within(T);
+    stub.join().unwrap();
+    let screen = keyboard.screen();
+    assert_eq!(status.and_then(|s| s.code()), Some(1), "{screen}");
+    assert!(screen.contains("3 of the 6 bytes"), "{screen}");
+    assert!(!screen.contains("without sending anything"), "{screen}");
+}
+
+/// A server that speaks first (time, chat) is named before the student has
+/// typed anything.
+#[cfg(unix)]
+#[test]
+fn at_the_keyboard_a_server_that_speaks_first_is_named_at_once() {
+    let server = Server::start("time-server", &["--port", "0", "--daytime-port", "0"]);
+    let Some(mut keyboard) = Keyboard::start(&format!("--port {}", server.port())) else {
+        return;
+    };
+    let status = keyboard.ends_within(Duration::from_secs(5));
+    let screen = keyboard.screen();
+    assert_eq!(status.and_then(|s| s.code()), Some(1), "{screen}");
+    assert!(screen.contains("without being asked"), "{screen}");
+    assert!(screen.contains("does not speak echo"), "{screen}");
+}
+
 #[test]
 fn usage_errors_keep_clap_exit_code() {
     let out = run_client("echo-server", &["--port", "seventy"], T);

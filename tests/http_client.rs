@@ -270,3 +270,37 @@ fn a_timeout_of_zero_is_refused() {
     assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
     assert!(out.stderr.contains("more than 0"), "{}", out.stderr);
 }
+
+#[test]
+fn a_body_that_stalls_is_shown_before_the_error_that_explains_it() {
+    // Answers part of the body, then neither sends the rest nor closes.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream.set_read_timeout(Some(T)).unwrap();
+        let _ = stream.read(&mut [0u8; 4096]);
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial");
+        std::thread::sleep(Duration::from_secs(3));
+    });
+    // Both streams in one pipe, as on a terminal: their order is what a
+    // student sees.
+    let client = support::bin("http-client");
+    let out = support::run_with_input(
+        std::path::Path::new("sh"),
+        &[
+            "-c",
+            "exec \"$0\" --timeout 1 \"$1\" 2>&1",
+            &client.display().to_string(),
+            &url,
+        ],
+        b"",
+        T,
+    );
+    server.join().unwrap();
+    let screen = out.stdout_text();
+    assert_eq!(out.status.code(), Some(1), "{screen}");
+    assert!(screen.contains("<\npartial\nerror: "), "{screen}");
+    assert!(screen.contains("middle of the body"), "{screen}");
+    assert!(screen.contains("7 of 100 bytes came"), "{screen}");
+}

@@ -227,6 +227,35 @@ fn time_client_explains_a_wrong_length_answer() {
 }
 
 #[test]
+fn the_clock_difference_is_taken_when_the_answer_arrives() {
+    // A time server that answers at once, then does not close: the client
+    // waits for the close until its time-out (2 s), but the server's clock
+    // must be compared with ours as the 4 bytes arrived, not 2 s later.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let holder = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let since_1970 = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap();
+        // Rounded to the nearest second: off by 0.5 s at most.
+        let seconds = (since_1970.as_secs_f64().round() as u64 + 2_208_988_800) as u32;
+        let _ = stream.write_all(&seconds.to_be_bytes());
+        std::thread::sleep(Duration::from_secs(3));
+    });
+    let out = client(&["--port", &port, "--timeout", "2"]);
+    holder.join().unwrap();
+    assert!(out.status.success(), "{}", out.stderr);
+    let difference = reported_difference(&out.stdout_text());
+    assert!(difference < 1.0, "{difference} s: {}", out.stdout_text());
+    assert!(
+        out.stderr.contains("kept the connection open"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn time_client_explains_a_server_that_waits_for_us_to_speak() {
     // Like an echo server: accepts, then waits for the client to talk first.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

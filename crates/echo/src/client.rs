@@ -137,10 +137,11 @@ async fn one_shot_tcp(options: &Options, text: &str) -> Result<(), NetError> {
         return Err(closed_without_answer(&server));
     }
     let elapsed = started.elapsed();
-    print_bytes(&reply).await?;
     if reply != message.as_bytes() {
+        print_wrong_reply(&reply).await?;
         return Err(not_echo(&server, message.as_bytes(), &reply));
     }
+    print_bytes(&reply).await?;
     info!("round trip: {}", show_duration(elapsed));
     Ok(())
 }
@@ -164,6 +165,12 @@ fn closed_without_answer(server: &str) -> NetError {
 }
 
 /// Keyboard mode: one line at a time, each echo printed with its round-trip time.
+///
+/// While it waits for the keyboard, the client listens to the server too.
+/// An echo server has nothing to say then, so whatever it does is news, shown
+/// at once rather than at the next line typed: it closed the connection (it
+/// was stopped, or its --idle-timeout ran out), or it talks on its own (it
+/// speaks another protocol: a time or chat server speaks first).
 async fn interactive_tcp(options: &Options) -> Result<(), NetError> {
     let (mut stream, server) = connect(options).await?;
     eprintln!("Type a line and press Enter; Ctrl-D (Ctrl-Z on Windows) to finish.");
@@ -171,39 +178,63 @@ async fn interactive_tcp(options: &Options) -> Result<(), NetError> {
     // unchanged, so the client sends them unchanged too.
     let mut keyboard = netkit::stdin::byte_lines();
     let mut echoed_any = false;
-    while let Some(message) = keyboard.recv().await {
-        let message = message.map_err(|e| NetError::io("reading the keyboard", e))?;
+    let mut unasked = [0u8; 256];
+    loop {
+        let message = tokio::select! {
+            line = keyboard.recv() => match line {
+                Some(line) => line.map_err(|e| NetError::io("reading the keyboard", e))?,
+                None => break, // Ctrl-D
+            },
+            // Both waits can be dropped unfinished without losing anything:
+            // whichever did not win simply starts again next time round.
+            read = stream.read(&mut unasked) => {
+                return server_spoke_unasked(read, &unasked, &server, echoed_any);
+            }
+        };
         let started = Instant::now();
+        // Read back exactly as many bytes as were sent, counting what came,
+        // so that a server that stops short is told apart from a silent one.
         let mut echo = vec![0u8; message.len()];
+        let mut got = 0;
         let exchange = async {
             stream.write_all(&message).await?;
-            stream.read_exact(&mut echo).await
-        };
-        match tokio::time::timeout(options.timeout, exchange).await {
-            Ok(Ok(_)) => {}
-            // Closed before the very first echo: most likely a full server.
-            Ok(Err(e)) if is_closed_by_peer(&e) && !echoed_any => {
-                return Err(closed_without_answer(&server));
+            while got < echo.len() {
+                match stream.read(&mut echo[got..]).await? {
+                    0 => break, // closed by the server
+                    n => got += n,
+                }
             }
+            Ok::<(), std::io::Error>(())
+        };
+        let outcome = tokio::time::timeout(options.timeout, exchange).await;
+        let echo = &echo[..got];
+        // Another protocol's server answers with something else: say so
+        // rather than print it as if it were the echo (even a part of it).
+        if echo != &message[..got] {
+            return Err(not_echo(&server, &message, echo));
+        }
+        match outcome {
+            Ok(Ok(())) if got == message.len() => {}
+            // Closed before the whole echo came back.
+            Ok(Ok(())) => return Err(echo_cut_short(&server, got, &message, echoed_any)),
             Ok(Err(e)) if is_closed_by_peer(&e) => {
-                eprintln!("The server closed the connection.");
-                return Ok(());
+                return Err(echo_cut_short(&server, got, &message, echoed_any));
             }
             Ok(Err(e)) => return Err(NetError::io(format!("reading from {server}"), e)),
             Err(_) => {
+                let came = if got > 0 {
+                    format!(" ({got} of the {} bytes sent came back)", message.len())
+                } else {
+                    String::new()
+                };
                 return Err(NetError::TimedOut {
-                    what: format!("waiting for the echo from {server}"),
+                    what: format!("waiting for the echo from {server}{came}"),
                     after: options.timeout,
                 });
             }
         }
-        // Another protocol's server (chat's greeting, say) answers with
-        // something else: say so rather than print it as if it were the echo.
-        if echo != message {
-            return Err(not_echo(&server, &message, &echo));
-        }
         echoed_any = true;
-        let text = String::from_utf8_lossy(&echo);
+        let text = String::from_utf8_lossy(echo);
         let shown = format!(
             "{}   (round trip {})\n",
             text.trim_end_matches(['\r', '\n']),
@@ -213,6 +244,48 @@ async fn interactive_tcp(options: &Options) -> Result<(), NetError> {
     }
     let _ = stream.shutdown().await;
     Ok(())
+}
+
+/// The server did something while the client waited for the keyboard, and
+/// so owed it nothing: `read` tells what.
+fn server_spoke_unasked(
+    read: std::io::Result<usize>,
+    buf: &[u8],
+    server: &str,
+    echoed_any: bool,
+) -> Result<(), NetError> {
+    match read {
+        Ok(n) if n > 0 => Err(NetError::protocol(format!(
+            "the server at {server} sent {} without being asked: an echo server only \
+             sends back what it receives, so it does not speak {SERVICE}: a time or \
+             a chat server, for one, speaks first. Is it the right port?",
+            show_bytes(&buf[..n])
+        ))),
+        Err(e) if !is_closed_by_peer(&e) => Err(NetError::io(format!("reading from {server}"), e)),
+        // Closed (or reset) before the very first echo: most likely a full server.
+        _ if !echoed_any => Err(closed_without_answer(server)),
+        // Every line came back: nothing is lost, the conversation is over.
+        _ => {
+            eprintln!(
+                "The server closed the connection: it was stopped, or it closes \
+                 connections idle for too long (its --idle-timeout)."
+            );
+            Ok(())
+        }
+    }
+}
+
+/// The server closed the connection after echoing `got` bytes of `message`.
+fn echo_cut_short(server: &str, got: usize, message: &[u8], echoed_any: bool) -> NetError {
+    if got == 0 && !echoed_any {
+        return closed_without_answer(server);
+    }
+    NetError::protocol(format!(
+        "the server at {server} closed the connection after sending back {got} of the {} \
+         bytes of this line: the rest of the echo is lost. Was the server stopped (Ctrl-C), \
+         or did it reach one of its limits, such as --idle-timeout?",
+        message.len()
+    ))
 }
 
 /// How many chunks of standard input (each at most [`netkit::stdin::CHUNK`]
@@ -563,7 +636,7 @@ async fn udp_round_trip(
                     }
                     // An answer, but to nothing we sent: the server speaks
                     // another protocol. Show what it said, then say so.
-                    print_bytes(reply).await?;
+                    print_wrong_reply(reply).await?;
                     return Err(not_echo(&server, datagram, reply));
                 }
                 Ok(Err(e)) => {
@@ -614,6 +687,18 @@ async fn print_bytes(bytes: &[u8]) -> Result<(), NetError> {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(NetError::output(e)),
         _ => Ok(()),
     }
+}
+
+/// Shows what came back although it is not the echo, before the error that
+/// says so. Into a file or a pipe it goes as it came: the output is a copy
+/// of what the server sent. Not onto a terminal: the error shows it too,
+/// escaped, and another protocol's raw bytes (binary, escape sequences)
+/// would garble the screen and glue the error line to them.
+async fn print_wrong_reply(bytes: &[u8]) -> Result<(), NetError> {
+    if std::io::stdout().is_terminal() {
+        return Ok(());
+    }
+    print_bytes(bytes).await
 }
 
 /// `0.213 ms`, `12.5 ms`, `1.20 s`: the right unit for a round trip.

@@ -141,6 +141,40 @@ fn a_udp_reply_that_is_not_the_echo_is_an_error() {
     assert!(!out.stderr.contains("sending again"), "{}", out.stderr);
 }
 
+/// On a terminal, the wrong answer is shown only inside the error, escaped:
+/// another protocol's raw bytes (here an escape sequence that clears the
+/// screen) must not reach the screen, nor stick to the error line.
+#[cfg(unix)]
+#[test]
+fn on_a_terminal_a_wrong_reply_is_shown_escaped_not_raw() {
+    let Some(script) = support::tool("script") else {
+        return;
+    };
+    let liar = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = liar.local_addr().unwrap().port();
+    liar.set_read_timeout(Some(LIMIT)).unwrap();
+    thread::spawn(move || {
+        let mut buf = [0u8; 1500];
+        while let Ok((_, from)) = liar.recv_from(&mut buf) {
+            let _ = liar.send_to(b"\x1b[2Jnope", from);
+        }
+    });
+    let command = format!("{CLIENT} --port {port} --udp --timeout 0.5 hello");
+    let out = run(
+        script.to_str().unwrap(),
+        &["-qec", &command, "/dev/null"],
+        b"",
+    );
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(screen.contains("does not speak echo"), "{screen}");
+    assert!(
+        !screen.contains("\x1b[2J"),
+        "raw bytes on the screen: {screen:?}"
+    );
+    assert!(screen.contains("[1b 5b 32 4a"), "{screen}");
+    assert_eq!(out.status.code(), Some(1), "{screen}");
+}
+
 #[test]
 fn udp_lines_travel_as_the_exact_bytes_given() {
     let server = echo_server("127.0.0.1", Config::default());

@@ -121,8 +121,17 @@ pub async fn fetch<W: AsyncWrite + Unpin>(
         break head;
     };
     let framing = head.framing(options.method).map_err(NetError::protocol)?;
-    let body_len = read_body(&mut stream, buf, framing, options.timeout, &from, out).await?;
-    out.flush().await.map_err(output)?;
+    let body = read_body(&mut stream, buf, framing, options.timeout, &from, out).await;
+    if body.is_err() && options.show_heads {
+        // The error line must not stick to the end of a body cut short
+        // (`partialerror: …`). Not with --body-only: its bytes stay exact.
+        let _ = out.write_all(b"\n").await;
+    }
+    // Flushed even when the body failed: the part that came is shown before
+    // the error that says what went wrong with the rest, not after it.
+    let flushed = out.flush().await;
+    let body_len = body?;
+    flushed.map_err(output)?;
     tracing::info!(
         "{} {}: {body_len} body bytes; {} bytes sent, {} bytes received in all",
         head.code,
@@ -215,9 +224,14 @@ async fn read_body<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
             if total == len {
                 break;
             }
-            if read_some(stream, &mut buf, wait, what).await? == 0 {
+            let came = format!("{total} of {len} bytes");
+            if read_some(stream, &mut buf, wait, what)
+                .await
+                .map_err(|e| stalled(e, &came))?
+                == 0
+            {
                 return Err(NetError::protocol(format!(
-                    "the server closed the connection before the whole body arrived ({total} of {len} bytes)"
+                    "the server closed the connection before the whole body arrived ({came})"
                 )));
             }
         },
@@ -235,7 +249,12 @@ async fn read_body<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
                 if decoder.is_done() {
                     break;
                 }
-                if read_some(stream, &mut buf, wait, what).await? == 0 {
+                let came = format!("{total} bytes");
+                if read_some(stream, &mut buf, wait, what)
+                    .await
+                    .map_err(|e| stalled(e, &came))?
+                    == 0
+                {
                     return Err(NetError::protocol(
                         "the server closed the connection before the last chunk (size 0) of the body",
                     ));
@@ -246,12 +265,31 @@ async fn read_body<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
             out.write_all(&buf).await.map_err(output)?;
             total += buf.len() as u64;
             buf.clear();
-            if read_some(stream, &mut buf, wait, what).await? == 0 {
+            let came = format!("{total} bytes");
+            if read_some(stream, &mut buf, wait, what)
+                .await
+                .map_err(|e| stalled(e, &came))?
+                == 0
+            {
                 break;
             }
         },
     }
     Ok(total)
+}
+
+/// A time-out in the middle of the body, said as such: the server did
+/// answer, so "is the server started?" would be the wrong question.
+fn stalled(error: NetError, came: &str) -> NetError {
+    match error {
+        NetError::TimedOut { what, after } => NetError::protocol(format!(
+            "time-out while {what}: the server stopped sending in the middle of the body \
+             ({came} came, then nothing for {:.1} s). Was it stopped, or is it very slow? \
+             Try again, or give it more time with --timeout.",
+            after.as_secs_f64()
+        )),
+        other => other,
+    }
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ use netkit::error::{Transport, is_closed_by_peer, join_host_port};
 use netkit::net::{connect_tcp, udp_socket_for};
 use netkit::trace::{Traced, hex, show_bytes};
 use tokio::io::AsyncReadExt;
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::tap_for;
 
@@ -120,6 +120,10 @@ pub async fn ask_tcp(options: &Options) -> Result<Reply, NetError> {
     let tap = tap_for(options.protocol, server, options.trace, Transport::Tcp);
     let mut stream = Traced::new(stream, tap);
     let mut bytes = Vec::with_capacity(64);
+    // When the last byte came: the moment the server's clock is compared
+    // with ours. Not when reading ends, which may be a whole time-out later
+    // if the server does not close.
+    let mut received_at = Timestamp::now();
     let reading = async {
         let mut chunk = [0u8; MAX_REPLY];
         while bytes.len() < MAX_REPLY {
@@ -128,6 +132,7 @@ pub async fn ask_tcp(options: &Options) -> Result<Reply, NetError> {
             if n == 0 {
                 break; // the server closed: the answer is complete
             }
+            received_at = Timestamp::now();
             bytes.extend_from_slice(&chunk[..n]);
         }
         Ok::<(), std::io::Error>(())
@@ -137,8 +142,17 @@ pub async fn ask_tcp(options: &Options) -> Result<Reply, NetError> {
         // Reset before a single byte: explained below, like a plain close.
         Ok(Err(e)) if is_closed_by_peer(&e) && bytes.is_empty() => {}
         Ok(Err(e)) => return Err(NetError::io(format!("reading from {server}"), e)),
-        // Some bytes then silence: judge what arrived (it is another protocol).
-        Err(_) if !bytes.is_empty() => {}
+        // Some bytes then silence: judge what arrived. A time server closes
+        // once it has answered; this one did not, which the log says.
+        Err(_) if !bytes.is_empty() => {
+            warn!(
+                "{server} sent {} and then kept the connection open for {:.1} s: a {} \
+                 server closes it once it has answered; judging what arrived",
+                plural_bytes(bytes.len()),
+                options.timeout.as_secs_f64(),
+                options.protocol.label()
+            );
+        }
         Err(_) => return Err(silent_server(options, server)),
     }
     // Closed without a word. A time server that accepted us always answers,
@@ -154,7 +168,7 @@ pub async fn ask_tcp(options: &Options) -> Result<Reply, NetError> {
         server,
         transport: "TCP",
         bytes,
-        received_at: Timestamp::now(),
+        received_at,
     })
 }
 
