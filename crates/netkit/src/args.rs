@@ -48,8 +48,9 @@ pub struct ClientArgs {
     #[arg(long)]
     pub trace: bool,
 
-    /// Give up connecting or waiting for an answer after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_seconds)]
+    /// Give up connecting or waiting for an answer after this many seconds
+    /// (more than 0).
+    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_timeout)]
     pub timeout: Duration,
 
     #[command(flatten)]
@@ -184,6 +185,19 @@ mod tests {
     struct Server {
         #[command(flatten)]
         args: ServerArgs,
+    }
+
+    #[derive(Parser)]
+    struct Client {
+        #[command(flatten)]
+        args: ClientArgs,
+    }
+
+    #[test]
+    fn a_client_time_out_of_zero_is_refused_as_in_every_client() {
+        assert!(Client::try_parse_from(["client", "--timeout", "0"]).is_err());
+        let client = Client::try_parse_from(["client", "--timeout", "0.5"]).unwrap();
+        assert_eq!(client.args.timeout, Duration::from_millis(500));
     }
 
     #[test]
