@@ -823,18 +823,7 @@ fn a_closed_stderr_does_not_stop_the_client() {
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"dora\nhello\n").unwrap();
     drop(stdin); // end of input: the client says QUIT
-    let deadline = Instant::now() + WAIT;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("chat-client did not exit");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let status = support::wait_for_exit(&mut child, WAIT, "chat-client did not exit");
     // A panic would exit with 101.
     assert!(status.success(), "{status}");
     alice.expect("JOIN dora");
@@ -859,18 +848,7 @@ fn a_closed_stdout_ends_the_client_quietly_not_as_a_network_error() {
     let mut stdin = child.stdin.take().unwrap();
     let _ = stdin.write_all(b"hello\n"); // the client may be gone already
     drop(stdin);
-    let deadline = Instant::now() + WAIT;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("chat-client did not exit");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let status = support::wait_for_exit(&mut child, WAIT, "chat-client did not exit");
     let stderr = support::read_stderr(&mut child);
     // Like `yes | head -1`: the reader has what it wanted, nothing failed.
     assert_eq!(status.code(), Some(0), "{stderr}");

@@ -479,16 +479,11 @@ fn a_log_nobody_reads_any_more_stops_nothing() {
     let _ = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status();
-    let deadline = Instant::now() + T;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() >= deadline {
-            panic!("echo-server ignored Ctrl-C once its log was unread");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let status = support::wait_for_exit(
+        child,
+        T,
+        "echo-server ignored Ctrl-C once its log was unread",
+    );
     assert!(status.success(), "exit status {status}");
 }
 
@@ -923,18 +918,7 @@ fn a_closed_stdout_ends_the_client_quietly() {
     let mut stdin = child.stdin.take().unwrap();
     let _ = stdin.write_all(&b"a line to echo\n".repeat(1000)); // the client may be gone already
     drop(stdin);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("echo-client did not exit");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let status = support::wait_for_exit(&mut child, T, "echo-client did not exit");
     let stderr = support::read_stderr(&mut child);
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("error:"), "{stderr}");

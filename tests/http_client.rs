@@ -237,18 +237,11 @@ fn a_reader_that_stops_early_ends_the_client_quietly() {
     stdout.read_exact(&mut first).unwrap();
     assert_eq!(&first, b"> GET /big.txt H");
     drop(stdout); // the reader is gone, 4 MiB are still to come
-    let deadline = std::time::Instant::now() + T;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if std::time::Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("http-client did not stop when its reader went away");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let status = support::wait_for_exit(
+        &mut child,
+        T,
+        "http-client did not stop when its reader went away",
+    );
     let stderr = support::read_stderr(&mut child);
     let _ = std::fs::remove_dir_all(&site);
     assert!(status.success(), "{status:?}: {stderr}");

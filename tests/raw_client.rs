@@ -6,7 +6,7 @@ mod support;
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use support::{Server, bin, run_client, run_with_input};
 
@@ -97,18 +97,11 @@ fn chat_by_hand_and_the_server_closing_ends_the_client() {
     stdin
         .write_all(b"NICK alice\nMSG hello everyone\nQUIT see you\n")
         .unwrap();
-    let deadline = Instant::now() + T;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("raw-client did not exit when chat-server closed the connection");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let status = support::wait_for_exit(
+        &mut child,
+        T,
+        "raw-client did not exit when chat-server closed the connection",
+    );
     drop(stdin);
     let mut out = String::new();
     child

@@ -338,6 +338,23 @@ pub fn run_with_paced_input(
     }
 }
 
+/// Waits, at most `limit`, for `child` to exit; past it, kills the child and
+/// fails the test with `what` (what the child should have done).
+pub fn wait_for_exit(child: &mut Child, limit: Duration, what: &str) -> ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what}: still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// Everything a child process wrote on stderr, up to its end (it has exited
 /// or closed stderr).
 pub fn read_stderr(child: &mut Child) -> String {
