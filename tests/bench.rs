@@ -545,3 +545,44 @@ fn a_measured_process_that_exits_mid_run_is_reported() {
         out.stderr
     );
 }
+
+/// A raw-mode server that greets nobody (nor relays anything): the first
+/// client waits for a greeting in vain, the others do not wait at all. The
+/// old tool waited 2 s per client: 30 clients took a minute to set up before
+/// the run could even fail.
+#[test]
+fn a_server_that_greets_nobody_costs_the_greeting_wait_once() {
+    let port = fake_server(|mut stream| {
+        // Read and forget everything, say nothing, until the client leaves.
+        let mut sink = [0u8; 4096];
+        while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
+    });
+    let began = std::time::Instant::now();
+    let out = run_client(
+        "netlab-bench",
+        &[
+            "chat-fanout",
+            "--mode",
+            "raw",
+            "--port",
+            &port,
+            "--clients",
+            "30",
+            "--senders",
+            "1",
+            "--messages",
+            "10",
+            "--timeout",
+            "2",
+        ],
+        Duration::from_secs(30),
+    );
+    assert!(!out.status.success(), "nothing was relayed: {}", out.stderr);
+    assert!(out.stderr.contains("sync line"), "{}", out.stderr);
+    assert!(
+        began.elapsed() < Duration::from_secs(15),
+        "{:?}: {}",
+        began.elapsed(),
+        out.stderr
+    );
+}

@@ -35,7 +35,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use netkit::NetError;
@@ -185,6 +185,10 @@ struct Shared {
     last_us: AtomicU64,
     /// Clients other than client 0 that have seen a sync line.
     synced: AtomicUsize,
+    /// Raw mode: a client waited in vain for the server's first line. The
+    /// server greets nobody, so the others do not wait for it: a room of
+    /// 1,000 would otherwise take 1,000 × [`RAW_GREETING_WAIT`] to set up.
+    ungreeted: AtomicBool,
     all_delivered: Notify,
     stop: CancellationToken,
 }
@@ -438,7 +442,7 @@ async fn join(
         params.mode,
         index,
         params.senders,
-        shared,
+        shared.clone(),
         Some(tx),
         sample_limit,
     ));
@@ -463,8 +467,12 @@ async fn join(
             }
         }
     } else {
-        // A server that greets nobody simply costs the wait.
-        let _ = tokio::time::timeout(RAW_GREETING_WAIT, rx).await;
+        // A server that greets nobody costs the wait once, not per client.
+        if !shared.ungreeted.load(Ordering::Relaxed)
+            && tokio::time::timeout(RAW_GREETING_WAIT, rx).await.is_err()
+        {
+            shared.ungreeted.store(true, Ordering::Relaxed);
+        }
     }
     Ok(Client { write, reader })
 }
@@ -544,6 +552,7 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
         messages: params.messages,
         last_us: AtomicU64::new(0),
         synced: AtomicUsize::new(0),
+        ungreeted: AtomicBool::new(false),
         all_delivered: Notify::new(),
         stop: CancellationToken::new(),
     });
