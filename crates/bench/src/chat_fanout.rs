@@ -60,7 +60,7 @@ pub enum Mode {
 
 /// The most lines a run may expect (clients × senders × messages): a run
 /// that big takes minutes already, and each expected line may cost a bit of
-/// memory in [`Seen`].
+/// memory in `Seen` (one record per client and sender).
 pub const MAX_DELIVERIES: u64 = 100_000_000;
 
 /// The most extra bytes of text per message (`--size`). chat/1 servers
