@@ -585,6 +585,7 @@ fn ipv6_loopback_and_trace_both_directions() {
     );
 }
 
+#[cfg(unix)]
 #[test]
 fn sigterm_also_says_bye_and_exits_0() {
     let mut server = Server::start("chat-server", &["--port", "0"]);

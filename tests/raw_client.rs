@@ -79,6 +79,9 @@ fn piped_binary_data_comes_back_whole_after_a_half_close() {
         "{}",
         out.stderr
     );
+    // Nobody is at a keyboard: no "type lines and press Enter".
+    assert!(out.stderr.contains("connected to"), "{}", out.stderr);
+    assert!(!out.stderr.contains("type lines"), "{}", out.stderr);
 }
 
 #[test]

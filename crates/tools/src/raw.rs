@@ -107,10 +107,13 @@ async fn run_tcp<W: AsyncWrite + Unpin>(
     let local = stream
         .local_addr()
         .map_err(|e| NetError::io("reading our address", e))?;
-    info!(
-        "connected to {peer} (TCP) from {local}: type lines and press Enter; \
-         Ctrl-D (Ctrl-Z then Enter on Windows) ends your input"
-    );
+    // The how-to is for a person at the keyboard, not for piped input.
+    let how_to = if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        ": type lines and press Enter; Ctrl-D (Ctrl-Z then Enter on Windows) ends your input"
+    } else {
+        ""
+    };
+    info!("connected to {peer} (TCP) from {local}{how_to}");
     let tap = Tap::new(peer, options.trace);
     let (reader, writer) = stream.into_split();
     let mut reader = Traced::new(reader, tap.clone());
