@@ -923,3 +923,24 @@ fn a_closed_stdout_ends_the_client_quietly() {
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("error:"), "{stderr}");
 }
+
+/// At the keyboard with a stderr that cannot be written (`2>/dev/full`, or a
+/// pipe whose reader has gone): the prompt and the hints have nowhere to go
+/// and are dropped; the echo still works. The old client panicked on its
+/// first prompt (`eprintln!`).
+#[cfg(unix)]
+#[test]
+fn at_the_keyboard_a_broken_stderr_does_not_stop_the_client() {
+    let server = echo_server(&[]);
+    let Some(mut keyboard) = Keyboard::start(&format!("--port {} 2>/dev/full", server.port()))
+    else {
+        return;
+    };
+    keyboard.typed(b"hello\n");
+    assert!(keyboard.wait_for("round trip", T), "{}", keyboard.screen());
+    keyboard.typed(b"\x04"); // Ctrl-D: end of input
+    let status = keyboard.ends_within(T);
+    let screen = keyboard.screen();
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{screen}");
+    assert!(!screen.contains("panicked"), "{screen}");
+}

@@ -31,6 +31,7 @@ use std::time::{Duration, Instant};
 use codec::echo::{MAX_UDP_PAYLOAD, UDP_RECV_BUFFER};
 use netkit::NetError;
 use netkit::error::{describe_io, group_thousands, is_closed_by_peer, join_host_port};
+use netkit::logging::note;
 use netkit::net::{connect_tcp, udp_socket_for};
 use netkit::trace::{Tap, Traced, show_bytes};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -173,7 +174,7 @@ fn closed_without_answer(server: &str) -> NetError {
 /// speaks another protocol: a time or chat server speaks first).
 async fn interactive_tcp(options: &Options) -> Result<(), NetError> {
     let (mut stream, server) = connect(options).await?;
-    eprintln!("Type a line and press Enter; Ctrl-D (Ctrl-Z on Windows) to finish.");
+    note("Type a line and press Enter; Ctrl-D (Ctrl-Z on Windows) to finish.");
     // Each line exactly as typed, with its own ending: echo sends bytes back
     // unchanged, so the client sends them unchanged too.
     let mut keyboard = netkit::stdin::byte_lines();
@@ -266,9 +267,9 @@ fn server_spoke_unasked(
         _ if !echoed_any => Err(closed_without_answer(server)),
         // Every line came back: nothing is lost, the conversation is over.
         _ => {
-            eprintln!(
+            note(
                 "The server closed the connection: it was stopped, or it closes \
-                 connections idle for too long (its --idle-timeout)."
+                 connections idle for too long (its --idle-timeout).",
             );
             Ok(())
         }
@@ -663,7 +664,7 @@ async fn udp_round_trip(
 async fn lines_udp(options: &Options, interactive: bool) -> Result<(), NetError> {
     let socket = open_udp(options).await?;
     if interactive {
-        eprintln!("Type a line and press Enter: it goes in one datagram. Ctrl-D to finish.");
+        note("Type a line and press Enter: it goes in one datagram. Ctrl-D to finish.");
     }
     let mut lines = netkit::stdin::byte_lines();
     let mut earlier = VecDeque::new();

@@ -17,6 +17,17 @@ use tracing_subscriber::fmt::time::FormatTime;
 
 use crate::args::Verbosity;
 
+/// Writes a line for the person at the keyboard on stderr, outside the log
+/// (a prompt, a hint). Not `eprintln!`, which panics when stderr is a closed
+/// pipe (`client 2>&-`, or `2>&1 | head -1` after head has ended): a hint
+/// nobody can read is simply dropped.
+pub fn note(line: &str) {
+    use std::io::Write;
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(line.as_bytes());
+    let _ = stderr.write_all(b"\n");
+}
+
 /// Prints `HH:MM:SS.mmm` in the local time zone.
 struct WallClock;
 

@@ -70,11 +70,11 @@ fn main() -> ExitCode {
             Lang::Fr => "erreur : chat/1 n'existe qu'en TCP, retirez --udp",
             Lang::En => "error: chat/1 only exists over TCP, remove --udp",
         };
-        eprintln!("{message}");
+        netkit::logging::note(message);
         return ExitCode::from(2);
     }
     if args.timeout.is_zero() {
-        eprintln!("error: --timeout 0 would give the server no time at all to answer");
+        netkit::logging::note("error: --timeout 0 would give the server no time at all to answer");
         return ExitCode::from(2);
     }
     let (host, port) = args.address.clone();

@@ -72,7 +72,7 @@ fn explain(queries: &[String]) -> ExitCode {
         match parse_query(query) {
             Ok(query) => say(&format!("{}\n", describe(query))),
             Err(e) => {
-                eprintln!("error: {e}");
+                netkit::logging::note(&format!("error: {e}"));
                 code = ExitCode::FAILURE;
             }
         }
