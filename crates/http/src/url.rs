@@ -70,6 +70,13 @@ pub fn parse(text: &str) -> Result<Url, String> {
         (host, after.strip_prefix(':'))
     } else {
         match authority.rsplit_once(':') {
+            // `http://::1/` would read as host ":" and port 1: an IPv6
+            // address has colons of its own, so URLs put it in brackets.
+            Some((host, _)) if host.contains(':') => {
+                return Err(format!(
+                    "{text}: an IPv6 address goes between brackets in a URL, e.g. http://[::1]:8080/"
+                ));
+            }
             Some((host, port)) => (host, Some(port)),
             None => (authority, None),
         }
@@ -161,6 +168,9 @@ mod tests {
         assert!(parse("http://h/a b").is_err());
         assert!(parse("http://[::1]x:8080/").is_err());
         assert!(parse("http://h:+1/").is_err());
+        let v6 = parse("http://::1/").unwrap_err();
+        assert!(v6.contains("between brackets"), "{v6}");
+        assert!(parse("http://a:b:80/").is_err());
         let zero = parse("http://127.0.0.1:0/").unwrap_err();
         assert!(zero.contains("not a server's port"), "{zero}");
         assert_eq!(parse("http://h:65535/").unwrap().port, 65535);

@@ -130,8 +130,10 @@ impl LineDecoder {
             None => {
                 // Without its ending a line may hold max bytes, plus a CR
                 // whose LF has not arrived yet.
-                let too_long = buf.len() > self.max + 1
-                    || (buf.len() == self.max + 1 && buf.last() != Some(&b'\r'));
+                // Saturating: a limit of usize::MAX means "no limit", not an overflow.
+                let room = self.max.saturating_add(1);
+                let too_long =
+                    buf.len() > room || (buf.len() == room && buf.last() != Some(&b'\r'));
                 if too_long {
                     buf.clear();
                     self.searched = 0;
@@ -182,6 +184,14 @@ impl LineDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_largest_limit_does_not_overflow() {
+        let mut decoder = LineDecoder::new(usize::MAX);
+        let mut buf = BytesMut::from(&b"no limit\npartial"[..]);
+        assert_eq!(decoder.decode(&mut buf), Some(Ok("no limit".to_string())));
+        assert_eq!(decoder.decode(&mut buf), None);
+    }
 
     /// Feeds `chunks` one after the other, collecting every line decoded,
     /// then the end of stream.
