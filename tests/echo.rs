@@ -944,3 +944,24 @@ fn at_the_keyboard_a_broken_stderr_does_not_stop_the_client() {
     assert_eq!(status.and_then(|s| s.code()), Some(0), "{screen}");
     assert!(!screen.contains("panicked"), "{screen}");
 }
+
+/// At the keyboard over UDP, each echo is shown as over TCP: the line, then
+/// how long its round trip took (it was a log line on stderr).
+#[cfg(unix)]
+#[test]
+fn at_the_keyboard_udp_shows_the_round_trip_as_tcp_does() {
+    let server = echo_server(&[]);
+    let Some(mut keyboard) = Keyboard::start(&format!("--udp --port {}", server.port())) else {
+        return;
+    };
+    keyboard.typed(b"hello\n");
+    assert!(
+        keyboard.wait_for("hello   (round trip ", T),
+        "{}",
+        keyboard.screen()
+    );
+    keyboard.typed(b"\x04");
+    let status = keyboard.ends_within(T);
+    let screen = keyboard.screen();
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{screen}");
+}

@@ -69,9 +69,10 @@ pub async fn run(options: Options) -> Result<(), NetError> {
         (Some(text), true) => {
             let socket = open_udp(&options).await?;
             let datagram = format!("{text}\n");
-            let reply =
+            let (reply, took) =
                 udp_round_trip(&socket, &options, datagram.as_bytes(), &mut VecDeque::new())
                     .await?;
+            info!("round trip: {}", show_duration(took));
             print_bytes(&reply).await
         }
         (None, false) if interactive => interactive_tcp(&options).await,
@@ -235,13 +236,7 @@ async fn interactive_tcp(options: &Options) -> Result<(), NetError> {
             }
         }
         echoed_any = true;
-        let text = String::from_utf8_lossy(echo);
-        let shown = format!(
-            "{}   (round trip {})\n",
-            text.trim_end_matches(['\r', '\n']),
-            show_duration(started.elapsed())
-        );
-        print_bytes(shown.as_bytes()).await?;
+        print_bytes(with_round_trip(echo, started.elapsed()).as_bytes()).await?;
     }
     let _ = stream.shutdown().await;
     Ok(())
@@ -577,7 +572,7 @@ async fn udp_round_trip(
     options: &Options,
     datagram: &[u8],
     earlier: &mut VecDeque<Vec<u8>>,
-) -> Result<Vec<u8>, NetError> {
+) -> Result<(Vec<u8>, Duration), NetError> {
     let server = join_host_port(&options.host, options.port);
     if datagram.len() > MAX_UDP_PAYLOAD {
         let most = group_thousands(MAX_UDP_PAYLOAD);
@@ -624,12 +619,12 @@ async fn udp_round_trip(
                     tap.received(&buf[..n]);
                     let reply = &buf[..n];
                     if reply == datagram {
-                        info!("round trip: {}", show_duration(started.elapsed()));
+                        let took = started.elapsed();
                         if earlier.len() == REMEMBERED {
                             earlier.pop_front();
                         }
                         earlier.push_back(datagram.to_vec());
-                        return Ok(reply.to_vec());
+                        return Ok((reply.to_vec(), took));
                     }
                     if earlier.iter().any(|sent| sent == reply) {
                         debug!("ignored a late echo of an earlier datagram ({n} bytes)");
@@ -670,8 +665,14 @@ async fn lines_udp(options: &Options, interactive: bool) -> Result<(), NetError>
     let mut earlier = VecDeque::new();
     while let Some(line) = lines.recv().await {
         let line = line.map_err(|e| NetError::io("reading standard input", e))?;
-        let reply = udp_round_trip(&socket, options, &line, &mut earlier).await?;
-        print_bytes(&reply).await?;
+        let (reply, took) = udp_round_trip(&socket, options, &line, &mut earlier).await?;
+        if interactive {
+            // As over TCP: the echo, and how long its trip took.
+            print_bytes(with_round_trip(&reply, took).as_bytes()).await?;
+        } else {
+            info!("round trip: {}", show_duration(took));
+            print_bytes(&reply).await?;
+        }
     }
     Ok(())
 }
@@ -700,6 +701,17 @@ async fn print_wrong_reply(bytes: &[u8]) -> Result<(), NetError> {
         return Ok(());
     }
     print_bytes(bytes).await
+}
+
+/// What a person at the keyboard sees for an echo: the line, and how long
+/// its round trip took.
+fn with_round_trip(echo: &[u8], took: Duration) -> String {
+    let text = String::from_utf8_lossy(echo);
+    format!(
+        "{}   (round trip {})\n",
+        text.trim_end_matches(['\r', '\n']),
+        show_duration(took)
+    )
 }
 
 /// `0.213 ms`, `12.5 ms`, `1.20 s`: the right unit for a round trip.
