@@ -353,6 +353,8 @@ enum Relay {
     Lose,
     Repeat,
     Swap,
+    /// Only the sync lines: not one benchmark line.
+    Nothing,
 }
 
 fn fake_chat_server(relay: Relay) -> String {
@@ -391,6 +393,7 @@ fn fake_chat_server(relay: Relay) -> String {
             room.lines += 1;
             match relay {
                 Relay::Lose if room.lines % 10 == 0 => {}
+                Relay::Nothing => {}
                 Relay::Repeat => {
                     broadcast(&mut room, &out);
                     broadcast(&mut room, &out);
@@ -450,6 +453,33 @@ fn chat_lines_lost_repeated_or_late_are_told_apart() {
     // client (the old count gave all 200).
     let ([delivered, late, twice], json) = run(Relay::Swap);
     assert_eq!((delivered, late, twice), (200.0, 100.0, 0.0), "{json}");
+}
+
+#[test]
+fn no_line_delivered_means_no_latency_figures() {
+    let port = fake_chat_server(Relay::Nothing);
+    let args = [
+        "chat-fanout",
+        "--port",
+        &port,
+        "--clients",
+        "3",
+        "--senders",
+        "1",
+        "--messages",
+        "5",
+        "--timeout",
+        "2",
+        "--json",
+    ];
+    let out = run_client("netlab-bench", &args, T);
+    let json = out.stdout_text();
+    assert_eq!(json_number(&json, "delivered"), 0.0, "{json}{}", out.stderr);
+    // 0 ms would read as "instant"; the old report said p50 0, p99 0.
+    assert!(
+        !json.contains("p50_ms") && !json.contains("p99_ms"),
+        "{json}"
+    );
 }
 
 #[test]

@@ -752,12 +752,16 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
             closed as f64,
             "clients closed by the server",
         )
-        .metric("p50_ms", lat.p50_ms, "ms delivery latency")
-        .metric("p90_ms", lat.p90_ms, "ms")
-        .metric("p99_ms", lat.p99_ms, "ms")
-        .metric("max_ms", lat.max_ms, "ms")
         .metric("seconds", seconds, "s (first send to last delivery)")
         .metric("setup_s", setup_s, "s (connect, join, sync)");
+    // No line delivered, no latency: 0 ms would read as "instant".
+    if delivered > 0 {
+        report
+            .metric("p50_ms", lat.p50_ms, "ms delivery latency")
+            .metric("p90_ms", lat.p90_ms, "ms")
+            .metric("p99_ms", lat.p99_ms, "ms")
+            .metric("max_ms", lat.max_ms, "ms");
+    }
     // Per delivered line, or per second of lines flowing: with no line
     // delivered there is nothing to divide by (the figure was the CPU time
     // divided by a microsecond, a million percent), so none is given.
