@@ -34,8 +34,8 @@
 //! so the measurement starts on quiet connections.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use netkit::NetError;
@@ -191,11 +191,13 @@ struct Shared {
     ungreeted: AtomicBool,
     all_delivered: Notify,
     stop: CancellationToken,
+    /// Every delivery latency of the run. Readers add a whole read's lines
+    /// at a time: one lock per read, not per line.
+    latencies: Mutex<Latencies>,
 }
 
 /// What one reader found.
 struct Heard {
-    latencies: Latencies,
     out_of_order: u64,
     duplicated: u64,
     closed_early: bool,
@@ -270,6 +272,150 @@ impl Seen {
     }
 }
 
+/// What one client's reader keeps from one read to the next, and what it
+/// found. Plain code, no I/O: [`read_lines`] feeds it what each read brings.
+struct Listener {
+    mode: Mode,
+    /// Lines each sender sends, numbered from 1.
+    messages: u64,
+    /// chat/1: told the answer to `NICK`; raw mode: told of the first line.
+    registered: Option<oneshot::Sender<Result<(), String>>>,
+    synced: bool,
+    seen: Vec<Seen>,
+    heard: Heard,
+    /// The start of a line cut by the end of a read (at most LOOK bytes).
+    partial: Vec<u8>,
+    /// Its true length, possibly more than LOOK.
+    partial_len: usize,
+    /// Built once: a search set up anew for each of millions of lines costs
+    /// more than the search itself.
+    marker: memchr::memmem::Finder<'static>,
+    /// The latencies (µs) of the benchmark lines of the latest read.
+    latencies: Vec<u64>,
+}
+
+impl Listener {
+    fn new(
+        mode: Mode,
+        index: usize,
+        senders: usize,
+        messages: u64,
+        registered: Option<oneshot::Sender<Result<(), String>>>,
+    ) -> Listener {
+        Listener {
+            mode,
+            messages,
+            registered,
+            synced: index == 0,
+            seen: (0..senders).map(|_| Seen::default()).collect(),
+            heard: Heard {
+                out_of_order: 0,
+                duplicated: 0,
+                closed_early: false,
+            },
+            partial: Vec::with_capacity(LOOK),
+            partial_len: 0,
+            marker: memchr::memmem::Finder::new(b"nlb"),
+            latencies: Vec::new(),
+        }
+    }
+
+    /// Takes the bytes of one read, which arrived at `now_us`: every line
+    /// they complete is checked, and its latency added to `latencies`.
+    /// Returns `true` when they brought this client's first sync line.
+    fn take(&mut self, bytes: &[u8], now_us: u64) -> bool {
+        let mut first_sync = false;
+        let mut chunk = bytes;
+        while let Some(end) = memchr::memchr(b'\n', chunk) {
+            let piece = &chunk[..end];
+            if self.partial_len > 0 {
+                let room = LOOK.saturating_sub(self.partial.len());
+                self.partial
+                    .extend_from_slice(&piece[..piece.len().min(room)]);
+                let line = std::mem::take(&mut self.partial);
+                first_sync |= self.line(&line, now_us);
+                self.partial = line;
+                self.partial.clear();
+                self.partial_len = 0;
+            } else {
+                first_sync |= self.line(&piece[..piece.len().min(LOOK)], now_us);
+            }
+            chunk = &chunk[end + 1..];
+        }
+        if !chunk.is_empty() {
+            let room = LOOK.saturating_sub(self.partial.len());
+            self.partial
+                .extend_from_slice(&chunk[..chunk.len().min(room)]);
+            self.partial_len += chunk.len();
+        }
+        first_sync
+    }
+
+    /// One whole line (without its LF). Returns `true` for the first sync.
+    fn line(&mut self, line: &[u8], now_us: u64) -> bool {
+        if self.registered.is_some() && self.registration(line) {
+            return false;
+        }
+        let Some(at) = self.find_mark(line) else {
+            return false;
+        };
+        let text = &line[at..];
+        if text.starts_with(SYNC) {
+            return !std::mem::replace(&mut self.synced, true);
+        }
+        if let Some((sender, seq, sent_us)) = text.strip_prefix(MARK).and_then(parse_mark)
+            && let Some(seen) = self.seen.get_mut(sender)
+        {
+            match seen.receive(seq, self.messages) {
+                Arrival::Duplicate => self.heard.duplicated += 1,
+                Arrival::Unknown => {}
+                arrival => {
+                    self.heard.out_of_order += u64::from(arrival == Arrival::Late);
+                    self.latencies.push(now_us.saturating_sub(sent_us));
+                }
+            }
+        }
+        false
+    }
+
+    /// Before it is registered, a client waits for the server's answer to
+    /// its `NICK` (chat/1) or for any first line (raw). `true`: this was it.
+    fn registration(&mut self, line: &[u8]) -> bool {
+        let refused = self.mode == Mode::Chat && line.starts_with(b"ERR");
+        let answer = match self.mode {
+            Mode::Chat => line.starts_with(b"OK NICK") || refused,
+            Mode::Raw => true,
+        };
+        if let Some(r) = self.registered.take_if(|_| answer) {
+            let _ = r.send(if refused {
+                Err(String::from_utf8_lossy(line).into_owned())
+            } else {
+                Ok(())
+            });
+        }
+        answer
+    }
+
+    /// Where the benchmark text starts in a relayed line: chat/1 relays it
+    /// as `MSG <nick> <text>`, ncat as `<userN> <text>`, or bare for the
+    /// second line of one of its reads. Those places are tried first: a
+    /// general search, for millions of short lines, costs more than all
+    /// the rest of a line's work. Anything else gets the general search.
+    fn find_mark(&self, line: &[u8]) -> Option<usize> {
+        let mut at = 0;
+        for _ in 0..3 {
+            if line[at..].starts_with(b"nlb") {
+                return Some(at);
+            }
+            match line[at..].iter().position(|&b| b == b' ') {
+                Some(space) => at += space + 1,
+                None => break,
+            }
+        }
+        self.marker.find(line)
+    }
+}
+
 /// One client's reader: counts benchmark lines, checks their order, and
 /// (chat/1) reports when its nickname is accepted.
 async fn read_lines(
@@ -278,24 +424,10 @@ async fn read_lines(
     index: usize,
     senders: usize,
     shared: Arc<Shared>,
-    mut registered: Option<oneshot::Sender<Result<(), String>>>,
-    sample_limit: usize,
+    registered: Option<oneshot::Sender<Result<(), String>>>,
 ) -> (Heard, OwnedReadHalf) {
-    let mut heard = Heard {
-        latencies: Latencies::with_limit(sample_limit),
-        out_of_order: 0,
-        duplicated: 0,
-        closed_early: false,
-    };
-    let mut seen: Vec<Seen> = (0..senders).map(|_| Seen::default()).collect();
-    let mut synced = index == 0;
+    let mut listener = Listener::new(mode, index, senders, shared.messages, registered);
     let mut buf = vec![0u8; 16 * 1024];
-    // The start of a line cut by the end of a read (at most LOOK bytes).
-    let mut partial: Vec<u8> = Vec::with_capacity(LOOK);
-    let mut partial_len = 0usize; // its true length, possibly > LOOK
-    // Built once: a search set up anew for each of millions of lines costs
-    // more than the search itself.
-    let marker = memchr::memmem::Finder::new(b"nlb");
     loop {
         let n = tokio::select! {
             biased;
@@ -304,74 +436,27 @@ async fn read_lines(
             n = read.read(&mut buf) => n.unwrap_or(0),
         };
         if n == 0 {
-            heard.closed_early = !shared.stop.is_cancelled();
-            if let Some(r) = registered.take() {
+            listener.heard.closed_early = !shared.stop.is_cancelled();
+            if let Some(r) = listener.registered.take() {
                 let _ = r.send(Err("the server closed the connection".into()));
             }
             break;
         }
         let now_us = shared.base.elapsed().as_micros() as u64;
-        let mut count = 0u64;
-        let mut on_line = |line: &[u8]| {
-            let answer = match mode {
-                Mode::Chat => line.starts_with(b"OK NICK") || line.starts_with(b"ERR"),
-                Mode::Raw => true, // any first line: the server has accepted us
-            };
-            if let Some(r) = registered.take_if(|_| answer) {
-                let result = if mode == Mode::Chat && line.starts_with(b"ERR") {
-                    Err(String::from_utf8_lossy(line).into_owned())
-                } else {
-                    Ok(())
-                };
-                let _ = r.send(result);
-                return;
-            }
-            let Some(at) = marker.find(line) else { return };
-            let text = &line[at..];
-            if text.starts_with(SYNC) {
-                if !synced {
-                    synced = true;
-                    shared.synced.fetch_add(1, Ordering::Relaxed);
-                }
-            } else if text.starts_with(MARK)
-                && let Some((sender, seq, sent_us)) = parse_mark(&text[MARK.len()..])
-                && sender < seen.len()
-            {
-                match seen[sender].receive(seq, shared.messages) {
-                    Arrival::Duplicate => heard.duplicated += 1,
-                    Arrival::Unknown => {}
-                    arrival => {
-                        heard.out_of_order += u64::from(arrival == Arrival::Late);
-                        heard
-                            .latencies
-                            .record(Duration::from_micros(now_us.saturating_sub(sent_us)));
-                        count += 1;
-                    }
-                }
-            }
-        };
-        let mut chunk = &buf[..n];
-        while let Some(end) = memchr::memchr(b'\n', chunk) {
-            let piece = &chunk[..end];
-            if partial_len > 0 {
-                let room = LOOK.saturating_sub(partial.len());
-                partial.extend_from_slice(&piece[..piece.len().min(room)]);
-                let line = std::mem::take(&mut partial);
-                on_line(&line);
-                partial = line;
-                partial.clear();
-                partial_len = 0;
-            } else {
-                on_line(&piece[..piece.len().min(LOOK)]);
-            }
-            chunk = &chunk[end + 1..];
+        if listener.take(&buf[..n], now_us) {
+            shared.synced.fetch_add(1, Ordering::Relaxed);
         }
-        if !chunk.is_empty() {
-            let room = LOOK.saturating_sub(partial.len());
-            partial.extend_from_slice(&chunk[..chunk.len().min(room)]);
-            partial_len += chunk.len();
-        }
-        if count > 0 {
+        if !listener.latencies.is_empty() {
+            let count = listener.latencies.len() as u64;
+            // No `.await` while it is held (tokio's rule for std locks).
+            let mut all = shared
+                .latencies
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            for us in listener.latencies.drain(..) {
+                all.record(Duration::from_micros(us));
+            }
+            drop(all);
             shared.last_us.fetch_max(now_us, Ordering::Relaxed);
             let total = shared.delivered.fetch_add(count, Ordering::Relaxed) + count;
             if total >= shared.expected {
@@ -379,7 +464,7 @@ async fn read_lines(
             }
         }
     }
-    (heard, read)
+    (listener.heard, read)
 }
 
 /// `S Q T …` → (sender, sequence number, send time in µs).
@@ -432,7 +517,6 @@ async fn join(
     index: usize,
     params: &Params,
     shared: Arc<Shared>,
-    sample_limit: usize,
 ) -> Result<Client, NetError> {
     let stream = connect(addr, params.timeout).await?;
     let (read, mut write) = stream.into_split();
@@ -444,7 +528,6 @@ async fn join(
         params.senders,
         shared.clone(),
         Some(tx),
-        sample_limit,
     ));
     if params.mode == Mode::Chat {
         let nick = format!("NICK c{index}\n");
@@ -555,10 +638,10 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
         ungreeted: AtomicBool::new(false),
         all_delivered: Notify::new(),
         stop: CancellationToken::new(),
+        latencies: Mutex::new(Latencies::new()),
     });
     // However the run ends, even by an error, the readers stop with it.
     let _stop_readers = shared.stop.clone().drop_guard();
-    let sample_limit = (4_000_000 / n).max(1000);
 
     // 1. Everybody joins, CONNECTING at a time.
     let setup_began = Instant::now();
@@ -571,7 +654,7 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
         let (gate, shared, p) = (gate.clone(), shared.clone(), params.clone());
         joining.push(tokio::spawn(async move {
             let _permit = gate.acquire_owned().await;
-            join(addr, index, &p, shared, sample_limit).await
+            join(addr, index, &p, shared).await
         }));
     }
     let mut clients = Vec::with_capacity(n);
@@ -696,12 +779,10 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
             .map_err(|e| NetError::protocol(format!("sender task failed: {e}")))??;
         writers[index] = Some(write);
     }
-    let mut all = Latencies::with_limit(4_000_000);
     let (mut out_of_order, mut duplicated, mut closed) = (0, 0, 0);
     let mut connections = Vec::with_capacity(n);
     for (reader, write) in readers.into_iter().zip(writers) {
         if let (Ok((heard, read)), Some(write)) = (reader.await, write) {
-            all.merge(heard.latencies);
             out_of_order += heard.out_of_order;
             duplicated += heard.duplicated;
             closed += heard.closed_early as u64;
@@ -709,7 +790,11 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
         }
     }
     goodbye(connections).await;
-    let lat = all.summary();
+    let lat = shared
+        .latencies
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .summary();
 
     let mut report = Report::new("chat-fanout", addr);
     report
@@ -810,6 +895,50 @@ async fn goodbye(connections: Vec<(OwnedWriteHalf, OwnedReadHalf)>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_listener_checks_lines_however_the_reads_cut_them() {
+        let (tx, mut rx) = oneshot::channel();
+        let mut l = Listener::new(Mode::Chat, 1, 2, 100, Some(tx));
+        let stream: &[u8] = b"JOIN c1\nOK NICK c1\nMSG c0 nlb-sync 1\n\
+            MSG c0 nlb 0 1 100\nMSG c5 nlb 1 1 150\nMSG c0 nlb 0 2 200\n\
+            MSG c0 nlb 0 2 200\nMSG c5 nlb 7 1 100\nMSG c0 hello nlb 0 3 250\n";
+        // Whole, then cut at every place: the same findings each time.
+        for cut in 0..=stream.len() {
+            let (tx, rx2) = oneshot::channel();
+            let mut l2 = Listener::new(Mode::Chat, 1, 2, 100, Some(tx));
+            let first = l2.take(&stream[..cut], 1000);
+            let second = l2.take(&stream[cut..], 1000);
+            assert!(first ^ second, "one first sync, cut at {cut}");
+            assert_eq!(rx2.blocking_recv(), Ok(Ok(())));
+            let mut got = l2.latencies.clone();
+            got.sort();
+            assert_eq!(got, [750, 800, 850, 900], "cut at {cut}");
+            assert_eq!(l2.heard.duplicated, 1, "cut at {cut}");
+        }
+        assert!(l.take(stream, 1000));
+        assert!(
+            !l.take(b"MSG c0 nlb-sync 2\n", 1000),
+            "only the first sync counts"
+        );
+        assert_eq!(rx.try_recv(), Ok(Ok(())));
+    }
+
+    #[test]
+    fn a_listener_reads_ncat_prefixes_and_refusals() {
+        // ncat prefixes each of its reads, not each line; lines are found
+        // with or without a prefix, and a mark further in by the general search.
+        let mut l = Listener::new(Mode::Raw, 1, 1, 10, None);
+        l.take(
+            b"<user5> nlb 0 1 10\nnlb 0 2 20\nsome words then nlb 0 3 30\n",
+            50,
+        );
+        assert_eq!(l.latencies, [40, 30, 20]);
+        let (tx, mut rx) = oneshot::channel();
+        let mut l = Listener::new(Mode::Chat, 1, 1, 10, Some(tx));
+        l.take(b"ERR NICK taken\r\n", 0);
+        assert_eq!(rx.try_recv(), Ok(Err("ERR NICK taken\r".to_string())));
+    }
 
     #[test]
     fn marks_are_parsed_from_both_protocols() {

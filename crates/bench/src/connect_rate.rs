@@ -110,7 +110,7 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
     for w in 0..params.workers {
         let (done, p) = (done.clone(), params.clone());
         tasks.push(tokio::spawn(async move {
-            let mut latencies = Latencies::with_limit(500_000);
+            let mut latencies = Latencies::new();
             let mut count: u64 = 0;
             let mut answer = Vec::with_capacity(daytime::MAX_LINE);
             // At least one answer per worker, however short the duration:
@@ -160,10 +160,11 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
             Ok::<Latencies, NetError>(latencies)
         }));
     }
-    let mut all = Latencies::with_limit(4_000_000);
+    let mut all = Latencies::new();
     for task in tasks {
         all.merge(
-            task.await
+            &task
+                .await
                 .map_err(|e| NetError::protocol(format!("a worker failed: {e}")))??,
         );
     }

@@ -39,9 +39,6 @@ pub struct Params {
     pub quiet: bool,
 }
 
-/// Latency samples kept per connection (the rest are counted only).
-const SAMPLES_PER_CONNECTION: usize = 200_000;
-
 /// Runs the benchmark against `addr`.
 pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> {
     let done = Arc::new(AtomicU64::new(0));
@@ -67,7 +64,7 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
             params.timeout,
         );
         tasks.push(tokio::spawn(async move {
-            let mut latencies = Latencies::with_limit(SAMPLES_PER_CONNECTION);
+            let mut latencies = Latencies::new();
             let mut message = vec![0u8; size];
             let mut reply = vec![0u8; size];
             let mut count: u64 = 0;
@@ -104,12 +101,12 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
             Ok::<Latencies, NetError>(latencies)
         }));
     }
-    let mut all = Latencies::with_limit(4_000_000);
+    let mut all = Latencies::new();
     for task in tasks {
         let latencies = task
             .await
             .map_err(|e| NetError::protocol(format!("a connection task failed: {e}")))??;
-        all.merge(latencies);
+        all.merge(&latencies);
     }
     let seconds = start.elapsed().as_secs_f64();
     let total = all.count();

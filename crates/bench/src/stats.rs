@@ -2,71 +2,86 @@
 //!
 //! A mean hides what users feel: one reply in a hundred taking 40 ms is
 //! invisible in an average of 0.3 ms, yet it is what makes a chat feel
-//! sluggish. So latencies are kept one by one (bounded by a count) and
-//! reported as percentiles: p50 is the typical case, p99 the bad one in a
-//! hundred, max the worst seen.
+//! sluggish. So latencies are reported as percentiles: p50 is the typical
+//! case, p99 the bad one in a hundred, max the worst seen.
+//!
+//! Every latency of a run is counted, in an HDR histogram (the
+//! `hdrhistogram` crate, the tool wrk2 and most load generators use): a
+//! counter per range of values, each range at most 0.1 % wide, so memory
+//! depends on the largest latency seen, not on how many there were, and
+//! recording one costs a few instructions. Keeping the samples themselves
+//! meant a cap on their number, and past it only the earliest ones counted.
 
 use std::time::Duration;
 
-/// A bounded collection of latency samples, in nanoseconds.
-#[derive(Debug, Clone, Default)]
+use hdrhistogram::Histogram;
+
+/// Significant digits kept: a latency is known to within 0.1 %.
+const SIGNIFICANT_DIGITS: u8 = 3;
+
+/// Every latency recorded, counted by value (in nanoseconds).
+#[derive(Debug, Clone)]
 pub struct Latencies {
-    samples: Vec<u64>,
-    limit: usize,
-    /// Samples not kept because the limit was reached (still counted).
-    dropped: u64,
+    histogram: Histogram<u64>,
+}
+
+impl Default for Latencies {
+    fn default() -> Latencies {
+        Latencies::new()
+    }
 }
 
 impl Latencies {
-    /// Keeps at most `limit` samples; the ones after that are only counted.
-    pub fn with_limit(limit: usize) -> Latencies {
+    /// An empty histogram. It grows with the largest latency recorded:
+    /// about 140 KiB for 40 ms, 220 KiB for a minute.
+    pub fn new() -> Latencies {
         Latencies {
-            samples: Vec::with_capacity(limit.min(1 << 16)),
-            limit,
-            dropped: 0,
+            histogram: Histogram::new(SIGNIFICANT_DIGITS)
+                .expect("3 significant digits is a valid HDR histogram precision"),
         }
     }
 
     /// Records one latency.
     pub fn record(&mut self, latency: Duration) {
-        if self.samples.len() < self.limit {
-            self.samples
-                .push(latency.as_nanos().min(u64::MAX as u128) as u64);
-        } else {
-            self.dropped += 1;
+        let ns = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
+        // `record` grows the histogram to fit; if it cannot (a latency of
+        // centuries), the value counts as the largest one kept, not lost.
+        if self.histogram.record(ns).is_err() {
+            self.histogram.saturating_record(ns);
         }
     }
 
-    /// Adds another collection's samples (e.g. from another connection).
-    pub fn merge(&mut self, other: Latencies) {
-        let room = self.limit.saturating_sub(self.samples.len());
-        let kept = other.samples.len().min(room);
-        self.dropped += other.dropped + (other.samples.len() - kept) as u64;
-        self.samples.extend_from_slice(&other.samples[..kept]);
+    /// Adds another histogram's counts (e.g. from another connection).
+    pub fn merge(&mut self, other: &Latencies) {
+        // Both grow on demand with the same precision, so adding never fails.
+        self.histogram
+            .add(&other.histogram)
+            .expect("histograms of the same precision add up");
     }
 
-    /// How many samples were recorded (kept or not).
+    /// How many latencies were recorded.
     pub fn count(&self) -> u64 {
-        self.samples.len() as u64 + self.dropped
+        self.histogram.len()
     }
 
-    /// The summary: sorts the samples once.
-    pub fn summary(mut self) -> Summary {
-        self.samples.sort_unstable();
-        let at = |q: f64| -> f64 {
-            if self.samples.is_empty() {
-                return 0.0;
-            }
-            // Nearest-rank percentile: the smallest sample >= q of them all.
-            let rank =
-                ((q * self.samples.len() as f64).ceil() as usize).clamp(1, self.samples.len());
-            self.samples[rank - 1] as f64 / 1e6
-        };
+    /// The percentiles. Each is the upper end of the range holding the
+    /// nearest-rank value, so a figure is never below the true one.
+    pub fn summary(&self) -> Summary {
+        let ms = |ns: u64| ns as f64 / 1e6;
+        if self.histogram.is_empty() {
+            return Summary {
+                p50_ms: 0.0,
+                p90_ms: 0.0,
+                p99_ms: 0.0,
+                max_ms: 0.0,
+            };
+        }
+        let h = &self.histogram;
         Summary {
-            p50_ms: at(0.50),
-            p90_ms: at(0.90),
-            p99_ms: at(0.99),
-            max_ms: self.samples.last().map_or(0.0, |&n| n as f64 / 1e6),
+            p50_ms: ms(h.value_at_quantile(0.50)),
+            p90_ms: ms(h.value_at_quantile(0.90)),
+            p99_ms: ms(h.value_at_quantile(0.99)),
+            max_ms: ms(h.max()),
         }
     }
 }
@@ -105,35 +120,60 @@ pub fn median(values: &[f64]) -> Option<f64> {
 mod tests {
     use super::*;
 
+    /// `value` within the histogram's 0.1 % (rounded up, never down).
+    fn about(value: f64, exact: f64) -> bool {
+        value >= exact && value <= exact * 1.001
+    }
+
     #[test]
     fn percentiles_use_nearest_rank() {
-        let mut l = Latencies::with_limit(1000);
+        let mut l = Latencies::new();
         for ms in 1..=100 {
             l.record(Duration::from_millis(ms));
         }
         let s = l.summary();
-        assert_eq!(s.p50_ms, 50.0);
-        assert_eq!(s.p90_ms, 90.0);
-        assert_eq!(s.p99_ms, 99.0);
-        assert_eq!(s.max_ms, 100.0);
+        assert!(about(s.p50_ms, 50.0), "{s:?}");
+        assert!(about(s.p90_ms, 90.0), "{s:?}");
+        assert!(about(s.p99_ms, 99.0), "{s:?}");
+        assert!(about(s.max_ms, 100.0), "{s:?}");
     }
 
     #[test]
-    fn the_limit_bounds_memory_but_not_the_count() {
-        let mut a = Latencies::with_limit(3);
-        for _ in 0..5 {
-            a.record(Duration::from_micros(1));
+    fn every_sample_counts_not_only_the_first_ones() {
+        // A million fast round trips, then a slow tenth of the run: a cap
+        // on kept samples would have reported only the fast ones.
+        let mut a = Latencies::new();
+        for _ in 0..1_000_000 {
+            a.record(Duration::from_micros(100));
         }
-        let mut b = Latencies::with_limit(2);
-        b.record(Duration::from_micros(2));
-        a.merge(b);
-        assert_eq!(a.count(), 6);
-        assert_eq!(a.samples.len(), 3);
+        let mut b = Latencies::new();
+        for _ in 0..200_000 {
+            b.record(Duration::from_millis(20));
+        }
+        a.merge(&b);
+        assert_eq!(a.count(), 1_200_000);
+        let s = a.summary();
+        assert!(about(s.p50_ms, 0.1), "{s:?}");
+        assert!(about(s.p90_ms, 20.0), "{s:?}");
+        assert!(about(s.max_ms, 20.0), "{s:?}");
+        // Memory follows the largest value, not the count.
+        assert!(a.histogram.distinct_values() < 40_000);
+    }
+
+    #[test]
+    fn odd_values_are_kept() {
+        let mut l = Latencies::new();
+        l.record(Duration::ZERO);
+        l.record(Duration::from_secs(3600));
+        assert_eq!(l.count(), 2);
+        assert!(about(l.summary().max_ms, 3_600_000.0));
+        assert_eq!(l.summary().p50_ms, 0.0);
     }
 
     #[test]
     fn empty_summary_is_zero() {
-        assert_eq!(Latencies::with_limit(4).summary().max_ms, 0.0);
+        let s = Latencies::new().summary();
+        assert_eq!((s.p50_ms, s.p99_ms, s.max_ms), (0.0, 0.0, 0.0));
     }
 
     #[test]
