@@ -233,13 +233,22 @@ pub async fn ask_udp(options: &Options) -> Result<Reply, NetError> {
 /// The instant an answer names, or a plain-words reason why it is not a
 /// valid answer in `protocol`.
 pub fn interpret(protocol: Protocol, bytes: &[u8]) -> Result<Timestamp, NetError> {
+    // The codec says when the bytes look like the other protocol's answer;
+    // the flag that asks for it is this program's to name.
+    let wrong = |error: &dyn std::fmt::Display, looks_like_other: bool, other: &str| {
+        NetError::protocol(if looks_like_other {
+            format!("{error}: try --protocol {other}")
+        } else {
+            error.to_string()
+        })
+    };
     match protocol {
         Protocol::Time => {
-            rfc868::parse_answer(bytes).map_err(|e| NetError::protocol(e.to_string()))
+            rfc868::parse_answer(bytes).map_err(|e| wrong(&e, e.looks_like_daytime(), "daytime"))
         }
         Protocol::Daytime => daytime::text_of(bytes)
             .and_then(daytime::parse)
-            .map_err(|e| NetError::protocol(e.to_string())),
+            .map_err(|e| wrong(&e, e.looks_like_time(), "time")),
     }
 }
 

@@ -111,6 +111,15 @@ pub enum LineError {
     },
 }
 
+impl LineError {
+    /// True when the answer looks like the other protocol's: 4 bytes that
+    /// are not text, the size of an RFC 868 answer. A client can then say
+    /// how to ask for that protocol (time-client: `--protocol time`).
+    pub fn looks_like_time(&self) -> bool {
+        *self == LineError::NotText { got: 4 }
+    }
+}
+
 impl fmt::Display for LineError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -122,7 +131,7 @@ impl fmt::Display for LineError {
             LineError::NotText { got: 4 } => f.write_str(
                 "expected a line of text (RFC 867), got 4 bytes that are not text — \
                  exactly the size of an RFC 868 time answer: this port probably belongs to \
-                 a time server; try --protocol time",
+                 a time server",
             ),
             LineError::NotText { got } => write!(
                 f,
@@ -370,7 +379,10 @@ mod tests {
         );
         let four = text_of(&[0xEE, 0xAF, 0x93, 0x72]).unwrap_err();
         assert_eq!(four, LineError::NotText { got: 4 });
-        assert!(four.to_string().contains("--protocol time"), "{four}");
+        assert!(four.looks_like_time());
+        assert!(four.to_string().contains("a time server"), "{four}");
+        // The codec names no program's flags: each client adds its own.
+        assert!(!four.to_string().contains("--"), "{four}");
         assert_eq!(text_of(b"abc\x00def"), Err(LineError::NotText { got: 7 }));
         let other = text_of(&[0xff; 9]).unwrap_err().to_string();
         assert!(other.contains("got 9 bytes"), "{other}");

@@ -144,6 +144,21 @@ pub enum AnswerError {
     },
 }
 
+impl AnswerError {
+    /// True when the answer looks like the other protocol's: text, as a
+    /// daytime server sends. A client can then say how to ask for that
+    /// protocol (time-client: `--protocol daytime`).
+    pub fn looks_like_daytime(&self) -> bool {
+        matches!(
+            self,
+            AnswerError::WrongLength {
+                looks_like_text: true,
+                ..
+            }
+        )
+    }
+}
+
 impl fmt::Display for AnswerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -164,8 +179,8 @@ impl fmt::Display for AnswerError {
                 if *looks_like_text {
                     f.write_str(
                         ". These bytes are text, and a time server sends binary: \
-                         a daytime server (RFC 867) answers with a line of text; \
-                         if that is what listens there, try --protocol daytime",
+                         a daytime server (RFC 867) answers with a line of text, \
+                         so that may be what listens there",
                     )?;
                 }
                 Ok(())
@@ -286,7 +301,12 @@ mod tests {
             text.starts_with("expected 4 bytes (RFC 868), got 26"),
             "{text}"
         );
-        assert!(text.contains("--protocol daytime"), "{text}");
+        assert!(err.looks_like_daytime());
+        assert!(text.contains("a daytime server (RFC 867)"), "{text}");
+        assert!(
+            !text.contains("--"),
+            "the codec names no program's flags: {text}"
+        );
         let binary = parse_answer(&[0xEE, 0xAF, 0x96, 0x45, 0x45])
             .unwrap_err()
             .to_string();
