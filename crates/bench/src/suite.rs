@@ -1330,6 +1330,8 @@ write to the receiver's read. A sync line from client 0 must reach everyone befo
 starts. ncat prefixes every `recv()` it makes, not every line, so a line that straddles two of \
 its reads arrives cut in two: such lines count as lost. Server CPU is the sum of its threads' \
 run time (`/proc/PID/task/*/schedstat`), divided by the lines delivered.
+- **Latency percentiles** (p50, p90, p99, max) count every round trip, connection or delivered \
+line of a run, in an HDR histogram: each figure is within 0.1 % of the true one, never below it.
 - **idle**: N connections opened and held 2 s; chat clients are greeted but send no `NICK` \
 (10,000 nicknames would mean 50 million `JOIN` notices). The server's `VmRSS` before and \
 after, divided by N; every connection is checked to be still open at the end.
