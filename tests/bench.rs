@@ -616,3 +616,23 @@ fn a_server_that_greets_nobody_costs_the_greeting_wait_once() {
         out.stderr
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_reader_that_leaves_early_is_not_a_crash() {
+    // `| true` reads nothing (like `| head -1` after its line): printing the
+    // report used to panic ("failed printing to stdout").
+    let server = Server::start("echo-server", &["--port", "0", "--transport", "tcp"]);
+    let script = format!(
+        "set -o pipefail; {} echo-pingpong --port {} --connections 1 --duration 0.3 | true",
+        support::bin("netlab-bench").display(),
+        server.port()
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

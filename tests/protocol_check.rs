@@ -215,3 +215,23 @@ fn usage_errors_exit_with_2() {
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_reader_that_leaves_early_does_not_turn_a_pass_into_an_error() {
+    // `| true` stops reading at once, like `| head -3` after three lines:
+    // the verdict (exit 0: every rule passed) must survive it, quietly.
+    let server = Server::start("echo-server", &["--port", "0"]);
+    let script = format!(
+        "set -o pipefail; {} echo 127.0.0.1:{} --lang en | true",
+        support::bin("protocol-check").display(),
+        server.port()
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
+}

@@ -103,7 +103,10 @@ impl Progress {
                 tick.tick().await;
                 let elapsed = start.elapsed();
                 if let Some(line) = progress_line(&label, elapsed, planned) {
-                    eprintln!("{line}, {} {unit}", counter.load(Ordering::Relaxed));
+                    netkit::logging::note(&format!(
+                        "{line}, {} {unit}",
+                        counter.load(Ordering::Relaxed)
+                    ));
                 }
             }
         });

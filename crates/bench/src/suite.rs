@@ -652,12 +652,12 @@ pub async fn run(opts: Options, threads: usize) -> Result<(), NetError> {
                     Some(s) if s >= 1.0 => format!("{summary} (steal {s:.0}%)"),
                     _ => summary,
                 };
-                eprintln!(
+                netkit::logging::note(&format!(
                     "[{done}/{total} {:.0} s] {} round {round} {}: {summary}",
                     began.elapsed().as_secs_f64(),
                     case.id,
                     server.label()
-                );
+                ));
                 outcomes.push(Outcome {
                     case: case.id.clone(),
                     ours,
@@ -706,12 +706,12 @@ pub async fn run(opts: Options, threads: usize) -> Result<(), NetError> {
     );
     fs::write(&opts.out, text)
         .map_err(|e| NetError::io(format!("writing {}", opts.out.display()), e))?;
-    eprintln!(
+    netkit::logging::note(&format!(
         "wrote {} and {} in {:.0} s",
         opts.out.display(),
         opts.chart.display(),
         wall.as_secs_f64()
-    );
+    ));
     Ok(())
 }
 

@@ -65,8 +65,10 @@ pub async fn drain(
     if tracker.is_empty() {
         return 0;
     }
+    // Counted here are connections, not clients: one that already said
+    // goodbye may still be waiting a moment for its peer to close.
     info!(
-        "waiting up to {:.1} s for {} connection(s) to finish",
+        "waiting up to {:.1} s for {} connection(s) to close",
         grace.as_secs_f64(),
         tracker.len()
     );

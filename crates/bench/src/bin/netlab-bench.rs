@@ -12,6 +12,7 @@
 //!
 //! Every subcommand prints a table, or one JSON object with `--json`.
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -252,12 +253,18 @@ async fn bench(args: Args) -> Result<(), NetError> {
             }
             Bench::Suite(options) => return suite::run(options, args.threads).await,
         };
-        if args.json {
-            println!("{}", report.to_json());
+        let text = if args.json {
+            format!("{}\n", report.to_json())
         } else {
-            print!("{}", report.to_table());
-        }
-        Ok(())
+            report.to_table()
+        };
+        // Not `print!`, which panics when the reader has gone (`| head -3`):
+        // netkit::run ends quietly on that error.
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+            .map_err(NetError::output)
     }
 }
 
@@ -284,9 +291,9 @@ fn parse_count(text: &str) -> Result<u64, String> {
 /// The open-files limit matters only for big runs; say it when it is low.
 fn tracing_free_note(fds: u64) {
     if fds < 4096 {
-        eprintln!(
+        netkit::logging::note(&format!(
             "note: this process may open only {fds} files (sockets); big runs need more (ulimit -Hn)"
-        );
+        ));
     }
 }
 

@@ -94,12 +94,14 @@ fn main() -> ExitCode {
         // Each rule is printed as soon as it is checked (`live`); the
         // summary comes last.
         let report = check::check(args.protocol, &target, &opts).await;
+        // The verdict is known before it is printed: the exit status tells
+        // it even when the reader of our output has gone (`| head -3`).
+        passed = report.passed();
         let mut out = std::io::stdout().lock();
         report
             .print_summary(args.lang, &mut out)
             .and_then(|()| out.flush())
-            .map_err(|e| netkit::NetError::io("printing the report", e))?;
-        passed = report.passed();
+            .map_err(netkit::NetError::output)?;
         Ok(())
     });
     if code == ExitCode::SUCCESS && !passed {
