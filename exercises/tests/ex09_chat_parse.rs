@@ -67,6 +67,14 @@ fn message_text_is_kept_as_typed() {
         parse("MSG NICK is not a command here"),
         Ok(msg("NICK is not a command here"))
     );
+    assert_eq!(
+        parse("PRIV bob  a  b "),
+        Ok(Command::Priv {
+            to: "bob".into(),
+            text: " a  b ".into()
+        }),
+        "the text of PRIV is kept as typed too, after the space that ends the nickname"
+    );
 }
 
 #[test]
@@ -118,6 +126,13 @@ fn empty_unknown_and_too_long_lines() {
     assert_eq!(parse("hello"), Err(ParseError::Unknown("hello".into())));
     let long = format!("MSG {}", "x".repeat(MAX_LINE));
     assert_eq!(parse(&long), Err(ParseError::TooLong));
+    // 604 characters but 1204 bytes: the limit counts bytes (`len()`).
+    let wide = format!("MSG {}", "é".repeat(600));
+    assert_eq!(
+        parse(&wide),
+        Err(ParseError::TooLong),
+        "MAX_LINE counts bytes, not characters: 'é' is 2 bytes"
+    );
     let just_fits = format!("MSG {}", "x".repeat(MAX_LINE - 4));
     assert_eq!(
         parse(&format!("{just_fits}\r\n")),

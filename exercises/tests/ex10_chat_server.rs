@@ -2,10 +2,12 @@
 
 mod common;
 
-use common::{assert_silent, connect, read_line, spawn_server, write_in_pieces};
+use common::{
+    TIMEOUT, assert_silent, connect, is_timeout, read_line, spawn_server, write_in_pieces,
+};
 use exercises::ex10_chat_server::serve;
-use std::io::{BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{BufRead, BufReader, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::time::Duration;
 
 /// A connected chat client that has received its WELCOME.
@@ -41,9 +43,14 @@ impl Client {
     }
 
     fn expect(&mut self, from: &Client, text: &str) {
+        self.expect_because(from, text, "");
+    }
+
+    /// Like `expect`, with a hint shown if the line does not come.
+    fn expect_because(&mut self, from: &Client, text: &str, hint: &str) {
         let line = read_line(
             &mut self.reader,
-            &format!("{text:?} relayed from {}", from.addr),
+            &format!("{text:?} relayed from {}{hint}", from.addr),
         );
         assert_eq!(line, format!("{}: {text}\n", from.addr));
     }
@@ -101,10 +108,37 @@ fn survives_clients_dropping() {
     drop(dave);
     for i in 0..5 {
         alice.say(&format!("message {i}"));
-        bob.expect(&alice, &format!("message {i}"));
+        bob.expect_because(
+            &alice,
+            &format!("message {i}"),
+            " (after Dave left: a write to a client who has gone fails, and \
+             must not stop the relay nor the server: no unwrap or ? there)",
+        );
     }
     let mut erin = Client::join(server);
     bob.say("welcome erin");
     alice.expect(&bob, "welcome erin");
     erin.expect(&bob, "welcome erin");
+}
+
+#[test]
+fn a_client_that_leaves_is_forgotten() {
+    let server = spawn_server(serve);
+    let mut alice = Client::join(server);
+    let _bob = Client::join(server);
+    // Alice closes her side: for the server, she has left. Once it forgets
+    // her (the copy of her stream in the map included), her connection
+    // closes and she reads the end of the stream.
+    alice.stream.shutdown(Shutdown::Write).unwrap();
+    let mut rest = String::new();
+    match alice.reader.read_line(&mut rest) {
+        Ok(0) => {}
+        Ok(_) => panic!("alice left, then received {rest:?}"),
+        Err(e) if is_timeout(&e) => panic!(
+            "alice left, but her connection was still open {TIMEOUT:?} later: when a client \
+             leaves, remove it from the map (the copy of its stream kept there holds the \
+             connection open, and the map grows with every visitor)"
+        ),
+        Err(e) => panic!("alice left, then: {e}"),
+    }
 }

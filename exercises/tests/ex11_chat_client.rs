@@ -3,12 +3,13 @@
 
 mod common;
 
-use common::{TIMEOUT, eventually, listener, read_line};
+use common::{TIMEOUT, is_timeout, listener, read_line};
 use exercises::ex11_chat_client::run;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
+use std::time::{Duration, Instant};
 
 /// A keyboard the test types on: each string sent is a burst of key
 /// presses; dropping the sender is Ctrl-D (end of file). While nothing is
@@ -30,28 +31,41 @@ impl Read for Keyboard {
     }
 }
 
-/// A screen the test can look at.
+/// A screen the test can look at. Like any `Write` (a file, a `BufWriter`),
+/// it is only sure to show what was written once it is flushed: written
+/// bytes wait in `pending` until `flush`.
 #[derive(Clone, Default)]
-struct Screen(Arc<Mutex<Vec<u8>>>);
+struct Screen {
+    shown: Arc<Mutex<Vec<u8>>>,
+    pending: Vec<u8>,
+}
 
 impl Write for Screen {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        self.pending.extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {
+        self.shown.lock().unwrap().append(&mut self.pending);
         Ok(())
     }
 }
 
 impl Screen {
     fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+        String::from_utf8_lossy(&self.shown.lock().unwrap()).into_owned()
     }
     fn wait_for(&self, expected: &str) {
-        eventually(&format!("the screen showing {expected:?}"), || {
-            self.text() == expected
-        });
+        let start = Instant::now();
+        while self.text() != expected {
+            assert!(
+                start.elapsed() < TIMEOUT,
+                "the screen should show {expected:?}, but after {TIMEOUT:?} it shows {:?} \
+                 (lines written but not flushed are not shown: flush after each line)",
+                self.text()
+            );
+            thread::sleep(Duration::from_millis(10));
+        }
     }
 }
 
@@ -128,13 +142,25 @@ fn ctrl_d_closes_the_sending_side_and_the_goodbye_still_shows() {
     let mut rest = String::new();
     match from_client.read_line(&mut rest) {
         Ok(0) => {}
-        other => panic!("after Ctrl-D the client must shut down its sending side; got {other:?}"),
+        Ok(_) => {
+            panic!("after Ctrl-D the client sent {rest:?} instead of closing its sending side")
+        }
+        Err(e) if is_timeout(&e) => panic!(
+            "after Ctrl-D the client must shut down its sending side \
+             (shutdown(Shutdown::Write)): the server saw no end of stream within {TIMEOUT:?}"
+        ),
+        Err(e) => panic!("after Ctrl-D the client must shut down its sending side; got {e}"),
     }
     server.write_all(b"BYE\n").unwrap();
     drop(server);
     drop(from_client);
     finished(&done, "the server closed");
-    assert_eq!(screen.text(), "BYE\n");
+    assert_eq!(
+        screen.text(),
+        "BYE\n",
+        "the server's answer after Ctrl-D must still be shown (and flushed): \
+         close only the sending side (Shutdown::Write) and keep reading until the server closes"
+    );
 }
 
 #[test]
@@ -146,5 +172,9 @@ fn returns_when_the_server_closes_even_if_the_keyboard_waits() {
     drop(server);
     drop(from_client);
     finished(&done, "the server closed while the user typed nothing");
-    assert_eq!(screen.text(), "server going down\n");
+    assert_eq!(
+        screen.text(),
+        "server going down\n",
+        "every line received before the server closed must be shown (and flushed)"
+    );
 }

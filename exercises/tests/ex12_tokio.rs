@@ -52,6 +52,12 @@ fn answers_lines_in_upper_case() {
     write_in_pieces(&mut c.stream, b"in pieces\nand glued\n");
     assert_eq!(read_line(&mut c.reader, "IN PIECES"), "IN PIECES\n");
     assert_eq!(read_line(&mut c.reader, "AND GLUED"), "AND GLUED\n");
+    c.stream.write_all("ça va ?\n".as_bytes()).unwrap();
+    assert_eq!(
+        read_line(&mut c.reader, "ÇA VA ?"),
+        "ÇA VA ?\n",
+        "upper case for every letter, as in exercise 6 (to_uppercase, not only ASCII)"
+    );
     c.stream.write_all(b"QUIT\n").unwrap();
     assert_eq!(read_line(&mut c.reader, "BYE"), "BYE\n");
     let mut rest = String::new();
@@ -73,7 +79,7 @@ fn a_hundred_clients_connected_at_once() {
     }
     for (i, c) in clients.iter_mut().enumerate() {
         let expected = format!("CLIENT {i}\n");
-        assert_eq!(read_line(&mut c.reader, &expected), expected);
+        assert_eq!(read_line(&mut c.reader, expected.trim_end()), expected);
     }
 }
 

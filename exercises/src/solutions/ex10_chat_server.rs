@@ -35,9 +35,13 @@ pub fn serve(listener: TcpListener) -> io::Result<()> {
 /// Registers one client, then relays its lines until it leaves.
 fn client(mut stream: TcpStream, peer: SocketAddr, clients: &Clients) -> io::Result<()> {
     // Registered first, welcomed second: once a client has read WELCOME it
-    // is sure to receive what others say.
-    clients.lock().unwrap().insert(peer, stream.try_clone()?);
-    writeln!(stream, "WELCOME {peer}")?;
+    // is sure to receive what others say. Both under one lock, so that no
+    // line relayed in between can reach the client before its WELCOME.
+    {
+        let mut clients = clients.lock().unwrap();
+        clients.insert(peer, stream.try_clone()?);
+        writeln!(stream, "WELCOME {peer}")?;
+    }
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     // No limit: a client that never sends `\n` grows `line` without bound; a
