@@ -816,3 +816,53 @@ async fn a_half_closed_client_still_gets_the_long_queue_ahead_of_its_end() {
     bob.expect("LEAVE alice").await;
     server.stop().await;
 }
+
+/// A rename puts a line in every member's queue, like a MSG: a client that
+/// renames itself in a tight loop must be slowed down like one that pastes,
+/// not get every reader cut off as "does not read". (It did: only MSG and
+/// PRIV counted toward letting the others catch up.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_renames_does_not_cut_off_readers() {
+    const RENAMES: usize = 4000;
+    let server = TestServer::start(Config {
+        max_queue: 32,
+        ..config()
+    })
+    .await;
+    let mut readers = Vec::new();
+    for i in 0..3 {
+        let mut reader = server.joined(&format!("r{i}")).await;
+        readers.push(tokio::spawn(async move {
+            let mut renames = 0;
+            while renames < RENAMES {
+                let line = reader.line().await; // fails the test if cut off
+                renames += usize::from(line.starts_with("NICK f"));
+            }
+        }));
+    }
+    let mut flooder = server.joined("f").await;
+    let names: String = (0..RENAMES)
+        .map(|i| format!("NICK f{}\n", (i + 1) % 2))
+        .collect();
+    let (reader, writer) = (&mut flooder.reader, &mut flooder.writer);
+    let send = async { writer.write_all(names.as_bytes()).await.expect("write") };
+    let confirm = async {
+        let mut line = String::new();
+        let mut confirmed = 0;
+        while confirmed < RENAMES {
+            line.clear();
+            assert!(reader.read_line(&mut line).await.expect("read") > 0);
+            confirmed += usize::from(line.starts_with("OK NICK"));
+        }
+    };
+    tokio::time::timeout(WAIT, async { tokio::join!(send, confirm) })
+        .await
+        .expect("every rename is confirmed in time");
+    for reader in readers {
+        tokio::time::timeout(WAIT, reader)
+            .await
+            .expect("every reader sees every rename in time")
+            .expect("no reader is cut off");
+    }
+    server.stop().await;
+}

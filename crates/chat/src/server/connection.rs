@@ -496,6 +496,12 @@ impl Connection {
     fn nick(&mut self, name: String) -> Reply {
         match self.room.set_nick(self.id, &name) {
             Ok(change) => {
+                // A JOIN or NICK notice goes into every member's queue, as a
+                // MSG does: a client renaming itself in a loop is slowed down
+                // like one that pastes (see `let_the_others_catch_up`).
+                if change != NickChange::Unchanged {
+                    self.broadcasts += 1;
+                }
                 match change {
                     NickChange::Joined { in_room } => info!(
                         "{} joined as {name} ({in_room} in the room, {} connected)",

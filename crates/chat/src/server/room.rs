@@ -41,7 +41,8 @@
 //! broadcasts it waits, a tenth of a second at most, while some queue is
 //! more than half full ([`Room::fullest_queue`]). Clients that keep reading catch
 //! up; one that stopped reading still fills up and is cut off, a moment
-//! later than without the pause.
+//! later than without the pause. A rename (a `NICK` line for everyone) counts
+//! as a broadcast too.
 
 use std::collections::HashMap;
 use std::fmt::Write;
