@@ -416,6 +416,32 @@ fn a_reset_mid_stream_is_logged_and_others_are_unaffected() {
 
 #[cfg(unix)]
 #[test]
+fn after_ctrl_c_new_clients_are_refused_at_once() {
+    // While the last connection gets its grace period, a newcomer must be
+    // refused, not accepted by the system and then never answered.
+    let mut server = echo_server(&["--transport", "tcp", "--grace", "5"]);
+    let addr = server.addr();
+    let idle = connect(&server);
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &server.pid().to_string()])
+        .status();
+    assert!(
+        server.log.wait_for("no longer accepting", T).is_some(),
+        "{}",
+        server.log.text()
+    );
+    let refused = TcpStream::connect_timeout(&addr, T).map(|_| ());
+    assert_eq!(
+        refused.map_err(|e| e.kind()),
+        Err(std::io::ErrorKind::ConnectionRefused),
+        "a client that arrives during the grace period is refused"
+    );
+    drop(idle);
+    assert!(server.wait(T).is_some(), "the server stops");
+}
+
+#[cfg(unix)]
+#[test]
 fn ctrl_c_stops_the_server_cleanly() {
     let mut server = echo_server(&["--grace", "0.5"]);
     let idle = connect(&server); // a live connection that never ends by itself

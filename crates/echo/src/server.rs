@@ -127,6 +127,9 @@ pub async fn serve_tcp(
         });
     }
 
+    // Closed now, not when this function returns: during the grace period a
+    // newcomer gets "connection refused", not a connection nobody serves.
+    drop(listener);
     info!("no longer accepting TCP connections");
     drain(&tracker, config.grace, &force_close).await;
     Ok(())

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use netkit::args::{ServerArgs, parse_limit, parse_seconds};
+use netkit::args::{ServerArgs, parse_limit, parse_timeout};
 use time::Protocol;
 use time::clock::SystemClock;
 use time::server::{self, Config, Service};
@@ -35,7 +35,7 @@ struct Args {
     max_clients: usize,
 
     /// Seconds a TCP client has to receive the answer and close the connection.
-    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_timeout)]
     write_timeout: Duration,
 
     // --host, --trace, --grace, --threads, -v/-q: the options every netlab server has.
@@ -77,4 +77,20 @@ fn main() -> ExitCode {
         )
         .await
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_timeout_of_zero_is_a_usage_mistake() {
+        // 0 s would close every connection before its client could read.
+        let err = Args::try_parse_from(["time-server", "--write-timeout", "0"])
+            .err()
+            .expect("refused");
+        assert_eq!(err.exit_code(), 2, "{err}");
+        let args = Args::try_parse_from(["time-server", "--write-timeout", "0.5"]).unwrap();
+        assert_eq!(args.write_timeout, Duration::from_millis(500));
+    }
 }
