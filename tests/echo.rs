@@ -149,6 +149,30 @@ fn udp_datagrams_come_back_to_their_sender() {
 }
 
 #[test]
+fn a_loop_with_another_server_ends_by_itself() {
+    // Another server that answers everything (on a port no rule can
+    // foresee) gets one datagram from "us": echo-server echoes its answer,
+    // it answers again… until it has used up its --udp-rate answers.
+    let server = echo_server(&["--transport", "udp", "--udp-rate", "50"]);
+    let other = UdpSocket::bind("127.0.0.1:0").unwrap();
+    other.send_to(b"x", server.addr()).unwrap();
+    let answered = support::answer_everything(&other, Duration::from_millis(500), 100_000)
+        .expect("the loop ends");
+    // 50 at once, and a few more refilled while the loop ran.
+    assert!((50..=100).contains(&answered), "{answered}");
+    // The server still answers, once that source has calmed down.
+    std::thread::sleep(Duration::from_millis(100));
+    let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    client.send_to(b"still there?", server.addr()).unwrap();
+    let mut buf = [0u8; 64];
+    let (n, _) = client.recv_from(&mut buf).expect("an echo");
+    assert_eq!(&buf[..n], b"still there?");
+}
+
+#[test]
 fn echo_client_over_udp() {
     let server = echo_server(&[]);
     let out = run_client(

@@ -456,6 +456,18 @@ fn on_one_thread_clients_that_never_close_do_not_delay_the_others() {
     drop(holders);
 }
 
+#[test]
+fn a_udp_loop_with_another_server_ends_by_itself() {
+    // Another server that sends back whatever it gets, set against the time
+    // service by one datagram: each 4-byte answer comes back as a question.
+    let server = time_server(&["--udp-rate", "50"]);
+    let other = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    other.send_to(b"", server.addrs[0]).unwrap();
+    let answered = support::answer_everything(&other, Duration::from_millis(500), 100_000)
+        .expect("the loop ends");
+    assert!((50..=100).contains(&answered), "{answered}");
+}
+
 #[cfg(unix)]
 #[test]
 fn ctrl_c_stops_the_server_cleanly() {

@@ -536,3 +536,29 @@ pub fn noise(len: usize, seed: u64) -> Vec<u8> {
         })
         .collect()
 }
+
+/// Plays a careless UDP server on `socket`: every datagram it receives is
+/// sent straight back to its sender. Pointed at one of our servers, that
+/// is the loop a forged datagram starts between two servers. Returns how
+/// many it sent back before `quiet` passed without any (the loop ended) —
+/// or `None` if it was still going after `limit` datagrams or 10 s.
+pub fn answer_everything(
+    socket: &std::net::UdpSocket,
+    quiet: Duration,
+    limit: usize,
+) -> Option<usize> {
+    socket.set_read_timeout(Some(quiet)).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut buf = [0u8; 2048];
+    let mut answered = 0;
+    while answered < limit && Instant::now() < deadline {
+        match socket.recv_from(&mut buf) {
+            Ok((n, from)) => {
+                socket.send_to(&buf[..n], from).unwrap();
+                answered += 1;
+            }
+            Err(_) => return Some(answered), // silence: the loop is over
+        }
+    }
+    None
+}

@@ -22,7 +22,10 @@
 //! UDP server which senders it must never answer, because answering them
 //! could start an endless loop between two servers.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
 /// Echo, RFC 862.
 pub const ECHO: u16 = 7;
@@ -220,9 +223,9 @@ impl fmt::Display for NoAnswer {
 /// 10013, 10037). This is the check BSD `inetd` makes for its built-in
 /// services (`check_loop` in FreeBSD, `dg_badinput` in OpenBSD).
 ///
-/// It is not a complete defence: two servers on ports nobody can guess in
-/// advance (two echo-servers on `--port 20007` and `--port 30007`) can still
-/// be set against each other.
+/// It is not a complete defence on its own: two servers on ports nobody can
+/// guess in advance (two echo-servers on `--port 20007` and `--port 30007`)
+/// can still be set against each other. [`AnswerBudget`] ends that loop.
 pub fn may_answer_udp(source_port: u16, own_ports: &[u16]) -> Result<(), NoAnswer> {
     if source_port == 0 {
         Err(NoAnswer::PortZero)
@@ -237,9 +240,152 @@ pub fn may_answer_udp(source_port: u16, own_ports: &[u16]) -> Result<(), NoAnswe
     }
 }
 
+/// How many answers a UDP server gives one source (an address *and* a
+/// port) per second, so that a loop between two servers ends by itself.
+///
+/// A loop started by one forged datagram is one datagram bouncing between
+/// two servers as fast as they can answer: thousands a second, forever. A
+/// person, or a program asking a question and waiting for the answer, asks
+/// far less often. So each source gets a *bucket* of answers: full at first
+/// (`per_second` answers), refilled at `per_second` answers a second. A
+/// looping peer empties it in a fraction of a second; the next datagram from
+/// it goes unanswered, and since the loop *was* that one datagram, it stops.
+///
+/// Memory is bounded: at most [`AnswerBudget::MAX_SOURCES`] sources are
+/// remembered. When that many are, the ones whose bucket has filled up
+/// again are forgotten (at most once a second); a new source that still
+/// finds no room is answered without counting, rather than refused:
+/// someone forging thousands of addresses must not silence the class.
+#[derive(Debug)]
+pub struct AnswerBudget {
+    per_second: f64,
+    sources: HashMap<SocketAddr, Bucket>,
+    last_sweep: Option<Instant>,
+}
+
+/// One source's answers left, as of `at`.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    left: f64,
+    at: Instant,
+}
+
+impl AnswerBudget {
+    /// The most sources remembered at once (about 200 KiB).
+    pub const MAX_SOURCES: usize = 4096;
+
+    /// A budget of `per_second` answers a second per source (at least 1).
+    pub fn new(per_second: u32) -> AnswerBudget {
+        AnswerBudget {
+            per_second: f64::from(per_second.max(1)),
+            sources: HashMap::new(),
+            last_sweep: None,
+        }
+    }
+
+    /// May `from` be answered at `now`? Counts the answer when it may.
+    pub fn allow(&mut self, from: SocketAddr, now: Instant) -> bool {
+        let full = self.per_second;
+        if !self.sources.contains_key(&from) && self.sources.len() >= Self::MAX_SOURCES {
+            self.sweep(now);
+            if self.sources.len() >= Self::MAX_SOURCES {
+                return true; // no room to count it: answered, uncounted
+            }
+        }
+        let bucket = self.sources.entry(from).or_insert(Bucket {
+            left: full,
+            at: now,
+        });
+        let refill = now.saturating_duration_since(bucket.at).as_secs_f64() * full;
+        bucket.left = (bucket.left + refill).min(full);
+        bucket.at = now;
+        if bucket.left >= 1.0 {
+            bucket.left -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Forgets the sources whose bucket would be full again by `now` (they
+    /// have been quiet for a second or more); at most once a second, so
+    /// that a stream of new sources costs no more than a sweep a second.
+    fn sweep(&mut self, now: Instant) {
+        if self
+            .last_sweep
+            .is_some_and(|last| now.saturating_duration_since(last) < Duration::from_secs(1))
+        {
+            return;
+        }
+        self.last_sweep = Some(now);
+        let full = self.per_second;
+        self.sources.retain(|_, bucket| {
+            bucket.left + now.saturating_duration_since(bucket.at).as_secs_f64() * full < full
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn source(port: u16) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], port))
+    }
+
+    #[test]
+    fn a_looping_peer_runs_out_of_answers_and_the_loop_ends() {
+        let mut budget = AnswerBudget::new(100);
+        let start = Instant::now();
+        // A loop: one datagram every 100 µs, answered each time.
+        let mut answered = 0;
+        for i in 0..10_000u32 {
+            let now = start + Duration::from_micros(100 * u64::from(i));
+            if !budget.allow(source(40_000), now) {
+                break; // the bouncing datagram is dropped: the loop is over
+            }
+            answered += 1;
+        }
+        // The bucket (100) plus what refilled meanwhile (100/s for ~11 ms).
+        assert!((100..=102).contains(&answered), "{answered}");
+    }
+
+    #[test]
+    fn a_client_within_its_rate_is_always_answered() {
+        let mut budget = AnswerBudget::new(100);
+        let start = Instant::now();
+        // 90 questions a second for 10 s, and another source's flood beside.
+        for i in 0..900u32 {
+            let now = start + Duration::from_millis(11 * u64::from(i) + 1);
+            assert!(budget.allow(source(40_000), now), "question {i}");
+            for _ in 0..5 {
+                budget.allow(source(40_001), now);
+            }
+        }
+        // The flooding source is held to about 100 a second.
+        let later = start + Duration::from_secs(20);
+        let burst = (0..1000)
+            .filter(|_| budget.allow(source(40_001), later))
+            .count();
+        assert_eq!(burst, 100, "a full bucket, and no more");
+    }
+
+    #[test]
+    fn memory_is_bounded_and_new_sources_still_get_answers() {
+        let mut budget = AnswerBudget::new(10);
+        let now = Instant::now();
+        for i in 0..3 * AnswerBudget::MAX_SOURCES {
+            let from = SocketAddr::from(([10, 0, (i >> 8) as u8, i as u8], 40_000));
+            assert!(budget.allow(from, now), "source {i}");
+        }
+        assert!(budget.sources.len() <= AnswerBudget::MAX_SOURCES);
+        // A second later the quiet ones are forgotten and counting resumes.
+        let later = now + Duration::from_secs(2);
+        for _ in 0..10 {
+            assert!(budget.allow(source(40_000), later));
+        }
+        assert!(!budget.allow(source(40_000), later), "counted again");
+    }
 
     #[test]
     fn range_edges() {

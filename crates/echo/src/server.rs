@@ -27,10 +27,10 @@
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use codec::echo::UDP_RECV_BUFFER;
-use codec::ports::may_answer_udp;
+use codec::ports::{AnswerBudget, may_answer_udp};
 use netkit::NetError;
 use netkit::error::describe_io;
 use netkit::net::accept;
@@ -60,6 +60,9 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// After Ctrl-C, how long live connections may finish (`--grace`).
     pub grace: Duration,
+    /// UDP datagrams answered per second to one source, address and port
+    /// (`--udp-rate`); see [`AnswerBudget`].
+    pub udp_rate: u32,
 }
 
 impl Default for Config {
@@ -69,6 +72,7 @@ impl Default for Config {
             max_clients: 1000,
             idle_timeout: Duration::from_secs(300),
             grace: Duration::from_secs(2),
+            udp_rate: 1000,
         }
     }
 }
@@ -250,7 +254,9 @@ async fn within<T>(
 ///
 /// A datagram whose source port belongs to a server is not answered (see
 /// [`may_answer_udp`]): answering a forged one would start an endless
-/// ping-pong between two servers.
+/// ping-pong between two servers. Nor is one source answered more than
+/// `--udp-rate` times a second ([`AnswerBudget`]): a loop with a server on a
+/// port nobody could predict ends when that server runs out of answers.
 pub async fn serve_udp(
     socket: UdpSocket,
     config: Config,
@@ -261,6 +267,7 @@ pub async fn serve_udp(
         .map_err(|e| NetError::io("reading the UDP address", e))?
         .port();
     let mut buf = vec![0u8; UDP_RECV_BUFFER];
+    let mut budget = AnswerBudget::new(config.udp_rate);
     loop {
         let received = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -283,7 +290,16 @@ pub async fn serve_udp(
             // the trace would hide a whole exchange.
             info!("recv an empty datagram from {peer}");
         }
-        if let Err(why) = may_answer_udp(peer.port(), &[own_port]) {
+        let refused = match may_answer_udp(peer.port(), &[own_port]) {
+            Err(why) => Some(why.to_string()),
+            Ok(()) if !budget.allow(peer, Instant::now()) => Some(format!(
+                "more than {} datagrams a second from it (another server answering \
+                 our answers? see --udp-rate)",
+                config.udp_rate
+            )),
+            Ok(()) => None,
+        };
+        if let Some(why) = refused {
             // A flood of forged datagrams must not become a flood of log
             // lines: the reason is shown only with --trace (or -v).
             if config.trace {

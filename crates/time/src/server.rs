@@ -36,9 +36,9 @@
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use codec::ports::may_answer_udp;
+use codec::ports::{AnswerBudget, may_answer_udp};
 use codec::time::Protocol;
 use netkit::NetError;
 use netkit::error::{Transport, describe_io};
@@ -66,6 +66,9 @@ pub struct Config {
     pub write_timeout: Duration,
     /// After Ctrl-C, how long live connections may finish (`--grace`).
     pub grace: Duration,
+    /// UDP datagrams answered per second to one source, address and port
+    /// (`--udp-rate`); see [`AnswerBudget`].
+    pub udp_rate: u32,
 }
 
 impl Default for Config {
@@ -75,6 +78,7 @@ impl Default for Config {
             max_clients: 1000,
             write_timeout: Duration::from_secs(10),
             grace: Duration::from_secs(2),
+            udp_rate: 1000,
         }
     }
 }
@@ -306,6 +310,9 @@ where
 /// source port belongs to a server — `own_ports`, the other netlab servers,
 /// the well-known ports — is not answered at all (see [`may_answer_udp`]):
 /// answering a forged one would start an endless ping-pong between servers.
+/// Nor is one source answered more than `--udp-rate` times a second
+/// ([`AnswerBudget`]): a loop with a server on a port nobody could predict
+/// ends when that server runs out of answers.
 async fn serve_udp(
     socket: UdpSocket,
     protocol: Protocol,
@@ -315,6 +322,7 @@ async fn serve_udp(
 ) {
     // The request's content does not matter; a larger datagram is truncated.
     let mut buf = [0u8; 512];
+    let mut budget = AnswerBudget::new(shared.config.udp_rate);
     loop {
         let received = tokio::select! {
             _ = shutdown.cancelled() => return,
@@ -335,7 +343,16 @@ async fn serve_udp(
             // The usual question, and the trace would otherwise not show it.
             info!("recv an empty datagram from {peer}");
         }
-        if let Err(why) = may_answer_udp(peer.port(), &own_ports) {
+        let refused = match may_answer_udp(peer.port(), &own_ports) {
+            Err(why) => Some(why.to_string()),
+            Ok(()) if !budget.allow(peer, Instant::now()) => Some(format!(
+                "more than {} datagrams a second from it (another server answering \
+                 our answers? see --udp-rate)",
+                shared.config.udp_rate
+            )),
+            Ok(()) => None,
+        };
+        if let Some(why) = refused {
             // A flood of forged datagrams must not become a flood of log
             // lines: the reason is shown only with --trace (or -v).
             if shared.config.trace {

@@ -36,6 +36,13 @@ struct Args {
     /// Close a TCP connection idle (or not reading) for this many seconds.
     #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = parse_timeout)]
     idle_timeout: Duration,
+
+    /// UDP: datagrams answered per second to one source (address and port).
+    /// More is not a person but another server answering our answers: a
+    /// loop, which ends when that source goes unanswered once.
+    #[arg(long, value_name = "N", default_value_t = Config::default().udp_rate,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    udp_rate: u32,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -70,6 +77,7 @@ fn main() -> ExitCode {
             max_clients: args.max_clients,
             idle_timeout: args.idle_timeout,
             grace: args.server.grace,
+            udp_rate: args.udp_rate,
         };
         server::serve(tcp, udp, config, netkit::shutdown::on_signal()).await
     })
