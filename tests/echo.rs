@@ -633,6 +633,58 @@ fn a_server_that_is_not_echo_is_detected() {
     assert!(out.stderr.contains("does not speak echo"), "{}", out.stderr);
 }
 
+/// A TCP echo server that sends back `echoed` of its first connection's
+/// first line, then holds the connection open without a word (it ignores
+/// the client's half-close) until the test sends on the returned channel.
+fn echo_that_never_closes(echoed: fn(&[u8]) -> &[u8]) -> (String, std::sync::mpsc::Sender<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let (done, wait) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(T)).unwrap();
+        let mut line = Vec::new();
+        let mut byte = [0u8];
+        while !line.ends_with(b"\n") && s.read(&mut byte).unwrap_or(0) == 1 {
+            line.push(byte[0]);
+        }
+        s.write_all(echoed(&line)).unwrap();
+        let _ = wait.recv_timeout(T); // `s` stays open until then
+    });
+    (port, done)
+}
+
+#[test]
+fn an_echo_from_a_server_that_never_closes_still_counts() {
+    let (port, server) = echo_that_never_closes(|line| line);
+    let out = run_client(
+        "echo-client",
+        &["--port", &port, "--timeout", "1", "hello"],
+        T,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", out.stderr);
+    assert_eq!(out.stdout_text(), "hello\n");
+    assert!(out.stderr.contains("did not close"), "{}", out.stderr);
+    let _ = server.send(());
+}
+
+#[test]
+fn half_an_echo_then_silence_is_a_time_out_that_says_so() {
+    let (port, server) = echo_that_never_closes(|line| &line[..3]);
+    let out = run_client(
+        "echo-client",
+        &["--port", &port, "--timeout", "1", "hello"],
+        T,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("rest of the echo") && out.stderr.contains("3 of 6 bytes"),
+        "{}",
+        out.stderr
+    );
+    let _ = server.send(());
+}
+
 /// At the keyboard too (a terminal, given by `script`), a server that
 /// answers something else is named, not printed as if it were the echo.
 #[cfg(unix)]

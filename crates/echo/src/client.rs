@@ -128,12 +128,29 @@ async fn one_shot_tcp(options: &Options, text: &str) -> Result<(), NetError> {
             debug!("reading from {server}: {}", describe_io(&e));
         }
         Ok(Err(e)) => return Err(NetError::io(format!("reading from {server}"), e)),
-        Err(_) => {
+        // The whole echo came back, only the server's close did not: the
+        // echo is what was asked for (RFC 862 says nothing of closing).
+        Err(_) if reply == message.as_bytes() => warn!(
+            "{server} echoed everything but did not close its side within {:.1} s \
+             (after ours): a server that ignores the end of the input",
+            options.timeout.as_secs_f64()
+        ),
+        Err(_) if message.as_bytes().starts_with(&reply) => {
             return Err(NetError::TimedOut {
-                what: format!("waiting for the echo from {server}"),
+                what: if reply.is_empty() {
+                    format!("waiting for the echo from {server}")
+                } else {
+                    format!(
+                        "waiting for the rest of the echo from {server} ({} of {} bytes came back)",
+                        reply.len(),
+                        message.len()
+                    )
+                },
                 after: options.timeout,
             });
         }
+        // Something else came, and then nothing: judged below.
+        Err(_) => {}
     }
     if reply.is_empty() {
         return Err(closed_without_answer(&server));
