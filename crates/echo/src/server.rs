@@ -12,7 +12,9 @@
 //!   stop (its receive window is full), so we stop reading it too: the data
 //!   waits in the kernel's buffers and in the client, never piles up here.
 //! - **Memory.** A read buffer ([`READ_CHUNK`]) exists only while data is
-//!   arriving: a busy connection reuses it, an idle one holds no buffer at all.
+//!   arriving: a busy connection reuses it, an idle one holds no buffer at
+//!   all. A client that sends and stops reading keeps its buffer (its echo
+//!   waits in it) until it reads again or `idle_timeout` closes it.
 //! - **Limits.** At most `max_clients` connections at once (the next one is
 //!   closed at once, with a log line); a connection that neither sends nor
 //!   accepts data for `idle_timeout` is closed. A client that reads its echo
@@ -45,8 +47,9 @@ use tracing::{debug, info, warn};
 
 /// Bytes read (and echoed) at most per read. Measured on loopback, 256 KiB
 /// moves bulk data about 25% faster than 64 KiB (fewer system calls and
-/// wake-ups per byte). Only a connection that is sending holds one, so the
-/// worst case is `max_clients` × 256 KiB, all of them busy at once.
+/// wake-ups per byte). Only a connection that is sending, or whose echo
+/// waits for it to read, holds one, so the worst case is `max_clients` ×
+/// 256 KiB, all of them busy at once.
 pub const READ_CHUNK: usize = 256 * 1024;
 
 /// How the server behaves; every limit has a command-line flag.

@@ -276,7 +276,7 @@ async fn serve_connection(
             limit.as_secs_f64()
         ),
         Err(_) => info!(
-            "{peer} closed: the client got the answer but did not close within {:.1} s \
+            "{peer} closed: the answer was sent, but the client did not close within {:.1} s \
              (see --write-timeout) ({counts})",
             limit.as_secs_f64()
         ),
@@ -342,6 +342,13 @@ async fn serve_udp(
         if n == 0 && shared.config.trace {
             // The usual question, and the trace would otherwise not show it.
             info!("recv an empty datagram from {peer}");
+        }
+        if n == buf.len() && shared.config.trace {
+            // The trace shows what was read; the datagram may have been longer.
+            info!(
+                "{peer} (udp): only the first {n} bytes of this datagram were read, \
+                 the rest (if any) was dropped: a question's content does not matter"
+            );
         }
         let refused = match may_answer_udp(peer.port(), &own_ports) {
             Err(why) => Some(why.to_string()),
