@@ -562,3 +562,25 @@ pub fn answer_everything(
     }
     None
 }
+
+/// Runs program `name` with `args` and its standard output piped into
+/// `true`, which reads nothing and exits at once (as `| head -1` does after
+/// its line): the program must end quietly, not panic or report an error.
+/// Returns its exit code and its stderr (`set -o pipefail`: the program's).
+#[cfg(unix)]
+pub fn run_with_stdout_closed(name: &str, args: &[&str]) -> (Option<i32>, String) {
+    let mut script = format!("set -o pipefail; '{}'", bin(name).display());
+    for arg in args {
+        script.push_str(&format!(" '{arg}'"));
+    }
+    script.push_str(" | true");
+    let out = Command::new("bash")
+        .args(["-c", &script])
+        .stdin(Stdio::null())
+        .output()
+        .expect("bash runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
