@@ -115,11 +115,12 @@ fn no_argument_lists_every_service_by_range() {
 
 #[test]
 fn bad_input_is_explained() {
+    // A usage mistake: exit code 2, as for a flag clap refuses.
     let out = ports(&["70000"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(out.stderr.contains("0 to 65535"), "{}", out.stderr);
     let out = ports(&["nosuchservice"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(out.stderr.contains("unknown service"), "{}", out.stderr);
 }
 
@@ -179,7 +180,7 @@ fn a_closed_output_is_no_reason_to_panic() {
 fn negative_and_oversized_numbers_are_not_taken_for_service_names() {
     for number in ["-1", "-80", "+70000", "99999999999999999999"] {
         let out = ports(&["--", number]);
-        assert_eq!(out.status.code(), Some(1), "{number}");
+        assert_eq!(out.status.code(), Some(2), "{number}");
         assert!(
             out.stderr.contains("a port is a number from 0 to 65535"),
             "{number}: {}",
@@ -215,4 +216,26 @@ fn check_refuses_a_timeout_of_zero() {
     let out = ports(&["--check", "127.0.0.1", "9", "--timeout", "0"]);
     assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
     assert!(out.stderr.contains("more than 0"), "{}", out.stderr);
+}
+
+#[test]
+fn a_timeout_without_check_is_a_usage_mistake() {
+    let out = ports(&["--timeout", "3", "80"]);
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
+}
+
+/// A full disk is an error; a reader that left (`| true`) is not.
+#[cfg(target_os = "linux")]
+#[test]
+fn output_that_cannot_be_written() {
+    let out = std::process::Command::new(support::bin("ports"))
+        .arg("80")
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("writing standard output"), "{stderr}");
+    let (code, stderr) = support::run_with_stdout_closed("ports", &[]);
+    assert_eq!(code, Some(0), "{stderr}");
 }

@@ -75,7 +75,7 @@ fn piped_binary_data_comes_back_whole_after_a_half_close() {
     assert!(out.stdout == data, "the bytes came back changed");
     assert!(out.stderr.contains("half-close"), "{}", out.stderr);
     assert!(
-        out.stderr.contains("the server closed the connection"),
+        out.stderr.contains("the server has finished sending"),
         "{}",
         out.stderr
     );
@@ -243,4 +243,59 @@ fn a_big_chunk_is_traced_over_several_readable_lines() {
             "shown as text, cut between characters: {l}"
         );
     }
+}
+
+/// A server that sends `bytes` to its first client, then closes.
+fn server_that_says(bytes: &'static [u8]) -> (String, std::thread::JoinHandle<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let server = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let _ = s.write_all(bytes);
+    });
+    (port, server)
+}
+
+/// On a terminal (`script` gives it one), a server's escape sequences are
+/// shown, not obeyed: this one would clear the screen and retitle the window.
+#[cfg(unix)]
+#[test]
+fn a_servers_escape_sequences_cannot_drive_the_terminal() {
+    let Some(script) = support::tool("script") else {
+        return;
+    };
+    let (port, server) = server_that_says(b"hi\x1b]0;PWNED\x07\x1b[2J there\r\n");
+    // -q: no log lines (coloured on a terminal) among the server's bytes.
+    let command = format!("{} -q 127.0.0.1 {port}", bin("raw-client").display());
+    let out = run_with_input(&script, &["-qec", &command, "/dev/null"], b"", T);
+    server.join().unwrap();
+    let text = out.stdout_text();
+    assert!(!text.contains('\x1b'), "{text:?}");
+    assert!(
+        text.contains("hi\\x1b]0;PWNED\\x07\\x1b[2J there"),
+        "{text:?}"
+    );
+    // Piped, the output stays byte for byte.
+    let (port, server) = server_that_says(b"hi\x1b[2J\r\n");
+    let out = run_with_input(&bin("raw-client"), &["127.0.0.1", &port], b"", T);
+    server.join().unwrap();
+    assert_eq!(out.stdout, b"hi\x1b[2J\r\n");
+}
+
+/// An output that cannot be written (a full disk) is an error, not a
+/// silent success with a page cut short.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_output_that_cannot_be_written_is_an_error() {
+    let (port, server) = server_that_says(b"a page\r\n");
+    let out = Command::new(bin("raw-client"))
+        .args(["127.0.0.1", &port])
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    server.join().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("writing standard output"), "{stderr}");
 }

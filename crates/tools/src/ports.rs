@@ -90,6 +90,10 @@ pub fn parse_query(text: &str) -> Result<Query, String> {
     }
 }
 
+/// The ports Linux gives to the client side of connections, by default
+/// (`/proc/sys/net/ipv4/ip_local_port_range`): not the dynamic range.
+const LINUX_CLIENT_PORTS: std::ops::RangeInclusive<u16> = 32768..=60999;
+
 /// One line about a port: `3306: registered port (1024–49151) — usually MySQL / MariaDB (mysql, tcp)`.
 pub fn describe_port(port: u16) -> String {
     let range = PortRange::of(port);
@@ -106,9 +110,13 @@ pub fn describe_port(port: u16) -> String {
         format!("usually {}", known.join(", or "))
     } else {
         match range {
-            PortRange::Dynamic => {
-                "never assigned: the OS gives these to the client side of connections".to_string()
-            }
+            PortRange::Dynamic => "never assigned: kept for the client side of connections \
+                 and other short-lived uses (Windows takes client ports from here; Linux from \
+                 32768–60999)"
+                .to_string(),
+            _ if LINUX_CLIENT_PORTS.contains(&port) => "no service of the course uses it; \
+                 on Linux it may be a client's port (Linux takes those from 32768–60999)"
+                .to_string(),
             _ => "no service of the course uses it".to_string(),
         }
     };
@@ -186,15 +194,18 @@ pub async fn check(
         Err(NetError::ConnectionRefused { .. }) => Ok((
             Verdict::Closed,
             format!(
-                "{target} (TCP): nothing listens there: the machine answered, but refused the connection \
-                 because no program has opened that port"
+                "{target} (TCP): nothing listens there: the machine answered, but refused the \
+                 connection: no program listens on that address and port. A server listening on \
+                 another address of the machine is not reached (127.0.0.1 and ::1 are two \
+                 addresses); a firewall may also refuse this way"
             ),
         )),
         Err(NetError::TimedOut { .. }) => Ok((
             Verdict::NoAnswer,
             format!(
                 "{target} (TCP): no answer within {:.1} s: the machine may be off or unreachable, \
-                 or a firewall silently drops the connection",
+                 a firewall may silently drop the connection, or the server's queue of \
+                 connections waiting to be accepted is full",
                 timeout.as_secs_f64()
             ),
         )),
@@ -273,9 +284,11 @@ mod tests {
     #[test]
     fn every_range_is_explained() {
         assert_eq!(
-            describe_port(40000),
-            "40000: registered port (1024–49151) — no service of the course uses it"
+            describe_port(30000),
+            "30000: registered port (1024–49151) — no service of the course uses it"
         );
+        assert!(describe_port(40000).contains("may be a client's port"));
+        assert!(describe_port(65535).contains("Linux from 32768–60999"));
         assert!(
             describe_port(50000).starts_with("50000: dynamic port (49152–65535) — never assigned")
         );

@@ -6,7 +6,11 @@
 //! same job as `nc` (netcat) or `telnet`:
 //!
 //! - what you type (or pipe in) goes to the server, byte for byte;
-//! - what the server sends is written to the screen (stdout), byte for byte.
+//! - what the server sends is written to the screen (stdout), byte for byte
+//!   — except, on a terminal, the control characters: an escape sequence
+//!   from the server could clear your screen or retitle your window, so
+//!   they are shown as `\x1b` and the like ([`ForTerminal`]); a pipe or a
+//!   file gets the exact bytes.
 //!
 //! The two directions are independent, so they run side by side: the client
 //! never stops reading the server while it is busy sending, and the other way
@@ -21,8 +25,9 @@
 //!   TCP FIN) — and keeps showing what the server sends until the server
 //!   closes too. This is how `printf 'GET / HTTP/1.0\r\n\r\n' | raw-client …`
 //!   gets the whole answer;
-//! - when *the server* closes, there is nothing more to read, and raw-client
-//!   exits at once, even if you were still typing.
+//! - when *the server* closes (or only finishes sending: its own
+//!   half-close), there is nothing more to read, and raw-client exits at
+//!   once, as telnet does: what you type after that is not sent.
 //!
 //! Options: `--crlf` ends each line with CR LF (`\r\n`), which HTTP and SMTP
 //! require; `--udp` sends each line as one UDP datagram (there is no
@@ -59,6 +64,102 @@ pub struct Options {
     pub timeout: Duration,
     /// UDP only: how long to wait for answers once the input has ended.
     pub wait: Duration,
+    /// The output is a terminal: show control characters escaped.
+    pub terminal: bool,
+}
+
+/// What a server sends, made safe to show on a terminal: text, tabs and
+/// line ends as they are; every other control character (escape sequences
+/// start with one), the characters that reverse the direction of text, and
+/// every byte that is not UTF-8, as `\xNN` (or `\u{NNNN}`).
+///
+/// A character cut between two reads is held (3 bytes at most) until the
+/// next one completes it, so it is shown whole.
+///
+/// ```
+/// let mut screen = tools::raw::ForTerminal::default();
+/// assert_eq!(screen.show(b"hi\x1b[2J\r\n\xe2\x82"), b"hi\\x1b[2J\r\n");
+/// assert_eq!(screen.show(b"\xac \xff"), "€ \\xff".as_bytes());
+/// assert!(screen.escaped());
+/// ```
+#[derive(Debug, Default)]
+pub struct ForTerminal {
+    held: Vec<u8>,
+    escaped: bool,
+}
+
+impl ForTerminal {
+    /// What to write on the terminal for these bytes.
+    pub fn show(&mut self, bytes: &[u8]) -> Vec<u8> {
+        let mut all = std::mem::take(&mut self.held);
+        all.extend_from_slice(bytes);
+        let mut out = Vec::with_capacity(all.len());
+        let mut rest = &all[..];
+        loop {
+            match std::str::from_utf8(rest) {
+                Ok(text) => {
+                    self.push_text(&mut out, text);
+                    break;
+                }
+                Err(e) => {
+                    let (good, bad) = rest.split_at(e.valid_up_to());
+                    // Valid up to there, as the error says.
+                    self.push_text(&mut out, std::str::from_utf8(good).unwrap_or_default());
+                    match e.error_len() {
+                        Some(n) => {
+                            for &b in &bad[..n] {
+                                self.push_escaped(&mut out, u32::from(b));
+                            }
+                            rest = &bad[n..];
+                        }
+                        // A character cut by the end of the read.
+                        None => {
+                            self.held = bad.to_vec();
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// At the end of the stream: the bytes still held, escaped.
+    pub fn finish(&mut self) -> Vec<u8> {
+        let held = std::mem::take(&mut self.held);
+        let mut out = Vec::new();
+        for b in held {
+            self.push_escaped(&mut out, u32::from(b));
+        }
+        out
+    }
+
+    /// True once something has been shown escaped.
+    pub fn escaped(&self) -> bool {
+        self.escaped
+    }
+
+    fn push_text(&mut self, out: &mut Vec<u8>, text: &str) {
+        for c in text.chars() {
+            let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+            if (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) || bidi {
+                self.push_escaped(out, u32::from(c));
+            } else {
+                let mut utf8 = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+            }
+        }
+    }
+
+    fn push_escaped(&mut self, out: &mut Vec<u8>, code: u32) {
+        self.escaped = true;
+        let shown = if code < 0x100 {
+            format!("\\x{code:02x}")
+        } else {
+            format!("\\u{{{code:04x}}}")
+        };
+        out.extend_from_slice(shown.as_bytes());
+    }
 }
 
 /// Adds the `\r` before each `\n` that lacks one. `prev_cr` carries the last
@@ -143,19 +244,18 @@ async fn run_tcp<W: AsyncWrite + Unpin>(
         Ok::<(), NetError>(())
     };
     // Server → screen. Ends when the server closes: then the program ends.
+    let mut screen = Screen::new(options.terminal);
     let download = async {
         let mut buf = vec![0u8; 16 * 1024];
         loop {
             match reader.read(&mut buf).await {
                 Ok(0) => {
-                    info!("the server closed the connection");
-                    return Ok(());
+                    info!(
+                        "the server has finished sending (it closed the connection, or its side of it)"
+                    );
+                    return screen.finish(out).await;
                 }
-                Ok(n) => {
-                    if write_out(out, &buf[..n]).await.is_err() {
-                        return Ok(()); // nobody reads our output any more (`| head`)
-                    }
-                }
+                Ok(n) => screen.write(out, &buf[..n]).await?,
                 Err(e) => return Err(NetError::io(format!("reading from {peer}"), e)),
             }
         }
@@ -189,10 +289,56 @@ where
     }
 }
 
-async fn write_out<W: AsyncWrite + Unpin>(out: &mut W, bytes: &[u8]) -> io::Result<()> {
-    out.write_all(bytes).await?;
-    // Show it now: an interactive user waits for this line.
-    out.flush().await
+/// Where the server's bytes go: exact, or made safe for a terminal.
+struct Screen {
+    terminal: Option<ForTerminal>,
+    told: bool,
+}
+
+impl Screen {
+    fn new(terminal: bool) -> Screen {
+        Screen {
+            terminal: terminal.then(ForTerminal::default),
+            told: false,
+        }
+    }
+
+    /// Writes `bytes` and flushes: an interactive user waits for this line.
+    /// A reader that has gone (`| head`) ends the program quietly, through
+    /// [`NetError::output`]; any other failure (a full disk) is an error.
+    async fn write<W: AsyncWrite + Unpin>(
+        &mut self,
+        out: &mut W,
+        bytes: &[u8],
+    ) -> Result<(), NetError> {
+        let shown = match &mut self.terminal {
+            Some(filter) => filter.show(bytes),
+            None => bytes.to_vec(),
+        };
+        out.write_all(&shown).await.map_err(NetError::output)?;
+        out.flush().await.map_err(NetError::output)?;
+        if !self.told && self.terminal.as_ref().is_some_and(ForTerminal::escaped) {
+            self.told = true;
+            info!(
+                "control characters from the server are shown as \\xNN, so that they cannot \
+                 drive your terminal; redirect the output to a file to get the exact bytes"
+            );
+        }
+        Ok(())
+    }
+
+    /// The end of the stream: what a terminal filter still holds.
+    async fn finish<W: AsyncWrite + Unpin>(&mut self, out: &mut W) -> Result<(), NetError> {
+        let Some(filter) = &mut self.terminal else {
+            return Ok(());
+        };
+        let rest = filter.finish();
+        if !rest.is_empty() {
+            out.write_all(&rest).await.map_err(NetError::output)?;
+            out.flush().await.map_err(NetError::output)?;
+        }
+        Ok(())
+    }
 }
 
 /// Splits input into datagrams: one per line (the line end included), and
@@ -272,6 +418,7 @@ async fn run_udp<W: AsyncWrite + Unpin>(
         tokio::time::sleep(options.wait).await;
         Ok(())
     };
+    let mut screen = Screen::new(options.terminal);
     let download = async {
         // Room for any datagram: IPv6 ones may be larger than MAX_DATAGRAM
         // (IPv4's limit), and a datagram too big for the buffer is cut short.
@@ -282,9 +429,9 @@ async fn run_udp<W: AsyncWrite + Unpin>(
                 .await
                 .map_err(|e| NetError::io(format!("receiving from {peer}"), e))?;
             tap.received(&buf[..n]);
-            if write_out(out, &buf[..n]).await.is_err() {
-                return Ok(());
-            }
+            // Datagrams are separate messages: none holds a character for the next.
+            screen.write(out, &buf[..n]).await?;
+            screen.finish(out).await?;
         }
     };
     // Here the *input* side decides the end (after its wait).
@@ -314,6 +461,7 @@ mod tests {
             trace: false,
             timeout: Duration::from_secs(2),
             wait: Duration::from_millis(300),
+            terminal: false,
         }
     }
 
@@ -323,6 +471,23 @@ mod tests {
             tx.try_send(Ok(c.to_vec())).unwrap();
         }
         rx // tx dropped: end of input
+    }
+
+    #[test]
+    fn a_terminal_sees_control_characters_escaped() {
+        let mut t = ForTerminal::default();
+        assert_eq!(t.show(b"line\r\n\ttab\n"), b"line\r\n\ttab\n");
+        assert!(!t.escaped(), "line ends and tabs are text");
+        // C0, DEL, C1 (U+009B, the one-byte CSI), a text-reversing mark.
+        let shown = t.show("a\x00b\x7fc\u{9b}d\u{202e}e".as_bytes());
+        assert_eq!(shown, br"a\x00b\x7fc\x9bd\u{202e}e");
+        assert!(t.escaped());
+        // A character cut between reads is shown whole; a lone byte escaped.
+        let mut t = ForTerminal::default();
+        assert_eq!(t.show(b"\xc3"), b"");
+        assert_eq!(t.show(b"\xa9t\xff"), "ét\\xff".as_bytes());
+        assert_eq!(t.show(b"\xe2\x82"), b"");
+        assert_eq!(t.finish(), br"\xe2\x82", "cut off by the end: escaped");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use netkit::NetError;
 use netkit::args::{Verbosity, parse_timeout};
 use tools::ports::{Query, Verdict, check, describe, parse_query, table};
@@ -19,7 +19,7 @@ use tools::ports::{Query, Verdict, check, describe, parse_query, table};
 /// Explains port numbers: their range (well-known, registered, dynamic) and
 /// the service usually found there. "1 service = 1 port".
 #[derive(Debug, Parser)]
-#[command(version)]
+#[command(name = "ports", version)]
 struct Args {
     /// Port numbers (3306) or service names (ssh). None: list every known service.
     #[arg(value_name = "PORT_OR_NAME")]
@@ -29,9 +29,9 @@ struct Args {
     #[arg(long, num_args = 2, value_names = ["HOST", "PORT"], conflicts_with = "queries")]
     check: Option<Vec<String>>,
 
-    /// With --check: give up after this many seconds without an answer.
-    #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parse_timeout)]
-    timeout: Duration,
+    /// With --check: give up after this many seconds without an answer [default: 2].
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    timeout: Option<Duration>,
 
     #[command(flatten)]
     verbosity: Verbosity,
@@ -39,6 +39,15 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.timeout.is_some() && args.check.is_none() {
+        // Checked here: clap's `requires` gives way to `conflicts_with`.
+        Args::command()
+            .error(
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "--timeout only bounds a --check HOST PORT: without --check nothing connects",
+            )
+            .exit();
+    }
     let Some(target) = args.check else {
         return explain(&args.queries);
     };
@@ -50,10 +59,11 @@ fn main() -> ExitCode {
             Query::Port(port) => port,
             Query::Service(service) => service.port,
         };
-        let (verdict, text) = check(host, port, args.timeout).await?;
-        say(&format!("{text}\n"));
+        let timeout = args.timeout.unwrap_or(Duration::from_secs(2));
+        let (verdict, text) = check(host, port, timeout).await?;
+        // The verdict is the exit status, even if nobody reads the text.
         LISTENING.store(verdict == Verdict::Listening, Ordering::Relaxed);
-        Ok(())
+        say(&format!("{text}\n"))
     });
     if code == ExitCode::SUCCESS && !LISTENING.load(Ordering::Relaxed) {
         ExitCode::FAILURE
@@ -62,27 +72,42 @@ fn main() -> ExitCode {
     }
 }
 
+/// Without --check: explains each query, or lists every service. A port or
+/// name that means nothing is a usage mistake (exit code 2, as clap's own).
 fn explain(queries: &[String]) -> ExitCode {
-    if queries.is_empty() {
-        say(&table());
-        return ExitCode::SUCCESS;
-    }
     let mut code = ExitCode::SUCCESS;
+    let mut out = Ok(());
+    if queries.is_empty() {
+        out = say(&table());
+    }
     for query in queries {
         match parse_query(query) {
-            Ok(query) => say(&format!("{}\n", describe(query))),
+            Ok(query) => out = out.and_then(|()| say(&format!("{}\n", describe(query)))),
             Err(e) => {
                 netkit::logging::note(&format!("error: {e}"));
-                code = ExitCode::FAILURE;
+                code = ExitCode::from(2);
             }
         }
     }
-    code
+    match out {
+        Ok(()) => code,
+        // Nobody reads any more (`ports | head -1`): nothing is wrong.
+        Err(e) if e.is_closed_output() => code,
+        Err(e) => {
+            netkit::logging::note(&format!("error: {e}"));
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Writes to standard output. Not print!, which panics when nobody reads the
-/// output any more (`ports | true`): then there is simply nobody to tell.
-fn say(text: &str) {
+/// output any more (`ports | true`); that case is told apart by
+/// [`NetError::is_closed_output`], a full disk is an error.
+fn say(text: &str) -> Result<(), NetError> {
     use std::io::Write;
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(NetError::output)
 }

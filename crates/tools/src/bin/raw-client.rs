@@ -63,6 +63,8 @@ fn main() -> ExitCode {
         trace: args.trace,
         timeout: args.timeout,
         wait: args.wait,
+        // On a terminal, a server's escape sequences must not drive it.
+        terminal: std::io::IsTerminal::is_terminal(&std::io::stdout()),
     };
     netkit::run(args.verbosity, async move {
         // The keyboard is read on its own thread (see netkit::stdin), in raw
