@@ -169,6 +169,15 @@ fn trace_shows_both_directions() {
         "{}",
         out.stderr
     );
+    // With -q too: the trace, and nothing else (it used to show nothing).
+    let out = run_with_input(
+        &bin("raw-client"),
+        &["--trace", "-q", "127.0.0.1", &server.port()],
+        b"ping\n",
+        T,
+    );
+    assert!(out.stderr.contains("recv 5 bytes from"), "{}", out.stderr);
+    assert!(!out.stderr.contains("connected to"), "{}", out.stderr);
 }
 
 #[test]

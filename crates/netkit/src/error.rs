@@ -11,6 +11,7 @@
 
 use std::fmt;
 use std::io;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use codec::echo::MAX_UDP_PAYLOAD;
@@ -192,6 +193,24 @@ impl NetError {
             io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => {
                 NetError::Unreachable { addr }
             }
+            // Every network card has its own fe80:: network: without the
+            // card's name the system can only answer "Invalid argument".
+            io::ErrorKind::InvalidInput
+                if matches!(addr.parse(), Ok(SocketAddr::V6(v6))
+                    if v6.ip().is_unicast_link_local() && v6.scope_id() == 0) =>
+            {
+                NetError::usage(format!(
+                    "{addr} is a link-local address (fe80::…), which exists once per network \
+                     card: name the card after a %, e.g. fe80::1%eth0 (see `ip addr` / \
+                     `ipconfig`), or use the machine's other address"
+                ))
+            }
+            io::ErrorKind::PermissionDenied => NetError::protocol(format!(
+                "the system does not allow sending to {addr}: a broadcast address (such as \
+                 255.255.255.255) means every machine of the network and needs a permission \
+                 this program does not ask for; otherwise a firewall or a security policy \
+                 forbids it. Use the address of one machine"
+            )),
             _ => NetError::Io {
                 context: format!("connecting to {addr}"),
                 source: err,
@@ -608,6 +627,21 @@ mod tests {
         let text = e.to_string();
         assert!(text.contains("no server listens"), "{text}");
         assert!(text.contains("127.0.0.1:1"), "{text}");
+    }
+
+    #[test]
+    fn connect_errors_the_os_only_numbers_are_explained() {
+        let e = NetError::from_connect(os(io::ErrorKind::InvalidInput), "[fe80::1]:80");
+        let text = e.to_string();
+        assert!(matches!(e, NetError::Usage { .. }), "{text}");
+        assert!(
+            text.contains("link-local") && text.contains("%eth0"),
+            "{text}"
+        );
+        let e = NetError::from_connect(os(io::ErrorKind::PermissionDenied), "255.255.255.255:7");
+        let text = e.to_string();
+        assert!(text.contains("broadcast"), "{text}");
+        assert!(!text.contains("os error"), "{text}");
     }
 
     #[test]

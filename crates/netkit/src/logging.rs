@@ -48,11 +48,22 @@ pub fn level(verbosity: Verbosity) -> &'static str {
     }
 }
 
+/// What is logged: [`level`] for everything, but `--trace`'s lines (the
+/// [`crate::trace`] module, silent unless `--trace` was given) always, so
+/// that `--trace -q` shows the bytes and nothing else, not nothing at all.
+pub fn directives(verbosity: Verbosity) -> String {
+    let level = level(verbosity);
+    match level {
+        "warn" | "error" => format!("{level},netkit::trace=info"),
+        _ => level.to_string(),
+    }
+}
+
 /// Starts logging to stderr. Call once, at the start of `main`.
 /// A second call (as in tests that run several servers) is harmless.
 pub fn init(verbosity: Verbosity) {
     let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level(verbosity)));
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(directives(verbosity)));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -79,5 +90,8 @@ mod tests {
         assert_eq!(v(3, 0), "trace");
         assert_eq!(v(0, 1), "warn");
         assert_eq!(v(0, 2), "error");
+        let d = |verbose, quiet| directives(Verbosity { verbose, quiet });
+        assert_eq!(d(0, 0), "info");
+        assert_eq!(d(0, 1), "warn,netkit::trace=info");
     }
 }

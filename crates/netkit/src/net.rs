@@ -33,9 +33,11 @@ pub const LISTEN_BACKLOG: u32 = 1024;
 pub async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, NetError> {
     if let Some((name, port)) = port_in_host(host) {
         // A URL habit (`127.0.0.1:8080`): the lookup would only say "unknown host".
+        // Not "--port N": each program takes the port its own way (a flag,
+        // or a second argument as in `raw-client HOST PORT`).
         return Err(NetError::usage(format!(
             "{host:?} is a host and a port written together: give the host alone ({name}) \
-             and the port on its own (--port {port})"
+             and the port {port} on its own"
         )));
     }
     let bare = host.trim_start_matches('[').trim_end_matches(']');
