@@ -979,3 +979,19 @@ fn https_absolute_form_targets_are_served_like_http_ones() {
         assert!(out.starts_with("HTTP/1.1 200 OK"), "{target} → {out}");
     }
 }
+
+/// An answer to HEAD never has a body (RFC 9110 §9.3.2), not even a refusal:
+/// the client would read the error page as the start of its next answer.
+#[test]
+fn a_refused_head_request_gets_no_body() {
+    let server = http_server(&[]);
+    for request in [
+        &b"HEAD / HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n"[..],
+        b"HEAD / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    ] {
+        let out = exchange(server.addr(), request);
+        let (head, body) = out.split_once("\r\n\r\n").expect(&out);
+        assert!(head.starts_with("HTTP/1.1 4"), "{out}");
+        assert_eq!(body, "", "{head}");
+    }
+}

@@ -166,9 +166,10 @@ impl Request {
                 .flat_map(|(_, v)| v.split(|&b| b == b','))
                 .any(|t| t.trim_ascii().eq_ignore_ascii_case(wanted.as_bytes()))
         };
+        // `close` wins, whatever else is listed (RFC 9112 §9.3).
         match self.version {
             Version::Http11 => !tokens("close"),
-            Version::Http10 => tokens("keep-alive"),
+            Version::Http10 => tokens("keep-alive") && !tokens("close"),
         }
     }
 
@@ -771,6 +772,7 @@ mod tests {
         assert!(!complete(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").keep_alive());
         assert!(!complete(b"GET / HTTP/1.0\r\n\r\n").keep_alive());
         assert!(complete(b"GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").keep_alive());
+        assert!(!complete(b"GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n").keep_alive());
         assert!(
             !complete(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: upgrade, close\r\n\r\n")
                 .keep_alive()

@@ -254,7 +254,11 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
             let request = match self.next_request(shutdown).await {
                 Ok(request) => request,
                 Err(Stop::End(end)) => return end,
-                Err(Stop::Refuse(rejection)) => return self.refuse(rejection).await,
+                Err(Stop::Refuse(rejection)) => {
+                    // The head was refused, but its first word may be known.
+                    let head_only = self.buf.starts_with(b"HEAD ");
+                    return self.refuse(rejection, head_only).await;
+                }
             };
             self.requests += 1;
             // A client that asked "may I send the body?" (curl does, for large
@@ -266,12 +270,20 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
                     .header("expect")
                     .is_some_and(|v| v.eq_ignore_ascii_case(b"100-continue"));
             if expects_continue && request.has_body() && self.buf.is_empty() {
+                // Bounded like any answer: a client that stopped reading
+                // (earlier answers still fill its socket) must not hold us.
                 let go_on = self
-                    .writer
-                    .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+                    .write_unless_stalled(b"HTTP/1.1 100 Continue\r\n\r\n")
                     .await;
-                if go_on.is_err() || self.writer.flush().await.is_err() {
-                    return End::Failed("the client left before sending its body".into());
+                if let Err(end) = go_on {
+                    return end;
+                }
+                match timeout(self.config.read_timeout, self.writer.flush()).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => {
+                        return End::Failed("the client left before sending its body".into());
+                    }
+                    Err(_) => return stopped_reading(),
                 }
             }
             let body = match request.body {
@@ -281,7 +293,10 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
             match body {
                 Ok(()) => {}
                 Err(Stop::End(end)) => return end,
-                Err(Stop::Refuse(rejection)) => return self.refuse(rejection).await,
+                // An answer to HEAD never has a body (RFC 9110 §9.3.2), refusals included.
+                Err(Stop::Refuse(rejection)) => {
+                    return self.refuse(rejection, request.method == "HEAD").await;
+                }
             }
             let visit = Visit {
                 client: self.peer,
@@ -332,16 +347,20 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
         }
     }
 
-    /// Answers a refused request with its error page, then closes the
-    /// connection (gently: see [`Connection::linger`]).
-    async fn refuse(&mut self, rejection: Rejection) -> End {
+    /// Answers a refused request with its error page (only its head, for a
+    /// `HEAD`), then closes the connection (gently: see
+    /// [`Connection::linger`]). A client that does not take the answer is
+    /// cut off like any other: its error page cannot hold the connection.
+    async fn refuse(&mut self, rejection: Rejection, head_only: bool) -> End {
         warn!(
             "client {}: {} — {}",
             self.peer, rejection.status, rejection.reason
         );
         let mut reply = error_reply(rejection.status, &rejection.reason, true);
         reply.head = reply.head.header("Connection", "close");
-        let _ = self.send(reply, false).await;
+        if let Err(end) = self.send(reply, head_only).await {
+            return end;
+        }
         self.linger().await;
         End::Refused(rejection.status)
     }
@@ -510,10 +529,11 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
     /// Closing a socket with unread data makes the OS send a reset, which can
     /// destroy our error answer before the client reads it.
     async fn linger(&mut self) {
-        let _ = self.writer.shutdown().await;
+        let deadline = Instant::now() + Duration::from_secs(1);
+        // Bounded too: shutting down flushes what is still buffered.
+        let _ = timeout_at(deadline, self.writer.shutdown()).await;
         let mut chunk = [0u8; 4096];
         let mut budget: usize = 1024 * 1024;
-        let deadline = Instant::now() + Duration::from_secs(1);
         while budget > 0 {
             match timeout_at(deadline, self.reader.read(&mut chunk)).await {
                 Ok(Ok(n)) if n > 0 => budget = budget.saturating_sub(n),
@@ -756,6 +776,65 @@ mod tests {
             .await
             .expect("send ends by itself");
         (result, std::mem::take(&mut conn.writer.taken))
+    }
+
+    /// A refused request's error page, to a client that takes nothing, with
+    /// a buffer in between as in the real server: closing it flushes, and
+    /// that flush used to wait forever.
+    #[tokio::test]
+    async fn a_refusal_nobody_reads_does_not_hold_the_connection() {
+        let config = Config {
+            read_timeout: Duration::from_millis(300),
+            ..Config::default()
+        };
+        let addr: SocketAddr = ([127, 0, 0, 1], 1).into();
+        let mut conn = Connection {
+            reader: tokio::io::empty(),
+            writer: tokio::io::BufWriter::new(SlowReader::new(None, Duration::ZERO)),
+            buf: Vec::new(),
+            peer: addr,
+            local: addr,
+            config: &config,
+            requests: 0,
+        };
+        let rejection = Rejection {
+            status: Status::BadRequest,
+            reason: "a test".into(),
+        };
+        let end = timeout(Duration::from_secs(5), conn.refuse(rejection, false))
+            .await
+            .expect("refusing ends by itself");
+        assert!(matches!(end, End::Failed(_)), "{}", end.describe(&config));
+    }
+
+    /// "100 Continue" to a client that takes nothing (its socket already
+    /// full of earlier answers) is bounded like any answer.
+    #[tokio::test]
+    async fn an_interim_answer_nobody_reads_does_not_hold_the_connection() {
+        let config = Config {
+            read_timeout: Duration::from_millis(300),
+            ..Config::default()
+        };
+        let addr: SocketAddr = ([127, 0, 0, 1], 1).into();
+        let request: &[u8] =
+            b"POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n";
+        let mut conn = Connection {
+            reader: request,
+            writer: tokio::io::BufWriter::new(SlowReader::new(None, Duration::ZERO)),
+            buf: Vec::new(),
+            peer: addr,
+            local: addr,
+            config: &config,
+            requests: 0,
+        };
+        let end = timeout(Duration::from_secs(5), conn.run(&CancellationToken::new()))
+            .await
+            .expect("the connection ends by itself");
+        assert!(
+            end.describe(&config).contains("stopped reading"),
+            "{}",
+            end.describe(&config)
+        );
     }
 
     #[tokio::test]

@@ -44,8 +44,8 @@ struct Args {
     max_headers: usize,
 
     /// Largest request body accepted (and ignored), in bytes; for a chunked
-    /// body, its size without the chunk framing, which may add at most
-    /// BYTES + 1024 more.
+    /// body, its size without the chunk framing (sizes, extensions,
+    /// trailers): data and framing together may take 2 × BYTES + 1024.
     #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
     max_body: u64,
 
