@@ -368,7 +368,9 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
     /// Reads until a whole request head is in `buf`, within `--read-timeout`.
     async fn next_request(&mut self, shutdown: &CancellationToken) -> Result<Request, Stop> {
         let limits = self.config.limits;
-        let deadline = Instant::now() + self.config.read_timeout;
+        // While idle, this bounds the wait for a next request; from its
+        // first byte, the time the whole head may take.
+        let mut deadline = Instant::now() + self.config.read_timeout;
         let mut chunk = [0u8; 4096];
         loop {
             if !self.buf.is_empty() {
@@ -396,7 +398,12 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
             match read {
                 Ok(Ok(0)) if idle => return Err(Stop::End(End::ClientClosed)),
                 Ok(Ok(0)) => return Err(Stop::End(End::ClosedMidRequest)),
-                Ok(Ok(n)) => self.buf.extend_from_slice(&chunk[..n]),
+                Ok(Ok(n)) => {
+                    if idle {
+                        deadline = Instant::now() + self.config.read_timeout;
+                    }
+                    self.buf.extend_from_slice(&chunk[..n]);
+                }
                 Ok(Err(e)) => {
                     return Err(Stop::End(End::Failed(netkit::error::describe_io(&e))));
                 }
@@ -835,6 +842,39 @@ mod tests {
             "{}",
             end.describe(&config)
         );
+    }
+
+    /// `--read-timeout` gives a request head its whole time from its first
+    /// byte, however long the connection was idle before (it counted from
+    /// the previous answer, so a head after a pause got a 408).
+    #[tokio::test]
+    async fn the_head_time_starts_with_its_first_byte() {
+        use tokio::io::AsyncWriteExt;
+        let config = Config {
+            read_timeout: Duration::from_millis(1000),
+            ..Config::default()
+        };
+        let addr: SocketAddr = ([127, 0, 0, 1], 1).into();
+        let (mut client, server_side) = tokio::io::duplex(4096);
+        let mut conn = Connection {
+            reader: server_side,
+            writer: tokio::io::sink(),
+            buf: Vec::new(),
+            peer: addr,
+            local: addr,
+            config: &config,
+            requests: 0,
+        };
+        let typing = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(600)).await; // idle
+            client.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+            tokio::time::sleep(Duration::from_millis(600)).await; // 1.2 s in all
+            client.write_all(b"Host: x\r\n\r\n").await.unwrap();
+            client
+        });
+        let request = conn.next_request(&CancellationToken::new()).await;
+        assert!(request.is_ok(), "a head sent within its time is read");
+        drop(typing.await);
     }
 
     #[tokio::test]
