@@ -205,11 +205,23 @@ impl ResponseHead {
                 Framing::UntilClose
             });
         }
-        match self.header("content-length") {
-            Some(v) => content_length(v)
-                .map(Framing::Length)
-                .ok_or_else(|| "the server sent an invalid Content-Length".to_string()),
-            None => Ok(Framing::UntilClose),
+        // Every Content-Length must give the same valid number: with two
+        // that differ, where the body ends is anybody's guess (RFC 9112 §6.3).
+        let mut lengths = self
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+            .flat_map(|(_, v)| v.split(|&b| b == b','))
+            .map(content_length);
+        let Some(first) = lengths.next() else {
+            return Ok(Framing::UntilClose);
+        };
+        match first {
+            Some(len) if lengths.all(|other| other == Some(len)) => Ok(Framing::Length(len)),
+            Some(_) => Err("the server sent Content-Length values that disagree: \
+                 where the body ends cannot be known"
+                .to_string()),
+            None => Err("the server sent an invalid Content-Length".to_string()),
         }
     }
 }
@@ -244,6 +256,11 @@ pub fn parse_head(buf: &[u8], max_headers: usize) -> Result<Option<ResponseHead>
             head_len,
         })),
         Ok(httparse::Status::Partial) => Ok(None),
+        // A real HTTP answer, only with more header lines than we read.
+        Err(httparse::Error::TooManyHeaders) if buf.starts_with(b"HTTP/") => Err(format!(
+            "the server's answer has more than {} header lines, more than this client reads",
+            max_headers.min(crate::request::MAX_HEADERS_LIMIT)
+        )),
         Err(e) => {
             // Show what came instead: a daytime line, or our own request sent
             // back by an echo server, tells the student which service answered.
@@ -305,6 +322,19 @@ mod tests {
     fn dates_use_the_imf_fixdate_format() {
         let t: jiff::Timestamp = "1994-11-06T08:49:37Z".parse().unwrap();
         assert_eq!(http_date(t), "Sun, 06 Nov 1994 08:49:37 GMT");
+    }
+
+    #[test]
+    fn lengths_that_disagree_and_too_many_headers_are_named() {
+        let head = |text: &str| parse_head(text.as_bytes(), 16).unwrap().unwrap();
+        let two = head("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\n");
+        assert!(two.framing("GET").unwrap_err().contains("disagree"));
+        let same = head("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5, 5\r\n\r\n");
+        assert_eq!(same.framing("GET"), Ok(Framing::Length(5)));
+        let many: String = (0..20).map(|i| format!("X-{i}: y\r\n")).collect();
+        let e = parse_head(format!("HTTP/1.1 200 OK\r\n{many}\r\n").as_bytes(), 16).unwrap_err();
+        assert!(e.contains("more than 16 header lines"), "{e}");
+        assert!(!e.contains("another service"), "{e}");
     }
 
     #[test]

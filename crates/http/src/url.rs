@@ -35,7 +35,12 @@ impl Url {
 /// Parses `http://host[:port][/path][?query][#fragment]`. A URL without a
 /// scheme (`127.0.0.1:8080/`) is taken as `http://`.
 pub fn parse(text: &str) -> Result<Url, String> {
-    let rest = match text.split_once("://") {
+    // A scheme is one word before "://": in `127.0.0.1:8080/?next=http://x`
+    // the "://" belongs to the query, and there is no scheme.
+    let scheme_part = text
+        .split_once("://")
+        .filter(|(scheme, _)| !scheme.contains(['/', '?', '#', ':']));
+    let rest = match scheme_part {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
         Some((scheme, _)) if scheme.eq_ignore_ascii_case("https") => {
             return Err(format!(
@@ -142,6 +147,11 @@ mod tests {
         assert_eq!(parse("localhost:8080/x"), Ok(url("localhost", 8080, "/x")));
         assert_eq!(parse("http://[::1]:8080/"), Ok(url("[::1]", 8080, "/")));
         assert_eq!(parse("http://[::1]/"), Ok(url("[::1]", 80, "/")));
+        // A "://" in the query is not a scheme.
+        assert_eq!(
+            parse("127.0.0.1:8080/a?next=http://x"),
+            Ok(url("127.0.0.1", 8080, "/a?next=http://x"))
+        );
     }
 
     #[test]
