@@ -96,7 +96,23 @@ pub fn url_to_relative(url_path: &str) -> Result<PathBuf, Refusal> {
 pub fn resolve(root: &Path, url_path: &str) -> Result<PathBuf, Refusal> {
     let relative = url_to_relative(url_path)?;
     let not_found = || (Status::NotFound, format!("there is no file at {url_path}"));
+    let outside = || {
+        (
+            Status::Forbidden,
+            format!("{url_path} leads outside the served folder (a symbolic link?)"),
+        )
+    };
     let mut path = root.join(&relative);
+    // Where the path really leads, as far as it exists: a symbolic link out
+    // of the root is refused before anything is told about what lies beyond
+    // it (a folder? a missing file?), or those answers would map the disk.
+    let reached = path
+        .ancestors()
+        .find_map(|existing| std::fs::canonicalize(existing).ok())
+        .unwrap_or_else(|| root.to_path_buf());
+    if !reached.starts_with(root) {
+        return Err(outside());
+    }
     if path.is_dir() {
         if !url_path.ends_with('/') {
             return Err((
@@ -109,10 +125,7 @@ pub fn resolve(root: &Path, url_path: &str) -> Result<PathBuf, Refusal> {
     // canonicalize follows symbolic links and fails when the file is missing.
     let real = std::fs::canonicalize(&path).map_err(|_| not_found())?;
     if !real.starts_with(root) {
-        return Err((
-            Status::Forbidden,
-            format!("{url_path} leads outside the served folder (a symbolic link?)"),
-        ));
+        return Err(outside());
     }
     if !real.is_file() {
         return Err(not_found());
@@ -239,10 +252,20 @@ mod tests {
         {
             std::os::unix::fs::symlink(outside.path(), root.join("escape")).unwrap();
             std::os::unix::fs::symlink(root.join("sub/a.txt"), root.join("inside-link")).unwrap();
-            assert_eq!(
-                resolve(&root, "/escape/secret.txt").unwrap_err().0,
-                Status::Forbidden
-            );
+            // Whatever lies beyond the link, the same answer: nothing about
+            // the outside (a folder? a missing file?) is told.
+            for beyond in [
+                "/escape/secret.txt",
+                "/escape",
+                "/escape/",
+                "/escape/nope.txt",
+            ] {
+                assert_eq!(
+                    resolve(&root, beyond).unwrap_err().0,
+                    Status::Forbidden,
+                    "{beyond}"
+                );
+            }
             assert_eq!(
                 resolve(&root, "/inside-link").unwrap(),
                 root.join("sub/a.txt")
