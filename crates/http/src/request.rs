@@ -507,6 +507,40 @@ fn too_large(buf: &[u8], limits: &Limits) -> Rejection {
     }
 }
 
+/// A `Host` value: `host[:port]`, where host is a name, an IPv4 address or
+/// a bracketed IPv6 address (RFC 3986's uri-host; empty is allowed).
+fn valid_host(value: &[u8]) -> bool {
+    let (host, port) = match value.strip_prefix(b"[") {
+        Some(rest) => match rest.iter().position(|&b| b == b']') {
+            Some(end) => {
+                let inside = &rest[..end];
+                let ipv6 = !inside.is_empty()
+                    && inside
+                        .iter()
+                        .all(|b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.'));
+                if !ipv6 {
+                    return false;
+                }
+                (&b""[..], &rest[end + 1..])
+            }
+            None => return false,
+        },
+        None => match value.iter().rposition(|&b| b == b':') {
+            Some(colon) => (&value[..colon], &value[colon..]),
+            None => (value, &b""[..]),
+        },
+    };
+    // A name: letters, digits, and RFC 3986's unreserved, sub-delims and %.
+    let name_ok = host
+        .iter()
+        .all(|&b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%".contains(&b));
+    let port_ok = match port.strip_prefix(b":") {
+        Some(digits) => digits.iter().all(u8::is_ascii_digit),
+        None => port.is_empty(),
+    };
+    name_ok && port_ok
+}
+
 /// The checks RFC 9112 asks of a server once the head is parsed.
 fn check(
     req: &httparse::Request<'_, '_>,
@@ -529,9 +563,10 @@ fn check(
             .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
     };
 
-    // RFC 9112 §3.2: a 1.1 request without exactly one Host is a 400.
+    // RFC 9112 §3.2: a 1.1 request without a Host, and any request with
+    // several, or with one that is not a host[:port], is a 400.
     let hosts = named("host").count();
-    if version == Version::Http11 && hosts != 1 {
+    if hosts > 1 || (version == Version::Http11 && hosts == 0) {
         let why = if hosts == 0 {
             "has no Host header"
         } else {
@@ -540,7 +575,17 @@ fn check(
         return Err(Rejection::new(
             Status::BadRequest,
             format!(
-                "an HTTP/1.1 request must name the site it wants in one Host header; this one {why}"
+                "a request must name the site it wants in one Host header (HTTP/1.1: always); \
+                 this one {why}"
+            ),
+        ));
+    }
+    if let Some((_, host)) = named("host").find(|(_, value)| !valid_host(value)) {
+        return Err(Rejection::new(
+            Status::BadRequest,
+            format!(
+                "the Host header must be a host name or address, and maybe :port; {:?} is not",
+                String::from_utf8_lossy(host)
             ),
         ));
     }
@@ -790,6 +835,35 @@ mod tests {
             Status::BadRequest
         );
         complete(b"GET / HTTP/1.0\r\n\r\n");
+        // HTTP/1.0 may omit Host, but not send two.
+        assert_eq!(
+            refused(b"GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n", &limits()),
+            Status::BadRequest
+        );
+    }
+
+    #[test]
+    fn a_host_header_is_a_host_and_maybe_a_port() {
+        for good in [
+            "a",
+            "example.com:8080",
+            "127.0.0.1",
+            "[::1]:8080",
+            "[::1]",
+            "x_y",
+            "",
+        ] {
+            let request = format!("GET / HTTP/1.1\r\nHost: {good}\r\n\r\n");
+            complete(request.as_bytes());
+        }
+        for bad in ["a b/c@d", "a/b", "h:80x", "[::1", "[zz]", "h@evil", "a:b:c"] {
+            let request = format!("GET / HTTP/1.1\r\nHost: {bad}\r\n\r\n");
+            assert_eq!(
+                refused(request.as_bytes(), &limits()),
+                Status::BadRequest,
+                "{bad}"
+            );
+        }
     }
 
     #[test]
