@@ -487,8 +487,19 @@ fn is_token_char(b: u8) -> bool {
 /// A head over the limit: 414 when even the request line does not fit
 /// (a huge URL), 431 when the headers are what is too big.
 fn too_large(buf: &[u8], limits: &Limits) -> Rejection {
-    let first_line_fits = buf[..buf.len().min(limits.max_head_bytes)].contains(&b'\n');
-    if first_line_fits {
+    let seen = &buf[..buf.len().min(limits.max_head_bytes)];
+    let first_line_fits = seen.contains(&b'\n');
+    if seen.iter().all(|&b| b == b'\r' || b == b'\n') {
+        // A server skips an empty line or two before a request (RFC 9112
+        // §2.2); this many are not a request at all.
+        Rejection::new(
+            Status::BadRequest,
+            format!(
+                "{} bytes of empty lines and no request line",
+                limits.max_head_bytes
+            ),
+        )
+    } else if first_line_fits {
         Rejection::new(
             Status::HeadersTooLarge,
             format!(
@@ -840,6 +851,15 @@ mod tests {
             refused(b"GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n", &limits()),
             Status::BadRequest
         );
+    }
+
+    #[test]
+    fn a_flood_of_empty_lines_is_not_called_large_headers() {
+        let limits = limits();
+        let flood = b"\r\n".repeat(limits.max_head_bytes);
+        assert_eq!(refused(&flood, &limits), Status::BadRequest);
+        // One or two before a request are skipped.
+        complete(b"\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
     }
 
     #[test]
