@@ -255,6 +255,7 @@ fn a_big_chunk_is_traced_over_several_readable_lines() {
 }
 
 /// A server that sends `bytes` to its first client, then closes.
+#[cfg(unix)]
 fn server_that_says(bytes: &'static [u8]) -> (String, std::thread::JoinHandle<()>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port().to_string();
