@@ -121,6 +121,10 @@ pub fn resolve(root: &Path, url_path: &str) -> Result<PathBuf, Refusal> {
             ));
         }
         path.push("index.html");
+    } else if url_path.ends_with('/') {
+        // `/a.txt/` names a folder, and a.txt is a file: nothing is there
+        // (relative links in a page served there would break, too).
+        return Err(not_found());
     }
     // canonicalize follows symbolic links and fails when the file is missing.
     let real = std::fs::canonicalize(&path).map_err(|_| not_found())?;
@@ -247,6 +251,11 @@ mod tests {
             "a folder's address ends with /"
         );
         assert_eq!(resolve(&root, "/missing").unwrap_err().0, Status::NotFound);
+        assert_eq!(
+            resolve(&root, "/sub/a.txt/").unwrap_err().0,
+            Status::NotFound,
+            "a file is not a folder"
+        );
 
         #[cfg(unix)]
         {
