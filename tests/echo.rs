@@ -280,6 +280,35 @@ fn a_client_over_the_limit_is_closed_and_logged() {
 }
 
 #[test]
+fn a_flood_of_refused_clients_is_not_a_flood_of_log_lines() {
+    let server = echo_server(&["--max-clients", "1", "--transport", "tcp"]);
+    let mut kept = connect(&server);
+    kept.write_all(b"x").unwrap();
+    kept.read_exact(&mut [0u8; 1]).unwrap(); // the one client is being served
+    for _ in 0..300 {
+        let mut refused = connect(&server);
+        let _ = refused.read(&mut [0u8; 1]); // closed at once
+    }
+    let mut extra = connect(&server);
+    let _ = extra.read(&mut [0u8; 1]);
+    // The first refusal is logged at once, the rest at most once a second.
+    assert!(
+        server
+            .log
+            .wait_for("refused: already 1 clients", T)
+            .is_some(),
+        "{}",
+        server.log.text()
+    );
+    let lines = server.log.text().matches("refused: already").count();
+    assert!(
+        lines <= 5,
+        "{lines} lines for 301 refusals:\n{}",
+        server.log.text()
+    );
+}
+
+#[test]
 fn idle_connections_are_closed_after_the_idle_timeout() {
     let server = echo_server(&["--idle-timeout", "0.5"]);
     let mut stream = connect(&server);

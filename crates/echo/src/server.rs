@@ -116,12 +116,15 @@ pub async fn serve_tcp(
     // One permit per connection: when none is left, the server is full.
     let slots = Arc::new(Semaphore::new(config.max_clients));
 
+    let mut refusals = netkit::logging::OncePerSecond::new();
     while let Some((stream, peer)) = accept(&listener, &shutdown).await {
         let Ok(permit) = slots.clone().try_acquire_owned() else {
-            warn!(
-                "{peer} refused: already {} clients (see --max-clients)",
-                config.max_clients
-            );
+            if let Some(more) = refusals.due(Instant::now()) {
+                warn!(
+                    "{peer} refused: already {} clients (see --max-clients){more}",
+                    config.max_clients
+                );
+            }
             continue; // dropping `stream` closes the connection
         };
         let config = config.clone();

@@ -10,6 +10,7 @@
 //! overrides `-v` / `-q`.
 
 use std::io::IsTerminal;
+use std::time::{Duration, Instant};
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::Writer;
@@ -26,6 +27,45 @@ pub fn note(line: &str) {
     let mut stderr = std::io::stderr().lock();
     let _ = stderr.write_all(line.as_bytes());
     let _ = stderr.write_all(b"\n");
+}
+
+/// A log line that may repeat thousands of times a second (connections
+/// pouring into a full server): the first is written, then at most one a
+/// second, saying how many were left out. A flood must not become a flood
+/// of log lines, yet the log must still tell it happened.
+#[derive(Debug, Default)]
+pub struct OncePerSecond {
+    last: Option<Instant>,
+    left_out: u64,
+}
+
+impl OncePerSecond {
+    /// Nothing logged yet.
+    pub const fn new() -> OncePerSecond {
+        OncePerSecond {
+            last: None,
+            left_out: 0,
+        }
+    }
+
+    /// `Some(text)` when a line may be written at `now`: `text` is what to
+    /// add to it about the ones left out since the last line ("" if none).
+    /// `None`: leave this one out (it is counted).
+    pub fn due(&mut self, now: Instant) -> Option<String> {
+        if self
+            .last
+            .is_some_and(|last| now.saturating_duration_since(last) < Duration::from_secs(1))
+        {
+            self.left_out += 1;
+            return None;
+        }
+        self.last = Some(now);
+        let note = match std::mem::take(&mut self.left_out) {
+            0 => String::new(),
+            n => format!(" (and {n} more since the last such line, not logged one by one)"),
+        };
+        Some(note)
+    }
 }
 
 /// Prints `HH:MM:SS.mmm` in the local time zone.
@@ -81,6 +121,24 @@ pub fn init(verbosity: Verbosity) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_repeated_line_is_logged_once_a_second_with_a_count() {
+        let mut refusals = OncePerSecond::new();
+        let t0 = Instant::now();
+        assert_eq!(refusals.due(t0).as_deref(), Some(""));
+        for i in 1..=500u64 {
+            assert_eq!(refusals.due(t0 + Duration::from_micros(i)), None);
+        }
+        let note = refusals
+            .due(t0 + Duration::from_secs(1))
+            .expect("a second later");
+        assert!(note.contains("500 more"), "{note}");
+        assert_eq!(
+            refusals.due(t0 + Duration::from_secs(3)).as_deref(),
+            Some("")
+        );
+    }
 
     #[test]
     fn verbosity_maps_to_levels() {

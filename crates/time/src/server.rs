@@ -219,12 +219,15 @@ async fn serve_tcp(
     shared: Arc<Shared>,
     shutdown: CancellationToken,
 ) {
+    let mut refusals = netkit::logging::OncePerSecond::new();
     while let Some((stream, peer)) = accept(&listener, &shutdown).await {
         let Ok(permit) = shared.slots.clone().try_acquire_owned() else {
-            warn!(
-                "{peer} refused: already {} clients (see --max-clients)",
-                shared.config.max_clients
-            );
+            if let Some(more) = refusals.due(Instant::now()) {
+                warn!(
+                    "{peer} refused: already {} clients (see --max-clients){more}",
+                    shared.config.max_clients
+                );
+            }
             continue; // dropping `stream` closes the connection
         };
         let task_shared = shared.clone();

@@ -79,6 +79,7 @@ pub async fn serve(
     let tracker = TaskTracker::new();
     let force = CancellationToken::new();
 
+    let mut refusals = netkit::logging::OncePerSecond::new();
     while let Some((stream, peer)) = accept(&listener, &shutdown).await {
         // Chat lines are small and should leave at once (no Nagle delay).
         let _ = stream.set_nodelay(true);
@@ -98,10 +99,12 @@ pub async fn serve(
                 ));
             }
             Err(room::Full) => {
-                warn!(
-                    "{peer} refused: server full ({} clients connected)",
-                    config.max_clients
-                );
+                if let Some(more) = refusals.due(std::time::Instant::now()) {
+                    warn!(
+                        "{peer} refused: server full ({} clients connected){more}",
+                        config.max_clients
+                    );
+                }
                 tracker.spawn(refuse(stream));
             }
         }
