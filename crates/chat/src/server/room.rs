@@ -24,7 +24,9 @@
 //!   line to 200 people costs one allocation, not 200. Lines one client
 //!   sent together (a paste, a burst) share one buffer and take one place in
 //!   each queue: 200 recipients cost 200 queue entries, whether the paste
-//!   holds one line or fifty.
+//!   holds one line or fifty. (Each connection then copies what it takes
+//!   from its queue into its own write buffer, up to 128 entries, some
+//!   hundreds of KiB, before writing them out: that copy is per recipient.)
 //!
 //! ## Backpressure: who gets cut off
 //!
