@@ -13,7 +13,9 @@
 //! 1. [`time_bytes`]: encode a moment as the 4 RFC 868 bytes
 //!    (`duration_since(UNIX_EPOCH)`, add the 1900→1970 offset, `as u32`
 //!    — it wraps around in 2036, as the RFC says — then `to_be_bytes`).
-//! 2. [`serve`]: loop over `listener.incoming()`; for each client, write the
+//! 2. [`serve`]: loop over `listener.accept()` (it gives the stream *and*
+//!    the client's address, already known: asking the stream for it later
+//!    fails if the client has gone); for each client, write the
 //!    bytes of *now* and drop the stream (dropping closes the connection).
 //!    A client that hung up before its answer is not a reason to stop: skip
 //!    it (print the error on stderr) and serve the next one. `serve` only

@@ -5,14 +5,15 @@ mod common;
 use common::{TIMEOUT, listener, within};
 use exercises::ex02_echo_client::echo_once;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
 /// An echo server for one client that sends each byte back separately, and
 /// reports the client's address as it saw it. It stops echoing after
-/// `limit` bytes and closes.
+/// `limit` bytes and closes cleanly: the client reads the end of the stream
+/// (`Ok(0)`), not a reset, however many bytes it sent.
 fn slow_echo_server(limit: usize) -> (SocketAddr, mpsc::Receiver<SocketAddr>) {
     let (listener, addr) = listener();
     let (tx, rx) = mpsc::channel();
@@ -31,6 +32,11 @@ fn slow_echo_server(limit: usize) -> (SocketAddr, mpsc::Receiver<SocketAddr>) {
                 _ => return,
             }
         }
+        // Done sending (a FIN), but still reading what the client sends:
+        // closing with unread bytes would reset the connection instead.
+        let _ = stream.shutdown(Shutdown::Write);
+        let mut rest = [0u8; 64];
+        while matches!(stream.read(&mut rest), Ok(n) if n > 0) {}
     });
     (addr, rx)
 }

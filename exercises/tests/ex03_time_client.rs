@@ -33,11 +33,32 @@ fn converts_1900_epoch_to_1970_epoch() {
     );
 }
 
+/// Checks a decoded time, naming the usual mistake when it is one.
+fn assert_decoded(got: i64, sent: u32) {
+    let want = i64::from(sent) - 2_208_988_800;
+    let little = i64::from(u32::from_le_bytes(sent.to_be_bytes())) - 2_208_988_800;
+    let hint = if got == little {
+        " — the bytes were read in the wrong order: RFC 868 sends the most \
+         significant byte first (u32::from_be_bytes)"
+    } else if got == i64::from(sent) {
+        " — 70 years too many: the 1900 → 1970 offset (2 208 988 800 s) is missing"
+    } else if got == i64::from(sent & 0xffff_ff00) - 2_208_988_800 {
+        " — the last byte is missing: one read() may bring fewer than 4 bytes (read_exact)"
+    } else {
+        ""
+    };
+    assert_eq!(got, want, "decoded {got}, expected {want}{hint}");
+}
+
 #[test]
 fn decodes_big_endian_bytes_arriving_one_at_a_time() {
-    let bytes = NEW_YEAR_2024_RFC868.to_be_bytes();
-    let time = within("read_time", move || read_time(Trickle::new(bytes)));
-    assert_eq!(time.expect("read_time failed"), NEW_YEAR_2024_UNIX);
+    // 42 s after midnight: the last byte is not 0, so a byte left out shows.
+    for sent in [NEW_YEAR_2024_RFC868, NEW_YEAR_2024_RFC868 + 42] {
+        let time = within("read_time", move || {
+            read_time(Trickle::new(sent.to_be_bytes()))
+        });
+        assert_decoded(time.expect("read_time failed"), sent);
+    }
 }
 
 #[test]

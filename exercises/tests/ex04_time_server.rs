@@ -62,6 +62,20 @@ fn answers_four_bytes_of_now_then_closes() {
 }
 
 #[test]
+fn each_client_gets_the_time_of_its_own_request() {
+    // Two questions a little over a second apart: two different answers.
+    let addr = spawn_server(serve);
+    let first = u32::from_be_bytes(ask(addr).try_into().expect("4 bytes"));
+    thread::sleep(Duration::from_millis(1100));
+    let second = u32::from_be_bytes(ask(addr).try_into().expect("4 bytes"));
+    assert!(
+        second > first,
+        "two clients 1.1 s apart both got {first}: is the time taken once, before the \
+         loop, instead of for each client?"
+    );
+}
+
+#[test]
 fn serves_one_client_after_the_other() {
     let addr = spawn_server(serve);
     for client in 1..=5 {

@@ -52,7 +52,13 @@ fn echoes_and_stops_at_end_of_file() {
     client
         .read_to_end(&mut rest)
         .expect("the server should close after EOF");
-    assert!(rest.is_empty(), "nothing more than the echo: got {rest:?}");
+    assert!(
+        rest.is_empty(),
+        "nothing more than the echo: {} more bytes came, starting {:?} \
+         (the whole buffer sent, zeros included, instead of &buf[..n]?)",
+        rest.len(),
+        &rest[..rest.len().min(16)]
+    );
 }
 
 #[test]
@@ -63,8 +69,21 @@ fn echoes_exactly_what_was_received() {
     client.write_all(b"c").unwrap();
     client.shutdown(Shutdown::Write).unwrap();
     let mut back = Vec::new();
-    client.read_to_end(&mut back).expect("reading the echo");
-    assert_eq!(back, b"abc", "only the bytes received, nothing more");
+    if let Err(e) = client.read_to_end(&mut back) {
+        panic!(
+            "the echo did not end within {:?} ({}): does handle stop when read \
+             returns Ok(0), the end of the stream?",
+            common::TIMEOUT,
+            e.kind()
+        );
+    }
+    assert!(
+        back == b"abc",
+        "only the bytes received, nothing more: got {} bytes, starting {:?} \
+         (the whole buffer sent, zeros included, instead of &buf[..n]?)",
+        back.len(),
+        String::from_utf8_lossy(&back[..back.len().min(16)])
+    );
     assert_eq!(result_of(done), 3);
 }
 

@@ -58,6 +58,11 @@ fn accents_are_upper_cased_too() {
 #[test]
 fn quit_says_bye_and_stops() {
     assert_eq!(run("a\nQUIT\nb\n"), ("A\nBYE\n".to_string(), 1));
+    assert_eq!(
+        run("a\r\nQUIT\r\nb\r\n"),
+        ("A\nBYE\n".to_string(), 1),
+        "telnet sends QUIT\\r\\n: remove the \\r before comparing"
+    );
 }
 
 #[test]

@@ -56,9 +56,21 @@ fn twenty_clients_at_once() {
 
 #[test]
 fn one_client_failing_does_not_stop_the_server() {
-    let addr = start();
+    let (listener, addr) = common::listener();
+    let server = std::thread::spawn(move || serve(listener, line_echo));
     let mut bad = connect(addr);
     writeln!(bad, "fail").unwrap();
+    // Time for the handler to fail.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    if server.is_finished() {
+        match server.join() {
+            Ok(result) => panic!(
+                "serve() returned {result:?} when one client's handler failed: an error \
+                 in a client's thread must end that client only (print it in the thread)"
+            ),
+            Err(_) => panic!("serve() panicked when one client's handler failed"),
+        }
+    }
     let mut good = connect(addr);
     round_trip(&mut good, "still there?");
     // And new clients are still accepted.

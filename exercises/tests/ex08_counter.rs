@@ -43,9 +43,11 @@ fn leaving_clients_are_no_longer_counted() {
     assert_eq!(stats.connected.load(Ordering::SeqCst), 3);
     drop(a);
     drop(c);
-    eventually("connected back to 1 after two clients left", || {
-        stats.connected.load(Ordering::SeqCst) == 1
-    });
+    eventually(
+        "connected back to 1 after two clients left (does the client's read loop \
+         end when read returns Ok(0), the end of the stream?)",
+        || stats.connected.load(Ordering::SeqCst) == 1,
+    );
     assert_eq!(
         stats.total.load(Ordering::SeqCst),
         3,
@@ -109,7 +111,34 @@ fn clients_arriving_together_all_get_different_numbers() {
     );
     assert_eq!(stats.total.load(Ordering::SeqCst), 16);
     drop(joined);
-    eventually("everyone gone", || {
-        stats.connected.load(Ordering::SeqCst) == 0
-    });
+    eventually(
+        "everyone gone, connected back to 0 (does each client's read loop end on Ok(0)?)",
+        || stats.connected.load(Ordering::SeqCst) == 0,
+    );
+}
+
+#[test]
+fn a_client_gone_before_its_welcome_does_not_stop_the_server() {
+    // These clients connect and reset (RST) *before* serve() starts: the
+    // welcome written to each fails for sure. That is one client's problem:
+    // the server must go on (a `?` on that write in the accept loop stops it).
+    let (listener, addr) = common::listener();
+    for _ in 0..3 {
+        reset(connect(addr));
+    }
+    let stats = Arc::new(Stats::default());
+    let shared = Arc::clone(&stats);
+    let server = std::thread::spawn(move || serve(listener, shared));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    if server.is_finished() {
+        match server.join() {
+            Ok(result) => panic!(
+                "serve() returned {result:?} after a client reset its connection before \
+                 its welcome: one client's error must not stop the server"
+            ),
+            Err(_) => panic!("serve() panicked on a client that reset its connection"),
+        }
+    }
+    let (_alive, welcome) = join(addr);
+    assert!(welcome.starts_with("welcome"), "{welcome:?}");
 }

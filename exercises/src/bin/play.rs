@@ -45,6 +45,11 @@ fn main() -> ExitCode {
     let port = |default: u16| ports.first().copied().unwrap_or(default);
     let result = match number {
         1 => {
+            if ports.is_empty() {
+                eprintln!(
+                    "give the ports to classify: cargo run -p exercises --bin play -- 1 22 3306 50000"
+                );
+            }
             for &p in &ports {
                 let name = ex01_ports::service_name(p).unwrap_or("-");
                 println!("{p:>5}: {:?}, service: {name}", ex01_ports::classify(p));

@@ -154,9 +154,10 @@ impl Trickle {
 
 impl Read for Trickle {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        // 1, 3, 2, 1, 3, 2… bytes: never a whole line, never aligned.
-        self.step += 1;
+        // 1, 3, 2, 1, 3, 2… bytes: never a whole line, never aligned, and
+        // the first read is a single byte.
         let want = [1, 3, 2][self.step % 3];
+        self.step += 1;
         let n = want.min(buf.len()).min(self.data.len() - self.pos);
         buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
         self.pos += n;
