@@ -189,6 +189,12 @@ pub enum NoAnswer {
     WellKnown,
     /// The port of one of netlab's UDP servers.
     NetlabService,
+    /// More datagrams from this source (address and port) than its
+    /// [`AnswerBudget`] allows a second: another server answering ours?
+    TooFast {
+        /// The budget: answers a second to one source.
+        per_second: u32,
+    },
 }
 
 /// Says why, in a log line: `not answered: the source port is …`.
@@ -199,6 +205,13 @@ impl fmt::Display for NoAnswer {
             NoAnswer::OwnPort => "the source port is this server's own port",
             NoAnswer::WellKnown => "the source port is a well-known port, where servers live",
             NoAnswer::NetlabService => "the source port is one of netlab's UDP servers",
+            NoAnswer::TooFast { per_second } => {
+                return write!(
+                    f,
+                    "more than {per_second} datagrams a second from this source, as when \
+                     another server answers our answers"
+                );
+            }
         })
     }
 }
@@ -241,15 +254,18 @@ pub fn may_answer_udp(source_port: u16, own_ports: &[u16]) -> Result<(), NoAnswe
 }
 
 /// How many answers a UDP server gives one source (an address *and* a
-/// port) per second, so that a loop between two servers ends by itself.
+/// port) per second, so that a loop between two servers is bounded, and
+/// ends when it is fast.
 ///
 /// A loop started by one forged datagram is one datagram bouncing between
-/// two servers as fast as they can answer: thousands a second, forever. A
-/// person, or a program asking a question and waiting for the answer, asks
-/// far less often. So each source gets a *bucket* of answers: full at first
-/// (`per_second` answers), refilled at `per_second` answers a second. A
-/// looping peer empties it in a fraction of a second; the next datagram from
-/// it goes unanswered, and since the loop *was* that one datagram, it stops.
+/// two servers as fast as they can answer: on one machine or a wired
+/// network, thousands a second, forever. A person, or a program asking a
+/// question and waiting for the answer, asks far less often. So each source
+/// gets a *bucket* of answers: full at first (`per_second` answers), refilled
+/// at `per_second` answers a second. A loop faster than that empties it in a
+/// fraction of a second; the next datagram from it goes unanswered, and since
+/// the loop *was* that one datagram, it stops. A slower loop (two machines
+/// far apart) is not stopped, only held to `per_second` datagrams a second.
 ///
 /// Memory is bounded: at most [`AnswerBudget::MAX_SOURCES`] sources are
 /// remembered. When that many are, the ones whose bucket has filled up
@@ -259,6 +275,7 @@ pub fn may_answer_udp(source_port: u16, own_ports: &[u16]) -> Result<(), NoAnswe
 #[derive(Debug)]
 pub struct AnswerBudget {
     per_second: f64,
+    limit: u32,
     sources: HashMap<SocketAddr, Bucket>,
     last_sweep: Option<Instant>,
 }
@@ -271,15 +288,38 @@ struct Bucket {
 }
 
 impl AnswerBudget {
-    /// The most sources remembered at once (about 200 KiB).
+    /// The most sources remembered at once (about 450 KiB).
     pub const MAX_SOURCES: usize = 4096;
+
+    /// The default budget, answers a second to one source.
+    pub const DEFAULT_PER_SECOND: u32 = 1000;
 
     /// A budget of `per_second` answers a second per source (at least 1).
     pub fn new(per_second: u32) -> AnswerBudget {
         AnswerBudget {
             per_second: f64::from(per_second.max(1)),
+            limit: per_second.max(1),
             sources: HashMap::new(),
             last_sweep: None,
+        }
+    }
+
+    /// May a UDP server whose sockets are on `own_ports` answer a datagram
+    /// from `from`, at `now`? [`may_answer_udp`]'s rule first, then this
+    /// source's budget (counting the answer when there is one).
+    pub fn judge(
+        &mut self,
+        from: SocketAddr,
+        own_ports: &[u16],
+        now: Instant,
+    ) -> Result<(), NoAnswer> {
+        may_answer_udp(from.port(), own_ports)?;
+        if self.allow(from, now) {
+            Ok(())
+        } else {
+            Err(NoAnswer::TooFast {
+                per_second: self.limit,
+            })
         }
     }
 
@@ -348,6 +388,23 @@ mod tests {
         }
         // The bucket (100) plus what refilled meanwhile (100/s for ~11 ms).
         assert!((100..=102).contains(&answered), "{answered}");
+    }
+
+    #[test]
+    fn judging_applies_the_port_rule_then_the_budget() {
+        let mut budget = AnswerBudget::new(2);
+        let now = Instant::now();
+        assert_eq!(budget.judge(source(7), &[], now), Err(NoAnswer::WellKnown));
+        assert_eq!(budget.judge(source(40_000), &[], now), Ok(()));
+        assert_eq!(budget.judge(source(40_000), &[], now), Ok(()));
+        let too_fast = budget.judge(source(40_000), &[], now);
+        assert_eq!(too_fast, Err(NoAnswer::TooFast { per_second: 2 }));
+        assert!(
+            too_fast
+                .unwrap_err()
+                .to_string()
+                .contains("more than 2 datagrams")
+        );
     }
 
     #[test]

@@ -32,7 +32,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use codec::echo::UDP_RECV_BUFFER;
-use codec::ports::{AnswerBudget, may_answer_udp};
+use codec::ports::AnswerBudget;
 use netkit::NetError;
 use netkit::error::describe_io;
 use netkit::net::accept;
@@ -75,7 +75,7 @@ impl Default for Config {
             max_clients: 1000,
             idle_timeout: Duration::from_secs(300),
             grace: Duration::from_secs(2),
-            udp_rate: 1000,
+            udp_rate: AnswerBudget::DEFAULT_PER_SECOND,
         }
     }
 }
@@ -259,7 +259,7 @@ async fn within<T>(
 /// holds the largest datagram of IPv4 or IPv6, so none is ever truncated.
 ///
 /// A datagram whose source port belongs to a server is not answered (see
-/// [`may_answer_udp`]): answering a forged one would start an endless
+/// [`may_answer_udp`](codec::ports::may_answer_udp)): answering a forged one would start an endless
 /// ping-pong between two servers. Nor is one source answered more than
 /// `--udp-rate` times a second ([`AnswerBudget`]): a loop with a server on a
 /// port nobody could predict ends when that server runs out of answers.
@@ -296,16 +296,7 @@ pub async fn serve_udp(
             // the trace would hide a whole exchange.
             info!("recv an empty datagram from {peer}");
         }
-        let refused = match may_answer_udp(peer.port(), &[own_port]) {
-            Err(why) => Some(why.to_string()),
-            Ok(()) if !budget.allow(peer, Instant::now()) => Some(format!(
-                "more than {} datagrams a second from it (another server answering \
-                 our answers? see --udp-rate)",
-                config.udp_rate
-            )),
-            Ok(()) => None,
-        };
-        if let Some(why) = refused {
+        if let Err(why) = budget.judge(peer, &[own_port], Instant::now()) {
             // A flood of forged datagrams must not become a flood of log
             // lines: the reason is shown only with --trace (or -v).
             if config.trace {

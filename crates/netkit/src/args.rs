@@ -37,6 +37,19 @@ pub struct ServerArgs {
     pub verbosity: Verbosity,
 }
 
+/// The flag of every UDP server (echo, time): how often one source may be
+/// answered, the bound on a loop between two servers.
+#[derive(Debug, Clone, clap::Args)]
+pub struct UdpServerArgs {
+    /// UDP: datagrams answered per second to one source (address and port).
+    /// More is not a person but another server answering our answers: such
+    /// a loop is held to this rate, and ends at once if it runs faster.
+    #[arg(long, value_name = "N",
+          default_value_t = codec::ports::AnswerBudget::DEFAULT_PER_SECOND,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub udp_rate: u32,
+}
+
 /// The flags of every client.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ClientArgs {

@@ -38,7 +38,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use codec::ports::{AnswerBudget, may_answer_udp};
+use codec::ports::AnswerBudget;
 use codec::time::Protocol;
 use netkit::NetError;
 use netkit::error::{Transport, describe_io};
@@ -78,7 +78,7 @@ impl Default for Config {
             max_clients: 1000,
             write_timeout: Duration::from_secs(10),
             grace: Duration::from_secs(2),
-            udp_rate: 1000,
+            udp_rate: AnswerBudget::DEFAULT_PER_SECOND,
         }
     }
 }
@@ -311,7 +311,7 @@ where
 /// one datagram at a time. The answer is small (4 to 44 bytes), so a forged
 /// sender address cannot make us send much to someone else. A datagram whose
 /// source port belongs to a server — `own_ports`, the other netlab servers,
-/// the well-known ports — is not answered at all (see [`may_answer_udp`]):
+/// the well-known ports — is not answered at all (see [`may_answer_udp`](codec::ports::may_answer_udp)):
 /// answering a forged one would start an endless ping-pong between servers.
 /// Nor is one source answered more than `--udp-rate` times a second
 /// ([`AnswerBudget`]): a loop with a server on a port nobody could predict
@@ -353,16 +353,7 @@ async fn serve_udp(
                  the rest (if any) was dropped: a question's content does not matter"
             );
         }
-        let refused = match may_answer_udp(peer.port(), &own_ports) {
-            Err(why) => Some(why.to_string()),
-            Ok(()) if !budget.allow(peer, Instant::now()) => Some(format!(
-                "more than {} datagrams a second from it (another server answering \
-                 our answers? see --udp-rate)",
-                shared.config.udp_rate
-            )),
-            Ok(()) => None,
-        };
-        if let Some(why) = refused {
+        if let Err(why) = budget.judge(peer, &own_ports, Instant::now()) {
             // A flood of forged datagrams must not become a flood of log
             // lines: the reason is shown only with --trace (or -v).
             if shared.config.trace {

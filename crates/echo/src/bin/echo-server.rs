@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use echo::server::{self, Config};
 use netkit::NetError;
-use netkit::args::{ServerArgs, parse_limit, parse_timeout};
+use netkit::args::{ServerArgs, UdpServerArgs, parse_limit, parse_timeout};
 use netkit::error::Transport;
 use netkit::net::{announce, bind_tcp, bind_tcp_and_udp, bind_udp, local_addr};
 use tokio::net::UdpSocket;
@@ -37,12 +37,8 @@ struct Args {
     #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = parse_timeout)]
     idle_timeout: Duration,
 
-    /// UDP: datagrams answered per second to one source (address and port).
-    /// More is not a person but another server answering our answers: a
-    /// loop, which ends when that source goes unanswered once.
-    #[arg(long, value_name = "N", default_value_t = Config::default().udp_rate,
-          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-    udp_rate: u32,
+    #[command(flatten)]
+    udp: UdpServerArgs,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -77,7 +73,7 @@ fn main() -> ExitCode {
             max_clients: args.max_clients,
             idle_timeout: args.idle_timeout,
             grace: args.server.grace,
-            udp_rate: args.udp_rate,
+            udp_rate: args.udp.udp_rate,
         };
         server::serve(tcp, udp, config, netkit::shutdown::on_signal()).await
     })

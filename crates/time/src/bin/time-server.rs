@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use netkit::args::{ServerArgs, parse_limit, parse_timeout};
+use netkit::args::{ServerArgs, UdpServerArgs, parse_limit, parse_timeout};
 use time::Protocol;
 use time::clock::SystemClock;
 use time::server::{self, Config, Service};
@@ -38,12 +38,8 @@ struct Args {
     #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_timeout)]
     write_timeout: Duration,
 
-    /// UDP: datagrams answered per second to one source (address and port).
-    /// More is not a person but another server answering our answers: a
-    /// loop, which ends when that source goes unanswered once.
-    #[arg(long, value_name = "N", default_value_t = Config::default().udp_rate,
-          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-    udp_rate: u32,
+    #[command(flatten)]
+    udp: UdpServerArgs,
 
     // --host, --trace, --grace, --threads, -v/-q: the options every netlab server has.
     #[command(flatten)]
@@ -75,7 +71,7 @@ fn main() -> ExitCode {
             max_clients: args.max_clients,
             write_timeout: args.write_timeout,
             grace: args.server.grace,
-            udp_rate: args.udp_rate,
+            udp_rate: args.udp.udp_rate,
         };
         server::serve(
             vec![time, daytime],
