@@ -306,6 +306,20 @@ fn a_flood_of_refused_clients_is_not_a_flood_of_log_lines() {
         "{lines} lines for 301 refusals:\n{}",
         server.log.text()
     );
+    // The ones left out are still told, at the latest when the server stops.
+    #[cfg(unix)]
+    {
+        let mut server = server;
+        server.interrupt(T).expect("the server stops");
+        assert!(
+            server
+                .log
+                .wait_for("more since the last such line", T)
+                .is_some(),
+            "{}",
+            server.log.text()
+        );
+    }
 }
 
 #[test]

@@ -988,6 +988,8 @@ fn a_refused_head_request_gets_no_body() {
     for request in [
         &b"HEAD / HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n"[..],
         b"HEAD / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        // After an empty line, which a server skips before a request.
+        b"\r\nHEAD / HTTP/1.1\r\nHost: a b\r\n\r\n",
     ] {
         let out = exchange(server.addr(), request);
         let (head, body) = out.split_once("\r\n\r\n").expect(&out);

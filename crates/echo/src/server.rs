@@ -137,6 +137,9 @@ pub async fn serve_tcp(
         });
     }
 
+    if let Some(untold) = refusals.untold() {
+        warn!("refused (see --max-clients): {untold}");
+    }
     // Closed now, not when this function returns: during the grace period a
     // newcomer gets "connection refused", not a connection nobody serves.
     drop(listener);

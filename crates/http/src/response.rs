@@ -216,12 +216,15 @@ impl ResponseHead {
         let Some(first) = lengths.next() else {
             return Ok(Framing::UntilClose);
         };
+        let others: Vec<Option<u64>> = lengths.collect();
         match first {
-            Some(len) if lengths.all(|other| other == Some(len)) => Ok(Framing::Length(len)),
-            Some(_) => Err("the server sent Content-Length values that disagree: \
-                 where the body ends cannot be known"
-                .to_string()),
-            None => Err("the server sent an invalid Content-Length".to_string()),
+            Some(len) if others.iter().all(|&other| other == Some(len)) => Ok(Framing::Length(len)),
+            Some(_) if others.iter().all(Option::is_some) => {
+                Err("the server sent Content-Length values that disagree: \
+                     where the body ends cannot be known"
+                    .to_string())
+            }
+            _ => Err("the server sent an invalid Content-Length".to_string()),
         }
     }
 }
@@ -331,6 +334,8 @@ mod tests {
         assert!(two.framing("GET").unwrap_err().contains("disagree"));
         let same = head("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5, 5\r\n\r\n");
         assert_eq!(same.framing("GET"), Ok(Framing::Length(5)));
+        let bad = head("HTTP/1.1 200 OK\r\nContent-Length: 5, abc\r\n\r\n");
+        assert!(bad.framing("GET").unwrap_err().contains("invalid"));
         let many: String = (0..20).map(|i| format!("X-{i}: y\r\n")).collect();
         let e = parse_head(format!("HTTP/1.1 200 OK\r\n{many}\r\n").as_bytes(), 16).unwrap_err();
         assert!(e.contains("more than 16 header lines"), "{e}");

@@ -256,7 +256,8 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
                 Err(Stop::End(end)) => return end,
                 Err(Stop::Refuse(rejection)) => {
                     // The head was refused, but its first word may be known.
-                    let head_only = self.buf.starts_with(b"HEAD ");
+                    // (After the empty lines a server skips before a request.)
+                    let head_only = self.buf.trim_ascii_start().starts_with(b"HEAD ");
                     return self.refuse(rejection, head_only).await;
                 }
             };

@@ -205,12 +205,20 @@ impl NetError {
                      `ipconfig`), or use the machine's other address"
                 ))
             }
-            io::ErrorKind::PermissionDenied => NetError::protocol(format!(
-                "the system does not allow sending to {addr}: a broadcast address (such as \
-                 255.255.255.255) means every machine of the network and needs a permission \
-                 this program does not ask for; otherwise a firewall or a security policy \
-                 forbids it. Use the address of one machine"
-            )),
+            // A broadcast address is the user's choice: a usage mistake.
+            io::ErrorKind::PermissionDenied if matches!(addr.parse(), Ok(SocketAddr::V4(v4)) if v4.ip().is_broadcast()) => {
+                NetError::usage(format!(
+                    "{addr} is the broadcast address: it means every machine of the network, \
+                     and sending there needs a permission this program does not ask for. \
+                     Use the address of one machine"
+                ))
+            }
+            io::ErrorKind::PermissionDenied => NetError::Io {
+                context: format!(
+                    "connecting to {addr} (a firewall or a security policy forbids it)"
+                ),
+                source: err,
+            },
             _ => NetError::Io {
                 context: format!("connecting to {addr}"),
                 source: err,

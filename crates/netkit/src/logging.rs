@@ -66,6 +66,17 @@ impl OncePerSecond {
         };
         Some(note)
     }
+
+    /// At the end (the server stops): the count still untold, if any, so
+    /// that the log tells every occurrence.
+    pub fn untold(&mut self) -> Option<String> {
+        match std::mem::take(&mut self.left_out) {
+            0 => None,
+            n => Some(format!(
+                "{n} more since the last such line, not logged one by one"
+            )),
+        }
+    }
 }
 
 /// Prints `HH:MM:SS.mmm` in the local time zone.
@@ -138,6 +149,9 @@ mod tests {
             refusals.due(t0 + Duration::from_secs(3)).as_deref(),
             Some("")
         );
+        assert_eq!(refusals.untold(), None);
+        refusals.due(t0 + Duration::from_secs(3));
+        assert!(refusals.untold().expect("one untold").starts_with("1 more"));
     }
 
     #[test]

@@ -236,6 +236,9 @@ async fn serve_tcp(
             drop(permit);
         });
     }
+    if let Some(untold) = refusals.untold() {
+        warn!("refused (see --max-clients): {untold}");
+    }
 }
 
 /// One TCP client: the answer, then goodbye.

@@ -317,6 +317,12 @@ impl Screen {
         };
         out.write_all(&shown).await.map_err(NetError::output)?;
         out.flush().await.map_err(NetError::output)?;
+        self.tell_once();
+        Ok(())
+    }
+
+    /// The first time something was shown escaped, says why, once.
+    fn tell_once(&mut self) {
         if !self.told && self.terminal.as_ref().is_some_and(ForTerminal::escaped) {
             self.told = true;
             info!(
@@ -324,7 +330,6 @@ impl Screen {
                  drive your terminal; redirect the output to a file to get the exact bytes"
             );
         }
-        Ok(())
     }
 
     /// The end of the stream: what a terminal filter still holds.
@@ -336,6 +341,7 @@ impl Screen {
         if !rest.is_empty() {
             out.write_all(&rest).await.map_err(NetError::output)?;
             out.flush().await.map_err(NetError::output)?;
+            self.tell_once();
         }
         Ok(())
     }

@@ -110,6 +110,9 @@ pub async fn serve(
         }
     }
 
+    if let Some(untold) = refusals.untold() {
+        warn!("refused, server full: {untold}");
+    }
     drop(listener); // new clients now get "connection refused"
     info!(
         "no longer accepting; saying BYE to {} client(s)",

@@ -25,8 +25,9 @@
 //!   sent together (a paste, a burst) share one buffer and take one place in
 //!   each queue: 200 recipients cost 200 queue entries, whether the paste
 //!   holds one line or fifty. (Each connection then copies what it takes
-//!   from its queue into its own write buffer, up to 128 entries, some
-//!   hundreds of KiB, before writing them out: that copy is per recipient.)
+//!   from its queue into its own write buffer, up to two batches of 64
+//!   entries, some hundreds of KiB, before writing them out: that copy is
+//!   per recipient.)
 //!
 //! ## Backpressure: who gets cut off
 //!
