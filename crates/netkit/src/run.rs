@@ -16,6 +16,18 @@ use crate::args::Verbosity;
 use crate::error::NetError;
 use crate::logging;
 
+/// Writes `text` to standard output and flushes it. Not `print!`, which
+/// panics when the reader has gone (`| head -3`): that case becomes
+/// [`NetError::output`], which [`run`] ends quietly with; a real failure (a
+/// full disk) stays an error.
+pub fn print(text: &str) -> Result<(), NetError> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(NetError::output)
+}
+
 /// Runs `main` on a new tokio runtime and returns the process exit code.
 ///
 /// ```no_run

@@ -12,7 +12,6 @@
 //!
 //! Every subcommand prints a table, or one JSON object with `--json`.
 
-use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -258,13 +257,7 @@ async fn bench(args: Args) -> Result<(), NetError> {
         } else {
             report.to_table()
         };
-        // Not `print!`, which panics when the reader has gone (`| head -3`):
-        // netkit::run ends quietly on that error.
-        let mut stdout = std::io::stdout().lock();
-        stdout
-            .write_all(text.as_bytes())
-            .and_then(|()| stdout.flush())
-            .map_err(NetError::output)
+        netkit::run::print(&text)
     }
 }
 

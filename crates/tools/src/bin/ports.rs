@@ -100,14 +100,8 @@ fn explain(queries: &[String]) -> ExitCode {
     }
 }
 
-/// Writes to standard output. Not print!, which panics when nobody reads the
-/// output any more (`ports | true`); that case is told apart by
-/// [`NetError::is_closed_output`], a full disk is an error.
+/// Writes to standard output (see [`netkit::run::print`]): a reader that
+/// has gone is told apart by [`NetError::is_closed_output`].
 fn say(text: &str) -> Result<(), NetError> {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .map_err(NetError::output)
+    netkit::run::print(text)
 }
