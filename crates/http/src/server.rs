@@ -759,22 +759,32 @@ mod tests {
         }
     }
 
-    /// Sends a 16 KiB page to `writer` with a `--read-timeout` of 300 ms.
-    async fn send_page_to(writer: SlowReader) -> (Result<(), End>, Vec<u8>) {
-        let config = Config {
-            read_timeout: Duration::from_millis(300),
-            ..Config::default()
-        };
+    /// A connection for a unit test, on made-up addresses.
+    fn test_connection<R, W>(reader: R, writer: W, config: &Config) -> Connection<'_, R, W> {
         let addr: SocketAddr = ([127, 0, 0, 1], 1).into();
-        let mut conn = Connection {
-            reader: tokio::io::empty(),
+        Connection {
+            reader,
             writer,
             buf: Vec::new(),
             peer: addr,
             local: addr,
-            config: &config,
+            config,
             requests: 0,
-        };
+        }
+    }
+
+    /// The default configuration with a short `--read-timeout`.
+    fn quick_config(read_timeout_ms: u64) -> Config {
+        Config {
+            read_timeout: Duration::from_millis(read_timeout_ms),
+            ..Config::default()
+        }
+    }
+
+    /// Sends a 16 KiB page to `writer` with a `--read-timeout` of 300 ms.
+    async fn send_page_to(writer: SlowReader) -> (Result<(), End>, Vec<u8>) {
+        let config = quick_config(300);
+        let mut conn = test_connection(tokio::io::empty(), writer, &config);
         let reply = Reply {
             head: Head::new(Status::Ok),
             body: Body::Bytes(vec![b'x'; 16 * 1024]),
@@ -791,20 +801,12 @@ mod tests {
     /// that flush used to wait forever.
     #[tokio::test]
     async fn a_refusal_nobody_reads_does_not_hold_the_connection() {
-        let config = Config {
-            read_timeout: Duration::from_millis(300),
-            ..Config::default()
-        };
-        let addr: SocketAddr = ([127, 0, 0, 1], 1).into();
-        let mut conn = Connection {
-            reader: tokio::io::empty(),
-            writer: tokio::io::BufWriter::new(SlowReader::new(None, Duration::ZERO)),
-            buf: Vec::new(),
-            peer: addr,
-            local: addr,
-            config: &config,
-            requests: 0,
-        };
+        let config = quick_config(300);
+        let mut conn = test_connection(
+            tokio::io::empty(),
+            tokio::io::BufWriter::new(SlowReader::new(None, Duration::ZERO)),
+            &config,
+        );
         let rejection = Rejection {
             status: Status::BadRequest,
             reason: "a test".into(),
@@ -819,22 +821,14 @@ mod tests {
     /// full of earlier answers) is bounded like any answer.
     #[tokio::test]
     async fn an_interim_answer_nobody_reads_does_not_hold_the_connection() {
-        let config = Config {
-            read_timeout: Duration::from_millis(300),
-            ..Config::default()
-        };
-        let addr: SocketAddr = ([127, 0, 0, 1], 1).into();
+        let config = quick_config(300);
         let request: &[u8] =
             b"POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n";
-        let mut conn = Connection {
-            reader: request,
-            writer: tokio::io::BufWriter::new(SlowReader::new(None, Duration::ZERO)),
-            buf: Vec::new(),
-            peer: addr,
-            local: addr,
-            config: &config,
-            requests: 0,
-        };
+        let mut conn = test_connection(
+            request,
+            tokio::io::BufWriter::new(SlowReader::new(None, Duration::ZERO)),
+            &config,
+        );
         let end = timeout(Duration::from_secs(5), conn.run(&CancellationToken::new()))
             .await
             .expect("the connection ends by itself");
@@ -851,21 +845,9 @@ mod tests {
     #[tokio::test]
     async fn the_head_time_starts_with_its_first_byte() {
         use tokio::io::AsyncWriteExt;
-        let config = Config {
-            read_timeout: Duration::from_millis(1000),
-            ..Config::default()
-        };
-        let addr: SocketAddr = ([127, 0, 0, 1], 1).into();
+        let config = quick_config(1000);
         let (mut client, server_side) = tokio::io::duplex(4096);
-        let mut conn = Connection {
-            reader: server_side,
-            writer: tokio::io::sink(),
-            buf: Vec::new(),
-            peer: addr,
-            local: addr,
-            config: &config,
-            requests: 0,
-        };
+        let mut conn = test_connection(server_side, tokio::io::sink(), &config);
         let typing = tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(600)).await; // idle
             client.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
