@@ -183,6 +183,31 @@ fn chat_fanout_delivers_every_line_in_order() {
     assert!(!log.contains("WARN"), "{log}");
 }
 
+#[test]
+fn raw_mode_counts_the_lines_a_relay_sends_to_the_others() {
+    // The bare relay of docs/benchmarks.md, which speaks as `ncat --chat`
+    // does: each line goes to everyone but its sender, as `<userN> text`.
+    let relay = Server::start_example("bench", "bare_relay", &["0"]);
+    let args = [
+        "chat-fanout",
+        "--mode",
+        "raw",
+        "--clients",
+        "20",
+        "--senders",
+        "2",
+        "--messages",
+        "20",
+    ];
+    let json = measure(&relay, &args);
+    // 19 recipients for each of 2 × 20 lines.
+    assert_eq!(json_number(&json, "expected"), 760.0, "{json}");
+    assert_eq!(json_number(&json, "delivered"), 760.0, "{json}");
+    assert_eq!(json_number(&json, "out_of_order"), 0.0, "{json}");
+    assert_eq!(json_number(&json, "duplicated"), 0.0, "{json}");
+    assert!(json_number(&json, "server_cpu_s") >= 0.0, "{json}");
+}
+
 /// `netlab-bench idle` with `connections` held for 0.3 s.
 fn idle(server: &Server, connections: &str) -> String {
     measure(

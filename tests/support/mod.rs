@@ -58,6 +58,31 @@ pub fn bin(name: &str) -> PathBuf {
     path
 }
 
+/// The path of example `name` of workspace package `package`, built on
+/// first use (as [`bin`] does for binaries).
+pub fn example(package: &str, name: &str) -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args([
+        "build",
+        "--quiet",
+        "-p",
+        package,
+        "--example",
+        name,
+    ]);
+    if !cfg!(debug_assertions) {
+        cmd.arg("--release");
+    }
+    let status = cmd.status().expect("run cargo build");
+    assert!(status.success(), "cargo build --example {name} failed");
+    let path = target_dir()
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(path.exists(), "example {} not found", path.display());
+    path
+}
+
 /// A third-party program for interop tests, or `None` with a message.
 ///
 /// When it is missing the test should return early (skip). In CI (the `CI`
@@ -147,6 +172,14 @@ impl Server {
         let mut command = Command::new(bin(name));
         command.args(args);
         Server::spawn(command, name, listening_lines)
+    }
+
+    /// Like [`Server::start`], for an example program of a workspace
+    /// package that prints a `listening on` line too.
+    pub fn start_example(package: &str, name: &str, args: &[&str]) -> Server {
+        let mut command = Command::new(example(package, name));
+        command.args(args);
+        Server::spawn(command, name, 1)
     }
 
     /// Like [`Server::start`], with the number of open files the OS allows
