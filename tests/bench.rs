@@ -238,6 +238,29 @@ fn idle_connections_are_held_and_the_server_memory_is_read() {
 }
 
 #[test]
+fn connect_rate_counts_a_bare_time_server() {
+    // The floor of docs/benchmarks.md: answers (checked by the load tool,
+    // which fails on a wrong one) and closes at once.
+    let server = Server::start_example("bench", "bare_time", &["0"]);
+    let out = run_client(
+        "netlab-bench",
+        &[
+            "connect-rate",
+            "--service",
+            "time",
+            "--port",
+            &server.port(),
+            "--duration",
+            "0.3",
+            "--json",
+        ],
+        T,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(json_number(&out.stdout_text(), "connections") > 0.0);
+}
+
+#[test]
 fn connect_rate_validates_daytime_answers() {
     let server = Server::start_expecting("time-server", &["--port", "0", "--daytime-port", "0"], 2);
     let daytime = server

@@ -18,6 +18,8 @@
 //!     --clients 1000 --senders 5 --messages 40 --rate 20 --pid $!
 //! ```
 
+mod bare;
+
 use std::sync::Arc;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -28,25 +30,10 @@ use tokio::sync::broadcast;
 type Said = (u64, Arc<[u8]>);
 
 fn main() {
-    let Some(port) = std::env::args().nth(1).and_then(|p| p.parse::<u16>().ok()) else {
-        eprintln!("usage: bare_relay PORT (on 127.0.0.1 only; 0: any free port)");
-        std::process::exit(2);
-    };
-    // One thread, as the suite runs chat-server (`--threads 1`).
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build();
-    let outcome = runtime.and_then(|rt| rt.block_on(serve(port)));
-    if let Err(e) = outcome {
-        eprintln!("bare_relay: {e}");
-        std::process::exit(1);
-    }
+    bare::main("bare_relay", serve);
 }
 
-async fn serve(port: u16) -> std::io::Result<()> {
-    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
-    // As netlab's servers do, so that tests can start it on port 0.
-    eprintln!("bare_relay listening on {}", listener.local_addr()?);
+async fn serve(listener: TcpListener) -> std::io::Result<()> {
     let (room, _) = broadcast::channel::<Said>(1024);
     let mut next_id = 0;
     loop {
