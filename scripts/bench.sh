@@ -25,8 +25,11 @@ if ((${#need[@]})); then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}"
 fi
 
-# 2. Release builds of ours and of the load tool, side by side.
+# 2. Release builds of ours, of the load tool and of its bare servers
+#    (crates/bench/examples: the floor of the cases a target may be out of
+#    the machine's reach), side by side.
 cargo build --release -p echo -p time -p chat -p bench
+cargo build --release -p bench --examples
 target="${CARGO_TARGET_DIR:-target}"
 
 # 3. The suite (10,000 idle connections need as many file descriptors;

@@ -16,6 +16,11 @@
 //! | idle connections     | echo-server, chat-server | —                         |
 //! | chat scaling 10→1000 | chat-server  | ncat                                  |
 //!
+//! Where a target may be out of reach on the machine itself, a third side
+//! runs too: a *bare* server (`crates/bench/examples/`), the least a server
+//! can do for that case (no limits, checks or logs). A target the bare
+//! server misses as well is a limit of the machine, not of ours.
+//!
 //! It then writes `docs/benchmarks.md` (machine, exact commands, medians,
 //! ratios, every target met or missed) and the chart
 //! `docs/benchmarks-chat.svg`. A section between `<!-- notes -->` and
@@ -95,6 +100,28 @@ enum Server {
     Xinetd,
     OursChat,
     Ncat,
+    /// `examples/bare_time.rs`: accept, write, close.
+    BareTime,
+    /// `examples/bare_relay.rs`: one broadcast channel, speaking as ncat does.
+    BareRelay,
+}
+
+/// Who a run measured: ours, the peer, or the bare floor of the case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Ours,
+    Peer,
+    Floor,
+}
+
+impl Side {
+    fn name(self) -> &'static str {
+        match self {
+            Side::Ours => "ours",
+            Side::Peer => "peer",
+            Side::Floor => "floor",
+        }
+    }
 }
 
 /// Our servers' `--threads`. The machine is shared with the load tool,
@@ -115,6 +142,22 @@ impl Server {
             Server::Xinetd => "xinetd",
             Server::OursChat => "chat-server",
             Server::Ncat => "ncat --chat",
+            Server::BareTime => "bare time server",
+            Server::BareRelay => "bare relay",
+        }
+    }
+
+    /// Plain lines relayed to the others (chat-fanout's raw mode), not chat/1.
+    fn speaks_raw(self) -> bool {
+        matches!(self, Server::Ncat | Server::BareRelay)
+    }
+
+    /// The example program of this crate that is this server, if it is one.
+    fn example(self) -> Option<&'static str> {
+        match self {
+            Server::BareTime => Some("bare_time"),
+            Server::BareRelay => Some("bare_relay"),
+            _ => None,
         }
     }
 }
@@ -144,13 +187,28 @@ struct Case {
     action: Action,
     ours: Option<Server>,
     peer: Option<Server>,
+    /// A bare server, where the target may be out of the machine's reach.
+    floor: Option<Server>,
+}
+
+impl Case {
+    /// Who runs this case, in the order of each round (A B, then the floor).
+    fn sides(&self) -> impl Iterator<Item = (Side, Server)> + '_ {
+        [
+            (Side::Ours, self.ours),
+            (Side::Peer, self.peer),
+            (Side::Floor, self.floor),
+        ]
+        .into_iter()
+        .filter_map(|(side, server)| Some((side, server?)))
+    }
 }
 
 /// One run's outcome.
 #[derive(Debug)]
 struct Outcome {
     case: String,
-    ours: bool,
+    side: Side,
     result: Result<Report, String>,
     server_command: String,
     client_command: String,
@@ -175,6 +233,7 @@ fn cases(opts: &Options) -> Vec<Case> {
             action,
             ours,
             peer,
+            floor: None,
         })
     };
     use Server::*;
@@ -288,6 +347,18 @@ fn cases(opts: &Options) -> Vec<Case> {
             (n <= 1000).then_some(Ncat),
         );
     }
+    // The bare floors, where the targets met the machine's limits in every
+    // run so far: the time service (the 1.2× xinetd target), the 200-client
+    // burst (3× ncat) and the scaling sweep (2× from 10 to 1,000 clients).
+    // Daytime shares time's ceiling; bulk echo's is iperf3's row.
+    for case in &mut cases {
+        case.floor = match case.id.as_str() {
+            "time" => Some(BareTime),
+            "chat-200x1" => Some(BareRelay),
+            _ if case.group == "scaling" => Some(BareRelay),
+            _ => None,
+        };
+    }
     cases
         .into_iter()
         .filter(|c| opts.only.is_empty() || opts.only.iter().any(|g| g == c.group))
@@ -371,6 +442,13 @@ impl Context {
             Server::Ncat => (
                 which("ncat").unwrap_or_else(|| "ncat".into()),
                 s(&["-l", "127.0.0.1", &p, "--chat", "--max-conns", "1000"]),
+                vec![port],
+            ),
+            Server::BareTime | Server::BareRelay => (
+                self.bin_dir
+                    .join("examples")
+                    .join(server.example().unwrap_or_default()),
+                vec![p.clone()],
                 vec![port],
             ),
         };
@@ -580,6 +658,15 @@ pub async fn run(opts: Options, threads: usize) -> Result<(), NetError> {
             )));
         }
     }
+    let cases = cases(&opts);
+    for name in cases.iter().filter_map(|c| c.floor?.example()) {
+        if !bin_dir.join("examples").join(name).is_file() {
+            return Err(NetError::protocol(format!(
+                "{name} is not in {}: build it first (cargo build --release -p bench --examples) or give --bin-dir",
+                bin_dir.join("examples").display()
+            )));
+        }
+    }
     fs::create_dir_all(&opts.logs).map_err(|e| NetError::io("creating the log directory", e))?;
     let mut ctx = Context {
         conf_dir: opts.logs.clone(),
@@ -587,22 +674,17 @@ pub async fn run(opts: Options, threads: usize) -> Result<(), NetError> {
         bin_dir,
         ports: Ports::default(),
     };
-    let cases = cases(&opts);
     let machine_before = machine();
     let began = Instant::now();
     let mut outcomes: Vec<Outcome> = Vec::new();
-    let total: usize = cases
-        .iter()
-        .map(|c| opts.rounds * (c.ours.is_some() as usize + c.peer.is_some() as usize))
-        .sum();
+    let total: usize = cases.iter().map(|c| opts.rounds * c.sides().count()).sum();
     let mut done = 0;
     for case in &cases {
         for round in 1..=opts.rounds {
-            for (ours, server) in [(true, case.ours), (false, case.peer)] {
-                let Some(server) = server else { continue };
+            for (side, server) in case.sides() {
                 done += 1;
                 let ticks_before = procfs::cpu_ticks();
-                let mode = if server == Server::Ncat {
+                let mode = if server.speaks_raw() {
                     Mode::Raw
                 } else {
                     Mode::Chat
@@ -660,7 +742,7 @@ pub async fn run(opts: Options, threads: usize) -> Result<(), NetError> {
                 ));
                 outcomes.push(Outcome {
                     case: case.id.clone(),
-                    ours,
+                    side,
                     result,
                     server_command,
                     client_command,
@@ -676,7 +758,7 @@ pub async fn run(opts: Options, threads: usize) -> Result<(), NetError> {
             .iter()
             .map(|o| {
                 json!({
-                    "case": o.case, "side": if o.ours { "ours" } else { "peer" }, "steal_percent": o.steal,
+                    "case": o.case, "side": o.side.name(), "steal_percent": o.steal,
                     "server": o.server_command, "client": o.client_command,
                     "result": match &o.result { Ok(r) => r.to_json(), Err(e) => json!({ "error": e }) },
                 })
@@ -742,40 +824,40 @@ struct Results {
 }
 
 impl Results {
-    fn reports(&self, case: &str, ours: bool) -> impl Iterator<Item = &Report> {
+    fn reports(&self, case: &str, side: Side) -> impl Iterator<Item = &Report> {
         self.outcomes
             .iter()
-            .filter(move |o| o.case == case && o.ours == ours)
+            .filter(move |o| o.case == case && o.side == side)
             .filter_map(|o| o.result.as_ref().ok())
     }
 
-    fn median(&self, case: &str, ours: bool, metric: &str) -> Option<f64> {
+    fn median(&self, case: &str, side: Side, metric: &str) -> Option<f64> {
         let values: Vec<f64> = self
-            .reports(case, ours)
+            .reports(case, side)
             .filter_map(|r| r.get(metric))
             .collect();
         median(&values)
     }
 
     /// The worst value over the rounds (e.g. the lowest completeness).
-    fn min(&self, case: &str, ours: bool, metric: &str) -> Option<f64> {
-        self.reports(case, ours)
+    fn min(&self, case: &str, side: Side, metric: &str) -> Option<f64> {
+        self.reports(case, side)
             .filter_map(|r| r.get(metric))
             .reduce(f64::min)
     }
 
-    fn failures(&self, case: &str, ours: bool) -> Vec<&str> {
+    fn failures(&self, case: &str, side: Side) -> Vec<&str> {
         self.outcomes
             .iter()
-            .filter(|o| o.case == case && o.ours == ours)
+            .filter(|o| o.case == case && o.side == side)
             .filter_map(|o| o.result.as_ref().err().map(String::as_str))
             .collect()
     }
 
-    fn first(&self, case: &str, ours: bool) -> Option<&Outcome> {
+    fn first(&self, case: &str, side: Side) -> Option<&Outcome> {
         self.outcomes
             .iter()
-            .find(|o| o.case == case && o.ours == ours)
+            .find(|o| o.case == case && o.side == side)
     }
 }
 
@@ -789,9 +871,18 @@ struct Target {
 fn targets(r: &Results) -> Vec<Target> {
     let mut t = vec![];
     let ratio = |case: &str, metric: &str| -> Option<(f64, f64, f64)> {
-        let ours = r.median(case, true, metric)?;
-        let peer = r.median(case, false, metric)?;
+        let ours = r.median(case, Side::Ours, metric)?;
+        let peer = r.median(case, Side::Peer, metric)?;
         Some((ours, peer, ours / peer))
+    };
+    // What a bare server got against the same peer: a target it misses too
+    // is out of this machine's reach.
+    let floor = |case: &str, metric: &str| -> String {
+        let bare = r.median(case, Side::Floor, metric);
+        match bare.zip(r.median(case, Side::Peer, metric)) {
+            Some((b, p)) if p > 0.0 => format!("; a bare server: {:.2}×", b / p),
+            _ => String::new(),
+        }
     };
     let fmt = |v: Option<f64>| v.map_or("—".to_string(), format_value);
     let mut versus =
@@ -801,9 +892,10 @@ fn targets(r: &Results) -> Vec<Target> {
                 goal: goal.to_string(),
                 measured: match got {
                     Some((o, p, x)) => format!(
-                        "{} vs {} {unit} ({peer}): **{x:.2}×**",
+                        "{} vs {} {unit} ({peer}): **{x:.2}×**{}",
                         format_value(o),
-                        format_value(p)
+                        format_value(p),
+                        floor(case, metric)
                     ),
                     None => failed_text(r, case),
                 },
@@ -866,8 +958,8 @@ fn targets(r: &Results) -> Vec<Target> {
         "ncat",
         3.0,
     );
-    let ours_bulk = r.median("bulk-1", true, "mb_per_s");
-    let iperf = r.median("iperf3", false, "mb_per_s");
+    let ours_bulk = r.median("bulk-1", Side::Ours, "mb_per_s");
+    let iperf = r.median("iperf3", Side::Peer, "mb_per_s");
     t.push(Target {
         goal: "echo bulk, 1 connection: ≥ 40% of iperf3's one stream".into(),
         measured: match (ours_bulk, iperf) {
@@ -882,7 +974,7 @@ fn targets(r: &Results) -> Vec<Target> {
         met: ours_bulk.zip(iperf).map(|(o, i)| o >= 0.4 * i),
     });
     let mut at_most = |goal: &str, case: &str, metric: &str, unit: &str, limit: f64| {
-        let v = r.median(case, true, metric);
+        let v = r.median(case, Side::Ours, metric);
         t.push(Target {
             goal: goal.to_string(),
             measured: match v {
@@ -921,9 +1013,9 @@ fn targets(r: &Results) -> Vec<Target> {
         4.0,
     );
     for case in ["chat-50x5", "chat-200x1", "chat-paced"] {
-        let worst = r.min(case, true, "completeness");
+        let worst = r.min(case, Side::Ours, "completeness");
         let disorder = r
-            .reports(case, true)
+            .reports(case, Side::Ours)
             .filter_map(|x| x.get("out_of_order"))
             .fold(0.0, f64::max);
         t.push(Target {
@@ -939,36 +1031,48 @@ fn targets(r: &Results) -> Vec<Target> {
             met: worst.map(|c| c >= 1.0 && disorder == 0.0),
         });
     }
-    let costs: Vec<(usize, f64)> = r
-        .cases
-        .iter()
-        .filter_map(|c| match c.action {
-            Action::Chat { clients, .. } if c.group == "scaling" => r
-                .median(&c.id, true, "cost_us_per_line")
-                .map(|v| (clients, v)),
-            _ => None,
-        })
-        .collect();
-    if !costs.is_empty() {
+    let costs = |side: Side| -> Vec<(usize, f64)> {
+        r.cases
+            .iter()
+            .filter_map(|c| match c.action {
+                Action::Chat { clients, .. } if c.group == "scaling" => r
+                    .median(&c.id, side, "cost_us_per_line")
+                    .map(|v| (clients, v)),
+                _ => None,
+            })
+            .collect()
+    };
+    // Highest cost over lowest, over the sweep.
+    let spread = |costs: &[(usize, f64)]| {
         let lo = costs.iter().map(|c| c.1).fold(f64::MAX, f64::min);
         let hi = costs.iter().map(|c| c.1).fold(0.0, f64::max);
-        let listed: Vec<String> = costs.iter().map(|(n, c)| format!("{n}: {c:.2}")).collect();
+        hi / lo.max(1e-9)
+    };
+    let ours = costs(Side::Ours);
+    if !ours.is_empty() {
+        let listed: Vec<String> = ours.iter().map(|(n, c)| format!("{n}: {c:.2}")).collect();
+        let bare = costs(Side::Floor);
+        let floor = if bare.is_empty() {
+            String::new()
+        } else {
+            format!("; the bare relay: {:.2}×", spread(&bare))
+        };
         t.push(Target {
             goal: "chat scaling: cost per delivered line within 2× from 10 to 1,000 clients".into(),
             measured: format!(
-                "µs of server CPU per line by clients — {}: **{:.2}×**",
+                "µs of server CPU per line by clients — {}: **{:.2}×**{floor}",
                 listed.join(", "),
-                hi / lo.max(1e-9)
+                spread(&ours)
             ),
-            met: Some(hi <= 2.0 * lo),
+            met: Some(spread(&ours) <= 2.0),
         });
     }
     t
 }
 
 fn failed_text(r: &Results, case: &str) -> String {
-    let mut f = r.failures(case, true);
-    f.extend(r.failures(case, false));
+    let mut f = r.failures(case, Side::Ours);
+    f.extend(r.failures(case, Side::Peer));
     match f.first() {
         Some(e) => format!("failed: {e}"),
         None => "not run".into(),
@@ -976,11 +1080,11 @@ fn failed_text(r: &Results, case: &str) -> String {
 }
 
 fn chart(r: &Results, opts: &Options) -> String {
-    let series = |ours: bool, metric: &str| -> Vec<(f64, f64)> {
+    let series = |side: Side, metric: &str| -> Vec<(f64, f64)> {
         opts.sweep
             .iter()
             .filter_map(|&n| {
-                r.median(&format!("scale-{n}"), ours, metric)
+                r.median(&format!("scale-{n}"), side, metric)
                     .map(|v| (n as f64, v))
             })
             .collect()
@@ -988,18 +1092,27 @@ fn chart(r: &Results, opts: &Options) -> String {
     let panel = |title: &str, y: &str, metric: &str| Panel {
         title: title.into(),
         y_label: y.into(),
-        series: vec![
+        series: [
             Series {
                 name: "chat-server".into(),
                 color: "#1f77b4",
-                points: series(true, metric),
+                points: series(Side::Ours, metric),
             },
             Series {
                 name: "ncat --chat".into(),
                 color: "#ff7f0e",
-                points: series(false, metric),
+                points: series(Side::Peer, metric),
             },
-        ],
+            Series {
+                name: "bare relay".into(),
+                color: "#7f7f7f",
+                points: series(Side::Floor, metric),
+            },
+        ]
+        .into_iter()
+        // A side that did not run (no ncat at 2,000 clients) has no line.
+        .filter(|s| !s.points.is_empty())
+        .collect(),
     };
     chart::svg(
         &[
@@ -1079,7 +1192,9 @@ fn report(
          with the same client (`netlab-bench`, crate `bench`). Generated by `scripts/bench.sh` \
          (`netlab-bench suite`) on {date}, in {:.0} s; every figure is the **median of {} rounds** \
          run A B A B (ours, peer), each run on a freshly started server. Client and server share the \
-         machine's cores, so the absolute figures are those of the pair; the ratios are what matter.\n",
+         machine's cores, so the absolute figures are those of the pair; the ratios are what matter. \
+         Where a target may be out of the machine's reach, a *bare* server runs too, third in each \
+         round: the least a server can do for that case (see *Method*).\n",
         wall.as_secs_f64(),
         opts.rounds
     );
@@ -1217,24 +1332,25 @@ fn report(
         for e in &extra {
             header.push_str(&format!(" {e} |"));
         }
-        header.push_str(" ours/peer | runs |");
+        header.push_str(" ÷ peer | runs |");
         let _ = writeln!(o, "{header}");
         let _ = writeln!(o, "|{}", "---|".repeat(5 + extra.len()));
         for case in cases {
-            let peer_main = r.median(&case.id, false, main);
-            for (ours, server) in [(true, case.ours), (false, case.peer)] {
-                let Some(server) = server else { continue };
-                let failures = r.failures(&case.id, ours);
+            let peer_main = r.median(&case.id, Side::Peer, main);
+            for (side, server) in case.sides() {
+                let failures = r.failures(&case.id, side);
                 let cell = |m: &str| {
-                    r.median(&case.id, ours, m)
+                    r.median(&case.id, side, m)
                         .map_or("—".to_string(), format_value)
                 };
                 let mut row = format!("| {} | {} | {} |", case.title, server.label(), cell(main));
                 for e in &extra {
                     row.push_str(&format!(" {} |", cell(e)));
                 }
-                let ratio = match (ours, r.median(&case.id, true, main), peer_main) {
-                    (true, Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
+                let ratio = match (side, r.median(&case.id, side, main), peer_main) {
+                    (Side::Ours | Side::Floor, Some(a), Some(b)) if b > 0.0 => {
+                        format!("{:.2}×", a / b)
+                    }
                     _ => String::new(),
                 };
                 row.push_str(&format!(" {ratio} |"));
@@ -1274,7 +1390,8 @@ fn report(
     let _ = writeln!(
         o,
         "Everything above comes from `bash scripts/bench.sh`, which installs the peers \
-         (`apt-get install -y socat iperf3 ncat xinetd`), builds the release binaries and runs \
+         (`apt-get install -y socat iperf3 ncat xinetd`), builds the release binaries (and the bare \
+         servers, `cargo build --release -p bench --examples`) and runs \
          `netlab-bench --threads {threads} suite --rounds {} --duration {}`. Each run below was done with a fresh server; \
          the `netlab-bench` line is the subcommand doing the same measurement by hand (PID: the \
          server's process id).\n",
@@ -1284,8 +1401,8 @@ fn report(
     let _ = writeln!(o, "```sh");
     for case in &r.cases {
         let _ = writeln!(o, "# {}", case.title);
-        for ours in [true, false] {
-            if let Some(first) = r.first(&case.id, ours) {
+        for (side, _) in case.sides() {
+            if let Some(first) = r.first(&case.id, side) {
                 let _ = writeln!(
                     o,
                     "{}\n    {}",
@@ -1339,7 +1456,13 @@ after, divided by N; every connection is checked to be still open at the end.
 its one thread. Near 100%, the client was the limit: the figure says how fast the load tool is, \
 and a faster server cannot show it.
 - **Scaling**: every room size is offered the same total of delivered lines per second \
-(up to 5 senders, paced), so a rising line means each delivered line costs more in a bigger room.";
+(up to 5 senders, paced), so a rising line means each delivered line costs more in a bigger room.
+- **Bare servers** (`crates/bench/examples/`), the floor of a case: `bare_time` accepts, writes \
+the 4 bytes of RFC 868 and closes, in its accept loop; `bare_relay` is one tokio task per client \
+and one broadcast channel, relaying each line to the others as ncat does (so it is measured in \
+ncat's raw mode). Neither has a limit, a check or a log line; both run on one thread. What a \
+bare server cannot reach against the same peer, on this machine, no server can: such a missed \
+target is a limit of the machine and the load tool, not a finding in ours.";
 
 /// 100000 → "100,000".
 fn thousands(value: f64) -> String {
@@ -1438,23 +1561,48 @@ mod tests {
         assert!(conf.contains("cps            = 1000000 1"));
     }
 
-    #[test]
-    fn the_sweep_offers_the_same_load_at_every_size() {
-        let opts = Options {
+    fn options(only: &str) -> Options {
+        Options {
             bin_dir: None,
             rounds: 1,
             duration: Duration::from_secs(1),
             idle_connections: 10,
             sweep: vec![10, 1000],
             sweep_load: 100_000.0,
-            only: vec!["scaling".into()],
+            only: vec![only.into()],
             out: "x".into(),
             chart: "y".into(),
             raw: None,
             logs: "z".into(),
             note: None,
-        };
-        for case in cases(&opts) {
+        }
+    }
+
+    #[test]
+    fn bare_floors_run_third_where_a_target_met_the_machine_limits() {
+        let all: Vec<Case> = ["connect", "chat", "scaling", "bulk"]
+            .iter()
+            .flat_map(|group| cases(&options(group)))
+            .collect();
+        let floor = |id: &str| all.iter().find(|c| c.id == id).unwrap().floor;
+        assert_eq!(floor("time"), Some(Server::BareTime));
+        assert_eq!(floor("chat-200x1"), Some(Server::BareRelay));
+        assert_eq!(floor("scale-10"), Some(Server::BareRelay));
+        assert_eq!(floor("scale-1000"), Some(Server::BareRelay));
+        for id in ["daytime", "chat-50x5", "chat-paced", "bulk-8"] {
+            assert_eq!(floor(id), None, "{id}");
+        }
+        let time = all.iter().find(|c| c.id == "time").unwrap();
+        let order: Vec<Side> = time.sides().map(|(side, _)| side).collect();
+        assert_eq!(order, [Side::Ours, Side::Peer, Side::Floor]);
+        // The relay speaks as ncat does: the load tool must use raw mode.
+        assert!(Server::BareRelay.speaks_raw() && Server::Ncat.speaks_raw());
+        assert!(!Server::OursChat.speaks_raw());
+    }
+
+    #[test]
+    fn the_sweep_offers_the_same_load_at_every_size() {
+        for case in cases(&options("scaling")) {
             let Action::Chat {
                 clients,
                 senders,
