@@ -856,3 +856,77 @@ fn a_closed_stdout_ends_the_client_quietly_not_as_a_network_error() {
     assert!(!stderr.contains("error:"), "{stderr}");
     assert!(!stderr.contains("the other side"), "{stderr}");
 }
+
+/// One short visit: HELLO, a nickname, QUIT, read until the server closes.
+/// `false` if the server did not answer within `wait`.
+fn visit(addr: SocketAddr, nick: &str, wait: Duration) -> bool {
+    let Ok(mut stream) = TcpStream::connect_timeout(&addr, wait) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(wait));
+    let _ = stream.set_write_timeout(Some(wait));
+    if stream
+        .write_all(format!("NICK {nick}\nQUIT\n").as_bytes())
+        .is_err()
+    {
+        return false;
+    }
+    let mut answer = String::new();
+    let _ = std::io::Read::read_to_string(&mut stream, &mut answer);
+    answer.contains("BYE")
+}
+
+#[cfg(unix)]
+#[test]
+fn a_log_nobody_reads_does_not_stop_the_server() {
+    // `chat-server 2>&1 | less`, left on its first page: stderr is a pipe
+    // that fills up (64 KiB) and is never read. Logging used to block the
+    // task that logged, then every other: after a few hundred visits the
+    // server answered nobody.
+    let mut child = Command::new(bin("chat-server"))
+        .args(["--port", "0"])
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start chat-server");
+    let mut log = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    log.read_line(&mut first).expect("the listening line");
+    let addr = support::listening_addr(&first).expect("an address in the first line");
+
+    // About 3 log lines a visit: far more than the pipe and the log's own
+    // queue of 4,096 lines hold.
+    for i in 0..2000 {
+        assert!(
+            visit(addr, &format!("v{i}"), Duration::from_secs(5)),
+            "visit {i}: the server stopped answering while nothing read its log"
+        );
+    }
+    assert!(visit(addr, "last", Duration::from_secs(5)));
+
+    // Someone reads again; Ctrl-C: the server says how much it left out.
+    let reader = std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut log, &mut rest);
+        rest
+    });
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the server did not stop on Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let rest = reader.join().expect("the log reader");
+    assert!(status.success(), "{status}: {rest}");
+    assert!(rest.contains("log line(s) left out"), "{rest}");
+}

@@ -26,4 +26,4 @@ pub mod stdin;
 pub mod trace;
 
 pub use error::NetError;
-pub use run::{run, run_on};
+pub use run::{run, run_on, serve};

@@ -110,14 +110,75 @@ pub fn directives(verbosity: Verbosity) -> String {
     }
 }
 
+/// Log lines a server keeps waiting while nothing reads its stderr (a few
+/// hundred KiB); past that, new lines are left out and counted.
+const WAITING_LINES: usize = 4096;
+
 /// Starts logging to stderr. Call once, at the start of `main`.
 /// A second call (as in tests that run several servers) is harmless.
+///
+/// Each line is written when it is logged: a client's log and its prompts
+/// ([`note`]) stay in order. Servers use [`init_off_thread`] instead.
 pub fn init(verbosity: Verbosity) {
+    subscribe(verbosity, std::io::stderr);
+}
+
+/// Starts logging to stderr from a thread of its own, for a server: one
+/// that logs never waits for stderr. A stderr nobody reads (`server 2>&1 |
+/// less` left on its first page, a terminal paused with Ctrl-S) would
+/// otherwise block the next task that logs, and with it every client.
+/// Up to [`WAITING_LINES`] lines wait; past that they are left out, and
+/// [`LogThread::finish`] says how many.
+pub fn init_off_thread(verbosity: Verbosity) -> LogThread {
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(WAITING_LINES)
+        .lossy(true)
+        .thread_name("log")
+        .finish(std::io::stderr());
+    let left_out = writer.error_counter();
+    subscribe(verbosity, writer);
+    LogThread { guard, left_out }
+}
+
+/// The thread that writes a server's log (see [`init_off_thread`]).
+#[must_use = "dropping it stops the log thread"]
+pub struct LogThread {
+    guard: tracing_appender::non_blocking::WorkerGuard,
+    left_out: tracing_appender::non_blocking::ErrorCounter,
+}
+
+impl LogThread {
+    /// At the end: writes what is still waiting (for a second at most), or
+    /// says how many lines were left out because stderr was not being read.
+    pub fn finish(self) {
+        let LogThread { guard, left_out } = self;
+        let lines = left_out.dropped_lines();
+        if lines == 0 {
+            // Waits for the thread to write what is queued, a second at most.
+            drop(guard);
+        } else {
+            // The reader is known to fall behind: waiting for it would only
+            // delay the exit (and, with the queue still full, the guard would
+            // print a complaint of its own on stdout). What is still queued
+            // is left out too.
+            std::mem::forget(guard);
+            note(&format!(
+                "{lines} log line(s) left out: nothing was reading this log (stderr) fast enough, \
+                 so the server went on without waiting for it (a paused terminal or `| less`?)"
+            ));
+        }
+    }
+}
+
+fn subscribe<W>(verbosity: Verbosity, writer: W)
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(directives(verbosity)));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .with_timer(WallClock)

@@ -43,18 +43,40 @@ where
     run_on(verbosity, None, main)
 }
 
-/// [`run`] on `threads` threads (`None`: one per CPU core): what a server's
-/// `--threads` flag ([`ServerArgs::threads`](crate::args::ServerArgs::threads)) asks for.
+/// [`run`] on `threads` threads (`None`: one per CPU core).
 pub fn run_on<F>(verbosity: Verbosity, threads: Option<usize>, main: F) -> ExitCode
 where
     F: Future<Output = Result<(), NetError>>,
 {
     logging::init(verbosity);
+    conclude(execute(threads, main))
+}
+
+/// [`run_on`] for a server, on what its `--threads` flag
+/// ([`ServerArgs::threads`](crate::args::ServerArgs::threads)) asks for. Its
+/// log is written by a thread of its own ([`logging::init_off_thread`]): a
+/// server must go on serving its clients when nothing reads its log.
+pub fn serve<F>(verbosity: Verbosity, threads: Option<usize>, main: F) -> ExitCode
+where
+    F: Future<Output = Result<(), NetError>>,
+{
+    let log = logging::init_off_thread(verbosity);
+    let outcome = execute(threads, main);
+    // The log first: the last error line must come after it.
+    log.finish();
+    conclude(outcome)
+}
+
+/// Runs `main` on a new runtime; `Err` if the runtime cannot even start.
+fn execute<F>(threads: Option<usize>, main: F) -> Result<Result<(), NetError>, std::io::Error>
+where
+    F: Future<Output = Result<(), NetError>>,
+{
     // One thread: everything (accept loop and every client's task) runs on
     // the thread that called us, with no hand-offs between threads. It is
     // the cheapest choice when the work per client is small or the machine
     // has its cores busy elsewhere (a load tool beside the server, say).
-    let built = match threads {
+    let runtime = match threads {
         Some(1) => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build(),
@@ -65,25 +87,27 @@ where
         None => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build(),
-    };
-    let runtime = match built {
-        Ok(runtime) => runtime,
+    }?;
+    let result = runtime.block_on(main);
+    // Do not wait for stray background work (a DNS lookup, a blocked read).
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    Ok(result)
+}
+
+/// The exit code, and the one line that explains a failure.
+fn conclude(outcome: Result<Result<(), NetError>, std::io::Error>) -> ExitCode {
+    match outcome {
+        Ok(Ok(())) => ExitCode::SUCCESS,
         Err(e) => {
             let _ = writeln!(
                 std::io::stderr(),
                 "error: cannot start the async runtime: {e}"
             );
-            return ExitCode::FAILURE;
+            ExitCode::FAILURE
         }
-    };
-    let result = runtime.block_on(main);
-    // Do not wait for stray background work (a DNS lookup, a blocked read).
-    runtime.shutdown_timeout(Duration::from_millis(200));
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
         // `client | head -1`: the reader has what it wanted.
-        Err(e) if e.is_closed_output() => ExitCode::SUCCESS,
-        Err(e) => {
+        Ok(Err(e)) if e.is_closed_output() => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
             // Not eprintln!: it panics when stderr is a closed pipe
             // (`server 2>&1 | head -1`), and the exit status says enough.
             let _ = writeln!(std::io::stderr(), "error: {e}");

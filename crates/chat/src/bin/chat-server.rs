@@ -66,7 +66,7 @@ fn parse_max_clients(text: &str) -> Result<usize, String> {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    netkit::run_on(args.server.verbosity, args.server.threads, async move {
+    netkit::serve(args.server.verbosity, args.server.threads, async move {
         let listener = netkit::net::bind_tcp(&args.server.host, args.port).await?;
         let config = Config {
             max_clients: args.max_clients,

@@ -50,7 +50,7 @@ enum Transports {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    netkit::run_on(args.server.verbosity, args.server.threads, async move {
+    netkit::serve(args.server.verbosity, args.server.threads, async move {
         let host = &args.server.host;
         let (tcp, udp, label) = match args.transport {
             Transports::Both => {

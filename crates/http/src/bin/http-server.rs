@@ -66,7 +66,7 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    netkit::run_on(args.server.verbosity, args.server.threads, run(args))
+    netkit::serve(args.server.verbosity, args.server.threads, run(args))
 }
 
 async fn run(args: Args) -> Result<(), NetError> {

@@ -48,7 +48,7 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    netkit::run_on(args.server.verbosity, args.server.threads, async move {
+    netkit::serve(args.server.verbosity, args.server.threads, async move {
         let host = &args.server.host;
         if args.port == args.daytime_port && args.port != 0 {
             // Caught here: the OS would only say "address in use", as if
