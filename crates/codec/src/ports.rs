@@ -269,14 +269,18 @@ pub fn may_answer_udp(source_port: u16, own_ports: &[u16]) -> Result<(), NoAnswe
 ///
 /// Memory is bounded: at most [`AnswerBudget::MAX_SOURCES`] sources are
 /// remembered. When that many are, the ones whose bucket has filled up
-/// again are forgotten (at most once a second); a new source that still
-/// finds no room is answered without counting, rather than refused:
-/// someone forging thousands of addresses must not silence the class.
+/// again are forgotten (at most once a second). New sources that still find
+/// no room share one more bucket, of the same size: they are answered while
+/// it lasts. Every answer is counted somewhere, so keeping the table full
+/// (thousands of source ports a second, at a low `per_second`) does not let
+/// a loop escape its budget.
 #[derive(Debug)]
 pub struct AnswerBudget {
     per_second: f64,
     limit: u32,
     sources: HashMap<SocketAddr, Bucket>,
+    /// Shared by every source the table has no room for.
+    overflow: Bucket,
     last_sweep: Option<Instant>,
 }
 
@@ -285,6 +289,29 @@ pub struct AnswerBudget {
 struct Bucket {
     left: f64,
     at: Instant,
+}
+
+impl Bucket {
+    fn full(size: f64, now: Instant) -> Bucket {
+        Bucket {
+            left: size,
+            at: now,
+        }
+    }
+
+    /// Refills it for the time since `at` (`size` a second, up to `size`),
+    /// then takes one answer if there is one.
+    fn take(&mut self, size: f64, now: Instant) -> bool {
+        let refill = now.saturating_duration_since(self.at).as_secs_f64() * size;
+        self.left = (self.left + refill).min(size);
+        self.at = now;
+        if self.left >= 1.0 {
+            self.left -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 impl AnswerBudget {
@@ -296,10 +323,12 @@ impl AnswerBudget {
 
     /// A budget of `per_second` answers a second per source (at least 1).
     pub fn new(per_second: u32) -> AnswerBudget {
+        let per_second = per_second.max(1);
         AnswerBudget {
-            per_second: f64::from(per_second.max(1)),
-            limit: per_second.max(1),
+            per_second: f64::from(per_second),
+            limit: per_second,
             sources: HashMap::new(),
+            overflow: Bucket::full(f64::from(per_second), Instant::now()),
             last_sweep: None,
         }
     }
@@ -329,22 +358,13 @@ impl AnswerBudget {
         if !self.sources.contains_key(&from) && self.sources.len() >= Self::MAX_SOURCES {
             self.sweep(now);
             if self.sources.len() >= Self::MAX_SOURCES {
-                return true; // no room to count it: answered, uncounted
+                return self.overflow.take(full, now);
             }
         }
-        let bucket = self.sources.entry(from).or_insert(Bucket {
-            left: full,
-            at: now,
-        });
-        let refill = now.saturating_duration_since(bucket.at).as_secs_f64() * full;
-        bucket.left = (bucket.left + refill).min(full);
-        bucket.at = now;
-        if bucket.left >= 1.0 {
-            bucket.left -= 1.0;
-            true
-        } else {
-            false
-        }
+        self.sources
+            .entry(from)
+            .or_insert(Bucket::full(full, now))
+            .take(full, now)
     }
 
     /// Forgets the sources whose bucket would be full again by `now` (they
@@ -431,10 +451,14 @@ mod tests {
     fn memory_is_bounded_and_new_sources_still_get_answers() {
         let mut budget = AnswerBudget::new(10);
         let now = Instant::now();
-        for i in 0..3 * AnswerBudget::MAX_SOURCES {
-            let from = SocketAddr::from(([10, 0, (i >> 8) as u8, i as u8], 40_000));
-            assert!(budget.allow(from, now), "source {i}");
+        let from = |i: usize| SocketAddr::from(([10, 0, (i >> 8) as u8, i as u8], 40_000));
+        for i in 0..AnswerBudget::MAX_SOURCES {
+            assert!(budget.allow(from(i), now), "source {i}");
         }
+        // No room: the next sources share one more bucket of 10 answers.
+        let extra = AnswerBudget::MAX_SOURCES..2 * AnswerBudget::MAX_SOURCES;
+        let answered = extra.filter(|&i| budget.allow(from(i), now)).count();
+        assert_eq!(answered, 10);
         assert!(budget.sources.len() <= AnswerBudget::MAX_SOURCES);
         // A second later the quiet ones are forgotten and counting resumes.
         let later = now + Duration::from_secs(2);
@@ -442,6 +466,23 @@ mod tests {
             assert!(budget.allow(source(40_000), later));
         }
         assert!(!budget.allow(source(40_000), later), "counted again");
+    }
+
+    #[test]
+    fn a_full_table_does_not_let_a_loop_escape_its_budget() {
+        // Thousands of source ports a second keep the table full (at 1
+        // answer a second, none is forgotten for a second); a loop through
+        // a source it has no room for used to be answered uncounted.
+        let mut budget = AnswerBudget::new(1);
+        let now = Instant::now();
+        for port in 0..AnswerBudget::MAX_SOURCES {
+            budget.allow(SocketAddr::from(([10, 0, 0, 1], port as u16)), now);
+        }
+        let looping = source(40_000);
+        let answered = (0..100)
+            .filter(|&i| budget.allow(looping, now + Duration::from_millis(i)))
+            .count();
+        assert_eq!(answered, 1, "a fast loop must run out of answers");
     }
 
     #[test]
