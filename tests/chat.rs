@@ -859,6 +859,7 @@ fn a_closed_stdout_ends_the_client_quietly_not_as_a_network_error() {
 
 /// One short visit: HELLO, a nickname, QUIT, read until the server closes.
 /// `false` if the server did not answer within `wait`.
+#[cfg(unix)]
 fn visit(addr: SocketAddr, nick: &str, wait: Duration) -> bool {
     let Ok(mut stream) = TcpStream::connect_timeout(&addr, wait) else {
         return false;
@@ -876,15 +877,18 @@ fn visit(addr: SocketAddr, nick: &str, wait: Duration) -> bool {
     answer.contains("BYE")
 }
 
+/// chat-server with `args`, its log (stderr) left for the test to read,
+/// or not: only the first line, with the address, is read here.
 #[cfg(unix)]
-#[test]
-fn a_log_nobody_reads_does_not_stop_the_server() {
-    // `chat-server 2>&1 | less`, left on its first page: stderr is a pipe
-    // that fills up (64 KiB) and is never read. Logging used to block the
-    // task that logged, then every other: after a few hundred visits the
-    // server answered nobody.
+fn start_with_log_in_hand(
+    args: &[&str],
+) -> (
+    std::process::Child,
+    BufReader<std::process::ChildStderr>,
+    SocketAddr,
+) {
     let mut child = Command::new(bin("chat-server"))
-        .args(["--port", "0"])
+        .args(args)
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -895,7 +899,50 @@ fn a_log_nobody_reads_does_not_stop_the_server() {
     let mut first = String::new();
     log.read_line(&mut first).expect("the listening line");
     let addr = support::listening_addr(&first).expect("an address in the first line");
+    (child, log, addr)
+}
 
+/// Ctrl-C (SIGINT), then waits for the exit, 10 s at most.
+#[cfg(unix)]
+fn interrupt(child: &mut std::process::Child) -> std::process::ExitStatus {
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the server did not stop on Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Reads the rest of the log in a thread, after `pause`.
+#[cfg(unix)]
+fn read_log_later(
+    mut log: BufReader<std::process::ChildStderr>,
+    pause: Duration,
+) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        std::thread::sleep(pause);
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut log, &mut rest);
+        rest
+    })
+}
+
+#[cfg(unix)]
+#[test]
+fn a_log_nobody_reads_does_not_stop_the_server() {
+    // `chat-server 2>&1 | less`, left on its first page: stderr is a pipe
+    // that fills up (64 KiB) and is never read. Logging used to block the
+    // task that logged, then every other: after a few hundred visits the
+    // server answered nobody.
+    let (mut child, log, addr) = start_with_log_in_hand(&["--port", "0"]);
     // About 3 log lines a visit: far more than the pipe and the log's own
     // queue of 4,096 lines hold.
     for i in 0..2000 {
@@ -907,26 +954,37 @@ fn a_log_nobody_reads_does_not_stop_the_server() {
     assert!(visit(addr, "last", Duration::from_secs(5)));
 
     // Someone reads again; Ctrl-C: the server says how much it left out.
-    let reader = std::thread::spawn(move || {
-        let mut rest = String::new();
-        let _ = std::io::Read::read_to_string(&mut log, &mut rest);
-        rest
-    });
-    let _ = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("the server did not stop on Ctrl-C");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let reader = read_log_later(log, Duration::ZERO);
+    let status = interrupt(&mut child);
     let rest = reader.join().expect("the log reader");
     assert!(status.success(), "{status}: {rest}");
     assert!(rest.contains("log line(s) left out"), "{rest}");
+}
+
+#[cfg(unix)]
+#[test]
+fn with_trace_a_slow_log_reader_still_gets_every_line() {
+    // --trace promises every byte: a log that falls behind is waited for,
+    // never cut (without --trace, lines would be left out: see above).
+    let (mut child, log, addr) = start_with_log_in_hand(&["--port", "0", "--trace"]);
+    // The reader looks away long enough for the pipe and the log's queue to
+    // fill up, then reads everything.
+    let reader = read_log_later(log, Duration::from_secs(2));
+    let visits = 1000;
+    for i in 0..visits {
+        assert!(
+            visit(addr, &format!("t{i}"), Duration::from_secs(10)),
+            "visit {i}"
+        );
+    }
+    let status = interrupt(&mut child);
+    let rest = reader.join().expect("the log reader");
+    assert!(status.success(), "{status}");
+    assert!(
+        !rest.contains("left out"),
+        "{}",
+        &rest[rest.len().saturating_sub(500)..]
+    );
+    let joined = rest.matches(" joined as t").count();
+    assert_eq!(joined, visits, "every visit's lines are in the log");
 }

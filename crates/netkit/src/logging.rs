@@ -128,11 +128,13 @@ pub fn init(verbosity: Verbosity) {
 /// less` left on its first page, a terminal paused with Ctrl-S) would
 /// otherwise block the next task that logs, and with it every client.
 /// Up to [`WAITING_LINES`] lines wait; past that they are left out, and
-/// [`LogThread::finish`] says how many.
-pub fn init_off_thread(verbosity: Verbosity) -> LogThread {
+/// [`LogThread::finish`] says how many. Unless `every_line` (`--trace`: the
+/// bytes on the wire are what the person asked to see, all of them): then a
+/// server whose log is that far behind waits for it, as it always did.
+pub fn init_off_thread(verbosity: Verbosity, every_line: bool) -> LogThread {
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .buffered_lines_limit(WAITING_LINES)
-        .lossy(true)
+        .lossy(!every_line)
         .thread_name("log")
         .finish(std::io::stderr());
     let left_out = writer.error_counter();

@@ -55,12 +55,13 @@ where
 /// [`run_on`] for a server, on what its `--threads` flag
 /// ([`ServerArgs::threads`](crate::args::ServerArgs::threads)) asks for. Its
 /// log is written by a thread of its own ([`logging::init_off_thread`]): a
-/// server must go on serving its clients when nothing reads its log.
-pub fn serve<F>(verbosity: Verbosity, threads: Option<usize>, main: F) -> ExitCode
+/// server must go on serving its clients when nothing reads its log. With
+/// `trace` (`--trace`) no line is ever left out.
+pub fn serve<F>(verbosity: Verbosity, threads: Option<usize>, trace: bool, main: F) -> ExitCode
 where
     F: Future<Output = Result<(), NetError>>,
 {
-    let log = logging::init_off_thread(verbosity);
+    let log = logging::init_off_thread(verbosity, trace);
     let outcome = execute(threads, main);
     // The log first: the last error line must come after it.
     log.finish();

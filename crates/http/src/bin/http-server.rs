@@ -66,7 +66,12 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    netkit::serve(args.server.verbosity, args.server.threads, run(args))
+    netkit::serve(
+        args.server.verbosity,
+        args.server.threads,
+        args.server.trace,
+        run(args),
+    )
 }
 
 async fn run(args: Args) -> Result<(), NetError> {
