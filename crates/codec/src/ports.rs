@@ -54,6 +54,19 @@ pub const fn netlab_default(well_known: u16) -> u16 {
     well_known + NETLAB_OFFSET
 }
 
+/// The port to suggest to someone refused a well-known port: netlab's
+/// habit ([`netlab_default`]), except for the web, whose habit is 8080 and
+/// 8443. Browsers refuse some ports outright, 10080 among them (an old
+/// backup service's), so the habit would send a student to a page that
+/// never loads.
+pub const fn unprivileged_alternative(well_known: u16) -> u16 {
+    match well_known {
+        80 => 8080,
+        443 => 8443,
+        port => netlab_default(port),
+    }
+}
+
 /// The three port ranges defined by the IANA (RFC 6335).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PortRange {
@@ -483,6 +496,13 @@ mod tests {
             .filter(|&i| budget.allow(looping, now + Duration::from_millis(i)))
             .count();
         assert_eq!(answered, 1, "a fast loop must run out of answers");
+    }
+
+    #[test]
+    fn the_web_gets_its_own_habit_not_a_port_browsers_refuse() {
+        assert_eq!(unprivileged_alternative(80), 8080);
+        assert_eq!(unprivileged_alternative(443), 8443);
+        assert_eq!(unprivileged_alternative(7), 10007);
     }
 
     #[test]

@@ -123,6 +123,20 @@ pub fn parse(text: &str) -> Result<Url, String> {
     })
 }
 
+/// The address to type in a browser on this machine to reach a server
+/// listening on `listening`. `0.0.0.0` (or `::`) is where a server listens
+/// ("every network card"), not a place to go: browsers on Windows, and
+/// recent ones elsewhere, refuse it. On this machine, loopback reaches it.
+pub fn for_browser(listening: std::net::SocketAddr) -> String {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+    let ip = match listening.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}/", SocketAddr::new(ip, listening.port()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,5 +198,14 @@ mod tests {
         let zero = parse("http://127.0.0.1:0/").unwrap_err();
         assert!(zero.contains("not a server's port"), "{zero}");
         assert_eq!(parse("http://h:65535/").unwrap().port, 65535);
+    }
+
+    #[test]
+    fn a_browser_is_sent_to_loopback_not_to_every_card() {
+        let at = |text: &str| for_browser(text.parse().unwrap());
+        assert_eq!(at("0.0.0.0:8080"), "http://127.0.0.1:8080/");
+        assert_eq!(at("[::]:8080"), "http://[::1]:8080/");
+        assert_eq!(at("192.168.1.5:8080"), "http://192.168.1.5:8080/");
+        assert_eq!(at("[::1]:80"), "http://[::1]:80/");
     }
 }

@@ -312,9 +312,11 @@ impl fmt::Display for NetError {
                      reserved to the administrator. Run as administrator (sudo) or, better, \
                      use a port above 1023"
                 )?;
-                // netlab's habit: the well-known port + 10000 (7 → 10007).
+                // netlab's habit: the well-known port + 10000 (7 → 10007);
+                // 8080 for the web.
                 if *port < 1024 {
-                    write!(f, ", e.g. {flag} {}.", codec::ports::netlab_default(*port))
+                    let instead = codec::ports::unprivileged_alternative(*port);
+                    write!(f, ", e.g. {flag} {instead}.")
                 } else {
                     write!(f, " with {flag}.")
                 }
@@ -542,6 +544,18 @@ mod tests {
         let text = e.to_string();
         assert!(text.contains("with --daytime-port."), "{text}");
         assert!(!text.contains(" --port"), "{text}");
+    }
+
+    #[test]
+    fn port_80_refused_suggests_8080_not_a_port_browsers_refuse() {
+        let e = NetError::from_bind(
+            os(io::ErrorKind::PermissionDenied),
+            "127.0.0.1",
+            80,
+            Transport::Tcp,
+        );
+        let text = e.to_string();
+        assert!(text.contains("e.g. --port 8080."), "{text}");
     }
 
     #[test]

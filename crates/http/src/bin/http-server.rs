@@ -98,7 +98,7 @@ async fn run(args: Args) -> Result<(), NetError> {
     let listener = netkit::net::bind_tcp(&args.server.host, args.port).await?;
     let addr = netkit::net::local_addr(&listener)?;
     netkit::net::announce(addr, "tcp", "http (HTTP/1.1)");
-    info!("open http://{addr}/ in a browser");
+    info!("open {} in a browser", http::url::for_browser(addr));
     if let Some(root) = &root {
         info!("serving the files in {}", root.display());
     }
