@@ -1097,3 +1097,28 @@ fn at_the_keyboard_udp_shows_the_round_trip_as_tcp_does() {
     let screen = keyboard.screen();
     assert_eq!(status.and_then(|s| s.code()), Some(0), "{screen}");
 }
+
+#[test]
+fn quiet_servers_still_say_where_they_listen() {
+    // With --port 0 the listening line is the only place the port can be
+    // read: -q (and -qq) must not hide it. Server::start waits for it.
+    for quiet in ["-q", "-qq"] {
+        for name in ["echo-server", "chat-server", "http-server"] {
+            let server = Server::start(name, &["--port", "0", quiet]);
+            assert_ne!(server.addr().port(), 0, "{name} {quiet}");
+            let others = server
+                .log
+                .lines()
+                .into_iter()
+                .filter(|l| l.contains("INFO") && !l.contains("listening on"))
+                .count();
+            assert_eq!(others, 0, "{name} {quiet}: {}", server.log.text());
+        }
+        let time = Server::start_expecting(
+            "time-server",
+            &["--port", "0", "--daytime-port", "0", quiet],
+            2,
+        );
+        assert_eq!(time.addrs.len(), 2);
+    }
+}

@@ -99,13 +99,18 @@ pub fn level(verbosity: Verbosity) -> &'static str {
     }
 }
 
-/// What is logged: [`level`] for everything, but `--trace`'s lines (the
-/// [`crate::trace`] module, silent unless `--trace` was given) always, so
-/// that `--trace -q` shows the bytes and nothing else, not nothing at all.
+/// The target of a server's `listening on …` line ([`crate::net::announce`]).
+pub const LISTENING: &str = "listening";
+
+/// What is logged: [`level`] for everything, but two kinds of lines always:
+/// `--trace`'s (the [`crate::trace`] module, silent unless `--trace` was
+/// given), so that `--trace -q` shows the bytes and nothing else, not
+/// nothing at all; and a server's `listening on …` line, the only place
+/// where the port `--port 0` got can be read.
 pub fn directives(verbosity: Verbosity) -> String {
     let level = level(verbosity);
     match level {
-        "warn" | "error" => format!("{level},netkit::trace=info"),
+        "warn" | "error" => format!("{level},netkit::trace=info,{LISTENING}=info"),
         _ => level.to_string(),
     }
 }
@@ -227,6 +232,7 @@ mod tests {
         assert_eq!(v(0, 2), "error");
         let d = |verbose, quiet| directives(Verbosity { verbose, quiet });
         assert_eq!(d(0, 0), "info");
-        assert_eq!(d(0, 1), "warn,netkit::trace=info");
+        assert_eq!(d(0, 1), "warn,netkit::trace=info,listening=info");
+        assert_eq!(d(0, 2), "error,netkit::trace=info,listening=info");
     }
 }

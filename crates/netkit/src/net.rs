@@ -264,7 +264,10 @@ pub fn local_addr(listener: &TcpListener) -> Result<SocketAddr, NetError> {
 /// When the server listens on every network card (0.0.0.0 or ::), a second
 /// line says that other machines can now connect.
 pub fn announce(addr: SocketAddr, transports: &str, service: &str) {
+    // Its own target, logged even with -q (see `logging::directives`): with
+    // `--port 0` this line is the only place the port can be read.
     info!(
+        target: crate::logging::LISTENING,
         "listening on {addr} ({transports}) — {} — {service}",
         PortRange::of(addr.port())
     );
