@@ -40,6 +40,19 @@ pub async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, NetError>
              and the port {port} on its own"
         )));
     }
+    if host.trim().is_empty() {
+        return Err(NetError::usage(
+            "the host is empty: give a name or an address, such as 127.0.0.1 (this machine)",
+        ));
+    }
+    if looks_like_ipv4(host) && host.parse::<std::net::Ipv4Addr>().is_err() {
+        // Not a name to look up: a mistyped address ("is the network up?"
+        // would send the student the wrong way).
+        return Err(NetError::usage(format!(
+            "{host} is not an IPv4 address: it is four numbers from 0 to 255 \
+             separated by dots, such as 192.168.1.25"
+        )));
+    }
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     match tokio::net::lookup_host((bare, port)).await {
         Ok(addrs) => {
@@ -56,6 +69,12 @@ pub async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, NetError>
             host: host.to_string(),
         }),
     }
+}
+
+/// Digits and dots only, as an IPv4 address is written (`192.168.1.256`
+/// too): no host name is all digits.
+fn looks_like_ipv4(host: &str) -> bool {
+    host.contains('.') && host.bytes().all(|b| b.is_ascii_digit() || b == b'.')
 }
 
 /// The host and the port of `127.0.0.1:80`, `localhost:8080` or `[::1]:80`;
@@ -397,6 +416,17 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(err, NetError::ConnectionRefused { .. }), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn an_empty_host_or_a_mistyped_address_is_a_usage_mistake() {
+        for host in ["", " ", "192.168.1.256", "10.0.0", "1..2.3"] {
+            let err = resolve(host, 80).await.unwrap_err();
+            assert!(matches!(err, NetError::Usage { .. }), "{host:?}: {err:?}");
+        }
+        let text = resolve("192.168.1.256", 80).await.unwrap_err().to_string();
+        assert!(text.contains("from 0 to 255"), "{text}");
+        assert!(resolve("127.0.0.1", 80).await.is_ok());
     }
 
     #[tokio::test]
