@@ -303,12 +303,16 @@ fn other_machines_are_refused_before_any_traffic() {
         ],
         T,
     );
-    assert!(!out.status.success());
+    // A usage mistake (exit code 2), not a failed measurement.
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
     assert!(
         out.stderr.contains("not a loopback address"),
         "{}",
         out.stderr
     );
+    let zero = run_client("netlab-bench", &["idle", "--port", "0"], T);
+    assert_eq!(zero.status.code(), Some(2), "{}", zero.stderr);
+    assert!(zero.stderr.contains("port 0"), "{}", zero.stderr);
 }
 
 #[test]

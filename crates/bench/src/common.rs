@@ -27,7 +27,7 @@ pub async fn loopback(host: &str, port: u16) -> Result<SocketAddr, NetError> {
             } else {
                 format!("{host} ({})", other.ip())
             };
-            Err(NetError::protocol(format!(
+            Err(NetError::usage(format!(
                 "netlab-bench only measures servers on this machine: {which} is not a loopback \
                  address; use 127.0.0.1 or ::1 (load aimed at another machine is an attack)"
             )))

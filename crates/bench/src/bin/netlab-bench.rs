@@ -32,7 +32,7 @@ struct Args {
     host: String,
 
     /// The server's port (default: the netlab port of the service measured).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, value_parser = netkit::args::parse_server_port)]
     port: Option<u16>,
 
     /// Print the result as one JSON object instead of a table.
