@@ -114,8 +114,10 @@ pub async fn serve(
         warn!("refused, server full: {untold}");
     }
     drop(listener); // new clients now get "connection refused"
+    // Every connection saw the same signal and may already have said BYE
+    // and left: the count is of those still connected at this moment.
     info!(
-        "no longer accepting; saying BYE to {} client(s)",
+        "no longer accepting; saying BYE to every client ({} still connected)",
         room.connected()
     );
     netkit::shutdown::drain(&tracker, config.grace, &force).await;
