@@ -100,7 +100,7 @@ fn retries_have_an_upper_bound() {
         b"",
     );
     assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
-    assert!(out.stderr.contains("0..=100"), "{}", out.stderr);
+    assert!(out.stderr.contains("from 0 to 100"), "{}", out.stderr);
 }
 
 #[test]

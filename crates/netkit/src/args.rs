@@ -46,7 +46,7 @@ pub struct UdpServerArgs {
     /// a loop is held to this rate, and ends at once if it runs faster.
     #[arg(long, value_name = "N",
           default_value_t = codec::ports::AnswerBudget::DEFAULT_PER_SECOND,
-          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+          value_parser = parse_rate)]
     pub udp_rate: u32,
 }
 
@@ -153,6 +153,46 @@ pub fn parse_server_port(text: &str) -> Result<u16, String> {
     }
 }
 
+/// Parses the port a server listens on: 0 to 65535, 0 meaning "any free
+/// port" (the system picks one, and the server's first log line says which).
+pub fn parse_listen_port(text: &str) -> Result<u16, String> {
+    text.parse::<u16>().map_err(|_| {
+        format!(
+            "{text:?} is not a port: give a number from 0 to 65535 \
+             (0: any free port, shown in the server's first log line)"
+        )
+    })
+}
+
+/// Parses a whole number from `low` to `high`, in plain words when it is
+/// not one (clap's own range check says "not in 64..=4294967295").
+pub fn number_in<T>(text: &str, low: u64, high: u64) -> Result<T, String>
+where
+    T: TryFrom<u64>,
+{
+    let out_of_range =
+        || format!("{text} is out of range: give a whole number from {low} to {high}");
+    match text.parse::<u64>() {
+        Ok(n) if (low..=high).contains(&n) => T::try_from(n).map_err(|_| out_of_range()),
+        Ok(_) => Err(out_of_range()),
+        Err(_) if text.starts_with('-') => Err(out_of_range()),
+        Err(_) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
+            Err(out_of_range())
+        }
+        Err(_) => Err(format!("{text:?} is not a whole number")),
+    }
+}
+
+/// Parses `--udp-rate`: answers a second, from 1 to a million.
+pub fn parse_rate(text: &str) -> Result<u32, String> {
+    number_in(text, 1, 1_000_000)
+}
+
+/// Parses `--retries`: from 0 to [`MAX_RETRIES`].
+pub fn parse_retries(text: &str) -> Result<u32, String> {
+    number_in(text, 0, u64::from(MAX_RETRIES))
+}
+
 /// The most threads `--threads` accepts. Threads beyond the machine's cores
 /// only take turns on them; each costs memory (its stack) and start-up time,
 /// and a few hundred thousand would make the OS refuse.
@@ -160,6 +200,9 @@ pub const MAX_THREADS: usize = 1024;
 
 /// Parses `--threads`: from 1 to [`MAX_THREADS`].
 pub fn parse_threads(text: &str) -> Result<usize, String> {
+    if text == "0" {
+        return Err("0 threads would run nothing: give at least 1".into());
+    }
     match parse_limit(text)? {
         n if n > MAX_THREADS => Err(format!(
             "{n} threads is too many: give at most {MAX_THREADS} (more threads than \
@@ -173,6 +216,36 @@ pub fn parse_threads(text: &str) -> Result<usize, String> {
 mod tests {
     use super::*;
     use clap::Parser;
+
+    #[test]
+    fn numbers_out_of_range_are_told_in_plain_words() {
+        assert_eq!(number_in::<u32>("64", 64, 100), Ok(64));
+        let high = number_in::<u32>("70000", 0, 65535).unwrap_err();
+        assert_eq!(
+            high,
+            "70000 is out of range: give a whole number from 0 to 65535"
+        );
+        assert!(
+            number_in::<u32>("-1", 0, 9)
+                .unwrap_err()
+                .contains("from 0 to 9")
+        );
+        assert!(number_in::<u32>("99999999999999999999999", 0, 9).is_err());
+        assert!(
+            number_in::<u32>("ten", 0, 9)
+                .unwrap_err()
+                .contains("not a whole number")
+        );
+        assert!(
+            parse_listen_port("70000")
+                .unwrap_err()
+                .contains("from 0 to 65535")
+        );
+        assert_eq!(parse_listen_port("0"), Ok(0));
+        assert!(parse_threads("0").unwrap_err().contains("0 threads"));
+        assert!(parse_rate("0").is_err() && parse_rate("1").is_ok());
+        assert!(parse_retries("101").is_err() && parse_retries("0").is_ok());
+    }
 
     #[test]
     fn a_client_needs_a_real_server_port() {

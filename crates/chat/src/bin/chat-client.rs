@@ -23,7 +23,7 @@ use netkit::args::{ClientArgs, parse_timeout};
 
 /// A chat client for chat/1: the keyboard and the network at the same time.
 #[derive(Parser)]
-#[command(version)]
+#[command(version, allow_negative_numbers = true)]
 // The shared `--timeout` accepts 0 (fine for some tools); here 0 would give
 // up at once and blame the network ("Is the machine on?"): refuse it.
 #[command(mut_arg("timeout", |arg| arg.value_parser(parse_timeout)))]

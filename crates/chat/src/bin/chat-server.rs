@@ -19,10 +19,10 @@ use netkit::args::{ServerArgs, parse_limit, parse_timeout};
 
 /// A chat server: one room, many clients at once, protocol chat/1.
 #[derive(Parser)]
-#[command(version)]
+#[command(version, allow_negative_numbers = true)]
 struct Args {
     /// TCP port to listen on (0 = any free port, shown in the first log line).
-    #[arg(long, default_value_t = chat::DEFAULT_PORT)]
+    #[arg(long, default_value_t = chat::DEFAULT_PORT, value_parser = netkit::args::parse_listen_port)]
     port: u16,
 
     /// Most clients connected at once; one more gets "ERR server full".

@@ -8,11 +8,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use netkit::args::{ClientArgs, MAX_RETRIES};
+use netkit::args::ClientArgs;
 
 /// Echo client (RFC 862).
 #[derive(Parser)]
-#[command(version)]
+#[command(version, allow_negative_numbers = true)]
 struct Args {
     #[command(flatten)]
     client: ClientArgs,
@@ -26,7 +26,7 @@ struct Args {
     udp: bool,
 
     /// UDP: how many times to resend a datagram that got no answer.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_RETRIES)))]
+    #[arg(long, default_value_t = 2, value_parser = netkit::args::parse_retries)]
     retries: u32,
 
     /// Text to send once (without it: type lines, or pipe data in).

@@ -16,13 +16,14 @@ use tokio::net::UdpSocket;
 
 /// Echo server (RFC 862): every byte received goes back unchanged.
 #[derive(Parser)]
-#[command(version)]
+#[command(version, allow_negative_numbers = true)]
 struct Args {
     #[command(flatten)]
     server: ServerArgs,
 
-    /// Port to listen on (0 = let the system choose). Echo's well-known port is 7.
-    #[arg(long, default_value_t = echo::DEFAULT_PORT)]
+    /// Port to listen on (0 = any free port, shown in the first log line).
+    /// Echo's well-known port is 7.
+    #[arg(long, default_value_t = echo::DEFAULT_PORT, value_parser = netkit::args::parse_listen_port)]
     port: u16,
 
     /// Which transport(s) to serve: the same port number exists on each.

@@ -18,7 +18,7 @@ use netkit::args::{Verbosity, parse_timeout};
 /// Sends one HTTP request and shows the request, the response head (lines
 /// starting with "> " were sent, "< " received) and the body.
 #[derive(Debug, Parser)]
-#[command(version)]
+#[command(version, allow_negative_numbers = true)]
 struct Args {
     /// The address to fetch, e.g. http://127.0.0.1:8080/ (http:// only).
     url: String,
@@ -35,7 +35,7 @@ struct Args {
     #[arg(long)]
     trace: bool,
 
-    /// Give up connecting or waiting for data after this many seconds.
+    /// Give up connecting or waiting for data after this many seconds (more than 0).
     #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_timeout)]
     timeout: Duration,
 

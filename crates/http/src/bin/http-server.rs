@@ -22,11 +22,12 @@ use tracing::info;
 /// A small HTTP/1.1 server (GET and HEAD, keep-alive). Its home page shows
 /// the request your browser just sent.
 #[derive(Debug, Parser)]
-#[command(version)]
+#[command(version, allow_negative_numbers = true)]
 struct Args {
-    /// Port to listen on (0 = any free port). Not 10080: browsers refuse that
-    /// port (it is on their blocked-ports list), so netlab uses 8080.
-    #[arg(long, default_value_t = DEFAULT_PORT)]
+    /// Port to listen on (0 = any free port, shown in the first log line).
+    /// Not 10080: browsers refuse that port (it is on their blocked-ports
+    /// list), so netlab uses 8080.
+    #[arg(long, default_value_t = DEFAULT_PORT, value_parser = netkit::args::parse_listen_port)]
     port: u16,
 
     /// Also serve the files in this folder (a folder's index.html answers
@@ -35,7 +36,7 @@ struct Args {
     root: Option<PathBuf>,
 
     /// Largest request head (request line and headers), in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 8192, value_parser = clap::value_parser!(u32).range(64..))]
+    #[arg(long, value_name = "BYTES", default_value_t = 8192, value_parser = |t: &str| netkit::args::number_in::<u32>(t, 64, u64::from(u32::MAX)))]
     max_header_bytes: u32,
 
     /// Most header lines in one request, from 1 to 1024 (browsers send
@@ -57,7 +58,7 @@ struct Args {
     read_timeout: Duration,
 
     /// Connections served at once; more clients wait until one ends.
-    #[arg(long, value_name = "COUNT", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "COUNT", default_value_t = 256, value_parser = |t: &str| netkit::args::number_in::<u32>(t, 1, u64::from(u32::MAX)))]
     max_connections: u32,
 
     #[command(flatten)]

@@ -9,13 +9,13 @@
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use netkit::args::{ClientArgs, MAX_RETRIES};
+use netkit::args::ClientArgs;
 use time::Protocol;
 
 /// Time client: asks a time (RFC 868) or daytime (RFC 867) server for the
 /// time; shows the bytes received, what they mean, and the clock difference.
 #[derive(Parser)]
-#[command(version)]
+#[command(version, allow_negative_numbers = true)]
 struct Args {
     #[command(flatten)]
     client: ClientArgs,
@@ -33,7 +33,7 @@ struct Args {
     udp: bool,
 
     /// UDP: how many times to ask again when no answer comes (datagrams can be lost).
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_RETRIES)))]
+    #[arg(long, default_value_t = 2, value_parser = netkit::args::parse_retries)]
     retries: u32,
 }
 

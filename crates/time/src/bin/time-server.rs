@@ -20,18 +20,20 @@ use time::server::{self, Config, Service};
 /// Time server: time (RFC 868, 4 binary bytes) and daytime (RFC 867, one
 /// line of text), each on its own port, over TCP and UDP.
 #[derive(Parser)]
-#[command(version)]
+#[command(version, allow_negative_numbers = true)]
 struct Args {
-    /// Port of the time service (0 = let the system choose). Its well-known port is 37.
-    #[arg(long, default_value_t = time::DEFAULT_TIME_PORT)]
+    /// Port of the time service (0 = any free port, shown in the first log
+    /// lines). Its well-known port is 37.
+    #[arg(long, default_value_t = time::DEFAULT_TIME_PORT, value_parser = netkit::args::parse_listen_port)]
     port: u16,
 
-    /// Port of the daytime service (0 = let the system choose). Its well-known port is 13.
-    #[arg(long, value_name = "PORT", default_value_t = time::DEFAULT_DAYTIME_PORT)]
+    /// Port of the daytime service (0 = any free port, shown in the first
+    /// log lines). Its well-known port is 13.
+    #[arg(long, value_name = "PORT", default_value_t = time::DEFAULT_DAYTIME_PORT, value_parser = netkit::args::parse_listen_port)]
     daytime_port: u16,
 
     /// Maximum number of TCP clients served at once (both services together).
-    #[arg(long, value_name = "COUNT", default_value_t = Config::default().max_clients, value_parser = parse_limit)]
+    #[arg(long, value_name = "N", default_value_t = Config::default().max_clients, value_parser = parse_limit)]
     max_clients: usize,
 
     /// Seconds a TCP client has to receive the answer and close the connection.

@@ -19,7 +19,7 @@ use tools::ports::{Query, Verdict, check, describe, parse_query, table};
 /// Explains port numbers: their range (well-known, registered, dynamic) and
 /// the service usually found there. "1 service = 1 port".
 #[derive(Debug, Parser)]
-#[command(name = "ports", version)]
+#[command(name = "ports", version, allow_negative_numbers = true)]
 struct Args {
     /// Port numbers (3306) or service names (ssh). None: list every known service.
     #[arg(value_name = "PORT_OR_NAME")]

@@ -20,7 +20,7 @@ use tools::raw::{Options, run};
 /// When your input ends (Ctrl-D) the server is told so and its last answers
 /// are still shown; when the server closes, raw-client ends.
 #[derive(Debug, Parser)]
-#[command(version)]
+#[command(version, allow_negative_numbers = true)]
 struct Args {
     /// The server's address or name, e.g. 127.0.0.1.
     host: String,
