@@ -1056,6 +1056,36 @@ fn a_closed_stdout_ends_the_client_quietly() {
     assert!(!stderr.contains("error:"), "{stderr}");
 }
 
+/// `lines | echo-client --udp | head -1`: once the reader of its output has
+/// gone, the UDP client stops too, as over TCP, quietly and with exit code
+/// 0. Its input stays open here, as a producer that is still running keeps
+/// it: a client that ignored the closed output would wait for more lines
+/// and never end. (The old one did, until its input ended.)
+#[test]
+fn a_closed_stdout_ends_the_udp_client_quietly() {
+    let server = echo_server(&[]);
+    let mut child = std::process::Command::new(bin("echo-client"))
+        .args(["--udp", "--port", &server.port()])
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // like `head` that has stopped reading
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"x\n").unwrap();
+    let status = support::wait_for_exit(
+        &mut child,
+        Duration::from_secs(5),
+        "echo-client --udp went on after its output's reader had gone",
+    );
+    drop(stdin); // kept open until here: only the closed output may end the client
+    let stderr = support::read_stderr(&mut child);
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("error:"), "{stderr}");
+}
+
 /// At the keyboard with a stderr that cannot be written (`2>/dev/full`, or a
 /// pipe whose reader has gone): the prompt and the hints have nowhere to go
 /// and are dropped; the echo still works. The old client panicked on its

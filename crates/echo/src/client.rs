@@ -695,17 +695,17 @@ async fn lines_udp(options: &Options, interactive: bool) -> Result<(), NetError>
 }
 
 /// Writes to standard output. If whoever reads it has gone (`| head -1`),
-/// there is nobody left to show anything to: that is not an error.
+/// there is nobody left to show anything to, so the client must stop: the
+/// error says so, and `netkit::run` ends quietly with it (exit code 0, no
+/// message). Swallowing it here instead would let a loop go on sending
+/// lines whose echoes nobody will ever read, until its input ends.
 async fn print_bytes(bytes: &[u8]) -> Result<(), NetError> {
     let mut stdout = tokio::io::stdout();
     let written = async {
         stdout.write_all(bytes).await?;
         stdout.flush().await
     };
-    match written.await {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(NetError::output(e)),
-        _ => Ok(()),
-    }
+    written.await.map_err(NetError::output)
 }
 
 /// Shows what came back although it is not the echo, before the error that
@@ -717,7 +717,12 @@ async fn print_wrong_reply(bytes: &[u8]) -> Result<(), NetError> {
     if std::io::stdout().is_terminal() {
         return Ok(());
     }
-    print_bytes(bytes).await
+    match print_bytes(bytes).await {
+        // Its reader has gone: the error that follows, on stderr, is what
+        // matters, so it must not be replaced by a quiet exit.
+        Err(e) if e.is_closed_output() => Ok(()),
+        other => other,
+    }
 }
 
 /// What a person at the keyboard sees for an echo: the line, and how long
