@@ -904,6 +904,95 @@ fn at_the_keyboard_a_server_that_speaks_first_is_named_at_once() {
     assert!(screen.contains("does not speak echo"), "{screen}");
 }
 
+/// The student connected and has not typed yet when the server closes the
+/// idle connection (`--idle-timeout`): the client says the server closed it,
+/// and ends normally, as when a line was typed first. The old client said
+/// the server "may be full" and exited with 1: with nothing sent, it could
+/// not tell the two apart, though a full server closes at once and this one
+/// a second later.
+#[cfg(unix)]
+#[test]
+fn at_the_keyboard_an_idle_time_out_before_any_line_is_not_called_full() {
+    let server = echo_server(&["--idle-timeout", "1"]);
+    let Some(mut keyboard) = Keyboard::start(&format!("--port {}", server.port())) else {
+        return;
+    };
+    let status = keyboard.ends_within(T);
+    let screen = keyboard.screen();
+    let status = status.unwrap_or_else(|| panic!("still waiting for the keyboard: {screen}"));
+    assert!(screen.contains("closed the connection"), "{screen}");
+    assert!(screen.contains("--idle-timeout"), "{screen}");
+    assert!(!screen.contains("may be full"), "{screen}");
+    assert!(!screen.contains("error"), "{screen}");
+    assert_eq!(status.code(), Some(0), "{screen}");
+}
+
+/// The server stopped (Ctrl-C) before the student typed anything: said at
+/// once, as a stop, not as a full server.
+#[cfg(unix)]
+#[test]
+fn at_the_keyboard_a_server_stopped_before_any_line_is_not_called_full() {
+    let mut server = echo_server(&["--grace", "0.1"]);
+    let Some(mut keyboard) = Keyboard::start(&format!("--port {}", server.port())) else {
+        return;
+    };
+    assert!(keyboard.wait_for("Type a line", T), "{}", keyboard.screen());
+    // A close right after connecting looks like a full server: this stop
+    // comes the way a person's Ctrl-C does, a while later.
+    std::thread::sleep(Duration::from_millis(600));
+    assert!(server.interrupt(T).is_some(), "the server stops");
+    let status = keyboard.ends_within(Duration::from_secs(5));
+    let screen = keyboard.screen();
+    let status = status.unwrap_or_else(|| panic!("still waiting for the keyboard: {screen}"));
+    assert!(screen.contains("closed the connection"), "{screen}");
+    assert!(!screen.contains("may be full"), "{screen}");
+    assert_eq!(status.code(), Some(0), "{screen}");
+}
+
+/// A full server closes a newcomer's connection the moment it accepts it,
+/// without a word (an echo server never speaks first): at the keyboard, that
+/// is still explained as a full server.
+#[cfg(unix)]
+#[test]
+fn at_the_keyboard_a_full_server_is_named_at_once() {
+    let server = echo_server(&["--max-clients", "1", "--transport", "tcp"]);
+    let mut kept = connect(&server);
+    kept.write_all(b"x").unwrap();
+    kept.read_exact(&mut [0u8; 1]).unwrap(); // the one client is being served
+    let Some(mut keyboard) = Keyboard::start(&format!("--port {}", server.port())) else {
+        return;
+    };
+    let status = keyboard.ends_within(T);
+    let screen = keyboard.screen();
+    assert_eq!(status.and_then(|s| s.code()), Some(1), "{screen}");
+    assert!(screen.contains("may be full"), "{screen}");
+    drop(kept);
+}
+
+/// Piped, from a producer that has not written anything yet (its output
+/// stays open): when the server times out the idle connection, the client
+/// blames the idle time-out, not a full server. Still an error: the input
+/// still to come can no longer be copied.
+#[test]
+fn piped_an_idle_time_out_before_any_input_is_not_called_full() {
+    let server = echo_server(&["--idle-timeout", "1"]);
+    let mut child = std::process::Command::new(bin("echo-client"))
+        .args(["--port", &server.port()])
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = child.stdin.take().unwrap(); // open, never written
+    let status = support::wait_for_exit(&mut child, T, "echo-client did not notice the close");
+    drop(input);
+    let stderr = support::read_stderr(&mut child);
+    assert!(stderr.contains("--idle-timeout"), "{stderr}");
+    assert!(!stderr.contains("may be full"), "{stderr}");
+    assert_eq!(status.code(), Some(1), "{stderr}");
+}
+
 #[test]
 fn usage_errors_keep_clap_exit_code() {
     let out = run_client("echo-server", &["--port", "seventy"], T);

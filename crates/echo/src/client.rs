@@ -81,8 +81,56 @@ pub async fn run(options: Options) -> Result<(), NetError> {
     }
 }
 
-async fn connect(options: &Options) -> Result<(Traced<TcpStream>, String), NetError> {
+/// When a connection was made, and how long making it took: together they
+/// tell a server that turned us away from one that let us in, then closed.
+#[derive(Debug, Clone, Copy)]
+struct Opened {
+    at: Instant,
+    took: Duration,
+}
+
+/// A close that comes sooner than this after connecting is taken as the
+/// server turning us away, at least on a fast network (loopback, a LAN)...
+const TURNED_AWAY_WITHIN_AT_LEAST: Duration = Duration::from_millis(300);
+/// ... and never later than this, even when connecting was very slow.
+const TURNED_AWAY_WITHIN_AT_MOST: Duration = Duration::from_secs(2);
+
+impl Opened {
+    /// Did a close that arrives now, with nothing sent yet, come right
+    /// after connecting? See [`closed_right_away`].
+    fn closed_right_away(&self) -> bool {
+        closed_right_away(self.took, self.at.elapsed())
+    }
+}
+
+/// Whether a server that closed a connection `lasted` after it was made,
+/// before we sent anything, turned us away (it is full, or it refuses us),
+/// rather than let us in and then closed an idle connection or stopped.
+///
+/// Both kinds of close carry no word of explanation (an echo server never
+/// speaks first, so it cannot say "I am full"); only *when* they come tells
+/// them apart. A full server closes the moment it accepts: its close arrives
+/// about one round trip after the connection was made, and making it took
+/// about one round trip too (`took`). A stop (Ctrl-C) or an idle time-out
+/// comes whenever the server decides, usually seconds later. So a close
+/// within a few times `took` (with a floor, for fast networks where a round
+/// trip is microseconds and the scheduler alone adds milliseconds) means
+/// "turned away". It is a guess: a server with a very short --idle-timeout
+/// looks full, which is why the full-server message says to try again.
+fn closed_right_away(took: Duration, lasted: Duration) -> bool {
+    let window = took
+        .saturating_mul(4)
+        .clamp(TURNED_AWAY_WITHIN_AT_LEAST, TURNED_AWAY_WITHIN_AT_MOST);
+    lasted < window
+}
+
+async fn connect(options: &Options) -> Result<(Traced<TcpStream>, String, Opened), NetError> {
+    let started = Instant::now();
     let stream = connect_tcp(&options.host, options.port, options.timeout).await?;
+    let opened = Opened {
+        at: Instant::now(),
+        took: started.elapsed(),
+    };
     let server = stream
         .peer_addr()
         .map(|a| a.to_string())
@@ -93,15 +141,15 @@ async fn connect(options: &Options) -> Result<(Traced<TcpStream>, String), NetEr
             local.port()
         );
         let tap = Tap::new(peer, options.trace);
-        return Ok((Traced::new(stream, tap), server));
+        return Ok((Traced::new(stream, tap), server, opened));
     }
     let tap = Tap::new(([0, 0, 0, 0], 0).into(), options.trace);
-    Ok((Traced::new(stream, tap), server))
+    Ok((Traced::new(stream, tap), server, opened))
 }
 
 /// `echo-client some text`: send, half-close, read everything back.
 async fn one_shot_tcp(options: &Options, text: &str) -> Result<(), NetError> {
-    let (mut stream, server) = connect(options).await?;
+    let (mut stream, server, _) = connect(options).await?;
     let message = format!("{text}\n");
     let started = Instant::now();
     let sending = async {
@@ -191,7 +239,7 @@ fn closed_without_answer(server: &str) -> NetError {
 /// was stopped, or its --idle-timeout ran out), or it talks on its own (it
 /// speaks another protocol: a time or chat server speaks first).
 async fn interactive_tcp(options: &Options) -> Result<(), NetError> {
-    let (mut stream, server) = connect(options).await?;
+    let (mut stream, server, opened) = connect(options).await?;
     note("Type a line and press Enter; Ctrl-D (Ctrl-Z on Windows) to finish.");
     // Each line exactly as typed, with its own ending: echo sends bytes back
     // unchanged, so the client sends them unchanged too.
@@ -207,7 +255,7 @@ async fn interactive_tcp(options: &Options) -> Result<(), NetError> {
             // Both waits can be dropped unfinished without losing anything:
             // whichever did not win simply starts again next time round.
             read = stream.read(&mut unasked) => {
-                return server_spoke_unasked(read, &unasked, &server, echoed_any);
+                return server_spoke_unasked(read, &unasked, &server, echoed_any, opened);
             }
         };
         let started = Instant::now();
@@ -266,6 +314,7 @@ fn server_spoke_unasked(
     buf: &[u8],
     server: &str,
     echoed_any: bool,
+    opened: Opened,
 ) -> Result<(), NetError> {
     match read {
         Ok(n) if n > 0 => Err(NetError::protocol(format!(
@@ -275,9 +324,13 @@ fn server_spoke_unasked(
             show_bytes(&buf[..n])
         ))),
         Err(e) if !is_closed_by_peer(&e) => Err(NetError::io(format!("reading from {server}"), e)),
-        // Closed (or reset) before the very first echo: most likely a full server.
-        _ if !echoed_any => Err(closed_without_answer(server)),
-        // Every line came back: nothing is lost, the conversation is over.
+        // Closed (or reset) before the first line was even sent, right
+        // after connecting: most likely a full server, which turns away
+        // whoever comes beyond its --max-clients.
+        _ if !echoed_any && opened.closed_right_away() => Err(closed_without_answer(server)),
+        // Closed later, while the student was thinking: the server stopped,
+        // or timed out the idle connection. Every line sent (if any) came
+        // back: nothing is lost, the conversation is over.
         _ => {
             note(
                 "The server closed the connection: it was stopped, or it closes \
@@ -320,14 +373,14 @@ enum Sent {
 /// Pipe mode: standard input to the server and the server to standard output,
 /// concurrently, byte for byte, every byte that comes back checked.
 async fn piped_tcp(options: &Options) -> Result<(), NetError> {
-    let (stream, server) = connect(options).await?;
+    let (stream, server, opened) = connect(options).await?;
     let tap = stream.tap().clone();
     let (reader, writer) = stream.into_inner().into_split();
     let reader = Traced::new(reader, tap.clone());
     let writer = Traced::new(writer, tap.clone());
     let (announce, announced) = mpsc::channel(MAX_UNECHOED_CHUNKS);
     let send = send_stdin(writer, announce, &server);
-    let check = receive_and_check(reader, announced, &server, options.timeout);
+    let check = receive_and_check(reader, announced, &server, options.timeout, opened);
     // Sending fails on its own only when standard input does; whatever goes
     // wrong on the network, the checking half explains it, knowing how much
     // came back.
@@ -385,6 +438,7 @@ async fn receive_and_check(
     mut announced: mpsc::Receiver<Sent>,
     server: &str,
     idle: Duration,
+    opened: Opened,
 ) -> Result<(), NetError> {
     let mut stdout = tokio::io::stdout();
     let mut buf = vec![0u8; netkit::stdin::CHUNK];
@@ -398,7 +452,7 @@ async fn receive_and_check(
                 Ok(n) => n,
                 Err(e) if is_closed_by_peer(&e) => {
                     debug!("receiving from {server}: {}", describe_io(&e));
-                    return owed.at_the_end(&mut announced, server);
+                    return owed.at_the_end(&mut announced, server, opened);
                 }
                 Err(e) => return Err(NetError::io(format!("receiving from {server}"), e)),
             },
@@ -413,7 +467,7 @@ async fn receive_and_check(
             }
         };
         if n == 0 {
-            return owed.at_the_end(&mut announced, server);
+            return owed.at_the_end(&mut announced, server, opened);
         }
         // Shown first, even if wrong: seeing what came helps understand.
         let written = async {
@@ -514,6 +568,7 @@ impl Owed {
         &mut self,
         announced: &mut mpsc::Receiver<Sent>,
         server: &str,
+        opened: Opened,
     ) -> Result<(), NetError> {
         // What was announced but not taken in yet is owed too.
         let mut sent = self.sent;
@@ -527,6 +582,19 @@ impl Owed {
         let echoed = self.echoed;
         if input_over && echoed == sent {
             return Ok(());
+        }
+        if sent == 0 && !opened.closed_right_away() {
+            // The input has not started yet (a slow producer) and the
+            // connection was open a while: the server was not full, it
+            // closed a connection that stayed idle too long, or it stopped.
+            // An error all the same: the input that is still to come can no
+            // longer be copied.
+            return Err(NetError::protocol(format!(
+                "the server at {server} closed the connection before standard input had \
+                 anything to send: it was stopped (Ctrl-C), or it closes connections idle \
+                 for too long (its --idle-timeout). Start echo-client when the input is \
+                 ready, or give the server a longer --idle-timeout."
+            )));
         }
         if echoed == 0 {
             return Err(closed_without_answer(server));
@@ -751,6 +819,20 @@ pub fn show_duration(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_close_right_after_connecting_is_told_from_a_later_one() {
+        let ms = Duration::from_millis;
+        // Loopback: connecting takes microseconds; a full server's close
+        // comes a moment later, an idle time-out of 1 s much later.
+        assert!(closed_right_away(Duration::from_micros(100), ms(5)));
+        assert!(!closed_right_away(Duration::from_micros(100), ms(1000)));
+        // A slow network: both the connection and the close take longer.
+        assert!(closed_right_away(ms(200), ms(450)));
+        assert!(!closed_right_away(ms(200), ms(1000)));
+        // However slow connecting was, a close seconds later is not a refusal.
+        assert!(!closed_right_away(ms(5000), ms(3000)));
+    }
 
     #[test]
     fn durations_use_a_readable_unit() {
