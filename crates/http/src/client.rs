@@ -26,10 +26,10 @@ use crate::url::Url;
 /// The `User-Agent` this client sends.
 pub const USER_AGENT: &str = concat!("netlab-http-client/", env!("CARGO_PKG_VERSION"));
 
-/// Largest response head accepted.
-const MAX_HEAD: usize = 64 * 1024;
-/// Most headers in a response head.
-const MAX_HEADERS: usize = 100;
+/// Largest response head read by default (`--max-header-bytes`).
+pub const DEFAULT_MAX_HEAD_BYTES: usize = 64 * 1024;
+/// Most header lines read by default (`--max-headers`).
+pub const DEFAULT_MAX_HEADERS: usize = 100;
 /// Most interim answers (`100 Continue`, `103 Early Hints`) before the real one.
 const MAX_INTERIM: usize = 10;
 
@@ -44,6 +44,11 @@ pub struct Options {
     pub trace: bool,
     /// Write the request and response heads before the body.
     pub show_heads: bool,
+    /// The largest response head read, in bytes: the head is held in memory
+    /// whole, so a server cannot make us hold more.
+    pub max_head_bytes: usize,
+    /// The most header lines read in a response head.
+    pub max_headers: usize,
 }
 
 /// What came back.
@@ -100,7 +105,7 @@ pub async fn fetch<W: AsyncWrite + Unpin>(
     let mut buf = Vec::new();
     let mut interim = 0;
     let head = loop {
-        let head = read_head(&mut stream, &mut buf, options.timeout, &from).await?;
+        let head = read_head(&mut stream, &mut buf, options, &from).await?;
         if options.show_heads {
             out.write_all(prefixed("< ", &buf[..head.head_len]).as_bytes())
                 .await
@@ -179,19 +184,21 @@ async fn read_some<R: AsyncRead + Unpin>(
 async fn read_head<R: AsyncRead + Unpin>(
     stream: &mut R,
     buf: &mut Vec<u8>,
-    wait: Duration,
+    options: &Options,
     what: &str,
 ) -> Result<ResponseHead, NetError> {
     loop {
-        if let Some(head) = parse_head(buf, MAX_HEADERS).map_err(NetError::protocol)? {
+        if let Some(head) = parse_head(buf, options.max_headers).map_err(NetError::protocol)? {
             return Ok(head);
         }
-        if buf.len() > MAX_HEAD {
+        if buf.len() > options.max_head_bytes {
             return Err(NetError::protocol(format!(
-                "the server's response head is larger than {MAX_HEAD} bytes"
+                "the server's response head is larger than {} bytes, the most this client \
+                 reads: raise --max-header-bytes to read it",
+                options.max_head_bytes
             )));
         }
-        if read_some(stream, buf, wait, what).await? == 0 {
+        if read_some(stream, buf, options.timeout, what).await? == 0 {
             return Err(NetError::protocol(if buf.is_empty() {
                 "the server closed the connection without answering".to_string()
             } else {
@@ -325,12 +332,22 @@ mod tests {
     }
 
     async fn get(answer: &'static [u8]) -> (Result<Summary, NetError>, String) {
+        get_with(answer, DEFAULT_MAX_HEAD_BYTES, DEFAULT_MAX_HEADERS).await
+    }
+
+    async fn get_with(
+        answer: &'static [u8],
+        max_head_bytes: usize,
+        max_headers: usize,
+    ) -> (Result<Summary, NetError>, String) {
         let url = canned(answer).await;
         let options = Options {
             method: "GET",
             timeout: Duration::from_secs(5),
             trace: false,
             show_heads: true,
+            max_head_bytes,
+            max_headers,
         };
         let mut out = Vec::new();
         let result = fetch(&url, &options, &mut out).await;
@@ -384,6 +401,44 @@ mod tests {
         assert!(e.contains("5 of 50 bytes"), "{e}");
         let (r, _) = get(b"not http at all\r\n\r\n").await;
         assert!(r.unwrap_err().to_string().contains("not valid HTTP"));
+    }
+
+    #[tokio::test]
+    async fn head_limits_are_flags_and_their_errors_name_them() {
+        let big: &'static [u8] = format!(
+            "HTTP/1.1 200 OK\r\nX-Big: {}\r\nContent-Length: 2\r\n\r\nok",
+            "a".repeat(300)
+        )
+        .into_bytes()
+        .leak();
+        let (r, _) = get_with(big, 128, DEFAULT_MAX_HEADERS).await;
+        let e = r.unwrap_err().to_string();
+        assert!(
+            e.contains("larger than 128 bytes") && e.contains("--max-header-bytes"),
+            "{e}"
+        );
+        assert_eq!(
+            get_with(big, 1024, DEFAULT_MAX_HEADERS)
+                .await
+                .0
+                .unwrap()
+                .code,
+            200
+        );
+
+        let many: &'static [u8] =
+            b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\nContent-Length: 2\r\n\r\nok";
+        let (r, _) = get_with(many, DEFAULT_MAX_HEAD_BYTES, 2).await;
+        let e = r.unwrap_err().to_string();
+        assert!(e.contains("--max-headers"), "{e}");
+        assert_eq!(
+            get_with(many, DEFAULT_MAX_HEAD_BYTES, 4)
+                .await
+                .0
+                .unwrap()
+                .code,
+            200
+        );
     }
 
     #[tokio::test]

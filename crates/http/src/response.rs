@@ -261,7 +261,8 @@ pub fn parse_head(buf: &[u8], max_headers: usize) -> Result<Option<ResponseHead>
         Ok(httparse::Status::Partial) => Ok(None),
         // A real HTTP answer, only with more header lines than we read.
         Err(httparse::Error::TooManyHeaders) if buf.starts_with(b"HTTP/") => Err(format!(
-            "the server's answer has more than {} header lines, more than this client reads",
+            "the server's answer has more than {} header lines, the most this client reads: \
+             raise --max-headers to read it",
             max_headers.min(crate::request::MAX_HEADERS_LIMIT)
         )),
         Err(e) => {

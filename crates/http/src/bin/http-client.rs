@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use http::client::{Options, fetch};
+use http::request::parse_max_headers;
 use netkit::NetError;
 use netkit::args::{Verbosity, parse_timeout};
 
@@ -39,6 +40,16 @@ struct Args {
     #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_timeout)]
     timeout: Duration,
 
+    /// Largest response head (status line and headers) read, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = http::client::DEFAULT_MAX_HEAD_BYTES,
+          value_parser = |t: &str| netkit::args::number_in::<usize>(t, 64, 16 * 1024 * 1024))]
+    max_header_bytes: usize,
+
+    /// Most header lines read in a response head.
+    #[arg(long, value_name = "COUNT", default_value_t = http::client::DEFAULT_MAX_HEADERS,
+          value_parser = parse_max_headers)]
+    max_headers: usize,
+
     #[command(flatten)]
     verbosity: Verbosity,
 }
@@ -52,6 +63,8 @@ fn main() -> ExitCode {
             timeout: args.timeout,
             trace: args.trace,
             show_heads: !args.body_only,
+            max_head_bytes: args.max_header_bytes,
+            max_headers: args.max_headers,
         };
         let mut stdout = tokio::io::stdout();
         // `http-client URL | head`: netkit::run ends quietly when the
