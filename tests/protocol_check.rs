@@ -157,6 +157,52 @@ fn trace_shows_the_conversation_on_stderr() {
     );
 }
 
+#[test]
+fn trace_shows_the_empty_datagram_we_send() {
+    // RFC 868 over UDP: the question is an empty datagram. The server's
+    // trace shows it arrive; ours must show it leave, or the two traces
+    // tell different stories of the same exchange.
+    let server = Server::start_expecting(
+        "time-server",
+        &["--port", "0", "--daytime-port", "0", "--trace"],
+        2,
+    );
+    let addr = server.addrs[0].to_string();
+    let out = check(&["time", &addr, "--udp", "--lang", "en", "--trace"]);
+    assert_eq!(out.status.code(), Some(0), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(&format!("sent an empty datagram to   {addr}")),
+        "{}",
+        out.stderr
+    );
+    // Said once per datagram, by the tap alone (the server used to say it
+    // itself as well).
+    let line = server
+        .log
+        .wait_for("recv an empty datagram from", Duration::from_secs(10))
+        .expect("the server's trace shows the empty question");
+    let question = &line[line.find("recv an empty").unwrap_or(0)..];
+    let client = question.rsplit(' ').next().unwrap_or_default();
+    // Its answer is logged after it: once that is there, so is any repeat.
+    let answered = format!("sent 4 bytes to   {client}");
+    assert!(
+        server
+            .log
+            .wait_for(&answered, Duration::from_secs(10))
+            .is_some(),
+        "{}",
+        server.log.text()
+    );
+    let said = server
+        .log
+        .lines()
+        .iter()
+        .filter(|l| l.ends_with(question))
+        .count();
+    assert_eq!(said, 1, "{}", server.log.text());
+}
+
 /// A port nobody listens on: bind one, note its number, close it.
 fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -293,12 +293,8 @@ pub async fn serve_udp(
         };
         let datagram = &buf[..n];
         let tap = Tap::datagrams(peer, config.trace, false);
+        // An empty datagram too: the tap says "recv an empty datagram".
         tap.received(datagram);
-        if n == 0 && config.trace {
-            // The tap shows bytes, and there are none: say it ourselves, or
-            // the trace would hide a whole exchange.
-            info!("recv an empty datagram from {peer}");
-        }
         if let Err(why) = budget.judge(peer, &[own_port], Instant::now()) {
             // A flood of forged datagrams must not become a flood of log
             // lines: the reason is shown only with --trace (or -v).
@@ -312,9 +308,6 @@ pub async fn serve_udp(
         match socket.send_to(datagram, peer).await {
             Ok(_) => {
                 tap.sent(datagram);
-                if n == 0 && config.trace {
-                    info!("sent an empty datagram to   {peer}");
-                }
                 debug!("{peer} (udp): echoed a datagram of {n} bytes");
             }
             Err(e) => debug!("{peer} (udp): could not send the echo: {}", describe_io(&e)),

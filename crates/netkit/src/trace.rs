@@ -25,6 +25,11 @@
 //! recv 3 bytes from 127.0.0.1:53422: "é\r\n" (its first byte, [c3], came in an earlier read)
 //! ```
 //!
+//! Over UDP an empty datagram is a message too (a time client's question is
+//! one): it is shown as `sent an empty datagram to …` or `recv an empty
+//! datagram from …`. An empty write on a TCP stream sends nothing and is
+//! not shown.
+//!
 //! [`Tap`] keeps the peer address and counts bytes in and out (every
 //! connection's log line ends with those counts, traced or not). [`Traced`]
 //! wraps any async stream — or one half of it — and reports to its `Tap`.
@@ -166,17 +171,38 @@ impl Tap {
     pub fn received(&self, bytes: &[u8]) {
         self.bytes_in
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        if self.enabled && !bytes.is_empty() {
-            self.log(Way::In, bytes);
-        }
+        self.note(Way::In, bytes);
     }
 
     /// Records bytes sent to the peer.
     pub fn sent(&self, bytes: &[u8]) {
         self.bytes_out
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        if self.enabled && !bytes.is_empty() {
-            self.log(Way::Out, bytes);
+        self.note(Way::Out, bytes);
+    }
+
+    /// Logs one chunk with `--trace`, empty ones included when they mean
+    /// something.
+    ///
+    /// An empty *write* on a stream puts nothing on the wire (TCP has no
+    /// message to carry), and an empty *read* is end-of-stream, which
+    /// [`Tap::end_of_stream`] reports: both stay out. An empty *datagram*
+    /// is a whole message that crosses the network (a time client's usual
+    /// question is one): hiding it would make one side's trace show an
+    /// exchange the other side's trace leaves out.
+    fn note(&self, way: Way, bytes: &[u8]) {
+        if !self.enabled {
+            return;
+        }
+        if !bytes.is_empty() {
+            self.log(way, bytes);
+        } else if self.datagrams {
+            info!(
+                "{} an empty datagram {} {}",
+                way.verb(),
+                way.preposition(),
+                self.peer
+            );
         }
     }
 
@@ -817,6 +843,31 @@ mod tests {
                 "recv 4 bytes from 127.0.0.1:1: [63 61 66 c3]",
                 "recv 2 bytes from 127.0.0.1:1: [a9 21]",
                 "recv 2 bytes from 127.0.0.1:1: \"é\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_empty_datagram_is_shown_both_ways_an_empty_write_is_not() {
+        let lines = logged(|| {
+            // A time client's question: a datagram with no bytes, and the
+            // datagram an echo server sends back.
+            let udp = Tap::datagrams(peer(), true, false);
+            udp.sent(b"");
+            udp.received(b"");
+            // On a stream an empty write puts nothing on the wire (and an
+            // empty read is end-of-stream, reported on its own).
+            let tcp = Tap::new(peer(), true);
+            tcp.sent(b"");
+            tcp.received(b"");
+            // Without --trace, nothing at all.
+            Tap::datagrams(peer(), false, false).sent(b"");
+        });
+        assert_eq!(
+            lines,
+            [
+                "sent an empty datagram to   127.0.0.1:1",
+                "recv an empty datagram from 127.0.0.1:1",
             ]
         );
     }

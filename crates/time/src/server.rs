@@ -344,11 +344,8 @@ async fn serve_udp(
             }
         };
         let tap = tap_for(protocol, peer, shared.config.trace, Transport::Udp);
+        // The usual question is an empty datagram: the tap shows it too.
         tap.received(&buf[..n]);
-        if n == 0 && shared.config.trace {
-            // The usual question, and the trace would otherwise not show it.
-            info!("recv an empty datagram from {peer}");
-        }
         if n == buf.len() && shared.config.trace {
             // The trace shows what was read; the datagram may have been longer.
             info!(
