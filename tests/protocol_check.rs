@@ -262,6 +262,35 @@ fn usage_errors_exit_with_2() {
     }
 }
 
+#[test]
+fn a_wrong_address_gets_advice_that_fits_the_mistake() {
+    // (arguments, what the advice must say, what it must not say). Nothing
+    // listens anywhere: each mistake stops the run before any connection.
+    let cases: [(&[&str], &str, &str); 3] = [
+        // A URL copied from a browser: no scheme, no path, not IPv6.
+        (
+            &["echo", "http://127.0.0.1:62599/"],
+            "without \"http://\" or a path, e.g. 127.0.0.1:62599",
+            "IPv6",
+        ),
+        // A typo, with echo's port (10007) in the example, not chat's.
+        (&["echo", "host:1:2"], "e.g. host:10007", "10194"),
+        // raw-client's HOST PORT habit: the one argument to write instead.
+        (
+            &["echo", "127.0.0.1", "62510"],
+            "in one argument: 127.0.0.1:62510",
+            "unexpected argument '62510' found",
+        ),
+    ];
+    for (args, says, not) in cases {
+        let out = check(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
+        assert!(!out.stderr.contains(not), "{args:?}: {}", out.stderr);
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn a_reader_that_leaves_early_does_not_turn_a_pass_into_an_error() {

@@ -27,6 +27,7 @@ pub mod time;
 pub mod wire;
 
 use std::io::Write;
+use std::net::Ipv6Addr;
 use std::time::Duration;
 
 pub use report::{Lang, Report, Text, Verdict};
@@ -84,10 +85,22 @@ impl Target {
     /// Reads `HOST:PORT`, `[IPv6]:PORT`, `PORT` alone (this machine) or
     /// `HOST` alone (the protocol's netlab port, filled in by the caller:
     /// `port` is then `None`).
-    pub fn parse(text: &str) -> Result<(String, Option<u16>), String> {
+    ///
+    /// `protocol` only shapes the advice: a wrong address is answered with
+    /// an example that uses the port of the service being checked, so it can
+    /// be copied as it is.
+    pub fn parse(text: &str, protocol: Protocol) -> Result<(String, Option<u16>), String> {
+        let default = protocol.default_port();
         let text = text.trim();
         if text.is_empty() {
-            return Err("empty address: give HOST:PORT, e.g. 127.0.0.1:10194".into());
+            return Err(format!(
+                "empty address: give HOST:PORT, e.g. 127.0.0.1:{default}"
+            ));
+        }
+        // Before counting colons: "http://host:port/" has two, and the
+        // advice it needs is about the URL, not about IPv6.
+        if let Some(scheme_end) = text.find("://") {
+            return Err(url_advice(text, scheme_end, protocol));
         }
         let bad_port = |p: &str| format!("{p:?} is not a port number (1 to 65535)");
         let port_of = |p: &str| match p.parse::<u16>() {
@@ -112,19 +125,91 @@ impl Target {
             1 => {
                 let (host, p) = text.split_once(':').expect("one colon");
                 if host.is_empty() {
-                    return Err(format!("{text:?}: the host is missing before ':'"));
+                    return Err(format!(
+                        "{text:?}: the host is missing before ':', e.g. 127.0.0.1:{default}"
+                    ));
                 }
                 Ok((host.into(), Some(port_of(p)?)))
             }
-            _ => Err(format!(
-                "{text:?}: write an IPv6 address in brackets with its port, e.g. [::1]:10194"
-            )),
+            _ => Err(colons_advice(text, default)),
+        }
+    }
+
+    /// The single argument to suggest when the host and the port came as
+    /// two (`127.0.0.1 10007`, the way raw-client takes them): `None` when
+    /// `port` is not a port number or `host` already names one.
+    pub fn joined(host: &str, port: &str, protocol: Protocol) -> Option<String> {
+        let port = port.trim().parse::<u16>().ok().filter(|&p| p != 0)?;
+        let host = host.trim();
+        // A bare IPv6 address is refused by `parse` (is its end a port?),
+        // but next to a separate port it can only be the host.
+        if host.parse::<Ipv6Addr>().is_ok() {
+            return Some(format!("[{host}]:{port}"));
+        }
+        match Target::parse(host, protocol) {
+            // A number alone is read as a port on this machine: then the
+            // second number is one argument too many, not its port.
+            Ok((host, None)) => Some(netkit::error::join_host_port(&host, port)),
+            _ => None,
         }
     }
 
     /// `host:port`, IPv6 in brackets.
     pub fn display(&self) -> String {
         netkit::error::join_host_port(&self.host, self.port)
+    }
+}
+
+/// The advice for a URL (`http://127.0.0.1:10007/`): protocol-check talks
+/// to a server's port directly, with no scheme or path; a browser's address
+/// bar habit. When what is left is a valid address, it is the suggestion.
+fn url_advice(text: &str, scheme_end: usize, protocol: Protocol) -> String {
+    let scheme = &text[..scheme_end + 3];
+    let rest = &text[scheme_end + 3..];
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let example = match Target::parse(authority, protocol) {
+        Ok(_) if !authority.is_empty() => authority.to_string(),
+        _ => format!("127.0.0.1:{}", protocol.default_port()),
+    };
+    format!(
+        "{text:?} is a URL: give the server as HOST:PORT, without {scheme:?} or a path, e.g. {example}"
+    )
+}
+
+/// The advice for an address with several colons and no brackets: an IPv6
+/// address (its colons cannot be told from the port's), or a typo such as
+/// `host:1:2`.
+fn colons_advice(text: &str, default: u16) -> String {
+    // "::1:10007" is most likely an IPv6 address followed by its port; but
+    // "::1:80" is also a valid IPv6 address on its own (its last group, 80,
+    // is hexadecimal): then both readings are offered.
+    let with_port = text.rsplit_once(':').filter(|(host, port)| {
+        host.parse::<Ipv6Addr>().is_ok()
+            && port.bytes().all(|b| b.is_ascii_digit())
+            && port.parse::<u16>().is_ok_and(|p| p != 0)
+    });
+    let whole = text.parse::<Ipv6Addr>().is_ok();
+    let brackets = "write an IPv6 address in brackets, then its port";
+    match with_port {
+        Some((host, port)) if whole => format!(
+            "{text:?}: {brackets}: [{host}]:{port} if {port} is the port, \
+             or [{text}]:{default} if all of it is the address"
+        ),
+        Some((host, port)) => format!("{text:?}: {brackets}: [{host}]:{port}"),
+        None if whole => format!(
+            "{text:?}: {brackets}: [{text}]:{default} (or [{text}] alone for netlab's port {default})"
+        ),
+        None => {
+            let host = text
+                .split(':')
+                .next()
+                .filter(|h| !h.is_empty())
+                .unwrap_or("127.0.0.1");
+            format!(
+                "{text:?} has more than one ':': write HOST:PORT with a single ':', \
+                 e.g. {host}:{default} (an IPv6 address goes in brackets: [::1]:{default})"
+            )
+        }
     }
 }
 
@@ -219,7 +304,7 @@ mod tests {
 
     #[test]
     fn addresses_are_read_like_students_write_them() {
-        let ok = |t: &str| Target::parse(t).unwrap();
+        let ok = |t: &str| Target::parse(t, Protocol::Chat).unwrap();
         assert_eq!(ok("127.0.0.1:10194"), ("127.0.0.1".into(), Some(10194)));
         assert_eq!(ok("localhost:7"), ("localhost".into(), Some(7)));
         assert_eq!(ok("10007"), ("127.0.0.1".into(), Some(10007)));
@@ -227,8 +312,57 @@ mod tests {
         assert_eq!(ok("[::1]"), ("::1".into(), None));
         assert_eq!(ok("192.168.1.20"), ("192.168.1.20".into(), None));
         for bad in ["", "host:", "host:99999", "host:0", "::1:80", ":80", "[::1"] {
-            assert!(Target::parse(bad).is_err(), "{bad:?}");
+            assert!(Target::parse(bad, Protocol::Chat).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn the_advice_fits_the_mistake_and_the_service() {
+        let why = |t: &str| Target::parse(t, Protocol::Echo).unwrap_err();
+        // A URL: drop the scheme and the path; what is left is the example.
+        let url = why("http://127.0.0.1:62599/");
+        assert!(url.contains("is a URL"), "{url}");
+        assert!(url.contains("without \"http://\""), "{url}");
+        assert!(url.ends_with("e.g. 127.0.0.1:62599"), "{url}");
+        assert!(!url.contains("IPv6"), "{url}");
+        let url = why("https://example.org");
+        assert!(url.ends_with("e.g. example.org"), "{url}");
+        // A URL with nothing usable: echo's own port in the example.
+        assert!(why("http://").ends_with("e.g. 127.0.0.1:10007"));
+        // Several colons that are no IPv6 address: one ':' please.
+        let typo = why("host:1:2");
+        assert!(typo.contains("more than one ':'"), "{typo}");
+        assert!(typo.contains("e.g. host:10007"), "{typo}");
+        // IPv6 without brackets: the brackets, around this very address.
+        let v6 = why("::1:10194");
+        assert!(v6.ends_with("[::1]:10194"), "{v6}");
+        let v6 = why("fe80::1");
+        assert!(v6.contains("[fe80::1]:10007"), "{v6}");
+        // Both readings of an address that may end with a port.
+        let v6 = why("::1:80");
+        assert!(v6.contains("[::1]:80 if 80 is the port"), "{v6}");
+        assert!(v6.contains("[::1:80]:10007"), "{v6}");
+        // Never chat's port in advice about echo.
+        for bad in ["", ":80", "http://", "host:1:2", "fe80::1"] {
+            assert!(!why(bad).contains("10194"), "{bad:?}: {}", why(bad));
+        }
+    }
+
+    #[test]
+    fn a_host_and_a_port_given_apart_are_joined_in_the_hint() {
+        let joined = |h: &str, p: &str| Target::joined(h, p, Protocol::Echo);
+        assert_eq!(
+            joined("127.0.0.1", "62510").as_deref(),
+            Some("127.0.0.1:62510")
+        );
+        assert_eq!(joined("localhost", "7").as_deref(), Some("localhost:7"));
+        assert_eq!(joined("::1", "62510").as_deref(), Some("[::1]:62510"));
+        assert_eq!(joined("[::1]", "62510").as_deref(), Some("[::1]:62510"));
+        // Not a host then a port: no such hint.
+        assert_eq!(joined("127.0.0.1:7", "62510"), None);
+        assert_eq!(joined("62510", "62511"), None);
+        assert_eq!(joined("127.0.0.1", "--udp"), None);
+        assert_eq!(joined("127.0.0.1", "0"), None);
     }
 
     #[test]

@@ -15,7 +15,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use check::{Lang, Options, Protocol, Target};
-use clap::Parser;
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
 use netkit::args::{Verbosity, parse_seconds};
 
 /// Checks a server against a netlab protocol: each rule PASS/FAIL with its
@@ -28,14 +29,21 @@ struct Args {
     #[arg(value_enum)]
     protocol: Protocol,
 
-    /// The server's address (see `help` for the accepted forms).
+    /// The server's address (see `help` for the accepted forms). Read in
+    /// `main`, not by clap: the advice for a wrong one names the port of
+    /// the protocol given before it.
     #[arg(
         value_name = "ADDRESS",
-        value_parser = Target::parse,
         help = "The server: HOST:PORT, [IPv6]:PORT, PORT alone (this machine), \
                 or HOST alone (netlab's default port for the protocol)"
     )]
-    address: (String, Option<u16>),
+    address: String,
+
+    /// Not an option: catches a port written apart from its host
+    /// (`127.0.0.1 10007`, raw-client's form), to answer with the one
+    /// argument to write instead of clap's bare "unexpected argument".
+    #[arg(hide = true)]
+    stray: Option<String>,
 
     /// Check the UDP service instead of TCP (echo, time, daytime).
     #[arg(long)]
@@ -63,8 +71,34 @@ struct Args {
     verbosity: Verbosity,
 }
 
+/// Stops with a usage error (exit code 2), printed the way clap prints its
+/// own: the message, the usage line, and where to read more.
+fn usage_error(kind: ErrorKind, message: String) -> ! {
+    Args::command().error(kind, message).exit()
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(stray) = &args.stray {
+        let message = match Target::joined(&args.address, stray, args.protocol) {
+            Some(joined) => format!(
+                "'{} {stray}': the host and the port go together, in one argument: {joined}",
+                args.address.trim()
+            ),
+            None => format!(
+                "unexpected argument '{stray}': give one address, HOST:PORT, e.g. 127.0.0.1:{}",
+                args.protocol.default_port()
+            ),
+        };
+        usage_error(ErrorKind::UnknownArgument, message);
+    }
+    let (host, port) = match Target::parse(&args.address, args.protocol) {
+        Ok(address) => address,
+        Err(why) => usage_error(
+            ErrorKind::ValueValidation,
+            format!("invalid value '{}' for '<ADDRESS>': {why}", args.address),
+        ),
+    };
     if args.udp && !args.protocol.has_udp() {
         let message = match args.lang {
             Lang::Fr => "erreur : chat/1 n'existe qu'en TCP, retirez --udp",
@@ -77,7 +111,6 @@ fn main() -> ExitCode {
         netkit::logging::note("error: --timeout 0 would give the server no time at all to answer");
         return ExitCode::from(2);
     }
-    let (host, port) = args.address.clone();
     let target = Target {
         host,
         port: port.unwrap_or(args.protocol.default_port()),
