@@ -988,3 +988,92 @@ fn with_trace_a_slow_log_reader_still_gets_every_line() {
     let joined = rest.matches(" joined as t").count();
     assert_eq!(joined, visits, "every visit's lines are in the log");
 }
+
+/// A pretend chat server on a free port: it accepts one client, says
+/// `greeting` (nothing at all when `None`), then only listens. Every line
+/// the client sends comes out of the receiver; `QUIT` is answered `BYE`.
+#[cfg(unix)]
+fn pretend_server(
+    greeting: Option<&'static str>,
+) -> (SocketAddr, std::sync::mpsc::Receiver<String>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, heard) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let Ok((mut stream, _)) = listener.accept() else {
+            return;
+        };
+        // Bounded: a client that never writes does not keep this thread.
+        let _ = stream.set_read_timeout(Some(WAIT));
+        if let Some(greeting) = greeting {
+            let _ = writeln!(stream, "{greeting}");
+        }
+        let Ok(reader) = stream.try_clone() else {
+            return;
+        };
+        for line in BufReader::new(reader).lines() {
+            let Ok(line) = line else { break };
+            if line.starts_with("QUIT") {
+                let _ = writeln!(stream, "BYE see you");
+            }
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (addr, heard)
+}
+
+/// Sends Ctrl-C (SIGINT) to a client.
+#[cfg(unix)]
+fn ctrl_c(client: &Interactive) {
+    let sent = Command::new("kill")
+        .args(["-s", "INT", &client.child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(sent.success());
+}
+
+/// Before the server's `HELLO` there is nothing to leave: Ctrl-C quits at
+/// once, with the exit code of a program Ctrl-C stopped (130), instead of
+/// waiting out `--timeout` for a server that says nothing.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_before_hello_quits_at_once() {
+    let (addr, _heard) = pretend_server(None);
+    let port = addr.port().to_string();
+    // A time-out far longer than the test's patience: waiting it out fails.
+    let mut client = Interactive::start(&["--port", &port, "--nick", "carl", "--timeout", "30"]);
+    // Shown once connected: by then the client listens for Ctrl-C.
+    assert!(client.next().starts_with("* connected to "));
+    ctrl_c(&client);
+    let status = support::wait_for_exit(
+        &mut client.child,
+        Duration::from_secs(5),
+        "chat-client should quit at once on Ctrl-C before HELLO",
+    );
+    assert_eq!(status.code(), Some(130), "{status}");
+}
+
+/// Greeted but not yet answered `NICK`: the server is there, so Ctrl-C
+/// leaves politely (`QUIT`, then `BYE`) at once, without first waiting
+/// `--timeout` for the answer.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_while_the_nick_is_unanswered_says_quit_at_once() {
+    let (addr, heard) = pretend_server(Some("HELLO chat/1 pretend"));
+    let port = addr.port().to_string();
+    let mut client = Interactive::start(&["--port", &port, "--nick", "carl", "--timeout", "30"]);
+    assert_eq!(heard.recv_timeout(WAIT).as_deref(), Ok("NICK carl"));
+    ctrl_c(&client);
+    assert_eq!(
+        heard.recv_timeout(Duration::from_secs(5)).as_deref(),
+        Ok("QUIT")
+    );
+    let status = support::wait_for_exit(
+        &mut client.child,
+        Duration::from_secs(5),
+        "chat-client should leave at once on Ctrl-C",
+    );
+    assert!(status.success(), "{status}");
+}

@@ -42,6 +42,7 @@ use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::mpsc;
 use tokio_util::codec::{Encoder, FramedRead};
+use tokio_util::sync::CancellationToken;
 
 use crate::ui::{self, Input};
 
@@ -86,11 +87,14 @@ pub async fn chat(
 ) -> Result<(), NetError> {
     let mut prompts = std::io::sink();
     let on_refused_nick = OnRefusedNick::AskAgain;
+    // No Ctrl-C here: the caller ends the conversation by closing `keyboard`.
+    let ctrl_c = CancellationToken::new();
     chat_with(
         stream,
         options,
         on_refused_nick,
         keyboard,
+        &ctrl_c,
         screen,
         &mut prompts,
     )
@@ -98,7 +102,19 @@ pub async fn chat(
 }
 
 /// Like [`chat`], choosing what happens when the server refuses a nickname,
-/// and where the prompts and hints go: `chat-client` writes them on stderr,
+/// what Ctrl-C is, and where the prompts and hints go.
+///
+/// `ctrl_c` is cancelled on the user's first Ctrl-C, which also closes
+/// `keyboard` ([`crate::keyboard::typed_until_ctrl_c`]). In the room, or
+/// choosing a nickname, the closed keyboard is enough: the client leaves
+/// as at the end of a script. But before the server's `HELLO` and while
+/// it answers `NICK` the keyboard is not read, and a silent server would
+/// keep the user waiting for the whole `--timeout`: the token is watched
+/// there. Before `HELLO` nothing has begun, so the client stops at once
+/// ([`NetError::Interrupted`], exit code 130); waiting for the answer to
+/// `NICK`, it leaves politely (`QUIT`, at most `--timeout` for `BYE`).
+///
+/// `chat-client` writes the prompts and hints on stderr,
 /// so that they do not mix with the conversation on stdout (a script that
 /// reads stdout has nothing to skip). Failing to write them is not an
 /// error: a prompt nobody can see (`chat-client 2>&1 | head -1` closes
@@ -108,6 +124,7 @@ pub async fn chat_with(
     options: &Options,
     on_refused_nick: OnRefusedNick,
     mut keyboard: Keyboard,
+    ctrl_c: &CancellationToken,
     screen: &mut dyn Write,
     prompts: &mut dyn Write,
 ) -> Result<(), NetError> {
@@ -136,7 +153,15 @@ pub async fn chat_with(
     }
 
     // 0. The server speaks first: HELLO (or ERR server full).
-    let greeting = tokio::time::timeout(options.timeout, session.server.next()).await;
+    let greeting = tokio::select! {
+        greeting = tokio::time::timeout(options.timeout, session.server.next()) => greeting,
+        () = ctrl_c.cancelled() => {
+            // Not greeted, so not in the room: there is nobody to say
+            // goodbye to, and no reason to wait for a server that is silent.
+            session.note("(nothing to leave yet: the server has not said HELLO)\n");
+            return Err(NetError::Interrupted);
+        }
+    };
     let Ok(greeting) = greeting else {
         return Err(NetError::TimedOut {
             what: format!("waiting for the HELLO of {peer}"),
@@ -171,7 +196,12 @@ pub async fn chat_with(
             },
         };
         session.send(&Command::Nick(nick.clone())).await?;
-        match session.wait_for_nick_answer(options.timeout).await? {
+        let answer = tokio::select! {
+            answer = session.wait_for_nick_answer(options.timeout) => answer?,
+            // Greeted: a goodbye is due, bounded like any other.
+            () = ctrl_c.cancelled() => return session.leave(None, options.timeout).await,
+        };
+        match answer {
             Heard::NickAccepted => break,
             Heard::End => return Ok(()),
             Heard::Refused(reason) if on_refused_nick == OnRefusedNick::GiveUp => {

@@ -9,6 +9,7 @@
 use std::io::Write;
 
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 use crate::client::Keyboard;
 
@@ -16,13 +17,19 @@ use crate::client::Keyboard;
 /// the first Ctrl-C, whichever comes first: the client then leaves as it
 /// does at the end of a script (`QUIT`, wait for `BYE`).
 ///
+/// The token returned with them is cancelled by that first Ctrl-C. The end
+/// of the keyboard alone cannot tell the client *why* it ended, and that
+/// matters while the client is not reading the keyboard: waiting for the
+/// server's `HELLO`, the end of a piped script must not stop it (the lines
+/// before are still to be sent), but Ctrl-C must, at once.
+///
 /// Without this, Ctrl-C would kill the process at once: the connection
 /// would simply be cut, and the server could not tell a user who left from
 /// a program that crashed. Once a program listens for Ctrl-C, the signal no
 /// longer stops it by itself, so the second Ctrl-C is listened for too and
 /// quits at once.
 /// Must be called from inside a tokio runtime.
-pub fn typed_until_ctrl_c() -> Keyboard {
+pub fn typed_until_ctrl_c() -> (Keyboard, CancellationToken) {
     let mut typed = netkit::stdin::lines();
     // Listening starts here, before this function returns (not when the task
     // below first runs): from now on Ctrl-C means "leave". On an error no
@@ -31,6 +38,8 @@ pub fn typed_until_ctrl_c() -> Keyboard {
     // Capacity 1: after Ctrl-C, at most one line already typed (or pasted)
     // is still sent before QUIT.
     let (tx, keyboard) = mpsc::channel(1);
+    let ctrl_c = CancellationToken::new();
+    let pressed = ctrl_c.clone();
     tokio::spawn(async move {
         let forward = async {
             while let Some(line) = typed.recv().await {
@@ -46,6 +55,7 @@ pub fn typed_until_ctrl_c() -> Keyboard {
             () = forward => {} // end of input: the client leaves by itself
             Some(()) = interrupts.recv() => {
                 note("\n(Ctrl-C: leaving; press Ctrl-C again to quit at once)\n");
+                pressed.cancel();
             }
         }
         drop(tx); // closes the keyboard: the client says QUIT
@@ -53,7 +63,7 @@ pub fn typed_until_ctrl_c() -> Keyboard {
             std::process::exit(130); // 128 + SIGINT, what the shell shows for Ctrl-C
         }
     });
-    keyboard
+    (keyboard, ctrl_c)
 }
 
 /// Starts listening for Ctrl-C (SIGINT on Unix).

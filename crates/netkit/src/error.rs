@@ -116,6 +116,12 @@ pub enum NetError {
         /// What was wrong, in plain words.
         message: String,
     },
+    /// The user pressed Ctrl-C while there was nothing to finish politely
+    /// (a client still waiting for the server's first words, say). Ends the
+    /// program with exit code 130, what the shell shows for a program that
+    /// Ctrl-C stopped (128 + SIGINT's number, 2), and no error line: the
+    /// user knows why it stopped.
+    Interrupted,
     /// Any other I/O error, with what we were doing when it happened.
     Io {
         /// What we were doing, e.g. "reading from 127.0.0.1:10007".
@@ -370,6 +376,7 @@ impl fmt::Display for NetError {
                  check the port: the program listening there may not speak {service}."
             ),
             NetError::Usage { message } | NetError::Protocol { message } => f.write_str(message),
+            NetError::Interrupted => f.write_str("stopped by Ctrl-C"),
             NetError::Io { context, source } => {
                 write!(f, "{context} failed: {}", describe_io(source))
             }

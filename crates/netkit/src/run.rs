@@ -5,7 +5,8 @@
 //! on stderr and exit code 1 (never a panic, never a bare OS error). Usage
 //! mistakes exit with 2: clap catches most of them before we start (it prints
 //! the error and a usage line), [`NetError::Usage`] the few it cannot see
-//! (two services given the same port, say).
+//! (two services given the same port, say). A program that Ctrl-C stops
+//! without a goodbye to finish ([`NetError::Interrupted`]) exits with 130.
 
 use std::future::Future;
 use std::io::Write;
@@ -108,6 +109,9 @@ fn conclude(outcome: Result<Result<(), NetError>, std::io::Error>) -> ExitCode {
         }
         // `client | head -1`: the reader has what it wanted.
         Ok(Err(e)) if e.is_closed_output() => ExitCode::SUCCESS,
+        // Ctrl-C: the user knows why the program stopped; the status tells
+        // a script, as it would had the signal ended the program.
+        Ok(Err(NetError::Interrupted)) => ExitCode::from(130),
         Ok(Err(e)) => {
             // Not eprintln!: it panics when stderr is a closed pipe
             // (`server 2>&1 | head -1`), and the exit status says enough.

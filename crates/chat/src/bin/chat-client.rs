@@ -12,7 +12,9 @@
 //!
 //! Ctrl-C leaves politely, like `/quit` or Ctrl-D: the others see that you
 //! left, and the server that you said so (`QUIT`, answered `BYE`). A second
-//! Ctrl-C quits at once, for when the server does not answer.
+//! Ctrl-C quits at once (exit code 130), for when the server does not
+//! answer. Before the server's `HELLO` there is nobody to say goodbye to:
+//! the first Ctrl-C quits at once.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -71,13 +73,14 @@ fn main() -> ExitCode {
             trace: args.client.trace,
             timeout: args.client.timeout,
         };
-        let keyboard = chat::keyboard::typed_until_ctrl_c();
+        let (keyboard, ctrl_c) = chat::keyboard::typed_until_ctrl_c();
         let (mut screen, mut prompts) = (std::io::stdout(), std::io::stderr());
         chat_with(
             stream,
             &options,
             on_refused_nick,
             keyboard,
+            &ctrl_c,
             &mut screen,
             &mut prompts,
         )
