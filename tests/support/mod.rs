@@ -58,6 +58,28 @@ pub fn bin(name: &str) -> PathBuf {
     path
 }
 
+/// The path of binary `name` of workspace package `package`, built on each
+/// call (quick when it is up to date). For the packages that are not
+/// default members (`exercises`): `cargo build --bin NAME`, which [`bin`]
+/// runs, only looks in the default members.
+pub fn package_bin(package: &str, name: &str) -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["build", "--quiet", "-p", package, "--bin", name]);
+    if !cfg!(debug_assertions) {
+        cmd.arg("--release");
+    }
+    let status = cmd.status().expect("run cargo build");
+    assert!(
+        status.success(),
+        "cargo build -p {package} --bin {name} failed"
+    );
+    let path = target_dir().join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(path.exists(), "binary {} not found", path.display());
+    path
+}
+
 /// The path of example `name` of workspace package `package`, built on
 /// first use (as [`bin`] does for binaries).
 pub fn example(package: &str, name: &str) -> PathBuf {

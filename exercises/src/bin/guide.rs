@@ -14,7 +14,7 @@
 //! `--solutions`. Nothing to install: it only calls the `cargo` that ran it.
 
 use std::env;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
@@ -270,7 +270,13 @@ usage: cargo run -p exercises --bin guide -- [--lang fr|en] [--list] [--solution
   --solutions    check the reference solutions instead of your code (teacher)
   N              run only exercise N (1-12)";
 
-/// What the command line asked for.
+/// What the command line asked for: the usage (`--help`), or a run.
+enum Request {
+    Help,
+    Run(Options),
+}
+
+/// How to run the guide.
 struct Options {
     english: bool,
     list: bool,
@@ -278,14 +284,17 @@ struct Options {
     only: Option<usize>,
 }
 
-fn parse_args() -> Result<Options, String> {
+/// Reads the arguments (without the program's name). `--help` is a request
+/// like any other, not a mistake: its answer goes to stdout with status 0,
+/// while a wrong argument gets an error and the usage on stderr, status 2.
+fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Request, String> {
     let mut options = Options {
         english: false,
         list: false,
         solutions: false,
         only: None,
     };
-    let mut args = env::args().skip(1);
+    let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--lang" => match args.next().as_deref() {
@@ -295,24 +304,26 @@ fn parse_args() -> Result<Options, String> {
             },
             "--list" => options.list = true,
             "--solutions" => options.solutions = true,
-            "-h" | "--help" => return Err(String::new()),
+            "-h" | "--help" => return Ok(Request::Help),
             number => match number.parse::<usize>() {
                 Ok(n) if (1..=EXERCISES.len()).contains(&n) => options.only = Some(n),
                 _ => return Err(format!("unknown argument {number:?}")),
             },
         }
     }
-    Ok(options)
+    Ok(Request::Run(options))
 }
 
 fn main() -> ExitCode {
-    let options = match parse_args() {
-        Ok(options) => options,
+    let options = match parse_args(env::args().skip(1)) {
+        Ok(Request::Run(options)) => options,
+        Ok(Request::Help) => {
+            // Not println!: it panics when the reader has gone (`| head -1`).
+            let _ = writeln!(std::io::stdout(), "{USAGE}");
+            return ExitCode::SUCCESS;
+        }
         Err(message) => {
-            if !message.is_empty() {
-                eprintln!("error: {message}");
-            }
-            eprintln!("{USAGE}");
+            let _ = writeln!(std::io::stderr(), "error: {message}\n{USAGE}");
             return ExitCode::from(2);
         }
     };
@@ -596,6 +607,17 @@ fn failures(output: &str) -> Vec<String> {
 mod tests {
     use super::*;
     use std::path::Path;
+
+    #[test]
+    fn help_is_a_request_and_a_wrong_argument_a_mistake() {
+        let parse = |words: &[&str]| parse_args(words.iter().map(|w| w.to_string()));
+        for help in [&["--help"][..], &["-h"], &["--lang", "en", "--help"]] {
+            assert!(matches!(parse(help), Ok(Request::Help)), "{help:?}");
+        }
+        assert!(matches!(parse(&["--list"]), Ok(Request::Run(o)) if o.list));
+        assert!(parse(&["--bogus"]).is_err());
+        assert!(parse(&["13"]).is_err());
+    }
 
     #[test]
     fn every_exercise_has_its_files_and_both_sheets() {

@@ -21,18 +21,45 @@
 
 use exercises::*;
 use std::fmt::Display;
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+const USAGE: &str = "\
+usage: cargo run -p exercises --bin play -- EXERCISE [PORT…]
+
+   1 PORT…   classify ports (e.g. 1 22 3306 50000)
+   2 [PORT]  your echo client → echo-server (10007)
+   3 [PORT]  your time client → time-server (10037)
+   4 [PORT]  your time server on 18004: nc -d 127.0.0.1 18004 | xxd
+   5 [PORT]  your echo server on 18005 (one client at a time)
+   6 [PORT]  your uppercase server on 18006
+   7 [PORT]  your echo server, a thread per client, on 18007
+   8 [PORT]  your counting server on 18008
+   9         type chat lines, see how they parse
+  10 [PORT]  your chat server on 18010
+  11 [PORT]  your chat client → chat-server (10194)
+  12 [PORT]  your tokio server on 18012";
+
+/// Whether the arguments ask for the usage: `--help` (or `-h`) first, where
+/// the exercise's number goes.
+fn asks_for_help(args: &[String]) -> bool {
+    matches!(args.first().map(String::as_str), Some("-h" | "--help"))
+}
+
 fn main() -> ExitCode {
     explain_todo_panics();
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if asks_for_help(&args) {
+        // Asked for, so not an error: stdout and status 0. Not println!:
+        // it panics when the reader has gone (`| head -3`).
+        let _ = writeln!(io::stdout(), "{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     let Some(number) = args.first().and_then(|n| n.parse::<u16>().ok()) else {
-        eprintln!(
-            "usage: cargo run -p exercises --bin play -- EXERCISE [PORT…]  (see the file's header)"
-        );
+        // A mistake: the usage goes with it, on stderr, and status 2.
+        let _ = writeln!(io::stderr(), "{USAGE}");
         return ExitCode::from(2);
     };
     let ports = match parse_ports(&args[1..]) {
@@ -260,6 +287,19 @@ mod tests {
             .read_exact(&mut byte)
             .expect("the client after a failed one is served");
         assert_eq!(&byte, b"x");
+    }
+
+    #[test]
+    fn help_is_asked_for_in_the_exercise_s_place() {
+        let args = |words: &[&str]| words.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+        assert!(asks_for_help(&args(&["--help"])));
+        assert!(asks_for_help(&args(&["-h"])));
+        assert!(!asks_for_help(&args(&["1", "--help"])));
+        assert!(!asks_for_help(&args(&[])));
+        // The usage lists every exercise.
+        for n in 1..=12 {
+            assert!(USAGE.contains(&format!("\n{n:>4} ")), "exercise {n}");
+        }
     }
 
     #[test]

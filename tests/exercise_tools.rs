@@ -1,0 +1,37 @@
+//! The exercises' helper programs (`guide`, `play`), run as a student runs
+//! them: asking for help is not a mistake, a wrong argument is.
+
+mod support;
+
+use std::time::Duration;
+
+use support::{package_bin, run_with_input};
+
+/// Longest a run may take before the test fails (the programs only print).
+const RUN: Duration = Duration::from_secs(30);
+
+#[test]
+fn help_goes_to_stdout_with_status_0() {
+    for name in ["guide", "play"] {
+        let program = package_bin("exercises", name);
+        for flag in ["--help", "-h"] {
+            let out = run_with_input(&program, &[flag], b"", RUN);
+            assert_eq!(out.status.code(), Some(0), "{name} {flag}: {}", out.stderr);
+            assert!(
+                out.stdout_text().starts_with("usage: "),
+                "{name} {flag}: {}",
+                out.stdout_text()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_wrong_argument_still_exits_2_with_the_usage_on_stderr() {
+    for (name, args) in [("guide", &["--bogus"][..]), ("play", &["--bogus"])] {
+        let out = run_with_input(&package_bin("exercises", name), args, b"", RUN);
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", out.stderr);
+        assert!(out.stderr.contains("usage: "), "{name}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{name}");
+    }
+}
