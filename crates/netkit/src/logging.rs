@@ -117,7 +117,7 @@ pub fn directives(verbosity: Verbosity) -> String {
 
 /// Log lines a server keeps waiting while nothing reads its stderr (a few
 /// hundred KiB); past that, new lines are left out and counted.
-const WAITING_LINES: usize = 4096;
+pub const WAITING_LINES: usize = 4096;
 
 /// Starts logging to stderr. Call once, at the start of `main`.
 /// A second call (as in tests that run several servers) is harmless.
