@@ -4,7 +4,8 @@
 //! crate is where they are written, once:
 //!
 //! - [`args`]: the common command-line flags (`--host`, `--trace`, `-v`, `-q`).
-//! - [`logging`]: logs on stderr, program output on stdout.
+//! - [`logging`]: logs on stderr, program output on stdout; [`log_thread`]:
+//!   a server's log written by a thread of its own, so it never waits for it.
 //! - [`net`]: opening a listening socket or connecting to a server, with the
 //!   line every server prints first: `listening on 127.0.0.1:10007 (tcp+udp) — registered port (1024–49151)`.
 //! - [`error`]: network errors explained in plain words, with the fix.
@@ -18,6 +19,7 @@
 
 pub mod args;
 pub mod error;
+pub mod log_thread;
 pub mod logging;
 pub mod net;
 pub mod run;

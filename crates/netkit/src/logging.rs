@@ -17,6 +17,8 @@ use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::FormatTime;
 
 use crate::args::Verbosity;
+use crate::log_thread::LogThread;
+pub use crate::log_thread::WAITING_LINES;
 
 /// Writes a line for the person at the keyboard on stderr, outside the log
 /// (a prompt, a hint). Not `eprintln!`, which panics when stderr is a closed
@@ -115,10 +117,6 @@ pub fn directives(verbosity: Verbosity) -> String {
     }
 }
 
-/// Log lines a server keeps waiting while nothing reads its stderr (a few
-/// hundred KiB); past that, new lines are left out and counted.
-pub const WAITING_LINES: usize = 4096;
-
 /// Starts logging to stderr. Call once, at the start of `main`.
 /// A second call (as in tests that run several servers) is harmless.
 ///
@@ -129,46 +127,36 @@ pub fn init(verbosity: Verbosity) {
 }
 
 /// Starts logging to stderr from a thread of its own, for a server: one
-/// that logs never waits for stderr. A stderr nobody reads (`server 2>&1 |
-/// less` left on its first page, a terminal paused with Ctrl-S) would
-/// otherwise block the next task that logs, and with it every client.
-/// Up to [`WAITING_LINES`] lines wait; past that they are left out, and
-/// [`LogThread::finish`] says how many. Unless `every_line` (`--trace`: the
-/// bytes on the wire are what the person asked to see, all of them): then a
-/// server whose log is that far behind waits for it, as it always did.
-pub fn init_off_thread(verbosity: Verbosity, every_line: bool) -> LogThread {
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .buffered_lines_limit(WAITING_LINES)
-        .lossy(!every_line)
-        .thread_name("log")
-        .finish(std::io::stderr());
-    let left_out = writer.error_counter();
-    subscribe(verbosity, writer);
-    LogThread { guard, left_out }
+/// that logs never waits for stderr (see [`crate::log_thread`]). Up to
+/// [`WAITING_LINES`] lines wait; past that they are left out, and
+/// [`ServerLog::finish`] says how many. Unless `every_line` (`--trace`):
+/// then a server whose log is that far behind waits for it.
+pub fn init_off_thread(verbosity: Verbosity, every_line: bool) -> ServerLog {
+    match LogThread::start(every_line) {
+        Some(thread) => {
+            subscribe(verbosity, thread.writer());
+            ServerLog(Some(thread))
+        }
+        // No thread to be had: the log is written as a client's is.
+        None => {
+            init(verbosity);
+            ServerLog(None)
+        }
+    }
 }
 
-/// The thread that writes a server's log (see [`init_off_thread`]).
-#[must_use = "dropping it stops the log thread"]
-pub struct LogThread {
-    guard: tracing_appender::non_blocking::WorkerGuard,
-    left_out: tracing_appender::non_blocking::ErrorCounter,
-}
+/// A server's log (see [`init_off_thread`]), to finish at the end.
+#[derive(Debug)]
+#[must_use = "finish it at the end, so that the last lines are written"]
+pub struct ServerLog(Option<LogThread>);
 
-impl LogThread {
+impl ServerLog {
     /// At the end: writes what is still waiting (for a second at most), or
     /// says how many lines were left out because stderr was not being read.
     pub fn finish(self) {
-        let LogThread { guard, left_out } = self;
-        let lines = left_out.dropped_lines();
-        if lines == 0 {
-            // Waits for the thread to write what is queued, a second at most.
-            drop(guard);
-        } else {
-            // The reader is known to fall behind: waiting for it would only
-            // delay the exit (and, with the queue still full, the guard would
-            // print a complaint of its own on stdout). What is still queued
-            // is left out too.
-            std::mem::forget(guard);
+        let Some(thread) = self.0 else { return };
+        let lines = thread.finish();
+        if lines > 0 {
             note(&format!(
                 "{lines} log line(s) left out: nothing was reading this log (stderr) fast enough, \
                  so the server went on without waiting for it (a paused terminal or `| less`?)"
