@@ -877,16 +877,24 @@ fn visit(addr: SocketAddr, nick: &str, wait: Duration) -> bool {
     answer.contains("BYE")
 }
 
+/// A server process killed when the test ends, even by a failed assert.
+#[cfg(unix)]
+struct KillOnDrop(std::process::Child);
+
+#[cfg(unix)]
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// chat-server with `args`, its log (stderr) left for the test to read,
 /// or not: only the first line, with the address, is read here.
 #[cfg(unix)]
 fn start_with_log_in_hand(
     args: &[&str],
-) -> (
-    std::process::Child,
-    BufReader<std::process::ChildStderr>,
-    SocketAddr,
-) {
+) -> (KillOnDrop, BufReader<std::process::ChildStderr>, SocketAddr) {
     let mut child = Command::new(bin("chat-server"))
         .args(args)
         .env_remove("RUST_LOG")
@@ -899,12 +907,12 @@ fn start_with_log_in_hand(
     let mut first = String::new();
     log.read_line(&mut first).expect("the listening line");
     let addr = support::listening_addr(&first).expect("an address in the first line");
-    (child, log, addr)
+    (KillOnDrop(child), log, addr)
 }
 
 /// Ctrl-C (SIGINT), then waits for the exit, 10 s at most.
 #[cfg(unix)]
-fn interrupt(child: &mut std::process::Child) -> std::process::ExitStatus {
+fn interrupt(KillOnDrop(child): &mut KillOnDrop) -> std::process::ExitStatus {
     let _ = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status();

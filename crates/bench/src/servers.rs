@@ -36,15 +36,24 @@ impl Default for Ports {
 }
 
 impl Ports {
-    /// A port no earlier run of this suite has used recently.
+    /// A port no earlier run of this suite has used recently, and that no
+    /// other program listens on: a server started there would exit at once
+    /// ("port in use") while the other program answered in its place.
     pub fn take(&mut self) -> u16 {
-        let port = self.next;
-        self.next = if port >= LAST_PORT {
-            FIRST_PORT
-        } else {
-            port + 1
-        };
-        port
+        let count = usize::from(LAST_PORT - FIRST_PORT) + 1;
+        for _ in 0..count {
+            let port = self.next;
+            self.next = if port >= LAST_PORT {
+                FIRST_PORT
+            } else {
+                port + 1
+            };
+            if !listening(port) {
+                return port;
+            }
+        }
+        // Every port taken: the server's own "port in use" will say so.
+        self.next
     }
 }
 
@@ -204,5 +213,20 @@ mod tests {
         assert_eq!(ports.take(), LAST_PORT);
         assert_eq!(ports.take(), FIRST_PORT);
         const { assert!(FIRST_PORT > 61_000) };
+    }
+
+    #[test]
+    fn a_port_another_program_listens_on_is_skipped() {
+        // A forgotten server of an earlier session held suite ports, and
+        // the runs handed them failed ("no running process has this id").
+        let (busy, _holder) = (LAST_PORT - 200..LAST_PORT)
+            .find_map(|p| {
+                std::net::TcpListener::bind(("127.0.0.1", p))
+                    .ok()
+                    .map(|l| (p, l))
+            })
+            .expect("a free port to hold");
+        let mut ports = Ports { next: busy };
+        assert_eq!(ports.take(), busy + 1);
     }
 }
