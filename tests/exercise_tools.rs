@@ -35,3 +35,19 @@ fn a_wrong_argument_still_exits_2_with_the_usage_on_stderr() {
         assert!(out.stdout.is_empty(), "{name}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_reader_that_leaves_early_does_not_make_the_guide_panic() {
+    // `guide --list | head -1`: println! panicked on the closed pipe.
+    let program = package_bin("exercises", "guide");
+    let script = format!("set -o pipefail; '{}' --list | true", program.display());
+    let out = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("bash runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}

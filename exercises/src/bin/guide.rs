@@ -20,6 +20,23 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+/// `println!` that cannot panic: when the reader of our output has gone
+/// (`| head -1`), the rest is simply not shown.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that cannot panic (a closed stderr).
+macro_rules! warn {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 /// How long one exercise's `cargo test` may take (build included) before the
 /// guide stops it: a test waiting forever must not freeze the guide too.
 const TIME_LIMIT: Duration = Duration::from_secs(180);
@@ -333,7 +350,7 @@ fn main() -> ExitCode {
 
     if options.list {
         for (i, ex) in EXERCISES.iter().enumerate() {
-            println!(
+            say!(
                 "{:>2}. {}  ({}/{})",
                 i + 1,
                 ex.title[lang],
@@ -359,61 +376,61 @@ fn main() -> ExitCode {
         let outcome = match run_tests(ex.test, options.solutions) {
             Ok(outcome) => outcome,
             Err(e) => {
-                println!();
-                eprintln!("error: cannot run cargo: {e}");
+                say!();
+                warn!("error: cannot run cargo: {e}");
                 return ExitCode::FAILURE;
             }
         };
         if outcome.interrupted {
             // What a shell reports for a program ended by Ctrl-C (128 + SIGINT).
-            println!();
+            say!();
             return ExitCode::from(130);
         }
         if outcome.passed {
-            println!("✔ {}", words.passed);
+            say!("✔ {}", words.passed);
             continue;
         }
-        println!("✘ {}", words.failed);
-        println!();
-        println!("{} {}", words.goal, ex.goal[lang]);
-        println!("{} {}", words.hint, ex.hint[lang]);
-        println!("{} {}/{}", words.sheet, words.sheets_dir, ex.sheet);
-        println!();
+        say!("✘ {}", words.failed);
+        say!();
+        say!("{} {}", words.goal, ex.goal[lang]);
+        say!("{} {}", words.hint, ex.hint[lang]);
+        say!("{} {}/{}", words.sheet, words.sheets_dir, ex.sheet);
+        say!();
         if outcome.timed_out {
             let limit = TIME_LIMIT.as_secs().to_string();
-            println!("{}", words.too_long.replace("{limit}", &limit));
+            say!("{}", words.too_long.replace("{limit}", &limit));
         } else if outcome.output.contains("error[")
             || outcome.output.contains("error: could not compile")
         {
-            println!("{}", words.no_compile);
-            println!();
+            say!("{}", words.no_compile);
+            say!();
             for line in compile_errors(&outcome.output) {
-                println!("    {line}");
+                say!("    {line}");
             }
         } else {
-            println!("{}", words.tests_said);
+            say!("{}", words.tests_said);
             let failures = failures(&outcome.output);
             for line in &failures {
-                println!("    {line}");
+                say!("    {line}");
             }
             if failures.iter().any(|l| l.contains("left:")) {
-                println!("    {}", words.left_right);
+                say!("    {}", words.left_right);
             }
             if failures.iter().any(|l| l.contains("not yet implemented")) {
-                println!("    {}", words.todo_left);
+                say!("    {}", words.todo_left);
             }
         }
-        println!();
-        println!("{} cargo test -p exercises --test {}", words.rerun, ex.test);
-        println!(
+        say!();
+        say!("{} cargo test -p exercises --test {}", words.rerun, ex.test);
+        say!(
             "{} cargo run -p exercises --bin play -- {number}",
             words.by_hand
         );
         return ExitCode::FAILURE;
     }
     if options.only.is_none() {
-        println!();
-        println!("{}", words.all_done);
+        say!();
+        say!("{}", words.all_done);
     }
     ExitCode::SUCCESS
 }

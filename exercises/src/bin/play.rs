@@ -26,6 +26,23 @@ use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// `println!` that cannot panic: when the reader of our output has gone
+/// (`| head -1`), the rest is simply not shown.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that cannot panic (a closed stderr).
+macro_rules! warn {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 const USAGE: &str = "\
 usage: cargo run -p exercises --bin play -- EXERCISE [PORT…]
 
@@ -65,7 +82,7 @@ fn main() -> ExitCode {
     let ports = match parse_ports(&args[1..]) {
         Ok(ports) => ports,
         Err(message) => {
-            eprintln!("error: {message}");
+            warn!("error: {message}");
             return ExitCode::from(2);
         }
     };
@@ -73,13 +90,13 @@ fn main() -> ExitCode {
     let result = match number {
         1 => {
             if ports.is_empty() {
-                eprintln!(
+                warn!(
                     "give the ports to classify: cargo run -p exercises --bin play -- 1 22 3306 50000"
                 );
             }
             for &p in &ports {
                 let name = ex01_ports::service_name(p).unwrap_or("-");
-                println!("{p:>5}: {:?}, service: {name}", ex01_ports::classify(p));
+                say!("{p:>5}: {:?}, service: {name}", ex01_ports::classify(p));
             }
             Ok(())
         }
@@ -90,7 +107,7 @@ fn main() -> ExitCode {
         }),
         3 => connect(port(10037), 10037, "time-server", "05_time_by_hand").and_then(|stream| {
             let unix = ex03_time_client::read_time(stream)?;
-            println!("{unix} s since 1970 (check: date -d @{unix})");
+            say!("{unix} s since 1970 (check: date -d @{unix})");
             Ok(())
         }),
         4 => listen(port(18004)).and_then(ex04_time_server::serve),
@@ -104,9 +121,9 @@ fn main() -> ExitCode {
         }),
         8 => listen(port(18008)).and_then(|l| ex08_counter::serve(l, Arc::default())),
         9 => {
-            println!("type chat lines (NICK alice, MSG hello, …); Ctrl-D to stop");
+            say!("type chat lines (NICK alice, MSG hello, …); Ctrl-D to stop");
             for line in io::stdin().lock().lines().map_while(Result::ok) {
-                println!("{:?}", ex09_chat_parse::parse(&line));
+                say!("{:?}", ex09_chat_parse::parse(&line));
             }
             Ok(())
         }
@@ -122,14 +139,14 @@ fn main() -> ExitCode {
             })
         }),
         _ => {
-            eprintln!("there are exercises 1 to 12");
+            warn!("there are exercises 1 to 12");
             return ExitCode::from(2);
         }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            warn!("error: {e}");
             ExitCode::FAILURE
         }
     }
@@ -143,7 +160,7 @@ fn listen(port: u16) -> io::Result<TcpListener> {
             format!("cannot listen on 127.0.0.1:{port}: {e} (another program there? ss -tlnp | grep {port})"),
         )
     })?;
-    println!(
+    say!(
         "listening on {} — try: nc 127.0.0.1 {port}",
         listener.local_addr()?
     );
@@ -162,10 +179,10 @@ fn one_at_a_time<T: Display>(
     loop {
         match listener.accept() {
             Ok((stream, peer)) => match handle(stream) {
-                Ok(n) => println!("{peer} left, {n} {what}"),
-                Err(e) => eprintln!("{peer} failed: {e} (on to the next client)"),
+                Ok(n) => say!("{peer} left, {n} {what}"),
+                Err(e) => warn!("{peer} failed: {e} (on to the next client)"),
             },
-            Err(e) => eprintln!("accept failed: {e} (on to the next client)"),
+            Err(e) => warn!("accept failed: {e} (on to the next client)"),
         }
     }
 }
@@ -202,7 +219,7 @@ fn connect(port: u16, default: u16, server: &str, example: &str) -> io::Result<T
             ),
         )
     })?;
-    println!(
+    say!(
         "connected: me {} → server {}",
         stream.local_addr()?,
         stream.peer_addr()?
@@ -223,7 +240,7 @@ fn explain_todo_panics() {
             .unwrap_or_default();
         match info.location() {
             Some(at) if message.starts_with("not yet implemented") => {
-                eprintln!("{}", not_written_yet(at.file(), at.line()));
+                warn!("{}", not_written_yet(at.file(), at.line()));
             }
             _ => usual(info),
         }
