@@ -1085,3 +1085,26 @@ fn ctrl_c_while_the_nick_is_unanswered_says_quit_at_once() {
     );
     assert!(status.success(), "{status}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_server_whose_log_nobody_reads_still_exits_on_ctrl_c() {
+    // The log's last words (how many lines were left out) went straight to
+    // stderr, and a stderr nobody reads held the exit until someone read.
+    let (mut child, _log, addr) = start_with_log_in_hand(&["--port", "0"]);
+    // Enough lines for some to be left out: the note about them was due.
+    for i in 0..3000 {
+        assert!(
+            visit(addr, &format!("x{i}"), Duration::from_secs(5)),
+            "visit {i}"
+        );
+    }
+    let started = Instant::now();
+    let status = interrupt(&mut child); // panics after 10 s
+    assert!(status.success(), "{status}");
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "the exit waited {:?} for a log nobody reads",
+        started.elapsed()
+    );
+}

@@ -11,43 +11,101 @@
 //!   is left out and counted, and the server goes on;
 //! - unless every line matters more than the server's pace (`--trace`:
 //!   the bytes on the wire are what the person asked to see): then the
-//!   task waits for room, as it always did.
+//!   task waits for room, as it always did;
+//! - at the end (and before a second Ctrl-C's immediate exit) the program
+//!   waits for the queue to be written, but only for a bounded time: lines
+//!   still queued then are counted with those left out, and the program
+//!   ends anyway. Its last words (that count, an error) go through the
+//!   queue too, so they come after everything logged before them.
 //!
 //! (`tracing-appender` does the same, but it brings in a crate named `time`,
 //! and then `cargo build -p time` no longer knows which `time` is ours.)
 
 use std::io::Write;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
-use std::time::Duration;
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 /// Log lines a server keeps waiting while nothing reads its stderr (a few
 /// hundred KiB); past that, new lines are left out and counted.
 pub const WAITING_LINES: usize = 4096;
 
-/// How long the end of the program waits for the queued lines to be written.
+/// How long the end of the program waits for the queued lines to be
+/// written: a reader that takes longer is not waited for.
 const LAST_WRITES: Duration = Duration::from_secs(1);
+
+/// The same with `--trace`, whose every line was asked for.
+const LAST_WRITES_TRACED: Duration = Duration::from_secs(10);
+
+/// How many lines were queued, written, and left out (queue full).
+#[derive(Debug, Default)]
+struct Counts {
+    queued: AtomicUsize,
+    written: AtomicUsize,
+    left_out: AtomicUsize,
+}
+
+impl Counts {
+    /// Waits until every queued line is written, at most `limit`; returns
+    /// how many were left out or are still not written.
+    fn wait_written(&self, limit: Duration) -> usize {
+        let deadline = Instant::now() + limit;
+        while self.written.load(Ordering::Acquire) < self.queued.load(Ordering::Acquire)
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let unwritten = self.queued.load(Ordering::Acquire) - self.written.load(Ordering::Acquire);
+        self.left_out.load(Ordering::Relaxed) + unwritten
+    }
+}
+
+/// The running log thread's counts, for [`drain`].
+static RUNNING: OnceLock<Arc<Counts>> = OnceLock::new();
+
+/// Before an immediate exit (a second Ctrl-C): gives the log thread a
+/// moment to write what is queued, so that the last lines are seen.
+pub fn drain(limit: Duration) {
+    if let Some(counts) = RUNNING.get() {
+        counts.wait_written(limit);
+    }
+}
 
 /// What the logging library writes each line to: the queue.
 #[derive(Debug, Clone)]
 pub struct ToLogThread {
     lines: SyncSender<Vec<u8>>,
-    left_out: Arc<AtomicUsize>,
+    counts: Arc<Counts>,
     every_line: bool,
+}
+
+impl ToLogThread {
+    /// Queues a line without ever waiting; `false` if there was no room.
+    fn offer(&self, line: Vec<u8>) -> bool {
+        // Counted first: the thread may write it before `try_send` returns.
+        self.counts.queued.fetch_add(1, Ordering::AcqRel);
+        match self.lines.try_send(line) {
+            Ok(()) => true,
+            Err(_) => {
+                self.counts.queued.fetch_sub(1, Ordering::AcqRel);
+                false
+            }
+        }
+    }
 }
 
 impl Write for ToLogThread {
     /// One call per log line (the library formats a whole line first).
     fn write(&mut self, line: &[u8]) -> std::io::Result<usize> {
-        if line.is_empty() {
-            return Ok(0); // an empty Vec is the thread's "stop" (see `finish`)
-        }
         if self.every_line {
-            // The thread only goes away with the program: this cannot fail.
-            let _ = self.lines.send(line.to_vec());
-        } else if let Err(TrySendError::Full(_)) = self.lines.try_send(line.to_vec()) {
-            self.left_out.fetch_add(1, Ordering::Relaxed);
+            self.counts.queued.fetch_add(1, Ordering::AcqRel);
+            if self.lines.send(line.to_vec()).is_err() {
+                // The thread is gone (the program is ending).
+                self.counts.queued.fetch_sub(1, Ordering::AcqRel);
+            }
+        } else if !self.offer(line.to_vec()) {
+            self.counts.left_out.fetch_add(1, Ordering::Relaxed);
         }
         Ok(line.len())
     }
@@ -65,11 +123,10 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for ToLogThread {
     }
 }
 
-/// The thread that writes the log, and what it needs to finish.
+/// The thread that writes the log.
 #[derive(Debug)]
 pub struct LogThread {
     writer: ToLogThread,
-    done: Receiver<()>,
 }
 
 impl LogThread {
@@ -77,30 +134,28 @@ impl LogThread {
     /// caller writes its log itself).
     pub fn start(every_line: bool) -> Option<LogThread> {
         let (lines, queued) = sync_channel::<Vec<u8>>(WAITING_LINES);
-        let (finished, done) = sync_channel(1);
+        let counts = Arc::new(Counts::default());
+        let written = counts.clone();
         std::thread::Builder::new()
             .name("log".into())
             .spawn(move || {
                 let mut stderr = std::io::stderr();
-                // An empty line is `finish` asking to stop.
+                // Ends with the program (the queue is never closed).
                 while let Ok(line) = queued.recv() {
-                    if line.is_empty() {
-                        break;
-                    }
                     // A log nobody can read any more (a closed pipe) is
                     // simply not written.
                     let _ = stderr.write_all(&line);
+                    written.written.fetch_add(1, Ordering::AcqRel);
                 }
-                let _ = finished.send(());
             })
             .ok()?;
+        let _ = RUNNING.set(counts.clone());
         Some(LogThread {
             writer: ToLogThread {
                 lines,
-                left_out: Arc::new(AtomicUsize::new(0)),
+                counts,
                 every_line,
             },
-            done,
         })
     }
 
@@ -109,28 +164,34 @@ impl LogThread {
         self.writer.clone()
     }
 
-    /// At the end: lets the thread write what is queued (a second at most)
-    /// and returns how many lines were left out. When lines were left out,
-    /// the log's reader is known to be behind: the program does not wait
-    /// for it, and what is still queued is left out too.
-    pub fn finish(self) -> usize {
-        let left_out = self.writer.left_out.load(Ordering::Relaxed);
-        if left_out == 0 && self.writer.lines.try_send(Vec::new()).is_ok() {
-            let _ = self.done.recv_timeout(LAST_WRITES);
+    /// At the end: waits, for a bounded time, until the queue is written;
+    /// then queues `last` (the program's last words: `last(lost)` is given
+    /// how many lines were left out or are still unwritten) and waits for
+    /// them the same way. Never waits longer than twice the bound.
+    pub fn finish(self, last: impl FnOnce(usize) -> Vec<String>) {
+        let limit = if self.writer.every_line {
+            LAST_WRITES_TRACED
+        } else {
+            LAST_WRITES
+        };
+        let lost = self.writer.counts.wait_written(limit);
+        for line in last(lost) {
+            self.writer.offer(format!("{line}\n").into_bytes());
         }
-        left_out
+        self.writer.counts.wait_written(limit);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::mpsc::Receiver;
 
     fn queue(every_line: bool, room: usize) -> (ToLogThread, Receiver<Vec<u8>>) {
         let (lines, queued) = sync_channel(room);
         let writer = ToLogThread {
             lines,
-            left_out: Arc::new(AtomicUsize::new(0)),
+            counts: Arc::new(Counts::default()),
             every_line,
         };
         (writer, queued)
@@ -142,7 +203,8 @@ mod tests {
         for i in 0..5 {
             assert_eq!(writer.write(format!("line {i}\n").as_bytes()).unwrap(), 7);
         }
-        assert_eq!(writer.left_out.load(Ordering::Relaxed), 3);
+        assert_eq!(writer.counts.left_out.load(Ordering::Relaxed), 3);
+        assert_eq!(writer.counts.queued.load(Ordering::Relaxed), 2);
         assert_eq!(queued.try_recv().unwrap(), b"line 0\n");
         assert_eq!(queued.try_recv().unwrap(), b"line 1\n");
         assert!(queued.try_recv().is_err(), "only what fitted was queued");
@@ -162,14 +224,37 @@ mod tests {
             reader.join().unwrap(),
             [b"first\n".to_vec(), b"second\n".to_vec()]
         );
-        assert_eq!(writer.left_out.load(Ordering::Relaxed), 0);
+        assert_eq!(writer.counts.left_out.load(Ordering::Relaxed), 0);
     }
 
     #[test]
-    fn finish_lets_the_thread_write_what_is_queued() {
+    fn lines_never_written_are_counted_after_a_bounded_wait() {
+        // Nobody takes lines from this queue: like a stderr nobody reads.
+        let (mut writer, _queued) = queue(false, 4);
+        for _ in 0..6 {
+            writer.write_all(b"x\n").unwrap();
+        }
+        let started = Instant::now();
+        let lost = writer.counts.wait_written(Duration::from_millis(100));
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert_eq!(lost, 6, "2 left out, 4 queued and never written");
+    }
+
+    #[test]
+    fn finish_waits_for_the_thread_to_write_what_is_queued() {
         let log = LogThread::start(false).expect("a thread");
+        let counts = log.writer.counts.clone();
         let mut writer = log.writer();
-        writer.write_all(b"").unwrap(); // not taken for "stop"
-        assert_eq!(log.finish(), 0);
+        writer.write_all(b"").unwrap();
+        let mut told = None;
+        log.finish(|lost| {
+            told = Some(lost);
+            Vec::new()
+        });
+        assert_eq!(told, Some(0));
+        assert_eq!(
+            counts.written.load(Ordering::Acquire),
+            counts.queued.load(Ordering::Acquire)
+        );
     }
 }

@@ -151,17 +151,29 @@ pub fn init_off_thread(verbosity: Verbosity, every_line: bool) -> ServerLog {
 pub struct ServerLog(Option<LogThread>);
 
 impl ServerLog {
-    /// At the end: writes what is still waiting (for a second at most), or
-    /// says how many lines were left out because stderr was not being read.
-    pub fn finish(self) {
-        let Some(thread) = self.0 else { return };
-        let lines = thread.finish();
-        if lines > 0 {
-            note(&format!(
-                "{lines} log line(s) left out: nothing was reading this log (stderr) fast enough, \
-                 so the server went on without waiting for it (a paused terminal or `| less`?)"
-            ));
-        }
+    /// At the end: waits, a bounded time, for the log to be written, then
+    /// writes `error` (the program's failure, if any) and, when lines were
+    /// lost, how many. Both go through the log, so they come last; a
+    /// reader too far behind to take them is not waited for either.
+    pub fn finish(self, error: Option<String>) {
+        let Some(thread) = self.0 else {
+            if let Some(error) = error {
+                note(&error);
+            }
+            return;
+        };
+        thread.finish(|lost| {
+            let mut last = Vec::new();
+            if lost > 0 {
+                last.push(format!(
+                    "{lost} log line(s) left out: nothing was reading this log (stderr) fast \
+                     enough, so the server went on without waiting for it (a paused terminal \
+                     or `| less`?)"
+                ));
+            }
+            last.extend(error);
+            last
+        });
     }
 }
 

@@ -63,10 +63,10 @@ where
     F: Future<Output = Result<(), NetError>>,
 {
     let log = logging::init_off_thread(verbosity, trace);
-    let outcome = execute(threads, main);
-    // The log first: the last error line must come after it.
-    log.finish();
-    conclude(outcome)
+    let (code, error) = verdict(execute(threads, main));
+    // Through the log: the error line comes after everything logged.
+    log.finish(error);
+    code
 }
 
 /// Runs `main` on a new runtime; `Err` if the runtime cannot even start.
@@ -98,28 +98,34 @@ where
 
 /// The exit code, and the one line that explains a failure.
 fn conclude(outcome: Result<Result<(), NetError>, std::io::Error>) -> ExitCode {
+    let (code, error) = verdict(outcome);
+    if let Some(error) = error {
+        // Not eprintln!: it panics when stderr is a closed pipe
+        // (`server 2>&1 | head -1`), and the exit status says enough.
+        let _ = writeln!(std::io::stderr(), "{error}");
+    }
+    code
+}
+
+/// The exit code of an outcome, and the line that explains a failure.
+fn verdict(outcome: Result<Result<(), NetError>, std::io::Error>) -> (ExitCode, Option<String>) {
     match outcome {
-        Ok(Ok(())) => ExitCode::SUCCESS,
-        Err(e) => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "error: cannot start the async runtime: {e}"
-            );
-            ExitCode::FAILURE
-        }
+        Ok(Ok(())) => (ExitCode::SUCCESS, None),
+        Err(e) => (
+            ExitCode::FAILURE,
+            Some(format!("error: cannot start the async runtime: {e}")),
+        ),
         // `client | head -1`: the reader has what it wanted.
-        Ok(Err(e)) if e.is_closed_output() => ExitCode::SUCCESS,
+        Ok(Err(e)) if e.is_closed_output() => (ExitCode::SUCCESS, None),
         // Ctrl-C: the user knows why the program stopped; the status tells
         // a script, as it would had the signal ended the program.
-        Ok(Err(NetError::Interrupted)) => ExitCode::from(130),
+        Ok(Err(NetError::Interrupted)) => (ExitCode::from(130), None),
         Ok(Err(e)) => {
-            // Not eprintln!: it panics when stderr is a closed pipe
-            // (`server 2>&1 | head -1`), and the exit status says enough.
-            let _ = writeln!(std::io::stderr(), "error: {e}");
-            match e {
+            let code = match e {
                 NetError::Usage { .. } => ExitCode::from(2),
                 _ => ExitCode::FAILURE,
-            }
+            };
+            (code, Some(format!("error: {e}")))
         }
     }
 }

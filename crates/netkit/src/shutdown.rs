@@ -27,6 +27,9 @@ pub fn on_signal() -> CancellationToken {
         trigger.cancel();
         let _ = wait_for_signal().await;
         warn!("second signal: quitting now");
+        // A server's log is written by its own thread: a moment for it to
+        // write the lines above, then the exit that does not wait.
+        crate::log_thread::drain(Duration::from_millis(300));
         std::process::exit(130);
     });
     token
