@@ -187,16 +187,23 @@ async fn read_head<R: AsyncRead + Unpin>(
     options: &Options,
     what: &str,
 ) -> Result<ResponseHead, NetError> {
+    let too_large = || {
+        NetError::protocol(format!(
+            "the server's response head is larger than {} bytes, the most this client \
+             reads: raise --max-header-bytes to read it",
+            options.max_head_bytes
+        ))
+    };
     loop {
         if let Some(head) = parse_head(buf, options.max_headers).map_err(NetError::protocol)? {
+            // A whole head can arrive in one read, larger than the limit.
+            if head.head_len > options.max_head_bytes {
+                return Err(too_large());
+            }
             return Ok(head);
         }
         if buf.len() > options.max_head_bytes {
-            return Err(NetError::protocol(format!(
-                "the server's response head is larger than {} bytes, the most this client \
-                 reads: raise --max-header-bytes to read it",
-                options.max_head_bytes
-            )));
+            return Err(too_large());
         }
         if read_some(stream, buf, options.timeout, what).await? == 0 {
             return Err(NetError::protocol(if buf.is_empty() {
@@ -401,6 +408,33 @@ mod tests {
         assert!(e.contains("5 of 50 bytes"), "{e}");
         let (r, _) = get(b"not http at all\r\n\r\n").await;
         assert!(r.unwrap_err().to_string().contains("not valid HTTP"));
+    }
+
+    #[tokio::test]
+    async fn a_head_that_arrives_in_one_read_is_held_to_the_limit_too() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut req = [0u8; 1024];
+            let _ = s.read(&mut req).await;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nX-Big: {}\r\nContent-Length: 2\r\n\r\nok",
+                "a".repeat(3000)
+            );
+            let _ = s.write_all(head.as_bytes()).await; // one write
+        });
+        let url = crate::url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
+        let options = Options {
+            method: "GET",
+            timeout: Duration::from_secs(5),
+            trace: false,
+            show_heads: false,
+            max_head_bytes: 64,
+            max_headers: DEFAULT_MAX_HEADERS,
+        };
+        let e = fetch(&url, &options, &mut Vec::new()).await.unwrap_err();
+        assert!(e.to_string().contains("--max-header-bytes"), "{e}");
     }
 
     #[tokio::test]
