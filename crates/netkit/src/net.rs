@@ -45,7 +45,7 @@ pub async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, NetError>
             "the host is empty: give a name or an address, such as 127.0.0.1 (this machine)",
         ));
     }
-    if looks_like_ipv4(host) && host.parse::<std::net::Ipv4Addr>().is_err() {
+    if looks_like_a_mistyped_ipv4(host) {
         // Not a name to look up: a mistyped address ("is the network up?"
         // would send the student the wrong way).
         return Err(NetError::usage(format!(
@@ -71,10 +71,18 @@ pub async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, NetError>
     }
 }
 
-/// Digits and dots only, as an IPv4 address is written (`192.168.1.256`
-/// too): no host name is all digits.
-fn looks_like_ipv4(host: &str) -> bool {
-    host.contains('.') && host.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+/// Digits and dots only, as an IPv4 address is written, yet no address: a
+/// number above 255, an empty part (`1..2`), more than four parts. The
+/// short forms the system accepts (`127.1` for 127.0.0.1) are left to it.
+fn looks_like_a_mistyped_ipv4(host: &str) -> bool {
+    if !host.contains('.') || !host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return false;
+    }
+    let parts: Vec<&str> = host.split('.').collect();
+    parts.len() > 4
+        || parts.iter().any(|part| {
+            part.is_empty() || part.len() > 3 || part.parse::<u16>().map_or(true, |n| n > 255)
+        })
 }
 
 /// The host and the port of `127.0.0.1:80`, `localhost:8080` or `[::1]:80`;
@@ -420,13 +428,22 @@ mod tests {
 
     #[tokio::test]
     async fn an_empty_host_or_a_mistyped_address_is_a_usage_mistake() {
-        for host in ["", " ", "192.168.1.256", "10.0.0", "1..2.3"] {
+        for host in [
+            "",
+            " ",
+            "192.168.1.256",
+            "1..2.3",
+            "1.2.3.4.5",
+            "10.0.0.1000",
+        ] {
             let err = resolve(host, 80).await.unwrap_err();
             assert!(matches!(err, NetError::Usage { .. }), "{host:?}: {err:?}");
         }
         let text = resolve("192.168.1.256", 80).await.unwrap_err().to_string();
         assert!(text.contains("from 0 to 255"), "{text}");
         assert!(resolve("127.0.0.1", 80).await.is_ok());
+        // A short form the system knows (127.0.0.1), not a mistake.
+        assert!(resolve("127.1", 80).await.is_ok());
     }
 
     #[tokio::test]
