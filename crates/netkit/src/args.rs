@@ -128,6 +128,7 @@ pub fn parse_limit(text: &str) -> Result<usize, String> {
     };
     match text.parse::<usize>() {
         Ok(0) => Err("a limit of 0 would refuse everything: give at least 1".to_string()),
+        Err(_) if is_negative(text) => Err(format!("{text} is below any limit: give at least 1")),
         Ok(n) if n > MAX_LIMIT => Err(too_large()),
         Ok(n) => Ok(n),
         // Digits only, yet not a usize: a number too large even to hold.
@@ -175,12 +176,20 @@ where
     match text.parse::<u64>() {
         Ok(n) if (low..=high).contains(&n) => T::try_from(n).map_err(|_| out_of_range()),
         Ok(_) => Err(out_of_range()),
-        Err(_) if text.starts_with('-') => Err(out_of_range()),
-        Err(_) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
-            Err(out_of_range())
-        }
+        // A negative number, or one too large to hold: out of range.
+        Err(_) if is_negative(text) || all_digits(text) => Err(out_of_range()),
         Err(_) => Err(format!("{text:?} is not a whole number")),
     }
+}
+
+/// `123`: digits only (and at least one).
+fn all_digits(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `-123`: a minus sign, then digits.
+fn is_negative(text: &str) -> bool {
+    text.strip_prefix('-').is_some_and(all_digits)
 }
 
 /// Parses `--udp-rate`: answers a second, from 1 to a million.
@@ -225,6 +234,13 @@ mod tests {
             high,
             "70000 is out of range: give a whole number from 0 to 65535"
         );
+        assert!(
+            number_in::<u32>("-abc", 0, 9)
+                .unwrap_err()
+                .contains("not a whole number")
+        );
+        assert!(parse_limit("-1").unwrap_err().contains("at least 1"));
+        assert!(parse_threads("-1").unwrap_err().contains("at least 1"));
         assert!(
             number_in::<u32>("-1", 0, 9)
                 .unwrap_err()
