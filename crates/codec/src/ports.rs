@@ -208,6 +208,12 @@ pub enum NoAnswer {
         /// The budget: answers a second to one source.
         per_second: u32,
     },
+    /// More sources at once than [`AnswerBudget`] remembers, and the answers
+    /// those beyond share are used up: a flood from many addresses?
+    Crowded {
+        /// The budget those sources share, answers a second.
+        per_second: u32,
+    },
 }
 
 /// Says why, in a log line: `not answered: the source port is …`.
@@ -223,6 +229,14 @@ impl fmt::Display for NoAnswer {
                     f,
                     "more than {per_second} datagrams a second from this source, as when \
                      another server answers our answers"
+                );
+            }
+            NoAnswer::Crowded { per_second } => {
+                return write!(
+                    f,
+                    "more than {} sources at once: those beyond share {per_second} answers \
+                     a second, and they are used up (a flood from many addresses?)",
+                    AnswerBudget::MAX_SOURCES
                 );
             }
         })
@@ -286,7 +300,9 @@ pub fn may_answer_udp(source_port: u16, own_ports: &[u16]) -> Result<(), NoAnswe
 /// no room share one more bucket, of the same size: they are answered while
 /// it lasts. Every answer is counted somewhere, so keeping the table full
 /// (thousands of source ports a second, at a low `per_second`) does not let
-/// a loop escape its budget.
+/// a loop escape its budget. The price: while such a flood lasts, a new
+/// client shares that one budget with it and may go unanswered
+/// ([`NoAnswer::Crowded`]); sources already remembered keep their own.
 #[derive(Debug)]
 pub struct AnswerBudget {
     per_second: f64,
@@ -356,28 +372,35 @@ impl AnswerBudget {
         now: Instant,
     ) -> Result<(), NoAnswer> {
         may_answer_udp(from.port(), own_ports)?;
-        if self.allow(from, now) {
-            Ok(())
-        } else {
-            Err(NoAnswer::TooFast {
-                per_second: self.limit,
-            })
-        }
+        self.answer(from, now)
     }
 
     /// May `from` be answered at `now`? Counts the answer when it may.
     pub fn allow(&mut self, from: SocketAddr, now: Instant) -> bool {
-        let full = self.per_second;
+        self.answer(from, now).is_ok()
+    }
+
+    /// [`AnswerBudget::allow`], saying why not.
+    fn answer(&mut self, from: SocketAddr, now: Instant) -> Result<(), NoAnswer> {
+        let (full, per_second) = (self.per_second, self.limit);
         if !self.sources.contains_key(&from) && self.sources.len() >= Self::MAX_SOURCES {
             self.sweep(now);
             if self.sources.len() >= Self::MAX_SOURCES {
-                return self.overflow.take(full, now);
+                return match self.overflow.take(full, now) {
+                    true => Ok(()),
+                    false => Err(NoAnswer::Crowded { per_second }),
+                };
             }
         }
-        self.sources
+        match self
+            .sources
             .entry(from)
             .or_insert(Bucket::full(full, now))
             .take(full, now)
+        {
+            true => Ok(()),
+            false => Err(NoAnswer::TooFast { per_second }),
+        }
     }
 
     /// Forgets the sources whose bucket would be full again by `now` (they
@@ -496,6 +519,10 @@ mod tests {
             .filter(|&i| budget.allow(looping, now + Duration::from_millis(i)))
             .count();
         assert_eq!(answered, 1, "a fast loop must run out of answers");
+        // And the log says why: not "too fast from this source".
+        let why = budget.judge(source(40_001), &[], now).unwrap_err();
+        assert!(matches!(why, NoAnswer::Crowded { .. }), "{why:?}");
+        assert!(why.to_string().contains("4096 sources"), "{why}");
     }
 
     #[test]
