@@ -28,7 +28,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Log lines a server keeps waiting while nothing reads its stderr (a few
-/// hundred KiB); past that, new lines are left out and counted.
+/// hundred KiB; a few MiB with `--trace`, whose lines are longer); past
+/// that, new lines are left out and counted.
 pub const WAITING_LINES: usize = 4096;
 
 /// How long the end of the program waits for the queued lines to be
