@@ -322,15 +322,15 @@ mod tests {
         assert!(head.ends_with("Connection: close\r\n\r\n"));
     }
 
-    /// A one-shot server that answers `answer` (sent in small pieces).
-    async fn canned(answer: &'static [u8]) -> Url {
+    /// A one-shot server that answers `answer`, written `piece` bytes at a time.
+    async fn canned(answer: &'static [u8], piece: usize) -> Url {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         tokio::spawn(async move {
             let (mut s, _) = listener.accept().await.unwrap();
             let mut req = [0u8; 1024];
             let _ = s.read(&mut req).await;
-            for piece in answer.chunks(7) {
+            for piece in answer.chunks(piece) {
                 let _ = s.write_all(piece).await;
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
@@ -342,12 +342,22 @@ mod tests {
         get_with(answer, DEFAULT_MAX_HEAD_BYTES, DEFAULT_MAX_HEADERS).await
     }
 
+    /// `answer` in small pieces (7 bytes), read with these limits.
     async fn get_with(
         answer: &'static [u8],
         max_head_bytes: usize,
         max_headers: usize,
     ) -> (Result<Summary, NetError>, String) {
-        let url = canned(answer).await;
+        get_in_pieces(answer, 7, max_head_bytes, max_headers).await
+    }
+
+    async fn get_in_pieces(
+        answer: &'static [u8],
+        piece: usize,
+        max_head_bytes: usize,
+        max_headers: usize,
+    ) -> (Result<Summary, NetError>, String) {
+        let url = canned(answer, piece).await;
         let options = Options {
             method: "GET",
             timeout: Duration::from_secs(5),
@@ -412,29 +422,16 @@ mod tests {
 
     #[tokio::test]
     async fn a_head_that_arrives_in_one_read_is_held_to_the_limit_too() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        tokio::spawn(async move {
-            let (mut s, _) = listener.accept().await.unwrap();
-            let mut req = [0u8; 1024];
-            let _ = s.read(&mut req).await;
-            let head = format!(
-                "HTTP/1.1 200 OK\r\nX-Big: {}\r\nContent-Length: 2\r\n\r\nok",
-                "a".repeat(3000)
-            );
-            let _ = s.write_all(head.as_bytes()).await; // one write
-        });
-        let url = crate::url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
-        let options = Options {
-            method: "GET",
-            timeout: Duration::from_secs(5),
-            trace: false,
-            show_heads: false,
-            max_head_bytes: 64,
-            max_headers: DEFAULT_MAX_HEADERS,
-        };
-        let e = fetch(&url, &options, &mut Vec::new()).await.unwrap_err();
-        assert!(e.to_string().contains("--max-header-bytes"), "{e}");
+        let head: &'static [u8] = format!(
+            "HTTP/1.1 200 OK\r\nX-Big: {}\r\nContent-Length: 2\r\n\r\nok",
+            "a".repeat(3000)
+        )
+        .into_bytes()
+        .leak();
+        let one_write = head.len();
+        let (r, _) = get_in_pieces(head, one_write, 64, DEFAULT_MAX_HEADERS).await;
+        let e = r.unwrap_err().to_string();
+        assert!(e.contains("--max-header-bytes"), "{e}");
     }
 
     #[tokio::test]

@@ -20,22 +20,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// `println!` that cannot panic: when the reader of our output has gone
-/// (`| head -1`), the rest is simply not shown.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
-    }};
-}
-
-/// `eprintln!` that cannot panic (a closed stderr).
-macro_rules! warn {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
-    }};
-}
+#[macro_use]
+mod output;
 
 /// How long one exercise's `cargo test` may take (build included) before the
 /// guide stops it: a test waiting forever must not freeze the guide too.

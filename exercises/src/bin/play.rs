@@ -26,22 +26,8 @@ use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-/// `println!` that cannot panic: when the reader of our output has gone
-/// (`| head -1`), the rest is simply not shown.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
-    }};
-}
-
-/// `eprintln!` that cannot panic (a closed stderr).
-macro_rules! warn {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
-    }};
-}
+#[macro_use]
+mod output;
 
 const USAGE: &str = "\
 usage: cargo run -p exercises --bin play -- EXERCISE [PORT…]
