@@ -57,7 +57,11 @@ impl Counts {
         {
             std::thread::sleep(Duration::from_millis(5));
         }
-        let unwritten = self.queued.load(Ordering::Acquire) - self.written.load(Ordering::Acquire);
+        // Written first: a line is counted as queued before it can be
+        // written, so `queued` read after `written` is never the smaller
+        // (tasks may still be logging: a second Ctrl-C drains a live server).
+        let written = self.written.load(Ordering::Acquire);
+        let unwritten = self.queued.load(Ordering::Acquire).saturating_sub(written);
         self.left_out.load(Ordering::Relaxed) + unwritten
     }
 }
