@@ -841,6 +841,21 @@ impl Drop for Keyboard {
     }
 }
 
+/// The client, at the keyboard, ends within `within` saying the server
+/// closed the connection: no error, no "may be full", exit status 0.
+/// Returns its screen, for the caller's own checks.
+#[cfg(unix)]
+fn ends_told_the_server_closed(keyboard: &mut Keyboard, within: Duration) -> String {
+    let status = keyboard.ends_within(within);
+    let screen = keyboard.screen();
+    let status = status.unwrap_or_else(|| panic!("still waiting for the keyboard: {screen}"));
+    assert!(screen.contains("closed the connection"), "{screen}");
+    assert!(!screen.contains("may be full"), "{screen}");
+    assert!(!screen.contains("error"), "{screen}");
+    assert_eq!(status.code(), Some(0), "{screen}");
+    screen
+}
+
 /// The server stopped (Ctrl-C) while the student thinks about the next
 /// line: the client says so at once, instead of waiting for a line that
 /// would only then find the connection gone.
@@ -854,12 +869,7 @@ fn at_the_keyboard_a_server_that_stops_is_noticed_at_once() {
     keyboard.typed(b"hello\n");
     assert!(keyboard.wait_for("round trip", T), "{}", keyboard.screen());
     assert!(server.interrupt(T).is_some(), "the server stops");
-    let status = keyboard.ends_within(Duration::from_secs(5));
-    let screen = keyboard.screen();
-    let status = status.unwrap_or_else(|| panic!("still waiting for the keyboard: {screen}"));
-    assert!(screen.contains("closed the connection"), "{screen}");
-    assert!(!screen.contains("error"), "{screen}");
-    assert_eq!(status.code(), Some(0), "{screen}");
+    ends_told_the_server_closed(&mut keyboard, Duration::from_secs(5));
 }
 
 /// A server that sends back only part of a line, then closes: the client
@@ -917,14 +927,8 @@ fn at_the_keyboard_an_idle_time_out_before_any_line_is_not_called_full() {
     let Some(mut keyboard) = Keyboard::start(&format!("--port {}", server.port())) else {
         return;
     };
-    let status = keyboard.ends_within(T);
-    let screen = keyboard.screen();
-    let status = status.unwrap_or_else(|| panic!("still waiting for the keyboard: {screen}"));
-    assert!(screen.contains("closed the connection"), "{screen}");
+    let screen = ends_told_the_server_closed(&mut keyboard, T);
     assert!(screen.contains("--idle-timeout"), "{screen}");
-    assert!(!screen.contains("may be full"), "{screen}");
-    assert!(!screen.contains("error"), "{screen}");
-    assert_eq!(status.code(), Some(0), "{screen}");
 }
 
 /// The server stopped (Ctrl-C) before the student typed anything: said at
@@ -941,12 +945,7 @@ fn at_the_keyboard_a_server_stopped_before_any_line_is_not_called_full() {
     // comes the way a person's Ctrl-C does, a while later.
     std::thread::sleep(Duration::from_millis(600));
     assert!(server.interrupt(T).is_some(), "the server stops");
-    let status = keyboard.ends_within(Duration::from_secs(5));
-    let screen = keyboard.screen();
-    let status = status.unwrap_or_else(|| panic!("still waiting for the keyboard: {screen}"));
-    assert!(screen.contains("closed the connection"), "{screen}");
-    assert!(!screen.contains("may be full"), "{screen}");
-    assert_eq!(status.code(), Some(0), "{screen}");
+    ends_told_the_server_closed(&mut keyboard, Duration::from_secs(5));
 }
 
 /// A full server closes a newcomer's connection the moment it accepts it,
