@@ -199,6 +199,22 @@ fn a_timeout_of_zero_is_refused() {
     assert!(out.stderr.contains("more than 0"), "{}", out.stderr);
 }
 
+/// A flag that only means something over UDP, given without `--udp`, is a
+/// mistake said at once (exit 2): silently ignored, it would let a student
+/// believe TCP also needs resending or waiting.
+#[test]
+fn udp_only_flags_need_udp() {
+    for (client, args) in [
+        ("raw-client", vec!["--wait", "2", "127.0.0.1", "9"]),
+        ("echo-client", vec!["--retries", "5", "hi"]),
+        ("time-client", vec!["--retries", "5"]),
+    ] {
+        let out = run_client(client, &args, T);
+        assert_eq!(out.status.code(), Some(2), "{client}: {}", out.stderr);
+        assert!(out.stderr.contains("--udp"), "{client}: {}", out.stderr);
+    }
+}
+
 /// Port 0 is no server's port (a server asking for it gets a free one):
 /// refused with the reason, over TCP and UDP, and by the other clients too.
 #[test]

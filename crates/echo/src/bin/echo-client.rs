@@ -25,8 +25,9 @@ struct Args {
     #[arg(long)]
     udp: bool,
 
-    /// UDP: how many times to resend a datagram that got no answer.
-    #[arg(long, default_value_t = 2, value_parser = netkit::args::parse_retries)]
+    /// With --udp: how many times to resend a datagram that got no answer (a
+    /// TCP connection resends by itself).
+    #[arg(long, requires = "udp", default_value_t = 2, value_parser = netkit::args::parse_retries)]
     retries: u32,
 
     /// Text to send once (without it: type lines, or pipe data in).

@@ -32,8 +32,9 @@ struct Args {
     #[arg(long)]
     udp: bool,
 
-    /// UDP: how many times to ask again when no answer comes (datagrams can be lost).
-    #[arg(long, default_value_t = 2, value_parser = netkit::args::parse_retries)]
+    /// With --udp: how many times to ask again when no answer comes (datagrams
+    /// can be lost; a TCP connection resends by itself).
+    #[arg(long, requires = "udp", default_value_t = 2, value_parser = netkit::args::parse_retries)]
     retries: u32,
 }
 

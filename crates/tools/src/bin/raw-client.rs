@@ -45,8 +45,9 @@ struct Args {
     #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_timeout)]
     timeout: Duration,
 
-    /// With --udp: how long to wait for answers after the end of input.
-    #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = parse_seconds)]
+    /// With --udp: how long to wait for answers after the end of input (over
+    /// TCP the server's close says when it is over).
+    #[arg(long, value_name = "SECONDS", requires = "udp", default_value = "1", value_parser = parse_seconds)]
     wait: Duration,
 
     #[command(flatten)]
