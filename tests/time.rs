@@ -362,6 +362,47 @@ fn trace_shows_the_answer_with_the_client_address() {
     assert!(sent.is_some(), "{expected} not in\n{}", server.log.text());
 }
 
+/// Only the answer is binary: what a person types at a time server (with
+/// nc, say) is shown as the text it is, over TCP and UDP alike, while the
+/// 4 bytes going back stay in hex.
+#[test]
+fn trace_shows_a_typed_question_as_text() {
+    let server = time_server(&["--trace"]);
+    let mut stream = TcpStream::connect(server.addrs[0]).unwrap();
+    let local = stream.local_addr().unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(b"hi\n").unwrap();
+    stream.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    assert_eq!(answer.len(), 4);
+    let expected = format!("recv 3 bytes from {local}: \"hi\\n\"");
+    let line = server.log.wait_for(&expected, T);
+    assert!(line.is_some(), "{expected} not in\n{}", server.log.text());
+
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let local = socket.local_addr().unwrap();
+    socket
+        .send_to(b"what time is it?\n", server.addrs[0])
+        .unwrap();
+    let mut buf = [0u8; 512];
+    let (n, _) = socket.recv_from(&mut buf).expect("a UDP answer");
+    assert_eq!(n, 4);
+    let hex: Vec<String> = buf[..n].iter().map(|b| format!("{b:02x}")).collect();
+    for expected in [
+        format!("recv 17 bytes from {local}: \"what time is it?\\n\""),
+        format!("sent 4 bytes to   {local}: [{}]", hex.join(" ")),
+    ] {
+        let line = server.log.wait_for(&expected, T);
+        assert!(line.is_some(), "{expected} not in\n{}", server.log.text());
+    }
+}
+
 #[test]
 fn connections_are_logged_with_the_client_port_and_byte_counts() {
     let server = time_server(&[]);

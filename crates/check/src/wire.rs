@@ -250,7 +250,7 @@ pub async fn udp_exchange(
     let peer = socket
         .peer_addr()
         .map_err(|e| explain(&NetError::io("reading the server's address", e)))?;
-    let tap = Tap::datagrams(peer, opts.trace, false);
+    let tap = Tap::datagrams(peer, opts.trace, None);
     for attempt in 1..=tries {
         if attempt == tries && tries > 1 {
             // The last try goes through a socket that is *not* connected:

@@ -672,7 +672,7 @@ async fn udp_round_trip(
             .peer_addr()
             .unwrap_or_else(|_| ([0, 0, 0, 0], 0).into()),
         options.trace,
-        false,
+        None,
     );
     // Room for any datagram (IPv6 allows more than IPv4): a longer reply cut
     // to our size could look like the echo.

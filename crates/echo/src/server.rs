@@ -292,7 +292,7 @@ pub async fn serve_udp(
             }
         };
         let datagram = &buf[..n];
-        let tap = Tap::datagrams(peer, config.trace, false);
+        let tap = Tap::datagrams(peer, config.trace, None);
         // An empty datagram too: the tap says "recv an empty datagram".
         tap.received(datagram);
         if let Err(why) = budget.judge(peer, &[own_port], Instant::now()) {

@@ -52,9 +52,11 @@ use tracing::info;
 pub struct Tap {
     peer: SocketAddr,
     enabled: bool,
-    /// Always show hex: the protocol is binary (RFC 868), even when its bytes
-    /// happen to look like text.
-    binary: bool,
+    /// The direction whose bytes are always shown in hex, if any: the one
+    /// that carries a binary message (RFC 868's 4-byte time), even when its
+    /// bytes happen to look like text. The other direction is judged chunk by
+    /// chunk: a student who types a line at a time server sees it as text.
+    binary: Option<Way>,
     /// Each chunk is a UDP datagram, a message of its own: a character cut at
     /// its end is not continued by the next one, so nothing is held.
     datagrams: bool,
@@ -73,10 +75,12 @@ pub struct Tap {
     held_out: Mutex<Held>,
 }
 
-/// Which way bytes go, for the words of a log line.
-#[derive(Debug, Clone, Copy)]
-enum Way {
+/// Which way bytes go: from the peer (`In`) or to it (`Out`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Way {
+    /// Bytes received from the peer.
     In,
+    /// Bytes sent to the peer.
     Out,
 }
 
@@ -125,22 +129,24 @@ impl Held {
 impl Tap {
     /// A tap for the conversation with `peer`; `enabled` is the `--trace` flag.
     pub fn new(peer: SocketAddr, enabled: bool) -> Arc<Tap> {
-        Arc::new(Tap::with(peer, enabled, false, false))
+        Arc::new(Tap::with(peer, enabled, None, false))
     }
 
-    /// A tap for a binary protocol: bytes are always shown in hex.
-    pub fn binary(peer: SocketAddr, enabled: bool) -> Arc<Tap> {
-        Arc::new(Tap::with(peer, enabled, true, false))
+    /// A tap for a protocol whose messages in one direction are binary:
+    /// those bytes are always shown in hex, the other direction's as text
+    /// when they are text.
+    pub fn binary(peer: SocketAddr, enabled: bool, binary: Way) -> Arc<Tap> {
+        Arc::new(Tap::with(peer, enabled, Some(binary), false))
     }
 
     /// A tap for UDP: each chunk is one datagram, shown whole on its own
-    /// (never held back waiting for the next), as text or, with `binary`,
-    /// in hex.
-    pub fn datagrams(peer: SocketAddr, enabled: bool, binary: bool) -> Arc<Tap> {
+    /// (never held back waiting for the next), as text or, in the `binary`
+    /// direction, in hex.
+    pub fn datagrams(peer: SocketAddr, enabled: bool, binary: Option<Way>) -> Arc<Tap> {
         Arc::new(Tap::with(peer, enabled, binary, true))
     }
 
-    fn with(peer: SocketAddr, enabled: bool, binary: bool, datagrams: bool) -> Tap {
+    fn with(peer: SocketAddr, enabled: bool, binary: Option<Way>, datagrams: bool) -> Tap {
         Tap {
             peer,
             enabled,
@@ -154,8 +160,8 @@ impl Tap {
         }
     }
 
-    fn show(&self, bytes: &[u8]) -> String {
-        if self.binary {
+    fn show(&self, way: Way, bytes: &[u8]) -> String {
+        if self.binary == Some(way) {
             hex(bytes)
         } else {
             show_bytes(bytes)
@@ -223,7 +229,7 @@ impl Tap {
     /// bytes that came earlier. The held bytes thus appear twice (as they
     /// arrived, then within their character), each time labelled.
     fn log(&self, way: Way, chunk: &[u8]) {
-        if self.binary || self.datagrams {
+        if self.binary == Some(way) || self.datagrams {
             // A binary protocol has no characters to keep whole; a datagram
             // is judged alone.
             self.write_lines(way, chunk, &[], chunk, chunk.len());
@@ -277,12 +283,12 @@ impl Tap {
         let held_note = (!new_held.is_empty())
             .then(|| "a character cut by the read: shown whole once the rest comes".to_string());
         if chunk.len() <= LINE_BYTES {
-            let text = self.describe(shown, new_held, [earlier_note, held_note]);
+            let text = self.describe(way, shown, new_held, [earlier_note, held_note]);
             info!("{verb} {n} {direction} {peer}: {text}");
             return;
         }
         // A long chunk: held bytes are at most 3, so `shown` is not empty.
-        let all = pieces(shown, !self.binary);
+        let all = pieces(shown, self.binary != Some(way));
         let last_piece = all.len() - 1;
         for (i, piece) in all.into_iter().enumerate() {
             let is_last = i == last_piece;
@@ -295,6 +301,7 @@ impl Tap {
                 piece.end - before.len()
             };
             let text = self.describe(
+                way,
                 &shown[piece],
                 if is_last { new_held } else { &[] },
                 [
@@ -307,10 +314,10 @@ impl Tap {
     }
 
     /// `"text" + [c3] held (note; note)`: what a line shows after its peer.
-    fn describe(&self, shown: &[u8], held: &[u8], notes: [Option<String>; 2]) -> String {
+    fn describe(&self, way: Way, shown: &[u8], held: &[u8], notes: [Option<String>; 2]) -> String {
         let mut text = String::new();
         if !shown.is_empty() {
-            text.push_str(&self.show(shown));
+            text.push_str(&self.show(way, shown));
         }
         if !held.is_empty() {
             if !text.is_empty() {
@@ -614,10 +621,13 @@ mod tests {
 
     #[test]
     fn a_binary_tap_always_shows_hex() {
-        let tap = Tap::binary("127.0.0.1:1".parse().unwrap(), true);
-        assert_eq!(tap.show(b"ABCD"), "[41 42 43 44]");
+        let tap = Tap::binary("127.0.0.1:1".parse().unwrap(), true, Way::Out);
+        assert_eq!(tap.show(Way::Out, b"ABCD"), "[41 42 43 44]");
+        // The other direction is judged by its bytes: text shows as text.
+        assert_eq!(tap.show(Way::In, b"ABCD"), "\"ABCD\"");
+        assert_eq!(tap.show(Way::In, &[0x83, 0xaa]), "[83 aa]");
         let tap = Tap::new("127.0.0.1:1".parse().unwrap(), true);
-        assert_eq!(tap.show(b"ABCD"), "\"ABCD\"");
+        assert_eq!(tap.show(Way::Out, b"ABCD"), "\"ABCD\"");
     }
 
     #[tokio::test]
@@ -812,7 +822,7 @@ mod tests {
     #[test]
     fn a_binary_tap_or_a_silent_one_holds_nothing() {
         let lines = logged(|| {
-            let tap = Tap::binary(peer(), true);
+            let tap = Tap::binary(peer(), true, Way::In);
             tap.received(b"caf\xc3");
             tap.received(b"\xa9");
             let silent = Tap::new(peer(), false);
@@ -832,7 +842,7 @@ mod tests {
     #[test]
     fn a_datagram_tap_judges_each_datagram_alone() {
         let lines = logged(|| {
-            let tap = Tap::datagrams(peer(), true, false);
+            let tap = Tap::datagrams(peer(), true, None);
             tap.received(b"caf\xc3");
             tap.received(b"\xa9!");
             tap.received("é".as_bytes());
@@ -852,7 +862,7 @@ mod tests {
         let lines = logged(|| {
             // A time client's question: a datagram with no bytes, and the
             // datagram an echo server sends back.
-            let udp = Tap::datagrams(peer(), true, false);
+            let udp = Tap::datagrams(peer(), true, None);
             udp.sent(b"");
             udp.received(b"");
             // On a stream an empty write puts nothing on the wire (and an
@@ -861,7 +871,7 @@ mod tests {
             tcp.sent(b"");
             tcp.received(b"");
             // Without --trace, nothing at all.
-            Tap::datagrams(peer(), false, false).sent(b"");
+            Tap::datagrams(peer(), false, None).sent(b"");
         });
         assert_eq!(
             lines,

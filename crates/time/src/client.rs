@@ -24,7 +24,7 @@ use jiff::{SignedDuration, Timestamp};
 use netkit::NetError;
 use netkit::error::{Transport, is_closed_by_peer, join_host_port};
 use netkit::net::{connect_tcp, udp_socket_for};
-use netkit::trace::{Traced, hex, show_bytes};
+use netkit::trace::{Traced, Way, hex, show_bytes};
 use tokio::io::AsyncReadExt;
 use tracing::{info, warn};
 
@@ -117,7 +117,13 @@ pub async fn ask_tcp(options: &Options) -> Result<Reply, NetError> {
             local.port()
         );
     }
-    let tap = tap_for(options.protocol, server, options.trace, Transport::Tcp);
+    let tap = tap_for(
+        options.protocol,
+        server,
+        options.trace,
+        Transport::Tcp,
+        Way::In,
+    );
     let mut stream = Traced::new(stream, tap);
     let mut bytes = Vec::with_capacity(64);
     // When the last byte came: the moment the server's clock is compared
@@ -189,7 +195,13 @@ pub async fn ask_udp(options: &Options) -> Result<Reply, NetError> {
     let server = socket
         .peer_addr()
         .map_err(|e| NetError::io("reading the server's address", e))?;
-    let tap = tap_for(options.protocol, server, options.trace, Transport::Udp);
+    let tap = tap_for(
+        options.protocol,
+        server,
+        options.trace,
+        Transport::Udp,
+        Way::In,
+    );
     // Saturating: `--retries` is bounded, but a library caller may pass any u32.
     let attempts = options.retries.saturating_add(1);
     let mut buf = [0u8; MAX_REPLY];

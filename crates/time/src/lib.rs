@@ -26,18 +26,21 @@ pub mod server;
 pub use codec::time::{DEFAULT_DAYTIME_PORT, DEFAULT_TIME_PORT, Protocol};
 
 /// The `--trace` view for `protocol`, on both sides: RFC 868's answer is a
-/// binary number, shown in hex; a daytime line is text, shown as text.
+/// binary number, shown in hex in the direction it travels (`answer`: `Out`
+/// on the server, `In` on the client); a daytime line is text, shown as text,
+/// and so is anything a person types at a time server.
 pub(crate) fn tap_for(
     protocol: Protocol,
     peer: std::net::SocketAddr,
     trace: bool,
     transport: netkit::error::Transport,
+    answer: netkit::trace::Way,
 ) -> std::sync::Arc<netkit::trace::Tap> {
     use netkit::trace::Tap;
-    let binary = protocol == Protocol::Time;
-    match transport {
-        netkit::error::Transport::Udp => Tap::datagrams(peer, trace, binary),
-        netkit::error::Transport::Tcp if binary => Tap::binary(peer, trace),
-        netkit::error::Transport::Tcp => Tap::new(peer, trace),
+    let binary = (protocol == Protocol::Time).then_some(answer);
+    match (transport, binary) {
+        (netkit::error::Transport::Udp, _) => Tap::datagrams(peer, trace, binary),
+        (netkit::error::Transport::Tcp, Some(way)) => Tap::binary(peer, trace, way),
+        (netkit::error::Transport::Tcp, None) => Tap::new(peer, trace),
     }
 }

@@ -44,7 +44,7 @@ use netkit::NetError;
 use netkit::error::{Transport, describe_io};
 use netkit::net::{accept, announce, bind_tcp_and_udp_set_by, local_addr};
 use netkit::shutdown::drain;
-use netkit::trace::Traced;
+use netkit::trace::{Traced, Way};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::Semaphore;
@@ -256,7 +256,13 @@ async fn serve_connection(
     // No TCP_NODELAY (one system call saved per client): the answer is a
     // single write followed by FIN, and Nagle's algorithm only holds back
     // data sent while earlier data is still unacknowledged.
-    let tap = tap_for(protocol, peer, shared.config.trace, Transport::Tcp);
+    let tap = tap_for(
+        protocol,
+        peer,
+        shared.config.trace,
+        Transport::Tcp,
+        Way::Out,
+    );
     let mut stream = Traced::new(stream, tap.clone());
     let answer = match protocol.answer(shared.clock.now()) {
         Ok(answer) => answer,
@@ -343,7 +349,13 @@ async fn serve_udp(
                 continue;
             }
         };
-        let tap = tap_for(protocol, peer, shared.config.trace, Transport::Udp);
+        let tap = tap_for(
+            protocol,
+            peer,
+            shared.config.trace,
+            Transport::Udp,
+            Way::Out,
+        );
         // The usual question is an empty datagram: the tap shows it too.
         tap.received(&buf[..n]);
         if n == buf.len() && shared.config.trace {

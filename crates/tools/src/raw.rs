@@ -392,7 +392,7 @@ async fn run_udp<W: AsyncWrite + Unpin>(
         .local_addr()
         .map_err(|e| NetError::io("reading our address", e))?;
     info!("sending UDP datagrams to {peer} from {local}: each line you type is one datagram");
-    let tap = Tap::datagrams(peer, options.trace, false);
+    let tap = Tap::datagrams(peer, options.trace, None);
     let crlf = options.crlf;
     let upload = async {
         let mut datagrams = Datagrams::default();
