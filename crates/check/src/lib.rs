@@ -102,6 +102,17 @@ impl Target {
         if let Some(scheme_end) = text.find("://") {
             return Err(url_advice(text, scheme_end, protocol));
         }
+        // A path without a scheme ("127.0.0.1:10007/", a URL half copied):
+        // no address or port has a '/', so the part before it is the advice.
+        if let Some((before, _)) = text.split_once('/') {
+            let example = match Target::parse(before, protocol) {
+                Ok(_) => before.to_string(),
+                Err(_) => format!("127.0.0.1:{default}"),
+            };
+            return Err(format!(
+                "{text:?}: an address has no '/' (a server is HOST:PORT, not a page), e.g. {example}"
+            ));
+        }
         let bad_port = |p: &str| format!("{p:?} is not a port number (1 to 65535)");
         let port_of = |p: &str| match p.parse::<u16>() {
             Ok(0) | Err(_) => Err(bad_port(p)),
@@ -327,6 +338,11 @@ mod tests {
         assert!(!url.contains("IPv6"), "{url}");
         let url = why("https://example.org");
         assert!(url.ends_with("e.g. example.org"), "{url}");
+        // Half a URL, with a path but no scheme: the same advice.
+        let path = why("127.0.0.1:62599/");
+        assert!(path.contains("no '/'"), "{path}");
+        assert!(path.ends_with("e.g. 127.0.0.1:62599"), "{path}");
+        assert!(why("/index.html").ends_with("e.g. 127.0.0.1:10007"));
         // A URL with nothing usable: echo's own port in the example.
         assert!(why("http://").ends_with("e.g. 127.0.0.1:10007"));
         // Several colons that are no IPv6 address: one ':' please.
