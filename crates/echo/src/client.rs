@@ -32,10 +32,10 @@ use codec::echo::{MAX_UDP_PAYLOAD, UDP_RECV_BUFFER};
 use netkit::NetError;
 use netkit::error::{describe_io, group_thousands, is_closed_by_peer, join_host_port};
 use netkit::logging::note;
-use netkit::net::{connect_tcp, udp_socket_for};
+use netkit::net::{UdpServer, connect_tcp, is_udp_refusal};
 use netkit::trace::{Tap, Traced, show_bytes};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::{TcpStream, UdpSocket};
+use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
@@ -67,11 +67,15 @@ pub async fn run(options: Options) -> Result<(), NetError> {
     match (&options.text, options.udp) {
         (Some(text), false) => one_shot_tcp(&options, text).await,
         (Some(text), true) => {
-            let socket = open_udp(&options).await?;
+            let mut target = open_udp(&options).await?;
             let datagram = format!("{text}\n");
-            let (reply, took) =
-                udp_round_trip(&socket, &options, datagram.as_bytes(), &mut VecDeque::new())
-                    .await?;
+            let (reply, took) = udp_round_trip(
+                &mut target,
+                &options,
+                datagram.as_bytes(),
+                &mut VecDeque::new(),
+            )
+            .await?;
             info!("round trip: {}", show_duration(took));
             print_bytes(&reply).await
         }
@@ -627,15 +631,15 @@ impl Owed {
     }
 }
 
-async fn open_udp(options: &Options) -> Result<UdpSocket, NetError> {
-    let socket = udp_socket_for(&options.host, options.port).await?;
-    if let Ok(local) = socket.local_addr() {
+async fn open_udp(options: &Options) -> Result<UdpServer, NetError> {
+    let target = UdpServer::open(&options.host, options.port).await?;
+    if let Ok(local) = target.socket().local_addr() {
         info!(
             "sending UDP datagrams to {} from {local}",
             join_host_port(&options.host, options.port)
         );
     }
-    Ok(socket)
+    Ok(target)
 }
 
 /// How many earlier datagrams are remembered, to recognise their late echoes.
@@ -648,12 +652,16 @@ const _: () = assert!(netkit::stdin::MAX_LINE > MAX_UDP_PAYLOAD);
 
 /// Sends one datagram and waits for its echo, resending after each time-out.
 ///
+/// A refusal before anything came back (nothing listens at that address)
+/// moves on to the next address of the server's name, if it has one: a
+/// `localhost` that is ::1 first, with a server on 127.0.0.1 only.
+///
 /// `earlier` holds the last datagrams sent before this one: a reply equal to
 /// one of them is a late echo (it came after its time-out, or is the second
 /// echo of a resent datagram), not an answer to this one. Any other reply
 /// means the server does not speak echo: it is shown, and is an error.
-async fn udp_round_trip(
-    socket: &UdpSocket,
+pub async fn udp_round_trip(
+    target: &mut UdpServer,
     options: &Options,
     datagram: &[u8],
     earlier: &mut VecDeque<Vec<u8>>,
@@ -667,39 +675,37 @@ async fn udp_round_trip(
              which carries a stream of any length, or split it into shorter lines."
         )));
     }
-    let tap = Tap::datagrams(
-        socket
-            .peer_addr()
-            .unwrap_or_else(|_| ([0, 0, 0, 0], 0).into()),
-        options.trace,
-        None,
-    );
+    let mut tap = Tap::datagrams(target.addr(), options.trace, None);
     // Room for any datagram (IPv6 allows more than IPv4): a longer reply cut
     // to our size could look like the echo.
     let mut buf = vec![0u8; UDP_RECV_BUFFER];
     // Whatever already waits in the socket answers an *earlier* datagram (a
     // reply that came after its time-out, or the second reply to a resent
     // one). Taking it as the answer to this one would shift every line by one.
-    while let Ok(n) = socket.try_recv(&mut buf) {
+    while let Ok(n) = target.socket().try_recv(&mut buf) {
         tap.received(&buf[..n]);
         debug!("ignored a late reply of {n} bytes to an earlier datagram");
     }
-    for attempt in 0..=options.retries {
+    // Wider than `--retries`: a library caller may pass u32::MAX.
+    let mut attempt: u64 = 0;
+    'attempts: while attempt <= u64::from(options.retries) {
         if attempt > 0 {
             warn!(
                 "no answer from {server} yet: sending again ({attempt}/{})",
                 options.retries
             );
         }
+        attempt += 1;
         let started = Instant::now();
-        socket
+        target
+            .socket()
             .send(datagram)
             .await
             .map_err(|e| NetError::io(format!("sending to {server}"), e))?;
         tap.sent(datagram);
         let deadline = tokio::time::Instant::now() + options.timeout;
         loop {
-            match tokio::time::timeout_at(deadline, socket.recv(&mut buf)).await {
+            match tokio::time::timeout_at(deadline, target.socket().recv(&mut buf)).await {
                 Ok(Ok(n)) => {
                     tap.received(&buf[..n]);
                     let reply = &buf[..n];
@@ -719,6 +725,19 @@ async fn udp_round_trip(
                     // another protocol. Show what it said, then say so.
                     print_wrong_reply(reply).await?;
                     return Err(not_echo(&server, datagram, reply));
+                }
+                // Nothing listens at this address. Before any echo, the
+                // name's next address is tried, and that send is no retry.
+                Ok(Err(e)) if is_udp_refusal(&e) && earlier.is_empty() => {
+                    if target.next_address().await?.is_none() {
+                        return Err(NetError::io(
+                            format!("waiting for a reply from {server}"),
+                            e,
+                        ));
+                    }
+                    tap = Tap::datagrams(target.addr(), options.trace, None);
+                    attempt -= 1;
+                    continue 'attempts;
                 }
                 Ok(Err(e)) => {
                     return Err(NetError::io(
@@ -742,7 +761,7 @@ async fn udp_round_trip(
 /// `--udp` without text: every input line is one datagram, sent exactly as
 /// it came (any bytes, its own line ending).
 async fn lines_udp(options: &Options, interactive: bool) -> Result<(), NetError> {
-    let socket = open_udp(options).await?;
+    let mut target = open_udp(options).await?;
     if interactive {
         note("Type a line and press Enter: it goes in one datagram. Ctrl-D to finish.");
     }
@@ -750,7 +769,7 @@ async fn lines_udp(options: &Options, interactive: bool) -> Result<(), NetError>
     let mut earlier = VecDeque::new();
     while let Some(line) = lines.recv().await {
         let line = line.map_err(|e| NetError::io("reading standard input", e))?;
-        let (reply, took) = udp_round_trip(&socket, options, &line, &mut earlier).await?;
+        let (reply, took) = udp_round_trip(&mut target, options, &line, &mut earlier).await?;
         if interactive {
             // As over TCP: the echo, and how long its trip took.
             print_bytes(with_round_trip(&reply, took).as_bytes()).await?;

@@ -392,3 +392,49 @@ fn a_multicast_or_broadcast_host_is_refused() {
         assert!(out.stderr.contains("127.0.0.1"), "{}", out.stderr);
     }
 }
+
+// ---- A name with several addresses over UDP ------------------------------
+
+/// As with `--host localhost` where localhost is ::1 then 127.0.0.1, and the
+/// server listens on 127.0.0.1 only: the first address refuses the first
+/// datagram, the next one echoes it, with no retry used up. Once a line has
+/// been echoed, a refusal is the server gone, not a wrong address: it is
+/// reported, not worked around.
+#[tokio::test]
+async fn a_name_whose_first_address_refuses_is_tried_at_the_next() {
+    let server = echo_server("127.0.0.1", Config::default());
+    let refusing = {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket.local_addr().unwrap()
+    };
+    let options = echo::client::Options {
+        host: "localhost".to_string(),
+        port: server.port(),
+        udp: true,
+        trace: false,
+        timeout: Duration::from_secs(5),
+        retries: 0,
+        text: None,
+    };
+    let mut target = netkit::net::UdpServer::aimed_at(vec![refusing, server])
+        .await
+        .unwrap();
+    let mut earlier = std::collections::VecDeque::new();
+    let (echo, _) = echo::client::udp_round_trip(&mut target, &options, b"hi\n", &mut earlier)
+        .await
+        .unwrap();
+    assert_eq!(echo, b"hi\n");
+    assert_eq!(target.addr(), server);
+
+    let mut target = netkit::net::UdpServer::aimed_at(vec![refusing, server])
+        .await
+        .unwrap();
+    let error = echo::client::udp_round_trip(&mut target, &options, b"again\n", &mut earlier)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, netkit::NetError::ConnectionRefused { .. }),
+        "{error:?}"
+    );
+    assert_eq!(target.addr(), refusing, "not moved on after an echo");
+}

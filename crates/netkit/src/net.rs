@@ -7,7 +7,8 @@
 //!   ([`announce`]); it makes sure the OS lets it hold as many connections
 //!   as it promises to serve ([`make_room_for`]);
 //! - a **client** initiates: it connects to the server's address and port
-//!   ([`connect_tcp`], [`udp_socket_for`]).
+//!   ([`connect_tcp`], [`udp_socket_for`], [`UdpServer`] when a name has
+//!   several addresses).
 //!
 //! Every failure comes back as a [`NetError`] that explains itself. A
 //! server's bind errors name the flag that chose the port: `--port` for
@@ -359,8 +360,90 @@ fn timed_out(target: &str, after: Duration) -> NetError {
 /// A UDP socket on an OS-chosen port, "connected" to `host:port` so that it
 /// only receives datagrams from that server. UDP has no real connection: this
 /// only records the default destination and filters what is received.
+///
+/// It is aimed at the first address `host` resolves to; [`UdpServer`] can
+/// move on to the others.
 pub async fn udp_socket_for(host: &str, port: u16) -> Result<UdpSocket, NetError> {
-    let server = resolve(host, port).await?[0];
+    Ok(UdpServer::open(host, port).await?.socket)
+}
+
+/// A server reached over UDP, and the other addresses its name gave.
+///
+/// A name may resolve to several addresses: `localhost` is often `::1` and
+/// `127.0.0.1`, IPv6 first, while a server listens on one of them only
+/// (netlab's on 127.0.0.1 by default). Over TCP, [`connect_tcp`] tries each
+/// in turn. UDP has no connection to try: only a datagram tells, when the
+/// machine at that address answers it with an ICMP "port unreachable"
+/// (nothing listens there), which the next receive reports as "connection
+/// refused". A client that gets that before any answer calls
+/// [`next_address`](UdpServer::next_address) and sends again.
+#[derive(Debug)]
+pub struct UdpServer {
+    socket: UdpSocket,
+    addr: SocketAddr,
+    /// The addresses not tried yet, the next one last.
+    untried: Vec<SocketAddr>,
+}
+
+impl UdpServer {
+    /// Resolves `host` and aims a new socket at its first address.
+    pub async fn open(host: &str, port: u16) -> Result<UdpServer, NetError> {
+        UdpServer::aimed_at(resolve(host, port).await?).await
+    }
+
+    /// Aims a new socket at the first of `addrs` (not empty), keeping the
+    /// others for [`next_address`](UdpServer::next_address).
+    pub async fn aimed_at(mut addrs: Vec<SocketAddr>) -> Result<UdpServer, NetError> {
+        addrs.reverse();
+        let addr = addrs
+            .pop()
+            .ok_or_else(|| NetError::usage("no address to send datagrams to"))?;
+        Ok(UdpServer {
+            socket: udp_socket_to(addr).await?,
+            addr,
+            untried: addrs,
+        })
+    }
+
+    /// The socket, aimed at [`addr`](UdpServer::addr).
+    pub fn socket(&self) -> &UdpSocket {
+        &self.socket
+    }
+
+    /// The address datagrams go to now.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// After a refusal from [`addr`](UdpServer::addr) (see
+    /// [`is_udp_refusal`]): aims a new socket at the next address, and
+    /// returns it; `None` when every address has been tried.
+    pub async fn next_address(&mut self) -> Result<Option<SocketAddr>, NetError> {
+        let Some(next) = self.untried.pop() else {
+            return Ok(None);
+        };
+        // A new socket: the next address may be of the other family.
+        self.socket = udp_socket_to(next).await?;
+        info!(
+            "nothing listens on {} over UDP: trying {next}, the next address of the same name",
+            self.addr
+        );
+        self.addr = next;
+        Ok(Some(next))
+    }
+}
+
+/// Whether a receive failed because the server's machine said nothing
+/// listens on that UDP port (an ICMP "port unreachable" for a datagram we
+/// sent). Linux and macOS call it "connection refused", Windows
+/// "connection reset".
+pub fn is_udp_refusal(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::ConnectionRefused
+        || (cfg!(windows) && e.kind() == std::io::ErrorKind::ConnectionReset)
+}
+
+/// A UDP socket on an OS-chosen port, of `server`'s family, "connected" to it.
+async fn udp_socket_to(server: SocketAddr) -> Result<UdpSocket, NetError> {
     let local: SocketAddr = if server.is_ipv4() {
         "0.0.0.0:0"
     } else {
@@ -368,14 +451,13 @@ pub async fn udp_socket_for(host: &str, port: u16) -> Result<UdpSocket, NetError
     }
     .parse()
     .expect("valid literal address");
-    let target = server.to_string();
     let socket = UdpSocket::bind(local)
         .await
         .map_err(|e| NetError::io("opening a UDP socket", e))?;
     socket
         .connect(server)
         .await
-        .map_err(|e| NetError::from_connect(e, &target))?;
+        .map_err(|e| NetError::from_connect(e, &server.to_string()))?;
     Ok(socket)
 }
 
@@ -389,6 +471,41 @@ mod tests {
         let port = tcp.local_addr().unwrap().port();
         assert_ne!(port, 0);
         assert_eq!(udp.local_addr().unwrap().port(), port);
+    }
+
+    /// A name with two addresses, nothing listening at the first (as
+    /// `localhost` = ::1 then 127.0.0.1, with a server on 127.0.0.1): the
+    /// first datagram is refused, the next address answers.
+    #[tokio::test]
+    async fn a_refused_address_gives_way_to_the_next() {
+        let nobody = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let refusing = nobody.local_addr().unwrap();
+        drop(nobody);
+        let server = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let listening = server.local_addr().unwrap();
+        let mut target = UdpServer::aimed_at(vec![refusing, listening])
+            .await
+            .unwrap();
+        assert_eq!(target.addr(), refusing);
+        target.socket().send(b"hi").await.unwrap();
+        let mut buf = [0u8; 16];
+        let refused = tokio::time::timeout(Duration::from_secs(5), target.socket().recv(&mut buf))
+            .await
+            .expect("the refusal comes at once on loopback")
+            .unwrap_err();
+        assert!(is_udp_refusal(&refused), "{refused:?}");
+        assert_eq!(target.next_address().await.unwrap(), Some(listening));
+        target.socket().send(b"hi").await.unwrap();
+        let (n, from) = server.recv_from(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"hi");
+        server.send_to(b"yes", from).await.unwrap();
+        let n = target.socket().recv(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"yes");
+        assert_eq!(
+            target.next_address().await.unwrap(),
+            None,
+            "no third address"
+        );
     }
 
     #[tokio::test]

@@ -23,7 +23,7 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use netkit::NetError;
 use netkit::error::{Transport, is_closed_by_peer, join_host_port};
-use netkit::net::{connect_tcp, udp_socket_for};
+use netkit::net::{UdpServer, connect_tcp, is_udp_refusal};
 use netkit::trace::{Traced, Way, hex, show_bytes};
 use tokio::io::AsyncReadExt;
 use tracing::{info, warn};
@@ -191,28 +191,36 @@ fn silent_server(options: &Options, server: SocketAddr) -> NetError {
 
 /// Sends an empty datagram and waits for the answer; asks again on time-out.
 pub async fn ask_udp(options: &Options) -> Result<Reply, NetError> {
-    let socket = udp_socket_for(&options.host, options.port).await?;
-    let server = socket
-        .peer_addr()
-        .map_err(|e| NetError::io("reading the server's address", e))?;
-    let tap = tap_for(
-        options.protocol,
-        server,
-        options.trace,
-        Transport::Udp,
-        Way::In,
-    );
+    ask_udp_at(UdpServer::open(&options.host, options.port).await?, options).await
+}
+
+/// [`ask_udp`], to a server already resolved: when its address refuses
+/// (nothing listens there), the next address of the same name is asked.
+pub async fn ask_udp_at(mut target: UdpServer, options: &Options) -> Result<Reply, NetError> {
+    let trace = |server| {
+        tap_for(
+            options.protocol,
+            server,
+            options.trace,
+            Transport::Udp,
+            Way::In,
+        )
+    };
+    let mut server = target.addr();
+    let mut tap = trace(server);
     // Saturating: `--retries` is bounded, but a library caller may pass any u32.
     let attempts = options.retries.saturating_add(1);
+    let mut attempt = 1;
     let mut buf = [0u8; MAX_REPLY];
-    for attempt in 1..=attempts {
+    while attempt <= attempts {
         // RFC 868 and 867 over UDP: any datagram is the question, even an empty one.
-        socket
+        target
+            .socket()
             .send(&[])
             .await
             .map_err(|e| NetError::io(format!("sending to {server}"), e))?;
         info!("sent an empty datagram to {server} (attempt {attempt} of {attempts})");
-        match tokio::time::timeout(options.timeout, socket.recv(&mut buf)).await {
+        match tokio::time::timeout(options.timeout, target.socket().recv(&mut buf)).await {
             Ok(Ok(n)) => {
                 tap.received(&buf[..n]);
                 return Ok(Reply {
@@ -222,7 +230,18 @@ pub async fn ask_udp(options: &Options) -> Result<Reply, NetError> {
                     received_at: Timestamp::now(),
                 });
             }
-            // An ICMP "port unreachable": nobody listens there.
+            // An ICMP "port unreachable": nobody listens there. The name
+            // may have another address (localhost: ::1, then 127.0.0.1),
+            // which is asked at once; a refusal is not a lost datagram, so
+            // that question is not counted as an attempt.
+            Ok(Err(e)) if is_udp_refusal(&e) => match target.next_address().await? {
+                Some(next) => {
+                    server = next;
+                    tap = trace(server);
+                    continue;
+                }
+                None => return Err(NetError::io(format!("receiving from {server}"), e)),
+            },
             Ok(Err(e)) => return Err(NetError::io(format!("receiving from {server}"), e)),
             Err(_) if attempt < attempts => {
                 info!(
@@ -232,6 +251,7 @@ pub async fn ask_udp(options: &Options) -> Result<Reply, NetError> {
             }
             Err(_) => {}
         }
+        attempt += 1;
     }
     Err(NetError::TimedOut {
         what: format!(

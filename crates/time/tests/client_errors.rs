@@ -9,8 +9,10 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
+use netkit::NetError;
+use netkit::net::UdpServer;
 use time::Protocol;
-use time::client::{Options, ask_tcp, ask_udp};
+use time::client::{Options, ask_tcp, ask_udp, ask_udp_at};
 use time::clock::SystemClock;
 use time::server::{Config, Service, serve};
 use tokio_util::sync::CancellationToken;
@@ -66,6 +68,50 @@ async fn the_largest_retry_count_does_not_overflow() {
     });
     let reply = ask_udp(&options(port, true, u32::MAX)).await.unwrap();
     assert_eq!(reply.bytes, [0xEE, 0xAF, 0x85, 0x1F]);
+}
+
+/// A free UDP port on loopback, where nothing listens (a datagram sent
+/// there is refused with an ICMP "port unreachable").
+fn refusing_address() -> std::net::SocketAddr {
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.local_addr().unwrap()
+}
+
+/// As with `--host localhost` where localhost is ::1 then 127.0.0.1 and the
+/// server listens on 127.0.0.1 only: the first address refuses, the next
+/// one is asked, and with no retry to spare (a refusal is no lost datagram).
+#[tokio::test]
+async fn a_name_whose_first_address_refuses_is_asked_at_the_next() {
+    let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let listening = server.local_addr().unwrap();
+    server.set_read_timeout(Some(LIMIT)).unwrap();
+    thread::spawn(move || {
+        let mut buf = [0u8; 64];
+        if let Ok((_, from)) = server.recv_from(&mut buf) {
+            let _ = server.send_to(&[0xEE, 0xAF, 0x85, 0x1F], from);
+        }
+    });
+    let target = UdpServer::aimed_at(vec![refusing_address(), listening])
+        .await
+        .unwrap();
+    let reply = ask_udp_at(target, &options(listening.port(), true, 0))
+        .await
+        .unwrap();
+    assert_eq!(reply.server, listening);
+    assert_eq!(reply.bytes, [0xEE, 0xAF, 0x85, 0x1F]);
+
+    // Every address refuses: the last one is named.
+    let last = refusing_address();
+    let target = UdpServer::aimed_at(vec![refusing_address(), last])
+        .await
+        .unwrap();
+    let error = ask_udp_at(target, &options(last.port(), true, 0))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, NetError::ConnectionRefused { addr } if *addr == last.to_string()),
+        "{error:?}"
+    );
 }
 
 #[test]
