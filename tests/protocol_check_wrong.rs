@@ -212,6 +212,26 @@ fn a_time_server_counting_from_1970_is_caught() {
     assert_fails(&out, "time.value", "add 2,208,988,800");
 }
 
+/// RFC 868 over TCP: "U: Receive the time. U: Close the connection. S:
+/// Close the connection." A server that waits for the client to close is
+/// within the RFC: a warning (close after answering), not a failure.
+#[test]
+fn a_time_server_that_waits_for_the_client_to_close_is_only_warned() {
+    fn waits(mut stream: TcpStream) {
+        let _ = stream.write_all(&rfc868_now().to_be_bytes());
+        let _ = stream.set_read_timeout(Some(LINGER));
+        let _ = std::io::Read::read_to_end(&mut stream, &mut Vec::new());
+    }
+    let out = check("time", serve(waits), &[]);
+    let stdout = out.stdout_text();
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", out.stderr);
+    assert_passes(&out, "time.length");
+    assert_passes(&out, "time.value");
+    let (label, reason) = rule(&stdout, "time.close").unwrap();
+    assert_eq!(label, "WARN", "{stdout}");
+    assert!(reason.contains("RFC 868 allows it"), "{reason}");
+}
+
 #[test]
 fn a_time_server_with_the_bytes_in_the_wrong_order_is_caught() {
     fn little(mut stream: TcpStream) {

@@ -228,22 +228,18 @@ fn time_client_explains_a_wrong_length_answer() {
 
 #[test]
 fn the_clock_difference_is_taken_when_the_answer_arrives() {
-    // A time server that answers at once, then does not close: the client
-    // waits for the close until its time-out (2 s), but the server's clock
-    // must be compared with ours as the 4 bytes arrived, not 2 s later.
+    // A daytime server that answers at once, then does not close: the
+    // client waits for the close (a line has no length known in advance)
+    // until its time-out (2 s), but the server's clock must be compared
+    // with ours as the line arrived, not 2 s later.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port().to_string();
     let holder = std::thread::spawn(move || {
         let (mut stream, _) = listener.accept().unwrap();
-        let since_1970 = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap();
-        // Rounded to the nearest second: off by 0.5 s at most.
-        let seconds = (since_1970.as_secs_f64().round() as u64 + 2_208_988_800) as u32;
-        let _ = stream.write_all(&seconds.to_be_bytes());
+        let _ = stream.write_all(daytime::line(Timestamp::now()).as_bytes());
         std::thread::sleep(Duration::from_secs(3));
     });
-    let out = client(&["--port", &port, "--timeout", "2"]);
+    let out = client(&["--protocol", "daytime", "--port", &port, "--timeout", "2"]);
     holder.join().unwrap();
     assert!(out.status.success(), "{}", out.stderr);
     let difference = reported_difference(&out.stdout_text());
@@ -252,6 +248,47 @@ fn the_clock_difference_is_taken_when_the_answer_arrives() {
         out.stderr.contains("kept the connection open"),
         "{}",
         out.stderr
+    );
+}
+
+/// RFC 868 over TCP: "U: Receive the time. U: Close the connection. S:
+/// Close the connection." Against a server that waits for the client to
+/// close first (as the RFC allows), the client closes once the 4 bytes have
+/// come: at once, without a warning, and the server sees that close.
+#[test]
+fn time_client_closes_first_as_rfc_868_says() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let answer = rfc868::encode(Timestamp::now()).unwrap();
+        stream.write_all(&answer).unwrap();
+        stream.set_read_timeout(Some(T)).unwrap();
+        let started = Instant::now();
+        // 0 bytes: the client closed.
+        let closed = stream.read(&mut [0u8; 16]).map(|n| n == 0);
+        (closed.unwrap_or(false), started.elapsed())
+    });
+    let started = Instant::now();
+    let out = client(&["--port", &port, "--timeout", "5"]);
+    let took = started.elapsed();
+    let (client_closed, after) = server.join().unwrap();
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(client_closed, "the client closed its side");
+    assert!(
+        after < Duration::from_secs(2),
+        "closed {after:?} after the answer"
+    );
+    assert!(took < Duration::from_secs(4), "took {took:?}");
+    assert!(
+        !out.stderr.contains("kept the connection open"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout_text().contains("4 bytes"),
+        "{}",
+        out.stdout_text()
     );
 }
 

@@ -1,7 +1,9 @@
 //! # Checking a time server (RFC 868) and a daytime server (RFC 867)
 //!
 //! Both servers **speak first**: the client connects (TCP) or sends any
-//! datagram (UDP), and the server answers at once, then closes (TCP). What
+//! datagram (UDP), and the server answers at once, then closes (TCP; RFC 868
+//! lets the client close first, so a time server that waits for it gets a
+//! warning only). What
 //! differs is the language:
 //!
 //! - **time**: exactly 4 bytes, an unsigned 32-bit count of seconds since
@@ -43,13 +45,13 @@ pub async fn check_time_tcp(target: &Target, opts: &Options, report: &mut Report
     report.record(
         "time.close",
         text!(
-            "Après ces 4 octets, le serveur ferme la connexion.",
-            "After those 4 bytes, the server closes the connection."
+            "Après ces 4 octets, le serveur ferme la connexion (conseillé : la RFC 868 laisse le client fermer en premier).",
+            "After those 4 bytes, the server closes the connection (advised: RFC 868 lets the client close first)."
         ),
         answer
             .as_ref()
             .map_err(Clone::clone)
-            .and_then(|a| closes(a, opts)),
+            .and_then(|a| time_closes(a, opts)),
     );
     report.record(
         "time.value",
@@ -245,6 +247,25 @@ fn time_length(a: &Drained, opts: &Options) -> Outcome {
     Err(why)
 }
 
+/// RFC 868 over TCP ends with "U: Close the connection. S: Close the
+/// connection": the client, which knows the answer is 4 bytes, may close
+/// first, and a server that waits for it is within the RFC. Closing right
+/// after answering is still advised (a client such as `nc` reads until the
+/// end of the stream), so a server that waits gets a warning, not a failure.
+fn time_closes(a: &Drained, opts: &Options) -> Outcome {
+    if !a.closed && !a.overflow && !a.slow && a.bytes.len() == 4 {
+        let wait = secs(opts.timeout);
+        return Ok(Verdict::Warn(text!(
+            "le serveur a envoyé ses 4 octets mais n'a pas fermé la connexion dans les {wait} suivantes : la RFC 868 le permet (le client ferme en premier), mais un client qui lit jusqu'à la fin (nc) attendra ; mieux vaut fermer après avoir répondu",
+            "the server sent its 4 bytes but did not close the connection within the next {wait}: RFC 868 allows it (the client closes first), but a client that reads until the end (nc) will wait; better close after answering"
+        )));
+    }
+    closes(a, opts)
+}
+
+/// RFC 867 (daytime) over TCP: "S: Close the connection" comes right after
+/// the answer, before the client closes; a line has no length known in
+/// advance, so the close is how the client knows the answer is complete.
 fn closes(a: &Drained, opts: &Options) -> Outcome {
     if a.closed {
         return Ok(Verdict::Pass);

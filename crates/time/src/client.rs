@@ -104,7 +104,16 @@ pub async fn run(options: Options) -> Result<(), NetError> {
     outcome.map(|_| ())
 }
 
-/// Connects, then reads until the server closes (it speaks first, then hangs up).
+/// How long, once 4 bytes of RFC 868 have come, the client waits for the
+/// server's close or for more bytes, before it closes first, as RFC 868
+/// says it may: "U: Receive the time. U: Close the connection. S: Close
+/// the connection". More bytes in that moment mean a longer answer, such as
+/// a daytime line, to be judged whole.
+const AFTER_THE_4_BYTES: Duration = Duration::from_millis(200);
+
+/// Connects, then reads the answer: until the server closes (daytime, and
+/// any server that hangs up after answering), or, for RFC 868, until its 4
+/// bytes have come and nothing follows.
 pub async fn ask_tcp(options: &Options) -> Result<Reply, NetError> {
     let stream = connect_tcp(&options.host, options.port, options.timeout).await?;
     let server = stream
@@ -130,11 +139,20 @@ pub async fn ask_tcp(options: &Options) -> Result<Reply, NetError> {
     // with ours. Not when reading ends, which may be a whole time-out later
     // if the server does not close.
     let mut received_at = Timestamp::now();
+    let after_the_answer = AFTER_THE_4_BYTES.min(options.timeout);
     let reading = async {
         let mut chunk = [0u8; MAX_REPLY];
         while bytes.len() < MAX_REPLY {
             let room = MAX_REPLY - bytes.len();
-            let n = stream.read(&mut chunk[..room]).await?;
+            let read = stream.read(&mut chunk[..room]);
+            let n = if options.protocol == Protocol::Time && bytes.len() == rfc868::ANSWER_LEN {
+                match tokio::time::timeout(after_the_answer, read).await {
+                    Ok(n) => n?,
+                    Err(_) => break, // 4 bytes and silence: the whole answer
+                }
+            } else {
+                read.await?
+            };
             if n == 0 {
                 break; // the server closed: the answer is complete
             }
