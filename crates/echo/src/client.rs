@@ -32,7 +32,7 @@ use codec::echo::{MAX_UDP_PAYLOAD, UDP_RECV_BUFFER};
 use netkit::NetError;
 use netkit::error::{describe_io, group_thousands, is_closed_by_peer, join_host_port};
 use netkit::logging::note;
-use netkit::net::{UdpServer, connect_tcp, is_udp_refusal};
+use netkit::net::{AFTER_THE_ANSWER, UdpServer, connect_tcp, is_udp_refusal};
 use netkit::trace::{Tap, Traced, show_bytes};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -169,24 +169,44 @@ async fn one_shot_tcp(options: &Options, text: &str) -> Result<(), NetError> {
         }
         debug!("sending to {server} failed: {}", describe_io(&e));
     }
-    // Read until the server closes, but never more than a little over what we
-    // sent: a server that talks forever must not fill our memory.
+    // Read until the server closes, or until the whole echo is back and
+    // nothing follows for a moment (RFC 862 says nothing of closing: a server
+    // may wait for our full close), but never more than a little over what
+    // we sent: a server that talks forever must not fill our memory.
     let mut reply = Vec::new();
-    let mut limited = (&mut stream).take(message.len() as u64 + 64 * 1024);
-    match tokio::time::timeout(options.timeout, limited.read_to_end(&mut reply)).await {
-        Ok(Ok(_)) => {}
+    let most = message.len() + 64 * 1024;
+    let mut echoed_at = None;
+    let after_the_echo = AFTER_THE_ANSWER.min(options.timeout);
+    let reading = async {
+        let mut buf = vec![0u8; 16 * 1024];
+        while reply.len() < most {
+            let room = buf.len().min(most - reply.len());
+            let read = stream.read(&mut buf[..room]);
+            let n = if reply.len() >= message.len() {
+                match tokio::time::timeout(after_the_echo, read).await {
+                    Ok(n) => n?,
+                    Err(_) => break, // all of it, then silence: the echo is complete
+                }
+            } else {
+                read.await?
+            };
+            if n == 0 {
+                break;
+            }
+            reply.extend_from_slice(&buf[..n]);
+            if reply.len() >= message.len() && echoed_at.is_none() {
+                echoed_at = Some(Instant::now());
+            }
+        }
+        Ok::<(), std::io::Error>(())
+    };
+    match tokio::time::timeout(options.timeout, reading).await {
+        Ok(Ok(())) => {}
         // A reset ends the reply like a close: what came is judged below.
         Ok(Err(e)) if is_closed_by_peer(&e) => {
             debug!("reading from {server}: {}", describe_io(&e));
         }
         Ok(Err(e)) => return Err(NetError::io(format!("reading from {server}"), e)),
-        // The whole echo came back, only the server's close did not: the
-        // echo is what was asked for (RFC 862 says nothing of closing).
-        Err(_) if reply == message.as_bytes() => warn!(
-            "{server} echoed everything but did not close its side within {:.1} s \
-             (after ours): a server that ignores the end of the input",
-            options.timeout.as_secs_f64()
-        ),
         Err(_) if message.as_bytes().starts_with(&reply) => {
             return Err(NetError::TimedOut {
                 what: if reply.is_empty() {
@@ -207,7 +227,8 @@ async fn one_shot_tcp(options: &Options, text: &str) -> Result<(), NetError> {
     if reply.is_empty() {
         return Err(closed_without_answer(&server));
     }
-    let elapsed = started.elapsed();
+    // The round trip ends with the echo's last byte, not with the close.
+    let elapsed = echoed_at.unwrap_or_else(Instant::now) - started;
     if reply != message.as_bytes() {
         print_wrong_reply(&reply).await?;
         return Err(not_echo(&server, message.as_bytes(), &reply));
@@ -463,10 +484,16 @@ async fn receive_and_check(
             news = announced.recv(), if !owed.anything() => {
                 // Something is owed from now on: the clock starts.
                 owed.take(news);
-                deadline = tokio::time::Instant::now() + idle;
+                deadline = tokio::time::Instant::now() + owed.patience(idle);
                 continue;
             }
             _ = tokio::time::sleep_until(deadline), if owed.anything() => {
+                if owed.only_the_close() {
+                    // Every byte came back: a server that waits for our
+                    // full close (RFC 862 allows it) loses nothing.
+                    debug!("{server} echoed everything and keeps its side open: closing ours");
+                    return Ok(());
+                }
                 return Err(owed.timed_out(server, idle));
             }
         };
@@ -480,7 +507,7 @@ async fn receive_and_check(
         };
         written.await.map_err(NetError::output)?;
         owed.check(&buf[..n], &mut announced, server)?;
-        deadline = tokio::time::Instant::now() + idle;
+        deadline = tokio::time::Instant::now() + owed.patience(idle);
     }
 }
 
@@ -506,6 +533,22 @@ impl Owed {
     /// Does the server owe anything right now?
     fn anything(&self) -> bool {
         self.matched < self.chunk.len() || self.input_over || self.sending_stopped
+    }
+
+    /// The input is over and every byte came back: only the server's close
+    /// is still to come, which RFC 862 does not require.
+    fn only_the_close(&self) -> bool {
+        self.input_over && !self.sending_stopped && self.matched == self.chunk.len()
+    }
+
+    /// How long the server may stay silent now: `idle` while it owes
+    /// bytes, a moment ([`AFTER_THE_ANSWER`]) when only its close is owed.
+    fn patience(&self, idle: Duration) -> Duration {
+        if self.only_the_close() {
+            idle.min(AFTER_THE_ANSWER)
+        } else {
+            idle
+        }
     }
 
     /// Takes in what the sending half announced (`None`: it stopped).

@@ -438,3 +438,59 @@ async fn a_name_whose_first_address_refuses_is_tried_at_the_next() {
     );
     assert_eq!(target.addr(), refusing, "not moved on after an echo");
 }
+
+// ---- A server that waits for the client's full close ----------------------
+
+/// An echo server within RFC 862 that does not close after a half-close: it
+/// echoes what it reads and, at the end of the input, keeps its side open
+/// (until the client closes altogether, or 8 s).
+fn keeps_its_side_open(mut stream: TcpStream) {
+    let mut buf = [0u8; 1024];
+    while let Ok(n) = stream.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        if stream.write_all(&buf[..n]).is_err() {
+            return;
+        }
+    }
+    thread::sleep(Duration::from_secs(8));
+}
+
+/// The client knows how many bytes it sent: once they are all back, a
+/// server that waits for the client's close is not waited for until the
+/// time-out, and the round trip ends with the echo, not with the close.
+#[test]
+fn a_server_that_waits_for_our_close_is_not_waited_for() {
+    let (port, _server) = tcp_stub(keeps_its_side_open);
+    let started = Instant::now();
+    let out = run(CLIENT, &["--port", &port, "--timeout", "5", "hello"], b"");
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(0), "{}", out.stderr);
+    assert_eq!(out.stdout, b"hello\n");
+    assert!(
+        took < Duration::from_secs(3),
+        "took {took:?}: {}",
+        out.stderr
+    );
+    let round_trip = out
+        .stderr
+        .lines()
+        .find(|l| l.contains("round trip:"))
+        .unwrap_or_else(|| panic!("no round trip in {}", out.stderr));
+    assert!(round_trip.ends_with(" ms"), "{round_trip}");
+    assert!(!out.stderr.contains("WARN"), "{}", out.stderr);
+
+    // The same with the input piped in: every byte back, then exit 0.
+    let (port, _server) = tcp_stub(keeps_its_side_open);
+    let started = Instant::now();
+    let out = run(CLIENT, &["--port", &port, "--timeout", "5"], b"a\nb\n");
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(0), "{}", out.stderr);
+    assert_eq!(out.stdout, b"a\nb\n");
+    assert!(
+        took < Duration::from_secs(3),
+        "took {took:?}: {}",
+        out.stderr
+    );
+}

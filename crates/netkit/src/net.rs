@@ -30,6 +30,14 @@ use crate::error::{NetError, Transport, USE_INSTEAD, describe_io, join_host_port
 /// The usual default (128) is too small when a whole class connects at once.
 pub const LISTEN_BACKLOG: u32 = 1024;
 
+/// How long a client that has its whole answer (the 4 bytes of RFC 868,
+/// every byte of an echo) waits for the server's close, or for bytes that
+/// would show the answer is longer than it should be, before it closes
+/// first. A server that closes as soon as it has answered is not waited for
+/// at all; one that waits for the client to close (RFC 868 and RFC 862 both
+/// allow it) costs this much, not a whole time-out.
+pub const AFTER_THE_ANSWER: Duration = Duration::from_millis(200);
+
 /// Turns a host name or address into socket addresses (a DNS lookup when needed).
 pub async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, NetError> {
     if let Some((name, port)) = port_in_host(host) {

@@ -23,7 +23,7 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use netkit::NetError;
 use netkit::error::{Transport, is_closed_by_peer, join_host_port};
-use netkit::net::{UdpServer, connect_tcp, is_udp_refusal};
+use netkit::net::{AFTER_THE_ANSWER, UdpServer, connect_tcp, is_udp_refusal};
 use netkit::trace::{Traced, Way, hex, show_bytes};
 use tokio::io::AsyncReadExt;
 use tracing::{info, warn};
@@ -104,16 +104,9 @@ pub async fn run(options: Options) -> Result<(), NetError> {
     outcome.map(|_| ())
 }
 
-/// How long, once 4 bytes of RFC 868 have come, the client waits for the
-/// server's close or for more bytes, before it closes first, as RFC 868
-/// says it may: "U: Receive the time. U: Close the connection. S: Close
-/// the connection". More bytes in that moment mean a longer answer, such as
-/// a daytime line, to be judged whole.
-const AFTER_THE_4_BYTES: Duration = Duration::from_millis(200);
-
 /// Connects, then reads the answer: until the server closes (daytime, and
 /// any server that hangs up after answering), or, for RFC 868, until its 4
-/// bytes have come and nothing follows.
+/// bytes have come and nothing follows for [`AFTER_THE_ANSWER`].
 pub async fn ask_tcp(options: &Options) -> Result<Reply, NetError> {
     let stream = connect_tcp(&options.host, options.port, options.timeout).await?;
     let server = stream
@@ -139,7 +132,11 @@ pub async fn ask_tcp(options: &Options) -> Result<Reply, NetError> {
     // with ours. Not when reading ends, which may be a whole time-out later
     // if the server does not close.
     let mut received_at = Timestamp::now();
-    let after_the_answer = AFTER_THE_4_BYTES.min(options.timeout);
+    // RFC 868: "U: Receive the time. U: Close the connection. S: Close the
+    // connection". Once 4 bytes have come, a moment's silence means that was
+    // all, and the client may close first; more bytes in that moment mean a
+    // longer answer (a daytime line?), to be judged whole.
+    let after_the_answer = AFTER_THE_ANSWER.min(options.timeout);
     let reading = async {
         let mut chunk = [0u8; MAX_REPLY];
         while bytes.len() < MAX_REPLY {
