@@ -419,7 +419,7 @@ fn daytime_date(bytes: &[u8], opts: &Options, line_rule: &str) -> Outcome {
     }
     // Quoted and escaped like every other answer, and cut: a server that
     // sends 4 KiB without a line break must not fill the terminal.
-    let shown = wire::show_at_most(line.as_bytes(), 80);
+    let shown = netkit::trace::show_at_most(line.as_bytes(), 80);
     match daytime::parse(line) {
         Ok(instant) => {
             let drift = instant.duration_since(Timestamp::now());

@@ -40,29 +40,7 @@ pub async fn connect(target: &Target, opts: &Options) -> Result<Conn, Text> {
 /// Bytes shown the way `--trace` shows them: text in quotes, otherwise hex.
 /// Long data is cut, so a reason stays one readable line.
 pub fn show(bytes: &[u8]) -> String {
-    show_at_most(bytes, 32)
-}
-
-/// Like [`show`], cut after about `max` bytes. Text is cut between two
-/// characters, never inside one: half of `é` is not UTF-8, and the whole
-/// piece would then be shown in hex.
-pub fn show_at_most(bytes: &[u8], max: usize) -> String {
-    if bytes.len() <= max {
-        return netkit::trace::show_bytes(bytes);
-    }
-    let mut cut = max;
-    if let Err(e) = std::str::from_utf8(&bytes[..max]) {
-        // A character that starts before `max` and ends after it: cut
-        // before it (`error_len() == None` means "incomplete at the end").
-        if e.error_len().is_none() && e.valid_up_to() > 0 {
-            cut = e.valid_up_to();
-        }
-    }
-    format!(
-        "{}… ({} bytes)",
-        netkit::trace::show_bytes(&bytes[..cut]),
-        bytes.len()
-    )
+    netkit::trace::show_at_most(bytes, 32)
 }
 
 /// When the server's answer starts with `HTTP/`, the port belongs to a web
@@ -445,7 +423,7 @@ mod tests {
         let shown = show(text.as_bytes());
         assert!(shown.starts_with("\"aéé"), "{shown}");
         assert!(shown.ends_with("(41 bytes)"), "{shown}");
-        assert!(show_at_most(b"hello", 80) == "\"hello\"");
+        assert!(netkit::trace::show_at_most(b"hello", 80) == "\"hello\"");
     }
 
     #[tokio::test]

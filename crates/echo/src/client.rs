@@ -33,7 +33,7 @@ use netkit::NetError;
 use netkit::error::{describe_io, group_thousands, is_closed_by_peer, join_host_port};
 use netkit::logging::note;
 use netkit::net::{AFTER_THE_ANSWER, UdpServer, connect_tcp, is_udp_refusal};
-use netkit::trace::{Tap, Traced, show_bytes};
+use netkit::trace::{Tap, Traced, show_at_most, show_bytes};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -239,14 +239,31 @@ async fn one_shot_tcp(options: &Options, text: &str) -> Result<(), NetError> {
 }
 
 /// The explanation when what came back is not what was sent.
+///
+/// A datagram that comes back cut short is an echo server with a small
+/// buffer (xinetd's keeps 2,048 bytes), not another protocol: said so.
+/// Both sides are quoted at most [`QUOTED`] bytes long: a 64 KiB datagram
+/// must not make a 64 KiB error line.
 fn not_echo(server: &str, sent: &[u8], received: &[u8]) -> NetError {
+    if !received.is_empty() && received.len() < sent.len() && sent.starts_with(received) {
+        return NetError::protocol(format!(
+            "the server at {server} sent back only the first {} of the {} bytes of the \
+             datagram: it echoes, but cuts datagrams longer than its buffer. Send shorter \
+             lines, or use TCP (without --udp), which carries a stream of any length.",
+            received.len(),
+            sent.len()
+        ));
+    }
     NetError::protocol(format!(
         "sent {} but received {}: the server at {server} does not speak {SERVICE}. \
          Is it the right port?",
-        show_bytes(sent),
-        show_bytes(received)
+        show_at_most(sent, QUOTED),
+        show_at_most(received, QUOTED)
     ))
 }
+
+/// The most bytes of a message an error line quotes.
+const QUOTED: usize = 64;
 
 /// The explanation when the server closed the connection having sent nothing.
 fn closed_without_answer(server: &str) -> NetError {

@@ -494,3 +494,35 @@ fn a_server_that_waits_for_our_close_is_not_waited_for() {
         out.stderr
     );
 }
+
+/// An echo over UDP that keeps 2,048 bytes of a datagram (as xinetd's
+/// does): it echoes, so it is not "another protocol", and the message says
+/// what happened in one short line, not with 5,000 bytes quoted.
+#[test]
+fn a_udp_echo_that_cuts_long_datagrams_is_named_for_it() {
+    let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port().to_string();
+    server.set_read_timeout(Some(LIMIT)).unwrap();
+    thread::spawn(move || {
+        let mut buf = [0u8; 2048];
+        while let Ok((n, from)) = server.recv_from(&mut buf) {
+            let _ = server.send_to(&buf[..n], from);
+        }
+    });
+    let mut line = vec![b'a'; 5000];
+    line.push(b'\n');
+    let out = run(CLIENT, &["--udp", "--port", &port, "--timeout", "2"], &line);
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("sent back only the first 2048 of the 5001 bytes"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("does not speak"), "{}", out.stderr);
+    assert!(
+        out.stderr.len() < 1000,
+        "{} bytes of stderr",
+        out.stderr.len()
+    );
+}

@@ -478,6 +478,31 @@ pub fn show_bytes(bytes: &[u8]) -> String {
     }
 }
 
+/// Like [`show_bytes`], cut after about `max` bytes, with the whole length
+/// said: a message that quotes what a peer sent stays one readable line.
+/// Text is cut between two characters, never inside one: half of `é` is
+/// not UTF-8, and the whole piece would then be shown in hex.
+///
+/// ```
+/// use netkit::trace::show_at_most;
+/// assert_eq!(show_at_most(b"hello", 8), r#""hello""#);
+/// assert_eq!(show_at_most(b"hello world", 5), r#""hello"… (11 bytes)"#);
+/// ```
+pub fn show_at_most(bytes: &[u8], max: usize) -> String {
+    if bytes.len() <= max {
+        return show_bytes(bytes);
+    }
+    let mut cut = max;
+    if let Err(e) = std::str::from_utf8(&bytes[..max]) {
+        // A character that starts before `max` and ends after it: cut
+        // before it (`error_len() == None` means "incomplete at the end").
+        if e.error_len().is_none() && e.valid_up_to() > 0 {
+            cut = e.valid_up_to();
+        }
+    }
+    format!("{}… ({} bytes)", show_bytes(&bytes[..cut]), bytes.len())
+}
+
 /// Bytes in hexadecimal between brackets: `[83 aa 7e 80]`.
 pub fn hex(bytes: &[u8]) -> String {
     let mut hex = String::with_capacity(bytes.len() * 3 + 2);
