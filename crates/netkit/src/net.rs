@@ -423,6 +423,12 @@ impl UdpServer {
         self.addr
     }
 
+    /// The addresses of the same name not tried yet, in the order they
+    /// would be.
+    pub fn untried(&self) -> impl Iterator<Item = SocketAddr> + '_ {
+        self.untried.iter().rev().copied()
+    }
+
     /// After a refusal from [`addr`](UdpServer::addr) (see
     /// [`is_udp_refusal`]): aims a new socket at the next address, and
     /// returns it; `None` when every address has been tried.

@@ -384,7 +384,8 @@ async fn run_udp<W: AsyncWrite + Unpin>(
     mut input: mpsc::Receiver<io::Result<Vec<u8>>>,
     out: &mut W,
 ) -> Result<(), NetError> {
-    let socket = netkit::net::udp_socket_for(&options.host, options.port).await?;
+    let target = netkit::net::UdpServer::open(&options.host, options.port).await?;
+    let socket = target.socket();
     let peer: SocketAddr = socket
         .peer_addr()
         .map_err(|e| NetError::io("reading the server's address", e))?;
@@ -433,7 +434,7 @@ async fn run_udp<W: AsyncWrite + Unpin>(
             let n = socket
                 .recv(&mut buf)
                 .await
-                .map_err(|e| NetError::io(format!("receiving from {peer}"), e))?;
+                .map_err(|e| refused(e, &target, options))?;
             tap.received(&buf[..n]);
             // Datagrams are separate messages: none holds a character for the next.
             screen.write(out, &buf[..n]).await?;
@@ -453,10 +454,65 @@ async fn run_udp<W: AsyncWrite + Unpin>(
     result
 }
 
+/// A receive failed. When nothing listens at the address (a refusal) and
+/// the name has others, they are named: raw-client sends each line as you
+/// type it, like `nc -u`, so it does not try them for you (echo-client and
+/// time-client do), but the next command can.
+fn refused(e: io::Error, target: &netkit::net::UdpServer, options: &Options) -> NetError {
+    let peer = target.addr();
+    let others: Vec<String> = target.untried().map(|a| a.ip().to_string()).collect();
+    if netkit::net::is_udp_refusal(&e) && !others.is_empty() {
+        return NetError::protocol(format!(
+            "nothing listens on {peer} over UDP (it answered \"port unreachable\"). {} has \
+             other addresses: {}; the server may listen on one of them. Try: raw-client \
+             --udp {} {}",
+            options.host,
+            others.join(", "),
+            others[0],
+            options.port
+        ));
+    }
+    NetError::io(format!("receiving from {peer}"), e)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use tokio::net::TcpListener;
+
+    /// A name with two addresses, nothing listening at the first: the
+    /// refusal names the other one and the command to try it.
+    #[tokio::test]
+    async fn a_refusal_names_the_other_addresses() {
+        let free = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let refusing = free.local_addr().unwrap();
+        drop(free);
+        let other: SocketAddr = ([127, 0, 0, 2], refusing.port()).into();
+        let target = netkit::net::UdpServer::aimed_at(vec![refusing, other])
+            .await
+            .unwrap();
+        target.socket().send(b"hi\n").await.unwrap();
+        let mut buf = [0u8; 16];
+        let e = tokio::time::timeout(Duration::from_secs(5), target.socket().recv(&mut buf))
+            .await
+            .unwrap()
+            .unwrap_err();
+        let mut opts = options(refusing.port());
+        opts.host = "localhost".into();
+        let said = refused(e, &target, &opts).to_string();
+        assert!(
+            said.contains(&format!("nothing listens on {refusing}")),
+            "{said}"
+        );
+        assert!(
+            said.contains("localhost has other addresses: 127.0.0.2"),
+            "{said}"
+        );
+        assert!(
+            said.contains(&format!("raw-client --udp 127.0.0.2 {}", refusing.port())),
+            "{said}"
+        );
+    }
 
     fn options(port: u16) -> Options {
         Options {
