@@ -225,6 +225,23 @@ fn each_error_status_is_answered_and_explained() {
 }
 
 #[test]
+fn a_later_http1_minor_version_is_served_as_http11() {
+    // RFC 9110 §2.5: HTTP/1.2 is read as the highest 1.x the server knows;
+    // only another major version (HTTP/2.0 above) gets 505.
+    let server = http_server(&[]);
+    let out = exchange(
+        server.addr(),
+        b"GET / HTTP/1.2\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+    assert!(out.contains("<td id=\"version\">HTTP/1.1</td>"), "{out}");
+    assert!(
+        out.contains("GET / HTTP/1.2\\r\\n"),
+        "the bytes as sent: {out}"
+    );
+}
+
+#[test]
 fn max_header_bytes_refuses_oversized_heads_with_431() {
     let server = http_server(&["--max-header-bytes", "1024"]);
     let big = "a".repeat(2000);

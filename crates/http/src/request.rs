@@ -120,7 +120,8 @@ pub struct Request {
     pub method: String,
     /// The request target, e.g. `/index.html?lang=fr`, exactly as sent.
     pub target: String,
-    /// The protocol version the client speaks.
+    /// The protocol version the client speaks (a later 1.x, such as
+    /// `HTTP/1.2`, is served as 1.1: RFC 9110 §2.5).
     pub version: Version,
     /// Every header, in order, as sent (names keep their case; values are
     /// bytes because HTTP does not promise UTF-8).
@@ -258,6 +259,20 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Parsed, Rejection> {
             "this looks like TLS (https://): this server speaks plain HTTP, use http://",
         ));
     }
+    // A later HTTP/1.x (`HTTP/1.2`) must be served as the highest 1.x the
+    // server knows, 1.1 (RFC 9110 §2.5: the same major version means the
+    // message is read the same way). httparse knows only 1.0 and 1.1 and
+    // refuses any other digit, so such a head is parsed from a copy whose
+    // minor digit says 1. The copy has the same length, so `head_len` is
+    // right for `buf`, whose bytes, as they came, are kept in `raw_head`.
+    let as_http11: Vec<u8>;
+    let input = match later_minor_digit(buf) {
+        Some(at) => {
+            as_http11 = [&buf[..at], b"1", &buf[at + 1..]].concat();
+            &as_http11[..]
+        }
+        None => buf,
+    };
     // The server calls parse() after every read while a head is incomplete,
     // so the header slots must cost nothing to prepare: they live on the
     // stack, uninitialised (httparse fills the ones it uses), never on the
@@ -265,7 +280,7 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Parsed, Rejection> {
     let mut slots = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS_LIMIT];
     let max_headers = limits.max_headers.clamp(1, MAX_HEADERS_LIMIT);
     let mut req = httparse::Request::new(&mut []);
-    match req.parse_with_uninit_headers(buf, &mut slots[..max_headers]) {
+    match req.parse_with_uninit_headers(input, &mut slots[..max_headers]) {
         Ok(httparse::Status::Complete(head_len)) => {
             if head_len > limits.max_head_bytes {
                 return Err(too_large(buf, limits));
@@ -301,16 +316,39 @@ fn request_line_ended(buf: &[u8]) -> bool {
     buf.trim_ascii_start().contains(&b'\n')
 }
 
+/// Where the request line starts: after the empty lines a server must skip
+/// before it (RFC 9112 §2.2).
+fn request_line_start(buf: &[u8]) -> usize {
+    buf.iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(buf.len())
+}
+
 /// The request line (without its line ending), after the empty lines a
 /// server must skip before it (RFC 9112 §2.2).
 fn request_line(buf: &[u8]) -> &[u8] {
-    let start = buf
-        .iter()
-        .position(|&b| b != b'\r' && b != b'\n')
-        .unwrap_or(buf.len());
-    let line = &buf[start..];
+    let line = &buf[request_line_start(buf)..];
     let end = line.iter().position(|&b| b == b'\n').unwrap_or(line.len());
     line[..end].strip_suffix(b"\r").unwrap_or(&line[..end])
+}
+
+/// Whether `version` is `HTTP/1.` and one digit: HTTP/1.0, HTTP/1.1, or a
+/// later 1.x, which is served as 1.1 (see [`parse`]).
+fn is_http1(version: &[u8]) -> bool {
+    version
+        .strip_prefix(b"HTTP/1.")
+        .is_some_and(|minor| matches!(minor, [digit] if digit.is_ascii_digit()))
+}
+
+/// Where in `buf` the minor digit of a later HTTP/1.x version sits
+/// (the `2` of `GET / HTTP/1.2`), if the request line has one. Only what
+/// has arrived is looked at: the line may still be unfinished.
+fn later_minor_digit(buf: &[u8]) -> Option<usize> {
+    let mut parts = request_line(buf).splitn(3, |&b| b == b' ');
+    let (method, target, version) = (parts.next()?, parts.next()?, parts.next()?);
+    let minor = version.strip_prefix(b"HTTP/1.")?.first()?;
+    let at = request_line_start(buf) + method.len() + 1 + target.len() + 1 + b"HTTP/1.".len();
+    (b'2'..=b'9').contains(minor).then_some(at)
 }
 
 /// Bytes for a message: text in quotes, cut when long.
@@ -394,12 +432,13 @@ fn bad_request_line(buf: &[u8]) -> Option<Rejection> {
             parts.len()
         ));
     }
-    let version = String::from_utf8_lossy(parts[2]);
-    if version == "HTTP/1.0" || version == "HTTP/1.1" {
+    if is_http1(parts[2]) {
         return None;
     }
-    // httparse only knows HTTP/1.0 and 1.1. A well-formed other version
-    // (`HTTP/2.0`, `HTTP/1.2`) gets 505; anything else is simply malformed.
+    // Another major version, well-formed (`HTTP/2.0`, `HTTP/3`, `HTTP/0.9`),
+    // gets 505: its messages may not be read like 1.x ones (HTTP/2 is
+    // binary). Anything else is simply malformed.
+    let version = String::from_utf8_lossy(parts[2]);
     let looks_like_http = version
         .strip_prefix("HTTP/")
         .is_some_and(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.'));
@@ -898,18 +937,54 @@ mod tests {
 
     #[test]
     fn other_versions_get_505() {
-        assert_eq!(
-            refused(b"GET / HTTP/2.0\r\n\r\n", &limits()),
-            Status::VersionNotSupported
+        // Another major version is refused…
+        for bytes in [
+            &b"GET / HTTP/2.0\r\n\r\n"[..],
+            b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+            b"GET / HTTP/3\r\nHost: x\r\n\r\n",
+            b"GET / HTTP/0.9\r\nHost: x\r\n\r\n",
+        ] {
+            let r = parse(bytes, &limits()).unwrap_err();
+            assert_eq!(
+                r.status,
+                Status::VersionNotSupported,
+                "{}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+        // …but a later minor version of HTTP/1 is served as HTTP/1.1
+        // (RFC 9110 §2.5), its bytes kept as they came.
+        for minor in 2..=9 {
+            let head = format!("GET /x HTTP/1.{minor}\r\nHost: x\r\n\r\n");
+            let req = complete(head.as_bytes());
+            assert_eq!(req.version, Version::Http11, "{head}");
+            assert_eq!(req.target, "/x");
+            assert_eq!(req.raw_head, head.as_bytes());
+        }
+        // Read as 1.1 all the way: Host is required, keep-alive is the default.
+        let no_host = parse(b"GET / HTTP/1.2\r\n\r\n", &limits()).unwrap_err();
+        assert_eq!(no_host.status, Status::BadRequest);
+        assert!(
+            no_host.reason.contains("no Host header"),
+            "{}",
+            no_host.reason
         );
+        assert!(complete(b"\r\nGET / HTTP/1.2\r\nHost: x\r\n\r\n").keep_alive());
+        // Every prefix of such a request asks for more, as for 1.1.
+        let full: &[u8] = b"GET /a HTTP/1.2\r\nHost: x\r\n\r\n";
+        for end in 0..full.len() {
+            assert_eq!(
+                parse(&full[..end], &limits()),
+                Ok(Parsed::Partial),
+                "prefix of {end} bytes"
+            );
+        }
+        // The version is still one digit after the dot; a later error is named as usual.
         assert_eq!(
-            refused(b"GET / HTTP/1.2\r\nHost: x\r\n\r\n", &limits()),
-            Status::VersionNotSupported
+            refused(b"GET / HTTP/1.2x\r\nHost: x\r\n\r\n", &limits()),
+            Status::BadRequest
         );
-        assert_eq!(
-            refused(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", &limits()),
-            Status::VersionNotSupported
-        );
+        assert!(reason(b"GET / HTTP/1.2\r\nHost a\r\n\r\n").contains("has no colon"));
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub enum Status {
     InternalError,
     /// 501: the request uses a feature this server does not implement.
     NotImplemented,
-    /// 505: an HTTP version other than 1.0 and 1.1.
+    /// 505: another major HTTP version than 1 (`HTTP/2.0`); a later 1.x is served as 1.1.
     VersionNotSupported,
 }
 
