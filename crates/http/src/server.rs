@@ -650,7 +650,12 @@ async fn open(path: &std::path::Path) -> std::io::Result<(tokio::fs::File, u64)>
 }
 
 fn request_page_reply(request: &Request, visit: &Visit) -> Reply {
-    let body = page::request_page(request, visit).into_bytes();
+    // The page shows the method, and the request's bytes: made for HEAD, it
+    // would be 2 bytes longer than for GET. But a HEAD answer must announce
+    // the Content-Length that GET would send (RFC 9110 §9.3.2 and §8.6), so
+    // the page is made for the GET that the HEAD stands for (its body is not
+    // sent anyway).
+    let body = page::request_page(&request.as_get(), visit).into_bytes();
     Reply {
         head: Head::new(Status::Ok)
             .header("Content-Type", "text/html; charset=utf-8")
@@ -916,6 +921,36 @@ mod tests {
             out.matches("<!doctype html>").count(),
             2,
             "HEAD has no body"
+        );
+        shutdown.cancel();
+        task.await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
+    async fn head_announces_the_length_get_sends_for_the_request_page() {
+        let (addr, shutdown, task) = start(Config::default()).await;
+        // One connection, the same headers: HEAD /, GET /, then a 404 that
+        // closes. The page then differs only by its request number (1 and 2).
+        let out = exchange(
+            addr,
+            b"HEAD / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\nGET /nope HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+        )
+        .await;
+        let content_length = |head: &str| -> usize {
+            let line = head
+                .lines()
+                .find_map(|l| l.strip_prefix("Content-Length: "));
+            line.expect("a Content-Length").parse().unwrap()
+        };
+        let (head_answer, rest) = out.split_once("\r\n\r\n").unwrap();
+        assert!(head_answer.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+        let (get_head, rest) = rest.split_once("\r\n\r\n").unwrap();
+        let get_body = &rest[..rest.find("HTTP/1.1 404 Not Found\r\n").unwrap()];
+        assert_eq!(content_length(get_head), get_body.len(), "{out}");
+        assert_eq!(
+            content_length(head_answer),
+            get_body.len(),
+            "HEAD must announce what GET sends: {out}"
         );
         shutdown.cancel();
         task.await.unwrap().unwrap();
