@@ -107,6 +107,25 @@ fn content_length_bodies_stop_at_the_length() {
 }
 
 #[test]
+fn a_header_folded_over_two_lines_is_read_as_one() {
+    // Obsolete line folding: RFC 9112 §5.2 says a client MUST accept it,
+    // reading each fold as a space.
+    let (url, _server) =
+        canned(b"HTTP/1.1 200 OK\r\nX-A: a\r\n b\r\nContent-Length:\r\n 5\r\n\r\nhelloEXTRA");
+    let out = run_client("http-client", &[&url], T);
+    assert!(out.status.success(), "{}", out.stderr);
+    let text = out.stdout_text();
+    assert!(
+        text.contains("\n< HTTP/1.1 200 OK\n< X-A: a b\n< Content-Length: 5\n<\nhello"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("<\nhello"),
+        "the folded length is used: {text}"
+    );
+}
+
+#[test]
 fn chunked_bodies_are_put_back_together() {
     let (url, _server) = canned(
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n6;name=x\r\npedia \r\nE\r\nin \r\n\r\nchunks.\r\n0\r\nTrailer: t\r\n\r\n",

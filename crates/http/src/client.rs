@@ -20,7 +20,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::timeout;
 
 use crate::chunked::ChunkedDecoder;
-use crate::response::{Framing, ResponseHead, parse_head};
+use crate::response::{Framing, ResponseHead, parse_head, unfold};
 use crate::url::Url;
 
 /// The `User-Agent` this client sends.
@@ -107,7 +107,10 @@ pub async fn fetch<W: AsyncWrite + Unpin>(
     let head = loop {
         let head = read_head(&mut stream, &mut buf, options, &from).await?;
         if options.show_heads {
-            out.write_all(prefixed("< ", &buf[..head.head_len]).as_bytes())
+            // Shown as it is read: a header folded over several lines (an
+            // obsolete form) on one line; --trace shows the bytes as they came.
+            let shown = unfold(&buf[..head.head_len]);
+            out.write_all(prefixed("< ", &shown).as_bytes())
                 .await
                 .map_err(output)?;
         }

@@ -241,12 +241,21 @@ pub fn content_length(value: &[u8]) -> Option<u64> {
 }
 
 /// Parses a response head at the start of `buf`: `Ok(None)` means "read more".
+///
+/// A header value folded over several lines (see [`unfold`]) is accepted,
+/// and given with each fold replaced by a space.
 pub fn parse_head(buf: &[u8], max_headers: usize) -> Result<Option<ResponseHead>, String> {
     // Bounded whatever the caller asks: one slot per header, allocated per call.
     let mut headers =
         vec![httparse::EMPTY_HEADER; max_headers.min(crate::request::MAX_HEADERS_LIMIT)];
     let mut resp = httparse::Response::new(&mut headers);
-    match resp.parse(buf) {
+    // Folded headers are obsolete, but old servers still send them, and a
+    // client MUST read them (RFC 9112 §5.2); httparse refuses them unless
+    // told otherwise. (A server may refuse them: http-server does, with 400.)
+    let parsed = httparse::ParserConfig::default()
+        .allow_obsolete_multiline_headers_in_responses(true)
+        .parse_response(&mut resp, buf);
+    match parsed {
         Ok(httparse::Status::Complete(head_len)) => Ok(Some(ResponseHead {
             code: resp.code.unwrap_or_default(),
             reason: resp.reason.unwrap_or_default().to_string(),
@@ -254,7 +263,8 @@ pub fn parse_head(buf: &[u8], max_headers: usize) -> Result<Option<ResponseHead>
             headers: resp
                 .headers
                 .iter()
-                .map(|h| (h.name.to_string(), h.value.to_vec()))
+                // httparse gives a folded value with its line breaks in it.
+                .map(|h| (h.name.to_string(), unfold(h.value)))
                 .collect(),
             head_len,
         })),
@@ -282,6 +292,42 @@ pub fn parse_head(buf: &[u8], max_headers: usize) -> Result<Option<ResponseHead>
 
 /// How many bytes of a non-HTTP answer an error message shows.
 const PREVIEW: usize = 60;
+
+/// `bytes` with each *obs-fold* replaced by one space.
+///
+/// HTTP/1.0 let a header value go on over several lines: a line starting
+/// with a space or a tab continued the one before (`X-A: a\r\n b` is
+/// `X-A: a b`). RFC 9112 §5.2 made this "obsolete line folding", and asks a
+/// client to replace each fold with spaces before using the value. Here the
+/// line break goes with the spaces and tabs on both sides of it, and one
+/// space replaces them all. Works on one value, or on a whole head (to show
+/// it as it is read).
+pub fn unfold(bytes: &[u8]) -> Vec<u8> {
+    let is_blank = |b: &u8| *b == b' ' || *b == b'\t';
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while let Some((&first, after)) = rest.split_first() {
+        let line_break = match rest {
+            [b'\r', b'\n', ..] => 2,
+            [b'\n', ..] => 1,
+            _ => 0,
+        };
+        // A line break followed by a space or a tab is a fold: the line goes on.
+        if line_break > 0 && rest.get(line_break).is_some_and(is_blank) {
+            while out.last().is_some_and(is_blank) {
+                out.pop();
+            }
+            out.push(b' ');
+            let next_line = &rest[line_break..];
+            let blanks = next_line.iter().take_while(|b| is_blank(b)).count();
+            rest = &next_line[blanks..];
+        } else {
+            out.push(first);
+            rest = after;
+        }
+    }
+    out
+}
 
 #[cfg(test)]
 mod tests {
@@ -341,6 +387,27 @@ mod tests {
         let e = parse_head(format!("HTTP/1.1 200 OK\r\n{many}\r\n").as_bytes(), 16).unwrap_err();
         assert!(e.contains("more than 16 header lines"), "{e}");
         assert!(!e.contains("another service"), "{e}");
+    }
+
+    #[test]
+    fn folded_header_values_are_read_with_a_space_for_each_fold() {
+        let head = parse_head(
+            b"HTTP/1.1 200 OK\r\nX-A: a\r\n b\r\nX-B: one \r\n\t \r\n  two\r\nContent-Length:\r\n 12\r\n\r\n",
+            16,
+        )
+        .expect("a folded header is valid in a response (RFC 9112 §5.2)")
+        .expect("a complete head");
+        assert_eq!(head.header("x-a"), Some(&b"a b"[..]));
+        assert_eq!(head.header("x-b"), Some(&b"one two"[..]));
+        assert_eq!(head.framing("GET"), Ok(Framing::Length(12)));
+        // Unfolding leaves everything else alone: one line per header.
+        assert_eq!(unfold(b"a\r\n b"), b"a b");
+        assert_eq!(unfold(b"a\n\tb"), b"a b");
+        assert_eq!(
+            unfold(b"HTTP/1.1 200 OK\r\nX-A: a  \r\n   b\r\nX-C: c\r\n\r\n"),
+            b"HTTP/1.1 200 OK\r\nX-A: a b\r\nX-C: c\r\n\r\n"
+        );
+        assert_eq!(unfold(b"no fold\r\n"), b"no fold\r\n");
     }
 
     #[test]
