@@ -51,3 +51,26 @@ fn a_reader_that_leaves_early_does_not_make_the_guide_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
+
+/// An exercise not written yet is a runtime error like any other (status
+/// 1, a sentence saying which `todo!()` to replace), not a crash (101).
+/// Exercise 4's server speaks binary: its hint is `nc -d … | xxd`, as the
+/// sheet says, not plain `nc`, which would show garbage.
+#[test]
+fn play_explains_an_unwritten_exercise_and_suggests_the_right_nc() {
+    let play = package_bin("exercises", "play");
+    let out = run_with_input(&play, &["1", "22"], b"", RUN);
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("exercise 1 is not written yet"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+
+    let port = support::free_port().to_string();
+    let out = run_with_input(&play, &["4", &port], b"", RUN);
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    let hint = format!("try: nc -d 127.0.0.1 {port} | xxd");
+    assert!(out.stdout_text().contains(&hint), "{}", out.stdout_text());
+}

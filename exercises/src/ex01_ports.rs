@@ -44,7 +44,7 @@ pub enum PortRange {
 /// Hint: a `match` on ranges (`0..=1023 => …`) covers every `u16` and the
 /// compiler checks that none is forgotten.
 pub fn classify(port: u16) -> PortRange {
-    todo!("exercise 1: classify port {port} (see docs/exercices/01-ports.md)")
+    todo!("exercise 1: classify port {port}")
 }
 
 /// The usual name of the service on `port` (table in the module docs),

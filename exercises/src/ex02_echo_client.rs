@@ -23,7 +23,7 @@
 //! the error (`read_exact` gives `UnexpectedEof`): never invent a reply.
 //!
 //! Check with `cargo test -p exercises --test ex02_echo_client`.
-//! Sheet: `docs/exercices/02-echo-client.md`.
+//! Sheet: `docs/exercices/02-echo-client.md` (English: `docs/exercises/02-echo-client.md`).
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;

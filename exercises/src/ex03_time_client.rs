@@ -21,7 +21,7 @@
 //!    with `u32::from_be_bytes`, and return Unix seconds.
 //!
 //! Check with `cargo test -p exercises --test ex03_time_client`.
-//! Sheet: `docs/exercices/03-time-client.md`.
+//! Sheet: `docs/exercices/03-time-client.md` (English: `docs/exercises/03-time-client.md`).
 
 use std::io::{self, Read};
 

@@ -26,7 +26,7 @@
 //! `cargo run --example 05_time_by_hand -- client 18004` decodes them.
 //!
 //! Check with `cargo test -p exercises --test ex04_time_server`.
-//! Sheet: `docs/exercices/04-time-server.md`.
+//! Sheet: `docs/exercices/04-time-server.md` (English: `docs/exercises/04-time-server.md`).
 
 use std::io::{self, Write};
 use std::net::TcpListener;

@@ -15,7 +15,7 @@
 //! buffer instead of the `n` bytes received, `write` instead of `write_all`.
 //!
 //! Check with `cargo test -p exercises --test ex05_echo_handler`.
-//! Sheet: `docs/exercices/05-echo-handler.md`.
+//! Sheet: `docs/exercices/05-echo-handler.md` (English: `docs/exercises/05-echo-handler.md`).
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;

@@ -29,7 +29,7 @@
 //! [`handle`] is given: it plugs a `TcpStream` in, read side and write side.
 //!
 //! Check with `cargo test -p exercises --test ex06_uppercase`.
-//! Sheet: `docs/exercices/06-uppercase.md`.
+//! Sheet: `docs/exercices/06-uppercase.md` (English: `docs/exercises/06-uppercase.md`).
 
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::net::TcpStream;

@@ -19,7 +19,7 @@
 //! loop: that would make the server iterative again.
 //!
 //! Check with `cargo test -p exercises --test ex07_threads`.
-//! Sheet: `docs/exercices/07-threads.md`.
+//! Sheet: `docs/exercices/07-threads.md` (English: `docs/exercises/07-threads.md`).
 
 use std::io;
 use std::net::{TcpListener, TcpStream};

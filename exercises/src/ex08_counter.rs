@@ -25,7 +25,7 @@
 //! ```
 //!
 //! Check with `cargo test -p exercises --test ex08_counter`.
-//! Sheet: `docs/exercices/08-counter.md`.
+//! Sheet: `docs/exercices/08-counter.md` (English: `docs/exercises/08-counter.md`).
 
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -39,7 +39,7 @@
 //! `trim`, `chars().all(…)`.
 //!
 //! Check with `cargo test -p exercises --test ex09_chat_parse`.
-//! Sheet: `docs/exercices/09-chat-parse.md`.
+//! Sheet: `docs/exercices/09-chat-parse.md` (English: `docs/exercises/09-chat-parse.md`).
 
 /// The longest line accepted, in bytes (end of line not counted).
 pub const MAX_LINE: usize = 1024;

@@ -37,7 +37,7 @@
 //! and remove them.
 //!
 //! Check with `cargo test -p exercises --test ex10_chat_server`.
-//! Sheet: `docs/exercices/10-chat-server.md`.
+//! Sheet: `docs/exercices/10-chat-server.md` (English: `docs/exercises/10-chat-server.md`).
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Write};

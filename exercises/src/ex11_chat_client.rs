@@ -28,7 +28,7 @@
 //!    it; the program ends anyway).
 //!
 //! Check with `cargo test -p exercises --test ex11_chat_client`.
-//! Sheet: `docs/exercices/11-chat-client.md`.
+//! Sheet: `docs/exercices/11-chat-client.md` (English: `docs/exercises/11-chat-client.md`).
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{Shutdown, TcpStream};

@@ -23,7 +23,7 @@
 //! inside a task: it would freeze the thread and every task on it.
 //!
 //! Check with `cargo test -p exercises --test ex12_tokio`.
-//! Sheet: `docs/exercices/12-tokio.md`.
+//! Sheet: `docs/exercices/12-tokio.md` (English: `docs/exercises/12-tokio.md`).
 
 use std::io;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};

@@ -96,7 +96,11 @@ fn main() -> ExitCode {
             say!("{unix} s since 1970 (check: date -d @{unix})");
             Ok(())
         }),
-        4 => listen(port(18004)).and_then(ex04_time_server::serve),
+        4 => {
+            let port = port(18004);
+            listen_and_suggest(port, &format!("nc -d 127.0.0.1 {port} | xxd"))
+                .and_then(ex04_time_server::serve)
+        }
         // Your handler, one client after the other.
         5 => listen(port(18005))
             .and_then(|l| one_at_a_time(l, ex05_echo_handler::handle, "bytes echoed")),
@@ -138,18 +142,21 @@ fn main() -> ExitCode {
     }
 }
 
-/// Listens on 127.0.0.1:`port` and says so.
+/// Listens on 127.0.0.1:`port` and says so, with a command to try it.
 fn listen(port: u16) -> io::Result<TcpListener> {
+    listen_and_suggest(port, &format!("nc 127.0.0.1 {port}"))
+}
+
+/// [`listen`], suggesting `try_it` (exercise 4's server speaks binary:
+/// plain `nc` would show garbage, and wait after the close).
+fn listen_and_suggest(port: u16, try_it: &str) -> io::Result<TcpListener> {
     let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
         io::Error::new(
             e.kind(),
             format!("cannot listen on 127.0.0.1:{port}: {e} (another program there? ss -tlnp | grep {port})"),
         )
     })?;
-    say!(
-        "listening on {} — try: nc 127.0.0.1 {port}",
-        listener.local_addr()?
-    );
+    say!("listening on {} — try: {try_it}", listener.local_addr()?);
     Ok(listener)
 }
 
@@ -227,6 +234,9 @@ fn explain_todo_panics() {
         match info.location() {
             Some(at) if message.starts_with("not yet implemented") => {
                 warn!("{}", not_written_yet(at.file(), at.line()));
+                // A runtime error like any other (exit status 1), not a
+                // crash (101): nothing can run until the stub is written.
+                std::process::exit(1);
             }
             _ => usual(info),
         }
