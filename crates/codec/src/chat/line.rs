@@ -15,8 +15,10 @@
 //! stays bounded by the limit, whatever the peer sends.
 //!
 //! On the server side the decoder also removes Telnet commands (the bytes
-//! `telnet` sends on Ctrl-C, for example) before checking the UTF-8: see
-//! [`telnet`] and [`LineDecoder::strip_telnet`].
+//! `telnet` sends on Ctrl-C, for example) before checking the UTF-8, and
+//! collects the answers telnet waits for as soon as its requests arrive,
+//! even before the line is complete: see [`telnet`] and
+//! [`LineDecoder::strip_telnet`].
 //!
 //! Bad input is a *value* here (`Err(BadLine)` inside `Some`), not a decoder
 //! error: a `Framed` stream ends after its decoder fails, and one bad line
@@ -61,6 +63,10 @@ pub struct LineDecoder {
     searched: usize,
     /// Remove Telnet commands from each line (see [`LineDecoder::strip_telnet`]).
     telnet: bool,
+    /// How many bytes of the line being received were already searched for
+    /// Telnet option requests: each is answered once, as soon as it is
+    /// complete (see [`telnet::refuse_requests`]).
+    answered: usize,
     /// The answers owed to Telnet option requests, until taken (at most
     /// one line's worth: see [`LineDecoder::take_telnet_refusals`]).
     refusals: Vec<u8>,
@@ -74,6 +80,7 @@ impl LineDecoder {
             discarding: false,
             searched: 0,
             telnet: false,
+            answered: 0,
             refusals: Vec::new(),
         }
     }
@@ -87,10 +94,17 @@ impl LineDecoder {
         self
     }
 
-    /// The answers owed to the Telnet option requests of the lines decoded
-    /// so far (`IAC WONT x` for `IAC DO x`…), to be sent to the client;
-    /// `None` when there are none. Taken after each line, they stay within
-    /// that line's length.
+    /// The answers owed to the Telnet option requests received so far
+    /// (`IAC WONT x` for `IAC DO x`…), to be sent to the client; `None` when
+    /// there are none.
+    ///
+    /// A request is answered as soon as its bytes have arrived, whether or
+    /// not its line is complete: take them after every `decode`, even one
+    /// that gives no line (telnet, after its Ctrl-C, throws away what it is
+    /// sent until its request is answered, and no LF follows the Ctrl-C).
+    /// Each request is answered once; only those within the first `max`
+    /// bytes of a line are (with a line's own refusals taken after it, they
+    /// stay within that line's length).
     pub fn take_telnet_refusals(&mut self) -> Option<Vec<u8>> {
         (!self.refusals.is_empty()).then(|| std::mem::take(&mut self.refusals))
     }
@@ -111,6 +125,7 @@ impl LineDecoder {
                 Some(lf) => {
                     buf.advance(lf + 1);
                     self.discarding = false;
+                    self.answered = 0;
                 }
                 None => {
                     buf.clear();
@@ -122,8 +137,16 @@ impl LineDecoder {
         match buf[from..].iter().position(|&b| b == b'\n') {
             Some(offset) => {
                 let lf = from + offset;
+                // The line's text ends before its CR, if any, and its LF.
+                let end = if lf > 0 && buf[lf - 1] == b'\r' {
+                    lf - 1
+                } else {
+                    lf
+                };
+                self.answer_requests(&buf[..end.min(self.max)]);
                 let mut line = buf.split_to(lf + 1);
                 self.searched = 0;
+                self.answered = 0;
                 line.truncate(lf);
                 Some(self.finish(line))
             }
@@ -135,12 +158,20 @@ impl LineDecoder {
                 let too_long =
                     buf.len() > room || (buf.len() == room && buf.last() != Some(&b'\r'));
                 if too_long {
+                    // Answered up to the limit, however TCP cut the bytes.
+                    self.answer_requests(&buf[..self.max]);
                     buf.clear();
                     self.searched = 0;
+                    self.answered = 0;
                     self.discarding = true;
                     Some(Err(BadLine::TooLong { max: self.max }))
                 } else {
                     self.searched = buf.len();
+                    // No line yet, but telnet may be waiting for an answer
+                    // (its Ctrl-C has no LF). A last CR may be the start of
+                    // the line's CRLF ending, not an option: it waits.
+                    let end = buf.len() - usize::from(buf.last() == Some(&b'\r'));
+                    self.answer_requests(&buf[..end]);
                     None
                 }
             }
@@ -153,6 +184,7 @@ impl LineDecoder {
             return Some(line);
         }
         self.searched = 0;
+        self.answered = 0;
         if self.discarding || buf.is_empty() {
             buf.clear();
             self.discarding = false;
@@ -162,8 +194,19 @@ impl LineDecoder {
         Some(self.finish(line))
     }
 
+    /// Collects the refusals owed to the option requests in `text` (the
+    /// line received so far, without its ending) that were not answered
+    /// yet, when Telnet commands are handled at all.
+    fn answer_requests(&mut self, text: &[u8]) {
+        if self.telnet {
+            let from = self.answered.min(text.len());
+            self.answered = telnet::refuse_requests(text, from, &mut self.refusals);
+        }
+    }
+
     /// Drops the CR, checks the length, removes Telnet commands (when
-    /// asked to) and checks the UTF-8.
+    /// asked to: their requests were answered as they arrived) and checks
+    /// the UTF-8.
     fn finish(&mut self, mut line: BytesMut) -> Line {
         if line.last() == Some(&b'\r') {
             line.truncate(line.len() - 1);
@@ -175,7 +218,7 @@ impl LineDecoder {
         if self.telnet {
             // The line is already cut to at most `max` bytes: removing
             // commands can only make it shorter, never make us store more.
-            telnet::strip_commands(&mut bytes, &mut self.refusals);
+            telnet::remove_commands(&mut bytes);
         }
         String::from_utf8(bytes).map_err(|_| BadLine::InvalidUtf8)
     }
@@ -349,6 +392,72 @@ mod tests {
         // Without strip_telnet (the client side) the bytes stay, and the
         // line is not UTF-8.
         assert_eq!(feed(1024, &[data]), vec![Err(BadLine::InvalidUtf8)]);
+    }
+
+    /// Feeds `chunks` to a Telnet-aware decoder as a server does, taking
+    /// the refusals after each read, line or no line: what it would send
+    /// after each read.
+    fn refusals_per_read(chunks: &[&[u8]]) -> Vec<Vec<u8>> {
+        let mut decoder = LineDecoder::new(1024).strip_telnet();
+        let mut buf = BytesMut::new();
+        let mut sent = Vec::new();
+        for chunk in chunks {
+            buf.extend_from_slice(chunk);
+            while decoder.decode(&mut buf).is_some() {}
+            sent.push(decoder.take_telnet_refusals().unwrap_or_default());
+        }
+        sent
+    }
+
+    const WONT_TIMING_MARK: &[u8] = b"\xff\xfc\x06";
+
+    #[test]
+    fn telnet_ctrl_c_is_answered_before_any_lf() {
+        // telnet sends its Ctrl-C, then waits for the answer, discarding
+        // everything else it receives: no LF comes until the user types.
+        assert_eq!(
+            refusals_per_read(&[b"NICK tel\r\n", b"\xff\xf4\xff\xfd\x06"]),
+            [b"".to_vec(), WONT_TIMING_MARK.to_vec()]
+        );
+    }
+
+    #[test]
+    fn a_telnet_request_cut_between_reads_is_answered_once_complete() {
+        let sent = refusals_per_read(&[b"\xff\xf4\xff", b"\xfd", b"\x06", b"MSG hi", b"\r\n"]);
+        assert_eq!(sent, [b"", b"", WONT_TIMING_MARK, b"", b""]);
+    }
+
+    #[test]
+    fn a_telnet_request_is_answered_once_even_when_its_line_ends_later() {
+        // Answered on arrival; the end of its line, later, gives no second
+        // answer. A second Ctrl-C in the middle of the line gets its own.
+        let sent = refusals_per_read(&[
+            b"\xff\xf4\xff\xfd\x06",
+            b"MS",
+            b"\xff\xf4\xff\xfd\x06",
+            b"G hi\r\nPING\r\n",
+        ]);
+        assert_eq!(sent, [WONT_TIMING_MARK, b"", WONT_TIMING_MARK, b""]);
+    }
+
+    #[test]
+    fn what_only_looks_like_a_request_is_not_answered() {
+        // IAC IAC is a data byte 0xFF: the fd 06 after it are no request,
+        // even when the IAC IAC came in an earlier read. A request inside a
+        // subnegotiation is its data. A CR that may start the line's CRLF
+        // is no option until the next byte says so.
+        let sent = refusals_per_read(&[
+            b"\xff\xff",
+            b"\xfd\x06",
+            b"\xff\xfa\x18\xff\xfd",
+            b"\x06\xff\xf0",
+            b"\xff\xfd\r",
+            b"\n",
+        ]);
+        assert_eq!(sent, [b""; 6]);
+        // The same CR followed by more than an LF is the option.
+        let sent = refusals_per_read(&[b"\xff\xfd\r", b"x\n"]);
+        assert_eq!(sent, [b"".to_vec(), b"\xff\xfc\r".to_vec()]);
     }
 
     #[test]

@@ -13,13 +13,17 @@
 //! request (`DO x`: "please do x"; `WILL x`: "I would like to do x") waits
 //! for a yes or a no, and telnet, after its Ctrl-C, throws away everything
 //! the server sends until its `DO TIMING-MARK` is answered. So every
-//! request gets the polite no of RFC 854 (`WONT x`, `DONT x`), collected by
-//! [`strip_commands`] for the server to send. And it must not lose the line
+//! request gets the polite no of RFC 854 (`WONT x`, `DONT x`), and at once:
+//! nothing ends the Ctrl-C with an LF, and the room's messages that arrive
+//! before the user types a line would be thrown away unseen. So
+//! [`refuse_requests`] collects those answers as the bytes arrive, before
+//! the line is complete, for the server to send. And it must not lose the line
 //! the commands stick to: `ff f4 ff fd 06 MSG hi` is not valid UTF-8,
 //! so the server would refuse the message with a misleading reason. The byte
 //! 0xFF never occurs in UTF-8 text, so a 0xFF in a line can only be the
-//! start of a Telnet command, and [`strip_commands`] removes those commands
-//! before the text is checked. The forms (RFC 854, RFC 855):
+//! start of a Telnet command, and [`remove_commands`] removes those commands
+//! before the text is checked ([`strip_commands`] does both at once, for a
+//! whole line). The forms (RFC 854, RFC 855):
 //!
 //! | bytes                       | meaning                                  | removed |
 //! |-----------------------------|------------------------------------------|---------|
@@ -69,6 +73,17 @@ const DONT: u8 = 0xfe;
 /// assert_eq!(refusals, b"\xff\xfc\x06"); // WONT TIMING-MARK
 /// ```
 pub fn strip_commands(line: &mut Vec<u8>, refusals: &mut Vec<u8>) {
+    // A command cut short can only be the last thing in the line, so the
+    // scan that stops there has seen every request.
+    refuse_requests(line, 0, refusals);
+    remove_commands(line);
+}
+
+/// Removes every Telnet command from `line` (in place), answering none:
+/// for a line whose requests were already answered as its bytes arrived
+/// (see [`refuse_requests`]). A command cut short by the end of the line is
+/// removed as well.
+pub fn remove_commands(line: &mut Vec<u8>) {
     if !line.contains(&IAC) {
         return; // the usual case: nothing to do, nothing copied
     }
@@ -80,37 +95,76 @@ pub fn strip_commands(line: &mut Vec<u8>, refusals: &mut Vec<u8>) {
             i += 1;
             continue;
         }
-        // line[i] is IAC; what follows says how long the command is.
-        i += match line.get(i + 1) {
-            Some(&SB) => subnegotiation_length(&line[i..]),
-            Some(&verb) if NEGOTIATION.contains(&verb) => {
-                match (verb, line.get(i + 2)) {
-                    (DO, Some(&option)) => refusals.extend_from_slice(&[IAC, WONT, option]),
-                    (WILL, Some(&option)) => refusals.extend_from_slice(&[IAC, DONT, option]),
-                    _ => {} // WONT, DONT: already so; an option cut off: nothing to refuse
-                }
-                3
-            }
-            _ => 2, // IAC IAC, IAC IP, IAC NOP, …, or a lone IAC at the end
-        };
+        // line[i] is IAC; what follows says how long the command is. Cut
+        // short, it runs to the end of the line.
+        i += command_length(&line[i..]).unwrap_or(line.len() - i);
     }
     *line = kept;
 }
 
-/// The length of `IAC SB … IAC SE` at the start of `bytes`, or all of
-/// `bytes` when the `IAC SE` is missing.
-fn subnegotiation_length(bytes: &[u8]) -> usize {
+/// Adds to `refusals` the answer to each option request in `bytes[from..]`,
+/// and returns where the next call must start: the end of `bytes`, or the
+/// start of a command cut short, to be read again once its end has arrived.
+///
+/// `bytes` is a line so far, read as it arrives; `from` is 0 or what the
+/// previous call on the same line returned (at most `bytes.len()`). Starting there, a request is answered once, even
+/// when it arrived in pieces, and a scan never starts inside a command
+/// (the `fd 06` of `IAC IAC fd 06` is no request: `IAC IAC` is a data byte).
+///
+/// ```
+/// use codec::chat::telnet::refuse_requests;
+/// let mut refusals = Vec::new();
+/// let bytes = b"\xff\xf4\xff\xfd"; // Ctrl-C, cut by TCP before its last byte
+/// let next = refuse_requests(bytes, 0, &mut refusals);
+/// assert_eq!((next, refusals.as_slice()), (2, &b""[..])); // DO waits for its option
+/// let bytes = b"\xff\xf4\xff\xfd\x06"; // the rest has arrived
+/// let next = refuse_requests(bytes, next, &mut refusals);
+/// assert_eq!((next, refusals.as_slice()), (5, &b"\xff\xfc\x06"[..]));
+/// ```
+pub fn refuse_requests(bytes: &[u8], mut from: usize, refusals: &mut Vec<u8>) -> usize {
+    if !bytes[from..].contains(&IAC) {
+        return bytes.len(); // the usual case, text only: one fast search (memchr)
+    }
+    while let Some(offset) = bytes[from..].iter().position(|&b| b == IAC) {
+        let at = from + offset;
+        let Some(length) = command_length(&bytes[at..]) else {
+            return at; // cut short: read it again when more has arrived
+        };
+        match bytes[at + 1..at + length] {
+            [DO, option] => refusals.extend_from_slice(&[IAC, WONT, option]),
+            [WILL, option] => refusals.extend_from_slice(&[IAC, DONT, option]),
+            _ => {} // WONT, DONT: already so; any other command: no answer
+        }
+        from = at + length;
+    }
+    bytes.len()
+}
+
+/// The length of the command at the start of `bytes` (which starts with
+/// IAC), or `None` when `bytes` ends before the command does.
+fn command_length(bytes: &[u8]) -> Option<usize> {
+    match bytes.get(1) {
+        None => None,
+        Some(&SB) => subnegotiation_length(bytes),
+        Some(verb) if NEGOTIATION.contains(verb) => (bytes.len() >= 3).then_some(3),
+        Some(_) => Some(2), // IAC IAC, IAC IP, IAC NOP, …
+    }
+}
+
+/// The length of `IAC SB … IAC SE` at the start of `bytes`, or `None` when
+/// the `IAC SE` is missing.
+fn subnegotiation_length(bytes: &[u8]) -> Option<usize> {
     // Inside the data, IAC IAC is a data byte 0xFF: skip pairs, so that an
     // `IAC IAC SE` is not mistaken for the end.
     let mut i = 2;
     while i < bytes.len() {
         match (bytes[i], bytes.get(i + 1)) {
-            (IAC, Some(&SE)) => return i + 2,
+            (IAC, Some(&SE)) => return Some(i + 2),
             (IAC, _) => i += 2,
             _ => i += 1,
         }
     }
-    bytes.len()
+    None
 }
 
 #[cfg(test)]
