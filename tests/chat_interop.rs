@@ -4,7 +4,7 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
@@ -138,6 +138,124 @@ fn a_telnet_user_joins_the_room_with_crlf() {
         .wait_for("NICK tel", WAIT)
         .expect("--trace shows the bytes");
     assert!(traced.contains(r"\r\n"), "{traced}");
+}
+
+/// telnet's Ctrl-C (`IAC IP IAC DO TIMING-MARK`, no LF) must be answered
+/// (`IAC WONT TIMING-MARK`) as soon as it arrives: telnet throws away all it
+/// receives until then, so waiting for the user's next line lost every room
+/// line sent in between. Here a raw client plays telnet.
+#[test]
+fn telnet_s_ctrl_c_is_answered_at_once_and_the_room_is_still_heard() {
+    let server = Server::start("chat-server", &["--port", "0"]);
+    let connect = || {
+        let stream = TcpStream::connect_timeout(&server.addr(), WAIT).unwrap();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        stream.set_write_timeout(Some(WAIT)).unwrap();
+        (stream.try_clone().unwrap(), BufReader::new(stream))
+    };
+    let line = |reader: &mut BufReader<TcpStream>| {
+        let mut line = String::new();
+        reader.read_line(&mut line).expect("a line in time");
+        line.trim_end_matches('\n').to_string()
+    };
+    let (mut bob_out, mut bob_in) = connect();
+    assert!(line(&mut bob_in).starts_with("HELLO "));
+    bob_out.write_all(b"NICK bob\n").unwrap();
+    assert_eq!(line(&mut bob_in), "OK NICK bob");
+
+    let (mut tel_out, mut tel_in) = connect();
+    assert!(line(&mut tel_in).starts_with("HELLO "));
+    tel_out.write_all(b"NICK x\r\n").unwrap();
+    assert_eq!(line(&mut tel_in), "OK NICK x");
+    assert_eq!(line(&mut bob_in), "JOIN x");
+
+    // Ctrl-C, and nothing after it: the answer must come anyway.
+    tel_out.write_all(b"\xff\xf4\xff\xfd\x06").unwrap();
+    let mut answer = [0u8; 3];
+    tel_in
+        .read_exact(&mut answer)
+        .expect("IAC WONT TIMING-MARK without waiting for a line");
+    assert_eq!(answer, *b"\xff\xfc\x06");
+
+    // The room's next line reaches the telnet user, who has typed nothing.
+    bob_out.write_all(b"MSG from bob\n").unwrap();
+    assert_eq!(line(&mut tel_in), "MSG bob from bob");
+    assert_eq!(line(&mut bob_in), "MSG bob from bob");
+}
+
+/// The same with the real telnet, which only sends its Ctrl-C from a
+/// terminal: `script` gives it one (a pty), and the `\x03` written there
+/// becomes the SIGINT that telnet turns into `IAC IP IAC DO TIMING-MARK`.
+#[test]
+fn a_real_telnet_user_still_sees_the_room_after_ctrl_c() {
+    let Some(telnet) = tool("telnet") else { return };
+    let Some(script) = tool("script") else { return };
+    let server = Server::start("chat-server", &["--port", "0", "--trace"]);
+    let watcher = TcpStream::connect(server.addr()).unwrap();
+    watcher.set_read_timeout(Some(WAIT)).unwrap();
+    let mut watcher_out = watcher.try_clone().unwrap();
+    let mut watcher_in = BufReader::new(watcher);
+    let mut watcher_next = move || {
+        let mut line = String::new();
+        watcher_in
+            .read_line(&mut line)
+            .expect("a line for the watcher");
+        line.trim_end_matches('\n').to_string()
+    };
+    assert!(watcher_next().starts_with("HELLO "));
+    watcher_out.write_all(b"NICK watcher\n").unwrap();
+    assert_eq!(watcher_next(), "OK NICK watcher");
+
+    // -q: no "Script started" lines; -e: telnet's exit status; the
+    // typescript itself is not needed.
+    let command = format!("{} 127.0.0.1 {}", telnet.display(), server.port());
+    let mut terminal = Guard(
+        std::process::Command::new(script)
+            .args(["-qec", &command, "/dev/null"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    // Everything the terminal shows, as it comes.
+    let shown = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut stdout = terminal.0.stdout.take().unwrap();
+    let copy = shown.clone();
+    std::thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        while let Ok(n @ 1..) = stdout.read(&mut chunk) {
+            copy.lock().unwrap().extend_from_slice(&chunk[..n]);
+        }
+    });
+    let mut keyboard = terminal.0.stdin.take().unwrap();
+    // Enter is CR on a terminal.
+    keyboard.write_all(b"NICK tel\r").unwrap();
+    assert_eq!(watcher_next(), "JOIN tel");
+
+    keyboard.write_all(b"\x03").unwrap();
+    // Only once the server has the request does the room speak: sooner,
+    // telnet would show the line whatever the server does.
+    server
+        .log
+        .wait_for("[ff f4 ff fd 06]", WAIT)
+        .unwrap_or_else(|| panic!("no Ctrl-C from telnet:\n{}", server.log.text()));
+    watcher_out.write_all(b"MSG after ctrl-c\n").unwrap();
+    assert_eq!(watcher_next(), "MSG watcher after ctrl-c");
+
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let text = String::from_utf8_lossy(&shown.lock().unwrap()).into_owned();
+        if text.contains("MSG watcher after ctrl-c") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "telnet did not show the room's line: {text:?}\n{}",
+            server.log.text()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Kills a child process when the test ends, even on failure.

@@ -76,3 +76,28 @@ async fn telnet_gets_a_no_to_its_timing_mark_before_the_answer() {
     alice.expect_nothing_pending("1").await;
     server.stop().await;
 }
+
+/// telnet's Ctrl-C is followed by no LF: the user may type nothing for a
+/// while. The answer to its `DO TIMING-MARK` must go out as soon as the
+/// request arrives, not with the answer to the next line: until it comes,
+/// telnet throws away the room's lines, and the user never sees them.
+#[tokio::test]
+async fn telnet_gets_its_no_at_once_and_then_the_room_s_lines() {
+    let server = TestServer::start(Config::default()).await;
+    let mut bob = server.joined("bob").await;
+    let mut alice = server.joined("alice").await;
+    bob.expect("JOIN alice").await;
+    // Ctrl-C, sent in two pieces cutting the request: answered once whole.
+    alice.send_bytes(b"\xff\xf4\xff\xfd").await;
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    alice.send_bytes(b"\x06").await;
+    expect_bytes(&mut alice, b"\xff\xfc\x06").await;
+    // What the room says next reaches her, her line still unfinished.
+    bob.send("MSG still there?").await;
+    alice.expect("MSG bob still there?").await;
+    // Her line, when it ends, is answered, with no second no.
+    alice.send_bytes(b"PING after\r\n").await;
+    alice.expect("PONG after").await;
+    alice.expect_nothing_pending("1").await;
+    server.stop().await;
+}

@@ -12,7 +12,9 @@
 //! 3. wait for whichever comes first: a line from the client, a line from
 //!    others, the nickname time-out, a kick, or the server shutting down
 //!    (a command already read comes first, once the lines queued before it
-//!    are out: see **Order** below);
+//!    are out: see **Order** below); bytes from the client that end no line
+//!    but hold Telnet option requests count too: telnet waits for their
+//!    answer (see `next_input`), which step 2 then writes;
 //! 4. carry out the client's command. `MSG` lines that arrived together (a
 //!    paste) are kept and go to the room together in step 0: one shared
 //!    buffer, one place in each recipient's queue, one write each, instead
@@ -355,15 +357,20 @@ impl Connection {
                     }
                     // The client's commands before lines from others: under a
                     // flood from the room, the client can still be heard.
-                    frame = next_command(&mut self.reader) => {
-                        if self.inbox.is_empty() {
-                            frame
-                        } else {
+                    input = next_input(&mut self.reader) => match input {
+                        Input::Frame(frame) if self.inbox.is_empty() => frame,
+                        Input::Frame(frame) => {
                             let owed = Some(self.inbox.len());
                             self.pending = Some(Pending { frame, owed });
                             continue;
                         }
-                    }
+                        // Written in step 2, after what is already in `out`:
+                        // those lines were queued before the request came.
+                        Input::TelnetRefusals(no) => {
+                            self.out.extend_from_slice(&no);
+                            continue;
+                        }
+                    },
                     // 0 means the room closed the queue: the branch is then off.
                     taken @ 1.. = self.inbox.recv_many(&mut self.lines, INBOX_BATCH) => {
                         for line in self.lines.drain(..taken) {
@@ -596,21 +603,51 @@ impl Connection {
 /// half-received is left in them. Safe to cancel, as `select!` needs:
 /// waiting to be readable takes nothing from the socket.
 fn next_command(reader: &mut Reader) -> impl Future<Output = Frame> + '_ {
-    std::future::poll_fn(move |cx| {
-        if reader.read_buffer().capacity() == 0 {
-            let socket: &TcpStream = reader.get_ref().get_ref().as_ref();
-            if let Err(e) = ready!(socket.poll_read_ready(cx)) {
-                return Poll::Ready(Some(Err(e)));
-            }
-            reader.read_buffer_mut().reserve(READ_BUFFER);
+    std::future::poll_fn(move |cx| poll_next_command(reader, cx))
+}
+
+/// One step of [`next_command`], shared with [`next_input`].
+fn poll_next_command(reader: &mut Reader, cx: &mut std::task::Context<'_>) -> Poll<Frame> {
+    if reader.read_buffer().capacity() == 0 {
+        let socket: &TcpStream = reader.get_ref().get_ref().as_ref();
+        if let Err(e) = ready!(socket.poll_read_ready(cx)) {
+            return Poll::Ready(Some(Err(e)));
         }
-        let polled = reader.poll_next_unpin(cx);
-        if reader.read_buffer().is_empty() {
-            // Every line in it was handled, or the socket's "readable" was a
-            // false alarm (a new socket's first one often is): give it back.
-            *reader.read_buffer_mut() = BytesMut::new();
-        }
-        polled
+        reader.read_buffer_mut().reserve(READ_BUFFER);
+    }
+    let polled = reader.poll_next_unpin(cx);
+    if reader.read_buffer().is_empty() {
+        // Every line in it was handled, or the socket's "readable" was a
+        // false alarm (a new socket's first one often is): give it back.
+        *reader.read_buffer_mut() = BytesMut::new();
+    }
+    polled
+}
+
+/// What the client sent, as the connection's main wait sees it.
+enum Input {
+    /// A line (or the end, or a network error), as `next_command` gives it.
+    Frame(Frame),
+    /// No complete line yet, but the answers to Telnet option requests
+    /// that arrived in it, owed at once: after its Ctrl-C (which no LF
+    /// follows) telnet throws away everything it is sent until it gets
+    /// them, and the room's lines would be lost until the user types.
+    TelnetRefusals(Vec<u8>),
+}
+
+/// Like [`next_command`], but also done when bytes arrived that end no
+/// line yet and hold Telnet option requests. For text without them the
+/// only extra cost is asking whether any refusal is owed (`Vec::is_empty`).
+fn next_input(reader: &mut Reader) -> impl Future<Output = Input> + '_ {
+    std::future::poll_fn(move |cx| match poll_next_command(reader, cx) {
+        Poll::Ready(frame) => Poll::Ready(Input::Frame(frame)),
+        // The decoder has read all that arrived; it found no line, but
+        // maybe requests. Refusals owed with a line are taken with it, in
+        // step 4 of `serve`.
+        Poll::Pending => match reader.decoder_mut().take_telnet_refusals() {
+            Some(no) => Poll::Ready(Input::TelnetRefusals(no)),
+            None => Poll::Pending,
+        },
     })
 }
 
