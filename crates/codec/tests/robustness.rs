@@ -71,8 +71,10 @@ fn line_input(rng: &mut Rng, max: usize) -> Vec<u8> {
 // ---- chat/1: cutting the stream into lines ---------------------------------
 
 /// Everything a decoder says about `pieces`: the lines, each with the
-/// Telnet refusals taken right after it (as the server does), checking the
-/// memory bound after every single call.
+/// Telnet refusals taken right after it, checking the memory bound after
+/// every single call. (The server also takes refusals between lines, as
+/// soon as a read brings a request: here those wait for the next line, so
+/// that how the reads were cut cannot change what each line is paired with.)
 fn decode_lines(
     mut decoder: LineDecoder,
     pieces: &[&[u8]],
