@@ -236,7 +236,12 @@ fn the_clock_difference_is_taken_when_the_answer_arrives() {
     let port = listener.local_addr().unwrap().port().to_string();
     let holder = std::thread::spawn(move || {
         let (mut stream, _) = listener.accept().unwrap();
-        let _ = stream.write_all(daytime::line(Timestamp::now()).as_bytes());
+        // The line names whole seconds: rounded to the nearest, it is off
+        // by 0.5 s at most.
+        let rounded = Timestamp::now()
+            .checked_add(Duration::from_millis(500))
+            .unwrap();
+        let _ = stream.write_all(daytime::line(rounded).as_bytes());
         std::thread::sleep(Duration::from_secs(3));
     });
     let out = client(&["--protocol", "daytime", "--port", &port, "--timeout", "2"]);
