@@ -24,9 +24,10 @@
 //!
 //! When the server closes the connection, the client says so and exits.
 //!
-//! Every command is checked against the protocol's 1024-byte limit before
-//! it is sent, `QUIT` too: a line the server refuses would get an `ERR`
-//! instead of the `BYE` the client waits for.
+//! Every command typed in the room is checked against the protocol's
+//! 1024-byte limit before it is sent, `QUIT` too: a line the server refuses
+//! would get an `ERR` instead of the `BYE` the client waits for. A nickname
+//! is not: the server's `ERR` to it makes the client ask for another one.
 
 use std::io::Write;
 use std::time::Duration;

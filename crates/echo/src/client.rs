@@ -16,7 +16,8 @@
 //!   that sent everything before reading would deadlock once both sides'
 //!   buffers are full. At the end of the input it half-closes (tells the
 //!   server "I have nothing more to send") and keeps reading until the server
-//!   closes too. Every byte that comes back is compared with the one sent:
+//!   closes too, or, once every byte has come back, until it has been silent
+//!   for a moment (RFC 862 does not require the close). Every byte that comes back is compared with the one sent:
 //!   a copy that differs, or stops short, is an error (exit code 1), and so
 //!   is a server that stays silent for `--timeout` while it owes bytes.
 //!

@@ -532,10 +532,11 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
         Ok(())
     }
 
-    /// After refusing a request, close *gently*: say we are done sending, then
-    /// read (and forget) what the client was still sending, for a moment.
-    /// Closing a socket with unread data makes the OS send a reset, which can
-    /// destroy our error answer before the client reads it.
+    /// After the last answer on a connection (a refusal, `Connection: close`,
+    /// the server shutting down), close *gently*: say we are done sending,
+    /// then read (and forget) what the client was still sending, for a
+    /// moment. Closing a socket with unread data makes the OS send a reset,
+    /// which can destroy our last answer before the client reads it.
     async fn linger(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(1);
         // Bounded too: shutting down flushes what is still buffered.

@@ -7,7 +7,8 @@
 //! common cases into a sentence that says what happened and how to fix it.
 //!
 //! Servers and clients return `NetError` from their fallible set-up steps
-//! (bind, connect); [`crate::run()`] prints it as `error: …` and exits with code 1.
+//! (bind, connect); [`crate::run()`] prints it as `error: …` and exits with
+//! code 1 (2 for a usage mistake; 130, with no line, for Ctrl-C).
 
 use std::fmt;
 use std::io;

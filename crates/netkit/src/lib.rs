@@ -7,7 +7,7 @@
 //! - [`logging`]: logs on stderr, program output on stdout; [`log_thread`]:
 //!   a server's log written by a thread of its own, so it never waits for it.
 //! - [`net`]: opening a listening socket or connecting to a server, with the
-//!   line every server prints first: `listening on 127.0.0.1:10007 (tcp+udp) — registered port (1024–49151)`.
+//!   line every server prints first: `listening on 127.0.0.1:10007 (tcp+udp) — registered port (1024–49151) — echo (RFC 862)`.
 //! - [`error`]: network errors explained in plain words, with the fix.
 //! - [`trace`]: `--trace`, the bytes on the wire, both directions, per peer.
 //! - [`shutdown`]: Ctrl-C (and SIGTERM) turned into a signal servers obey.

@@ -45,7 +45,8 @@ fn client(mut stream: TcpStream, peer: SocketAddr, clients: &Clients) -> io::Res
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     // No limit: a client that never sends `\n` grows `line` without bound; a
-    // real server caps lines (LinesCodec::new_with_max_length, chat-server).
+    // real server caps lines (tokio-util's LinesCodec::new_with_max_length;
+    // chat-server has its own LineDecoder).
     while reader.read_line(&mut line)? > 0 {
         let text = line.strip_suffix('\n').unwrap_or(&line);
         let text = text.strip_suffix('\r').unwrap_or(text);

@@ -21,14 +21,11 @@ use std::process::ExitCode;
 
 use chat::client::{OnRefusedNick, Options, chat_with};
 use clap::Parser;
-use netkit::args::{ClientArgs, parse_timeout};
+use netkit::args::ClientArgs;
 
 /// A chat client for chat/1: the keyboard and the network at the same time.
 #[derive(Parser)]
 #[command(version, allow_negative_numbers = true)]
-// The shared `--timeout` accepts 0 (fine for some tools); here 0 would give
-// up at once and blame the network ("Is the machine on?"): refuse it.
-#[command(mut_arg("timeout", |arg| arg.value_parser(parse_timeout)))]
 struct Args {
     /// The server's TCP port.
     #[arg(long, default_value_t = chat::DEFAULT_PORT, value_parser = netkit::args::parse_server_port)]

@@ -8,7 +8,10 @@
 //! 1. take every line others have queued for this client (its *inbox*);
 //! 2. write everything pending — those lines and our own replies — in one
 //!    go, then flush once (when the client has already sent its next
-//!    command, answer it first: pipelined answers leave together);
+//!    command, answer it first: pipelined answers leave together); and
+//!    every few broadcasts of this client's (`fairness_batch`), let the
+//!    others catch up: wait, 100 ms at most, while another client's queue is
+//!    more than half full (see `let_the_others_catch_up`);
 //! 3. wait for whichever comes first: a line from the client, a line from
 //!    others, the nickname time-out, a kick, or the server shutting down
 //!    (a command already read comes first, once the lines queued before it

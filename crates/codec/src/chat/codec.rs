@@ -45,10 +45,11 @@ impl ServerCodec {
 }
 
 impl ServerCodec {
-    /// What the server owes telnet for the lines decoded so far: a refusal
-    /// (`IAC WONT x`) for each option it asked for (`IAC DO x`). telnet
-    /// waits for it: after its Ctrl-C, it throws away everything the server
-    /// sends until the answer comes. `None` when nothing is owed.
+    /// What the server owes telnet for the bytes received so far, whether
+    /// their line is complete or not: `IAC WONT x` for each `IAC DO x`,
+    /// `IAC DONT x` for each `IAC WILL x`. telnet waits for it: after its
+    /// Ctrl-C, it throws away everything the server sends until the answer
+    /// comes. `None` when nothing is owed.
     pub fn take_telnet_refusals(&mut self) -> Option<Vec<u8>> {
         self.lines.take_telnet_refusals()
     }
