@@ -1014,3 +1014,191 @@ fn a_refused_head_request_gets_no_body() {
         assert_eq!(body, "", "{head}");
     }
 }
+
+// ---- Conditional GET: Last-Modified, If-Modified-Since, 304 --------------
+
+/// `Last-Modified` of the file [`dated_site`] serves: its modification time,
+/// 2020-01-02 03:04:05.678 UTC, to the second.
+const LAST_MODIFIED: &str = "Thu, 02 Jan 2020 03:04:05 GMT";
+
+/// A served folder with `a.txt` ("hello"), modified at a known time.
+fn dated_site(tag: &str) -> (TempDir, Server) {
+    let site = TempDir::new(tag);
+    let file = site.path().join("a.txt");
+    std::fs::write(&file, "hello").unwrap();
+    let modified = std::time::UNIX_EPOCH + Duration::from_millis(1_577_934_245_678);
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    let server = http_server(&["--root", site.path().to_str().unwrap()]);
+    (site, server)
+}
+
+/// `method path` with `headers` (whole lines), on a connection that closes after it.
+fn ask(addr: SocketAddr, method: &str, path: &str, headers: &str) -> String {
+    exchange(
+        addr,
+        format!("{method} {path} HTTP/1.1\r\nHost: x\r\n{headers}Connection: close\r\n\r\n")
+            .as_bytes(),
+    )
+}
+
+/// The value of the header `name` (lowercase) in `answer`.
+fn header_value(answer: &str, name: &str) -> Option<String> {
+    header_lines(answer)
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v)
+}
+
+fn since(date: &str) -> String {
+    format!("If-Modified-Since: {date}\r\n")
+}
+
+#[test]
+fn a_file_has_a_last_modified_date_and_a_generated_page_none() {
+    let (_site, server) = dated_site("http-lastmod");
+    let file = ask(server.addr(), "GET", "/a.txt", "");
+    assert!(file.starts_with("HTTP/1.1 200 OK\r\n"), "{file}");
+    assert_eq!(
+        header_value(&file, "last-modified").as_deref(),
+        Some(LAST_MODIFIED),
+        "{file}"
+    );
+    let head = ask(server.addr(), "HEAD", "/a.txt", "");
+    assert_eq!(
+        header_value(&head, "last-modified").as_deref(),
+        Some(LAST_MODIFIED),
+        "{head}"
+    );
+    // The request page (no index.html here) and error pages are made for
+    // each request: they have no modification date to give.
+    for path in ["/", "/missing.txt"] {
+        let page = ask(server.addr(), "GET", path, "");
+        assert_eq!(header_value(&page, "last-modified"), None, "{page}");
+    }
+}
+
+#[test]
+fn a_file_modified_in_the_future_is_dated_now() {
+    let site = TempDir::new("http-future");
+    let file = site.path().join("a.txt");
+    std::fs::write(&file, "from the future").unwrap();
+    // 2100-01-01: a clock far ahead of the server's.
+    let modified = std::time::UNIX_EPOCH + Duration::from_secs(4_102_444_800);
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    let server = http_server(&["--root", site.path().to_str().unwrap()]);
+    let out = ask(server.addr(), "GET", "/a.txt", "");
+    let last_modified = header_value(&out, "last-modified").expect(&out);
+    assert!(!last_modified.contains("2100"), "{out}");
+    assert!(last_modified.ends_with(" GMT"), "{out}");
+}
+
+#[test]
+fn the_same_date_back_gets_304_with_no_body_and_the_connection_goes_on() {
+    let (_site, server) = dated_site("http-304");
+    // Two requests on one connection: the second answer must start right
+    // after the 304's head, so the 304 has no body.
+    let out = exchange(
+        server.addr(),
+        format!(
+            "GET /a.txt HTTP/1.1\r\nHost: x\r\n{}\r\nGET /a.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            since(LAST_MODIFIED)
+        )
+        .as_bytes(),
+    );
+    let (not_modified, rest) = out.split_once("\r\n\r\n").expect(&out);
+    assert!(
+        not_modified.starts_with("HTTP/1.1 304 Not Modified\r\n"),
+        "{out}"
+    );
+    assert_eq!(
+        header_value(not_modified, "last-modified").as_deref(),
+        Some(LAST_MODIFIED)
+    );
+    // Nothing that would describe a body: there is none.
+    assert_eq!(header_value(not_modified, "content-length"), None, "{out}");
+    assert_eq!(header_value(not_modified, "content-type"), None, "{out}");
+    assert_eq!(header_value(not_modified, "connection"), None, "{out}");
+    assert!(rest.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+    assert!(rest.ends_with("\r\n\r\nhello"), "{out}");
+    // The log line a student sees when reloading a page.
+    assert!(
+        server
+            .log
+            .wait_for("\"GET /a.txt HTTP/1.1\" → 304 Not Modified (0 bytes)", T)
+            .is_some(),
+        "{}",
+        server.log.text()
+    );
+}
+
+#[test]
+fn a_later_date_or_an_obsolete_format_also_gets_304() {
+    let (_site, server) = dated_site("http-304-formats");
+    for date in [
+        "Fri, 03 Jan 2020 00:00:00 GMT",
+        "Thursday, 02-Jan-20 03:04:05 GMT", // rfc850-date
+        "Thu Jan  2 03:04:05 2020",         // asctime-date
+    ] {
+        let out = ask(server.addr(), "GET", "/a.txt", &since(date));
+        assert!(
+            out.starts_with("HTTP/1.1 304 Not Modified\r\n"),
+            "{date}: {out}"
+        );
+        assert!(out.ends_with("\r\n\r\n"), "{date}: {out}");
+    }
+}
+
+#[test]
+fn head_with_the_same_date_gets_304() {
+    let (_site, server) = dated_site("http-304-head");
+    let out = ask(server.addr(), "HEAD", "/a.txt", &since(LAST_MODIFIED));
+    assert!(out.starts_with("HTTP/1.1 304 Not Modified\r\n"), "{out}");
+    assert_eq!(header_value(&out, "content-length"), None, "{out}");
+    assert!(out.ends_with("\r\n\r\n"), "{out}");
+}
+
+#[test]
+fn an_older_date_gets_the_file() {
+    let (_site, server) = dated_site("http-ims-older");
+    let out = ask(
+        server.addr(),
+        "GET",
+        "/a.txt",
+        &since("Thu, 02 Jan 2020 03:04:04 GMT"),
+    );
+    assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+    assert!(out.ends_with("\r\n\r\nhello"), "{out}");
+}
+
+#[test]
+fn a_date_that_is_not_a_date_is_ignored() {
+    let (_site, server) = dated_site("http-ims-garbage");
+    for date in [
+        "yesterday",
+        "Thu, 02 Jan 2020",
+        "Mon, 02 Jan 2020 03:04:05 GMT",
+    ] {
+        let out = ask(server.addr(), "GET", "/a.txt", &since(date));
+        assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{date}: {out}");
+        assert!(out.ends_with("\r\n\r\nhello"), "{date}: {out}");
+    }
+}
+
+#[test]
+fn if_none_match_makes_the_server_ignore_if_modified_since() {
+    let (_site, server) = dated_site("http-ims-inm");
+    let headers = format!("{}If-None-Match: \"some-tag\"\r\n", since(LAST_MODIFIED));
+    let out = ask(server.addr(), "GET", "/a.txt", &headers);
+    assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+    assert!(out.ends_with("\r\n\r\nhello"), "{out}");
+}

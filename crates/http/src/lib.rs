@@ -18,14 +18,16 @@
 //! - [`chunked`]: chunked bodies;
 //! - [`page`]: the "what your browser said" page, HTML-escaped;
 //! - [`files`]: serving a folder without ever leaving it;
+//! - [`conditional`]: `Last-Modified`, `If-Modified-Since` and `304 Not Modified`;
 //! - [`server`]: the server ([`server::serve`]);
 //! - [`url`] and [`client`]: the client.
 //!
-//! The first four never touch a socket (they are "sans-I/O"), so each rule of
+//! The first four, and [`conditional`], never touch a socket (they are "sans-I/O"), so each rule of
 //! the protocol is tested with plain byte strings.
 
 pub mod chunked;
 pub mod client;
+pub mod conditional;
 pub mod files;
 pub mod page;
 pub mod request;

@@ -28,6 +28,8 @@ pub enum Status {
     Ok,
     /// 301: a folder was asked for without its final `/`; go to the address with it.
     MovedPermanently,
+    /// 304: the file has not changed since the date the client gave: its copy is good.
+    NotModified,
     /// 400: the request is not valid HTTP.
     BadRequest,
     /// 403: the path leads outside the served folder.
@@ -58,6 +60,7 @@ impl Status {
         match self {
             Status::Ok => 200,
             Status::MovedPermanently => 301,
+            Status::NotModified => 304,
             Status::BadRequest => 400,
             Status::Forbidden => 403,
             Status::NotFound => 404,
@@ -77,6 +80,7 @@ impl Status {
         match self {
             Status::Ok => "OK",
             Status::MovedPermanently => "Moved Permanently",
+            Status::NotModified => "Not Modified",
             Status::BadRequest => "Bad Request",
             Status::Forbidden => "Forbidden",
             Status::NotFound => "Not Found",

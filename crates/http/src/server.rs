@@ -12,7 +12,8 @@
 //!    by `Content-Length`, or by chunked framing ([`crate::chunked`]), which
 //!    RFC 9112 §7 says every HTTP/1.1 server must be able to read;
 //! 3. decide the answer (`route`): the "what your browser said" page on `/`,
-//!    a file from `--root`, or an error page;
+//!    a file from `--root` (or `304 Not Modified` when the browser already
+//!    has it: [`crate::conditional`]), or an error page;
 //! 4. write the answer, then go back to 1 — HTTP/1.1 *keep-alive*: the same
 //!    connection carries the next request, which saves a TCP handshake.
 //!
@@ -28,7 +29,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use netkit::NetError;
 use netkit::trace::{Tap, Traced};
@@ -40,10 +41,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
-use crate::files;
 use crate::page::{self, Visit};
 use crate::request::{self, BodyFraming, ChunkedBody, Limits, Parsed, Rejection, Request, Version};
-use crate::response::{Head, Status};
+use crate::response::{Head, Status, http_date};
+use crate::{conditional, files};
 
 /// The default port: 8080, the usual "alternative HTTP" port.
 ///
@@ -597,13 +598,7 @@ async fn route(request: &Request, visit: &Visit, config: &Config) -> Reply {
     };
     match lookup {
         Ok(Ok(file)) => match open(&file).await {
-            Ok((handle, len)) => Reply {
-                head: Head::new(Status::Ok)
-                    .header("Content-Type", files::content_type(&file))
-                    .header("Content-Length", len.to_string()),
-                body: Body::File(handle, len),
-                close: false,
-            },
+            Ok((handle, len, modified)) => file_reply(request, &file, handle, len, modified),
             // The server's own user may not read the file (chmod): say so
             // in words, and keep the OS's details for the server's log.
             Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
@@ -644,10 +639,51 @@ async fn route(request: &Request, visit: &Visit, config: &Config) -> Reply {
     }
 }
 
-async fn open(path: &std::path::Path) -> std::io::Result<(tokio::fs::File, u64)> {
+/// Opens a file: its handle, its length, and when it was last modified
+/// (`None` on the rare systems that do not record it).
+async fn open(
+    path: &std::path::Path,
+) -> std::io::Result<(tokio::fs::File, u64, Option<SystemTime>)> {
     let file = tokio::fs::File::open(path).await?;
-    let len = file.metadata().await?.len();
-    Ok((file, len))
+    let metadata = file.metadata().await?;
+    Ok((file, metadata.len(), metadata.modified().ok()))
+}
+
+/// The answer for a file: `200 OK` with the file and its `Last-Modified`
+/// date, or `304 Not Modified` when the client's copy is still good
+/// (see [`crate::conditional`]).
+fn file_reply(
+    request: &Request,
+    path: &std::path::Path,
+    handle: tokio::fs::File,
+    len: u64,
+    modified: Option<SystemTime>,
+) -> Reply {
+    let now = jiff::Timestamp::now();
+    let mut head = Head::new(Status::Ok)
+        .header("Content-Type", files::content_type(path))
+        .header("Content-Length", len.to_string());
+    // Without a modification time there is no date to give, and so nothing
+    // a client could send back: every request gets the whole file.
+    if let Some(last_modified) = modified.and_then(|m| conditional::last_modified(m, now)) {
+        if conditional::not_modified(request, last_modified, now) {
+            // A 304 carries no body, so no Content-Length or Content-Type:
+            // they would describe a body that is not there (RFC 9110
+            // §15.4.5). Last-Modified tells the browser its copy's date.
+            return Reply {
+                head: Head::new(Status::NotModified)
+                    .header("Last-Modified", http_date(last_modified)),
+                body: Body::Bytes(Vec::new()),
+                close: false,
+            };
+        }
+        head = head.header("Last-Modified", http_date(last_modified));
+    }
+    Reply {
+        head,
+        body: Body::File(handle, len),
+        close: false,
+    }
 }
 
 fn request_page_reply(request: &Request, visit: &Visit) -> Reply {

@@ -1,0 +1,325 @@
+//! # Conditional GET: "send me the file only if it changed"
+//!
+//! A browser keeps a copy of every file it fetched (its *cache*), with the
+//! date the server gave in `Last-Modified`. When the page is loaded again, it
+//! does not simply ask for the file: it asks for it *on a condition*, "only
+//! if it was modified since the date you told me". When the file is the
+//! same, the server answers `304 Not Modified`, with no body, and the browser
+//! uses its copy — a few hundred bytes travel instead of the whole file.
+//!
+//! ```text
+//! first visit                           reload
+//! GET /style.css HTTP/1.1               GET /style.css HTTP/1.1
+//!                                       If-Modified-Since: Tue, 24 Nov 2026 08:49:37 GMT
+//!
+//! HTTP/1.1 200 OK                       HTTP/1.1 304 Not Modified
+//! Last-Modified: Tue, 24 Nov 2026 08:49:37 GMT
+//! Content-Length: 5120                  (no body: "your copy is still good")
+//! (5120 bytes of CSS)
+//! ```
+//!
+//! The rules come from RFC 9110:
+//!
+//! - [`last_modified`] (§8.8.2): the date is the file's modification time,
+//!   to the second (HTTP dates have no fractions), and never later than the
+//!   server's own clock;
+//! - [`parse_http_date`] (§5.6.7): a date arrives in one of three formats;
+//! - [`not_modified`] (§13.1.3, §13.2.2): when the answer is 304.
+//!
+//! Dates are jiff [`Timestamp`]s: jiff reads and writes the text, checks the
+//! calendar (is 31 Feb a date? was 6 Nov 1994 a Sunday?), and compares them.
+//! The server writes dates with [`crate::response::http_date`].
+//!
+//! Like [`crate::request`], this module never touches a socket or a file:
+//! each rule is tested with plain values.
+
+use std::time::SystemTime;
+
+use jiff::fmt::strtime::{self, BrokenDownTime};
+use jiff::tz::Offset;
+use jiff::{RoundMode, Timestamp, TimestampRound, Unit};
+
+use crate::request::Request;
+
+/// IMF-fixdate, the format every HTTP sender uses today (the one
+/// [`crate::response::http_date`] writes): `Sun, 06 Nov 1994 08:49:37 GMT`.
+const IMF_FIXDATE: &str = "%a, %d %b %Y %H:%M:%S GMT";
+
+/// rfc850-date, obsolete since 1996 (its year has two digits):
+/// `Sunday, 06-Nov-94 08:49:37 GMT`.
+const RFC850_DATE: &str = "%A, %d-%b-%y %H:%M:%S GMT";
+
+/// asctime-date, obsolete: the format of C's `asctime()`, in UTC, with the
+/// day padded with a space: `Sun Nov  6 08:49:37 1994`.
+const ASCTIME_DATE: &str = "%a %b %e %H:%M:%S %Y";
+
+/// The `Last-Modified` date of a file modified at `modified`, when the
+/// server's clock says `now`; `None` when jiff cannot represent the time
+/// (far outside years -9999 to 9999).
+///
+/// Two rules of RFC 9110 §8.8.2:
+///
+/// - whole seconds: the fraction is dropped, since an HTTP date cannot carry
+///   it. (Were it kept, a file modified at 08:49:37.6 would look *later* than
+///   the date `08:49:37` the browser sends back, and never get a 304.)
+/// - a modification time later than `now` (a file copied from a machine
+///   whose clock is ahead) is replaced by `now`: the server must not claim
+///   a change that, by its own clock, has not happened yet.
+pub fn last_modified(modified: SystemTime, now: Timestamp) -> Option<Timestamp> {
+    let modified = Timestamp::try_from(modified).ok()?;
+    let whole_seconds = TimestampRound::new()
+        .smallest(Unit::Second)
+        // Down, not to the nearest: 08:49:37.6 happened during second 37.
+        .mode(RoundMode::Floor);
+    modified.min(now).round(whole_seconds).ok()
+}
+
+/// Reads an HTTP date, in any of the three formats of RFC 9110 §5.6.7;
+/// `None` when `value` is none of them (or names a day that does not exist,
+/// or the wrong weekday).
+///
+/// `now` is needed for the obsolete two-digit years only: `94` is 1994
+/// because 2094 is more than 50 years away.
+pub fn parse_http_date(value: &[u8], now: Timestamp) -> Option<Timestamp> {
+    let text = std::str::from_utf8(value).ok()?.trim_ascii();
+    if let Ok(date) = strtime::parse(IMF_FIXDATE, text) {
+        return in_gmt(&date);
+    }
+    if let Ok(date) = strtime::parse(ASCTIME_DATE, text) {
+        return in_gmt(&date);
+    }
+    let mut date = strtime::parse(RFC850_DATE, text).ok()?;
+    let two_digits = date.year()?.rem_euclid(100);
+    let this_year = Offset::UTC.to_datetime(now).year();
+    date.set_year(Some(rfc850_year(two_digits, this_year)))
+        .ok()?;
+    in_gmt(&date)
+}
+
+/// The full year of a two-digit year `yy`, as RFC 9110 §5.6.7 asks: the
+/// latest year ending in `yy` that is at most 50 years after `this_year`.
+/// In 2026, `94` is 1994 and `70` is 2070.
+///
+/// (jiff's `%y` has its own fixed rule — 69 to 99 are 1969 to 1999, 00 to
+/// 68 are 2000 to 2068 — so the year it read is replaced by this one.)
+fn rfc850_year(yy: i16, this_year: i16) -> i16 {
+    let latest = this_year + 50;
+    latest - (latest - yy).rem_euclid(100)
+}
+
+/// The instant of a parsed date. Its time zone was the text "GMT" (or, for
+/// asctime, implied): the date and time are in UTC.
+fn in_gmt(date: &BrokenDownTime) -> Option<Timestamp> {
+    // Turning it into a date is also where jiff checks the weekday:
+    // "Mon, 06 Nov 1994" is refused, 6 Nov 1994 was a Sunday.
+    let datetime = date.to_datetime().ok()?;
+    Offset::UTC.to_timestamp(datetime).ok()
+}
+
+/// Whether `request` is answered `304 Not Modified` for a file whose
+/// `Last-Modified` is `last_modified` (RFC 9110 §13.1.3): it is when the
+/// client's `If-Modified-Since` date is not earlier than the file's.
+///
+/// The condition is *ignored* — the client gets the normal answer, which is
+/// always safe — when:
+///
+/// - the method is not GET or HEAD;
+/// - there is an `If-None-Match` header: it asks the same question with
+///   *entity tags* (`ETag`), which are more precise than dates, so it wins
+///   (§13.2.2). This server sends no tags, so it never answers that one with
+///   304;
+/// - `If-Modified-Since` is missing, or given twice (a list of dates is not a
+///   date), or is not a valid HTTP date ([`parse_http_date`]).
+pub fn not_modified(request: &Request, last_modified: Timestamp, now: Timestamp) -> bool {
+    if request.method != "GET" && request.method != "HEAD" {
+        return false;
+    }
+    if request.header("if-none-match").is_some() {
+        return false;
+    }
+    let mut dates = request
+        .headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("if-modified-since"));
+    let (Some((_, since)), None) = (dates.next(), dates.next()) else {
+        return false;
+    };
+    match parse_http_date(since, now) {
+        // "Not later than": the browser's date is the file's own
+        // Last-Modified, sent back unchanged, so equal means unchanged.
+        Some(since) => last_modified <= since,
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::{Limits, Parsed, parse};
+    use crate::response::http_date;
+
+    /// 6 Nov 1994, 08:49:37 UTC: RFC 9110's example date.
+    fn rfc_example() -> Timestamp {
+        "1994-11-06T08:49:37Z".parse().unwrap()
+    }
+
+    /// A day in 2026, as the server's clock.
+    fn now() -> Timestamp {
+        "2026-11-24T10:00:00Z".parse().unwrap()
+    }
+
+    /// A request with these header lines after `Host`.
+    fn request(method: &str, headers: &str) -> Request {
+        let text = format!("{method} /a.txt HTTP/1.1\r\nHost: x\r\n{headers}\r\n");
+        match parse(text.as_bytes(), &Limits::default()) {
+            Ok(Parsed::Complete(request)) => request,
+            _ => panic!("not a complete request: {text:?}"),
+        }
+    }
+
+    /// `when` as a file system's modification time.
+    fn file_time(when: Timestamp) -> SystemTime {
+        SystemTime::try_from(when).unwrap()
+    }
+
+    fn since(date: &str) -> String {
+        format!("If-Modified-Since: {date}\r\n")
+    }
+
+    #[test]
+    fn the_three_formats_give_the_same_instant() {
+        for text in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert_eq!(
+                parse_http_date(text.as_bytes(), now()),
+                Some(rfc_example()),
+                "{text}"
+            );
+        }
+        // What the server writes, it reads back.
+        let written = http_date(rfc_example());
+        assert_eq!(
+            parse_http_date(written.as_bytes(), now()),
+            Some(rfc_example())
+        );
+    }
+
+    #[test]
+    fn anything_else_is_not_a_date() {
+        for text in [
+            "",
+            "yesterday",
+            "Mon, 06 Nov 1994 08:49:37 GMT", // 6 Nov 1994 was a Sunday
+            "Sun, 31 Feb 1994 08:49:37 GMT", // no such day
+            "Sun, 06 Nov 1994 08:49:37 +0200", // HTTP dates are in GMT
+            "Sun, 06 Nov 1994 08:49:37 GMT, Mon, 07 Nov 1994 08:49:37 GMT",
+            "1994-11-06T08:49:37Z",
+        ] {
+            assert_eq!(parse_http_date(text.as_bytes(), now()), None, "{text}");
+        }
+        assert_eq!(parse_http_date(b"\xff\xfe", now()), None);
+    }
+
+    #[test]
+    fn two_digit_years_are_at_most_50_years_ahead() {
+        assert_eq!(rfc850_year(94, 2026), 1994);
+        assert_eq!(rfc850_year(26, 2026), 2026);
+        assert_eq!(rfc850_year(76, 2026), 2076, "50 years ahead: still ahead");
+        assert_eq!(rfc850_year(77, 2026), 1977, "51 years ahead: the past");
+        assert_eq!(rfc850_year(70, 2026), 2070, "jiff alone would say 1970");
+        // 1 Jan 2070 is a Wednesday (1 Jan 1970 was a Thursday).
+        assert_eq!(
+            parse_http_date(b"Wednesday, 01-Jan-70 00:00:00 GMT", now()),
+            Some("2070-01-01T00:00:00Z".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn last_modified_is_in_whole_seconds() {
+        let modified: Timestamp = "1994-11-06T08:49:37.999Z".parse().unwrap();
+        assert_eq!(
+            last_modified(file_time(modified), now()),
+            Some(rfc_example())
+        );
+    }
+
+    #[test]
+    fn a_modification_time_in_the_future_becomes_now() {
+        let future: Timestamp = "2030-01-01T00:00:00Z".parse().unwrap();
+        assert_eq!(last_modified(file_time(future), now()), Some(now()));
+        let now_and_a_half: Timestamp = "2026-11-24T10:00:00.5Z".parse().unwrap();
+        assert_eq!(
+            last_modified(file_time(future), now_and_a_half),
+            Some(now()),
+            "now, in whole seconds too"
+        );
+    }
+
+    #[test]
+    fn an_equal_or_later_date_means_not_modified() {
+        let file = rfc_example();
+        for date in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:38 GMT",
+            "Tue, 24 Nov 2026 10:00:00 GMT",
+        ] {
+            assert!(
+                not_modified(&request("GET", &since(date)), file, now()),
+                "{date}"
+            );
+            assert!(
+                not_modified(&request("HEAD", &since(date)), file, now()),
+                "{date}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_earlier_date_means_modified() {
+        let request = request("GET", &since("Sun, 06 Nov 1994 08:49:36 GMT"));
+        assert!(!not_modified(&request, rfc_example(), now()));
+    }
+
+    #[test]
+    fn an_unreadable_date_is_ignored() {
+        for date in ["yesterday", "Sun, 06 Nov 1994", "0"] {
+            let request = request("GET", &since(date));
+            assert!(!not_modified(&request, rfc_example(), now()), "{date}");
+        }
+    }
+
+    #[test]
+    fn without_a_single_if_modified_since_there_is_no_condition() {
+        let date = "Sun, 06 Nov 1994 08:49:37 GMT";
+        let file = rfc_example();
+        assert!(!not_modified(&request("GET", ""), file, now()));
+        let twice = format!("{}{}", since(date), since(date));
+        assert!(!not_modified(&request("GET", &twice), file, now()));
+    }
+
+    #[test]
+    fn if_none_match_wins_over_if_modified_since() {
+        let headers = format!(
+            "{}If-None-Match: \"abc\"\r\n",
+            since("Sun, 06 Nov 1994 08:49:37 GMT")
+        );
+        assert!(!not_modified(
+            &request("GET", &headers),
+            rfc_example(),
+            now()
+        ));
+    }
+
+    #[test]
+    fn only_get_and_head_can_be_not_modified() {
+        let headers = since("Sun, 06 Nov 1994 08:49:37 GMT");
+        assert!(!not_modified(
+            &request("DELETE", &headers),
+            rfc_example(),
+            now()
+        ));
+    }
+}
