@@ -106,6 +106,21 @@ fn content_length_bodies_stop_at_the_length() {
     );
 }
 
+/// A 304 answer has no body (RFC 9110 §15.4.5), even when it repeats the
+/// Content-Length of the 200 it stands for (§8.6): reading 5 bytes here
+/// would wait for bytes that never come.
+#[test]
+fn a_304_answer_has_no_body_whatever_its_content_length_says() {
+    let (url, _server) = canned(
+        b"HTTP/1.1 304 Not Modified\r\nLast-Modified: Thu, 02 Jan 2020 03:04:05 GMT\r\nContent-Length: 5\r\n\r\n",
+    );
+    let out = run_client("http-client", &[&url], T);
+    assert!(out.status.success(), "{}", out.stderr);
+    let text = out.stdout_text();
+    assert!(text.contains("\n< HTTP/1.1 304 Not Modified\n"), "{text}");
+    assert!(text.ends_with("\n<\n"), "nothing after the head: {text}");
+}
+
 #[test]
 fn a_header_folded_over_two_lines_is_read_as_one() {
     // Obsolete line folding: RFC 9112 §5.2 says a client MUST accept it,

@@ -437,6 +437,12 @@ mod tests {
             head("HTTP/1.1 204 No Content\r\n\r\n").framing("GET"),
             Ok(Framing::Empty)
         );
+        // A 304 may repeat the Content-Length of the 200 it stands for
+        // (RFC 9110 §8.6): that body is not sent, the client has it already.
+        assert_eq!(
+            head("HTTP/1.1 304 Not Modified\r\nContent-Length: 12\r\n\r\n").framing("GET"),
+            Ok(Framing::Empty)
+        );
         assert!(
             head("HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n")
                 .framing("GET")
