@@ -271,7 +271,17 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
                 && request
                     .header("expect")
                     .is_some_and(|v| v.eq_ignore_ascii_case(b"100-continue"));
-            if expects_continue && request.has_body() && self.buf.is_empty() {
+            // RFC 9110 §10.1.1: when the answer is known from the method
+            // alone (405: this server takes no uploads), it is sent at once
+            // instead of "100 Continue", so the client does not send a body
+            // only to have it thrown away. That body is then never read, so
+            // the connection cannot carry another request: it closes.
+            let refused_before_body = expects_continue
+                && request.has_body()
+                && self.buf.is_empty()
+                && !answers_method(&request.method);
+            if expects_continue && request.has_body() && self.buf.is_empty() && !refused_before_body
+            {
                 // Bounded like any answer: a client that stopped reading
                 // (earlier answers still fill its socket) must not hold us.
                 let go_on = self
@@ -289,6 +299,7 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
                 }
             }
             let body = match request.body {
+                _ if refused_before_body => Ok(()),
                 BodyFraming::Length(len) => self.skip_body(len).await,
                 BodyFraming::Chunked => self.skip_chunked_body().await,
             };
@@ -306,6 +317,7 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
                 nth: self.requests,
             };
             let mut reply = route(&request, &visit, self.config).await;
+            reply.close |= refused_before_body;
             let keep_alive = request.keep_alive() && !reply.close && !shutdown.is_cancelled();
             // The one place where an answer gets its Connection header.
             reply.head = if keep_alive {
@@ -565,8 +577,14 @@ fn stopped_reading() -> End {
 }
 
 /// Decides the answer to a request.
+/// Whether this server answers `method` at all (GET and HEAD: it serves
+/// files); any other gets 405 whatever its target.
+fn answers_method(method: &str) -> bool {
+    method == "GET" || method == "HEAD"
+}
+
 async fn route(request: &Request, visit: &Visit, config: &Config) -> Reply {
-    if request.method != "GET" && request.method != "HEAD" {
+    if !answers_method(&request.method) {
         let mut reply = error_reply(
             Status::MethodNotAllowed,
             &format!(
@@ -864,8 +882,9 @@ mod tests {
     #[tokio::test]
     async fn an_interim_answer_nobody_reads_does_not_hold_the_connection() {
         let config = quick_config(300);
+        // GET: a POST would be refused at once, with no interim answer.
         let request: &[u8] =
-            b"POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n";
+            b"GET / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n";
         let mut conn = test_connection(
             request,
             tokio::io::BufWriter::new(SlowReader::new(None, Duration::ZERO)),
@@ -1078,12 +1097,14 @@ mod tests {
         assert!(out.contains("<td id=\"path\">/?second</td>"), "{out}");
     }
 
+    /// A request this server would answer (GET, here with a body, which it
+    /// reads and ignores) gets "100 Continue", then its answer.
     #[tokio::test]
     async fn curl_style_expect_continue_also_works_for_chunked_bodies() {
         let (addr, _shutdown, _task) = start(Config::default()).await;
         let mut stream = TcpStream::connect(addr).await.unwrap();
         stream
-            .write_all(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n")
+            .write_all(b"GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n")
             .await
             .unwrap();
         let mut interim = [0u8; 25];
@@ -1099,10 +1120,38 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(
-            out.starts_with(b"HTTP/1.1 405 "),
+            out.starts_with(b"HTTP/1.1 200 OK\r\n"),
             "{}",
             String::from_utf8_lossy(&out)
         );
+    }
+
+    /// RFC 9110 §10.1.1: an answer known from the method alone comes at
+    /// once, instead of "100 Continue": the client need not send a body
+    /// that would be thrown away. The body is never read, so the server
+    /// closes the connection after its answer.
+    #[tokio::test]
+    async fn an_upload_asking_first_is_refused_before_its_body() {
+        let (addr, _shutdown, _task) = start(Config::default()).await;
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"POST /upload HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5000\r\n\r\n")
+            .await
+            .unwrap();
+        // No body sent: the whole answer, and the close, come anyway.
+        let mut out = Vec::new();
+        timeout(Duration::from_secs(5), stream.read_to_end(&mut out))
+            .await
+            .expect("the answer and the close come without the body")
+            .unwrap();
+        let out = String::from_utf8_lossy(&out);
+        assert!(
+            out.starts_with("HTTP/1.1 405 Method Not Allowed\r\n"),
+            "{out}"
+        );
+        assert!(!out.contains("100 Continue"), "{out}");
+        assert!(out.contains("Connection: close\r\n"), "{out}");
+        assert!(out.contains("Allow: GET, HEAD\r\n"), "{out}");
     }
 
     #[tokio::test]
