@@ -126,16 +126,17 @@ fn in_gmt(date: &BrokenDownTime) -> Option<Timestamp> {
 /// - the method is not GET or HEAD;
 /// - there is an `If-None-Match` header: it asks the same question with
 ///   *entity tags* (`ETag`), which are more precise than dates, so it wins
-///   (§13.2.2). This server sends no tags, so it never answers that one with
-///   304;
+///   (§13.2.2). This server sends no tags, so no tag a client names can
+///   match; only `If-None-Match: *` ("if you have it at all", §13.1.2) is
+///   answered 304, since the file exists;
 /// - `If-Modified-Since` is missing, or given twice (a list of dates is not a
 ///   date), or is not a valid HTTP date ([`parse_http_date`]).
 pub fn not_modified(request: &Request, last_modified: Timestamp, now: Timestamp) -> bool {
     if request.method != "GET" && request.method != "HEAD" {
         return false;
     }
-    if request.header("if-none-match").is_some() {
-        return false;
+    if let Some(tags) = request.header("if-none-match") {
+        return tags.trim_ascii() == b"*";
     }
     let mut dates = request
         .headers
@@ -308,6 +309,27 @@ mod tests {
         );
         assert!(!not_modified(
             &request("GET", &headers),
+            rfc_example(),
+            now()
+        ));
+    }
+
+    #[test]
+    fn if_none_match_star_means_any_copy_will_do() {
+        // The file exists, so "only if you have none" is false: 304, with
+        // or without a date, and whatever the date says.
+        assert!(not_modified(
+            &request("GET", "If-None-Match: *\r\n"),
+            rfc_example(),
+            now()
+        ));
+        let older = format!(
+            "{}If-None-Match: *\r\n",
+            since("Sun, 06 Nov 1994 08:49:36 GMT")
+        );
+        assert!(not_modified(&request("HEAD", &older), rfc_example(), now()));
+        assert!(!not_modified(
+            &request("DELETE", "If-None-Match: *\r\n"),
             rfc_example(),
             now()
         ));
