@@ -256,6 +256,32 @@ fn the_clock_difference_is_taken_when_the_answer_arrives() {
     );
 }
 
+/// The 4 bytes come late, in the last moment of `--timeout`, from a server
+/// that then waits for the client to close (as RFC 868 allows): the answer
+/// is whole, and nothing says the server should have closed.
+#[test]
+fn time_bytes_in_the_last_moment_of_the_time_out_are_the_answer() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        // Within --timeout (1 s), but within AFTER_THE_ANSWER (0.2 s) of it.
+        std::thread::sleep(Duration::from_millis(850));
+        let answer = rfc868::encode(Timestamp::now()).unwrap();
+        let _ = stream.write_all(&answer);
+        stream.set_read_timeout(Some(T)).unwrap();
+        let _ = stream.read(&mut [0u8; 16]);
+    });
+    let out = client(&["--port", &port, "--timeout", "1"]);
+    server.join().unwrap();
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("kept the connection open"),
+        "{}",
+        out.stderr
+    );
+}
+
 /// RFC 868 over TCP: "U: Receive the time. U: Close the connection. S:
 /// Close the connection." Against a server that waits for the client to
 /// close first (as the RFC allows), the client closes once the 4 bytes have

@@ -526,3 +526,21 @@ fn a_udp_echo_that_cuts_long_datagrams_is_named_for_it() {
         out.stderr.len()
     );
 }
+
+/// The whole echo comes back late, in the last moment of `--timeout`, and
+/// the server then keeps its side open: the time-out that ends the moment
+/// of silence after the echo does not make a complete echo an error.
+#[test]
+fn an_echo_in_the_last_moment_of_the_time_out_still_counts() {
+    let (port, _server) = tcp_stub(|mut stream| {
+        let mut buf = [0u8; 64];
+        let n = stream.read(&mut buf).unwrap_or(0);
+        // Within --timeout (1 s), but within AFTER_THE_ANSWER (0.2 s) of it.
+        thread::sleep(Duration::from_millis(850));
+        let _ = stream.write_all(&buf[..n]);
+        thread::sleep(Duration::from_secs(3));
+    });
+    let out = run(CLIENT, &["--port", &port, "--timeout", "1", "hello"], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", out.stderr);
+    assert_eq!(out.stdout, b"hello\n");
+}

@@ -163,8 +163,13 @@ pub async fn ask_tcp(options: &Options) -> Result<Reply, NetError> {
         // Reset before a single byte: explained below, like a plain close.
         Ok(Err(e)) if is_closed_by_peer(&e) && bytes.is_empty() => {}
         Ok(Err(e)) => return Err(NetError::io(format!("reading from {server}"), e)),
-        // Some bytes then silence: judge what arrived. A time server closes
-        // once it has answered; this one did not, which the log says.
+        // RFC 868's 4 bytes, then the time ran out during the moment of
+        // silence after them: the answer is whole, and RFC 868 lets the
+        // client close first.
+        Err(_) if options.protocol == Protocol::Time && bytes.len() == rfc868::ANSWER_LEN => {}
+        // Some bytes then silence: judge what arrived. A daytime server
+        // closes once it has answered (the close ends its line); this one
+        // did not, which the log says.
         Err(_) if !bytes.is_empty() => {
             warn!(
                 "{server} sent {} and then kept the connection open for {:.1} s: a {} \
