@@ -761,11 +761,16 @@ pub async fn udp_round_trip(
         }
         attempt += 1;
         let started = Instant::now();
-        target
-            .socket()
-            .send(datagram)
-            .await
-            .map_err(|e| NetError::io(format!("sending to {server}"), e))?;
+        if let Err(e) = target.socket().send(datagram).await {
+            // Before any echo, an address that cannot be sent to (IPv6
+            // switched off?) gives way to the name's next one.
+            if earlier.is_empty() && target.next_address(&e).await?.is_some() {
+                tap = Tap::datagrams(target.addr(), options.trace, None);
+                attempt -= 1;
+                continue 'attempts;
+            }
+            return Err(NetError::io(format!("sending to {server}"), e));
+        }
         tap.sent(datagram);
         let deadline = tokio::time::Instant::now() + options.timeout;
         loop {
@@ -793,7 +798,7 @@ pub async fn udp_round_trip(
                 // Nothing listens at this address. Before any echo, the
                 // name's next address is tried, and that send is no retry.
                 Ok(Err(e)) if is_udp_refusal(&e) && earlier.is_empty() => {
-                    if target.next_address().await?.is_none() {
+                    if target.next_address(&e).await?.is_none() {
                         return Err(NetError::io(
                             format!("waiting for a reply from {server}"),
                             e,

@@ -22,7 +22,7 @@ use codec::ports::PortRange;
 use tokio::net::{TcpListener, TcpSocket, TcpStream, UdpSocket};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::error::{NetError, Transport, USE_INSTEAD, describe_io, join_host_port};
 
@@ -399,18 +399,31 @@ impl UdpServer {
         UdpServer::aimed_at(resolve(host, port).await?).await
     }
 
-    /// Aims a new socket at the first of `addrs` (not empty), keeping the
-    /// others for [`next_address`](UdpServer::next_address).
+    /// Aims a new socket at the first of `addrs` that this machine can send
+    /// to, keeping the others for [`next_address`](UdpServer::next_address).
+    /// An address that cannot even be aimed at (IPv6 switched off, while the
+    /// name also has an IPv6 address) is skipped, as [`connect_tcp`] skips
+    /// one that does not connect; the error of the last one tried is
+    /// returned when none can be used.
     pub async fn aimed_at(mut addrs: Vec<SocketAddr>) -> Result<UdpServer, NetError> {
         addrs.reverse();
-        let addr = addrs
-            .pop()
-            .ok_or_else(|| NetError::usage("no address to send datagrams to"))?;
-        Ok(UdpServer {
-            socket: udp_socket_to(addr).await?,
-            addr,
-            untried: addrs,
-        })
+        let mut last_error = NetError::usage("no address to send datagrams to");
+        while let Some(addr) = addrs.pop() {
+            match udp_socket_to(addr).await {
+                Ok(socket) => {
+                    return Ok(UdpServer {
+                        socket,
+                        addr,
+                        untried: addrs,
+                    });
+                }
+                Err(e) => {
+                    debug!("cannot send datagrams to {addr}: {e}");
+                    last_error = e;
+                }
+            }
+        }
+        Err(last_error)
     }
 
     /// The socket, aimed at [`addr`](UdpServer::addr).
@@ -429,21 +442,36 @@ impl UdpServer {
         self.untried.iter().rev().copied()
     }
 
-    /// After a refusal from [`addr`](UdpServer::addr) (see
-    /// [`is_udp_refusal`]): aims a new socket at the next address, and
-    /// returns it; `None` when every address has been tried.
-    pub async fn next_address(&mut self) -> Result<Option<SocketAddr>, NetError> {
-        let Some(next) = self.untried.pop() else {
-            return Ok(None);
+    /// After `failure` at [`addr`](UdpServer::addr), before any answer
+    /// came: a refusal ([`is_udp_refusal`]: nothing listens there), or a
+    /// datagram that could not even be sent. Aims a new socket at the next
+    /// usable address, and returns it; `None` when every address has been
+    /// tried.
+    pub async fn next_address(
+        &mut self,
+        failure: &std::io::Error,
+    ) -> Result<Option<SocketAddr>, NetError> {
+        let why = if is_udp_refusal(failure) {
+            "nothing listens there over UDP".to_string()
+        } else {
+            format!("cannot send to it ({})", describe_io(failure))
         };
         // A new socket: the next address may be of the other family.
-        self.socket = udp_socket_to(next).await?;
-        info!(
-            "nothing listens on {} over UDP: trying {next}, the next address of the same name",
-            self.addr
-        );
-        self.addr = next;
-        Ok(Some(next))
+        while let Some(next) = self.untried.pop() {
+            match udp_socket_to(next).await {
+                Ok(socket) => {
+                    info!(
+                        "{}: {why}; trying {next}, the next address of the same name",
+                        self.addr
+                    );
+                    self.socket = socket;
+                    self.addr = next;
+                    return Ok(Some(next));
+                }
+                Err(e) => debug!("cannot send datagrams to {next}: {e}"),
+            }
+        }
+        Ok(None)
     }
 }
 
@@ -508,7 +536,10 @@ mod tests {
             .expect("the refusal comes at once on loopback")
             .unwrap_err();
         assert!(is_udp_refusal(&refused), "{refused:?}");
-        assert_eq!(target.next_address().await.unwrap(), Some(listening));
+        assert_eq!(
+            target.next_address(&refused).await.unwrap(),
+            Some(listening)
+        );
         target.socket().send(b"hi").await.unwrap();
         let (n, from) = server.recv_from(&mut buf).await.unwrap();
         assert_eq!(&buf[..n], b"hi");
@@ -516,10 +547,27 @@ mod tests {
         let n = target.socket().recv(&mut buf).await.unwrap();
         assert_eq!(&buf[..n], b"yes");
         assert_eq!(
-            target.next_address().await.unwrap(),
+            target.next_address(&refused).await.unwrap(),
             None,
             "no third address"
         );
+    }
+
+    /// An address this machine cannot send to (a link-local IPv6 address
+    /// with no network card named; with IPv6 switched off, any IPv6
+    /// address) is skipped for the next one, as TCP skips one that does not
+    /// connect.
+    #[tokio::test]
+    async fn an_address_that_cannot_be_aimed_at_is_skipped() {
+        let server = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let listening = server.local_addr().unwrap();
+        let unusable: SocketAddr = format!("[fe80::1]:{}", listening.port()).parse().unwrap();
+        let target = UdpServer::aimed_at(vec![unusable, listening])
+            .await
+            .unwrap();
+        assert_eq!(target.addr(), listening);
+        let only_unusable = UdpServer::aimed_at(vec![unusable]).await;
+        assert!(only_unusable.is_err(), "{only_unusable:?}");
     }
 
     #[tokio::test]

@@ -234,11 +234,18 @@ pub async fn ask_udp_at(mut target: UdpServer, options: &Options) -> Result<Repl
     let mut buf = [0u8; MAX_REPLY];
     while attempt <= attempts {
         // RFC 868 and 867 over UDP: any datagram is the question, even an empty one.
-        target
-            .socket()
-            .send(&[])
-            .await
-            .map_err(|e| NetError::io(format!("sending to {server}"), e))?;
+        if let Err(e) = target.socket().send(&[]).await {
+            // This address cannot be sent to (IPv6 switched off?): the
+            // name's next one, if it has one.
+            match target.next_address(&e).await? {
+                Some(next) => {
+                    server = next;
+                    tap = trace(server);
+                    continue;
+                }
+                None => return Err(NetError::io(format!("sending to {server}"), e)),
+            }
+        }
         info!("sent an empty datagram to {server} (attempt {attempt} of {attempts})");
         match tokio::time::timeout(options.timeout, target.socket().recv(&mut buf)).await {
             Ok(Ok(n)) => {
@@ -254,7 +261,7 @@ pub async fn ask_udp_at(mut target: UdpServer, options: &Options) -> Result<Repl
             // may have another address (localhost: ::1, then 127.0.0.1),
             // which is asked at once; a refusal is not a lost datagram, so
             // that question is not counted as an attempt.
-            Ok(Err(e)) if is_udp_refusal(&e) => match target.next_address().await? {
+            Ok(Err(e)) if is_udp_refusal(&e) => match target.next_address(&e).await? {
                 Some(next) => {
                     server = next;
                     tap = trace(server);
