@@ -1202,3 +1202,31 @@ fn if_none_match_makes_the_server_ignore_if_modified_since() {
     assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
     assert!(out.ends_with("\r\n\r\nhello"), "{out}");
 }
+
+/// `If-Modified-Since` only ever concerns a file: on a page made per
+/// request, a folder's redirect or a missing file, the usual answer comes,
+/// never a 304 (a far-future date would make any file "not modified").
+#[test]
+fn if_modified_since_is_ignored_where_there_is_no_file() {
+    let (site, server) = dated_site("http-ims-elsewhere");
+    std::fs::create_dir(site.path().join("sub")).unwrap();
+    let future = since("Fri, 01 Jan 2100 00:00:00 GMT");
+    for (path, status) in [
+        ("/sub", "HTTP/1.1 301 "),
+        ("/missing.txt", "HTTP/1.1 404 "),
+        ("/a.txt", "HTTP/1.1 304 "),
+    ] {
+        let out = ask(server.addr(), "GET", path, &future);
+        assert!(out.starts_with(status), "{path}: {out}");
+    }
+    // `If-None-Match: *` asks "only if you have none": a file there is 304.
+    let out = ask(server.addr(), "GET", "/a.txt", "If-None-Match: *\r\n");
+    assert!(out.starts_with("HTTP/1.1 304 "), "{out}");
+    let out = ask(server.addr(), "GET", "/missing.txt", "If-None-Match: *\r\n");
+    assert!(out.starts_with("HTTP/1.1 404 "), "{out}");
+
+    // Without --root, "/" is the request page, made for each request.
+    let plain = http_server(&[]);
+    let out = ask(plain.addr(), "GET", "/", &future);
+    assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+}

@@ -180,20 +180,21 @@ impl Request {
     }
 
     /// The GET request a HEAD request stands for: the same request, with
-    /// GET as its method, in `method` and in `raw_head`. Any other request
-    /// is returned as it is.
+    /// GET as its method, in `method` and in `raw_head`; `None` for any
+    /// other request (it stands for itself: no copy is made).
     ///
     /// HEAD asks "what would GET send?": the answer's headers, among them
     /// `Content-Length`, must be GET's (RFC 9110 §9.3.2). A page made from
     /// the request itself is therefore made from this one.
-    pub fn as_get(&self) -> Request {
-        let mut get = self.clone();
-        if self.method == "HEAD" {
-            get.method = "GET".into();
-            let start = request_line_start(&self.raw_head);
-            get.raw_head.splice(start..start + "HEAD".len(), *b"GET");
+    pub fn as_get(&self) -> Option<Request> {
+        if self.method != "HEAD" {
+            return None;
         }
-        get
+        let mut get = self.clone();
+        get.method = "GET".into();
+        let start = request_line_start(&self.raw_head);
+        get.raw_head.splice(start..start + "HEAD".len(), *b"GET");
+        Some(get)
     }
 
     /// The path part of the target: before any `?query` or `#fragment`.
@@ -945,12 +946,12 @@ mod tests {
     #[test]
     fn a_head_request_stands_for_a_get() {
         let head = complete(b"\r\nHEAD /x?y HTTP/1.1\r\nHost: a\r\n\r\n");
-        let get = head.as_get();
+        let get = head.as_get().expect("HEAD stands for a GET");
         assert_eq!(get.method, "GET");
         assert_eq!(get.raw_head, b"\r\nGET /x?y HTTP/1.1\r\nHost: a\r\n\r\n");
         assert_eq!((&get.target, &get.headers), (&head.target, &head.headers));
         let post = complete(b"POST / HTTP/1.1\r\nHost: a\r\n\r\n");
-        assert_eq!(post.as_get(), post, "only HEAD changes");
+        assert_eq!(post.as_get(), None, "only HEAD stands for another request");
     }
 
     #[test]

@@ -685,9 +685,10 @@ fn file_reply(
     // a client could send back: every request gets the whole file.
     if let Some(last_modified) = modified.and_then(|m| conditional::last_modified(m, now)) {
         if conditional::not_modified(request, last_modified, now) {
-            // A 304 carries no body, so no Content-Length or Content-Type:
-            // they would describe a body that is not there (RFC 9110
-            // §15.4.5). Last-Modified tells the browser its copy's date.
+            // A 304 carries no body. Content-Type is left out, as RFC 9110
+            // §15.4.5 asks of a representation's metadata; Content-Length
+            // could repeat the 200's (§8.6), but is optional and left out
+            // too. Last-Modified tells the browser its copy's date.
             return Reply {
                 head: Head::new(Status::NotModified)
                     .header("Last-Modified", http_date(last_modified)),
@@ -710,7 +711,11 @@ fn request_page_reply(request: &Request, visit: &Visit) -> Reply {
     // the Content-Length that GET would send (RFC 9110 §9.3.2 and §8.6), so
     // the page is made for the GET that the HEAD stands for (its body is not
     // sent anyway).
-    let body = page::request_page(&request.as_get(), visit).into_bytes();
+    let body = match request.as_get() {
+        Some(get) => page::request_page(&get, visit),
+        None => page::request_page(request, visit),
+    }
+    .into_bytes();
     Reply {
         head: Head::new(Status::Ok)
             .header("Content-Type", "text/html; charset=utf-8")
