@@ -141,6 +141,50 @@ fn line_decoders_stay_bounded_and_ignore_how_bytes_are_cut() {
     }
 }
 
+/// The lines, and every refusal owed, taken as the server takes them:
+/// after every read, whether it ended a line or not.
+fn lines_and_refusals_per_read(
+    mut decoder: LineDecoder,
+    pieces: &[&[u8]],
+) -> (Vec<Result<String, BadLine>>, Vec<u8>) {
+    let mut buf = BytesMut::new();
+    let (mut lines, mut refusals) = (Vec::new(), Vec::new());
+    for piece in pieces {
+        buf.extend_from_slice(piece);
+        while let Some(line) = decoder.decode(&mut buf) {
+            lines.push(line);
+        }
+        refusals.extend(decoder.take_telnet_refusals().unwrap_or_default());
+    }
+    while let Some(line) = decoder.decode_eof(&mut buf) {
+        lines.push(line);
+    }
+    refusals.extend(decoder.take_telnet_refusals().unwrap_or_default());
+    (lines, refusals)
+}
+
+#[test]
+fn telnet_requests_are_answered_once_however_the_reads_are_cut() {
+    let mut rng = Rng::new(0x5eed_0007);
+    for case in 0..20_000 {
+        let max = *rng.pick(&[3, 5, 8, 12, 64, MAX_LINE]);
+        let input = line_input(&mut rng, max);
+        let shown = input.escape_ascii();
+        let decoder = || LineDecoder::new(max).strip_telnet();
+        let whole = lines_and_refusals_per_read(decoder(), &[&input]);
+        // Byte by byte: every request is cut at every place it can be.
+        let bytes: Vec<&[u8]> = input.chunks(1).collect();
+        let pieces = reads(&mut rng, &input);
+        for cut in [&bytes, &pieces] {
+            assert_eq!(
+                whole,
+                lines_and_refusals_per_read(decoder(), cut),
+                "case {case}: max {max}, input \"{shown}\", reads {cut:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn telnet_stripping_removes_every_command_and_only_refuses_requests() {
     let mut rng = Rng::new(0x5eed_0002);
