@@ -440,6 +440,14 @@ pub fn free_port() -> u16 {
     panic!("no port free on both TCP and UDP");
 }
 
+/// A loopback UDP address where nothing listens (a port bound, then
+/// released): a datagram sent there is refused with an ICMP "port
+/// unreachable".
+pub fn refusing_udp_addr() -> std::net::SocketAddr {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.local_addr().unwrap()
+}
+
 /// A third-party server process; stopped by its pid (SIGTERM, then SIGKILL)
 /// when dropped, and its scratch folder removed.
 pub struct Peer {

@@ -403,10 +403,7 @@ fn a_multicast_or_broadcast_host_is_refused() {
 #[tokio::test]
 async fn a_name_whose_first_address_refuses_is_tried_at_the_next() {
     let server = echo_server("127.0.0.1", Config::default());
-    let refusing = {
-        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-        socket.local_addr().unwrap()
-    };
+    let refusing = support::refusing_udp_addr();
     let options = echo::client::Options {
         host: "localhost".to_string(),
         port: server.port(),

@@ -70,13 +70,6 @@ async fn the_largest_retry_count_does_not_overflow() {
     assert_eq!(reply.bytes, [0xEE, 0xAF, 0x85, 0x1F]);
 }
 
-/// A free UDP port on loopback, where nothing listens (a datagram sent
-/// there is refused with an ICMP "port unreachable").
-fn refusing_address() -> std::net::SocketAddr {
-    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket.local_addr().unwrap()
-}
-
 /// As with `--host localhost` where localhost is ::1 then 127.0.0.1 and the
 /// server listens on 127.0.0.1 only: the first address refuses, the next
 /// one is asked, and with no retry to spare (a refusal is no lost datagram).
@@ -91,7 +84,7 @@ async fn a_name_whose_first_address_refuses_is_asked_at_the_next() {
             let _ = server.send_to(&[0xEE, 0xAF, 0x85, 0x1F], from);
         }
     });
-    let target = UdpServer::aimed_at(vec![refusing_address(), listening])
+    let target = UdpServer::aimed_at(vec![support::refusing_udp_addr(), listening])
         .await
         .unwrap();
     let reply = ask_udp_at(target, &options(listening.port(), true, 0))
@@ -101,8 +94,8 @@ async fn a_name_whose_first_address_refuses_is_asked_at_the_next() {
     assert_eq!(reply.bytes, [0xEE, 0xAF, 0x85, 0x1F]);
 
     // Every address refuses: the last one is named.
-    let last = refusing_address();
-    let target = UdpServer::aimed_at(vec![refusing_address(), last])
+    let last = support::refusing_udp_addr();
+    let target = UdpServer::aimed_at(vec![support::refusing_udp_addr(), last])
         .await
         .unwrap();
     let error = ask_udp_at(target, &options(last.port(), true, 0))
