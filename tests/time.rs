@@ -256,30 +256,24 @@ fn the_clock_difference_is_taken_when_the_answer_arrives() {
     );
 }
 
-/// The 4 bytes come late, in the last moment of `--timeout`, from a server
-/// that then waits for the client to close (as RFC 868 allows): the answer
-/// is whole, and nothing says the server should have closed.
-#[test]
-fn time_bytes_in_the_last_moment_of_the_time_out_are_the_answer() {
+/// A one-client RFC 868 server that answers after `delay`, then waits for
+/// the client to close first, as RFC 868 allows. Its thread returns whether
+/// the client did close, and how long after the answer.
+fn waits_for_our_close(delay: Duration) -> (String, std::thread::JoinHandle<(bool, Duration)>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port().to_string();
     let server = std::thread::spawn(move || {
         let (mut stream, _) = listener.accept().unwrap();
-        // Within --timeout (1 s), but within AFTER_THE_ANSWER (0.2 s) of it.
-        std::thread::sleep(Duration::from_millis(850));
+        std::thread::sleep(delay);
         let answer = rfc868::encode(Timestamp::now()).unwrap();
-        let _ = stream.write_all(&answer);
+        stream.write_all(&answer).unwrap();
         stream.set_read_timeout(Some(T)).unwrap();
-        let _ = stream.read(&mut [0u8; 16]);
+        let answered = Instant::now();
+        // 0 bytes: the client closed.
+        let closed = stream.read(&mut [0u8; 16]).map(|n| n == 0);
+        (closed.unwrap_or(false), answered.elapsed())
     });
-    let out = client(&["--port", &port, "--timeout", "1"]);
-    server.join().unwrap();
-    assert!(out.status.success(), "{}", out.stderr);
-    assert!(
-        !out.stderr.contains("kept the connection open"),
-        "{}",
-        out.stderr
-    );
+    (port, server)
 }
 
 /// RFC 868 over TCP: "U: Receive the time. U: Close the connection. S:
@@ -288,18 +282,7 @@ fn time_bytes_in_the_last_moment_of_the_time_out_are_the_answer() {
 /// come: at once, without a warning, and the server sees that close.
 #[test]
 fn time_client_closes_first_as_rfc_868_says() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port().to_string();
-    let server = std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().unwrap();
-        let answer = rfc868::encode(Timestamp::now()).unwrap();
-        stream.write_all(&answer).unwrap();
-        stream.set_read_timeout(Some(T)).unwrap();
-        let started = Instant::now();
-        // 0 bytes: the client closed.
-        let closed = stream.read(&mut [0u8; 16]).map(|n| n == 0);
-        (closed.unwrap_or(false), started.elapsed())
-    });
+    let (port, server) = waits_for_our_close(Duration::ZERO);
     let started = Instant::now();
     let out = client(&["--port", &port, "--timeout", "5"]);
     let took = started.elapsed();
@@ -320,6 +303,20 @@ fn time_client_closes_first_as_rfc_868_says() {
         out.stdout_text().contains("4 bytes"),
         "{}",
         out.stdout_text()
+    );
+
+    // The 4 bytes come late, in the last moment of `--timeout` (1 s), but
+    // within AFTER_THE_ANSWER (0.2 s) of it: the answer is whole, and
+    // nothing says the server should have closed.
+    let (port, server) = waits_for_our_close(Duration::from_millis(850));
+    let out = client(&["--port", &port, "--timeout", "1"]);
+    let (client_closed, _) = server.join().unwrap();
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(client_closed, "the client closed its side");
+    assert!(
+        !out.stderr.contains("kept the connection open"),
+        "{}",
+        out.stderr
     );
 }
 
