@@ -950,10 +950,12 @@ fn a_log_nobody_reads_does_not_stop_the_server() {
     // that fills up (64 KiB) and is never read. Logging used to block the
     // task that logged, then every other: after a few hundred visits the
     // server answered nobody.
-    let (mut child, log, addr) = start_with_log_in_hand(&["--port", "0"]);
-    // About 3 log lines a visit: far more than the pipe and the log's own
-    // queue of 4,096 lines hold.
-    for i in 0..2000 {
+    // A log queue of 16 lines (--log-queue; 4,096 by default), so that
+    // fewer visits fill it.
+    let (mut child, log, addr) = start_with_log_in_hand(&["--port", "0", "--log-queue", "16"]);
+    // About 3 log lines a visit: far more than the pipe (64 KiB, some 600
+    // lines) and the log's own queue hold.
+    for i in 0..800 {
         assert!(
             visit(addr, &format!("v{i}"), Duration::from_secs(5)),
             "visit {i}: the server stopped answering while nothing read its log"

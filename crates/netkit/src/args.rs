@@ -1,7 +1,7 @@
 //! # Command-line flags shared by every program
 //!
 //! Every netlab server accepts `--host`, `--port`, `--trace`, `--grace`,
-//! `--threads`, `-v` and `-q` ([`ServerArgs`]), and the clients of the paired
+//! `--threads`, `--log-queue`, `-v` and `-q` ([`ServerArgs`]), and the clients of the paired
 //! protocols mirror them ([`ClientArgs`]; `raw-client` and `http-client`, which
 //! talk to any server, take its address as arguments instead). The port is
 //! declared by each binary (its default is that protocol's well-known port +
@@ -32,9 +32,24 @@ pub struct ServerArgs {
     #[arg(long, value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,
 
+    /// Log lines kept waiting while nothing reads the log (stderr piped to
+    /// a pager left on its first page, say); past that, new lines are left
+    /// out and counted, so the server never waits for its log. With --trace
+    /// none is left out: the server waits instead.
+    #[arg(long, value_name = "LINES",
+          default_value_t = crate::log_thread::WAITING_LINES,
+          value_parser = parse_log_queue)]
+    pub log_queue: usize,
+
     #[command(flatten)]
     #[allow(missing_docs)]
     pub verbosity: Verbosity,
+}
+
+/// `--log-queue`: at least one line (a queue of none would leave out every
+/// line nobody reads at once), at most a million (about 100 MiB).
+pub fn parse_log_queue(text: &str) -> Result<usize, String> {
+    number_in(text, 1, 1_000_000)
 }
 
 /// The flag of every UDP server (echo, time): how often one source may be
@@ -224,6 +239,15 @@ pub fn parse_threads(text: &str) -> Result<usize, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_log_queue_holds_at_least_one_line_and_at_most_a_million() {
+        assert_eq!(parse_log_queue("16"), Ok(16));
+        assert_eq!(parse_log_queue("1000000"), Ok(1_000_000));
+        for bad in ["0", "1000001", "-5", "many"] {
+            assert!(parse_log_queue(bad).is_err(), "{bad}");
+        }
+    }
     use clap::Parser;
 
     #[test]

@@ -27,9 +27,10 @@ use std::sync::mpsc::{SyncSender, sync_channel};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-/// Log lines a server keeps waiting while nothing reads its stderr (a few
-/// hundred KiB; a few MiB with `--trace`, whose lines are longer); past
-/// that, new lines are left out and counted.
+/// Log lines a server keeps waiting while nothing reads its stderr, unless
+/// its `--log-queue` says otherwise (a few hundred KiB; a few MiB with
+/// `--trace`, whose lines are longer); past that, new lines are left out
+/// and counted.
 pub const WAITING_LINES: usize = 4096;
 
 /// How long the end of the program waits for the queued lines to be
@@ -137,8 +138,8 @@ pub struct LogThread {
 impl LogThread {
     /// Starts the thread; `None` if the system refuses a thread (then the
     /// caller writes its log itself).
-    pub fn start(every_line: bool) -> Option<LogThread> {
-        let (lines, queued) = sync_channel::<Vec<u8>>(WAITING_LINES);
+    pub fn start(every_line: bool, waiting_lines: usize) -> Option<LogThread> {
+        let (lines, queued) = sync_channel::<Vec<u8>>(waiting_lines.max(1));
         let counts = Arc::new(Counts::default());
         let written = counts.clone();
         std::thread::Builder::new()
@@ -247,7 +248,7 @@ mod tests {
 
     #[test]
     fn finish_waits_for_the_thread_to_write_what_is_queued() {
-        let log = LogThread::start(false).expect("a thread");
+        let log = LogThread::start(false, WAITING_LINES).expect("a thread");
         let counts = log.writer.counts.clone();
         let mut writer = log.writer();
         writer.write_all(b"").unwrap();

@@ -128,11 +128,12 @@ pub fn init(verbosity: Verbosity) {
 
 /// Starts logging to stderr from a thread of its own, for a server: one
 /// that logs never waits for stderr (see [`crate::log_thread`]). Up to
-/// [`WAITING_LINES`] lines wait; past that they are left out, and
-/// [`ServerLog::finish`] says how many. Unless `every_line` (`--trace`):
-/// then a server whose log is that far behind waits for it.
-pub fn init_off_thread(verbosity: Verbosity, every_line: bool) -> ServerLog {
-    match LogThread::start(every_line) {
+/// `waiting_lines` lines wait (`--log-queue`, [`WAITING_LINES`] by
+/// default); past that they are left out, and [`ServerLog::finish`] says
+/// how many. Unless `every_line` (`--trace`): then a server whose log is
+/// that far behind waits for it.
+pub fn init_off_thread(verbosity: Verbosity, every_line: bool, waiting_lines: usize) -> ServerLog {
+    match LogThread::start(every_line, waiting_lines) {
         Some(thread) => {
             subscribe(verbosity, thread.writer());
             ServerLog(Some(thread))

@@ -13,7 +13,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::args::Verbosity;
+use crate::args::{ServerArgs, Verbosity};
 use crate::error::NetError;
 use crate::logging;
 
@@ -53,17 +53,17 @@ where
     conclude(execute(threads, main))
 }
 
-/// [`run_on`] for a server, on what its `--threads` flag
-/// ([`ServerArgs::threads`](crate::args::ServerArgs::threads)) asks for. Its
-/// log is written by a thread of its own ([`logging::init_off_thread`]): a
-/// server must go on serving its clients when nothing reads its log. With
-/// `trace` (`--trace`) no line is ever left out.
-pub fn serve<F>(verbosity: Verbosity, threads: Option<usize>, trace: bool, main: F) -> ExitCode
+/// [`run_on`] for a server, with what its shared flags ([`ServerArgs`]) ask
+/// for: `--threads`, `-v`/`-q`. Its log is written by a thread of its own
+/// ([`logging::init_off_thread`]), through a queue of `--log-queue` lines:
+/// a server must go on serving its clients when nothing reads its log. With
+/// `--trace` no line is ever left out.
+pub fn serve<F>(server: &ServerArgs, main: F) -> ExitCode
 where
     F: Future<Output = Result<(), NetError>>,
 {
-    let log = logging::init_off_thread(verbosity, trace);
-    let (code, error) = verdict(execute(threads, main));
+    let log = logging::init_off_thread(server.verbosity, server.trace, server.log_queue);
+    let (code, error) = verdict(execute(server.threads, main));
     // Through the log: the error line comes after everything logged.
     log.finish(error);
     code

@@ -66,23 +66,18 @@ fn parse_max_clients(text: &str) -> Result<usize, String> {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    netkit::serve(
-        args.server.verbosity,
-        args.server.threads,
-        args.server.trace,
-        async move {
-            let listener = netkit::net::bind_tcp(&args.server.host, args.port).await?;
-            let config = Config {
-                max_clients: args.max_clients,
-                max_queue: args.max_queue,
-                nick_timeout: args.nick_timeout,
-                write_timeout: args.write_timeout,
-                grace: args.server.grace,
-                trace: args.server.trace,
-            };
-            serve(listener, config, netkit::shutdown::on_signal()).await
-        },
-    )
+    netkit::serve(&args.server.clone(), async move {
+        let listener = netkit::net::bind_tcp(&args.server.host, args.port).await?;
+        let config = Config {
+            max_clients: args.max_clients,
+            max_queue: args.max_queue,
+            nick_timeout: args.nick_timeout,
+            write_timeout: args.write_timeout,
+            grace: args.server.grace,
+            trace: args.server.trace,
+        };
+        serve(listener, config, netkit::shutdown::on_signal()).await
+    })
 }
 
 #[cfg(test)]

@@ -51,38 +51,33 @@ enum Transports {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    netkit::serve(
-        args.server.verbosity,
-        args.server.threads,
-        args.server.trace,
-        async move {
-            let host = &args.server.host;
-            let (tcp, udp, label) = match args.transport {
-                Transports::Both => {
-                    let (tcp, udp) = bind_tcp_and_udp(host, args.port)
-                        .await
-                        .map_err(suggest_tcp_only)?;
-                    (Some(tcp), Some(udp), "tcp+udp")
-                }
-                Transports::Tcp => (Some(bind_tcp(host, args.port).await?), None, "tcp"),
-                Transports::Udp => (None, Some(bind_udp(host, args.port).await?), "udp"),
-            };
-            let addr = match (&tcp, &udp) {
-                (Some(listener), _) => local_addr(listener)?,
-                (None, Some(socket)) => udp_addr(socket)?,
-                (None, None) => unreachable!("at least one transport is bound"),
-            };
-            announce(addr, label, "echo (RFC 862)");
-            let config = Config {
-                trace: args.server.trace,
-                max_clients: args.max_clients,
-                idle_timeout: args.idle_timeout,
-                grace: args.server.grace,
-                udp_rate: args.udp.udp_rate,
-            };
-            server::serve(tcp, udp, config, netkit::shutdown::on_signal()).await
-        },
-    )
+    netkit::serve(&args.server.clone(), async move {
+        let host = &args.server.host;
+        let (tcp, udp, label) = match args.transport {
+            Transports::Both => {
+                let (tcp, udp) = bind_tcp_and_udp(host, args.port)
+                    .await
+                    .map_err(suggest_tcp_only)?;
+                (Some(tcp), Some(udp), "tcp+udp")
+            }
+            Transports::Tcp => (Some(bind_tcp(host, args.port).await?), None, "tcp"),
+            Transports::Udp => (None, Some(bind_udp(host, args.port).await?), "udp"),
+        };
+        let addr = match (&tcp, &udp) {
+            (Some(listener), _) => local_addr(listener)?,
+            (None, Some(socket)) => udp_addr(socket)?,
+            (None, None) => unreachable!("at least one transport is bound"),
+        };
+        announce(addr, label, "echo (RFC 862)");
+        let config = Config {
+            trace: args.server.trace,
+            max_clients: args.max_clients,
+            idle_timeout: args.idle_timeout,
+            grace: args.server.grace,
+            udp_rate: args.udp.udp_rate,
+        };
+        server::serve(tcp, udp, config, netkit::shutdown::on_signal()).await
+    })
 }
 
 /// The UDP twin of the port is taken (often by another UDP service) while

@@ -67,12 +67,7 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    netkit::serve(
-        args.server.verbosity,
-        args.server.threads,
-        args.server.trace,
-        run(args),
-    )
+    netkit::serve(&args.server.clone(), run(args))
 }
 
 async fn run(args: Args) -> Result<(), NetError> {

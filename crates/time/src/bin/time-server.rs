@@ -50,44 +50,39 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    netkit::serve(
-        args.server.verbosity,
-        args.server.threads,
-        args.server.trace,
-        async move {
-            let host = &args.server.host;
-            if args.port == args.daytime_port && args.port != 0 {
-                // Caught here: the OS would only say "address in use", as if
-                // another program held the port, when it is our own first service.
-                return Err(netkit::NetError::usage(format!(
-                    "time and daytime cannot share port {}: 1 service = 1 port. \
+    netkit::serve(&args.server.clone(), async move {
+        let host = &args.server.host;
+        if args.port == args.daytime_port && args.port != 0 {
+            // Caught here: the OS would only say "address in use", as if
+            // another program held the port, when it is our own first service.
+            return Err(netkit::NetError::usage(format!(
+                "time and daytime cannot share port {}: 1 service = 1 port. \
                  Give them two different ports (--port and --daytime-port), or 0 for both",
-                    args.port
-                )));
-            }
-            // Each port's errors name the flag that chose it.
-            let time = Service::bind_set_by(Protocol::Time, host, args.port, "--port").await?;
-            let daytime =
-                Service::bind_set_by(Protocol::Daytime, host, args.daytime_port, "--daytime-port")
-                    .await?;
-            time.announce()?;
-            daytime.announce()?;
-            let config = Config {
-                trace: args.server.trace,
-                max_clients: args.max_clients,
-                write_timeout: args.write_timeout,
-                grace: args.server.grace,
-                udp_rate: args.udp.udp_rate,
-            };
-            server::serve(
-                vec![time, daytime],
-                config,
-                Arc::new(SystemClock),
-                netkit::shutdown::on_signal(),
-            )
-            .await
-        },
-    )
+                args.port
+            )));
+        }
+        // Each port's errors name the flag that chose it.
+        let time = Service::bind_set_by(Protocol::Time, host, args.port, "--port").await?;
+        let daytime =
+            Service::bind_set_by(Protocol::Daytime, host, args.daytime_port, "--daytime-port")
+                .await?;
+        time.announce()?;
+        daytime.announce()?;
+        let config = Config {
+            trace: args.server.trace,
+            max_clients: args.max_clients,
+            write_timeout: args.write_timeout,
+            grace: args.server.grace,
+            udp_rate: args.udp.udp_rate,
+        };
+        server::serve(
+            vec![time, daytime],
+            config,
+            Arc::new(SystemClock),
+            netkit::shutdown::on_signal(),
+        )
+        .await
+    })
 }
 
 #[cfg(test)]
