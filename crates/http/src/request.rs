@@ -455,11 +455,13 @@ fn bad_request_line(buf: &[u8]) -> Option<Rejection> {
     }
     // Another major version, well-formed (`HTTP/2.0`, `HTTP/3`, `HTTP/0.9`),
     // gets 505: its messages may not be read like 1.x ones (HTTP/2 is
-    // binary). Anything else is simply malformed.
+    // binary). Anything else is simply malformed: a version is one digit,
+    // a dot and one digit (RFC 9112 §2.3: `HTTP/1.10` is no version), or,
+    // as HTTP/2 and HTTP/3 are named, a digit alone.
     let version = String::from_utf8_lossy(parts[2]);
-    let looks_like_http = version
-        .strip_prefix("HTTP/")
-        .is_some_and(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.'));
+    let looks_like_http = version.strip_prefix("HTTP/").is_some_and(
+        |v| matches!(v.as_bytes(), [major] | [major, b'.', b'0'..=b'9'] if major.is_ascii_digit()),
+    );
     if looks_like_http {
         Some(Rejection::new(
             Status::VersionNotSupported,
@@ -958,6 +960,14 @@ mod tests {
     fn garbage_is_a_bad_request() {
         assert_eq!(refused(b"hello\r\n\r\n", &limits()), Status::BadRequest);
         assert_eq!(refused(b"GET / FOO\r\n\r\n", &limits()), Status::BadRequest);
+        // Not a version at all (RFC 9112 §2.3: one digit, a dot, one digit).
+        for bad in [
+            &b"GET / HTTP/1.10\r\n\r\n"[..],
+            b"GET / HTTP/12\r\n\r\n",
+            b"GET / HTTP/.\r\n\r\n",
+        ] {
+            assert_eq!(refused(bad, &limits()), Status::BadRequest, "{bad:?}");
+        }
         assert_eq!(
             refused(b"GET / HTTP/1.1\r\nBad Header\r\n\r\n", &limits()),
             Status::BadRequest
