@@ -1243,3 +1243,23 @@ fn quiet_servers_still_say_where_they_listen() {
         assert_eq!(time.addrs.len(), 2);
     }
 }
+
+/// An IPv4 client of a server listening on `::` (every card, IPv6 and IPv4)
+/// arrives as `::ffff:127.0.0.1`: the log shows it as the 127.0.0.1 it is.
+#[test]
+fn an_ipv4_client_of_a_dual_stack_server_is_logged_as_ipv4() {
+    let server = echo_server(&["--host", "::", "--transport", "tcp"]);
+    let port = server.addr().port();
+    let Ok(stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        println!("skipped: this system's IPv6 sockets do not take IPv4 clients");
+        return;
+    };
+    let local = stream.local_addr().unwrap();
+    let line = server.log.wait_for(&format!("{local} connected"), T);
+    assert!(line.is_some(), "{}", server.log.text());
+    assert!(
+        !server.log.text().contains("::ffff:"),
+        "{}",
+        server.log.text()
+    );
+}

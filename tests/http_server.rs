@@ -1230,3 +1230,20 @@ fn if_modified_since_is_ignored_where_there_is_no_file() {
     let out = ask(plain.addr(), "GET", "/", &future);
     assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
 }
+
+/// On a server listening on every network card (0.0.0.0), the page names
+/// the address the client really reached, not 0.0.0.0, which no client can
+/// connect to.
+#[test]
+fn the_page_names_the_address_the_client_reached() {
+    let server = http_server(&["--host", "0.0.0.0"]);
+    let port = server.addr().port();
+    let out = exchange(
+        SocketAddr::from(([127, 0, 0, 1], port)),
+        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+    let shown = format!("<code id=\"server\">127.0.0.1:{port}</code>");
+    assert!(out.contains(&shown), "{shown} not in {out}");
+    assert!(!out.contains("0.0.0.0:"), "{out}");
+}

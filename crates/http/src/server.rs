@@ -197,6 +197,13 @@ async fn connection(
     let tap = Tap::new(peer, config.trace);
     info!("client {peer} connected ({open} connection(s) open)");
     let _ = stream.set_nodelay(true);
+    // The address this client reached, which the request page shows: on a
+    // server listening on 0.0.0.0, the listener's own address says nothing
+    // (a connection always arrives at one real address of this machine).
+    let local = stream
+        .local_addr()
+        .map(netkit::net::canonical)
+        .unwrap_or(local);
     let (reader, writer) = stream.into_split();
     let mut conn = Connection {
         reader: Traced::new(reader, tap.clone()),

@@ -194,7 +194,7 @@ impl NetError {
         match err.kind() {
             io::ErrorKind::ConnectionRefused => NetError::ConnectionRefused { addr },
             io::ErrorKind::TimedOut => NetError::TimedOut {
-                what: format!("connecting to {addr}"),
+                what: format!("{CONNECTING}{addr}"),
                 after: Duration::ZERO,
             },
             io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => {
@@ -235,11 +235,22 @@ impl NetError {
 
     /// Wraps an I/O error that happened while doing `context`.
     pub fn io(context: impl Into<String>, source: io::Error) -> NetError {
-        // A refused UDP exchange shows up on the *next* receive, not on connect.
-        if source.kind() == io::ErrorKind::ConnectionRefused {
+        // A refused UDP exchange shows up on the *next* receive, not on
+        // connect; so does a firewall that rejects it ("host prohibited").
+        let kind = source.kind();
+        if matches!(
+            kind,
+            io::ErrorKind::ConnectionRefused
+                | io::ErrorKind::HostUnreachable
+                | io::ErrorKind::NetworkUnreachable
+        ) {
             let context = context.into();
             let addr = context.rsplit(' ').next().unwrap_or_default().to_string();
-            return NetError::ConnectionRefused { addr };
+            return if kind == io::ErrorKind::ConnectionRefused {
+                NetError::ConnectionRefused { addr }
+            } else {
+                NetError::Unreachable { addr }
+            };
         }
         NetError::Io {
             context: context.into(),
@@ -339,20 +350,43 @@ impl fmt::Display for NetError {
                  Check the spelling; if the name is right, the name server (DNS) may be out \
                  of reach: is the network up? Or give an IP address such as 127.0.0.1."
             ),
-            NetError::ConnectionRefused { addr } => write!(
-                f,
-                "connection refused by {addr}: no server listens on that port. \
-                 Is the server started? Are the host and the port right?"
-            ),
+            NetError::ConnectionRefused { addr } => {
+                write!(
+                    f,
+                    "connection refused by {addr}: no server listens on that port. \
+                     Is the server started? Are the host and the port right?"
+                )?;
+                // From another machine, the classic cause: a server started
+                // with the default --host, which only this machine can reach.
+                if !is_on_this_machine(addr) {
+                    write!(
+                        f,
+                        " A server started without --host listens on 127.0.0.1, which only \
+                         its own machine can reach: start it with --host 0.0.0.0."
+                    )?;
+                }
+                Ok(())
+            }
             NetError::Unreachable { addr } => write!(
                 f,
-                "cannot reach {addr}: there is no route to that machine. \
-                 Check the address, the network cable or Wi-Fi, and the firewall."
+                "cannot reach {addr}: there is no route to that machine, or a firewall \
+                 on the way refuses it. Check the address, the network cable or Wi-Fi, \
+                 and the firewall."
             ),
             NetError::TimedOut { what, after } if after.is_zero() => write!(
                 f,
                 "time-out while {what}: the other side did not answer. \
                  Is the machine on? Is a firewall dropping the packets?"
+            ),
+            // Connecting: a machine that is on answers at once, with a
+            // refusal when no server listens, so silence is never "not started".
+            NetError::TimedOut { what, after } if what.starts_with(CONNECTING) => write!(
+                f,
+                "time-out while {what}: no answer after {:.1} s, not even a refusal. \
+                 A stopped server is refused at once; silence means the machine is off \
+                 or unreachable, the address is wrong, or a firewall drops the packets \
+                 (on the server's machine, it must allow this TCP port).",
+                after.as_secs_f64()
             ),
             NetError::TimedOut { what, after } => {
                 write!(
@@ -392,6 +426,19 @@ impl std::error::Error for NetError {
             _ => None,
         }
     }
+}
+
+/// How the `what` of a connect time-out begins (see [`NetError::TimedOut`]).
+pub const CONNECTING: &str = "connecting to ";
+
+/// Whether `addr` (`host:port`, as messages show it) is this machine:
+/// a loopback address, or the name `localhost`.
+fn is_on_this_machine(addr: &str) -> bool {
+    if let Ok(socket) = addr.parse::<std::net::SocketAddr>() {
+        return socket.ip().is_loopback();
+    }
+    let host = addr.rsplit_once(':').map_or(addr, |(host, _)| host);
+    host.eq_ignore_ascii_case("localhost")
 }
 
 /// A short plain-words description of an I/O error kind, for the cases that
@@ -488,6 +535,43 @@ mod tests {
 
     fn os(kind: io::ErrorKind) -> io::Error {
         io::Error::from(kind)
+    }
+
+    /// Seen from another machine of the classroom, each silence or refusal
+    /// gets the cause that fits it.
+    #[test]
+    fn connecting_from_another_machine_is_explained() {
+        // A firewall that drops: silence, never "is the server started?".
+        let silent = NetError::TimedOut {
+            what: format!("{CONNECTING}10.0.0.1:10007"),
+            after: Duration::from_secs(5),
+        }
+        .to_string();
+        assert!(silent.contains("not even a refusal"), "{silent}");
+        assert!(silent.contains("firewall drops the packets"), "{silent}");
+        assert!(!silent.contains("Is the server started"), "{silent}");
+        // A refusal from another machine: maybe a server on 127.0.0.1 only.
+        let far = NetError::ConnectionRefused {
+            addr: "10.0.0.1:10007".into(),
+        }
+        .to_string();
+        assert!(far.contains("start it with --host 0.0.0.0"), "{far}");
+        for here in ["127.0.0.1:10007", "[::1]:10007", "localhost:10007"] {
+            let near = NetError::ConnectionRefused { addr: here.into() }.to_string();
+            assert!(!near.contains("--host"), "{here}: {near}");
+        }
+        // A firewall that rejects a datagram ("host prohibited"): in words.
+        for kind in [
+            io::ErrorKind::HostUnreachable,
+            io::ErrorKind::NetworkUnreachable,
+        ] {
+            let e = NetError::io("receiving from 10.0.0.1:10037", os(kind));
+            assert!(
+                matches!(&e, NetError::Unreachable { addr } if addr == "10.0.0.1:10037"),
+                "{e:?}"
+            );
+            assert!(!e.to_string().contains("os error"), "{e}");
+        }
     }
 
     #[cfg(unix)]

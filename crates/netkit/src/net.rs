@@ -24,7 +24,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
-use crate::error::{NetError, Transport, USE_INSTEAD, describe_io, join_host_port};
+use crate::error::{CONNECTING, NetError, Transport, USE_INSTEAD, describe_io, join_host_port};
 
 /// How many not-yet-accepted connections the OS keeps waiting for us.
 /// The usual default (128) is too small when a whole class connects at once.
@@ -274,7 +274,9 @@ pub async fn accept(
             accepted = listener.accept() => accepted,
         };
         match accepted {
-            Ok(pair) => return Some(pair),
+            // An IPv4 client of a server on `::` arrives as ::ffff:10.0.0.2:
+            // it is shown as the 10.0.0.2 it is.
+            Ok((stream, peer)) => return Some((stream, canonical(peer))),
             Err(e) => {
                 warn!("could not accept a connection: {}", describe_io(&e));
                 tokio::select! {
@@ -284,6 +286,12 @@ pub async fn accept(
             }
         }
     }
+}
+
+/// `addr` with an IPv4-mapped IPv6 address (`[::ffff:10.0.0.2]:5000`, how a
+/// dual-stack socket sees an IPv4 peer) written as the IPv4 address it is.
+pub fn canonical(addr: SocketAddr) -> SocketAddr {
+    SocketAddr::new(addr.ip().to_canonical(), addr.port())
 }
 
 /// The address a listener really got (the real port when `--port 0` was asked).
@@ -308,10 +316,12 @@ pub fn announce(addr: SocketAddr, transports: &str, service: &str) {
         PortRange::of(addr.port())
     );
     if addr.ip().is_unspecified() {
+        // "tcp+udp" → "TCP and UDP": a firewall rule is per transport.
+        let transports = transports.to_uppercase().replace('+', " and ");
         info!(
             "{} means every network card: other machines can connect to this server \
              using this machine's IP address (see `ip addr` or `ipconfig`); \
-             the firewall must allow port {}",
+             the firewall must allow {transports} port {}",
             addr.ip(),
             addr.port()
         );
@@ -360,7 +370,7 @@ async fn connect_any(
 
 fn timed_out(target: &str, after: Duration) -> NetError {
     NetError::TimedOut {
-        what: format!("connecting to {target}"),
+        what: format!("{CONNECTING}{target}"),
         after,
     }
 }
@@ -568,6 +578,14 @@ mod tests {
         assert_eq!(target.addr(), listening);
         let only_unusable = UdpServer::aimed_at(vec![unusable]).await;
         assert!(only_unusable.is_err(), "{only_unusable:?}");
+    }
+
+    #[test]
+    fn an_ipv4_client_of_a_dual_stack_server_is_shown_as_ipv4() {
+        let mapped: SocketAddr = "[::ffff:10.0.0.2]:5000".parse().unwrap();
+        assert_eq!(canonical(mapped), "10.0.0.2:5000".parse().unwrap());
+        let v6: SocketAddr = "[fd00::2]:5000".parse().unwrap();
+        assert_eq!(canonical(v6), v6);
     }
 
     #[tokio::test]
