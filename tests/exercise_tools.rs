@@ -74,3 +74,41 @@ fn play_explains_an_unwritten_exercise_and_suggests_the_right_nc() {
     let hint = format!("try: nc -d 127.0.0.1 {port} | xxd");
     assert!(out.stdout_text().contains(&hint), "{}", out.stdout_text());
 }
+
+/// `--host 0.0.0.0`: a server of the exercises listens on every card, so a
+/// neighbour can connect (session 5's test between neighbours), and says
+/// how to try it from this machine.
+#[test]
+fn play_serves_the_neighbours_with_host() {
+    let play = package_bin("exercises", "play");
+    let port = support::free_port().to_string();
+    // Exercise 4's stub ends the program once a client comes: here, none
+    // does, so it listens until killed; the first line is what matters.
+    let mut child = std::process::Command::new(&play)
+        .args(["--host", "0.0.0.0", "4", &port])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let first = std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
+        line
+    });
+    let deadline = std::time::Instant::now() + RUN;
+    while !first.is_finished() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = first.join().unwrap();
+    assert!(
+        line.contains(&format!("listening on 0.0.0.0:{port}")),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!("nc -d 127.0.0.1 {port} | xxd")),
+        "{line}"
+    );
+}

@@ -2,7 +2,9 @@
 //!
 //! The tests say *whether* your code works; `play` lets you *see* it work.
 //! Servers listen on 127.0.0.1, port 18000 + the exercise number (or the
-//! port you give); clients connect to netlab's finished servers.
+//! port you give); clients connect to netlab's finished servers. With
+//! `--host`, a server listens on that address (`--host 0.0.0.0`: your
+//! neighbours can connect) and a client connects to that machine.
 //!
 //! ```text
 //! cargo run -p exercises --bin play -- 1 22 3306 50000   # classify ports
@@ -30,7 +32,7 @@ use std::sync::Arc;
 mod output;
 
 const USAGE: &str = "\
-usage: cargo run -p exercises --bin play -- EXERCISE [PORT…]
+usage: cargo run -p exercises --bin play -- [--host HOST] EXERCISE [PORT…]
 
    1 PORT…   classify ports (e.g. 1 22 3306 50000)
    2 [PORT]  your echo client → echo-server (10007)
@@ -43,7 +45,11 @@ usage: cargo run -p exercises --bin play -- EXERCISE [PORT…]
    9         type chat lines, see how they parse
   10 [PORT]  your chat server on 18010
   11 [PORT]  your chat client → chat-server (10194)
-  12 [PORT]  your tokio server on 18012";
+  12 [PORT]  your tokio server on 18012
+
+--host HOST  servers listen on HOST (0.0.0.0: every network card, so your
+             neighbours can connect; 127.0.0.1 by default); clients connect
+             to HOST (a neighbour's IP address)";
 
 /// Whether the arguments ask for the usage: `--help` (or `-h`) first, where
 /// the exercise's number goes.
@@ -60,6 +66,13 @@ fn main() -> ExitCode {
         let _ = writeln!(io::stdout(), "{USAGE}");
         return ExitCode::SUCCESS;
     }
+    let (host, args) = match take_host(args) {
+        Ok(found) => found,
+        Err(message) => {
+            warn!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
     let Some(number) = args.first().and_then(|n| n.parse::<u16>().ok()) else {
         // A mistake: the usage goes with it, on stderr, and status 2.
         let _ = writeln!(io::stderr(), "{USAGE}");
@@ -86,30 +99,38 @@ fn main() -> ExitCode {
             }
             Ok(())
         }
-        2 => connect(port(10007), 10007, "echo-server", "03_tokio_tasks").and_then(|stream| {
-            let reply = ex02_echo_client::echo_once(stream, "hello, echo\n")?;
-            print!("my port: {}, reply: {}", reply.local_port, reply.reply);
-            Ok(())
-        }),
-        3 => connect(port(10037), 10037, "time-server", "05_time_by_hand").and_then(|stream| {
-            let unix = ex03_time_client::read_time(stream)?;
-            say!("{unix} s since 1970 (check: date -d @{unix})");
-            Ok(())
-        }),
+        2 => {
+            connect(&host, port(10007), 10007, "echo-server", "03_tokio_tasks").and_then(|stream| {
+                let reply = ex02_echo_client::echo_once(stream, "hello, echo\n")?;
+                print!("my port: {}, reply: {}", reply.local_port, reply.reply);
+                Ok(())
+            })
+        }
+        3 => connect(&host, port(10037), 10037, "time-server", "05_time_by_hand").and_then(
+            |stream| {
+                let unix = ex03_time_client::read_time(stream)?;
+                say!("{unix} s since 1970 (check: date -d @{unix})");
+                Ok(())
+            },
+        ),
         4 => {
             let port = port(18004);
-            listen_and_suggest(port, &format!("nc -d 127.0.0.1 {port} | xxd"))
-                .and_then(ex04_time_server::serve)
+            listen_and_suggest(
+                &host,
+                port,
+                &format!("nc -d {} {port} | xxd", reachable(&host)),
+            )
+            .and_then(ex04_time_server::serve)
         }
         // Your handler, one client after the other.
-        5 => listen(port(18005))
+        5 => listen(&host, port(18005))
             .and_then(|l| one_at_a_time(l, ex05_echo_handler::handle, "bytes echoed")),
-        6 => listen(port(18006))
+        6 => listen(&host, port(18006))
             .and_then(|l| one_at_a_time(l, ex06_uppercase::handle, "lines answered")),
-        7 => listen(port(18007)).and_then(|listener| {
+        7 => listen(&host, port(18007)).and_then(|listener| {
             ex07_threads::serve(listener, |s| ex05_echo_handler::handle(s).map(drop))
         }),
-        8 => listen(port(18008)).and_then(|l| ex08_counter::serve(l, Arc::default())),
+        8 => listen(&host, port(18008)).and_then(|l| ex08_counter::serve(l, Arc::default())),
         9 => {
             say!("type chat lines (NICK alice, MSG hello, …); Ctrl-D to stop");
             for line in io::stdin().lock().lines().map_while(Result::ok) {
@@ -117,11 +138,18 @@ fn main() -> ExitCode {
             }
             Ok(())
         }
-        10 => listen(port(18010)).and_then(ex10_chat_server::serve),
-        11 => connect(port(10194), 10194, "chat-server", "07_broadcast_chat").and_then(|stream| {
+        10 => listen(&host, port(18010)).and_then(ex10_chat_server::serve),
+        11 => connect(
+            &host,
+            port(10194),
+            10194,
+            "chat-server",
+            "07_broadcast_chat",
+        )
+        .and_then(|stream| {
             ex11_chat_client::run(stream, io::BufReader::new(io::stdin()), io::stdout())
         }),
-        12 => listen(port(18012)).and_then(|listener| {
+        12 => listen(&host, port(18012)).and_then(|listener| {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async {
                 listener.set_nonblocking(true)?;
@@ -142,18 +170,42 @@ fn main() -> ExitCode {
     }
 }
 
-/// Listens on 127.0.0.1:`port` and says so, with a command to try it.
-fn listen(port: u16) -> io::Result<TcpListener> {
-    listen_and_suggest(port, &format!("nc 127.0.0.1 {port}"))
+/// `--host HOST`, wherever it is among the arguments (127.0.0.1 without
+/// it), and the other arguments.
+fn take_host(mut args: Vec<String>) -> Result<(String, Vec<String>), String> {
+    let Some(at) = args.iter().position(|a| a == "--host") else {
+        return Ok(("127.0.0.1".to_string(), args));
+    };
+    if at + 1 >= args.len() {
+        return Err("--host needs an address, e.g. --host 0.0.0.0".into());
+    }
+    let host = args.remove(at + 1);
+    args.remove(at);
+    Ok((host, args))
+}
+
+/// The address to suggest for trying a server on `host` from this
+/// machine: 0.0.0.0 (every card) is reached at 127.0.0.1.
+fn reachable(host: &str) -> &str {
+    match host {
+        "0.0.0.0" => "127.0.0.1",
+        "::" => "::1",
+        other => other,
+    }
+}
+
+/// Listens on `host`:`port` and says so, with a command to try it.
+fn listen(host: &str, port: u16) -> io::Result<TcpListener> {
+    listen_and_suggest(host, port, &format!("nc {} {port}", reachable(host)))
 }
 
 /// [`listen`], suggesting `try_it` (exercise 4's server speaks binary:
 /// plain `nc` would show garbage, and wait after the close).
-fn listen_and_suggest(port: u16, try_it: &str) -> io::Result<TcpListener> {
-    let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
+fn listen_and_suggest(host: &str, port: u16, try_it: &str) -> io::Result<TcpListener> {
+    let listener = TcpListener::bind((host, port)).map_err(|e| {
         io::Error::new(
             e.kind(),
-            format!("cannot listen on 127.0.0.1:{port}: {e} (another program there? ss -tlnp | grep {port})"),
+            format!("cannot listen on {host}:{port}: {e} (another program there? ss -tlnp | grep {port})"),
         )
     })?;
     say!("listening on {} — try: {try_it}", listener.local_addr()?);
@@ -191,11 +243,17 @@ fn parse_ports(args: &[String]) -> Result<Vec<u16>, String> {
         .collect()
 }
 
-/// Connects to 127.0.0.1:`port` and says so. If nobody answers, the error
+/// Connects to `host`:`port` and says so. If nobody answers, the error
 /// names the server to start: netlab's `server` (it listens on `default`), or
 /// `example`, which listens on the port it is given.
-fn connect(port: u16, default: u16, server: &str, example: &str) -> io::Result<TcpStream> {
-    let stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| {
+fn connect(
+    host: &str,
+    port: u16,
+    default: u16,
+    server: &str,
+    example: &str,
+) -> io::Result<TcpStream> {
+    let stream = TcpStream::connect((host, port)).map_err(|e| {
         let start = if port == default {
             format!("cargo run --bin {server}")
         } else {
@@ -207,7 +265,7 @@ fn connect(port: u16, default: u16, server: &str, example: &str) -> io::Result<T
         io::Error::new(
             e.kind(),
             format!(
-                "cannot connect to 127.0.0.1:{port}: {e}. \
+                "cannot connect to {host}:{port}: {e}. \
                  Is the server started? In another terminal: {start}"
             ),
         )
@@ -313,6 +371,25 @@ mod tests {
         for n in 1..=12 {
             assert!(USAGE.contains(&format!("\n{n:>4} ")), "exercise {n}");
         }
+    }
+
+    #[test]
+    fn host_is_taken_wherever_it_is() {
+        let args = |words: &[&str]| words.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            take_host(args(&["10", "18100"])),
+            Ok(("127.0.0.1".into(), args(&["10", "18100"])))
+        );
+        assert_eq!(
+            take_host(args(&["--host", "0.0.0.0", "10"])),
+            Ok(("0.0.0.0".into(), args(&["10"])))
+        );
+        assert_eq!(
+            take_host(args(&["11", "--host", "192.168.1.20"])),
+            Ok(("192.168.1.20".into(), args(&["11"])))
+        );
+        assert!(take_host(args(&["10", "--host"])).is_err());
+        assert_eq!(reachable("0.0.0.0"), "127.0.0.1");
     }
 
     #[test]
