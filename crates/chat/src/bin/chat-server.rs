@@ -44,6 +44,12 @@ struct Args {
     #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_timeout)]
     write_timeout: Duration,
 
+    /// Seconds of silence after which the server checks that a client's
+    /// machine is still there (TCP keepalive: 3 probes, 10 s apart); a
+    /// machine gone from the network leaves the room then (more than 0).
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_timeout)]
+    keepalive: Duration,
+
     #[command(flatten)]
     server: ServerArgs,
 }
@@ -73,6 +79,7 @@ fn main() -> ExitCode {
             max_queue: args.max_queue,
             nick_timeout: args.nick_timeout,
             write_timeout: args.write_timeout,
+            keepalive: args.keepalive,
             grace: args.server.grace,
             trace: args.server.trace,
         };
@@ -92,6 +99,7 @@ mod tests {
         assert_eq!(args.max_queue, 1024);
         assert_eq!(args.nick_timeout, Duration::from_secs(60));
         assert_eq!(args.write_timeout, Duration::from_secs(30));
+        assert_eq!(args.keepalive, Duration::from_secs(30));
         assert_eq!(args.server.host, "127.0.0.1");
     }
 
@@ -109,11 +117,14 @@ mod tests {
             "0.5",
             "--write-timeout",
             "2",
+            "--keepalive",
+            "5",
         ])
         .unwrap();
         assert_eq!((args.port, args.max_clients, args.max_queue), (0, 3, 8));
         assert_eq!(args.nick_timeout, Duration::from_millis(500));
         assert_eq!(args.write_timeout, Duration::from_secs(2));
+        assert_eq!(args.keepalive, Duration::from_secs(5));
         assert!(Args::try_parse_from(["chat-server", "--max-clients", "0"]).is_err());
         assert!(Args::try_parse_from(["chat-server", "--max-queue", "lots"]).is_err());
     }
@@ -122,7 +133,7 @@ mod tests {
     fn time_outs_of_zero_are_refused() {
         // 0 would say BYE to every connection at once, or drop any client
         // whose socket is full for an instant.
-        for flag in ["--nick-timeout", "--write-timeout"] {
+        for flag in ["--nick-timeout", "--write-timeout", "--keepalive"] {
             let err = Args::try_parse_from(["chat-server", flag, "0"])
                 .err()
                 .unwrap_or_else(|| panic!("{flag} 0 accepted"));

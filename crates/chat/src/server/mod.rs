@@ -45,8 +45,12 @@ pub struct Config {
     pub max_queue: usize,
     /// How long a connection may stay without sending `NICK`.
     pub nick_timeout: Duration,
-    /// How long writing to a client may take before it is disconnected.
+    /// How long writing to a client may take before it is disconnected
+    /// (on Linux, also how long sent lines may stay unacknowledged).
     pub write_timeout: Duration,
+    /// Silence after which the OS checks that a client's machine is still
+    /// there (TCP keepalive; see [`netkit::net::watch_peer`]).
+    pub keepalive: Duration,
     /// How long clients may take to receive `BYE` after Ctrl-C.
     pub grace: Duration,
     /// `--trace`: log every byte, both directions.
@@ -60,6 +64,7 @@ impl Default for Config {
             max_queue: 1024,
             nick_timeout: Duration::from_secs(60),
             write_timeout: Duration::from_secs(30),
+            keepalive: Duration::from_secs(30),
             grace: Duration::from_secs(2),
             trace: false,
         }
@@ -83,6 +88,9 @@ pub async fn serve(
     while let Some((stream, peer)) = accept(&listener, &shutdown).await {
         // Chat lines are small and should leave at once (no Nagle delay).
         let _ = stream.set_nodelay(true);
+        // A chat client may stay quiet for hours: only the OS can tell that
+        // its machine has left the network, and so free its nickname.
+        netkit::net::watch_peer(&stream, config.keepalive, config.write_timeout);
         match room.enter(peer) {
             Ok(seat) => {
                 let signals = Signals {
