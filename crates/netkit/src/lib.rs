@@ -11,6 +11,7 @@
 //! - [`error`]: network errors explained in plain words, with the fix.
 //! - [`trace`]: `--trace`, the bytes on the wire, both directions, per peer.
 //! - [`shutdown`]: Ctrl-C (and SIGTERM) turned into a signal servers obey.
+//! - [`udp`]: a UDP server's answer sent from the address its question went to.
 //! - [`stdin`]: reading the keyboard without blocking the network.
 //! - [`run`](mod@run): the `main` of every binary: start, report an error, exit code.
 //!
@@ -26,6 +27,7 @@ pub mod run;
 pub mod shutdown;
 pub mod stdin;
 pub mod trace;
+pub mod udp;
 
 pub use error::NetError;
 pub use run::{run, run_on, serve};
