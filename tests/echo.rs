@@ -148,6 +148,30 @@ fn udp_datagrams_come_back_to_their_sender() {
     }
 }
 
+/// Bound to every address (`0.0.0.0`), the server must echo from the address
+/// the datagram went to: a client that connected its socket (as echo-client
+/// and `nc -u` do) drops a datagram from any other. `127.0.0.2` is a second
+/// loopback address on Linux; without the fix the echo came from 127.0.0.1.
+#[cfg(target_os = "linux")]
+#[test]
+fn bound_to_every_address_the_echo_comes_from_the_address_asked() {
+    let server = echo_server(&["--host", "0.0.0.0", "--transport", "udp"]);
+    let asked = std::net::SocketAddr::from(([127, 0, 0, 2], server.addr().port()));
+    let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+    client.connect(asked).unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    client.send(b"from 127.0.0.2?").unwrap();
+    let mut buf = [0u8; 64];
+    // recv_from on a connected socket only ever returns datagrams from `asked`.
+    let (n, from) = client
+        .recv_from(&mut buf)
+        .expect("an echo from 127.0.0.2, the address asked");
+    assert_eq!(from, asked);
+    assert_eq!(&buf[..n], b"from 127.0.0.2?");
+}
+
 #[test]
 fn a_loop_with_another_server_ends_by_itself() {
     // Another server that answers everything (on a port no rule can

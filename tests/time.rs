@@ -105,6 +105,36 @@ fn raw_udp_answers_come_from_each_service() {
     assert!(off_by(daytime::parse(std::str::from_utf8(&line).unwrap()).unwrap()) < 2.0);
 }
 
+/// Bound to every address (`0.0.0.0`), each service must answer from the
+/// address the question went to: a client that connected its socket (as
+/// time-client and `nc -u` do) drops a datagram from any other. `127.0.0.2`
+/// is a second loopback address on Linux; without the fix the answer came
+/// from 127.0.0.1.
+#[cfg(target_os = "linux")]
+#[test]
+fn bound_to_every_address_the_answer_comes_from_the_address_asked() {
+    let server = time_server(&["--host", "0.0.0.0"]);
+    for (service, expected_len) in [(&server.addrs[0], Some(4)), (&server.addrs[1], None)] {
+        let asked = SocketAddr::from(([127, 0, 0, 2], service.port()));
+        let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+        client.connect(asked).unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        client.send(b"").unwrap();
+        let mut buf = [0u8; 512];
+        // recv_from on a connected socket only returns datagrams from `asked`.
+        let (n, from) = client
+            .recv_from(&mut buf)
+            .expect("an answer from 127.0.0.2, the address asked");
+        assert_eq!(from, asked);
+        match expected_len {
+            Some(len) => assert_eq!(n, len, "RFC 868: 4 bytes"),
+            None => assert!(n > 0, "a daytime line"),
+        }
+    }
+}
+
 #[test]
 fn time_client_reads_time_over_tcp_and_udp() {
     let server = time_server(&[]);

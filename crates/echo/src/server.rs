@@ -38,6 +38,7 @@ use netkit::error::describe_io;
 use netkit::net::accept;
 use netkit::shutdown::drain;
 use netkit::trace::{Tap, Traced};
+use netkit::udp::UdpServerSocket;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::Semaphore;
@@ -266,6 +267,9 @@ async fn within<T>(
 /// ping-pong between two servers. Nor is one source answered more than
 /// `--udp-rate` times a second ([`AnswerBudget`]): a loop with a server on a
 /// port nobody could predict ends when that server runs out of answers.
+///
+/// Each echo comes from the address the datagram was sent to, even on a
+/// socket bound to `0.0.0.0` or `::` (see [`netkit::udp`]).
 pub async fn serve_udp(
     socket: UdpSocket,
     config: Config,
@@ -275,6 +279,9 @@ pub async fn serve_udp(
         .local_addr()
         .map_err(|e| NetError::io("reading the UDP address", e))?
         .port();
+    // Bound to 0.0.0.0 or ::, each echo must leave from the address its
+    // datagram went to, or a client that connected its socket drops it.
+    let socket = UdpServerSocket::new(socket);
     let mut buf = vec![0u8; UDP_RECV_BUFFER];
     let mut budget = AnswerBudget::new(config.udp_rate);
     loop {
@@ -282,8 +289,8 @@ pub async fn serve_udp(
             _ = shutdown.cancelled() => break,
             received = socket.recv_from(&mut buf) => received,
         };
-        let (n, peer) = match received {
-            Ok(pair) => pair,
+        let (n, peer, local) = match received {
+            Ok(received) => received,
             Err(e) => {
                 // On some systems an ICMP "port unreachable" from an earlier
                 // reply surfaces here; it concerns one client, not the server.
@@ -305,7 +312,7 @@ pub async fn serve_udp(
             }
             continue;
         }
-        match socket.send_to(datagram, peer).await {
+        match socket.send_to_from(datagram, peer, local).await {
             Ok(_) => {
                 tap.sent(datagram);
                 debug!("{peer} (udp): echoed a datagram of {n} bytes");

@@ -45,6 +45,7 @@ use netkit::error::{Transport, describe_io};
 use netkit::net::{accept, announce, bind_tcp_and_udp_set_by, local_addr};
 use netkit::shutdown::drain;
 use netkit::trace::{Traced, Way};
+use netkit::udp::UdpServerSocket;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::Semaphore;
@@ -325,6 +326,9 @@ where
 /// Nor is one source answered more than `--udp-rate` times a second
 /// ([`AnswerBudget`]): a loop with a server on a port nobody could predict
 /// ends when that server runs out of answers.
+///
+/// Each answer comes from the address its question was sent to, even on a
+/// socket bound to `0.0.0.0` or `::` (see [`netkit::udp`]).
 async fn serve_udp(
     socket: UdpSocket,
     protocol: Protocol,
@@ -332,6 +336,9 @@ async fn serve_udp(
     shared: Arc<Shared>,
     shutdown: CancellationToken,
 ) {
+    // Bound to 0.0.0.0 or ::, each answer must leave from the address its
+    // question went to, or a client that connected its socket drops it.
+    let socket = UdpServerSocket::new(socket);
     // The request's content does not matter; a larger datagram is truncated.
     let mut buf = [0u8; 512];
     let mut budget = AnswerBudget::new(shared.config.udp_rate);
@@ -340,8 +347,8 @@ async fn serve_udp(
             _ = shutdown.cancelled() => return,
             received = socket.recv_from(&mut buf) => received,
         };
-        let (n, peer) = match received {
-            Ok(pair) => pair,
+        let (n, peer, local) = match received {
+            Ok(received) => received,
             Err(e) => {
                 // On some systems an ICMP "port unreachable" from an earlier
                 // reply surfaces here; it concerns one client, not the server.
@@ -382,7 +389,7 @@ async fn serve_udp(
                 continue;
             }
         };
-        match socket.send_to(&answer, peer).await {
+        match socket.send_to_from(&answer, peer, local).await {
             Ok(_) => {
                 tap.sent(&answer);
                 info!(
