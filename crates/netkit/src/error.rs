@@ -473,6 +473,11 @@ pub fn describe_io(err: &io::Error) -> String {
             "the other side closed the connection before the whole message arrived".into()
         }
         io::ErrorKind::TimedOut => "the operation timed out".into(),
+        io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => {
+            "the other machine cannot be reached: no route to it (it left the network?), \
+             or a firewall on the way refuses it"
+                .into()
+        }
         _ => err.to_string(),
     }
 }
@@ -571,6 +576,14 @@ mod tests {
                 "{e:?}"
             );
             assert!(!e.to_string().contains("os error"), "{e}");
+        }
+        // And in a server's log line about a client that left: Linux's
+        // EHOSTUNREACH (113) and ENETUNREACH (101), as the OS gives them.
+        #[cfg(target_os = "linux")]
+        for code in [113, 101] {
+            let said = describe_io(&io::Error::from_raw_os_error(code));
+            assert!(said.contains("cannot be reached"), "{said}");
+            assert!(!said.contains("os error"), "{said}");
         }
     }
 
