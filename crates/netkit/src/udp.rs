@@ -116,13 +116,12 @@ impl UdpServerSocket {
             Some(local) if self.with_destinations => {
                 match pktinfo::send(&self.socket, bytes, peer, local).await {
                     Ok(n) => Ok(n),
-                    // The kernel refused that source (a question sent to a
-                    // broadcast address, say, cannot be answered from it):
-                    // an answer from another address beats no answer.
-                    Err(e) if e.kind() == io::ErrorKind::InvalidInput => {
-                        self.socket.send_to(bytes, peer).await
-                    }
-                    Err(e) => Err(e),
+                    // The kernel refused that source (the address was
+                    // removed since the question came: a DHCP renewal, an
+                    // IPv6 temporary address that expired): an answer from
+                    // another address beats no answer. An error that has
+                    // nothing to do with the source comes back again.
+                    Err(_) => self.socket.send_to(bytes, peer).await,
                 }
             }
             _ => self.socket.send_to(bytes, peer).await,
@@ -193,8 +192,18 @@ mod pktinfo {
         for message in msg.cmsgs()? {
             match message {
                 ControlMessageOwned::Ipv4PacketInfo(info) => {
-                    // `ipi_addr` is the destination written in the datagram.
-                    let ip = Ipv4Addr::from(u32::from_be(info.ipi_addr.s_addr));
+                    // `ipi_spec_dst` is the local address the kernel itself
+                    // would answer from: the destination written in the
+                    // datagram (`ipi_addr`) when that is one of ours, the
+                    // card's own address for a broadcast (a broadcast
+                    // address cannot be a source). A system that leaves it
+                    // empty gets `ipi_addr`.
+                    let spec = u32::from_be(info.ipi_spec_dst.s_addr);
+                    let ip = if spec != 0 {
+                        Ipv4Addr::from(spec)
+                    } else {
+                        Ipv4Addr::from(u32::from_be(info.ipi_addr.s_addr))
+                    };
                     destination = answerable(IpAddr::V4(ip), 0);
                 }
                 ControlMessageOwned::Ipv6PacketInfo(info) => {
@@ -386,6 +395,33 @@ mod tests {
         // arrives only if its source is 127.0.0.2.
         let n = client.recv(&mut buf).expect("the answer, from 127.0.0.2");
         assert_eq!(&buf[..n], b"ping");
+    }
+
+    /// A question sent to a broadcast address (here loopback's,
+    /// 127.255.255.255) is answered from this machine's own address: a
+    /// broadcast address cannot be the source of a datagram.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[tokio::test]
+    async fn a_broadcast_question_is_answered_from_an_address_of_ours() {
+        let socket = UdpSocket::bind("0.0.0.0:0").await.unwrap();
+        let server = UdpServerSocket::new(socket);
+        let port = server.local_addr().unwrap().port();
+        let client = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        client.set_broadcast(true).unwrap();
+        client.set_read_timeout(Some(WAIT)).unwrap();
+        client
+            .send_to(b"anyone?", ("127.255.255.255", port))
+            .unwrap();
+        let local = answer_one(&server).await;
+        assert_ne!(
+            local.map(|d| d.ip),
+            Some(IpAddr::from([127, 255, 255, 255])),
+            "never answered from the broadcast address"
+        );
+        let mut buf = [0u8; 64];
+        let (n, from) = client.recv_from(&mut buf).expect("an answer");
+        assert_eq!(&buf[..n], b"anyone?");
+        assert_eq!(from.port(), port);
     }
 
     /// A dual-stack `::` socket receives IPv4 too, as `::ffff:127.0.0.2`.
