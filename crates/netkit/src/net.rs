@@ -295,19 +295,21 @@ const KEEPALIVE_PROBES: u32 = 3;
 const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Makes the OS notice a peer whose machine has gone from the network
-/// (cable pulled, Wi-Fi lost, laptop closed), which says nothing: its
-/// connection would otherwise look open for ever on a quiet connection,
-/// and for about 15 minutes of retransmissions on a busy one.
+/// (cable pulled, Wi-Fi lost, laptop closed), which says nothing: on a quiet
+/// connection, it would otherwise look open for ever. After `idle` without
+/// traffic, the OS sends *keepalive* probes (empty segments that a live
+/// peer acknowledges, even one that is not reading): after 3 unanswered,
+/// 10 s apart, the connection fails and the next read says so.
 ///
-/// - after `idle` without traffic, the OS sends *keepalive* probes (empty
-///   segments that a live peer acknowledges): after 3 unanswered, 10 s
-///   apart, the connection fails and the next read says so;
-/// - on Linux, data sent but unacknowledged for `unacknowledged` also ends
-///   the connection (`TCP_USER_TIMEOUT`), instead of the OS's 15 minutes.
+/// (A busy connection to a vanished peer is another matter: what is sent
+/// stays unacknowledged, and the server's own write time-out ends it once
+/// the socket's buffer is full. `TCP_USER_TIMEOUT` would end it sooner,
+/// but Linux also applies it to a live peer that only paused reading, which
+/// chat/1 promises not to cut off.)
 ///
-/// Best effort: an option the system refuses is skipped (the error is
-/// logged at debug level).
-pub fn watch_peer(stream: &TcpStream, idle: Duration, unacknowledged: Duration) {
+/// `idle` is whole seconds from 1 to 32,767 (what the systems accept); a
+/// system that refuses the option gets a warning, and its own default.
+pub fn watch_peer(stream: &TcpStream, idle: Duration) {
     let socket = socket2::SockRef::from(stream);
     let keepalive = socket2::TcpKeepalive::new()
         .with_time(idle)
@@ -315,14 +317,18 @@ pub fn watch_peer(stream: &TcpStream, idle: Duration, unacknowledged: Duration) 
     #[cfg(not(windows))]
     let keepalive = keepalive.with_retries(KEEPALIVE_PROBES);
     if let Err(e) = socket.set_tcp_keepalive(&keepalive) {
-        tracing::debug!("TCP keepalive not set: {e}");
+        warn!(
+            "TCP keepalive not set ({}): a client whose machine leaves the network \
+             may stay connected",
+            describe_io(&e)
+        );
     }
-    #[cfg(target_os = "linux")]
-    if let Err(e) = socket.set_tcp_user_timeout(Some(unacknowledged)) {
-        tracing::debug!("TCP_USER_TIMEOUT not set: {e}");
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = unacknowledged;
+}
+
+/// A `--keepalive` value: whole seconds from 1 to 32,767, the range every
+/// system accepts for the keepalive time.
+pub fn parse_keepalive(text: &str) -> Result<Duration, String> {
+    crate::args::number_in::<u64>(text, 1, 32_767).map(Duration::from_secs)
 }
 
 /// `addr` with an IPv4-mapped IPv6 address (`[::ffff:10.0.0.2]:5000`, how a
@@ -619,25 +625,30 @@ mod tests {
 
     /// The options `watch_peer` asks for are the ones the socket then has.
     #[tokio::test]
-    async fn a_watched_peer_has_keepalive_and_a_limit_on_unacknowledged_data() {
+    async fn a_watched_peer_has_keepalive() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let client = TcpStream::connect(listener.local_addr().unwrap())
             .await
             .unwrap();
         let (server, _) = listener.accept().await.unwrap();
-        watch_peer(&server, Duration::from_secs(42), Duration::from_secs(7));
+        watch_peer(&server, Duration::from_secs(42));
         let socket = socket2::SockRef::from(&server);
         assert!(socket.keepalive().unwrap());
         #[cfg(target_os = "linux")]
         {
-            assert_eq!(socket.tcp_keepalive_time().unwrap(), Duration::from_secs(42));
+            assert_eq!(
+                socket.tcp_keepalive_time().unwrap(),
+                Duration::from_secs(42)
+            );
             assert_eq!(socket.tcp_keepalive_interval().unwrap(), KEEPALIVE_INTERVAL);
             assert_eq!(socket.tcp_keepalive_retries().unwrap(), KEEPALIVE_PROBES);
-            assert_eq!(
-                socket.tcp_user_timeout().unwrap(),
-                Some(Duration::from_secs(7))
-            );
+            // No limit on unacknowledged data: a paused reader stays.
+            assert_eq!(socket.tcp_user_timeout().unwrap(), None);
         }
+        for bad in ["0", "0.5", "32768", "-1"] {
+            assert!(parse_keepalive(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_keepalive("30"), Ok(Duration::from_secs(30)));
         drop(client);
     }
 

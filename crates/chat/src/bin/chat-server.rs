@@ -46,8 +46,9 @@ struct Args {
 
     /// Seconds of silence after which the server checks that a client's
     /// machine is still there (TCP keepalive: 3 probes, 10 s apart); a
-    /// machine gone from the network leaves the room then (more than 0).
-    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_timeout)]
+    /// machine gone from the network leaves the room then (whole seconds,
+    /// 1 to 32767).
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = netkit::net::parse_keepalive)]
     keepalive: Duration,
 
     #[command(flatten)]
@@ -133,11 +134,19 @@ mod tests {
     fn time_outs_of_zero_are_refused() {
         // 0 would say BYE to every connection at once, or drop any client
         // whose socket is full for an instant.
-        for flag in ["--nick-timeout", "--write-timeout", "--keepalive"] {
+        for flag in ["--nick-timeout", "--write-timeout"] {
             let err = Args::try_parse_from(["chat-server", flag, "0"])
                 .err()
                 .unwrap_or_else(|| panic!("{flag} 0 accepted"));
             assert!(err.to_string().contains("more than 0"), "{err}");
+        }
+        // The keepalive time is whole seconds the system accepts: a value
+        // it would refuse (and then use its own 2 hours) is refused here.
+        for bad in ["0", "0.5", "32768"] {
+            let err = Args::try_parse_from(["chat-server", "--keepalive", bad])
+                .err()
+                .unwrap_or_else(|| panic!("--keepalive {bad} accepted"));
+            assert!(err.to_string().contains("whole number"), "{err}");
         }
     }
 

@@ -45,8 +45,7 @@ pub struct Config {
     pub max_queue: usize,
     /// How long a connection may stay without sending `NICK`.
     pub nick_timeout: Duration,
-    /// How long writing to a client may take before it is disconnected
-    /// (on Linux, also how long sent lines may stay unacknowledged).
+    /// How long writing to a client may take before it is disconnected.
     pub write_timeout: Duration,
     /// Silence after which the OS checks that a client's machine is still
     /// there (TCP keepalive; see [`netkit::net::watch_peer`]).
@@ -90,7 +89,7 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         // A chat client may stay quiet for hours: only the OS can tell that
         // its machine has left the network, and so free its nickname.
-        netkit::net::watch_peer(&stream, config.keepalive, config.write_timeout);
+        netkit::net::watch_peer(&stream, config.keepalive);
         match room.enter(peer) {
             Ok(seat) => {
                 let signals = Signals {
