@@ -583,13 +583,13 @@ fn stopped_reading() -> End {
     End::Failed("the client stopped reading the answer".into())
 }
 
-/// Decides the answer to a request.
 /// Whether this server answers `method` at all (GET and HEAD: it serves
 /// files); any other gets 405 whatever its target.
 fn answers_method(method: &str) -> bool {
     method == "GET" || method == "HEAD"
 }
 
+/// Decides the answer to a request.
 async fn route(request: &Request, visit: &Visit, config: &Config) -> Reply {
     if !answers_method(&request.method) {
         let mut reply = error_reply(
