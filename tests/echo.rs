@@ -170,6 +170,14 @@ fn bound_to_every_address_the_echo_comes_from_the_address_asked() {
         .expect("an echo from 127.0.0.2, the address asked");
     assert_eq!(from, asked);
     assert_eq!(&buf[..n], b"from 127.0.0.2?");
+    // Listening on every card, the server says what the firewall must let
+    // in: a rule is per transport.
+    let advice = server.log.wait_for("means every network card", T);
+    let advice = advice.unwrap_or_else(|| panic!("{}", server.log.text()));
+    assert!(
+        advice.contains("the firewall must allow UDP port"),
+        "{advice}"
+    );
 }
 
 #[test]
