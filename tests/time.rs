@@ -689,3 +689,30 @@ fn one_port_for_both_services_is_explained() {
         out.stderr
     );
 }
+
+/// On a server listening on `::` (IPv6 and IPv4), an IPv4 client's UDP
+/// question arrives from `::ffff:127.0.0.1`: the log names it as the
+/// 127.0.0.1 it is, as for TCP clients.
+#[test]
+fn an_ipv4_question_to_a_dual_stack_server_is_logged_as_ipv4() {
+    let server = time_server(&["--host", "::"]);
+    let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let port = server.addrs[0].port();
+    client.send_to(b"", ("127.0.0.1", port)).unwrap();
+    let mut buf = [0u8; 64];
+    if client.recv_from(&mut buf).is_err() {
+        println!("skipped: this system's IPv6 sockets do not take IPv4 clients");
+        return;
+    }
+    let local = client.local_addr().unwrap();
+    let line = server.log.wait_for(&format!("{local} (udp) asked"), T);
+    assert!(line.is_some(), "{}", server.log.text());
+    assert!(
+        !server.log.text().contains("::ffff:"),
+        "{}",
+        server.log.text()
+    );
+}

@@ -298,26 +298,32 @@ pub async fn serve_udp(
                 continue;
             }
         };
+        // Shown as IPv4 when it is (`::ffff:10.0.0.2` on a server on `::`);
+        // the answer goes to `peer` as the socket knows it.
+        let shown = netkit::net::canonical(peer);
         let datagram = &buf[..n];
-        let tap = Tap::datagrams(peer, config.trace, None);
+        let tap = Tap::datagrams(shown, config.trace, None);
         // An empty datagram too: the tap says "recv an empty datagram".
         tap.received(datagram);
         if let Err(why) = budget.judge(peer, &[own_port], Instant::now()) {
             // A flood of forged datagrams must not become a flood of log
             // lines: the reason is shown only with --trace (or -v).
             if config.trace {
-                info!("{peer} (udp): not answered: {why}");
+                info!("{shown} (udp): not answered: {why}");
             } else {
-                debug!("{peer} (udp): not answered: {why}");
+                debug!("{shown} (udp): not answered: {why}");
             }
             continue;
         }
         match socket.send_to_from(datagram, peer, local).await {
             Ok(_) => {
                 tap.sent(datagram);
-                debug!("{peer} (udp): echoed a datagram of {n} bytes");
+                debug!("{shown} (udp): echoed a datagram of {n} bytes");
             }
-            Err(e) => debug!("{peer} (udp): could not send the echo: {}", describe_io(&e)),
+            Err(e) => debug!(
+                "{shown} (udp): could not send the echo: {}",
+                describe_io(&e)
+            ),
         }
     }
     info!("no longer answering UDP datagrams");

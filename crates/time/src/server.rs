@@ -356,9 +356,12 @@ async fn serve_udp(
                 continue;
             }
         };
+        // Shown as IPv4 when it is (`::ffff:10.0.0.2` on a server on `::`);
+        // the answer goes to `peer` as the socket knows it.
+        let shown = netkit::net::canonical(peer);
         let tap = tap_for(
             protocol,
-            peer,
+            shown,
             shared.config.trace,
             Transport::Udp,
             Way::Out,
@@ -368,7 +371,7 @@ async fn serve_udp(
         if n == buf.len() && shared.config.trace {
             // The trace shows what was read; the datagram may have been longer.
             info!(
-                "{peer} (udp): only the first {n} bytes of this datagram were read, \
+                "{shown} (udp): only the first {n} bytes of this datagram were read, \
                  the rest (if any) was dropped: a question's content does not matter"
             );
         }
@@ -376,16 +379,16 @@ async fn serve_udp(
             // A flood of forged datagrams must not become a flood of log
             // lines: the reason is shown only with --trace (or -v).
             if shared.config.trace {
-                info!("{peer} (udp): not answered: {why}");
+                info!("{shown} (udp): not answered: {why}");
             } else {
-                debug!("{peer} (udp): not answered: {why}");
+                debug!("{shown} (udp): not answered: {why}");
             }
             continue;
         }
         let answer = match protocol.answer(shared.clock.now()) {
             Ok(answer) => answer,
             Err(e) => {
-                warn!("{peer} (udp): no answer sent: {e}");
+                warn!("{shown} (udp): no answer sent: {e}");
                 continue;
             }
         };
@@ -393,12 +396,12 @@ async fn serve_udp(
             Ok(_) => {
                 tap.sent(&answer);
                 info!(
-                    "{peer} (udp) asked {}: answered {} bytes",
+                    "{shown} (udp) asked {}: answered {} bytes",
                     protocol.label(),
                     answer.len()
                 );
             }
-            Err(e) => debug!("{peer} (udp): could not answer: {}", describe_io(&e)),
+            Err(e) => debug!("{shown} (udp): could not answer: {}", describe_io(&e)),
         }
     }
 }
