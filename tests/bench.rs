@@ -539,11 +539,16 @@ fn absurd_parameters_are_usage_mistakes() {
     // Nothing listens on `port`: a check that let a case through would meet
     // a refused connection (exit code 1), not a usage mistake (2).
     let port = closed_port();
-    let cases: [(&[&str], &str); 9] = [
+    let cases: [(&[&str], &str); 12] = [
         (
             &["echo-bulk", "--duration", "0"],
             "0 s would measure nothing",
         ),
+        // A negative value is the flag's mistake, explained by its own
+        // check; clap alone took `-1` for an unknown flag.
+        (&["echo-bulk", "--duration", "-1"], "--duration"),
+        (&["chat-fanout", "--rate", "-1"], "--rate must be between"),
+        (&["idle", "--connections", "-5"], "--connections"),
         (&["echo-pingpong", "--max-round-trips", "0"], "bound of 0"),
         (
             &["connect-rate", "--service", "time", "--duration", "0"],
@@ -567,6 +572,11 @@ fn absurd_parameters_are_usage_mistakes() {
         let out = run_client("netlab-bench", &all, Duration::from_secs(10));
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", out.stderr);
         assert!(out.stderr.contains(words), "{args:?}: {}", out.stderr);
+        assert!(
+            !out.stderr.contains("unexpected argument"),
+            "{args:?}: {}",
+            out.stderr
+        );
     }
 }
 

@@ -263,6 +263,21 @@ fn usage_errors_exit_with_2() {
 }
 
 #[test]
+fn a_negative_value_is_refused_by_its_flag() {
+    // clap alone took `-1` for an unknown flag and advised `-- -1`.
+    for flag in ["--timeout", "--max-drift"] {
+        let out = check(&["time", "127.0.0.1:10037", flag, "-1"]);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {}", out.stderr);
+        assert!(out.stderr.contains(flag), "{flag}: {}", out.stderr);
+        assert!(
+            !out.stderr.contains("unexpected argument"),
+            "{flag}: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
 fn a_wrong_address_gets_advice_that_fits_the_mistake() {
     // (arguments, what the advice must say, what it must not say). Nothing
     // listens anywhere: each mistake stops the run before any connection.

@@ -25,7 +25,9 @@ use netkit::args::{Verbosity, parse_limit, parse_seconds};
 
 /// Load tests for netlab's servers (and their peers), on loopback only.
 #[derive(Parser)]
-#[command(version)]
+// `allow_negative_numbers`, here and on every subcommand: `--rate -1` is a
+// value to refuse with the flag's own reason, not an unknown flag `-1`.
+#[command(version, allow_negative_numbers = true)]
 struct Args {
     /// The server's address: 127.0.0.1, ::1 or localhost (nothing else is allowed).
     #[arg(long, default_value = "127.0.0.1", global = true)]
@@ -54,6 +56,7 @@ struct Args {
 #[derive(Subcommand)]
 enum Bench {
     /// Echoed MB/s on N connections, writer and reader at once, every byte verified.
+    #[command(allow_negative_numbers = true)]
     EchoBulk {
         /// Parallel connections.
         #[arg(long, default_value = "1", value_parser = parse_limit)]
@@ -66,6 +69,7 @@ enum Bench {
         max_bytes: u64,
     },
     /// Round trips per second and their latency (p50/p90/p99/max).
+    #[command(allow_negative_numbers = true)]
     EchoPingpong {
         /// Parallel connections.
         #[arg(long, default_value = "50", value_parser = parse_limit)]
@@ -81,6 +85,7 @@ enum Bench {
         max_round_trips: u64,
     },
     /// Connections per second to a time (RFC 868) or daytime (RFC 867) server, every answer checked.
+    #[command(allow_negative_numbers = true)]
     ConnectRate {
         /// The protocol the server speaks.
         #[arg(long, value_enum)]
@@ -96,6 +101,7 @@ enum Bench {
         max_connections: u64,
     },
     /// Chat lines delivered per second, completeness and delivery latency.
+    #[command(allow_negative_numbers = true)]
     ChatFanout {
         /// chat (chat/1, NICK then MSG) or raw (plain lines, for ncat --chat).
         #[arg(long, value_enum, default_value_t = Mode::Chat)]
@@ -126,6 +132,7 @@ enum Bench {
         pid: Option<u32>,
     },
     /// Hold N idle connections; with --pid, the server's memory per connection.
+    #[command(allow_negative_numbers = true)]
     Idle {
         /// Connections to hold open.
         #[arg(long, default_value = "1000", value_parser = parse_limit)]
@@ -141,6 +148,7 @@ enum Bench {
         pid: Option<u32>,
     },
     /// Ours against the peers (socat, iperf3, xinetd, ncat), A B A B, and the report.
+    #[command(allow_negative_numbers = true)]
     Suite(suite::Options),
 }
 

@@ -23,7 +23,7 @@ use netkit::args::{Verbosity, parse_seconds};
 /// reason (RÉUSSI/ÉCHEC in French, the default).
 #[derive(Parser)]
 // `name`: without it, --version would print the crate's name ("check").
-#[command(name = "protocol-check", version)]
+#[command(name = "protocol-check", version, allow_negative_numbers = true)]
 struct Args {
     /// The protocol the server is supposed to speak.
     #[arg(value_enum)]
