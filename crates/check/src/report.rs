@@ -280,6 +280,11 @@ pub fn explain(err: &NetError) -> Text {
             "{addr} est injoignable : aucune route vers cette machine. \
              Vérifiez l'adresse, le câble ou le Wi-Fi, et le pare-feu."
         ),
+        NetError::NoLongerAnswers { addr } => format!(
+            "{addr} ne répond plus : rien de ce qui lui a été envoyé n'a été acquitté, \
+             et le système a abandonné la connexion. Sa machine a sans doute quitté le \
+             réseau ou été éteinte, ou un pare-feu jette désormais les paquets."
+        ),
         NetError::TimedOut { what, after } => format!(
             "délai dépassé ({:.1} s) pendant : {what}. L'autre côté ne répond pas. \
              La machine est-elle allumée ? Un pare-feu bloque-t-il les paquets ?",

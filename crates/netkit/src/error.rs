@@ -89,6 +89,15 @@ pub enum NetError {
         /// `host:port` we tried to reach.
         addr: String,
     },
+    /// An established connection the system gave up: the other machine
+    /// stopped acknowledging what was sent to it, or its checks that the
+    /// machine is still there (TCP keepalive). Its machine left the network,
+    /// was switched off, or a firewall started dropping the packets: nothing
+    /// says so, only the silence.
+    NoLongerAnswers {
+        /// `host:port` of the other side.
+        addr: String,
+    },
     /// Something took longer than the time-out allows.
     TimedOut {
         /// What we were waiting for, e.g. "connecting to 127.0.0.1:10007".
@@ -233,23 +242,28 @@ impl NetError {
         }
     }
 
-    /// Wraps an I/O error that happened while doing `context`.
+    /// Wraps an I/O error that happened while doing `context` (which ends
+    /// with the other side's `host:port`, e.g. "reading from 10.0.0.1:10194").
     pub fn io(context: impl Into<String>, source: io::Error) -> NetError {
         // A refused UDP exchange shows up on the *next* receive, not on
         // connect; so does a firewall that rejects it ("host prohibited").
+        // On an established TCP connection, the system reports a peer that
+        // went silent (ETIMEDOUT) or out of reach (EHOSTUNREACH) the same
+        // way: on the next read or write.
         let kind = source.kind();
+        let ours = source.raw_os_error().is_none() && source.get_ref().is_some();
         if matches!(
             kind,
             io::ErrorKind::ConnectionRefused
                 | io::ErrorKind::HostUnreachable
                 | io::ErrorKind::NetworkUnreachable
-        ) {
-            let context = context.into();
-            let addr = context.rsplit(' ').next().unwrap_or_default().to_string();
-            return if kind == io::ErrorKind::ConnectionRefused {
-                NetError::ConnectionRefused { addr }
-            } else {
-                NetError::Unreachable { addr }
+        ) || (kind == io::ErrorKind::TimedOut && !ours)
+        {
+            let addr = peer_in(&context.into());
+            return match kind {
+                io::ErrorKind::ConnectionRefused => NetError::ConnectionRefused { addr },
+                io::ErrorKind::TimedOut => NetError::NoLongerAnswers { addr },
+                _ => NetError::Unreachable { addr },
             };
         }
         NetError::Io {
@@ -287,6 +301,18 @@ impl NetError {
             message: message.into(),
         }
     }
+}
+
+/// Who the other side is, from what we were doing: `10.0.0.1:10194` in
+/// "reading from 10.0.0.1:10194", `the server` in "sending to the server";
+/// `the other side` when the context does not say.
+fn peer_in(context: &str) -> String {
+    [" from ", " to "]
+        .iter()
+        .filter_map(|word| context.rfind(word).map(|at| &context[at + word.len()..]))
+        .min_by_key(|peer| peer.len())
+        .unwrap_or("the other side")
+        .to_string()
 }
 
 /// The context of [`NetError::output`]'s errors.
@@ -369,9 +395,18 @@ impl fmt::Display for NetError {
             }
             NetError::Unreachable { addr } => write!(
                 f,
-                "cannot reach {addr}: there is no route to that machine, or a firewall \
-                 on the way refuses it. Check the address, the network cable or Wi-Fi, \
-                 and the firewall."
+                "cannot reach {addr}: there is no route to that machine (it may have left \
+                 the network, or be switched off), or a firewall on the way refuses it. \
+                 Check the address, the network cable or Wi-Fi, and the firewall."
+            ),
+            NetError::NoLongerAnswers { addr } => write!(
+                f,
+                "{addr} no longer answers: it acknowledged nothing sent to it, not even \
+                 the system's checks that its machine is still there (TCP keepalive), so \
+                 the system gave up the connection. Its machine has probably left the \
+                 network (Wi-Fi lost, cable pulled, laptop closed) or been switched off, \
+                 or a firewall now drops the packets. Check that it is on and connected \
+                 (and that this machine is too), then connect again."
             ),
             NetError::TimedOut { what, after } if after.is_zero() => write!(
                 f,
@@ -472,7 +507,13 @@ pub fn describe_io(err: &io::Error) -> String {
         io::ErrorKind::UnexpectedEof => {
             "the other side closed the connection before the whole message arrived".into()
         }
-        io::ErrorKind::TimedOut => "the operation timed out".into(),
+        // From the system, on a connection: the other side acknowledged
+        // nothing for minutes (or for TCP_USER_TIMEOUT, or keepalive's probes).
+        io::ErrorKind::TimedOut => {
+            "the other machine stopped answering: it left the network or was switched off, \
+             or a firewall drops the packets"
+                .into()
+        }
         io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => {
             "the other machine cannot be reached: no route to it (it left the network?), \
              or a firewall on the way refuses it"
@@ -585,6 +626,53 @@ mod tests {
             assert!(said.contains("cannot be reached"), "{said}");
             assert!(!said.contains("os error"), "{said}");
         }
+    }
+
+    /// A server whose machine vanished, seen by its client: the system's
+    /// ETIMEDOUT (110 on Linux) or EHOSTUNREACH (113) on the next read or
+    /// write becomes what probably happened and what to do, never a bare
+    /// "timed out (os error 110)".
+    #[test]
+    fn a_connection_whose_peer_vanished_is_explained() {
+        #[allow(unused_mut)]
+        let mut silent = vec![os(io::ErrorKind::TimedOut)];
+        #[cfg(target_os = "linux")]
+        silent.push(io::Error::from_raw_os_error(110));
+        for source in silent {
+            let e = NetError::io("reading from 10.0.0.1:10194", source);
+            assert!(
+                matches!(&e, NetError::NoLongerAnswers { addr } if addr == "10.0.0.1:10194"),
+                "{e:?}"
+            );
+            let text = e.to_string();
+            for words in ["no longer answers", "left the", "switched off", "firewall"] {
+                assert!(text.contains(words), "{words}: {text}");
+            }
+            assert!(text.contains("connect again"), "{text}");
+            assert!(!text.contains("os error"), "{text}");
+        }
+        #[allow(unused_mut)]
+        let mut gone = vec![os(io::ErrorKind::HostUnreachable)];
+        #[cfg(target_os = "linux")]
+        gone.push(io::Error::from_raw_os_error(113));
+        for source in gone {
+            let e = NetError::io("sending to 10.0.0.1:10194", source);
+            let text = e.to_string();
+            assert!(text.contains("cannot reach 10.0.0.1:10194"), "{text}");
+            assert!(text.contains("left the network"), "{text}");
+            assert!(!text.contains("os error"), "{text}");
+        }
+        // In a log line too (chat-server's, about a client that vanished).
+        let said = describe_io(&os(io::ErrorKind::TimedOut));
+        assert!(said.contains("stopped answering"), "{said}");
+        // A time-out of our own keeps its own sentence.
+        let ours = io::Error::new(io::ErrorKind::TimedOut, "idle for 30 s");
+        let text = NetError::io("reading from 10.0.0.1:7", ours).to_string();
+        assert!(text.contains("idle for 30 s"), "{text}");
+        // The other side is named as the context names it.
+        assert_eq!(peer_in("sending to the server"), "the server");
+        assert_eq!(peer_in("reading the echo"), "the other side");
+        assert_eq!(peer_in("waiting for a reply from [::1]:7"), "[::1]:7");
     }
 
     #[cfg(unix)]
