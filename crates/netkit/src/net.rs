@@ -289,7 +289,6 @@ pub async fn accept(
 }
 
 /// Probes sent, `KEEPALIVE_INTERVAL` apart, before a silent peer is given up.
-#[cfg(not(windows))]
 const KEEPALIVE_PROBES: u32 = 3;
 /// Time between two keepalive probes.
 const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
@@ -305,7 +304,8 @@ const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
 /// stays unacknowledged, and the server's own write time-out ends it once
 /// the socket's buffer is full. `TCP_USER_TIMEOUT` would end it sooner,
 /// but Linux also applies it to a live peer that only paused reading, which
-/// chat/1 promises not to cut off.)
+/// chat/1 promises not to cut off. A client can use it: see
+/// [`watch_server`].)
 ///
 /// `idle` is whole seconds from 1 to 32,767 (what the systems accept); a
 /// system that refuses the option gets a warning, and its own default.
@@ -318,8 +318,54 @@ pub fn watch_peer(stream: &TcpStream, idle: Duration) {
     let keepalive = keepalive.with_retries(KEEPALIVE_PROBES);
     if let Err(e) = socket.set_tcp_keepalive(&keepalive) {
         warn!(
-            "TCP keepalive not set ({}): a client whose machine leaves the network \
-             may stay connected",
+            "TCP keepalive not set ({}): if the other machine leaves the network, \
+             this connection may stay open",
+            describe_io(&e)
+        );
+    }
+}
+
+/// How long after the last sign of life [`watch_peer`]'s keepalive gives up
+/// on a silent peer: `idle`, then the probes, 10 s apart. (With an `idle`
+/// below 10 s, up to 10 s more: once a first probe has gone, Linux probes
+/// even a live connection only once an interval, 10 s.)
+pub fn keepalive_gives_up_after(idle: Duration) -> Duration {
+    // Windows sends its own number of probes (10), which cannot be set:
+    // the figure is Linux's, the system where it is used (see `watch_server`).
+    idle + KEEPALIVE_PROBES * KEEPALIVE_INTERVAL
+}
+
+/// [`watch_peer`] for a **client**, and a bound on a busy connection too.
+///
+/// Keepalive only probes a quiet connection. When the user has just sent
+/// something and the server's machine has gone, the data stays
+/// unacknowledged, and the OS resends it for about 15 minutes (Linux's
+/// `tcp_retries2`) before it gives up: all that time the program looks
+/// alive. On Linux, `TCP_USER_TIMEOUT` bounds it: the connection fails once
+/// data has waited that long for its acknowledgement. It is set to
+/// [`keepalive_gives_up_after`]`(idle)`, so that an idle and a busy
+/// connection to a vanished server fail after the same time (Linux also
+/// lets it decide when keepalive gives up: set to that same time, it
+/// changes nothing there).
+///
+/// Only for a peer that never stops reading for that long while it is alive.
+/// Linux applies the limit to a peer whose receive window stays closed
+/// (zero-window probing), even though that peer acknowledges every probe.
+/// A server that stops reading a client for a while (it does not read
+/// further until the client reads its answers: backpressure) would cut the
+/// client; that is why servers do not use this, only [`watch_peer`].
+///
+/// Elsewhere (macOS, Windows) only keepalive is set; the system's own
+/// retransmission limit ends a busy connection.
+pub fn watch_server(stream: &TcpStream, idle: Duration) {
+    watch_peer(stream, idle);
+    #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
+    if let Err(e) =
+        socket2::SockRef::from(stream).set_tcp_user_timeout(Some(keepalive_gives_up_after(idle)))
+    {
+        warn!(
+            "TCP_USER_TIMEOUT not set ({}): if the server's machine leaves the network \
+             while data is on its way, this may take about 15 minutes to notice",
             describe_io(&e)
         );
     }
@@ -650,6 +696,34 @@ mod tests {
         }
         assert_eq!(parse_keepalive("30"), Ok(Duration::from_secs(30)));
         drop(client);
+    }
+
+    /// A client's socket gets keepalive, and on Linux a limit on
+    /// unacknowledged data that ends a busy connection when keepalive would
+    /// end an idle one.
+    #[tokio::test]
+    async fn a_watched_server_has_keepalive_and_a_user_timeout() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        watch_server(&client, Duration::from_secs(7));
+        let socket = socket2::SockRef::from(&client);
+        assert!(socket.keepalive().unwrap());
+        assert_eq!(
+            keepalive_gives_up_after(Duration::from_secs(7)),
+            Duration::from_secs(37)
+        );
+        #[cfg(target_os = "linux")]
+        {
+            assert_eq!(socket.tcp_keepalive_time().unwrap(), Duration::from_secs(7));
+            assert_eq!(socket.tcp_keepalive_retries().unwrap(), KEEPALIVE_PROBES);
+            assert_eq!(
+                socket.tcp_user_timeout().unwrap(),
+                Some(Duration::from_secs(37))
+            );
+        }
+        drop(listener);
     }
 
     #[test]
