@@ -33,6 +33,10 @@ struct Exercise {
     test: &'static str,
     /// The sheet's file name in `docs/exercices/` and `docs/exercises/`.
     sheet: &'static str,
+    /// What `play` needs to run this exercise by hand, as the sheet says:
+    /// the exercise's number, and for exercise 1 the ports to classify
+    /// (without them `play` has nothing to show).
+    play: &'static str,
     /// Title, French then English.
     title: [&'static str; 2],
     /// What the code must do.
@@ -46,6 +50,7 @@ const EXERCISES: &[Exercise] = &[
     Exercise {
         test: "ex01_ports",
         sheet: "01-ports.md",
+        play: "1 22 3306 50000",
         title: ["Ports : 1 service = 1 port", "Ports: 1 service = 1 port"],
         goal: [
             "classify(port) donne la plage IANA du port (réservé 0–1023, enregistré 1024–49151, dynamique 49152–65535) ; service_name(port) nomme le service des ports courants (7 echo, 22 ssh, 80 http, 3306 mysql…).",
@@ -59,6 +64,7 @@ const EXERCISES: &[Exercise] = &[
     Exercise {
         test: "ex02_echo_client",
         sheet: "02-echo-client.md",
+        play: "2",
         title: [
             "Un client echo qui connaît son port",
             "An echo client that knows its own port",
@@ -75,6 +81,7 @@ const EXERCISES: &[Exercise] = &[
     Exercise {
         test: "ex03_time_client",
         sheet: "03-time-client.md",
+        play: "3",
         title: ["Un client time (RFC 868)", "A time client (RFC 868)"],
         goal: [
             "read_time(stream) lit les 4 octets big-endian du protocole Time (secondes depuis 1900) même s'ils arrivent un par un, et renvoie l'heure Unix (depuis 1970).",
@@ -88,6 +95,7 @@ const EXERCISES: &[Exercise] = &[
     Exercise {
         test: "ex04_time_server",
         sheet: "04-time-server.md",
+        play: "4",
         title: ["Un serveur time itératif", "An iterative time server"],
         goal: [
             "serve(listener) accepte les clients l'un après l'autre, pour toujours : à chacun les 4 octets de l'heure, puis fermeture. Un client qui raccroche n'arrête pas le serveur.",
@@ -101,6 +109,7 @@ const EXERCISES: &[Exercise] = &[
     Exercise {
         test: "ex05_echo_handler",
         sheet: "05-echo-handler.md",
+        play: "5",
         title: [
             "Un serveur echo qui s'arrête à la fin",
             "An echo handler that stops at the end",
@@ -117,6 +126,7 @@ const EXERCISES: &[Exercise] = &[
     Exercise {
         test: "ex06_uppercase",
         sheet: "06-uppercase.md",
+        play: "6",
         title: ["Un protocole ligne par ligne", "A line protocol"],
         goal: [
             "uppercase_lines(entrée, sortie) répond à chaque ligne par la même en majuscules, même si elle arrive en morceaux ; `\\r\\n` accepté ; QUIT → BYE et fin.",
@@ -130,6 +140,7 @@ const EXERCISES: &[Exercise] = &[
     Exercise {
         test: "ex07_threads",
         sheet: "07-threads.md",
+        play: "7",
         title: ["Plusieurs clients à la fois", "Many clients at once"],
         goal: [
             "serve(listener, handler) lance un thread par client : un client qui reste connecté ne bloque pas les suivants, et l'erreur d'un client n'arrête pas le serveur.",
@@ -143,6 +154,7 @@ const EXERCISES: &[Exercise] = &[
     Exercise {
         test: "ex08_counter",
         sheet: "08-counter.md",
+        play: "8",
         title: ["Un compteur partagé", "A shared counter"],
         goal: [
             "serve(listener, stats) accueille chaque client par `welcome, you are client #N (M connected)` et tient à jour les compteurs partagés total et connected.",
@@ -156,6 +168,7 @@ const EXERCISES: &[Exercise] = &[
     Exercise {
         test: "ex09_chat_parse",
         sheet: "09-chat-parse.md",
+        play: "9",
         title: ["La grammaire du chat", "The chat grammar"],
         goal: [
             "parse(ligne) transforme `NICK`, `MSG`, `PRIV`, `LIST`, `PING`, `HELP`, `QUIT` en Command, ou explique l'erreur (ParseError) ; valid_nick vérifie un pseudo.",
@@ -169,6 +182,7 @@ const EXERCISES: &[Exercise] = &[
     Exercise {
         test: "ex10_chat_server",
         sheet: "10-chat-server.md",
+        play: "10",
         title: ["Un serveur de chat", "A chat server"],
         goal: [
             "serve(listener) envoie `WELCOME adresse:port` à chaque client, puis relaie chaque ligne à tous les AUTRES clients sous la forme `adresse:port: texte` ; un client qui disparaît est retiré.",
@@ -182,6 +196,7 @@ const EXERCISES: &[Exercise] = &[
     Exercise {
         test: "ex11_chat_client",
         sheet: "11-chat-client.md",
+        play: "11",
         title: ["Un client de chat", "A chat client"],
         goal: [
             "run(stream, clavier, écran) envoie les lignes tapées au serveur et affiche celles du serveur, même quand l'utilisateur ne tape rien ; Ctrl-D ferme le côté envoi.",
@@ -195,6 +210,7 @@ const EXERCISES: &[Exercise] = &[
     Exercise {
         test: "ex12_tokio",
         sheet: "12-tokio.md",
+        play: "12",
         title: ["Bonus : des tâches tokio", "Bonus: tokio tasks"],
         goal: [
             "serve(listener) (async) sert le protocole de l'exercice 6 à des centaines de clients à la fois, une tâche tokio par client.",
@@ -408,10 +424,7 @@ fn main() -> ExitCode {
         }
         say!();
         say!("{} cargo test -p exercises --test {}", words.rerun, ex.test);
-        say!(
-            "{} cargo run -p exercises --bin play -- {number}",
-            words.by_hand
-        );
+        say!("{} {}", words.by_hand, play_command(ex));
         return ExitCode::FAILURE;
     }
     if options.only.is_none() {
@@ -419,6 +432,11 @@ fn main() -> ExitCode {
         say!("{}", words.all_done);
     }
     ExitCode::SUCCESS
+}
+
+/// The command that runs `ex` by hand, the one its sheet gives.
+fn play_command(ex: &Exercise) -> String {
+    format!("cargo run -p exercises --bin play -- {}", ex.play)
 }
 
 /// What one `cargo test` run gave.
@@ -635,6 +653,20 @@ mod tests {
                 docs.join("exercises").join(ex.sheet),
             ] {
                 assert!(path.is_file(), "{} is missing", path.display());
+            }
+        }
+    }
+
+    /// The guide's "try it by hand" line is the sheet's, in both
+    /// languages: `play -- 1` alone classifies no port at all.
+    #[test]
+    fn the_by_hand_command_is_the_sheet_s() {
+        let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs");
+        for ex in EXERCISES {
+            let command = format!("`{}`", play_command(ex));
+            for dir in ["exercices", "exercises"] {
+                let sheet = std::fs::read_to_string(docs.join(dir).join(ex.sheet)).unwrap();
+                assert!(sheet.contains(&command), "{dir}/{}: {command}", ex.sheet);
             }
         }
     }
