@@ -81,12 +81,25 @@ fn play_explains_an_unwritten_exercise_and_suggests_the_right_nc() {
 /// says how to try it.
 #[test]
 fn play_serves_the_neighbours_with_host() {
-    let play = package_bin("exercises", "play");
     let port = support::free_port().to_string();
-    // Exercise 4's stub ends the program once a client comes: here, none
-    // does, so it listens until killed; the first line is what matters.
+    let line = first_line_of_play(&["--host", "127.0.0.2", "4", &port]);
+    assert!(
+        line.contains(&format!("listening on 127.0.0.2:{port}")),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!("nc -d 127.0.0.2 {port} | xxd")),
+        "{line}"
+    );
+}
+
+/// The first line `play` prints with `args`: a server's "listening on …
+/// — try: …". A stub ends the program once a client comes: here none
+/// does, so it listens until killed.
+fn first_line_of_play(args: &[&str]) -> String {
+    let play = package_bin("exercises", "play");
     let mut child = std::process::Command::new(&play)
-        .args(["--host", "127.0.0.2", "4", &port])
+        .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -103,13 +116,36 @@ fn play_serves_the_neighbours_with_host() {
     }
     let _ = child.kill();
     let _ = child.wait();
-    let line = first.join().unwrap();
+    first.join().unwrap()
+}
+
+/// Exercise 5's server serves one client at a time, and shows each one
+/// leave when its `read` gives `Ok(0)`: its hint is `nc -N`, as the sheet
+/// says. Debian's plain `nc` sends nothing at Ctrl-D: the student would wait
+/// for a "left" line that never comes, and a second client with them.
+#[test]
+fn play_5_suggests_an_nc_that_closes_at_ctrl_d() {
+    let port = support::free_port().to_string();
+    let line = first_line_of_play(&["5", &port]);
     assert!(
-        line.contains(&format!("listening on 127.0.0.2:{port}")),
+        line.contains(&format!("try: nc -N 127.0.0.1 {port}")),
         "{line}"
     );
+}
+
+/// `play -- 1` without ports has nothing to classify: a command typed
+/// incompletely, so a usage mistake (status 2, as every netlab program),
+/// saying the whole command, never a silent success.
+#[test]
+fn play_1_without_ports_is_a_usage_mistake() {
+    let play = package_bin("exercises", "play");
+    let out = run_with_input(&play, &["1"], b"", RUN);
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
     assert!(
-        line.contains(&format!("nc -d 127.0.0.2 {port} | xxd")),
-        "{line}"
+        out.stderr
+            .contains("cargo run -p exercises --bin play -- 1 22 3306 50000"),
+        "{}",
+        out.stderr
     );
+    assert!(out.stdout.is_empty(), "{}", out.stdout_text());
 }

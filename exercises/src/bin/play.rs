@@ -11,7 +11,7 @@
 //! cargo run -p exercises --bin play -- 2 [port]          # echo client → echo-server (10007)
 //! cargo run -p exercises --bin play -- 3 [port]          # time client → time-server (10037)
 //! cargo run -p exercises --bin play -- 4 [port]          # your time server on 18004: nc -d 127.0.0.1 18004 | xxd
-//! cargo run -p exercises --bin play -- 5 [port]          # your echo server on 18005 (one client at a time)
+//! cargo run -p exercises --bin play -- 5 [port]          # your echo server on 18005 (one client at a time): nc -N
 //! cargo run -p exercises --bin play -- 6 [port]          # your uppercase server on 18006
 //! cargo run -p exercises --bin play -- 7 [port]          # your echo server, a thread per client, 18007
 //! cargo run -p exercises --bin play -- 8 [port]          # your counting server on 18008
@@ -38,7 +38,7 @@ usage: cargo run -p exercises --bin play -- [--host HOST] EXERCISE [PORT…]
    2 [PORT]  your echo client → echo-server (10007)
    3 [PORT]  your time client → time-server (10037)
    4 [PORT]  your time server on 18004: nc -d 127.0.0.1 18004 | xxd
-   5 [PORT]  your echo server on 18005 (one client at a time)
+   5 [PORT]  your echo server on 18005 (one client at a time): nc -N 127.0.0.1 18005
    6 [PORT]  your uppercase server on 18006
    7 [PORT]  your echo server, a thread per client, on 18007
    8 [PORT]  your counting server on 18008
@@ -89,9 +89,12 @@ fn main() -> ExitCode {
     let result = match number {
         1 => {
             if ports.is_empty() {
+                // Nothing to classify: a command typed incompletely, so a
+                // usage mistake (status 2), as for every netlab program.
                 warn!(
-                    "give the ports to classify: cargo run -p exercises --bin play -- 1 22 3306 50000"
+                    "error: give the ports to classify: cargo run -p exercises --bin play -- 1 22 3306 50000"
                 );
+                return ExitCode::from(2);
             }
             for &p in &ports {
                 let name = ex01_ports::service_name(p).unwrap_or("-");
@@ -122,9 +125,15 @@ fn main() -> ExitCode {
             )
             .and_then(ex04_time_server::serve)
         }
-        // Your handler, one client after the other.
-        5 => listen(&host, port(18005))
-            .and_then(|l| one_at_a_time(l, ex05_echo_handler::handle, "bytes echoed")),
+        // Your handler, one client after the other. `nc -N`, as the sheet
+        // says: it closes the connection at Ctrl-D, so the handler's `read`
+        // gives Ok(0) and the "left" line shows. Debian's plain `nc` sends
+        // nothing at Ctrl-D: the client would stay, and the next one wait.
+        5 => {
+            let port = port(18005);
+            listen_and_suggest(&host, port, &format!("nc -N {} {port}", reachable(&host)))
+                .and_then(|l| one_at_a_time(l, ex05_echo_handler::handle, "bytes echoed"))
+        }
         6 => listen(&host, port(18006))
             .and_then(|l| one_at_a_time(l, ex06_uppercase::handle, "lines answered")),
         7 => listen(&host, port(18007)).and_then(|listener| {
@@ -200,7 +209,8 @@ fn listen(host: &str, port: u16) -> io::Result<TcpListener> {
 }
 
 /// [`listen`], suggesting `try_it` (exercise 4's server speaks binary:
-/// plain `nc` would show garbage, and wait after the close).
+/// plain `nc` would show garbage, and wait after the close; exercise 5's
+/// must see the client close).
 fn listen_and_suggest(host: &str, port: u16, try_it: &str) -> io::Result<TcpListener> {
     let listener = TcpListener::bind((host, port)).map_err(|e| {
         io::Error::new(
