@@ -459,6 +459,46 @@ fn errors_are_explained_in_plain_words() {
     }
 }
 
+/// The headers and sheets send the clients to other servers than their own:
+/// `04_blocking_client -- 17194` to step 7's chat (sheet 11), `-- 10007` to
+/// echo-server, `05_time_by_hand client 10037` to time-server. Refused
+/// there, a client names the server that port belongs to, not its own
+/// (step 3's echo would not be the chat the student is looking for).
+/// These ports are fixed by the ladder: one something listens on is left
+/// out, with a message.
+#[test]
+fn a_refused_client_names_the_server_of_that_port() {
+    for (name, args, start) in [
+        (
+            "04_blocking_client",
+            vec!["17194"],
+            "cargo run --example 07_broadcast_chat",
+        ),
+        (
+            "04_blocking_client",
+            vec!["10007"],
+            "cargo run --bin echo-server",
+        ),
+        (
+            "05_time_by_hand",
+            vec!["client", "10037"],
+            "cargo run --bin time-server",
+        ),
+    ] {
+        let port: u16 = args.last().unwrap().parse().unwrap();
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            eprintln!("port {port} is in use here: {name} {args:?} not checked");
+            continue;
+        }
+        let (status, stderr) = run_to_end(name, &args);
+        assert!(!status.success(), "{name} {args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("Run {start} first")),
+            "{name} {args:?}: {stderr}"
+        );
+    }
+}
+
 /// A mistyped port (`8O37` with a letter O, `70000`) is a usage error
 /// (exit status 2), named in one plain line, never a silent fall-back to the
 /// default port: the student would look for the server on the wrong one.

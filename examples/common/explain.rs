@@ -16,7 +16,8 @@ pub fn report(result: io::Result<()>, port: u16, example: &str) -> ExitCode {
     let fix = match e.kind() {
         io::ErrorKind::ConnectionRefused => format!(
             " — nobody listens on port {port}: is the server started? \
-             Run cargo run --example {example} first, in another terminal"
+             Run {} first, in another terminal",
+            server_on(port, example)
         ),
         io::ErrorKind::AddrInUse => format!(
             " — another program (maybe this example, already running) uses port {port}; \
@@ -30,4 +31,25 @@ pub fn report(result: io::Result<()>, port: u16, example: &str) -> ExitCode {
     };
     eprintln!("error: {e}{fix}");
     ExitCode::FAILURE
+}
+
+/// The command that starts the server a client was sent to on `port`. The
+/// headers and sheets send the clients to other servers than their own
+/// (`04_blocking_client -- 17194` to step 7's chat, `-- 10007` to
+/// echo-server): each of those has its port. Any other port is `example`'s,
+/// started on that port.
+fn server_on(port: u16, example: &str) -> String {
+    let server = match port {
+        11007 => "--example 01_blocking_echo",
+        12007 => "--example 02_thread_per_client",
+        13007 => "--example 03_tokio_tasks",
+        15037 => "--example 05_time_by_hand",
+        16007 => "--example 06_framing",
+        17194 => "--example 07_broadcast_chat",
+        10007 => "--bin echo-server",
+        10037 => "--bin time-server",
+        10194 => "--bin chat-server",
+        _ => return format!("cargo run --example {example} -- {port}"),
+    };
+    format!("cargo run {server}")
 }
