@@ -14,6 +14,11 @@
 //! ss -tnp | grep 17194      one connection per participant
 //! ```
 //!
+//! In telnet, Ctrl-C does not quit: it sends Telnet commands, bytes such as
+//! 0xff that are not UTF-8 text. `LinesCodec` refuses them, so this small
+//! server cuts that client off and says why (`failed: Unable to decode
+//! input as UTF8`). chat-server ignores Telnet commands.
+//!
 //! The finished version is `cargo run --bin chat-server` (port 10194): nicknames,
 //! private messages, `LIST`, limits on everything, and `--trace`.
 
@@ -57,7 +62,8 @@ async fn serve(port: u16) -> std::io::Result<()> {
         let room = room.clone();
         tokio::spawn(async move {
             println!("{peer} joined");
-            // Say why a client was cut off (a line over 512 bytes, a reset…).
+            // Say why a client was cut off (a line over 512 bytes, bytes
+            // that are not UTF-8, a reset…).
             match client(stream, peer, room).await {
                 Ok(()) => println!("{peer} left"),
                 Err(e) => println!("{peer} failed: {e}"),

@@ -499,6 +499,22 @@ fn a_refused_client_names_the_server_of_that_port() {
     }
 }
 
+/// Telnet's Ctrl-C sends Telnet commands (`IAC IP IAC DO TIMING-MARK`),
+/// bytes that are not UTF-8: step 7's header says its `LinesCodec` cuts
+/// that client off, and the server says why.
+#[test]
+fn step_7_cuts_off_telnet_s_ctrl_c_and_says_why() {
+    let server = Running::start("07_broadcast_chat", &["0"]);
+    let (mut stream, _reader) = connect(server.addr());
+    let me = stream.local_addr().unwrap();
+    stream.write_all(b"\xff\xf4\xff\xfd\x06hello\r\n").unwrap();
+    let line = server.wait_for(&format!("{me} failed"));
+    assert!(
+        line.contains("Unable to decode input as UTF8"),
+        "not the header's reason: {line:?}"
+    );
+}
+
 /// A mistyped port (`8O37` with a letter O, `70000`) is a usage error
 /// (exit status 2), named in one plain line, never a silent fall-back to the
 /// default port: the student would look for the server on the wrong one.
