@@ -41,9 +41,13 @@ pub struct Text {
 
 impl Text {
     /// A sentence, French first.
+    ///
+    /// Bytes a rule quotes are shown by `wire::show`, once, for both
+    /// sentences; when they are cut, the total follows in English,
+    /// `… (171 bytes)`. The French sentence says `octets` instead.
     pub fn new(fr: impl Into<String>, en: impl Into<String>) -> Text {
         Text {
-            fr: fr.into(),
+            fr: octets(fr.into()),
             en: en.into(),
         }
     }
@@ -55,6 +59,32 @@ impl Text {
             Lang::En => &self.en,
         }
     }
+}
+
+/// `… (171 bytes)` → `… (171 octets)`: the length of cut data, as
+/// `wire::show` writes it, in a French sentence.
+fn octets(fr: String) -> String {
+    const CUT: &str = "… (";
+    const BYTES: &str = " bytes)";
+    if !fr.contains(BYTES) {
+        return fr;
+    }
+    let mut out = String::with_capacity(fr.len());
+    let mut rest = fr.as_str();
+    while let Some(at) = rest.find(CUT) {
+        let after = &rest[at + CUT.len()..];
+        let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        out.push_str(&rest[..at + CUT.len()]);
+        if digits > 0 && after[digits..].starts_with(BYTES) {
+            out.push_str(&after[..digits]);
+            out.push_str(" octets)");
+            rest = &after[digits + BYTES.len()..];
+        } else {
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `text!("… {x} …", "… {x} …")`: a [`Text`] from two `format!` strings,
@@ -367,6 +397,24 @@ mod tests {
             Err(text!("octet 65 changé", "byte 65 changed")),
         );
         r
+    }
+
+    /// Cut data ends with its length: `octets` in French, `bytes` in
+    /// English, wherever it appears in the sentence, however often.
+    #[test]
+    fn the_length_of_cut_bytes_is_said_in_each_language() {
+        let (sent, got) = (
+            crate::wire::show(&[0; 256]),
+            crate::wire::show(&[b'H'; 171]),
+        );
+        let why = text!("envoyé {sent}, reçu {got}", "sent {sent}, got {got}");
+        assert!(why.fr.contains("… (256 octets), reçu"), "{}", why.fr);
+        assert!(why.fr.ends_with("… (171 octets)"), "{}", why.fr);
+        assert!(!why.fr.contains("bytes"), "{}", why.fr);
+        assert!(why.en.ends_with("… (171 bytes)"), "{}", why.en);
+        // Other words stay as they are, `to_be_bytes)` included.
+        let code = text!("(to_be_bytes)", "(to_be_bytes)");
+        assert_eq!(code.fr, "(to_be_bytes)");
     }
 
     #[test]
