@@ -23,8 +23,12 @@ pub fn time_bytes(now: SystemTime) -> [u8; 4] {
 /// one client after the other, forever.
 pub fn serve(listener: TcpListener) -> io::Result<()> {
     loop {
-        // An error from accept() itself (too many open files…) is about the
-        // listener: give up. An error while answering is about one client.
+        // The sheet keeps it simple: an error from accept() itself ends
+        // serve(). The examples (01_blocking_echo…) go further and never
+        // stop there: such an error may concern one client (gone before it
+        // was accepted) or pass ("too many open files", until clients
+        // leave), so they print it, pause and accept again. An error while
+        // answering is always about one client: print it, go on.
         let (mut stream, peer) = listener.accept()?;
         if let Err(e) = stream.write_all(&time_bytes(SystemTime::now())) {
             eprintln!("{peer}: {e}");
