@@ -471,8 +471,15 @@ fn plural_bytes(n: usize) -> String {
 /// ```
 pub fn show_bytes(bytes: &[u8]) -> String {
     if codec::text::is_readable_text(bytes) {
-        // Text that was checked to be UTF-8 just above.
-        format!("\"{}\"", String::from_utf8_lossy(bytes).escape_debug())
+        // Text that was checked to be UTF-8 just above, escaped as Rust
+        // writes a string: `\r`, `\n`, `\"` and `\\` between double quotes.
+        // `escape_debug` also escapes `'` (it serves characters too, written
+        // between single quotes); here `\'` would show a backslash the peer
+        // never sent, as in chat-server's `ERR invalid nickname: 'é' …`.
+        // Every escape starts with a `\` and an escaped `\` is `\\`, so each
+        // `\'` found is an escaped quote.
+        let escaped = String::from_utf8_lossy(bytes).escape_debug().to_string();
+        format!("\"{}\"", escaped.replace("\\'", "'"))
     } else {
         hex(bytes)
     }
@@ -632,6 +639,13 @@ mod tests {
         assert_eq!(show_bytes(b"NICK alice\n"), r#""NICK alice\n""#);
         assert_eq!(show_bytes("café\r\n".as_bytes()), r#""café\r\n""#);
         assert_eq!(show_bytes(b"say \"hi\""), r#""say \"hi\"""#);
+        // A quote is shown as it came, without a backslash the wire never
+        // had; a backslash that did come before it is shown escaped.
+        assert_eq!(
+            show_bytes("ERR invalid nickname: 'é' not allowed\n".as_bytes()),
+            r#""ERR invalid nickname: 'é' not allowed\n""#
+        );
+        assert_eq!(show_bytes(br"it\'s"), r#""it\\'s""#);
     }
 
     #[test]
