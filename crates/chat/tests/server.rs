@@ -577,6 +577,88 @@ async fn a_flood_of_pipelined_commands_is_answered_even_with_a_tiny_queue() {
     server.stop().await;
 }
 
+/// A client that pipelines commands while the room floods it keeps being
+/// answered. Its connection's task used to spin for ever (a worker thread
+/// at 100 %, the client frozen, never cut off) when a command waited for
+/// lines queued before it that tokio would not hand over: a task that has
+/// used up its turn (its co-operative "budget") gets nothing more from a
+/// channel until it yields.
+///
+/// The server runs on two worker threads, so that bob's lines reach alice's
+/// queue while her task runs; the clients run on a runtime of their own, so
+/// that their time-outs still work if a server thread spins.
+#[test]
+fn a_client_pipelining_in_a_flooded_room_keeps_being_answered() {
+    let server_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("the server's runtime");
+    let server = server_runtime.block_on(TestServer::start(config()));
+    let clients_runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("the clients' runtime");
+    let scenario = async {
+        let mut alice = server.joined("alice").await;
+        let mut bob = server.joined("bob").await;
+        alice.expect("JOIN bob").await;
+        // Bob floods the room and reads what comes back, until alice is done.
+        let (bob_reader, bob_writer) = (&mut bob.reader, &mut bob.writer);
+        let bob_floods = async {
+            let burst = "MSG hello\n".repeat(200);
+            while bob_writer.write_all(burst.as_bytes()).await.is_ok() {}
+        };
+        let bob_reads = async {
+            let mut sink = vec![0; 64 * 1024];
+            loop {
+                let read = tokio::io::AsyncReadExt::read(bob_reader, &mut sink);
+                if !matches!(tokio::time::timeout(WAIT, read).await, Ok(Ok(1..))) {
+                    break;
+                }
+            }
+        };
+        let bob = async {
+            tokio::join!(bob_floods, bob_reads);
+            std::future::pending::<()>().await;
+        };
+        // Alice pings for two seconds, reading the answers (and bob's lines).
+        let (reader, writer) = (&mut alice.reader, &mut alice.writer);
+        let alice_pings = async {
+            let pings: String = (0..1000).map(|n| format!("PING {n}\n")).collect();
+            let started = std::time::Instant::now();
+            while started.elapsed() < Duration::from_secs(2) {
+                writer.write_all(pings.as_bytes()).await.expect("write");
+            }
+            writer.write_all(b"PING end\n").await.expect("write");
+        };
+        let alice_reads = async {
+            let mut line = Vec::new();
+            while line != b"PONG end\n" {
+                line.clear();
+                let read = tokio::time::timeout(WAIT, reader.read_until(b'\n', &mut line));
+                let read = read.await.expect("alice's next line comes in time");
+                assert!(read.expect("read") > 0, "alice was disconnected");
+            }
+        };
+        tokio::select! {
+            _ = async { tokio::join!(alice_pings, alice_reads) } => {}
+            () = bob => {}
+        }
+    };
+    // A failure must not unwind through the server's runtime: dropping it
+    // would wait for ever for a spinning task.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        clients_runtime
+            .block_on(async { tokio::time::timeout(Duration::from_secs(60), scenario).await })
+    }));
+    server_runtime.shutdown_background();
+    match outcome {
+        Ok(done) => done.expect("alice gets every answer: her connection did not freeze"),
+        Err(failure) => std::panic::resume_unwind(failure),
+    }
+}
+
 #[tokio::test]
 async fn bad_input_gets_err_and_the_connection_stays_open() {
     let server = TestServer::start(config()).await;

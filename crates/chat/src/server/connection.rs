@@ -286,11 +286,11 @@ impl Connection {
             // Taken in one batch rather than one by one: each line taken
             // frees a place in the queue, and freeing them together costs
             // one lock instead of one per line (perf: 14% of a burst).
-            if let Some(taken) = self
+            let taken_now = self
                 .inbox
                 .recv_many(&mut self.lines, INBOX_BATCH)
-                .now_or_never()
-            {
+                .now_or_never();
+            if let Some(taken) = taken_now {
                 for line in self.lines.drain(..taken) {
                     self.out.extend_from_slice(&line);
                 }
@@ -338,6 +338,13 @@ impl Connection {
                     *owed = (*owed).min(self.inbox.len());
                     if *owed > 0 {
                         self.pending = Some(pending);
+                        // Step 1 took nothing although lines wait: tokio
+                        // refuses a task more channel operations once its
+                        // turn is used up (its "budget"), until it yields.
+                        // Without yielding here, this loop spun for ever.
+                        if taken_now.is_none() {
+                            tokio::task::yield_now().await;
+                        }
                         continue;
                     }
                     pending.frame
