@@ -409,7 +409,12 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
             let room = (limits.max_head_bytes + 1)
                 .saturating_sub(self.buf.len())
                 .clamp(1, chunk.len());
-            let idle = self.buf.is_empty();
+            // Idle: no request begun. Line ends alone begin none: a server
+            // ignores empty lines before a request (RFC 9112 §2.2), and some
+            // clients send one after a request. Counted as a request, such
+            // a line got a 408 the client could take for the answer to its
+            // next request, and kept Ctrl-C from closing the connection.
+            let idle = self.buf.iter().all(|&b| b == b'\r' || b == b'\n');
             let read = tokio::select! {
                 read = timeout_at(deadline, self.reader.read(&mut chunk[..room])) => read,
                 // Between requests, Ctrl-C closes the connection at once;
@@ -1194,6 +1199,39 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(out.starts_with(b"HTTP/1.1 200 OK\r\n"));
+    }
+
+    /// An empty line after a request (RFC 9112 §2.2: a server ignores
+    /// empty lines before a request) leaves the connection idle: it is
+    /// closed silently when idle too long, not answered with a 408.
+    #[tokio::test]
+    async fn an_empty_line_after_a_request_is_no_request() {
+        let (addr, _shutdown, _task) = start(quick_config(300)).await;
+        let out = exchange(addr, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n\r\n").await;
+        assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+        assert_eq!(out.matches("HTTP/1.1 ").count(), 1, "one answer: {out}");
+    }
+
+    /// Ctrl-C closes an idle connection at once, even after an empty line.
+    #[tokio::test]
+    async fn shutdown_closes_a_connection_idle_after_an_empty_line() {
+        let (addr, shutdown, task) = start(Config::default()).await;
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = vec![0u8; 65536];
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(buf[..n].starts_with(b"HTTP/1.1 200 OK"));
+        tokio::time::sleep(Duration::from_millis(100)).await; // the CRLF is read
+        shutdown.cancel();
+        // Not after the grace period (2 s): the connection waits for nothing.
+        timeout(Duration::from_secs(1), task)
+            .await
+            .expect("the server stops at once")
+            .unwrap()
+            .unwrap();
     }
 
     #[tokio::test]
