@@ -106,10 +106,16 @@ pub fn resolve(root: &Path, url_path: &str) -> Result<PathBuf, Refusal> {
     // Where the path really leads, as far as it exists: a symbolic link out
     // of the root is refused before anything is told about what lies beyond
     // it (a folder? a missing file?), or those answers would map the disk.
-    let reached = path
-        .ancestors()
-        .find_map(|existing| std::fs::canonicalize(existing).ok())
-        .unwrap_or_else(|| root.to_path_buf());
+    // Followed from the root one name at a time, and no further than the
+    // first missing name: asking about every shorter path, from the whole
+    // one down, made `/a/a/a/…` (4,000 names) cost as many system calls.
+    let mut reached = root.to_path_buf();
+    for name in &relative {
+        match std::fs::canonicalize(reached.join(name)) {
+            Ok(real) => reached = real,
+            Err(_) => break,
+        }
+    }
     if !reached.starts_with(root) {
         return Err(outside());
     }
@@ -280,6 +286,36 @@ mod tests {
                 root.join("sub/a.txt")
             );
         }
+    }
+
+    /// Looking a path up costs about what reading it costs, however many of
+    /// its names are missing. Every shorter path used to be asked about,
+    /// from the whole one down: `/a/a/a/…` (4,000 names, an 8 KiB request)
+    /// made thousands of system calls, over ten times the time of reading it.
+    #[test]
+    fn a_path_of_many_missing_names_is_looked_up_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        let deep = "/a".repeat(4000);
+        // The fastest of a few runs: what the work costs, without the
+        // pauses other programs on the machine may cause.
+        let fastest = |work: &dyn Fn()| {
+            (0..7)
+                .map(|_| {
+                    let started = std::time::Instant::now();
+                    work();
+                    started.elapsed()
+                })
+                .min()
+                .unwrap()
+        };
+        let reading = fastest(&|| assert!(url_to_relative(&deep).is_ok()));
+        let looking =
+            fastest(&|| assert_eq!(resolve(&root, &deep).unwrap_err().0, Status::NotFound));
+        assert!(
+            looking < reading * 5,
+            "reading the path took {reading:?}, looking it up {looking:?}"
+        );
     }
 
     #[test]
