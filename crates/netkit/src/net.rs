@@ -15,6 +15,7 @@
 //! [`bind_tcp`] and its siblings, any other with [`bind_tcp_set_by`],
 //! [`bind_udp_set_by`] and [`bind_tcp_and_udp_set_by`].
 
+use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -259,11 +260,17 @@ pub async fn bind_tcp_and_udp_set_by(
 /// Waits for the next client, or for `shutdown`: the heart of every server's
 /// accept loop. Returns `None` once `shutdown` is cancelled.
 ///
-/// `accept` can fail without the server being broken, typically with "too
-/// many open files" when every file descriptor is in use. The error is logged
-/// and, after a short pause (instead of retrying in a tight loop that would
-/// burn a CPU core), the server goes on waiting: connections that end will
-/// free descriptors.
+/// `accept` can fail without the server being broken, in two ways:
+///
+/// - the *machine* is short of something, typically "too many open files"
+///   when every file descriptor is in use: the error is logged and, after a
+///   short pause (instead of retrying in a tight loop that would burn a CPU
+///   core), the server goes on waiting: connections that end will free
+///   descriptors;
+/// - *one client* went wrong between its handshake and our `accept` (it
+///   gave up and reset, or its network vanished): the system reports that
+///   client's error here (see [`only_that_client`]). Nothing is wrong with
+///   the server, so it takes the next client at once.
 pub async fn accept(
     listener: &TcpListener,
     shutdown: &CancellationToken,
@@ -277,6 +284,9 @@ pub async fn accept(
             // An IPv4 client of a server on `::` arrives as ::ffff:10.0.0.2:
             // it is shown as the 10.0.0.2 it is.
             Ok((stream, peer)) => return Some((stream, canonical(peer))),
+            Err(e) if only_that_client(&e) => {
+                debug!("a client left before it was accepted: {}", describe_io(&e));
+            }
             Err(e) => {
                 warn!("could not accept a connection: {}", describe_io(&e));
                 tokio::select! {
@@ -286,6 +296,22 @@ pub async fn accept(
             }
         }
     }
+}
+
+/// An `accept` error that belongs to the one client being accepted, not to
+/// the server: it aborted or reset the connection while it waited in the
+/// queue (macOS and the BSDs say so), or its network is gone (Linux
+/// passes such errors of the new connection on to `accept`, see its
+/// manual page).
+fn only_that_client(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::HostUnreachable
+            | io::ErrorKind::NetworkUnreachable
+            | io::ErrorKind::NetworkDown
+    )
 }
 
 /// Probes sent, `KEEPALIVE_INTERVAL` apart, before a silent peer is given up.
@@ -667,6 +693,29 @@ mod tests {
         assert_eq!(target.addr(), listening);
         let only_unusable = UdpServer::aimed_at(vec![unusable]).await;
         assert!(only_unusable.is_err(), "{only_unusable:?}");
+    }
+
+    /// A client that went wrong in the queue does not pause the server; a
+    /// machine short of file descriptors or memory does.
+    #[test]
+    fn only_a_clients_own_accept_error_is_retried_at_once() {
+        use io::ErrorKind::*;
+        for kind in [
+            ConnectionAborted,
+            ConnectionReset,
+            HostUnreachable,
+            NetworkUnreachable,
+            NetworkDown,
+        ] {
+            assert!(only_that_client(&io::Error::from(kind)), "{kind:?}");
+        }
+        #[cfg(target_os = "linux")]
+        {
+            // ECONNABORTED and EMFILE, as the system gives them.
+            assert!(only_that_client(&io::Error::from_raw_os_error(103)));
+            assert!(!only_that_client(&io::Error::from_raw_os_error(24)));
+        }
+        assert!(!only_that_client(&io::Error::from(OutOfMemory)));
     }
 
     /// The options `watch_peer` asks for are the ones the socket then has.
