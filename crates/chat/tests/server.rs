@@ -473,6 +473,90 @@ fn readers_that_pause_for_a_moment_are_not_cut_off_by_a_flood() {
     runtime.block_on(server.stop());
 }
 
+/// Many clients pasting at once, each reading everything at full speed: a
+/// reader is never "behind", so none may be cut off, however small the
+/// queue. Each sender used to check the others' queues only every few
+/// broadcasts (a quarter of a queue): with more than a few senders at
+/// once, their batches together filled a reader's queue before it had a
+/// turn, and readers that did nothing wrong were cut off.
+#[test]
+fn many_senders_at_once_do_not_cut_off_readers_with_a_small_queue() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    const CLIENTS: usize = 6;
+    const LINES: usize = 1000;
+    for threads in [1, 2] {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .enable_all()
+            .build()
+            .unwrap();
+        let server = runtime.block_on(TestServer::start(Config {
+            max_queue: 32,
+            ..config()
+        }));
+        let join = |nick: &str| {
+            let mut stream = TcpStream::connect(server.addr).unwrap();
+            stream.set_read_timeout(Some(WAIT)).unwrap();
+            stream
+                .write_all(format!("NICK {nick}\n").as_bytes())
+                .unwrap();
+            let mut seen = Vec::new();
+            let mut byte = [0u8];
+            while !seen.ends_with(format!("OK NICK {nick}\n").as_bytes()) {
+                assert_eq!(stream.read(&mut byte).unwrap(), 1, "{nick} joins");
+                seen.push(byte[0]);
+            }
+            stream
+        };
+        let clients: Vec<TcpStream> = (0..CLIENTS).map(|i| join(&format!("c{i}"))).collect();
+        // Each client reads until it has every MSG line of every paste.
+        let readers: Vec<_> = clients
+            .iter()
+            .map(|client| {
+                let mut stream = client.try_clone().unwrap();
+                std::thread::spawn(move || {
+                    let mut buf = vec![0u8; 1 << 16];
+                    let (mut msgs, mut partial) = (0, Vec::new());
+                    while msgs < CLIENTS * LINES {
+                        let n = stream.read(&mut buf).expect("bytes in time");
+                        assert!(n > 0, "cut off after {msgs} lines");
+                        partial.extend_from_slice(&buf[..n]);
+                        while let Some(end) = partial.iter().position(|&b| b == b'\n') {
+                            if partial.starts_with(b"MSG ") {
+                                msgs += 1;
+                            }
+                            partial.drain(..=end);
+                        }
+                    }
+                    stream // kept open until the end: closing is a half-close
+                })
+            })
+            .collect();
+        let text = "z".repeat(900);
+        let writers: Vec<_> = clients
+            .iter()
+            .map(|client| {
+                let mut stream = client.try_clone().unwrap();
+                let paste: String = (0..LINES).map(|i| format!("MSG {i:04} {text}\n")).collect();
+                std::thread::spawn(move || stream.write_all(paste.as_bytes()).unwrap())
+            })
+            .collect();
+        for writer in writers {
+            writer.join().expect("every paste is sent");
+        }
+        let _open: Vec<TcpStream> = readers
+            .into_iter()
+            .map(|r| {
+                r.join()
+                    .unwrap_or_else(|_| panic!("{threads} thread(s): a reader was cut off"))
+            })
+            .collect();
+        runtime.block_on(server.stop());
+    }
+}
+
 #[tokio::test]
 async fn a_client_that_never_reads_is_cut_off_and_the_others_are_not() {
     let server = TestServer::start(Config {

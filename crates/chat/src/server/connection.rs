@@ -9,9 +9,10 @@
 //! 2. write everything pending — those lines and our own replies — in one
 //!    go, then flush once (when the client has already sent its next
 //!    command, answer it first: pipelined answers leave together); and
-//!    every few broadcasts of this client's (`fairness_batch`), let the
-//!    others catch up: wait, 100 ms at most, while another client's queue is
-//!    more than half full (see `let_the_others_catch_up`);
+//!    every few broadcasts of this client's (`fairness_batch`), or at once
+//!    when one made some queue more than half full, let the others catch
+//!    up: wait, 100 ms at most, while another client's queue is more than
+//!    half full (see `let_the_others_catch_up`);
 //! 3. wait for whichever comes first: a line from the client, a line from
 //!    others, the nickname time-out, a kick, or the server shutting down
 //!    (a command already read comes first, once the lines queued before it
@@ -92,7 +93,7 @@ const INBOX_BATCH: usize = 64;
 const SAID_BATCH: usize = 4 * 1024;
 
 /// The longest a client that broadcasts faster than the others' tasks
-/// write waits for them, every few broadcasts (see `let_the_others_catch_up`).
+/// write waits for them (see `let_the_others_catch_up`).
 const CATCH_UP: Duration = Duration::from_millis(100);
 
 /// How long we wait, after saying `BYE`, for the peer to close its side.
@@ -177,6 +178,7 @@ pub async fn run(
         out: BytesMut::new(), // grows with what is written, no more
         nick: None,
         broadcasts: 0,
+        waited_in_vain: false,
         room: room.clone(),
         config: config.clone(),
         signals,
@@ -255,6 +257,9 @@ struct Connection {
     nick: Option<String>,
     /// Broadcasts made since the other connections last had a turn (see `serve`).
     broadcasts: usize,
+    /// The last time we let the others catch up, some queue stayed more than
+    /// half full for the whole wait: its client has probably stopped reading.
+    waited_in_vain: bool,
     room: Arc<Room>,
     config: Arc<Config>,
     signals: Signals,
@@ -283,24 +288,7 @@ impl Connection {
             // 0. Our own MSG lines, read in the last turn, to the room.
             self.publish();
             // 1. Lines from others, already waiting (bounded by the queue size).
-            // Taken in one batch rather than one by one: each line taken
-            // frees a place in the queue, and freeing them together costs
-            // one lock instead of one per line (perf: 14% of a burst).
-            let taken_now = self
-                .inbox
-                .recv_many(&mut self.lines, INBOX_BATCH)
-                .now_or_never();
-            if let Some(taken) = taken_now {
-                for line in self.lines.drain(..taken) {
-                    self.out.extend_from_slice(&line);
-                }
-                if let Some(Pending {
-                    owed: Some(owed), ..
-                }) = &mut self.pending
-                {
-                    *owed = owed.saturating_sub(taken);
-                }
-            }
+            let taken_now = self.take_inbox();
             // 2. Write everything pending, flush once — unless the client
             // has already sent its next command (pipelining) and nothing
             // else waits for it: then answer that one first, and write both
@@ -320,10 +308,19 @@ impl Connection {
             // stop reading. Not after *every* one: then each recipient would
             // wake and write one line per system call; every few, it writes
             // them all in one (the benchmark measured 2× fewer lines/s
-            // otherwise).
-            if self.broadcasts >= fairness_batch(self.config.max_queue) {
+            // otherwise). But at once when some queue is already more than
+            // half full: several clients pasting together would fill it with
+            // their batches before its reader had a turn. Unless our last
+            // wait was in vain (a client that stopped reading): then only
+            // every few, or the whole room would crawl until it is cut off.
+            let due = self.broadcasts >= fairness_batch(self.config.max_queue)
+                || (self.broadcasts > 0 && !self.waited_in_vain && self.room.crowded());
+            if due {
                 self.broadcasts = 0;
-                self.let_the_others_catch_up().await;
+                match self.let_the_others_catch_up().await {
+                    Ok(caught_up) => self.waited_in_vain = !caught_up,
+                    Err(ending) => return ending,
+                }
             }
             // 3. Wait for the next thing to do. A command already read comes
             // first, once the lines queued for this client before it was
@@ -485,14 +482,51 @@ impl Connection {
     /// we go on reading a paste at memory speed, so we also wait, a tenth
     /// of a second at most (`CATCH_UP`), while some queue is more than half
     /// full. A client that stopped reading does not empty its queue: it is
-    /// still cut off once the queue is full, only a moment later.
-    async fn let_the_others_catch_up(&mut self) {
+    /// still cut off once the queue is full, only a moment later. True when
+    /// the others caught up, false when we gave up waiting.
+    ///
+    /// While we wait, we still write out what others send *us*: when
+    /// several clients paste at once, each is a reader of the others, and
+    /// a queue nobody empties would keep everyone waiting.
+    async fn let_the_others_catch_up(&mut self) -> Result<bool, Ending> {
         tokio::task::yield_now().await;
         let half = self.config.max_queue / 2;
         let give_up = Instant::now() + CATCH_UP;
-        while self.room.fullest_queue(self.id) > half && Instant::now() < give_up {
+        loop {
+            if self.room.fullest_queue(self.id) <= half {
+                return Ok(true);
+            }
+            if Instant::now() >= give_up {
+                return Ok(false);
+            }
+            self.take_inbox();
+            self.write_out().await?;
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
+    }
+
+    /// Takes the lines others have queued for us into our write buffer;
+    /// `None` when tokio gave nothing this time (see `serve`).
+    ///
+    /// Taken in one batch rather than one by one: each line taken frees a
+    /// place in the queue, and freeing them together costs one lock instead
+    /// of one per line (perf: 14% of a burst).
+    fn take_inbox(&mut self) -> Option<usize> {
+        let taken = self
+            .inbox
+            .recv_many(&mut self.lines, INBOX_BATCH)
+            .now_or_never()?;
+        for line in self.lines.drain(..taken) {
+            self.out.extend_from_slice(&line);
+        }
+        // Lines queued before a command read ahead are owed before its answer.
+        if let Some(Pending {
+            owed: Some(owed), ..
+        }) = &mut self.pending
+        {
+            *owed = owed.saturating_sub(taken);
+        }
+        Some(taken)
     }
 
     /// Broadcasts the `MSG` lines read since the last call, all in one

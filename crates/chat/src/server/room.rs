@@ -41,15 +41,17 @@
 //!
 //! A sender that outruns everyone (a paste of megabytes, read from its
 //! socket far faster than any task can write) is paced instead: every few
-//! broadcasts it waits, a tenth of a second at most, while some queue is
-//! more than half full ([`Room::fullest_queue`]). Clients that keep reading catch
-//! up; one that stopped reading still fills up and is cut off, a moment
-//! later than without the pause. A rename (a `NICK` line for everyone) counts
-//! as a broadcast too.
+//! broadcasts, and after any that left some queue more than half full
+//! ([`Room::crowded`]), it waits, a tenth of a second at most, while some
+//! queue is more than half full ([`Room::fullest_queue`]). Clients that keep
+//! reading catch up; one that stopped reading still fills up and is cut off,
+//! a moment later than without the pause. A rename (a `NICK` line for
+//! everyone) counts as a broadcast too.
 
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use bytes::{Bytes, BytesMut};
@@ -67,6 +69,9 @@ pub struct Room {
     members: Mutex<Members>,
     max_clients: usize,
     max_queue: usize,
+    /// Some queue became more than half full, and nobody has looked since
+    /// ([`Room::crowded`]). Set and cleared under the lock; read without it.
+    crowded: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -152,6 +157,7 @@ impl Room {
             members: Mutex::new(Members::default()),
             max_clients,
             max_queue: max_queue.max(1),
+            crowded: AtomicBool::new(false),
         }
     }
 
@@ -218,7 +224,7 @@ impl Room {
         if let Some(member) = members.clients.get_mut(&id) {
             member.nick = Some(nick.to_string());
         }
-        members.broadcast(&notice, Some(id), self.max_queue);
+        self.note(members.broadcast(&notice, Some(id), self.max_queue));
         Ok(match old {
             Some(old) => NickChange::Renamed { old },
             None => NickChange::Joined {
@@ -245,7 +251,7 @@ impl Room {
             // Writing into memory cannot fail.
             let _ = writeln!(lines, "{line}");
         }
-        members.send_to_all(lines.freeze(), None, self.max_queue);
+        self.note(members.send_to_all(lines.freeze(), None, self.max_queue));
         Ok(())
     }
 
@@ -254,16 +260,39 @@ impl Room {
     /// A client that sends faster than the others' tasks write (a paste of
     /// megabytes, read from its socket at memory speed) waits while this is
     /// above half a queue (see `connection`): the readers catch up instead
-    /// of being cut off for being slower than memory.
+    /// of being cut off for being slower than memory. Every queue is looked
+    /// at, so this is also when [`Room::crowded`] is cleared.
     pub fn fullest_queue(&self, id: ClientId) -> usize {
         let members = self.lock();
-        members
-            .clients
-            .iter()
-            .filter(|&(&other, _)| other != id)
-            .map(|(_, member)| self.max_queue - member.outbox.capacity())
-            .max()
-            .unwrap_or(0)
+        let (mut others, mut everyone) = (0, 0);
+        for (&client, member) in &members.clients {
+            let waiting = self.max_queue - member.outbox.capacity();
+            everyone = everyone.max(waiting);
+            if client != id {
+                others = others.max(waiting);
+            }
+        }
+        if everyone <= self.max_queue / 2 {
+            self.crowded.store(false, Ordering::Relaxed);
+        }
+        others
+    }
+
+    /// True when a line put in some queue left it more than half full, and
+    /// [`Room::fullest_queue`] has not looked since: one load, no lock, so
+    /// that a sender can ask after every broadcast. Several clients pasting
+    /// at once fill the same queues: each must then let the readers catch
+    /// up before it adds more, not only every few broadcasts.
+    pub fn crowded(&self) -> bool {
+        self.crowded.load(Ordering::Relaxed)
+    }
+
+    /// Remembers that a delivery left some queue more than half full.
+    /// Called with the lock held, as [`Room::fullest_queue`] clears it.
+    fn note(&self, above_half: bool) {
+        if above_half {
+            self.crowded.store(true, Ordering::Relaxed);
+        }
     }
 
     /// `PRIV`: to one client. Returns the target's nickname as registered.
@@ -280,7 +309,7 @@ impl Room {
             text: text.to_string(),
         }
         .to_bytes();
-        member.deliver(line, self.max_queue);
+        self.note(member.deliver(line, self.max_queue));
         Ok(member.nick.clone().unwrap_or_default())
     }
 
@@ -310,7 +339,7 @@ impl Room {
                     nick: nick.clone(),
                     reason: reason.map(str::to_string),
                 };
-                members.broadcast(&line, None, self.max_queue);
+                self.note(members.broadcast(&line, None, self.max_queue));
             }
         }
         Left {
@@ -326,29 +355,33 @@ impl Members {
     }
 
     /// Queues `reply` for every named client except `except`. The line is
-    /// encoded once; each queue gets a handle to the same bytes.
-    fn broadcast(&self, reply: &Reply, except: Option<ClientId>, max_queue: usize) {
-        self.send_to_all(reply.to_bytes(), except, max_queue);
+    /// encoded once; each queue gets a handle to the same bytes. True when
+    /// it left some queue more than half full.
+    fn broadcast(&self, reply: &Reply, except: Option<ClientId>, max_queue: usize) -> bool {
+        self.send_to_all(reply.to_bytes(), except, max_queue)
     }
 
     /// Queues `line` (one or more encoded lines) for every named client
     /// except `except`; each queue gets a handle to the same bytes.
-    fn send_to_all(&self, line: Bytes, except: Option<ClientId>, max_queue: usize) {
+    fn send_to_all(&self, line: Bytes, except: Option<ClientId>, max_queue: usize) -> bool {
+        let mut above_half = false;
         for (&id, member) in &self.clients {
             if member.nick.is_some() && Some(id) != except {
-                member.deliver(line.clone(), max_queue);
+                above_half |= member.deliver(line.clone(), max_queue);
             }
         }
+        above_half
     }
 }
 
 impl Member {
     /// Queues one line without waiting. A full queue means the client has
     /// stopped reading: it is disconnected rather than allowed to slow
-    /// everyone down or to make the server hoard memory.
-    fn deliver(&self, line: Bytes, max_queue: usize) {
+    /// everyone down or to make the server hoard memory. True when the line
+    /// left the queue more than half full (see [`Room::crowded`]).
+    fn deliver(&self, line: Bytes, max_queue: usize) -> bool {
         match self.outbox.try_send(line) {
-            Ok(()) => {}
+            Ok(()) => max_queue - self.outbox.capacity() > max_queue / 2,
             Err(mpsc::error::TrySendError::Full(_)) => {
                 if !self.kick.is_cancelled() {
                     warn!(
@@ -358,9 +391,10 @@ impl Member {
                     );
                     self.kick.cancel();
                 }
+                false // it is leaving: nobody waits for it
             }
             // Its task is ending; it will leave the room in a moment.
-            Err(mpsc::error::TrySendError::Closed(_)) => {}
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
         }
     }
 }
