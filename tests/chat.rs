@@ -516,6 +516,37 @@ fn write_timeout_flag_cuts_off_a_client_that_reads_nothing() {
     assert!(line.contains("0.5 s"), "{line}");
 }
 
+/// A flood of newcomers to a full room holds few of the server's file
+/// descriptors: each used to be kept open for a second, waiting for its
+/// client to read `ERR server full` and close, however many came at once.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_flood_of_refused_clients_holds_few_descriptors() {
+    const NEWCOMERS: usize = 200;
+    let server = Server::start("chat-server", &["--port", "0", "--max-clients", "1"]);
+    let _only = Raw::joined(server.addr(), "only");
+    let descriptors = || {
+        std::fs::read_dir(format!("/proc/{}/fd", server.pid()))
+            .expect("the server's descriptors")
+            .count()
+    };
+    let before = descriptors();
+    // Each newcomer reads its refusal, then neither sends nor closes.
+    let newcomers: Vec<Raw> = (0..NEWCOMERS)
+        .map(|_| {
+            let mut raw = Raw::connect_silently(server.addr());
+            raw.expect("ERR server full");
+            raw
+        })
+        .collect();
+    let during = descriptors();
+    assert!(
+        during <= before + 40,
+        "{NEWCOMERS} refused clients: {before} descriptors before, {during} during"
+    );
+    drop(newcomers);
+}
+
 #[test]
 fn the_client_reports_a_full_server_and_a_silent_one() {
     let server = Server::start("chat-server", &["--port", "0", "--max-clients", "1"]);

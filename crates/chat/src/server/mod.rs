@@ -84,6 +84,7 @@ pub async fn serve(
     let force = CancellationToken::new();
 
     let mut refusals = netkit::logging::OncePerSecond::new();
+    let refusing = Arc::new(tokio::sync::Semaphore::new(REFUSING_AT_ONCE));
     while let Some((stream, peer)) = accept(&listener, &shutdown).await {
         // Chat lines are small and should leave at once (no Nagle delay).
         let _ = stream.set_nodelay(true);
@@ -112,7 +113,19 @@ pub async fn serve(
                         config.max_clients
                     );
                 }
-                tracker.spawn(refuse(stream));
+                match refusing.clone().try_acquire_owned() {
+                    Ok(permit) => {
+                        tracker.spawn(async move {
+                            refuse(stream).await;
+                            drop(permit);
+                        });
+                    }
+                    // A flood: the line if the socket takes it now, then
+                    // the connection is closed (dropped) at once.
+                    Err(_) => {
+                        let _ = stream.try_write(&Reply::Err(SERVER_FULL.to_string()).to_bytes());
+                    }
+                }
             }
         }
     }
@@ -131,6 +144,14 @@ pub async fn serve(
     info!("chat server stopped");
     Ok(())
 }
+
+/// Refusals that wait (a second at most) for their client to read
+/// `ERR server full` and close: at most this many at once, within the files
+/// [`make_room_for`] keeps spare beyond `--max-clients`. Beyond, a newcomer
+/// gets the line only if its socket takes it at once, and is closed at
+/// once: a flood of newcomers to a full room cannot use up the descriptors
+/// its clients need (and then hold `accept` back for everyone).
+const REFUSING_AT_ONCE: usize = 32;
 
 /// Tells one client too many that the room is full, and closes.
 async fn refuse(mut stream: TcpStream) {
