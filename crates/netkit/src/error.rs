@@ -249,15 +249,17 @@ impl NetError {
         // connect; so does a firewall that rejects it ("host prohibited").
         // On an established TCP connection, the system reports a peer that
         // went silent (ETIMEDOUT) or out of reach (EHOSTUNREACH) the same
-        // way: on the next read or write.
+        // way: on the next read or write. Only the system's own ETIMEDOUT
+        // (it has an OS code) means that: a time-out a program raises
+        // itself (a tokio `timeout` turned into an `io::Error` has neither
+        // code nor message) says nothing about the other machine.
         let kind = source.kind();
-        let ours = source.raw_os_error().is_none() && source.get_ref().is_some();
         if matches!(
             kind,
             io::ErrorKind::ConnectionRefused
                 | io::ErrorKind::HostUnreachable
                 | io::ErrorKind::NetworkUnreachable
-        ) || (kind == io::ErrorKind::TimedOut && !ours)
+        ) || (kind == io::ErrorKind::TimedOut && source.raw_os_error().is_some())
         {
             let addr = peer_in(&context.into());
             return match kind {
@@ -509,11 +511,14 @@ pub fn describe_io(err: &io::Error) -> String {
         }
         // From the system, on a connection: the other side acknowledged
         // nothing for minutes (or for TCP_USER_TIMEOUT, or keepalive's probes).
-        io::ErrorKind::TimedOut => {
+        io::ErrorKind::TimedOut if err.raw_os_error().is_some() => {
             "the other machine stopped answering: it left the network or was switched off, \
              or a firewall drops the packets"
                 .into()
         }
+        // A program's own time-out (a tokio `timeout` turned into an
+        // `io::Error`): the other machine may be fine, only slow or quiet.
+        io::ErrorKind::TimedOut => "the time allowed for it ran out".into(),
         io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => {
             "the other machine cannot be reached: no route to it (it left the network?), \
              or a firewall on the way refuses it"
@@ -634,11 +639,9 @@ mod tests {
     /// "timed out (os error 110)".
     #[test]
     fn a_connection_whose_peer_vanished_is_explained() {
-        #[allow(unused_mut)]
-        let mut silent = vec![os(io::ErrorKind::TimedOut)];
-        #[cfg(target_os = "linux")]
-        silent.push(io::Error::from_raw_os_error(110));
-        for source in silent {
+        {
+            let source = io::Error::from_raw_os_error(ETIMEDOUT);
+            assert_eq!(source.kind(), io::ErrorKind::TimedOut);
             let e = NetError::io("reading from 10.0.0.1:10194", source);
             assert!(
                 matches!(&e, NetError::NoLongerAnswers { addr } if addr == "10.0.0.1:10194"),
@@ -663,7 +666,7 @@ mod tests {
             assert!(!text.contains("os error"), "{text}");
         }
         // In a log line too (chat-server's, about a client that vanished).
-        let said = describe_io(&os(io::ErrorKind::TimedOut));
+        let said = describe_io(&io::Error::from_raw_os_error(ETIMEDOUT));
         assert!(said.contains("stopped answering"), "{said}");
         // A time-out of our own keeps its own sentence.
         let ours = io::Error::new(io::ErrorKind::TimedOut, "idle for 30 s");
@@ -673,6 +676,36 @@ mod tests {
         assert_eq!(peer_in("sending to the server"), "the server");
         assert_eq!(peer_in("reading the echo"), "the other side");
         assert_eq!(peer_in("waiting for a reply from [::1]:7"), "[::1]:7");
+    }
+
+    /// The system's "connection timed out" code.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    const ETIMEDOUT: i32 = 110;
+    #[cfg(all(unix, not(any(target_os = "linux", target_os = "android"))))]
+    const ETIMEDOUT: i32 = 60; // macOS and the BSDs
+    #[cfg(windows)]
+    const ETIMEDOUT: i32 = 10060; // WSAETIMEDOUT
+
+    /// A time-out a program raises itself, here a tokio `timeout` turned
+    /// into an `io::Error` (no OS code, no message), is not the system
+    /// giving up a connection: the other machine may be there, only slow.
+    #[tokio::test]
+    async fn a_time_out_of_our_own_is_not_a_vanished_peer() {
+        async fn ours() -> io::Error {
+            let read = std::future::pending::<io::Result<usize>>();
+            match tokio::time::timeout(Duration::ZERO, read).await {
+                Ok(_) => unreachable!("a pending read never ends"),
+                Err(elapsed) => io::Error::from(elapsed),
+            }
+        }
+        assert_eq!(ours().await.kind(), io::ErrorKind::TimedOut);
+        let said = describe_io(&ours().await);
+        assert!(!said.contains("stopped answering"), "{said}");
+        let e = NetError::io("reading from 10.0.0.1:10194", ours().await);
+        assert!(matches!(e, NetError::Io { .. }), "{e:?}");
+        let text = e.to_string();
+        assert!(!text.contains("no longer answers"), "{text}");
+        assert!(!text.contains("left the network"), "{text}");
     }
 
     #[cfg(unix)]
