@@ -299,21 +299,28 @@ pub fn explain(err: &NetError) -> Text {
     let en = err.to_string();
     let fr = match err {
         NetError::ConnectionRefused { addr } => format!(
-            "connexion refusée par {addr} : aucun serveur n'écoute sur ce port. \
-             Le serveur est-il démarré ? L'adresse et le port sont-ils les bons ?"
+            "connexion refusée par {} : aucun serveur n'écoute sur ce port. \
+             Le serveur est-il démarré ? L'adresse et le port sont-ils les bons ?",
+            peer_fr(addr)
         ),
         NetError::UnknownHost { host } => format!(
             "hôte inconnu {host:?} : ce nom ne donne aucune adresse IP. \
              Vérifiez l'orthographe, ou donnez une adresse IP comme 127.0.0.1."
         ),
         NetError::Unreachable { addr } => format!(
-            "{addr} est injoignable : aucune route vers cette machine. \
-             Vérifiez l'adresse, le câble ou le Wi-Fi, et le pare-feu."
+            "{} est injoignable : aucune route vers cette machine (elle a peut-être \
+             quitté le réseau, ou été éteinte), ou un pare-feu sur le chemin la refuse. \
+             Vérifiez l'adresse, le câble ou le Wi-Fi, et le pare-feu.",
+            peer_fr(addr)
         ),
         NetError::NoLongerAnswers { addr } => format!(
-            "{addr} ne répond plus : rien de ce qui lui a été envoyé n'a été acquitté, \
-             et le système a abandonné la connexion. Sa machine a sans doute quitté le \
-             réseau ou été éteinte, ou un pare-feu jette désormais les paquets."
+            "{} ne répond plus : rien de ce qui lui a été envoyé n'a été acquitté, \
+             pas même les vérifications du système (TCP keepalive), et le système a \
+             abandonné la connexion. Sa machine a sans doute quitté le réseau (Wi-Fi \
+             perdu, câble débranché, portable fermé) ou été éteinte, ou un pare-feu \
+             jette désormais les paquets. Vérifiez qu'elle est allumée et connectée \
+             (et cette machine aussi), puis reconnectez-vous.",
+            peer_fr(addr)
         ),
         NetError::TimedOut { what, after } => format!(
             "délai dépassé ({:.1} s) pendant : {what}. L'autre côté ne répond pas. \
@@ -330,6 +337,17 @@ pub fn explain(err: &NetError) -> Text {
         other => format!("erreur réseau : {other}"),
     };
     Text { fr, en }
+}
+
+/// The other side in French. netkit names it from the error's context:
+/// an address (`10.0.0.1:7`, the same in both languages), or, when the
+/// context has none, English words that a French sentence must not show.
+fn peer_fr(addr: &str) -> &str {
+    match addr {
+        "the server" => "le serveur",
+        "the other side" => "l'autre côté",
+        _ => addr,
+    }
 }
 
 /// What protocol-check was doing, in French: the contexts this crate (and
@@ -397,6 +415,37 @@ mod tests {
             Err(text!("octet 65 changé", "byte 65 changed")),
         );
         r
+    }
+
+    /// A peer netkit names in English ("reading from the server" gives
+    /// "the server") is named in French in the French sentence; an address
+    /// stays as it is. Each sentence says what to check, as the English does.
+    #[test]
+    fn the_other_side_is_named_in_french() {
+        let gone = |addr: &str| NetError::NoLongerAnswers { addr: addr.into() };
+        let t = explain(&gone("the server"));
+        assert!(t.fr.starts_with("le serveur ne répond plus"), "{}", t.fr);
+        assert!(t.fr.contains("reconnectez-vous"), "{}", t.fr);
+        assert!(t.en.starts_with("the server no longer answers"), "{}", t.en);
+        let t = explain(&gone("10.0.0.1:7"));
+        assert!(t.fr.starts_with("10.0.0.1:7 ne répond plus"), "{}", t.fr);
+        let t = explain(&NetError::ConnectionRefused {
+            addr: "the other side".into(),
+        });
+        assert!(t.fr.contains("refusée par l'autre côté"), "{}", t.fr);
+        let t = explain(&NetError::Unreachable {
+            addr: "the server".into(),
+        });
+        assert!(t.fr.starts_with("le serveur est injoignable"), "{}", t.fr);
+        assert!(t.fr.contains("quitté le réseau"), "{}", t.fr);
+        for t in [
+            explain(&gone("the server")),
+            explain(&NetError::Unreachable {
+                addr: "the other side".into(),
+            }),
+        ] {
+            assert!(!t.fr.contains("the "), "{}", t.fr);
+        }
     }
 
     /// Cut data ends with its length: `octets` in French, `bytes` in
