@@ -314,9 +314,10 @@ pub fn explain(err: &NetError) -> Text {
             peer_fr(addr)
         ),
         NetError::NoLongerAnswers { addr } => format!(
-            "{} ne répond plus : rien de ce qui lui a été envoyé n'a été acquitté, \
-             pas même les vérifications du système (TCP keepalive), et le système a \
-             abandonné la connexion. Sa machine a sans doute quitté le réseau (Wi-Fi \
+            "{} ne répond plus : longtemps, rien de ce qui lui a été envoyé n'a été \
+             acquitté (ni ce qui lui a été écrit ni, sur une connexion calme avec TCP \
+             keepalive, les vérifications du système que sa machine est toujours là), \
+             et le système a abandonné la connexion. Sa machine a sans doute quitté le réseau (Wi-Fi \
              perdu, câble débranché, portable fermé) ou été éteinte, ou un pare-feu \
              jette désormais les paquets. Vérifiez qu'elle est allumée et connectée \
              (et cette machine aussi), puis reconnectez-vous.",
