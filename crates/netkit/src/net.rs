@@ -269,7 +269,7 @@ pub async fn bind_tcp_and_udp_set_by(
 ///   descriptors;
 /// - *one client* went wrong between its handshake and our `accept` (it
 ///   gave up and reset, or its network vanished): the system reports that
-///   client's error here (see [`only_that_client`]). Nothing is wrong with
+///   client's error here (see `only_that_client`). Nothing is wrong with
 ///   the server, so it takes the next client at once.
 pub async fn accept(
     listener: &TcpListener,
