@@ -425,7 +425,12 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
                 Ok(Ok(0)) if idle => return Err(Stop::End(End::ClientClosed)),
                 Ok(Ok(0)) => return Err(Stop::End(End::ClosedMidRequest)),
                 Ok(Ok(n)) => {
-                    if idle {
+                    // A request's first byte starts the time its head may
+                    // take. Empty lines start nothing, and must not push the
+                    // idle deadline back either: one every few seconds would
+                    // hold the connection open for ever, at no cost to the
+                    // client (not even reading an answer).
+                    if idle && chunk[..n].iter().any(|&b| b != b'\r' && b != b'\n') {
                         deadline = Instant::now() + self.config.read_timeout;
                     }
                     self.buf.extend_from_slice(&chunk[..n]);
@@ -1210,6 +1215,41 @@ mod tests {
         let out = exchange(addr, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n\r\n").await;
         assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
         assert_eq!(out.matches("HTTP/1.1 ").count(), 1, "one answer: {out}");
+    }
+
+    /// Empty lines trickled in do not keep an idle connection open: it is
+    /// closed, without a word, once idle for `--read-timeout`, however
+    /// many came. Each used to start the idle time anew, so one every few
+    /// seconds held a connection for ever.
+    #[tokio::test]
+    async fn empty_lines_trickled_in_do_not_keep_a_connection_open() {
+        let (addr, _shutdown, _task) = start(quick_config(300)).await;
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let (mut reader, mut writer) = stream.split();
+        let started = Instant::now();
+        // An empty line every 100 ms, for 4 s at most.
+        let trickle = async {
+            for _ in 0..40 {
+                if writer.write_all(b"\r\n").await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        };
+        // The server's last word, if any, then the end (or a reset).
+        let mut out = Vec::new();
+        tokio::select! {
+            _ = reader.read_to_end(&mut out) => {}
+            () = trickle => {}
+        }
+        let lasted = started.elapsed();
+        assert!(out.is_empty(), "closed without a word: {out:?}");
+        // 300 ms, but a loaded machine may take longer; the trickle ran
+        // for 4 s when it kept the connection open.
+        assert!(
+            lasted < Duration::from_secs(2),
+            "closed after {lasted:?}, not after --read-timeout (300 ms)"
+        );
     }
 
     /// Ctrl-C closes an idle connection at once, even after an empty line.
