@@ -270,11 +270,13 @@ pub async fn bind_tcp_and_udp_set_by(
 /// - *one client* went wrong between its handshake and our `accept` (it
 ///   gave up and reset, or its network vanished): the system reports that
 ///   client's error here (see `only_that_client`). Nothing is wrong with
-///   the server, so it takes the next client at once.
+///   the server, so it takes the next client at once (but not for ever in
+///   a row: see `pauses`).
 pub async fn accept(
     listener: &TcpListener,
     shutdown: &CancellationToken,
 ) -> Option<(TcpStream, SocketAddr)> {
+    let mut skipped_in_a_row = 0;
     loop {
         let accepted = tokio::select! {
             _ = shutdown.cancelled() => return None,
@@ -284,10 +286,12 @@ pub async fn accept(
             // An IPv4 client of a server on `::` arrives as ::ffff:10.0.0.2:
             // it is shown as the 10.0.0.2 it is.
             Ok((stream, peer)) => return Some((stream, canonical(peer))),
-            Err(e) if only_that_client(&e) => {
+            Err(e) if !pauses(&e, skipped_in_a_row) => {
+                skipped_in_a_row += 1;
                 debug!("a client left before it was accepted: {}", describe_io(&e));
             }
             Err(e) => {
+                skipped_in_a_row = 0;
                 warn!("could not accept a connection: {}", describe_io(&e));
                 tokio::select! {
                     _ = shutdown.cancelled() => return None,
@@ -296,6 +300,22 @@ pub async fn accept(
             }
         }
     }
+}
+
+/// Clients' own `accept` errors skipped at once, in a row, before the
+/// server pauses all the same (see [`pauses`]).
+const SKIPPED_AT_ONCE: usize = 64;
+
+/// Whether `accept` should pause after `err`, when `skipped_in_a_row`
+/// errors just before it were skipped at once. A client's own error costs
+/// the server nothing, but only as long as each one is a different client
+/// taken from the queue: an error that comes back at every call is the
+/// machine's, whatever its kind says (Windows, for one, answers
+/// WSAENETDOWN, "the network subsystem has failed", which Rust calls
+/// `NetworkDown` like Linux's error of one connection), and retrying it
+/// at once would spin a CPU core for as long as it lasts.
+fn pauses(err: &io::Error, skipped_in_a_row: usize) -> bool {
+    !only_that_client(err) || skipped_in_a_row >= SKIPPED_AT_ONCE
 }
 
 /// An `accept` error that belongs to the one client being accepted, not to
@@ -721,6 +741,19 @@ mod tests {
             assert!(!only_that_client(&io::Error::from_raw_os_error(24)));
         }
         assert!(!only_that_client(&io::Error::from(OutOfMemory)));
+    }
+
+    /// A client's own error is skipped at once, but not for ever in a row:
+    /// one that comes back at every call is the machine's (Windows' "the
+    /// network subsystem has failed" is `NetworkDown` too), and skipping
+    /// it at once would spin a CPU core.
+    #[test]
+    fn a_clients_error_that_keeps_coming_back_pauses_all_the_same() {
+        let down = io::Error::from(io::ErrorKind::NetworkDown);
+        assert!(!pauses(&down, 0));
+        assert!(!pauses(&down, SKIPPED_AT_ONCE - 1));
+        assert!(pauses(&down, SKIPPED_AT_ONCE));
+        assert!(pauses(&io::Error::from_raw_os_error(24), 0));
     }
 
     /// The options `watch_peer` asks for are the ones the socket then has.
