@@ -481,80 +481,101 @@ fn readers_that_pause_for_a_moment_are_not_cut_off_by_a_flood() {
 /// turn, and readers that did nothing wrong were cut off.
 #[test]
 fn many_senders_at_once_do_not_cut_off_readers_with_a_small_queue() {
+    for threads in [1, 2] {
+        pasting_together(threads, false);
+    }
+}
+
+/// The same, with one more client in the room that never reads: it alone
+/// is cut off. Once a sender had waited for it in vain, it let the others
+/// catch up only every few broadcasts again, and until that client was
+/// gone (then a moment more) the pastes filled the queues of readers that
+/// did nothing wrong, as if the room had no pacing at all.
+#[test]
+fn a_client_that_never_reads_does_not_turn_the_pacing_off_for_the_others() {
+    for round in 0..3 {
+        pasting_together(1 + round % 2, true);
+    }
+}
+
+/// Six clients paste 1000 long lines each at once and read everything;
+/// with `frozen`, one more reads nothing. Panics if a reader is cut off.
+fn pasting_together(threads: usize, frozen: bool) {
     use std::io::{Read, Write};
     use std::net::TcpStream;
 
     const CLIENTS: usize = 6;
     const LINES: usize = 1000;
-    for threads in [1, 2] {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(threads)
-            .enable_all()
-            .build()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(TestServer::start(Config {
+        max_queue: 32,
+        ..config()
+    }));
+    let join = |nick: &str| {
+        let mut stream = TcpStream::connect(server.addr).unwrap();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        stream
+            .write_all(format!("NICK {nick}\n").as_bytes())
             .unwrap();
-        let server = runtime.block_on(TestServer::start(Config {
-            max_queue: 32,
-            ..config()
-        }));
-        let join = |nick: &str| {
-            let mut stream = TcpStream::connect(server.addr).unwrap();
-            stream.set_read_timeout(Some(WAIT)).unwrap();
-            stream
-                .write_all(format!("NICK {nick}\n").as_bytes())
-                .unwrap();
-            let mut seen = Vec::new();
-            let mut byte = [0u8];
-            while !seen.ends_with(format!("OK NICK {nick}\n").as_bytes()) {
-                assert_eq!(stream.read(&mut byte).unwrap(), 1, "{nick} joins");
-                seen.push(byte[0]);
-            }
-            stream
-        };
-        let clients: Vec<TcpStream> = (0..CLIENTS).map(|i| join(&format!("c{i}"))).collect();
-        // Each client reads until it has every MSG line of every paste.
-        let readers: Vec<_> = clients
-            .iter()
-            .map(|client| {
-                let mut stream = client.try_clone().unwrap();
-                std::thread::spawn(move || {
-                    let mut buf = vec![0u8; 1 << 16];
-                    let (mut msgs, mut partial) = (0, Vec::new());
-                    while msgs < CLIENTS * LINES {
-                        let n = stream.read(&mut buf).expect("bytes in time");
-                        assert!(n > 0, "cut off after {msgs} lines");
-                        partial.extend_from_slice(&buf[..n]);
-                        while let Some(end) = partial.iter().position(|&b| b == b'\n') {
-                            if partial.starts_with(b"MSG ") {
-                                msgs += 1;
-                            }
-                            partial.drain(..=end);
-                        }
-                    }
-                    stream // kept open until the end: closing is a half-close
-                })
-            })
-            .collect();
-        let text = "z".repeat(900);
-        let writers: Vec<_> = clients
-            .iter()
-            .map(|client| {
-                let mut stream = client.try_clone().unwrap();
-                let paste: String = (0..LINES).map(|i| format!("MSG {i:04} {text}\n")).collect();
-                std::thread::spawn(move || stream.write_all(paste.as_bytes()).unwrap())
-            })
-            .collect();
-        for writer in writers {
-            writer.join().expect("every paste is sent");
+        let mut seen = Vec::new();
+        let mut byte = [0u8];
+        while !seen.ends_with(format!("OK NICK {nick}\n").as_bytes()) {
+            assert_eq!(stream.read(&mut byte).unwrap(), 1, "{nick} joins");
+            seen.push(byte[0]);
         }
-        let _open: Vec<TcpStream> = readers
-            .into_iter()
-            .map(|r| {
-                r.join()
-                    .unwrap_or_else(|_| panic!("{threads} thread(s): a reader was cut off"))
+        stream
+    };
+    // Joined first, so that it is the first whose queue fills.
+    let _frozen = frozen.then(|| join("frozen"));
+    let clients: Vec<TcpStream> = (0..CLIENTS).map(|i| join(&format!("c{i}"))).collect();
+    // Each client reads until it has every MSG line of every paste.
+    let readers: Vec<_> = clients
+        .iter()
+        .map(|client| {
+            let mut stream = client.try_clone().unwrap();
+            std::thread::spawn(move || {
+                let mut buf = vec![0u8; 1 << 16];
+                let (mut msgs, mut partial) = (0, Vec::new());
+                while msgs < CLIENTS * LINES {
+                    let n = stream.read(&mut buf).expect("bytes in time");
+                    assert!(n > 0, "cut off after {msgs} lines");
+                    partial.extend_from_slice(&buf[..n]);
+                    while let Some(end) = partial.iter().position(|&b| b == b'\n') {
+                        if partial.starts_with(b"MSG ") {
+                            msgs += 1;
+                        }
+                        partial.drain(..=end);
+                    }
+                }
+                stream // kept open until the end: closing is a half-close
             })
-            .collect();
-        runtime.block_on(server.stop());
+        })
+        .collect();
+    let text = "z".repeat(900);
+    let writers: Vec<_> = clients
+        .iter()
+        .map(|client| {
+            let mut stream = client.try_clone().unwrap();
+            let paste: String = (0..LINES).map(|i| format!("MSG {i:04} {text}\n")).collect();
+            std::thread::spawn(move || stream.write_all(paste.as_bytes()).unwrap())
+        })
+        .collect();
+    for writer in writers {
+        writer.join().expect("every paste is sent");
     }
+    let _open: Vec<TcpStream> = readers
+        .into_iter()
+        .map(|r| {
+            r.join().unwrap_or_else(|_| {
+                panic!("{threads} thread(s), frozen client {frozen}: a reader was cut off")
+            })
+        })
+        .collect();
+    runtime.block_on(server.stop());
 }
 
 #[tokio::test]

@@ -178,7 +178,6 @@ pub async fn run(
         out: BytesMut::new(), // grows with what is written, no more
         nick: None,
         broadcasts: 0,
-        waited_in_vain: false,
         room: room.clone(),
         config: config.clone(),
         signals,
@@ -257,9 +256,6 @@ struct Connection {
     nick: Option<String>,
     /// Broadcasts made since the other connections last had a turn (see `serve`).
     broadcasts: usize,
-    /// The last time we let the others catch up, some queue stayed more than
-    /// half full for the whole wait: its client has probably stopped reading.
-    waited_in_vain: bool,
     room: Arc<Room>,
     config: Arc<Config>,
     signals: Signals,
@@ -310,16 +306,16 @@ impl Connection {
             // them all in one (the benchmark measured 2× fewer lines/s
             // otherwise). But at once when some queue is already more than
             // half full: several clients pasting together would fill it with
-            // their batches before its reader had a turn. Unless our last
-            // wait was in vain (a client that stopped reading): then only
-            // every few, or the whole room would crawl until it is cut off.
-            let due = self.broadcasts >= fairness_batch(self.config.max_queue)
-                || (self.broadcasts > 0 && !self.waited_in_vain && self.room.crowded());
-            if due {
+            // their batches before its reader had a turn. A client that
+            // stopped reading is waited for once (then marked stalled, see
+            // `let_the_others_catch_up`), or the whole room would crawl
+            // until it is cut off.
+            let batch_done = self.broadcasts >= fairness_batch(self.config.max_queue);
+            if batch_done || (self.broadcasts > 0 && self.room.crowded()) {
                 self.broadcasts = 0;
-                match self.let_the_others_catch_up().await {
-                    Ok(caught_up) => self.waited_in_vain = !caught_up,
-                    Err(ending) => return ending,
+                let skip_stalled = !batch_done;
+                if let Err(ending) = self.let_the_others_catch_up(skip_stalled).await {
+                    return ending;
                 }
             }
             // 3. Wait for the next thing to do. A command already read comes
@@ -482,22 +478,26 @@ impl Connection {
     /// we go on reading a paste at memory speed, so we also wait, a tenth
     /// of a second at most (`CATCH_UP`), while some queue is more than half
     /// full. A client that stopped reading does not empty its queue: it is
-    /// still cut off once the queue is full, only a moment later. True when
-    /// the others caught up, false when we gave up waiting.
+    /// still cut off once the queue is full, only a moment later. When we
+    /// give up waiting, the queues still above half are marked stalled
+    /// ([`Room::give_up_on_the_stalled`]); with `skip_stalled` (the wait
+    /// after a broadcast into a crowded room, not the one every few
+    /// broadcasts) they are not waited for again, but everyone else is.
     ///
     /// While we wait, we still write out what others send *us*: when
     /// several clients paste at once, each is a reader of the others, and
     /// a queue nobody empties would keep everyone waiting.
-    async fn let_the_others_catch_up(&mut self) -> Result<bool, Ending> {
+    async fn let_the_others_catch_up(&mut self, skip_stalled: bool) -> Result<(), Ending> {
         tokio::task::yield_now().await;
         let half = self.config.max_queue / 2;
         let give_up = Instant::now() + CATCH_UP;
         loop {
-            if self.room.fullest_queue(self.id) <= half {
-                return Ok(true);
+            if self.room.fullest_queue(self.id, skip_stalled) <= half {
+                return Ok(());
             }
             if Instant::now() >= give_up {
-                return Ok(false);
+                self.room.give_up_on_the_stalled(self.id);
+                return Ok(());
             }
             self.take_inbox();
             self.write_out().await?;

@@ -45,7 +45,10 @@
 //! ([`Room::crowded`]), it waits, a tenth of a second at most, while some
 //! queue is more than half full ([`Room::fullest_queue`]). Clients that keep
 //! reading catch up; one that stopped reading still fills up and is cut off,
-//! a moment later than without the pause. A rename (a `NICK` line for
+//! a moment later than without the pause. Once a sender has waited for it
+//! in vain, it is marked stalled, and only the waits every few broadcasts
+//! count it: the room does not crawl until it is gone, and still waits
+//! after every broadcast for everyone else. A rename (a `NICK` line for
 //! everyone) counts as a broadcast too.
 
 use std::collections::HashMap;
@@ -88,6 +91,10 @@ struct Member {
     nick: Option<String>,
     outbox: mpsc::Sender<Bytes>,
     kick: CancellationToken,
+    /// Its queue stayed more than half full for a whole wait of a sender
+    /// (see [`Room::give_up_on_the_stalled`]): nobody waits for it again
+    /// until it has read its queue down to half.
+    stalled: bool,
 }
 
 /// What a connection gets when it enters the room.
@@ -186,6 +193,7 @@ impl Room {
                 nick: None,
                 outbox,
                 kick: kick.clone(),
+                stalled: false,
             },
         );
         Ok(Seat {
@@ -262,20 +270,55 @@ impl Room {
     /// above half a queue (see `connection`): the readers catch up instead
     /// of being cut off for being slower than memory. Every queue is looked
     /// at, so this is also when [`Room::crowded`] is cleared.
-    pub fn fullest_queue(&self, id: ClientId) -> usize {
-        let members = self.lock();
+    ///
+    /// With `skip_stalled`, a stalled client's queue (see
+    /// [`Room::give_up_on_the_stalled`]) is left out until it is back to
+    /// half: the wait after every broadcast of a crowded room is not made
+    /// for it again. The wait every few broadcasts still is: a reader that
+    /// only paused a little longer than one wait is given as much time as
+    /// before to read on, not cut off at memory speed.
+    pub fn fullest_queue(&self, id: ClientId, skip_stalled: bool) -> usize {
+        let mut members = self.lock();
+        let half = self.max_queue / 2;
         let (mut others, mut everyone) = (0, 0);
-        for (&client, member) in &members.clients {
+        for (&client, member) in &mut members.clients {
             let waiting = self.max_queue - member.outbox.capacity();
+            if member.stalled {
+                if waiting <= half {
+                    member.stalled = false; // it reads again
+                } else if skip_stalled {
+                    continue;
+                }
+            }
             everyone = everyone.max(waiting);
             if client != id {
                 others = others.max(waiting);
             }
         }
-        if everyone <= self.max_queue / 2 {
+        if everyone <= half {
             self.crowded.store(false, Ordering::Relaxed);
         }
         others
+    }
+
+    /// Marks every client but `id` whose queue is still more than half
+    /// full as stalled: a sender waited for it a whole `CATCH_UP` in vain
+    /// (see `connection`), so it has probably stopped reading, and its
+    /// full queue will soon cut it off. Until then the waits after every
+    /// broadcast of a crowded room leave it out (only those every few
+    /// broadcasts count it, see [`Room::fullest_queue`]), but senders go
+    /// on waiting for everyone else there: forgetting about *all*
+    /// queues instead (pacing only every few broadcasts again, as long as
+    /// one client does not read) let several pastes at once fill the
+    /// queues of readers that did nothing wrong.
+    pub fn give_up_on_the_stalled(&self, id: ClientId) {
+        let mut members = self.lock();
+        let half = self.max_queue / 2;
+        for (&client, member) in &mut members.clients {
+            if client != id && self.max_queue - member.outbox.capacity() > half {
+                member.stalled = true;
+            }
+        }
     }
 
     /// True when a line put in some queue left it more than half full, and
@@ -378,10 +421,11 @@ impl Member {
     /// Queues one line without waiting. A full queue means the client has
     /// stopped reading: it is disconnected rather than allowed to slow
     /// everyone down or to make the server hoard memory. True when the line
-    /// left the queue more than half full (see [`Room::crowded`]).
+    /// left the queue more than half full (see [`Room::crowded`]) and
+    /// someone should wait for it: not for a stalled client.
     fn deliver(&self, line: Bytes, max_queue: usize) -> bool {
         match self.outbox.try_send(line) {
-            Ok(()) => max_queue - self.outbox.capacity() > max_queue / 2,
+            Ok(()) => !self.stalled && max_queue - self.outbox.capacity() > max_queue / 2,
             Err(mpsc::error::TrySendError::Full(_)) => {
                 if !self.kick.is_cancelled() {
                     warn!(
