@@ -479,8 +479,8 @@ impl Connection {
     /// of a second at most (`CATCH_UP`), while some queue is more than half
     /// full. A client that stopped reading does not empty its queue: it is
     /// still cut off once the queue is full, only a moment later. When we
-    /// give up waiting, the queues still above half are marked stalled
-    /// ([`Room::give_up_on_the_stalled`]); with `skip_stalled` (the wait
+    /// give up waiting, the queues still above half that took nothing are
+    /// marked stalled ([`Room::give_up_on_the_stalled`]); with `skip_stalled` (the wait
     /// after a broadcast into a crowded room, not the one every few
     /// broadcasts) they are not waited for again, but everyone else is.
     ///
@@ -491,12 +491,15 @@ impl Connection {
         tokio::task::yield_now().await;
         let half = self.config.max_queue / 2;
         let give_up = Instant::now() + CATCH_UP;
+        // The queues we wait for, as they were when we began.
+        let mut before = None;
         loop {
             if self.room.fullest_queue(self.id, skip_stalled) <= half {
                 return Ok(());
             }
+            let before = before.get_or_insert_with(|| self.room.queues_above_half(self.id));
             if Instant::now() >= give_up {
-                self.room.give_up_on_the_stalled(self.id);
+                self.room.give_up_on_the_stalled(before);
                 return Ok(());
             }
             self.take_inbox();

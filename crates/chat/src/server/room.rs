@@ -51,6 +51,7 @@
 //! after every broadcast for everyone else. A rename (a `NICK` line for
 //! everyone) counts as a broadcast too.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::net::SocketAddr;
@@ -95,6 +96,9 @@ struct Member {
     /// (see [`Room::give_up_on_the_stalled`]): nobody waits for it again
     /// until it has read its queue down to half.
     stalled: bool,
+    /// Lines put in its queue so far: with the queue's length, tells how
+    /// many its task took (see [`Room::give_up_on_the_stalled`]).
+    delivered: Cell<u64>,
 }
 
 /// What a connection gets when it enters the room.
@@ -194,6 +198,7 @@ impl Room {
                 outbox,
                 kick: kick.clone(),
                 stalled: false,
+                delivered: Cell::new(0),
             },
         );
         Ok(Seat {
@@ -301,9 +306,31 @@ impl Room {
         others
     }
 
-    /// Marks every client but `id` whose queue is still more than half
-    /// full as stalled: a sender waited for it a whole `CATCH_UP` in vain
-    /// (see `connection`), so it has probably stopped reading, and its
+    /// The clients but `id` whose queue is more than half full, with the
+    /// lines put in it so far (taken or not): noted when a sender starts to
+    /// wait for them, to be compared when it gives up (see
+    /// [`Room::give_up_on_the_stalled`]).
+    pub fn queues_above_half(&self, id: ClientId) -> Vec<QueueMark> {
+        let members = self.lock();
+        let half = self.max_queue / 2;
+        members
+            .clients
+            .iter()
+            .filter(|&(&client, member)| {
+                client != id && self.max_queue - member.outbox.capacity() > half
+            })
+            .map(|(&client, member)| QueueMark {
+                client,
+                taken: member.taken(self.max_queue),
+            })
+            .collect()
+    }
+
+    /// Marks as stalled every client of `before` (see
+    /// [`Room::queues_above_half`]) whose queue is still more than half
+    /// full and that took nothing from it since: a sender waited for it a
+    /// whole `CATCH_UP` in vain (see `connection`), so it has probably
+    /// stopped reading, and its
     /// full queue will soon cut it off. Until then the waits after every
     /// broadcast of a crowded room leave it out (only those every few
     /// broadcasts count it, see [`Room::fullest_queue`]), but senders go
@@ -311,12 +338,19 @@ impl Room {
     /// queues instead (pacing only every few broadcasts again, as long as
     /// one client does not read) let several pastes at once fill the
     /// queues of readers that did nothing wrong.
-    pub fn give_up_on_the_stalled(&self, id: ClientId) {
+    ///
+    /// A reader that did take lines is not marked, even if others filled
+    /// its queue again meanwhile: it is only slower than several pastes at
+    /// once, and waiting for it is what keeps it from being cut off.
+    pub fn give_up_on_the_stalled(&self, before: &[QueueMark]) {
         let mut members = self.lock();
         let half = self.max_queue / 2;
-        for (&client, member) in &mut members.clients {
-            if client != id && self.max_queue - member.outbox.capacity() > half {
-                member.stalled = true;
+        for mark in before {
+            if let Some(member) = members.clients.get_mut(&mark.client) {
+                let waiting = self.max_queue - member.outbox.capacity();
+                if waiting > half && member.taken(self.max_queue) == mark.taken {
+                    member.stalled = true;
+                }
             }
         }
     }
@@ -417,7 +451,22 @@ impl Members {
     }
 }
 
+/// A client's queue as a sender found it when it began to wait (see
+/// [`Room::queues_above_half`]).
+#[derive(Debug)]
+pub struct QueueMark {
+    client: ClientId,
+    /// Lines its task had taken from the queue by then.
+    taken: u64,
+}
+
 impl Member {
+    /// Lines its task has taken from its queue so far.
+    fn taken(&self, max_queue: usize) -> u64 {
+        let waiting = (max_queue - self.outbox.capacity()) as u64;
+        self.delivered.get().saturating_sub(waiting)
+    }
+
     /// Queues one line without waiting. A full queue means the client has
     /// stopped reading: it is disconnected rather than allowed to slow
     /// everyone down or to make the server hoard memory. True when the line
@@ -425,7 +474,10 @@ impl Member {
     /// someone should wait for it: not for a stalled client.
     fn deliver(&self, line: Bytes, max_queue: usize) -> bool {
         match self.outbox.try_send(line) {
-            Ok(()) => !self.stalled && max_queue - self.outbox.capacity() > max_queue / 2,
+            Ok(()) => {
+                self.delivered.set(self.delivered.get() + 1);
+                !self.stalled && max_queue - self.outbox.capacity() > max_queue / 2
+            }
             Err(mpsc::error::TrySendError::Full(_)) => {
                 if !self.kick.is_cancelled() {
                     warn!(
@@ -457,6 +509,44 @@ mod tests {
             out.push(String::from_utf8(line.to_vec()).unwrap());
         }
         out
+    }
+
+    /// A sender that waited in vain marks as stalled only the queues that
+    /// nobody took from meanwhile: a reader that took lines, but whose
+    /// queue others filled again, is waited for after every broadcast
+    /// still. Marking every queue above half let several pastes at once
+    /// cut off readers that were only a little slower than all of them.
+    #[test]
+    fn only_a_queue_nobody_took_from_is_stalled() {
+        let room = Room::new(10, 8);
+        let sender = room.enter(addr(1)).unwrap();
+        let frozen = room.enter(addr(2)).unwrap();
+        let mut reader = room.enter(addr(3)).unwrap();
+        for (seat, nick) in [(&sender, "s"), (&frozen, "f"), (&reader, "r")] {
+            room.set_nick(seat.id, nick).unwrap();
+        }
+        lines(&mut reader);
+        let say = |n| {
+            for i in 0..n {
+                room.say(sender.id, vec![format!("{i}")]).unwrap();
+            }
+        };
+        say(5);
+        // Both queues above half (4 of 8) when the sender begins to wait:
+        // the frozen one holds 6 lines (a JOIN too), the reader's 5.
+        assert_eq!(room.fullest_queue(sender.id, true), 6);
+        let before = room.queues_above_half(sender.id);
+        // The reader takes two lines, the sender's burst refills them.
+        reader.inbox.try_recv().unwrap();
+        reader.inbox.try_recv().unwrap();
+        say(2);
+        room.give_up_on_the_stalled(&before);
+        // The waits after each broadcast no longer count the frozen one
+        // (8 lines now), but still count the reader (5).
+        assert_eq!(room.fullest_queue(sender.id, true), 5);
+        assert!(room.crowded());
+        // The waits every few broadcasts count everyone.
+        assert_eq!(room.fullest_queue(sender.id, false), 8);
     }
 
     #[test]
