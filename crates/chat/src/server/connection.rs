@@ -480,9 +480,10 @@ impl Connection {
     /// full. A client that stopped reading does not empty its queue: it is
     /// still cut off once the queue is full, only a moment later. When we
     /// give up waiting, the queues still above half that took nothing are
-    /// marked stalled ([`Room::give_up_on_the_stalled`]); with `skip_stalled` (the wait
-    /// after a broadcast into a crowded room, not the one every few
-    /// broadcasts) they are not waited for again, but everyone else is.
+    /// marked stalled ([`Room::give_up_on_the_stalled`]); with
+    /// `skip_stalled` (the wait after a broadcast into a crowded room, not
+    /// the one every few broadcasts) they are not waited for again, but
+    /// everyone else is.
     ///
     /// While we wait, we still write out what others send *us*: when
     /// several clients paste at once, each is a reader of the others, and
