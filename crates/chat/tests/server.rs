@@ -412,15 +412,7 @@ fn readers_that_pause_for_a_moment_are_not_cut_off_by_a_flood() {
     };
     let join = |nick: &str, small: bool| {
         let mut stream = connect(small);
-        stream
-            .write_all(format!("NICK {nick}\n").as_bytes())
-            .unwrap();
-        let mut seen = Vec::new();
-        let mut byte = [0u8];
-        while !seen.ends_with(format!("OK NICK {nick}\n").as_bytes()) {
-            assert_eq!(stream.read(&mut byte).unwrap(), 1, "{nick} joins");
-            seen.push(byte[0]);
-        }
+        take_nick_blocking(&mut stream, nick);
         stream
     };
     // Reads until every MSG of the paste has come, checking their order;
@@ -498,6 +490,22 @@ fn a_client_that_never_reads_does_not_turn_the_pacing_off_for_the_others() {
     }
 }
 
+/// Sends `NICK nick` over a plain blocking socket and reads up to its `OK`
+/// (for the tests whose clients are threads, as real programs beside the
+/// server would be). The socket must have a read time-out.
+fn take_nick_blocking(stream: &mut std::net::TcpStream, nick: &str) {
+    use std::io::{Read, Write};
+    stream
+        .write_all(format!("NICK {nick}\n").as_bytes())
+        .unwrap();
+    let mut seen = Vec::new();
+    let mut byte = [0u8];
+    while !seen.ends_with(format!("OK NICK {nick}\n").as_bytes()) {
+        assert_eq!(stream.read(&mut byte).unwrap(), 1, "{nick} joins");
+        seen.push(byte[0]);
+    }
+}
+
 /// Six clients paste 1000 long lines each at once and read everything;
 /// with `frozen`, one more reads nothing. Panics if a reader is cut off.
 fn pasting_together(threads: usize, frozen: bool) {
@@ -518,15 +526,7 @@ fn pasting_together(threads: usize, frozen: bool) {
     let join = |nick: &str| {
         let mut stream = TcpStream::connect(server.addr).unwrap();
         stream.set_read_timeout(Some(WAIT)).unwrap();
-        stream
-            .write_all(format!("NICK {nick}\n").as_bytes())
-            .unwrap();
-        let mut seen = Vec::new();
-        let mut byte = [0u8];
-        while !seen.ends_with(format!("OK NICK {nick}\n").as_bytes()) {
-            assert_eq!(stream.read(&mut byte).unwrap(), 1, "{nick} joins");
-            seen.push(byte[0]);
-        }
+        take_nick_blocking(&mut stream, nick);
         stream
     };
     // Joined first, so that it is the first whose queue fills.
