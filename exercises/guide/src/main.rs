@@ -1,10 +1,11 @@
 //! # The guide: runs the exercises in order and says what to do next
 //!
 //! ```text
-//! cargo run -p exercises --bin guide              # in French
-//! cargo run -p exercises --bin guide -- --lang en # in English
-//! cargo run -p exercises --bin guide -- 6         # only exercise 6
-//! cargo run -p exercises --bin guide -- --list    # the list, nothing run
+//! cargo guide                  # in French (the alias of .cargo/config.toml)
+//! cargo guide --lang en        # in English
+//! cargo guide 6                # only exercise 6
+//! cargo guide --list           # the list, nothing run
+//! cargo run -p guide -- 6      # the same, without the alias
 //! ```
 //!
 //! For each exercise it runs that exercise's tests (`cargo test -p exercises
@@ -12,16 +13,28 @@
 //! a hint, the sheet to read and what the tests said; when everything
 //! passes, it says so. The teacher can check the reference solutions with
 //! `--solutions`. Nothing to install: it only calls the `cargo` that ran it.
+//!
+//! The guide is a package of its own, which does not depend on the
+//! exercises: a student's code that does not compile (the most common
+//! state of code being written) must not stop the guide from running. It
+//! then says so in plain words: which file and line rustc points to, its
+//! first error, and what to do (see [`diagnostics`]).
+//!
+//! It finds the exercises next to its own package (`exercises/`); the
+//! `NETLAB_EXERCISES_DIR` environment variable points it to another
+//! `exercises` package (its tests use it on a broken copy).
 
 use std::env;
-use std::io::{Read, Write};
+use std::io::Read;
+use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-#[macro_use]
-mod output;
+use guide::{Lang, say, warn};
+
+mod diagnostics;
 
 /// How long one exercise's `cargo test` may take (build included) before the
 /// guide stops it: a test waiting forever must not freeze the guide too.
@@ -238,11 +251,37 @@ struct Words {
     left_right: &'static str,
     /// What a `todo!()` panic means.
     todo_left: &'static str,
+    /// After the exercise's title, when the code does not compile.
+    not_compiled: &'static str,
+    /// What "does not compile" means, for someone who never met a compiler.
     no_compile: &'static str,
+    /// Where rustc's first error is (`{file}`, `{line}`, `{column}`).
+    first_error_at: &'static str,
+    /// rustc's first error, when it points into no file.
+    first_error: &'static str,
+    /// The file of the error is exercise `{number}`'s (`{title}`).
+    file_of: &'static str,
+    /// rustc found `{count}` errors.
+    more_errors: &'static str,
+    /// What to do, with the place (`{file}`, `{line}`) and the `{command}`
+    /// that runs the guide again.
+    fix_line: &'static str,
+    /// What to do, without a place.
+    fix: &'static str,
     /// When `cargo test` was stopped after [`TIME_LIMIT`] (`{limit}` seconds).
     too_long: &'static str,
     all_done: &'static str,
     sheets_dir: &'static str,
+    usage: &'static str,
+    /// A command-line mistake: `{argument}` is not one the guide knows.
+    unknown_argument: &'static str,
+    /// `{error}`: why cargo could not be started.
+    no_cargo: &'static str,
+}
+
+/// The guide's words in `lang`.
+fn words(lang: Lang) -> &'static Words {
+    lang.pick(&FR, &EN)
 }
 
 const FR: Words = Words {
@@ -257,10 +296,27 @@ const FR: Words = Words {
     tests_said: "Ce que disent les tests :",
     left_right: "(left : ce que votre code a donné ; right : ce que le test attendait)",
     todo_left: "(« not yet implemented » : le todo!() est encore là ; remplacez-le par votre code)",
-    no_compile: "Le code ne compile pas encore : lisez la première erreur ci-dessous.",
+    not_compiled: "ne compile pas",
+    no_compile: "Votre code ne compile pas : le compilateur de Rust (rustc) refuse de le transformer en programme. Tant que c'est le cas, aucun test ne peut tourner, pour aucun exercice.",
+    first_error_at: "rustc signale la première erreur dans {file}, ligne {line} (colonne {column}) :",
+    first_error: "La première erreur signalée par rustc :",
+    file_of: "Ce fichier est celui de l'exercice {number} ({title}).",
+    more_errors: "(rustc a trouvé {count} erreurs. Corrigez d'abord la première : les suivantes en sont souvent la conséquence et disparaissent avec elle.)",
+    fix_line: "À faire : lisez l'erreur ci-dessus (rustc, en anglais, propose souvent la correction après « help: »), corrigez la ligne {line} de {file}, puis relancez le guide : {command}",
+    fix: "À faire : lisez l'erreur ci-dessus (rustc, en anglais, propose souvent la correction après « help: »), corrigez-la, puis relancez le guide : {command}",
     too_long: "Les tests ne se sont pas terminés en {limit} s : le guide a arrêté cargo. Votre code attend-il quelque chose qui n'arrive jamais (un read sans rien à lire, une boucle sans fin, un join() sur un thread qui ne finit pas) ? Relancez cet exercice seul (commande ci-dessous) pour voir quel test bloque.",
     all_done: "Bravo : tous les exercices passent ! Essayez maintenant les vrais programmes : cargo run --bin chat-server, puis cargo run --bin chat-client.",
     sheets_dir: "docs/exercices",
+    usage: "\
+utilisation : cargo guide [--lang fr|en] [--list] [--solutions] [N]
+              (sans l'alias : cargo run -p guide -- …)
+
+  --lang fr|en   langue du guide (par défaut : fr)
+  --list         la liste des exercices, sans rien lancer
+  --solutions    vérifier les solutions de référence au lieu de votre code (enseignant·e)
+  N              seulement l'exercice N (1-12)",
+    unknown_argument: "erreur : argument inconnu {argument}",
+    no_cargo: "erreur : impossible de lancer cargo : {error}",
 };
 
 const EN: Words = Words {
@@ -275,19 +331,28 @@ const EN: Words = Words {
     tests_said: "What the tests said:",
     left_right: "(left: what your code gave; right: what the test expected)",
     todo_left: "(\"not yet implemented\": the todo!() is still there; replace it with your code)",
-    no_compile: "The code does not compile yet: read the first error below.",
+    not_compiled: "does not compile",
+    no_compile: "Your code does not compile: the Rust compiler (rustc) refuses to turn it into a program. Until it does, no test can run, for any exercise.",
+    first_error_at: "rustc points to the first error in {file}, line {line} (column {column}):",
+    first_error: "The first error rustc reported:",
+    file_of: "This file is exercise {number}'s ({title}).",
+    more_errors: "(rustc found {count} errors. Fix the first one first: the others often follow from it and go away with it.)",
+    fix_line: "What to do: read the error above (rustc often suggests the fix after \"help:\"), fix line {line} of {file}, then run the guide again: {command}",
+    fix: "What to do: read the error above (rustc often suggests the fix after \"help:\"), fix it, then run the guide again: {command}",
     too_long: "The tests did not finish within {limit} s: the guide stopped cargo. Does your code wait for something that never comes (a read with nothing to read, an endless loop, a join() on a thread that never ends)? Run this exercise alone (command below) to see which test is stuck.",
     all_done: "Well done: every exercise passes! Now try the real programs: cargo run --bin chat-server, then cargo run --bin chat-client.",
     sheets_dir: "docs/exercises",
-};
-
-const USAGE: &str = "\
-usage: cargo run -p exercises --bin guide -- [--lang fr|en] [--list] [--solutions] [N]
+    usage: "\
+usage: cargo guide [--lang fr|en] [--list] [--solutions] [N]
+       (without the alias: cargo run -p guide -- …)
 
   --lang fr|en   language of the guide (default: fr)
   --list         list the exercises without running anything
   --solutions    check the reference solutions instead of your code (teacher)
-  N              run only exercise N (1-12)";
+  N              run only exercise N (1-12)",
+    unknown_argument: "error: unknown argument {argument}",
+    no_cargo: "error: cannot run cargo: {error}",
+};
 
 /// What the command line asked for: the usage (`--help`), or a run.
 enum Request {
@@ -297,57 +362,77 @@ enum Request {
 
 /// How to run the guide.
 struct Options {
-    english: bool,
     list: bool,
     solutions: bool,
     only: Option<usize>,
 }
 
-/// Reads the arguments (without the program's name). `--help` is a request
-/// like any other, not a mistake: its answer goes to stdout with status 0,
-/// while a wrong argument gets an error and the usage on stderr, status 2.
+/// Reads the arguments (without the program's name and `--lang`, see
+/// [`guide::take_lang`]). `--help` is a request like any other, not a
+/// mistake: its answer goes to stdout with status 0, while a wrong argument
+/// gets an error and the usage on stderr, status 2. The argument that is
+/// wrong is returned.
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Request, String> {
     let mut options = Options {
-        english: false,
         list: false,
         solutions: false,
         only: None,
     };
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
+    for arg in args {
         match arg.as_str() {
-            "--lang" => match args.next().as_deref() {
-                Some("fr") => options.english = false,
-                Some("en") => options.english = true,
-                other => return Err(format!("--lang wants fr or en, not {other:?}")),
-            },
+            // `cargo guide -- 6`: the `--` a student is used to typing
+            // after `cargo run` reaches the guide through the alias.
+            "--" => {}
             "--list" => options.list = true,
             "--solutions" => options.solutions = true,
             "-h" | "--help" => return Ok(Request::Help),
             number => match number.parse::<usize>() {
                 Ok(n) if (1..=EXERCISES.len()).contains(&n) => options.only = Some(n),
-                _ => return Err(format!("unknown argument {number:?}")),
+                _ => return Err(arg),
             },
         }
     }
     Ok(Request::Run(options))
 }
 
+/// The command that runs the guide again as it was run this time.
+fn guide_command(lang: Lang, options: &Options) -> String {
+    let mut command = String::from("cargo guide");
+    if lang == Lang::English {
+        command.push_str(" --lang en");
+    }
+    if options.solutions {
+        command.push_str(" --solutions");
+    }
+    if let Some(n) = options.only {
+        command.push_str(&format!(" {n}"));
+    }
+    command
+}
+
 fn main() -> ExitCode {
-    let options = match parse_args(env::args().skip(1)) {
-        Ok(Request::Run(options)) => options,
-        Ok(Request::Help) => {
-            // Not println!: it panics when the reader has gone (`| head -1`).
-            let _ = writeln!(std::io::stdout(), "{USAGE}");
-            return ExitCode::SUCCESS;
-        }
+    let (lang, args) = match guide::take_lang(env::args().skip(1).collect()) {
+        Ok(found) => found,
         Err(message) => {
-            let _ = writeln!(std::io::stderr(), "error: {message}\n{USAGE}");
+            warn!("{message}\n{}", FR.usage);
             return ExitCode::from(2);
         }
     };
-    let lang = usize::from(options.english);
-    let words = if options.english { &EN } else { &FR };
+    let words = words(lang);
+    let options = match parse_args(args) {
+        Ok(Request::Run(options)) => options,
+        Ok(Request::Help) => {
+            say!("{}", words.usage);
+            return ExitCode::SUCCESS;
+        }
+        Err(argument) => {
+            let error = words
+                .unknown_argument
+                .replace("{argument}", &format!("{argument:?}"));
+            warn!("{error}\n{}", words.usage);
+            return ExitCode::from(2);
+        }
+    };
     let total = EXERCISES.len();
 
     if options.list {
@@ -355,7 +440,7 @@ fn main() -> ExitCode {
             say!(
                 "{:>2}. {}  ({}/{})",
                 i + 1,
-                ex.title[lang],
+                ex.title[lang.index()],
                 words.sheets_dir,
                 ex.sheet
             );
@@ -372,14 +457,15 @@ fn main() -> ExitCode {
         }
         print!(
             "[{number}/{total}] {} — {}… ",
-            ex.title[lang], words.running
+            ex.title[lang.index()],
+            words.running
         );
         let _ = std::io::Write::flush(&mut std::io::stdout());
         let outcome = match run_tests(ex.test, options.solutions) {
             Ok(outcome) => outcome,
             Err(e) => {
                 say!();
-                warn!("error: cannot run cargo: {e}");
+                warn!("{}", words.no_cargo.replace("{error}", &e.to_string()));
                 return ExitCode::FAILURE;
             }
         };
@@ -392,26 +478,23 @@ fn main() -> ExitCode {
             say!("✔ {}", words.passed);
             continue;
         }
+        let cargo = diagnostics::read(&outcome.output);
+        if !outcome.timed_out && did_not_compile(&cargo) {
+            say!("✘ {}", words.not_compiled);
+            say!();
+            explain_compile_failure(&cargo, ex, lang, &guide_command(lang, &options));
+            return ExitCode::FAILURE;
+        }
         say!("✘ {}", words.failed);
         say!();
-        say!("{} {}", words.goal, ex.goal[lang]);
-        say!("{} {}", words.hint, ex.hint[lang]);
-        say!("{} {}/{}", words.sheet, words.sheets_dir, ex.sheet);
+        say_goal(ex, lang);
         say!();
         if outcome.timed_out {
             let limit = TIME_LIMIT.as_secs().to_string();
             say!("{}", words.too_long.replace("{limit}", &limit));
-        } else if outcome.output.contains("error[")
-            || outcome.output.contains("error: could not compile")
-        {
-            say!("{}", words.no_compile);
-            say!();
-            for line in compile_errors(&outcome.output) {
-                say!("    {line}");
-            }
         } else {
             say!("{}", words.tests_said);
-            let failures = failures(&outcome.output);
+            let failures = failures(&cargo.text);
             for line in &failures {
                 say!("    {line}");
             }
@@ -434,6 +517,103 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Shows what exercise `ex` asks for: its goal, a hint, its sheet.
+fn say_goal(ex: &Exercise, lang: Lang) {
+    let words = words(lang);
+    say!("{} {}", words.goal, ex.goal[lang.index()]);
+    say!("{} {}", words.hint, ex.hint[lang.index()]);
+    say!("{} {}/{}", words.sheet, words.sheets_dir, ex.sheet);
+}
+
+/// Whether the tests did not run because the code did not compile: rustc
+/// reported an error, or cargo says the build failed (also when it failed
+/// before rustc could say anything, as cargo's own `error:` text).
+fn did_not_compile(cargo: &diagnostics::CargoOutput) -> bool {
+    !cargo.errors.is_empty()
+        || cargo.build_failed
+        || cargo.text.contains("error: could not compile")
+}
+
+/// Explains, to someone who has never met a compiler, that the code does
+/// not compile, where rustc's first error is, and what to do; `rerun` is the
+/// command that runs the guide again. When the error is in the file of the
+/// exercise being checked (`ex`), its goal and hint help too.
+fn explain_compile_failure(
+    cargo: &diagnostics::CargoOutput,
+    ex: &Exercise,
+    lang: Lang,
+    rerun: &str,
+) {
+    let words = words(lang);
+    say!("{}", words.no_compile);
+    say!();
+    let Some(error) = cargo.errors.first() else {
+        // Nothing from rustc (cargo stopped before it, a linker is
+        // missing…): cargo's own words.
+        for line in compile_errors(&cargo.text) {
+            say!("    {line}");
+        }
+        say!();
+        say!("{}", words.fix.replace("{command}", rerun));
+        return;
+    };
+    match &error.at {
+        Some(at) => say!(
+            "{}",
+            words
+                .first_error_at
+                .replace("{file}", &at.file)
+                .replace("{line}", &at.line.to_string())
+                .replace("{column}", &at.column.to_string())
+        ),
+        None => say!("{}", words.first_error),
+    }
+    say!();
+    for line in error.rendered.lines().take(30) {
+        say!("    {line}");
+    }
+    if cargo.errors.len() > 1 {
+        say!();
+        let count = cargo.errors.len().to_string();
+        say!("{}", words.more_errors.replace("{count}", &count));
+    }
+    // The file's exercise: the one being checked (its goal helps), or
+    // another (a student who went ahead, or started at the wrong file).
+    let owner = error.at.as_ref().and_then(|at| {
+        let name = at.file.rsplit(['/', '\\']).next().unwrap_or(&at.file);
+        EXERCISES
+            .iter()
+            .position(|e| name == format!("{}.rs", e.test))
+    });
+    if let Some(i) = owner {
+        say!();
+        if EXERCISES[i].test == ex.test {
+            say_goal(ex, lang);
+        } else {
+            let number = (i + 1).to_string();
+            say!(
+                "{}",
+                words
+                    .file_of
+                    .replace("{number}", &number)
+                    .replace("{title}", EXERCISES[i].title[lang.index()])
+            );
+        }
+    }
+    say!();
+    match &error.at {
+        Some(at) => say!(
+            "{}",
+            words
+                .fix_line
+                .replace("{line}", &at.line.to_string())
+                .replace("{file}", &at.file)
+                .replace("{command}", rerun)
+        ),
+        None => say!("{}", words.fix.replace("{command}", rerun)),
+    }
+}
+
 /// The command that runs `ex` by hand, the one its sheet gives.
 fn play_command(ex: &Exercise) -> String {
     format!("cargo run -p exercises --bin play -- {}", ex.play)
@@ -450,18 +630,40 @@ struct Outcome {
     output: String,
 }
 
+/// The `exercises` package the guide checks: `NETLAB_EXERCISES_DIR` if
+/// set, else the folder next to the guide's own package (`exercises/`),
+/// wherever the guide was started from.
+fn exercises_dir() -> PathBuf {
+    match env::var_os("NETLAB_EXERCISES_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => {
+            let guide = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+            guide.parent().unwrap_or(guide).to_path_buf()
+        }
+    }
+}
+
 /// Runs one exercise's tests with the `cargo` that started the guide.
 fn run_tests(test: &str, solutions: bool) -> std::io::Result<Outcome> {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let mut command = Command::new(cargo);
-    command.args(["test", "-q", "-p", "exercises", "--test", test]);
+    // JSON: rustc's errors as fields (file, line…), see `diagnostics`.
+    command.args([
+        "test",
+        "-q",
+        "--message-format=json",
+        "-p",
+        "exercises",
+        "--test",
+        test,
+    ]);
     if solutions {
         command.args(["--features", "solutions"]);
     }
-    // Run from the crate's directory, wherever the guide was started from;
-    // no backtraces: the messages are what a student needs.
+    // Run from the exercises' directory, wherever the guide was started
+    // from; no backtraces: the messages are what a student needs.
     command
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(exercises_dir())
         .env("RUST_BACKTRACE", "0");
     run_with_limit(command, TIME_LIMIT)
 }
@@ -627,22 +829,70 @@ fn failures(output: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     #[test]
     fn help_is_a_request_and_a_wrong_argument_a_mistake() {
         let parse = |words: &[&str]| parse_args(words.iter().map(|w| w.to_string()));
-        for help in [&["--help"][..], &["-h"], &["--lang", "en", "--help"]] {
+        for help in [&["--help"][..], &["-h"], &["6", "--help"]] {
             assert!(matches!(parse(help), Ok(Request::Help)), "{help:?}");
         }
         assert!(matches!(parse(&["--list"]), Ok(Request::Run(o)) if o.list));
-        assert!(parse(&["--bogus"]).is_err());
+        // `cargo guide -- 6`: the `--` typed out of habit is no mistake.
+        assert!(matches!(parse(&["--", "6"]), Ok(Request::Run(o)) if o.only == Some(6)));
+        assert_eq!(parse(&["--bogus"]).err().as_deref(), Some("--bogus"));
         assert!(parse(&["13"]).is_err());
     }
 
     #[test]
+    fn the_command_to_run_again_is_the_one_that_ran() {
+        let options = |solutions, only| Options {
+            list: false,
+            solutions,
+            only,
+        };
+        assert_eq!(
+            guide_command(Lang::French, &options(false, None)),
+            "cargo guide"
+        );
+        assert_eq!(
+            guide_command(Lang::English, &options(true, Some(6))),
+            "cargo guide --lang en --solutions 6"
+        );
+    }
+
+    /// Both languages have every sentence, with the same placeholders: a
+    /// `{file}` missing from one would show the student a sentence without
+    /// its file.
+    #[test]
+    fn french_and_english_say_the_same_things() {
+        let pairs = [
+            (FR.first_error_at, EN.first_error_at),
+            (FR.fix_line, EN.fix_line),
+            (FR.fix, EN.fix),
+            (FR.more_errors, EN.more_errors),
+            (FR.file_of, EN.file_of),
+            (FR.too_long, EN.too_long),
+            (FR.unknown_argument, EN.unknown_argument),
+            (FR.no_cargo, EN.no_cargo),
+        ];
+        let placeholders = |text: &str| {
+            let mut found: Vec<String> = text
+                .split('{')
+                .skip(1)
+                .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_string()))
+                .collect();
+            found.sort();
+            found
+        };
+        for (fr, en) in pairs {
+            assert!(!fr.is_empty() && !en.is_empty());
+            assert_eq!(placeholders(fr), placeholders(en), "{fr} / {en}");
+        }
+    }
+
+    #[test]
     fn every_exercise_has_its_files_and_both_sheets() {
-        let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let crate_dir = exercises_dir();
         let docs = crate_dir.join("../docs");
         for ex in EXERCISES {
             for path in [
@@ -661,7 +911,7 @@ mod tests {
     /// languages: `play -- 1` alone classifies no port at all.
     #[test]
     fn the_by_hand_command_is_the_sheet_s() {
-        let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs");
+        let docs = exercises_dir().join("../docs");
         for ex in EXERCISES {
             let command = format!("`{}`", play_command(ex));
             for dir in ["exercices", "exercises"] {
@@ -673,7 +923,7 @@ mod tests {
 
     #[test]
     fn every_test_file_is_in_the_guide() {
-        let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+        let tests = exercises_dir().join("tests");
         let mut files: Vec<String> = std::fs::read_dir(tests)
             .unwrap()
             .filter_map(|e| e.ok()?.file_name().into_string().ok())
