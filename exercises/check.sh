@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the exercises the way a student meets them:
 #   1. the reference solutions pass every test (--features solutions);
-#   2. the stubs (todo!() bodies) compile, tests and guide included;
+#   2. the stubs (todo!() bodies) compile, tests, play and the guide
+#      (exercises/guide, a package of its own) included;
 #   3. each exercise's tests FAIL against the stubs: an exercise that passes
 #      untouched teaches nothing;
 #   4. the guide stops at exercise 1 when nothing is done yet.
@@ -20,7 +21,7 @@ if ! cargo test -q -p exercises --features solutions; then
 fi
 
 step "the stubs compile"
-if ! cargo build -q -p exercises --all-targets; then
+if ! cargo build -q -p exercises -p guide --all-targets; then
   problems+=("the stubs do not compile")
   printf 'exercises: FAILED (%s)\n' "${problems[*]}"
   exit 1
@@ -43,7 +44,7 @@ for t in "${tests[@]}"; do
 done
 
 step "the guide stops at exercise 1 with nothing done"
-guide_out=$(timeout 120 cargo run -q -p exercises --bin guide -- --lang en 2>&1)
+guide_out=$(timeout 120 cargo run -q -p guide -- --lang en 2>&1)
 guide_rc=$?
 if [ "$guide_rc" -eq 0 ] || ! grep -q "1/${#tests[@]}" <<<"$guide_out"; then
   problems+=("the guide did not stop at exercise 1 (exit $guide_rc)")

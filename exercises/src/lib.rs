@@ -22,8 +22,10 @@
 //! | 11   | [`ex11_chat_client`]  | a client listens to two sources at once            |
 //! | 12   | [`ex12_tokio`]        | thousands of clients: tasks instead of threads     |
 //!
-//! Start with `cargo run -p exercises --bin guide`: it runs the exercises in
-//! order, stops at the first one that fails and tells you what it expects.
+//! Start with `cargo guide` (`cargo run -p guide --`; the guide is a package
+//! of its own, in `exercises/guide/`, so that it runs even when this one does
+//! not compile): it runs the exercises in order, stops at the first one that
+//! fails and tells you what it expects, or where your code does not compile.
 //! `cargo run -p exercises --bin play -- N` runs exercise N by hand, so you
 //! can watch it with nc, telnet, `ss` or Wireshark.
 //! The sheets are in `docs/exercices/` (French) and `docs/exercises/`

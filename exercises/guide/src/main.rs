@@ -507,7 +507,7 @@ fn main() -> ExitCode {
         }
         say!();
         say!("{} cargo test -p exercises --test {}", words.rerun, ex.test);
-        say!("{} {}", words.by_hand, play_command(ex));
+        say!("{} {}", words.by_hand, play_command(ex, lang));
         return ExitCode::FAILURE;
     }
     if options.only.is_none() {
@@ -614,9 +614,12 @@ fn explain_compile_failure(
     }
 }
 
-/// The command that runs `ex` by hand, the one its sheet gives.
-fn play_command(ex: &Exercise) -> String {
-    format!("cargo run -p exercises --bin play -- {}", ex.play)
+/// The command that runs `ex` by hand, the one its sheet gives; in
+/// English, `play` is asked to speak English too (`--lang en` after the
+/// sheet's command: `play` takes it anywhere).
+fn play_command(ex: &Exercise, lang: Lang) -> String {
+    let command = format!("cargo run -p exercises --bin play -- {}", ex.play);
+    lang.pick(command.clone(), command + " --lang en")
 }
 
 /// What one `cargo test` run gave.
@@ -913,7 +916,11 @@ mod tests {
     fn the_by_hand_command_is_the_sheet_s() {
         let docs = exercises_dir().join("../docs");
         for ex in EXERCISES {
-            let command = format!("`{}`", play_command(ex));
+            let command = format!("`{}`", play_command(ex, Lang::French));
+            assert_eq!(
+                play_command(ex, Lang::English),
+                format!("{} --lang en", play_command(ex, Lang::French))
+            );
             for dir in ["exercices", "exercises"] {
                 let sheet = std::fs::read_to_string(docs.join(dir).join(ex.sheet)).unwrap();
                 assert!(sheet.contains(&command), "{dir}/{}: {command}", ex.sheet);
