@@ -6,14 +6,15 @@
 //! [`Lang::pick`] chooses when printing:
 //!
 //! ```
-//! use guide::Lang;
+//! use lang::Lang;
 //!
 //! let lang = Lang::English;
 //! assert_eq!(lang.pick("réussi", "passed"), "passed");
 //! ```
 //!
-//! The `guide` binary is in this package; `play` is in the `exercises`
-//! package (it runs the student's code) and uses this library. The guide
+//! This library is `lang`, in the `guide` package, beside the `guide`
+//! binary; `play` is in the `exercises` package (it runs the student's
+//! code) and uses this library. The guide
 //! itself must not depend on `exercises`: it has to run, and explain, when
 //! the student's code does not compile.
 

@@ -32,7 +32,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use guide::{Lang, say, warn};
+use lang::{Lang, say, warn};
 
 mod diagnostics;
 
@@ -368,7 +368,7 @@ struct Options {
 }
 
 /// Reads the arguments (without the program's name and `--lang`, see
-/// [`guide::take_lang`]). `--help` is a request like any other, not a
+/// [`lang::take_lang`]). `--help` is a request like any other, not a
 /// mistake: its answer goes to stdout with status 0, while a wrong argument
 /// gets an error and the usage on stderr, status 2. The argument that is
 /// wrong is returned.
@@ -411,7 +411,7 @@ fn guide_command(lang: Lang, options: &Options) -> String {
 }
 
 fn main() -> ExitCode {
-    let (lang, args) = match guide::take_lang(env::args().skip(1).collect()) {
+    let (lang, args) = match lang::take_lang(env::args().skip(1).collect()) {
         Ok(found) => found,
         Err(message) => {
             warn!("{message}\n{}", FR.usage);

@@ -8,7 +8,7 @@
 //!
 //! It speaks French, like the course, and English with `--lang en`
 //! anywhere on the command line: the language is the guide's
-//! ([`guide::Lang`], shared, so both programs read `--lang` the same way).
+//! ([`lang::Lang`], shared, so both programs read `--lang` the same way).
 //! What the student's own code prints, and the system's error messages
 //! (`Connection refused`), stay as they are.
 //!
@@ -29,7 +29,7 @@
 //! ```
 
 use exercises::*;
-use guide::{Lang, say, warn};
+use lang::{Lang, say, warn};
 use std::fmt::Display;
 use std::io::{self, BufRead};
 use std::net::{TcpListener, TcpStream};
@@ -88,7 +88,7 @@ fn asks_for_help(args: &[String]) -> bool {
 
 fn main() -> ExitCode {
     // The language first: every message after it, errors included, is in it.
-    let (lang, args) = match guide::take_lang(std::env::args().skip(1).collect()) {
+    let (lang, args) = match lang::take_lang(std::env::args().skip(1).collect()) {
         Ok(found) => found,
         Err(message) => {
             warn!("{message}\n{}", USAGE[0]);
