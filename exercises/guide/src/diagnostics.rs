@@ -106,14 +106,17 @@ fn compile_error(diagnostic: &Value) -> Option<CompileError> {
 }
 
 /// Where a diagnostic points: its *primary* span, the one rustc underlines
-/// with `^^^` (the others are context: "first borrowed here"…).
+/// with `^^^` (the others are context: "first borrowed here"…). Some
+/// errors have two (an unclosed `(` and the `}` that does not match it):
+/// the first in the file, the one rustc's `-->` line names too.
 fn place(diagnostic: &Value) -> Option<Place> {
     let spans = diagnostic["spans"].as_array()?;
     let primary = spans
         .iter()
-        .find(|s| s["is_primary"] == Value::Bool(true))
-        .or(spans.first())?;
-    in_the_workspace(primary)
+        .filter(|s| s["is_primary"] == Value::Bool(true))
+        .filter_map(in_the_workspace)
+        .min_by_key(|p| (p.line, p.column));
+    primary.or_else(|| in_the_workspace(spans.first()?))
 }
 
 /// `span`, or, when it is inside a macro's own code (`println!` in the
@@ -171,6 +174,15 @@ error: could not compile `exercises` (lib) due to 2 previous errors
         assert_eq!(first.headline, "error: expected `;`, found `}`");
         assert!(first.rendered.ends_with("help: add `;` here"));
         assert_eq!(out.errors[1].headline, "error[E0308]: mismatched types");
+    }
+
+    /// From rustc's real output for `let a = (1;` on line 47: the `}` of
+    /// line 49 is primary too, listed first, but rustc's `-->` says 47.
+    #[test]
+    fn of_two_primary_spans_the_first_in_the_file_is_the_place() {
+        let line = r#"{"reason":"compiler-message","message":{"rendered":"error: mismatched closing delimiter: `}`\n  --> exercises/src/ex01_ports.rs:47:13\n","level":"error","message":"mismatched closing delimiter: `}`","code":null,"spans":[{"file_name":"exercises/src/ex01_ports.rs","line_start":49,"column_start":1,"is_primary":true,"expansion":null},{"file_name":"exercises/src/ex01_ports.rs","line_start":46,"column_start":41,"is_primary":false,"expansion":null},{"file_name":"exercises/src/ex01_ports.rs","line_start":47,"column_start":13,"is_primary":true,"expansion":null}]}}"#;
+        let at = read(line).errors[0].at.clone().expect("a place");
+        assert_eq!((at.line, at.column), (47, 13));
     }
 
     #[test]
