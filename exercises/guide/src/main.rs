@@ -928,6 +928,23 @@ mod tests {
         }
     }
 
+    /// The guide must run when the exercises do not compile: depending on
+    /// the `exercises` package would make Cargo build it first, and stop
+    /// there with rustc's errors.
+    #[test]
+    fn the_guide_does_not_depend_on_the_exercises() {
+        let manifest =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")).unwrap();
+        let mut section = "";
+        for line in manifest.lines().map(str::trim) {
+            if line.starts_with('[') {
+                section = line;
+            } else if section.contains("dependencies") && !line.starts_with('#') {
+                assert!(!line.starts_with("exercises"), "{section} {line}");
+            }
+        }
+    }
+
     #[test]
     fn every_test_file_is_in_the_guide() {
         let tests = exercises_dir().join("tests");
