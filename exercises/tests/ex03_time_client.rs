@@ -12,6 +12,10 @@ use std::time::Duration;
 /// 2024-01-01T00:00:00Z in both epochs.
 const NEW_YEAR_2024_RFC868: u32 = 3_913_056_000;
 const NEW_YEAR_2024_UNIX: i64 = 1_704_067_200;
+// The two values above are 2 208 988 800 s apart, checked when compiling.
+const _: () = assert!(NEW_YEAR_2024_RFC868 as i64 - 2_208_988_800 == NEW_YEAR_2024_UNIX);
+/// Seconds in a day: an offset wrong by whole days is a leap-year mistake.
+const DAY: i64 = 24 * 60 * 60;
 
 #[test]
 fn converts_1900_epoch_to_1970_epoch() {
@@ -20,7 +24,7 @@ fn converts_1900_epoch_to_1970_epoch() {
         0,
         "1970-01-01 is 2 208 988 800 s after 1900-01-01"
     );
-    assert_eq!(to_unix(NEW_YEAR_2024_RFC868), NEW_YEAR_2024_UNIX);
+    assert_decoded(to_unix(NEW_YEAR_2024_RFC868), NEW_YEAR_2024_RFC868);
     assert_eq!(
         to_unix(0),
         -2_208_988_800,
@@ -47,6 +51,9 @@ fn assert_decoded(got: i64, sent: u32) {
         .any(|&kept| got == i64::from(sent & kept) - 2_208_988_800)
     {
         " — bytes are missing: one read() may bring fewer than 4 bytes (read_exact)"
+    } else if (got - want) % DAY == 0 && (got - want).abs() <= 31 * DAY {
+        " — a whole number of days off: the offset is 70 × 365 days plus 17 leap \
+         days (1900 was not a leap year), 2 208 988 800 s"
     } else {
         ""
     };
@@ -70,12 +77,16 @@ fn stops_after_four_bytes() {
     let mut data = NEW_YEAR_2024_RFC868.to_be_bytes().to_vec();
     data.extend_from_slice(b"extra");
     let time = within("read_time", move || read_time(Trickle::new(data)));
-    assert_eq!(time.expect("read_time failed"), NEW_YEAR_2024_UNIX);
+    assert_decoded(time.expect("read_time failed"), NEW_YEAR_2024_RFC868);
 }
 
 #[test]
 fn fewer_than_four_bytes_is_unexpected_eof() {
-    let result = within("read_time", || read_time(Trickle::new([0xe9, 0x3c])));
+    let result = within(
+        "read_time on a stream that ends after 2 bytes (a read loop that never \
+         stops on Ok(0), the end of the stream, spins forever: read_exact stops)",
+        || read_time(Trickle::new([0xe9, 0x3c])),
+    );
     let err = result.expect_err("only 2 bytes came: that is no time");
     assert_eq!(err.kind(), ErrorKind::UnexpectedEof);
 }
@@ -94,5 +105,31 @@ fn reads_from_a_real_server_sending_byte_by_byte() {
     let stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(common::TIMEOUT)).unwrap();
     let time = within("read_time", move || read_time(stream));
-    assert_eq!(time.expect("read_time failed"), NEW_YEAR_2024_UNIX);
+    assert_decoded(time.expect("read_time failed"), NEW_YEAR_2024_RFC868);
+}
+
+#[test]
+fn returns_as_soon_as_the_four_bytes_are_there() {
+    // This server sends its 4 bytes, then keeps the connection open until
+    // the test is over: reading "until the end" (read_to_end) waits for a
+    // close that does not come. 4 bytes are the whole answer: read exactly 4.
+    let (listener, addr) = listener();
+    let (done, wait_for_test) = std::sync::mpsc::channel::<()>();
+    thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream
+            .write_all(&NEW_YEAR_2024_RFC868.to_be_bytes())
+            .unwrap();
+        // Bounded: the connection closes when the test ends, or after a while.
+        let _ = wait_for_test.recv_timeout(common::TIMEOUT * 2);
+    });
+    let stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(common::TIMEOUT * 2)).unwrap();
+    let time = within(
+        "read_time, from a server that does not close after its 4 bytes (reading \
+         until the end of the stream waits for ever: read exactly 4 bytes)",
+        move || read_time(stream),
+    );
+    drop(done);
+    assert_decoded(time.expect("read_time failed"), NEW_YEAR_2024_RFC868);
 }
