@@ -7,9 +7,10 @@
 //!
 //! The protocol here: the client sends lines, the server answers each one
 //! with the same line in upper case. A line ends with `\n`; a `\r` just
-//! before it (telnet and Windows send `\r\n`) is not part of the line. The
-//! line `QUIT` makes the server answer `BYE` and stop. At end of file the
-//! server stops too; a last line without `\n` is still answered.
+//! before it (telnet and Windows send `\r\n`) is not part of the line, but
+//! spaces are (`"  a b  "` is answered `"  A B  "`). The line `QUIT` makes
+//! the server answer `BYE` and stop. At end of file the server stops too; a
+//! last line without `\n` is still answered.
 //!
 //! ```text
 //! client: hello\n       server: HELLO\n

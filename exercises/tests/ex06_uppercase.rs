@@ -51,13 +51,31 @@ fn last_line_without_newline_is_answered() {
 }
 
 #[test]
+fn spaces_are_part_of_the_line() {
+    assert_eq!(
+        run("  two  spaces  \r\n"),
+        ("  TWO  SPACES  \n".to_string(), 1),
+        "only the \\n and the \\r at the end are removed: spaces belong to the line \
+         (trim() removes them too; strip_suffix removes only what it names)"
+    );
+}
+
+#[test]
 fn accents_are_upper_cased_too() {
-    assert_eq!(run("ça va ?\n"), ("ÇA VA ?\n".to_string(), 1));
+    assert_eq!(
+        run("ça va ?\n"),
+        ("ÇA VA ?\n".to_string(), 1),
+        "every letter in upper case, accents too: to_uppercase, not to_ascii_uppercase"
+    );
 }
 
 #[test]
 fn quit_says_bye_and_stops() {
-    assert_eq!(run("a\nQUIT\nb\n"), ("A\nBYE\n".to_string(), 1));
+    assert_eq!(
+        run("a\nQUIT\nb\n"),
+        ("A\nBYE\n".to_string(), 1),
+        "QUIT gets BYE, is not counted, and nothing after it is answered"
+    );
     assert_eq!(
         run("a\r\nQUIT\r\nb\r\n"),
         ("A\nBYE\n".to_string(), 1),
@@ -77,7 +95,14 @@ fn over_tcp_each_answer_leaves_at_once() {
     let mut client = connect(addr);
     let mut reader = BufReader::new(client.try_clone().unwrap());
     client.write_all(b"first\n").unwrap();
-    assert_eq!(read_line(&mut reader, "FIRST"), "FIRST\n");
+    assert_eq!(
+        read_line(
+            &mut reader,
+            "FIRST while the connection stays open (answer each line as soon as \
+             it is read, not at the end of the input)"
+        ),
+        "FIRST\n"
+    );
     write_in_pieces(&mut client, b"sec");
     write_in_pieces(&mut client, b"ond\nthird\r\n");
     assert_eq!(read_line(&mut reader, "SECOND"), "SECOND\n");
@@ -93,6 +118,11 @@ fn over_tcp_glued_lines_get_separate_answers() {
     let mut reader = BufReader::new(client.try_clone().unwrap());
     client.write_all(b"a\nb\nc\n").unwrap();
     for expected in ["A\n", "B\n", "C\n"] {
-        assert_eq!(read_line(&mut reader, expected.trim()), expected);
+        let waiting_for = format!(
+            "{} while the connection stays open (answer each line as soon as it is \
+             read, not at the end of the input)",
+            expected.trim()
+        );
+        assert_eq!(read_line(&mut reader, &waiting_for), expected);
     }
 }
