@@ -15,6 +15,16 @@ fn start() -> (SocketAddr, Arc<Stats>) {
     (spawn_server(move |listener| serve(listener, shared)), stats)
 }
 
+/// Asserts that the `joined` clients, all still connected, are counted.
+fn assert_stays_counted(stats: &Stats, joined: usize) {
+    assert_eq!(
+        stats.connected.load(Ordering::SeqCst),
+        joined,
+        "{joined} clients joined and none left: does each thread wait for its \
+         client to leave (read until Ok(0)) before its fetch_sub?"
+    );
+}
+
 /// Connects and returns the stream with the welcome line it received.
 fn join(addr: SocketAddr) -> (TcpStream, String) {
     let stream = connect(addr);
@@ -27,11 +37,23 @@ fn join(addr: SocketAddr) -> (TcpStream, String) {
 fn clients_are_numbered_in_order() {
     let (addr, _) = start();
     let (_a, first) = join(addr);
-    assert_eq!(first, "welcome, you are client #1 (1 connected)\n");
+    assert_eq!(
+        first, "welcome, you are client #1 (1 connected)\n",
+        "the first client is #1: fetch_add returns the value before the addition"
+    );
     let (_b, second) = join(addr);
-    assert_eq!(second, "welcome, you are client #2 (2 connected)\n");
+    let still_here = "#N counts every client that came, (M connected) those still here: \
+                      none has left (does each thread wait for its client to leave, \
+                      reading until Ok(0), before its fetch_sub?)";
+    assert_eq!(
+        second, "welcome, you are client #2 (2 connected)\n",
+        "{still_here}"
+    );
     let (_c, third) = join(addr);
-    assert_eq!(third, "welcome, you are client #3 (3 connected)\n");
+    assert_eq!(
+        third, "welcome, you are client #3 (3 connected)\n",
+        "{still_here}"
+    );
 }
 
 #[test]
@@ -40,7 +62,7 @@ fn leaving_clients_are_no_longer_counted() {
     let (a, _) = join(addr);
     let (_b, _) = join(addr);
     let (c, _) = join(addr);
-    assert_eq!(stats.connected.load(Ordering::SeqCst), 3);
+    assert_stays_counted(&stats, 3);
     drop(a);
     drop(c);
     eventually(
@@ -62,7 +84,7 @@ fn a_client_whose_connection_fails_is_no_longer_counted() {
     let (addr, stats) = start();
     let (_a, _) = join(addr);
     let (b, _) = join(addr);
-    assert_eq!(stats.connected.load(Ordering::SeqCst), 2);
+    assert_stays_counted(&stats, 2);
     // b resets its connection (RST): the server's read fails with an error
     // instead of returning Ok(0).
     reset(b);
@@ -81,8 +103,12 @@ fn what_clients_send_is_ignored_and_they_stay_counted() {
     let (mut a, _) = join(addr);
     std::io::Write::write_all(&mut a, b"some chatter\nmore\n").unwrap();
     let (_b, line) = join(addr);
-    assert_eq!(line, "welcome, you are client #2 (2 connected)\n");
-    assert_eq!(stats.connected.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        line, "welcome, you are client #2 (2 connected)\n",
+        "a client that sends text is still connected: read it, ignore it, and \
+         wait for Ok(0)"
+    );
+    assert_stays_counted(&stats, 2);
 }
 
 #[test]
