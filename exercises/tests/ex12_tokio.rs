@@ -58,6 +58,13 @@ fn answers_lines_in_upper_case() {
         "ÇA VA ?\n",
         "upper case for every letter, as in exercise 6 (to_uppercase, not only ASCII)"
     );
+    c.stream.write_all(b"  two  spaces  \r\n").unwrap();
+    assert_eq!(
+        read_line(&mut c.reader, "  TWO  SPACES  "),
+        "  TWO  SPACES  \n",
+        "only the \\n and the \\r at the end are removed, as in exercise 6: spaces \
+         belong to the line (trim() removes them too)"
+    );
     c.stream.write_all(b"QUIT\n").unwrap();
     assert_eq!(read_line(&mut c.reader, "BYE"), "BYE\n");
     let mut rest = String::new();
@@ -90,4 +97,21 @@ fn a_silent_client_does_not_block_the_others() {
     let mut talker = Client::new(addr);
     writeln!(talker.stream, "anyone?").unwrap();
     assert_eq!(read_line(&mut talker.reader, "ANYONE?"), "ANYONE?\n");
+}
+
+#[test]
+fn a_last_line_without_newline_is_answered() {
+    let addr = start();
+    let mut c = Client::new(addr);
+    // The client sends a line without `\n`, then closes its sending side:
+    // as in exercise 6, the end of the stream ends that last line.
+    c.stream.write_all(b"last words").unwrap();
+    c.stream.shutdown(std::net::Shutdown::Write).unwrap();
+    assert_eq!(
+        read_line(
+            &mut c.reader,
+            "LAST WORDS (a last line without \\n, followed by the end of the stream)"
+        ),
+        "LAST WORDS\n"
+    );
 }
