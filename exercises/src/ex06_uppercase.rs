@@ -38,7 +38,7 @@ use std::net::TcpStream;
 /// Answers each line read from `input` with the line in upper case on
 /// `output`, until end of file or `QUIT`. Returns the number of lines
 /// answered.
-pub fn uppercase_lines(input: impl Read, output: impl Write) -> io::Result<u64> {
+pub fn uppercase_lines(input: impl Read, mut output: impl Write) -> io::Result<u64> {
     todo!("exercise 6: read whole lines, answer each in upper case")
 }
 
