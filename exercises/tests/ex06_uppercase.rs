@@ -32,60 +32,102 @@ fn server() -> SocketAddr {
     addr
 }
 
+/// Runs `input` through uppercase_lines and compares what it wrote and
+/// returned with `answers` and `count`; `why` says what the test is about.
+#[track_caller]
+fn check(input: &str, answers: &str, count: u64, why: &str) {
+    let got = run(input);
+    let hint = if start_cut_off(input, &got.0) {
+        " — the start of a line is missing: a BufReader reads ahead, so create \
+         one, before the loop; a new one for each line loses what the previous \
+         one had read ahead"
+    } else {
+        ""
+    };
+    assert_eq!(got, (answers.to_string(), count), "{why}{hint}");
+}
+
+/// True when an answer is the end of a line sent, its start cut off.
+fn start_cut_off(input: &str, answers: &str) -> bool {
+    let sent: Vec<String> = input.lines().map(str::to_uppercase).collect();
+    answers.lines().any(|answer| {
+        !answer.is_empty()
+            && sent
+                .iter()
+                .any(|line| line.len() > answer.len() && line.ends_with(answer))
+    })
+}
+
 #[test]
 fn answers_each_line_even_when_it_arrives_in_pieces() {
-    assert_eq!(run("hello\nworld\n"), ("HELLO\nWORLD\n".to_string(), 2));
+    check(
+        "hello\nworld\nhow are\nyou\n",
+        "HELLO\nWORLD\nHOW ARE\nYOU\n",
+        4,
+        "each line answered in upper case (read_line gathers the pieces)",
+    );
 }
 
 #[test]
 fn crlf_is_accepted_and_not_sent_back() {
-    assert_eq!(
-        run("telnet\r\nsends\r\n"),
-        ("TELNET\nSENDS\n".to_string(), 2)
+    check(
+        "telnet\r\nsends\r\n",
+        "TELNET\nSENDS\n",
+        2,
+        "a \\r before the \\n is not part of the line, and is not sent back",
     );
 }
 
 #[test]
 fn last_line_without_newline_is_answered() {
-    assert_eq!(run("one\nlast"), ("ONE\nLAST\n".to_string(), 2));
+    check(
+        "one\nlast",
+        "ONE\nLAST\n",
+        2,
+        "at the end of the input, a last line without \\n still gets its answer",
+    );
 }
 
 #[test]
 fn spaces_are_part_of_the_line() {
-    assert_eq!(
-        run("  two  spaces  \r\n"),
-        ("  TWO  SPACES  \n".to_string(), 1),
+    check(
+        "  two  spaces  \r\n",
+        "  TWO  SPACES  \n",
+        1,
         "only the \\n and the \\r at the end are removed: spaces belong to the line \
-         (trim() removes them too; strip_suffix removes only what it names)"
+         (trim() removes them too; strip_suffix removes only what it names)",
     );
 }
 
 #[test]
 fn accents_are_upper_cased_too() {
-    assert_eq!(
-        run("ça va ?\n"),
-        ("ÇA VA ?\n".to_string(), 1),
-        "every letter in upper case, accents too: to_uppercase, not to_ascii_uppercase"
+    check(
+        "ça va ?\n",
+        "ÇA VA ?\n",
+        1,
+        "every letter in upper case, accents too: to_uppercase, not to_ascii_uppercase",
     );
 }
 
 #[test]
 fn quit_says_bye_and_stops() {
-    assert_eq!(
-        run("a\nQUIT\nb\n"),
-        ("A\nBYE\n".to_string(), 1),
-        "QUIT gets BYE, is not counted, and nothing after it is answered"
+    check(
+        "a\nQUIT\nb\n",
+        "A\nBYE\n",
+        1,
+        "QUIT gets BYE, is not counted, and nothing after it is answered",
     );
-    assert_eq!(
-        run("a\r\nQUIT\r\nb\r\n"),
-        ("A\nBYE\n".to_string(), 1),
-        "telnet sends QUIT\\r\\n: remove the \\r before comparing"
+    check(
+        "a\r\nQUIT\r\nb\r\n",
+        "A\nBYE\n",
+        1,
+        "telnet sends QUIT\\r\\n: remove the \\r before comparing",
     );
 }
 
 #[test]
 fn empty_input_answers_nothing() {
-    assert_eq!(run(""), (String::new(), 0));
+    check("", "", 0, "no input, no answer");
 }
 
 #[test]
@@ -105,8 +147,10 @@ fn over_tcp_each_answer_leaves_at_once() {
     );
     write_in_pieces(&mut client, b"sec");
     write_in_pieces(&mut client, b"ond\nthird\r\n");
-    assert_eq!(read_line(&mut reader, "SECOND"), "SECOND\n");
-    assert_eq!(read_line(&mut reader, "THIRD"), "THIRD\n");
+    let cut = "letters missing at the start? one BufReader for the whole connection, \
+               created before the loop: a new one per line loses what was read ahead";
+    assert_eq!(read_line(&mut reader, "SECOND"), "SECOND\n", "{cut}");
+    assert_eq!(read_line(&mut reader, "THIRD"), "THIRD\n", "{cut}");
     client.write_all(b"QUIT\n").unwrap();
     assert_eq!(read_line(&mut reader, "BYE"), "BYE\n");
 }
