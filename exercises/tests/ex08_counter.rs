@@ -17,6 +17,12 @@ fn start() -> (SocketAddr, Arc<Stats>) {
 
 /// Asserts that the `joined` clients, all still connected, are counted.
 fn assert_stays_counted(stats: &Stats, joined: usize) {
+    assert!(
+        stats.total.load(Ordering::SeqCst) > 0,
+        "{joined} clients joined but stats.total is still 0: count in the Stats \
+         that serve() was given (stats.total, stats.connected), not in counters of \
+         your own"
+    );
     assert_eq!(
         stats.connected.load(Ordering::SeqCst),
         joined,
