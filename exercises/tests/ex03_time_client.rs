@@ -51,6 +51,7 @@ fn came_whole(result: std::io::Result<i64>) -> i64 {
 }
 
 /// Checks a decoded time, naming the usual mistake when it is one.
+#[track_caller]
 fn assert_decoded(got: i64, sent: u32) {
     let want = i64::from(sent) - 2_208_988_800;
     let little = i64::from(u32::from_le_bytes(sent.to_be_bytes())) - 2_208_988_800;
@@ -67,6 +68,11 @@ fn assert_decoded(got: i64, sent: u32) {
     } else if (got - want) % DAY == 0 && (got - want).abs() <= 31 * DAY {
         " — a whole number of days off: the offset is 70 × 365 days plus 17 leap \
          days (1900 was not a leap year), 2 208 988 800 s"
+    } else if (got - want).abs() < DAY {
+        &format!(
+            " — {} s off: the 1900 → 1970 offset is exactly 2 208 988 800 s",
+            got - want
+        )
     } else {
         ""
     };
