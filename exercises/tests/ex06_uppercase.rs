@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Trickle, connect, listener, read_line, within, write_in_pieces};
+use common::{Trickle, connect, listener, read_line, within_or, write_in_pieces};
 use exercises::ex06_uppercase::{handle, uppercase_lines};
 use std::io::{BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -11,14 +11,19 @@ use std::thread;
 /// Runs uppercase_lines over `input` handed out 1–3 bytes at a time.
 fn run(input: &str) -> (String, u64) {
     let input = input.to_string();
-    within("uppercase_lines", move || {
-        let mut output = Vec::new();
-        let n = uppercase_lines(Trickle::new(input), &mut output).expect("uppercase_lines failed");
-        (
-            String::from_utf8(output).expect("the answer is not UTF-8"),
-            n,
-        )
-    })
+    within_or(
+        "uppercase_lines",
+        ": does its loop stop at the end of the input, when read_line returns 0?",
+        move || {
+            let mut output = Vec::new();
+            let n =
+                uppercase_lines(Trickle::new(input), &mut output).expect("uppercase_lines failed");
+            (
+                String::from_utf8(output).expect("the answer is not UTF-8"),
+                n,
+            )
+        },
+    )
 }
 
 /// A server running `handle` for each client.

@@ -108,13 +108,25 @@ where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
+    within_or(what, "", f)
+}
+
+/// [`within`], whose time-out message ends with `if_stuck`: the usual reason
+/// why this call would never return.
+pub fn within_or<T, F>(what: &str, if_stuck: &str, f: F) -> T
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
         let _ = tx.send(f());
     });
     match rx.recv_timeout(TIMEOUT) {
         Ok(value) => value,
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("{what} did not finish within {TIMEOUT:?}"),
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("{what} did not finish within {TIMEOUT:?}{if_stuck}")
+        }
         Err(mpsc::RecvTimeoutError::Disconnected) => {
             panic!("{what} panicked (see the message above: a todo!() left?)")
         }
