@@ -7,7 +7,7 @@ use exercises::ex08_counter::{Stats, serve};
 use std::io::BufReader;
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 fn start() -> (SocketAddr, Arc<Stats>) {
     let stats = Arc::new(Stats::default());
@@ -181,4 +181,60 @@ fn a_client_gone_before_its_welcome_stops_neither_the_server_nor_the_count() {
          the thread before it too)",
         || stats.connected.load(Ordering::SeqCst) == 1,
     );
+}
+
+#[test]
+fn counts_stay_right_while_other_threads_change_them() {
+    // Other threads change the same counters at the same time: here the test
+    // itself adds 1 and takes it back, as fast as it can, as the threads of
+    // clients coming and going would. fetch_add and fetch_sub never lose a
+    // change; a load() then a store() loses those made in between, and the
+    // counts drift. (Such a race is rare: this makes it frequent, not certain.)
+    let (addr, stats) = start();
+    let stop = Arc::new(AtomicBool::new(false));
+    // Stops the busy threads even when a join() below fails the test.
+    let _stop_on_failure = StopOnDrop(Arc::clone(&stop));
+    let busy: Vec<_> = (0..2)
+        .map(|_| {
+            let (stats, stop) = (Arc::clone(&stats), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    for counter in [&stats.total, &stats.connected] {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                        counter.fetch_sub(1, Ordering::SeqCst);
+                    }
+                }
+            })
+        })
+        .collect();
+    const CLIENTS: usize = 200;
+    for _ in 0..CLIENTS {
+        drop(join(addr));
+    }
+    stop.store(true, Ordering::SeqCst);
+    for thread in busy {
+        thread.join().unwrap();
+    }
+    let drifted = "changed by other threads at the same time, the counts drifted: \
+                   load() then store() loses the changes made in between; \
+                   fetch_add / fetch_sub do both at once";
+    assert_eq!(
+        stats.total.load(Ordering::SeqCst),
+        CLIENTS,
+        "{CLIENTS} clients came: {drifted}"
+    );
+    eventually(
+        &format!("connected back to 0 once the {CLIENTS} clients left: {drifted}"),
+        || stats.connected.load(Ordering::SeqCst) == 0,
+    );
+}
+
+/// Sets its flag when dropped, so a test that fails halfway still stops the
+/// threads that wait for that flag.
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
 }
