@@ -12,7 +12,8 @@
 //! ```
 //!
 //! It prints each rule as RÉUSSI/ÉCHEC (PASS/FAIL) with the reason in plain
-//! words, then a summary, and exits 0 only when every rule passes.
+//! words, then a summary, and exits 0 only when no rule fails (a warning,
+//! for advice the RFC does not require, does not fail).
 //!
 //! - [`report`]: rules, verdicts, the printed report, French and English.
 //! - [`wire`]: reading and writing with a time-out and a size limit, so a
