@@ -1141,3 +1141,147 @@ fn a_server_whose_log_nobody_reads_still_exits_on_ctrl_c() {
         started.elapsed()
     );
 }
+
+/// What [`backpressure_server`] saw.
+#[derive(Debug)]
+struct Backpressured {
+    /// It wrote its whole burst (false: a write waited longer than
+    /// [`BURST_PATIENCE`], because the client did not read).
+    burst_written: bool,
+    /// The `MSG` lines the client sent, in order (their text only).
+    messages: Vec<String>,
+    /// The client said `QUIT` (and was answered `BYE`).
+    quit: bool,
+}
+
+/// How long one write of the burst may wait for the client to read.
+const BURST_PATIENCE: Duration = Duration::from_secs(5);
+
+/// A stand-in chat server that applies backpressure as chat-server does,
+/// only more strictly, so that a test can count on it: after `OK NICK` it
+/// stops reading until the client has filled the connection towards it
+/// (what the client sent stops arriving), then writes `burst` lines of
+/// about 1 KiB to the client, still without reading. Only once they are all
+/// written does it read what the client sent, until `QUIT`, answered `BYE`.
+///
+/// A client that does not read the server while its own write is blocked
+/// can never get there: its write waits for this server to read, and this
+/// server waits for it to read. Here the wait is cut after
+/// [`BURST_PATIENCE`] (chat-server's `--write-timeout` does the same, after
+/// 30 s by default).
+fn backpressure_server(burst: usize) -> (SocketAddr, std::thread::JoinHandle<Backpressured>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        writeln!(stream, "HELLO stand-in chat/1 server").unwrap();
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        let nick = line.trim_end().strip_prefix("NICK ").expect("NICK first");
+        writeln!(stream, "OK NICK {nick}").unwrap();
+
+        // Not reading: what the client sends piles up in our receive
+        // buffer. Once it stops growing (peek shows how much waits, up to
+        // the size asked), the connection towards us is full. Bounded: at
+        // most 100 looks, 10 s.
+        let mut waiting = vec![0u8; 16 << 20];
+        let mut seen = 0;
+        for _ in 0..100 {
+            std::thread::sleep(Duration::from_millis(100));
+            let now = stream.peek(&mut waiting).unwrap();
+            if now > 0 && now == seen {
+                break;
+            }
+            seen = now;
+        }
+        drop(waiting);
+
+        // The burst, still without reading.
+        stream.set_write_timeout(Some(BURST_PATIENCE)).unwrap();
+        let text = "y".repeat(1000);
+        let mut burst_written = true;
+        for i in 0..burst {
+            if writeln!(stream, "MSG alice {i} {text}").is_err() {
+                burst_written = false;
+                break;
+            }
+        }
+        let mut seen = Backpressured {
+            burst_written,
+            messages: Vec::new(),
+            quit: false,
+        };
+        if !burst_written {
+            return seen; // closing: the client sees the connection cut
+        }
+        // Now every line the client sent, until QUIT (bounded by the read
+        // time-out, and by the end of the connection).
+        loop {
+            line.clear();
+            match reader.read_line(&mut line) {
+                Ok(0) | Err(_) => return seen,
+                Ok(_) => {}
+            }
+            let line = line.trim_end();
+            if let Some(text) = line.strip_prefix("MSG ") {
+                seen.messages.push(text.to_string());
+            } else if line.starts_with("QUIT") {
+                let _ = writeln!(stream, "BYE");
+                seen.quit = true;
+                return seen;
+            }
+        }
+    });
+    (addr, server)
+}
+
+/// A large input piped into chat-client, to a server that stops reading it
+/// until the client reads what it is sent (backpressure, which chat-server
+/// applies when the client's own replies pile up): the client must keep
+/// reading the server while its writes wait. It used to read only between
+/// two writes, and both sides waited for each other until the server gave
+/// up on it.
+#[test]
+fn a_large_piped_input_does_not_deadlock_a_server_that_pushes_back() {
+    // 8 MiB each way: more than a loopback connection holds in either
+    // direction (on Linux, measured: the sender's buffer grows to 4 MiB,
+    // the receiver's stays at 128 KiB while its program does not read).
+    // So the client's writes must wait for the server, and the burst cannot
+    // all be written unless the client reads meanwhile.
+    let burst = 8192;
+    let (addr, server) = backpressure_server(burst);
+    let port = addr.port().to_string();
+    let sent = 8192;
+    let padding = "x".repeat(1000);
+    let input: String = (0..sent)
+        .map(|i| format!("hello {i} {padding}\n"))
+        .collect();
+    let out = run_with_input(
+        &bin("chat-client"),
+        &["--port", &port, "--nick", "big"],
+        input.as_bytes(),
+        Duration::from_secs(60),
+    );
+    let seen = server.join().expect("the stand-in server");
+    assert!(
+        seen.burst_written,
+        "the client stopped reading while its write waited: {}",
+        out.stderr
+    );
+    assert_eq!(seen.messages.len(), sent, "every piped line was sent");
+    assert!(seen.messages[sent - 1].starts_with(&format!("hello {} ", sent - 1)));
+    assert!(seen.quit, "the client said QUIT at the end of its input");
+    assert!(out.status.success(), "{}", out.stderr);
+    let text = out.stdout_text();
+    assert!(
+        text.contains(&format!("<alice> {} y", burst - 1)),
+        "the whole burst was shown"
+    );
+    assert!(
+        text.ends_with("* the server said goodbye\n"),
+        "{}",
+        &text[text.len().saturating_sub(300)..]
+    );
+}

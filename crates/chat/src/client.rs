@@ -24,6 +24,23 @@
 //!
 //! When the server closes the connection, the client says so and exits.
 //!
+//! ## Reading while writing
+//!
+//! Sending a line usually takes no time: the system copies it into the
+//! socket's buffer and the program goes on. But chat-server applies
+//! *backpressure*: while the answers to a client's own commands cannot be
+//! written to it (every `MSG` is echoed to its sender), it stops reading
+//! that client. Pipe a large file into the client (or paste a huge text)
+//! and the buffers towards the server fill up: the next write waits for the
+//! server to read. If the client did nothing else while it waited, the
+//! server's answers would fill the buffers the other way, the server would
+//! wait for the client to read them, and both would wait for ever (until
+//! the server's `--write-timeout` cut the client off). So while one of its
+//! lines waits to be written, the client goes on reading and showing what
+//! the server says (`Session::send`), and only then reads the next line
+//! of the keyboard: the keyboard waits (its thread stops reading standard
+//! input once its small queue is full), never the network.
+//!
 //! Every command typed in the room is checked against the protocol's
 //! 1024-byte limit before it is sent, `QUIT` too: a line the server refuses
 //! would get an `ERR` instead of the `BYE` the client waits for. A nickname
@@ -139,23 +156,26 @@ pub async fn chat_with(
         .local_addr()
         .map_err(|e| NetError::io("reading our own address", e))?;
     let tap = Tap::new(peer, options.trace);
+    // Two halves, so that one line can be read while another is written.
     let (read, write) = stream.into_split();
     let mut session = Session {
-        server: FramedRead::new(Traced::new(read, tap.clone()), ClientCodec::new()),
+        incoming: Incoming {
+            server: FramedRead::new(Traced::new(read, tap.clone()), ClientCodec::new()),
+            peer: peer.to_string(),
+            raw: options.raw,
+            screen,
+        },
         writer: Traced::new(write, tap),
-        peer: peer.to_string(),
-        raw: options.raw,
-        screen,
         prompts,
     };
 
-    if !session.raw {
+    if !options.raw {
         session.show(&format!("* connected to {peer} (our end: {local})"))?;
     }
 
     // 0. The server speaks first: HELLO (or ERR server full).
     let greeting = tokio::select! {
-        greeting = tokio::time::timeout(options.timeout, session.server.next()) => greeting,
+        greeting = tokio::time::timeout(options.timeout, session.incoming.hear()) => greeting,
         () = ctrl_c.cancelled() => {
             // Not greeted, so not in the room: there is nobody to say
             // goodbye to, and no reason to wait for a server that is silent.
@@ -169,7 +189,7 @@ pub async fn chat_with(
             after: options.timeout,
         });
     };
-    match session.received(greeting)? {
+    match greeting? {
         Heard::End => return Ok(()),
         Heard::Refused(reason) => {
             let hint = if reason == SERVER_FULL {
@@ -196,7 +216,9 @@ pub async fn chat_with(
                 Asked::ServerGone => return Ok(()),
             },
         };
-        session.send(&Command::Nick(nick.clone())).await?;
+        if let Sent::ServerGone = session.send(&Command::Nick(nick.clone())).await? {
+            return Ok(());
+        }
         let answer = tokio::select! {
             answer = session.wait_for_nick_answer(options.timeout) => answer?,
             // Greeted: a goodbye is due, bounded like any other.
@@ -226,7 +248,12 @@ pub async fn chat_with(
             typed = keyboard.recv() => match typed {
                 None | Some(Err(_)) => return session.leave(None, options.timeout).await,
                 Some(Ok(line)) => match ui::parse_input(&line) {
-                    Input::Send(command) => session.send_checked(&command).await?,
+                    Input::Send(command) if session.refuses(&command)? => {}
+                    Input::Send(command) => {
+                        if let Sent::ServerGone = session.send(&command).await? {
+                            return Ok(());
+                        }
+                    }
                     Input::Quit(reason) if session.refuses(&Command::Quit(reason.clone()))? => {}
                     Input::Quit(reason) => return session.leave(reason, options.timeout).await,
                     Input::Help => session.show(ui::HELP)?,
@@ -234,8 +261,8 @@ pub async fn chat_with(
                     Input::Problem(problem) => session.show(&format!("! {problem}"))?,
                 },
             },
-            line = session.server.next() => {
-                if let Heard::End = session.received(line)? {
+            heard = session.incoming.hear() => {
+                if let Heard::End = heard? {
                     return Ok(());
                 }
             }
@@ -265,13 +292,30 @@ enum Heard {
     Other,
 }
 
+/// What became of a line given to [`Session::send`].
+enum Sent {
+    /// Handed to the system, on its way to the server.
+    Written,
+    /// The server said `BYE` or closed the connection (shown) while the
+    /// line waited: the conversation is over.
+    ServerGone,
+}
+
 struct Session<'a> {
-    server: FramedRead<Traced<OwnedReadHalf>, ClientCodec>,
+    /// The server's lines, and the screen they are shown on.
+    incoming: Incoming<'a>,
+    /// Our lines to the server. Apart from `incoming`, so that both can be
+    /// used at once: see [`Session::send`].
     writer: Traced<OwnedWriteHalf>,
+    prompts: &'a mut dyn Write,
+}
+
+/// What the server says, and where it is shown.
+struct Incoming<'a> {
+    server: FramedRead<Traced<OwnedReadHalf>, ClientCodec>,
     peer: String,
     raw: bool,
     screen: &'a mut dyn Write,
-    prompts: &'a mut dyn Write,
 }
 
 impl Session<'_> {
@@ -281,13 +325,8 @@ impl Session<'_> {
         let _ = self.prompts.flush();
     }
 
-    /// Sends `command`, unless it is too long for one line: then the user
-    /// is told why, and the server never sees it.
-    async fn send_checked(&mut self, command: &Command) -> Result<(), NetError> {
-        if self.refuses(command)? {
-            return Ok(());
-        }
-        self.send(command).await
+    fn show(&mut self, text: &str) -> Result<(), NetError> {
+        self.incoming.show(text)
     }
 
     /// True (after telling the user why) when `command` is too long to send.
@@ -298,19 +337,134 @@ impl Session<'_> {
         }
     }
 
-    async fn send(&mut self, command: &Command) -> Result<(), NetError> {
+    /// Sends `command`; while it waits to be written, reads and shows what
+    /// the server says (see "Reading while writing" above).
+    ///
+    /// Only then does the caller read the next typed line: the keyboard
+    /// waits while the server is slow, and what waits in memory stays
+    /// small (this line, and the keyboard's short queue).
+    async fn send(&mut self, command: &Command) -> Result<Sent, NetError> {
+        // Two fields of the session, used at once: `writer` writes the line
+        // while `incoming` reads.
+        let Session {
+            incoming, writer, ..
+        } = self;
         // The same codec that reads the server's lines frames ours.
         let mut line = BytesMut::new();
-        let _ = self.server.decoder_mut().encode(command, &mut line); // in memory: cannot fail
-        let context = || format!("sending to {}", self.peer);
-        self.writer
-            .write_all(&line)
+        let _ = incoming.server.decoder_mut().encode(command, &mut line); // in memory: cannot fail
+        let mut write = std::pin::pin!(async {
+            writer.write_all(&line).await?;
+            writer.flush().await
+        });
+        loop {
+            tokio::select! {
+                written = &mut write => {
+                    return written
+                        .map(|()| Sent::Written)
+                        .map_err(|e| NetError::io(format!("sending to {}", incoming.peer), e));
+                }
+                heard = incoming.hear() => {
+                    if let Heard::End = heard? {
+                        return Ok(Sent::ServerGone);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Asks for a nickname on the keyboard, while still showing what the
+    /// server says (a `BYE` at shutdown must not wait for the user to type).
+    async fn ask_nickname(&mut self, keyboard: &mut Keyboard) -> Result<Asked, NetError> {
+        loop {
+            self.note("nickname? ");
+            tokio::select! {
+                typed = keyboard.recv() => match typed {
+                    None | Some(Err(_)) => return Ok(Asked::Quit(None)),
+                    // A plain word is the nickname; `/nick NAME`, `/quit`
+                    // and `/help` are understood too.
+                    Some(Ok(line)) => match ui::parse_input(line.trim()) {
+                        Input::Nothing => {}
+                        Input::Quit(reason) if self.refuses(&Command::Quit(reason.clone()))? => {}
+                        Input::Quit(reason) => return Ok(Asked::Quit(reason)),
+                        Input::Send(Command::Nick(nick)) => return Ok(Asked::Nick(nick)),
+                        Input::Send(Command::Msg(_)) if !line.trim().starts_with('/') => {
+                            return Ok(Asked::Nick(line.trim().to_string()));
+                        }
+                        Input::Help => self.show(ui::HELP)?,
+                        Input::Problem(problem) => self.show(&format!("! {problem}"))?,
+                        Input::Send(_) => {
+                            self.show("! choose a nickname first (or /quit to leave)")?;
+                        }
+                    },
+                },
+                line = self.incoming.server.next() => {
+                    // Ends the prompt's line before the server's is shown.
+                    self.note("\n");
+                    if let Heard::End = self.incoming.received(line)? {
+                        return Ok(Asked::ServerGone);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits, at most `patience`, for the answer to `NICK`.
+    async fn wait_for_nick_answer(&mut self, patience: Duration) -> Result<Heard, NetError> {
+        let wait = async {
+            loop {
+                match self.incoming.hear().await? {
+                    Heard::Other => {}
+                    answer => return Ok(answer),
+                }
+            }
+        };
+        tokio::time::timeout(patience, wait)
             .await
-            .map_err(|e| NetError::io(context(), e))?;
-        self.writer
-            .flush()
-            .await
-            .map_err(|e| NetError::io(context(), e))
+            .unwrap_or_else(|_| {
+                Err(NetError::TimedOut {
+                    what: format!("waiting for the answer to NICK from {}", self.incoming.peer),
+                    after: patience,
+                })
+            })
+    }
+
+    /// Sends `QUIT` and shows what arrives until `BYE` or the close,
+    /// for at most `patience`.
+    async fn leave(mut self, reason: Option<String>, patience: Duration) -> Result<(), NetError> {
+        match self.send(&Command::Quit(reason)).await {
+            Ok(Sent::Written) => {}
+            // Its BYE, or the end of the connection, came (and was shown)
+            // while QUIT waited to be written: nothing more to wait for.
+            Ok(Sent::ServerGone) => return Ok(()),
+            // Nobody to say goodbye to: the server has already gone.
+            Err(_) => return self.show("* the server closed the connection"),
+        }
+        let wait = async {
+            loop {
+                if let Heard::End = self.incoming.hear().await? {
+                    return Ok(());
+                }
+            }
+        };
+        match tokio::time::timeout(patience, wait).await {
+            Ok(result) => result,
+            Err(_) => {
+                self.show("* no goodbye from the server; leaving anyway")?;
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Incoming<'_> {
+    /// Reads the next line from the server, shows it, and says what it was.
+    ///
+    /// Safe to use in `tokio::select!`: if another branch wins, no line is
+    /// lost (a line half received stays in the reader's buffer, and
+    /// nothing after the read can be interrupted).
+    async fn hear(&mut self) -> Result<Heard, NetError> {
+        let line = self.server.next().await;
+        self.received(line)
     }
 
     fn show(&mut self, text: &str) -> Result<(), NetError> {
@@ -347,85 +501,5 @@ impl Session<'_> {
             Some(Reply::Err(reason)) => Heard::Refused(reason),
             _ => Heard::Other,
         })
-    }
-
-    /// Asks for a nickname on the keyboard, while still showing what the
-    /// server says (a `BYE` at shutdown must not wait for the user to type).
-    async fn ask_nickname(&mut self, keyboard: &mut Keyboard) -> Result<Asked, NetError> {
-        loop {
-            self.note("nickname? ");
-            tokio::select! {
-                typed = keyboard.recv() => match typed {
-                    None | Some(Err(_)) => return Ok(Asked::Quit(None)),
-                    // A plain word is the nickname; `/nick NAME`, `/quit`
-                    // and `/help` are understood too.
-                    Some(Ok(line)) => match ui::parse_input(line.trim()) {
-                        Input::Nothing => {}
-                        Input::Quit(reason) if self.refuses(&Command::Quit(reason.clone()))? => {}
-                        Input::Quit(reason) => return Ok(Asked::Quit(reason)),
-                        Input::Send(Command::Nick(nick)) => return Ok(Asked::Nick(nick)),
-                        Input::Send(Command::Msg(_)) if !line.trim().starts_with('/') => {
-                            return Ok(Asked::Nick(line.trim().to_string()));
-                        }
-                        Input::Help => self.show(ui::HELP)?,
-                        Input::Problem(problem) => self.show(&format!("! {problem}"))?,
-                        Input::Send(_) => {
-                            self.show("! choose a nickname first (or /quit to leave)")?;
-                        }
-                    },
-                },
-                line = self.server.next() => {
-                    self.note("\n");
-                    if let Heard::End = self.received(line)? {
-                        return Ok(Asked::ServerGone);
-                    }
-                }
-            }
-        }
-    }
-
-    /// Waits, at most `patience`, for the answer to `NICK`.
-    async fn wait_for_nick_answer(&mut self, patience: Duration) -> Result<Heard, NetError> {
-        let wait = async {
-            loop {
-                let line = self.server.next().await;
-                match self.received(line)? {
-                    Heard::Other => {}
-                    answer => return Ok(answer),
-                }
-            }
-        };
-        tokio::time::timeout(patience, wait)
-            .await
-            .unwrap_or_else(|_| {
-                Err(NetError::TimedOut {
-                    what: format!("waiting for the answer to NICK from {}", self.peer),
-                    after: patience,
-                })
-            })
-    }
-
-    /// Sends `QUIT` and shows what arrives until `BYE` or the close,
-    /// for at most `patience`.
-    async fn leave(mut self, reason: Option<String>, patience: Duration) -> Result<(), NetError> {
-        if self.send(&Command::Quit(reason)).await.is_err() {
-            // Nobody to say goodbye to: the server has already gone.
-            return self.show("* the server closed the connection");
-        }
-        let wait = async {
-            loop {
-                let line = self.server.next().await;
-                if let Heard::End = self.received(line)? {
-                    return Ok(());
-                }
-            }
-        };
-        match tokio::time::timeout(patience, wait).await {
-            Ok(result) => result,
-            Err(_) => {
-                self.show("* no goodbye from the server; leaving anyway")?;
-                Ok(())
-            }
-        }
     }
 }

@@ -74,9 +74,10 @@ struct Args {
 /// is why chat-server does not use it. The other way round it is safe:
 /// chat-server stops reading a client only while that client's own
 /// answers cannot be written to it (backpressure), that is while the
-/// client does not read. This client reads the server whenever it is not
-/// sending one line (1 KiB at most), so the server's window does not stay
-/// closed while the server runs. Only a frozen server (Ctrl-Z, a debugger),
+/// client does not read. This client reads the server at all times, even
+/// while one of its own lines waits to be written (see
+/// [`chat::client`]), so the server's window does not stay closed while
+/// the server runs. Only a frozen server (Ctrl-Z, a debugger),
 /// after this client has sent more than the buffers hold, would end it,
 /// and then "no longer answers" is true. The limit is tied to keepalive
 /// (SECONDS + 30 s), never a few seconds: a Wi-Fi that drops for ten
