@@ -1285,3 +1285,76 @@ fn a_large_piped_input_does_not_deadlock_a_server_that_pushes_back() {
         &text[text.len().saturating_sub(300)..]
     );
 }
+
+/// A stand-in chat server that takes its time: each line it reads is
+/// answered `pause` later (echoed, as chat-server echoes `MSG`), `QUIT`
+/// with `BYE`. Returns the text of the `MSG` lines it read, and whether it
+/// read `QUIT`.
+fn slow_server(pause: Duration) -> (SocketAddr, std::thread::JoinHandle<(Vec<String>, bool)>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        writeln!(stream, "HELLO stand-in chat/1 server").unwrap();
+        let mut messages = Vec::new();
+        // Bounded: the read time-out, the end of the connection, and at
+        // most 1000 lines.
+        for _ in 0..1000 {
+            let mut line = String::new();
+            match reader.read_line(&mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            std::thread::sleep(pause);
+            let line = line.trim_end();
+            let answer = if let Some(nick) = line.strip_prefix("NICK ") {
+                format!("OK NICK {nick}")
+            } else if let Some(text) = line.strip_prefix("MSG ") {
+                messages.push(text.to_string());
+                format!("MSG slow {text}")
+            } else if line.starts_with("QUIT") {
+                let _ = writeln!(stream, "BYE");
+                return (messages, true);
+            } else {
+                continue;
+            };
+            if writeln!(stream, "{answer}").is_err() {
+                break;
+            }
+        }
+        (messages, false)
+    });
+    (addr, server)
+}
+
+/// At the end of a piped input the client says `QUIT`, but the server may
+/// still be busy with the lines before it (a large paste over a slow
+/// network), answering each: `--timeout` counts the server's silence, not
+/// the time since `QUIT`. Giving up while it still answered cut the
+/// conversation short (and closing with its answers unread makes the
+/// system reset the connection: what it had not yet received was lost).
+#[test]
+fn after_quit_a_server_still_answering_is_waited_for() {
+    // 20 answers 150 ms apart: 3 s in all, 150 ms of silence at most.
+    let (addr, server) = slow_server(Duration::from_millis(150));
+    let port = addr.port().to_string();
+    let input: String = (0..20).map(|i| format!("line {i}\n")).collect();
+    let out = run_with_input(
+        &bin("chat-client"),
+        &["--port", &port, "--nick", "slow", "--timeout", "1"],
+        input.as_bytes(),
+        WAIT + WAIT,
+    );
+    let (messages, quit) = server.join().expect("the stand-in server");
+    assert_eq!(messages.len(), 20, "{messages:?}");
+    assert!(quit, "the stand-in server read QUIT");
+    assert!(out.status.success(), "{}", out.stderr);
+    let text = out.stdout_text();
+    assert!(!text.contains("no goodbye"), "{text}");
+    assert!(
+        text.ends_with("<slow> line 19\n* the server said goodbye\n"),
+        "{text}"
+    );
+}

@@ -20,7 +20,8 @@
 //!    [`crate::ui::visible`]).
 //! 3. **Leave**: on `/quit` or at the end of the input (Ctrl-D, the end of
 //!    a script piped into the client, or Ctrl-C: `chat-client` closes the
-//!    keyboard then), send `QUIT` and wait — a bounded time — for `BYE`.
+//!    keyboard then), send `QUIT` and wait for `BYE`, giving up when the
+//!    server stays silent too long.
 //!
 //! When the server closes the connection, the client says so and exits.
 //!
@@ -74,7 +75,8 @@ pub struct Options {
     /// `--trace`: log every byte.
     pub trace: bool,
     /// How long to wait for the server: its `HELLO`, the answer to `NICK`,
-    /// and `BYE` after sending `QUIT`.
+    /// and `BYE` after sending `QUIT` (there, how long the server may stay
+    /// silent: while it still answers earlier lines, it is waited for).
     pub timeout: Duration,
 }
 
@@ -428,8 +430,17 @@ impl Session<'_> {
             })
     }
 
-    /// Sends `QUIT` and shows what arrives until `BYE` or the close,
-    /// for at most `patience`.
+    /// Sends `QUIT` and shows what arrives until `BYE` or the close, or
+    /// until the server has said nothing for `patience`.
+    ///
+    /// The patience counts the server's *silence*, not the time since
+    /// `QUIT`: after a large paste (over a slow network), the server may
+    /// still be working through the lines sent before `QUIT`, echoing each.
+    /// Leaving then would not only cut the echoes short: closing a
+    /// connection with lines still unread makes the system *reset* it, and
+    /// what the server had not received yet, the end of the paste, would
+    /// be lost. A server that keeps talking but never answers `QUIT` keeps
+    /// the client waiting: a second Ctrl-C quits at once.
     async fn leave(mut self, reason: Option<String>, patience: Duration) -> Result<(), NetError> {
         match self.send(&Command::Quit(reason)).await {
             Ok(Sent::Written) => {}
@@ -439,18 +450,16 @@ impl Session<'_> {
             // Nobody to say goodbye to: the server has already gone.
             Err(_) => return self.show("* the server closed the connection"),
         }
-        let wait = async {
-            loop {
-                if let Heard::End = self.incoming.hear().await? {
-                    return Ok(());
+        loop {
+            match tokio::time::timeout(patience, self.incoming.hear()).await {
+                Ok(heard) => {
+                    if let Heard::End = heard? {
+                        return Ok(());
+                    }
                 }
-            }
-        };
-        match tokio::time::timeout(patience, wait).await {
-            Ok(result) => result,
-            Err(_) => {
-                self.show("* no goodbye from the server; leaving anyway")?;
-                Ok(())
+                Err(_silence) => {
+                    return self.show("* no goodbye from the server; leaving anyway");
+                }
             }
         }
     }
