@@ -1358,3 +1358,42 @@ fn after_quit_a_server_still_answering_is_waited_for() {
         "{text}"
     );
 }
+
+/// `chat-client < folder`: standard input cannot be read. The client
+/// leaves politely as at the end of the input, then says why, with exit
+/// status 1 (as echo-client does), instead of pretending all went well.
+#[cfg(unix)]
+#[test]
+fn an_unreadable_input_is_reported_after_a_polite_goodbye() {
+    let server = Server::start("chat-server", &["--port", "0"]);
+    let port = server.port();
+    for nick in [Some("dir"), None] {
+        let mut command = Command::new(bin("chat-client"));
+        command.args(["--port", &port]);
+        if let Some(nick) = nick {
+            command.args(["--nick", nick]);
+        }
+        // Reading a folder fails ("Is a directory").
+        let folder = std::fs::File::open(env!("CARGO_MANIFEST_DIR")).unwrap();
+        let mut child = command
+            .stdin(folder)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let status = support::wait_for_exit(&mut child, WAIT, "chat-client did not exit");
+        let stderr = support::read_stderr(&mut child);
+        let mut stdout = String::new();
+        std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
+        assert_eq!(status.code(), Some(1), "{nick:?}: {stderr}");
+        assert!(stderr.contains("standard input"), "{nick:?}: {stderr}");
+        assert!(
+            stdout.contains("* the server said goodbye"),
+            "{nick:?}: {stdout}"
+        );
+    }
+    server
+        .log
+        .wait_for("(dir) left: sent QUIT", WAIT)
+        .unwrap_or_else(|| panic!("no QUIT in the log:\n{}", server.log.text()));
+}

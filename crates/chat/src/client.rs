@@ -215,6 +215,7 @@ pub async fn chat_with(
             None => match session.ask_nickname(&mut keyboard).await? {
                 Asked::Nick(nick) => nick,
                 Asked::Quit(reason) => return session.leave(reason, options.timeout).await,
+                Asked::Unreadable(e) => return session.leave_unreadable(e, options.timeout).await,
                 Asked::ServerGone => return Ok(()),
             },
         };
@@ -248,7 +249,8 @@ pub async fn chat_with(
     loop {
         tokio::select! {
             typed = keyboard.recv() => match typed {
-                None | Some(Err(_)) => return session.leave(None, options.timeout).await,
+                None => return session.leave(None, options.timeout).await,
+                Some(Err(e)) => return session.leave_unreadable(e, options.timeout).await,
                 Some(Ok(line)) => match ui::parse_input(&line) {
                     Input::Send(command) if session.refuses(&command)? => {}
                     Input::Send(command) => {
@@ -278,6 +280,8 @@ enum Asked {
     Nick(String),
     /// `/quit` (or the end of the input): leave.
     Quit(Option<String>),
+    /// The input cannot be read: leave, then say why.
+    Unreadable(std::io::Error),
     /// The server said `BYE` or closed while we waited.
     ServerGone,
 }
@@ -381,7 +385,8 @@ impl Session<'_> {
             self.note("nickname? ");
             tokio::select! {
                 typed = keyboard.recv() => match typed {
-                    None | Some(Err(_)) => return Ok(Asked::Quit(None)),
+                    None => return Ok(Asked::Quit(None)),
+                    Some(Err(e)) => return Ok(Asked::Unreadable(e)),
                     // A plain word is the nickname; `/nick NAME`, `/quit`
                     // and `/help` are understood too.
                     Some(Ok(line)) => match ui::parse_input(line.trim()) {
@@ -462,6 +467,20 @@ impl Session<'_> {
                 }
             }
         }
+    }
+
+    /// Leaves as at the end of the input, then reports `error`: standard
+    /// input could not be read (`chat-client < folder`, or a terminal that
+    /// went away). The server and the others are told goodbye all the
+    /// same; the user (or the script) is told it did not go as planned,
+    /// with exit status 1, as echo-client does.
+    async fn leave_unreadable(
+        self,
+        error: std::io::Error,
+        patience: Duration,
+    ) -> Result<(), NetError> {
+        self.leave(None, patience).await?;
+        Err(NetError::io("reading standard input", error))
     }
 }
 
