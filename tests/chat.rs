@@ -1397,3 +1397,56 @@ fn an_unreadable_input_is_reported_after_a_polite_goodbye() {
         .wait_for("(dir) left: sent QUIT", WAIT)
         .unwrap_or_else(|| panic!("no QUIT in the log:\n{}", server.log.text()));
 }
+
+/// chat-client pointed at another service that speaks first (here a
+/// daytime server, RFC 867: one line, the date, then it closes; the same
+/// goes for SMTP or FTP): the first line is not `HELLO`, so the server does
+/// not speak chat/1. Said as plainly as for a server that says nothing
+/// (exit status 1), instead of going on as if it were a chat server.
+#[test]
+fn a_server_that_does_not_say_hello_is_explained() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let daytime = std::thread::spawn(move || {
+        // Bounded: accept the client's connections, at most two.
+        for _ in 0..2 {
+            let Ok((mut stream, _)) = listener.accept() else {
+                return;
+            };
+            let _ = stream.write_all(b"Wednesday, November 25, 2026 04:55:00-UTC\r\n");
+        }
+    });
+    for args in [vec!["--port", &port, "--nick", "x"], vec!["--port", &port]] {
+        let out = run_with_input(&bin("chat-client"), &args, b"", WAIT);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("does not speak chat/1") && out.stderr.contains("HELLO"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        // The line itself is shown, escaped like any other.
+        assert!(
+            out.stdout_text().contains("? Wednesday, November 25, 2026"),
+            "{}",
+            out.stdout_text()
+        );
+    }
+    daytime.join().unwrap();
+
+    // Closed without a word: explained too (a chat/1 server always says
+    // something first, even `ERR server full`), no longer shown as the end
+    // of a conversation that never began.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let closer = std::thread::spawn(move || {
+        let _ = listener.accept(); // and dropped at once: closed
+    });
+    let out = run_with_input(&bin("chat-client"), &["--port", &port], b"", WAIT);
+    closer.join().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("closed it without sending anything back"),
+        "{}",
+        out.stderr
+    );
+}

@@ -177,7 +177,7 @@ pub async fn chat_with(
 
     // 0. The server speaks first: HELLO (or ERR server full).
     let greeting = tokio::select! {
-        greeting = tokio::time::timeout(options.timeout, session.incoming.hear()) => greeting,
+        greeting = tokio::time::timeout(options.timeout, session.incoming.server.next()) => greeting,
         () = ctrl_c.cancelled() => {
             // Not greeted, so not in the room: there is nobody to say
             // goodbye to, and no reason to wait for a server that is silent.
@@ -191,7 +191,16 @@ pub async fn chat_with(
             after: options.timeout,
         });
     };
-    match greeting? {
+    if greeting.is_none() {
+        // Closed without a word: a chat/1 server always says something
+        // first, even when it is full.
+        return Err(NetError::ClosedWithoutAnswer {
+            addr: peer.to_string(),
+            service: "chat/1".to_string(),
+        });
+    }
+    match session.incoming.received(greeting)? {
+        Heard::Hello => {}
         Heard::End => return Ok(()),
         Heard::Refused(reason) => {
             let hint = if reason == SERVER_FULL {
@@ -203,7 +212,17 @@ pub async fn chat_with(
                 "{peer} refused the connection: {reason}{hint}"
             )));
         }
-        Heard::NickAccepted | Heard::Other => {}
+        // Another service answered, one that speaks first too (daytime,
+        // SMTP, FTP…): going on would send NICK to a program that does not
+        // know what it means.
+        Heard::NickAccepted | Heard::Other => {
+            return Err(NetError::protocol(format!(
+                "{peer} does not speak chat/1: a chat/1 server's first line is HELLO, \
+                 and this one's (shown above) is not. Is it the right port? chat-server \
+                 listens on {} unless told otherwise (--port)",
+                crate::DEFAULT_PORT
+            )));
+        }
     }
 
     // 1. Choose a nickname. The server may speak while the user thinks
@@ -288,6 +307,8 @@ enum Asked {
 
 /// What a server line meant for the conversation.
 enum Heard {
+    /// `HELLO …`: the server's greeting, always its first line.
+    Hello,
     /// `OK NICK …`: we are in the room.
     NickAccepted,
     /// `ERR <reason>`: the last command was refused.
@@ -420,7 +441,7 @@ impl Session<'_> {
         let wait = async {
             loop {
                 match self.incoming.hear().await? {
-                    Heard::Other => {}
+                    Heard::Hello | Heard::Other => {}
                     answer => return Ok(answer),
                 }
             }
@@ -524,6 +545,7 @@ impl Incoming<'_> {
         };
         self.show(&shown)?;
         Ok(match Reply::parse(&line) {
+            Some(Reply::Hello(_)) => Heard::Hello,
             Some(Reply::Bye(_)) => Heard::End,
             Some(Reply::Ok(text)) if text.starts_with("NICK ") => Heard::NickAccepted,
             Some(Reply::Err(reason)) => Heard::Refused(reason),
