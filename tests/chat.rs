@@ -1445,8 +1445,95 @@ fn a_server_that_does_not_say_hello_is_explained() {
     closer.join().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
     assert!(
-        out.stderr.contains("closed it without sending anything back"),
+        out.stderr
+            .contains("closed it without sending anything back"),
         "{}",
         out.stderr
     );
+}
+
+/// The same with the real chat-server, where it shows up in a busy room:
+/// while someone floods the room, chat-client pastes 8 MiB. The server
+/// stops reading the client while what it writes to it waits (the flood,
+/// the client's own echoes); a client that stopped reading while its own
+/// write waited was cut off after `--write-timeout` ("could not write to
+/// it", "did not read what it was sent"). How soon its write blocks
+/// depends on timing, so this test failed most of the time, not always,
+/// before the fix; the stand-in server above shows it every time.
+#[test]
+fn a_paste_into_a_flooded_room_reaches_everyone() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let server = Server::start("chat-server", &["--port", "0", "--write-timeout", "5"]);
+    let alice = Raw::joined(server.addr(), "alice");
+    let sent = 8192;
+    let last = format!("MSG big hello {} ", sent - 1);
+    // Alice reads everything (she must, or she is the one cut off), and
+    // says whether the paste's last line and the client's LEAVE came.
+    let Raw {
+        mut reader,
+        mut writer,
+    } = alice;
+    let heard = std::thread::spawn(move || {
+        let mut got_last = false;
+        let mut line = String::new();
+        // Bounded: every read by WAIT, and the flood by its count.
+        for _ in 0..1_000_000 {
+            line.clear();
+            match reader.read_line(&mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            got_last |= line.starts_with(&last);
+            if line.starts_with("LEAVE big") {
+                return got_last;
+            }
+        }
+        false
+    });
+    // Alice floods until the client is done (1 KiB lines, at most 100 MiB).
+    let done = Arc::new(AtomicBool::new(false));
+    let flooding = {
+        let done = Arc::clone(&done);
+        std::thread::spawn(move || {
+            let line = format!("MSG {}\n", "y".repeat(1000));
+            for _ in 0..100_000 {
+                if done.load(Ordering::Relaxed) || writer.write_all(line.as_bytes()).is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    let padding = "x".repeat(1000);
+    let input: String = (0..sent)
+        .map(|i| format!("hello {i} {padding}\n"))
+        .collect();
+    let out = run_with_input(
+        &bin("chat-client"),
+        &["--port", &server.port(), "--nick", "big"],
+        input.as_bytes(),
+        Duration::from_secs(60),
+    );
+    done.store(true, Ordering::Relaxed);
+    flooding.join().unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        out.stderr,
+        server.log.text()
+    );
+    assert!(
+        out.stdout_text().ends_with("* the server said goodbye\n"),
+        "{}",
+        server.log.text()
+    );
+    assert!(
+        heard.join().unwrap(),
+        "alice got the whole paste, then LEAVE big"
+    );
+    server
+        .log
+        .wait_for("(big) left: sent QUIT", WAIT)
+        .unwrap_or_else(|| panic!("no QUIT in the log:\n{}", server.log.text()));
 }
