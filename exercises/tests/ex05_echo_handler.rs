@@ -32,15 +32,47 @@ fn result_of(rx: mpsc::Receiver<io::Result<u64>>) -> u64 {
     }
 }
 
+/// Reads the echo of `sent` (its length in bytes) or fails the test saying
+/// what came back instead, and `why` it was expected.
+#[track_caller]
+fn expect_echo(client: &mut TcpStream, sent: &[u8], why: &str) {
+    let mut back = Vec::new();
+    let mut buf = [0; 64];
+    while back.len() < sent.len() {
+        let n = match client.read(&mut buf) {
+            Ok(0) => panic!(
+                "{why}: expected the echo {:?}, got {:?} then the server closed the \
+                 connection (does handle stop after the first piece? it must loop \
+                 until read returns Ok(0))",
+                String::from_utf8_lossy(sent),
+                String::from_utf8_lossy(&back)
+            ),
+            Ok(n) => n,
+            Err(e) if common::is_timeout(&e) => panic!(
+                "{why}: expected the echo {:?}, got only {:?} within {TIMEOUT:?} (is \
+                 every byte read sent back at once, with write_all(&buf[..n])? waiting \
+                 for a \\n, a full buffer (read_exact) or the end (read_to_end) before \
+                 echoing holds it back)",
+                String::from_utf8_lossy(sent),
+                String::from_utf8_lossy(&back)
+            ),
+            Err(e) => panic!("{why}: {e}"),
+        };
+        back.extend_from_slice(&buf[..n]);
+    }
+    assert!(
+        back.starts_with(sent),
+        "{why}: expected the echo {:?}, got {:?}",
+        String::from_utf8_lossy(sent),
+        String::from_utf8_lossy(&back)
+    );
+}
+
 #[test]
 fn echoes_and_stops_at_end_of_file() {
     let (mut client, done) = start();
     client.write_all(b"hello\n").unwrap();
-    let mut back = [0; 6];
-    client
-        .read_exact(&mut back)
-        .expect("no echo within the time-out");
-    assert_eq!(&back, b"hello\n");
+    expect_echo(&mut client, b"hello\n", "the client sent \"hello\\n\"");
     // Closing our sending side: the server's read() now returns Ok(0).
     client.shutdown(Shutdown::Write).unwrap();
     assert_eq!(
@@ -78,20 +110,57 @@ fn echoes_exactly_what_was_received() {
         );
     }
     assert!(
+        back.len() >= 3,
+        "the bytes received, all of them: sent \"ab\" then \"c\", got back {:?} \
+         (each read gives n bytes: write_all(&buf[..n]) sends all n of them)",
+        String::from_utf8_lossy(&back)
+    );
+    assert!(
         back == b"abc",
         "only the bytes received, nothing more: got {} bytes, starting {:?} \
          (the whole buffer sent, zeros included, instead of &buf[..n]?)",
         back.len(),
         String::from_utf8_lossy(&back[..back.len().min(16)])
     );
-    assert_eq!(result_of(done), 3);
+    assert_eq!(
+        result_of(done),
+        3,
+        "handle must return the number of bytes echoed (\"ab\" then \"c\": 3)"
+    );
+}
+
+#[test]
+fn echoes_each_piece_until_the_client_closes() {
+    // An echo is not a question and its answer: the client may send, read
+    // the echo, and send again, as often as it likes, with or without \n.
+    let (mut client, done) = start();
+    client.write_all(b"ping").unwrap();
+    expect_echo(&mut client, b"ping", "the client sent \"ping\" (no \\n)");
+    client.write_all(b"pong").unwrap();
+    expect_echo(
+        &mut client,
+        b"pong",
+        "after the echo of \"ping\", the client sent \"pong\"",
+    );
+    client.write_all(b"!\n").unwrap();
+    expect_echo(&mut client, b"!\n", "then the client sent \"!\\n\"");
+    client.shutdown(Shutdown::Write).unwrap();
+    assert_eq!(
+        result_of(done),
+        10,
+        "handle must return the number of bytes echoed: 4 + 4 + 2"
+    );
 }
 
 #[test]
 fn a_client_that_sends_nothing_ends_at_once() {
     let (client, done) = start();
     client.shutdown(Shutdown::Write).unwrap();
-    assert_eq!(result_of(done), 0);
+    assert_eq!(
+        result_of(done),
+        0,
+        "a client that closes at once was echoed 0 bytes"
+    );
 }
 
 #[test]
@@ -111,8 +180,20 @@ fn a_megabyte_comes_back_intact() {
         let mut client = client;
         client.read_to_end(&mut back).map(|_| back)
     });
-    let back = back.expect("reading the echo");
-    assert_eq!(back.len(), data.len(), "every byte must come back");
+    let back = back.unwrap_or_else(|e| {
+        panic!(
+            "reading the echo of 1 MB sent in one go: {e} (does handle stop before the end? \
+             it must loop until read returns Ok(0); closing with bytes still unread \
+             resets the connection)"
+        )
+    });
+    assert_eq!(
+        back.len(),
+        data.len(),
+        "every byte must come back: {} of {} did",
+        back.len(),
+        data.len()
+    );
     assert!(back == data, "the bytes came back changed or out of order");
     assert_eq!(result_of(done), 1_000_000);
 }
