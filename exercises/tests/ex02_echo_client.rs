@@ -2,10 +2,12 @@
 
 mod common;
 
-use common::{TIMEOUT, listener, within};
-use exercises::ex02_echo_client::echo_once;
-use std::io::{Read, Write};
+use common::{TIMEOUT, listener};
+use exercises::ex02_echo_client::{EchoReply, echo_once};
+use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
@@ -14,9 +16,11 @@ use std::time::Duration;
 /// reports the client's address as it saw it. It stops echoing after
 /// `limit` bytes and closes cleanly: the client reads the end of the stream
 /// (`Ok(0)`), not a reset, however many bytes it sent.
-fn slow_echo_server(limit: usize) -> (SocketAddr, mpsc::Receiver<SocketAddr>) {
+fn slow_echo_server(limit: usize) -> (SocketAddr, mpsc::Receiver<SocketAddr>, Echoed) {
     let (listener, addr) = listener();
     let (tx, rx) = mpsc::channel();
+    let echoed = Echoed::default();
+    let count = Arc::clone(&echoed);
     thread::spawn(move || {
         let (mut stream, peer) = listener.accept().unwrap();
         let _ = tx.send(peer);
@@ -27,6 +31,7 @@ fn slow_echo_server(limit: usize) -> (SocketAddr, mpsc::Receiver<SocketAddr>) {
             match stream.read(&mut byte) {
                 Ok(1) => {
                     let _ = stream.write_all(&byte);
+                    count.fetch_add(1, Ordering::SeqCst);
                     thread::sleep(Duration::from_millis(2));
                 }
                 _ => return,
@@ -38,7 +43,47 @@ fn slow_echo_server(limit: usize) -> (SocketAddr, mpsc::Receiver<SocketAddr>) {
         let mut rest = [0u8; 64];
         while matches!(stream.read(&mut rest), Ok(n) if n > 0) {}
     });
-    (addr, rx)
+    (addr, rx, echoed)
+}
+
+/// How many bytes the test server has echoed so far.
+type Echoed = Arc<AtomicUsize>;
+
+/// Runs the student's `echo_once` with a time limit; if it never returns,
+/// says what the server did meanwhile, hence what the client waits for.
+fn echo(stream: TcpStream, message: &'static str, echoed: &Echoed) -> io::Result<EchoReply> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(echo_once(stream, message));
+    });
+    match rx.recv_timeout(TIMEOUT) {
+        Ok(result) => result,
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            let n = echoed.load(Ordering::SeqCst);
+            let why = if n == 0 {
+                "the server received nothing: was the message written (write_all), \
+                 and flushed if it went through a BufWriter?"
+                    .to_string()
+            } else if n < message.len() {
+                format!(
+                    "the server echoed {n} byte(s) of {} (this test's server then closes, \
+                     or the rest was never sent): does the read loop stop when read returns \
+                     Ok(0), the end of the stream? (read_exact does, with an error)",
+                    message.len()
+                )
+            } else {
+                format!(
+                    "the server echoed all {n} bytes and waits for more, as an echo server \
+                     does: read exactly message.len() bytes (read_exact); read_to_end waits \
+                     for the server to close, read_line for a \\n",
+                )
+            };
+            panic!("echo_once({message:?}) did not return within {TIMEOUT:?}: {why}")
+        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            panic!("echo_once panicked (see the message above: a todo!() left?)")
+        }
+    }
 }
 
 fn client(addr: SocketAddr) -> TcpStream {
@@ -49,9 +94,9 @@ fn client(addr: SocketAddr) -> TcpStream {
 
 #[test]
 fn gets_the_whole_echo_even_one_byte_at_a_time() {
-    let (addr, _) = slow_echo_server(usize::MAX);
+    let (addr, _, echoed) = slow_echo_server(usize::MAX);
     let stream = client(addr);
-    let reply = within("echo_once", move || echo_once(stream, "hello, server\n"));
+    let reply = echo(stream, "hello, server\n", &echoed);
     let reply = reply.expect("echo_once returned an error");
     assert_eq!(
         reply.reply, "hello, server\n",
@@ -61,9 +106,9 @@ fn gets_the_whole_echo_even_one_byte_at_a_time() {
 
 #[test]
 fn reports_its_own_port_as_the_server_sees_it() {
-    let (addr, peers) = slow_echo_server(usize::MAX);
+    let (addr, peers, echoed) = slow_echo_server(usize::MAX);
     let stream = client(addr);
-    let reply = within("echo_once", move || echo_once(stream, "port?")).expect("echo_once failed");
+    let reply = echo(stream, "port?", &echoed).expect("echo_once returned an error");
     let peer = peers.recv_timeout(TIMEOUT).unwrap();
     // The most common mistake first, so its message is the one shown.
     assert_ne!(
@@ -80,11 +125,11 @@ fn reports_its_own_port_as_the_server_sees_it() {
 
 #[test]
 fn two_connections_get_two_different_ports() {
-    let (a, _) = slow_echo_server(usize::MAX);
-    let (b, _) = slow_echo_server(usize::MAX);
+    let (a, _, echoed_a) = slow_echo_server(usize::MAX);
+    let (b, _, echoed_b) = slow_echo_server(usize::MAX);
     let (sa, sb) = (client(a), client(b));
-    let ra = within("echo_once", move || echo_once(sa, "a")).expect("echo_once failed");
-    let rb = within("echo_once", move || echo_once(sb, "b")).expect("echo_once failed");
+    let ra = echo(sa, "a", &echoed_a).expect("echo_once returned an error");
+    let rb = echo(sb, "b", &echoed_b).expect("echo_once returned an error");
     assert_ne!(
         ra.local_port, rb.local_port,
         "the OS gives each connection its own port"
@@ -93,9 +138,9 @@ fn two_connections_get_two_different_ports() {
 
 #[test]
 fn a_server_that_closes_early_is_an_error_not_a_short_reply() {
-    let (addr, _) = slow_echo_server(3);
+    let (addr, _, echoed) = slow_echo_server(3);
     let stream = client(addr);
-    let result = within("echo_once", move || echo_once(stream, "truncated"));
+    let result = echo(stream, "truncated", &echoed);
     assert!(
         result.is_err(),
         "the server echoed 3 bytes of 9 then closed: expected an error, got {result:?}"
