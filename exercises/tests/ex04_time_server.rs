@@ -15,6 +15,10 @@ fn ask(addr: SocketAddr) -> Vec<u8> {
     let mut answer = Vec::new();
     match stream.read_to_end(&mut answer) {
         Ok(_) => answer,
+        Err(e) if answer.is_empty() => panic!(
+            "reading the answer: {e}, nothing came (the server must write the 4 bytes as soon \
+             as the client connects, without waiting for a request, then close)"
+        ),
         Err(e) => panic!(
             "reading the answer: {e} after {} byte(s) (the server must close the connection after the 4 bytes)",
             answer.len()
@@ -30,18 +34,47 @@ fn now_rfc868() -> i64 {
     unix as i64 + 2_208_988_800
 }
 
+/// Checks `time_bytes` on the moment `unix` seconds after 1970, whose
+/// RFC 868 answer is `expected`; a wrong answer is explained.
+#[track_caller]
+fn check_moment(unix: u64, expected: u32, moment: &str) {
+    let got = time_bytes(UNIX_EPOCH + Duration::from_secs(unix));
+    if got == expected.to_be_bytes() {
+        return;
+    }
+    let value = u32::from_be_bytes(got);
+    let why = if got == expected.to_le_bytes() {
+        "the right number, bytes in the wrong order: RFC 868 is big-endian (network byte \
+         order), to_be_bytes(), not to_le_bytes()"
+            .to_string()
+    } else if u64::from(value) == unix % (1 << 32) {
+        "seconds since 1970 (Unix), not since 1900: add 2 208 988 800".to_string()
+    } else if value.abs_diff(now_rfc868() as u32) <= 5 {
+        "that is now: time_bytes must convert its parameter, not SystemTime::now()".to_string()
+    } else {
+        format!(
+            "off by {} s (the offset 1900 to 1970 is 2 208 988 800 s)",
+            i64::from(value) - i64::from(expected)
+        )
+    };
+    panic!(
+        "time_bytes({moment}): expected {expected} = {:?}, got {value} = {got:?}: {why}",
+        expected.to_be_bytes()
+    );
+}
+
 #[test]
 fn encodes_known_moments() {
-    let new_year_2024 = UNIX_EPOCH + Duration::from_secs(1_704_067_200);
-    assert_eq!(time_bytes(new_year_2024), 3_913_056_000u32.to_be_bytes());
-    assert_eq!(
-        time_bytes(UNIX_EPOCH),
-        2_208_988_800u32.to_be_bytes(),
-        "1970-01-01"
-    );
+    check_moment(1_704_067_200, 3_913_056_000, "2024-01-01 00:00:00 UTC");
+    check_moment(0, 2_208_988_800, "1970-01-01, UNIX_EPOCH");
     // 2036-02-07T06:28:16Z: the 32-bit counter wraps around to 0.
     let wrap = UNIX_EPOCH + Duration::from_secs(2_085_978_496);
-    assert_eq!(time_bytes(wrap), [0, 0, 0, 0], "RFC 868 wraps in 2036");
+    assert_eq!(
+        time_bytes(wrap),
+        [0, 0, 0, 0],
+        "2036-02-07 06:28:16 UTC is 2^32 s after 1900: RFC 868 wraps to 0 then (as u32 \
+         keeps the low 32 bits)"
+    );
 }
 
 #[test]
@@ -56,8 +89,10 @@ fn answers_four_bytes_of_now_then_closes() {
     let got = i64::from(u32::from_be_bytes(answer.try_into().unwrap()));
     assert!(
         (got - now_rfc868()).abs() <= 2,
-        "the time sent is not now: {got} vs {}",
-        now_rfc868()
+        "the time sent is not now: {got} vs {} (off by {} s; the test \
+         encodes_known_moments says what time_bytes gets wrong)",
+        now_rfc868(),
+        got - now_rfc868()
     );
 }
 
@@ -99,6 +134,10 @@ fn a_client_that_hangs_up_does_not_stop_the_server() {
     thread::sleep(Duration::from_millis(200));
     if server.is_finished() {
         match server.join() {
+            Ok(Ok(())) => panic!(
+                "serve() returned Ok(()) with clients still waiting: a server answers one \
+                 client after the other, for ever (a loop around accept)"
+            ),
             Ok(result) => panic!(
                 "serve() returned {result:?} after a client reset its connection: \
                  one client's error must not stop the server (print it and go on)"
