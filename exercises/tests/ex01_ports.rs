@@ -22,21 +22,33 @@ fn service_name(port: u16) -> Option<&'static str> {
 #[test]
 fn well_known_ports_are_0_to_1023() {
     for port in [0, 1, 7, 22, 80, 443, 1023] {
-        assert_eq!(classify(port), PortRange::WellKnown, "classify({port})");
+        assert_eq!(
+            classify(port),
+            PortRange::WellKnown,
+            "classify({port}): 0 to 1023 (1023 included) are well-known"
+        );
     }
 }
 
 #[test]
 fn registered_ports_are_1024_to_49151() {
     for port in [1024, 3306, 8080, 10007, 10194, 32768, 49151] {
-        assert_eq!(classify(port), PortRange::Registered, "classify({port})");
+        assert_eq!(
+            classify(port),
+            PortRange::Registered,
+            "classify({port}): 1024 to 49151 (both included) are registered"
+        );
     }
 }
 
 #[test]
 fn dynamic_ports_are_49152_to_65535() {
     for port in [49152, 50000, 60999, 65535] {
-        assert_eq!(classify(port), PortRange::Dynamic, "classify({port})");
+        assert_eq!(
+            classify(port),
+            PortRange::Dynamic,
+            "classify({port}): 49152 to 65535 (both included) are dynamic"
+        );
     }
 }
 
@@ -68,4 +80,24 @@ fn other_ports_have_no_name() {
     for port in [0, 8, 1024, 10007, 49152, 65535] {
         assert_eq!(service_name(port), None, "port {port} is not in the table");
     }
+}
+
+#[test]
+fn only_the_ports_of_the_table_have_a_name() {
+    // Every other u16, in one call: a name the table does not give (8080
+    // "http-alt", 993 "imaps" from /etc/services) is an answer the sheet does
+    // not ask for.
+    const TABLE: [u16; 14] = [7, 13, 21, 22, 23, 25, 37, 53, 80, 110, 143, 443, 3306, 3389];
+    let named: Vec<(u16, &str)> = within("service_name on every port", || {
+        (0..=u16::MAX)
+            .filter(|port| !TABLE.contains(port))
+            .filter_map(|port| ex01_ports::service_name(port).map(|name| (port, name)))
+            .collect()
+    });
+    assert!(
+        named.is_empty(),
+        "service_name names exactly the 14 ports of the table, None for any other; \
+         these got a name: {:?}",
+        &named[..named.len().min(10)]
+    );
 }
