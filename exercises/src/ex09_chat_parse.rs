@@ -22,9 +22,11 @@
 //! - A line longer than [`MAX_LINE`] bytes (after that) is
 //!   [`ParseError::TooLong`]; a line that is empty or only spaces is
 //!   [`ParseError::Empty`].
-//! - The command is the first word, up to the first space; upper or lower
-//!   case are both accepted (`msg` = `MSG`). An unknown command gives
-//!   [`ParseError::Unknown`] with the word as it was typed.
+//! - The command is the first word: from the first character up to the
+//!   first space (`' '`, not a tab); upper or lower case are both accepted
+//!   (`msg` = `MSG`). An unknown command gives [`ParseError::Unknown`] with
+//!   the word as it was typed (`LISTEN` is unknown; ` PING`, starting with a
+//!   space, has an empty first word: `Unknown("")`).
 //! - The text of `MSG` and `PRIV` is everything after the space that ends
 //!   the previous word, kept as it is (inner spaces included). A text that is
 //!   missing or only spaces is [`ParseError::MissingArgument`]`("text")`.
