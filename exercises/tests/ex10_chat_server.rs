@@ -3,7 +3,7 @@
 mod common;
 
 use common::{
-    TIMEOUT, assert_silent, connect, is_timeout, read_line, spawn_server, write_in_pieces,
+    TIMEOUT, assert_silent, connect, is_timeout, read_line, reset, spawn_server, write_in_pieces,
 };
 use exercises::ex10_chat_server::serve;
 use std::io::{BufRead, BufReader, Write};
@@ -24,10 +24,16 @@ impl Client {
         let addr = stream.local_addr().unwrap();
         let mut reader = BufReader::new(stream.try_clone().unwrap());
         let welcome = read_line(&mut reader, "WELCOME");
-        assert_eq!(
-            welcome,
-            format!("WELCOME {addr}\n"),
-            "the first line names the client"
+        let server_addr = stream.peer_addr().unwrap();
+        assert!(
+            welcome != format!("WELCOME {server_addr}\n"),
+            "got {welcome:?}: that is the server's own address; WELCOME names the client, \
+             by the address accept() returned for it ({addr})"
+        );
+        assert!(
+            welcome == format!("WELCOME {addr}\n"),
+            "the first line names the client: expected {:?}, got {welcome:?}",
+            format!("WELCOME {addr}\n")
         );
         Client {
             stream,
@@ -52,7 +58,25 @@ impl Client {
             &mut self.reader,
             &format!("{text:?} relayed from {}{hint}", from.addr),
         );
-        assert_eq!(line, format!("{}: {text}\n", from.addr));
+        let expected = format!("{}: {text}\n", from.addr);
+        if line == expected {
+            return;
+        }
+        let why = if line == format!("{}: {text}\r\n", from.addr) {
+            "the \\r before the \\n is dropped (telnet sends \\r\\n)"
+        } else if line == format!("{}: {text}\n", self.addr) {
+            "that is the receiver's address: a relayed line starts with the sender's"
+        } else if line == "\n" || line.trim_end() == format!("{}: {text}", from.addr) {
+            "the line read keeps its \\n: drop it before adding yours, or the relay sends \
+             an empty line too"
+        } else {
+            "each relayed line is the sender's address (as the server sees it), ': ', then \
+             the line without its \\r\\n, then one \\n"
+        };
+        panic!(
+            "{} expected {expected:?}, got {line:?}: {why}{hint}",
+            self.addr
+        );
     }
 }
 
@@ -117,8 +141,46 @@ fn survives_clients_dropping() {
     }
     let mut erin = Client::join(server);
     bob.say("welcome erin");
-    alice.expect(&bob, "welcome erin");
+    let still_there = " (alice never left: is the failed write to dave removing someone else \
+                       from the map, the sender perhaps?)";
+    alice.expect_because(&bob, "welcome erin", still_there);
     erin.expect(&bob, "welcome erin");
+}
+
+#[test]
+fn a_failed_write_drops_that_client_only() {
+    // Twenty clients vanish (a reset: the server's writes to them fail at
+    // once) while alice talks: some of her lines reach the server before the
+    // thread of a vanished client has noticed and removed it, so relaying
+    // them writes to a dead connection. This cannot be forced, only made
+    // likely: a mistake here is caught often, not always.
+    let server = spawn_server(serve);
+    let mut alice = Client::join(server);
+    let mut bob = Client::join(server);
+    let ghosts: Vec<Client> = (0..20).map(|_| Client::join(server)).collect();
+    for (i, ghost) in ghosts.into_iter().enumerate() {
+        // Its reader holds a copy of the socket: the reset is sent when the
+        // last copy closes.
+        drop(ghost.reader);
+        reset(ghost.stream);
+        alice.say(&format!("line {i}"));
+    }
+    for i in 0..20 {
+        bob.expect_because(
+            &alice,
+            &format!("line {i}"),
+            " (while clients vanished: a write to one of them failed; it must only \
+             remove that client, never stop the relay nor the server: no unwrap or ? \
+             on that write_all)",
+        );
+    }
+    bob.say("still there?");
+    alice.expect_because(
+        &bob,
+        "still there?",
+        " (alice never left: when a write fails, remove the client written to, not \
+         the sender)",
+    );
 }
 
 #[test]
