@@ -58,12 +58,19 @@ impl Screen {
     fn wait_for(&self, expected: &str) {
         let start = Instant::now();
         while self.text() != expected {
-            assert!(
-                start.elapsed() < TIMEOUT,
-                "the screen should show {expected:?}, but after {TIMEOUT:?} it shows {:?} \
-                 (lines written but not flushed are not shown: flush after each line)",
-                self.text()
-            );
+            if start.elapsed() >= TIMEOUT {
+                let shown = self.text();
+                let why = if expected.starts_with(&shown) {
+                    "lines written but not flushed are not shown: flush after each line"
+                } else {
+                    "each line from the server is shown as it came, unchanged: spaces \
+                     included (no trim), with its \\n"
+                };
+                panic!(
+                    "the screen should show {expected:?}, but after {TIMEOUT:?} it shows \
+                     {shown:?} ({why})"
+                );
+            }
             thread::sleep(Duration::from_millis(10));
         }
     }
@@ -97,9 +104,50 @@ fn finished(done: &mpsc::Receiver<io::Result<()>>, why: &str) {
     match done.recv_timeout(TIMEOUT) {
         Ok(Ok(())) => {}
         Ok(Err(e)) => panic!("{why}: run returned an error: {e}"),
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("{why}: run did not return"),
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!(
+            "{why}: run did not return within {TIMEOUT:?} (it must return when the server \
+             closes, even if the keyboard still waits: does the socket loop stop when \
+             read_line returns Ok(0)? does run wait for the keyboard, with a join, or by \
+             reading the keyboard itself?)"
+        ),
         Err(_) => panic!("run panicked (a todo!() left?)"),
     }
+}
+
+/// Reads the next line the client sent to the server, which must be
+/// `expected`: what the user typed, one line, with its `\n`.
+#[track_caller]
+fn typed(from_client: &mut BufReader<TcpStream>, expected: &str, before: &str, typing: &str) {
+    let line = read_line(
+        from_client,
+        &format!(
+            "{expected:?} ({typing}; each line must go to the server as soon as it is \
+             typed, not when the keyboard ends)"
+        ),
+    );
+    let why = if line == expected.replace('\n', "\r\n") {
+        "a line ends with \\n alone (writeln!), not \\r\\n".to_string()
+    } else if line.trim_end() == expected.trim()
+        || line.split_whitespace().eq(expected.split_whitespace())
+    {
+        "the spaces typed are part of the line: send it as typed (no trim, no \
+         split_whitespace)"
+            .to_string()
+    } else if !before.is_empty() && line == before {
+        "the line typed before came again: read_line appends to its String, clear() it \
+         after each line"
+            .to_string()
+    } else if line.len() > expected.len() && line.ends_with(expected) {
+        "the line sent holds the lines before it: read_line appends to its String, \
+         clear() it after each line"
+            .to_string()
+    } else {
+        "each typed line is sent once, as typed, with its \\n".to_string()
+    };
+    assert!(
+        line == expected,
+        "{typing}: the server expected {expected:?}, got {line:?}: {why}"
+    );
 }
 
 #[test]
@@ -111,6 +159,9 @@ fn server_lines_show_while_the_user_types_nothing() {
     screen.wait_for("HELLO you\n");
     server.write_all(b"bob: anyone here?\n").unwrap();
     screen.wait_for("HELLO you\nbob: anyone here?\n");
+    // chat/1 relays texts exactly, spaces included: so does the screen.
+    server.write_all(b"MSG bob  two  spaces \n").unwrap();
+    screen.wait_for("HELLO you\nbob: anyone here?\nMSG bob  two  spaces \n");
 }
 
 #[test]
@@ -119,14 +170,33 @@ fn typed_lines_go_to_the_server_with_their_newline() {
     let (keys, screen, _done) = start_client(addr);
     let (mut server, mut from_client) = accept(&listener);
     keys.send("MSG hi\n".into()).unwrap();
-    assert_eq!(read_line(&mut from_client, "the typed line"), "MSG hi\n");
+    typed(
+        &mut from_client,
+        "MSG hi\n",
+        "",
+        "the user typed MSG hi and Enter",
+    );
     keys.send("MSG in ".into()).unwrap();
     keys.send("two goes\nLIST\n".into()).unwrap();
-    assert_eq!(
-        read_line(&mut from_client, "the typed line"),
-        "MSG in two goes\n"
+    typed(
+        &mut from_client,
+        "MSG in two goes\n",
+        "MSG hi\n",
+        "then typed MSG in two goes, in two bursts, and Enter",
     );
-    assert_eq!(read_line(&mut from_client, "the typed line"), "LIST\n");
+    typed(
+        &mut from_client,
+        "LIST\n",
+        "MSG in two goes\n",
+        "then LIST and Enter",
+    );
+    keys.send("MSG  two  spaces \n".into()).unwrap();
+    typed(
+        &mut from_client,
+        "MSG  two  spaces \n",
+        "LIST\n",
+        "then MSG  two  spaces , spaces as typed, and Enter",
+    );
     server.write_all(b"alice bob\n").unwrap();
     screen.wait_for("alice bob\n");
 }
@@ -138,7 +208,12 @@ fn ctrl_d_closes_the_sending_side_and_the_goodbye_still_shows() {
     let (mut server, mut from_client) = accept(&listener);
     keys.send("QUIT\n".into()).unwrap();
     drop(keys); // Ctrl-D
-    assert_eq!(read_line(&mut from_client, "QUIT"), "QUIT\n");
+    typed(
+        &mut from_client,
+        "QUIT\n",
+        "",
+        "the user typed QUIT, Enter, then Ctrl-D",
+    );
     let mut rest = String::new();
     match from_client.read_line(&mut rest) {
         Ok(0) => {}
