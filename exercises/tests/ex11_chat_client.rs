@@ -100,10 +100,12 @@ fn accept(listener: &TcpListener) -> (TcpStream, BufReader<TcpStream>) {
     (stream, reader)
 }
 
-fn finished(done: &mpsc::Receiver<io::Result<()>>, why: &str) {
+/// Waits for run to return `Ok(())`, after `why`; `if_error` ends the
+/// message if it returned an error.
+fn finished(done: &mpsc::Receiver<io::Result<()>>, why: &str, if_error: &str) {
     match done.recv_timeout(TIMEOUT) {
         Ok(Ok(())) => {}
-        Ok(Err(e)) => panic!("{why}: run returned an error: {e}"),
+        Ok(Err(e)) => panic!("{why}: run returned an error: {e}{if_error}"),
         Err(mpsc::RecvTimeoutError::Timeout) => panic!(
             "{why}: run did not return within {TIMEOUT:?} (it must return when the server \
              closes, even if the keyboard still waits: does the socket loop stop when \
@@ -229,7 +231,13 @@ fn ctrl_d_closes_the_sending_side_and_the_goodbye_still_shows() {
     server.write_all(b"BYE\n").unwrap();
     drop(server);
     drop(from_client);
-    finished(&done, "the server closed");
+    finished(
+        &done,
+        "after Ctrl-D, the server sent BYE and closed",
+        " (was the whole socket shut down, Shutdown::Both? then the BYE that still \
+         comes is refused and the connection reset: shut down the sending side only, \
+         Shutdown::Write)",
+    );
     assert_eq!(
         screen.text(),
         "BYE\n",
@@ -246,7 +254,11 @@ fn returns_when_the_server_closes_even_if_the_keyboard_waits() {
     server.write_all(b"server going down\n").unwrap();
     drop(server);
     drop(from_client);
-    finished(&done, "the server closed while the user typed nothing");
+    finished(
+        &done,
+        "the server closed while the user typed nothing",
+        " (the end of the stream, Ok(0), is how a server says goodbye: return Ok(()))",
+    );
     assert_eq!(
         screen.text(),
         "server going down\n",
