@@ -100,7 +100,8 @@ fn gets_the_whole_echo_even_one_byte_at_a_time() {
     let reply = reply.expect("echo_once returned an error");
     assert_eq!(
         reply.reply, "hello, server\n",
-        "the reply must be the whole message"
+        "the reply must be the whole message, as the server sent it back (its \\n \
+         included: no trim)"
     );
 }
 

@@ -86,6 +86,12 @@ fn line_endings_are_ignored() {
     check("MSG hi\r\n", Ok(msg("hi")), rule);
     check("LIST\r\n", Ok(Command::List), rule);
     check("NICK alice\r\n", Ok(nick("alice")), rule);
+    check(
+        "MSG hi\r",
+        Ok(msg("hi")),
+        "one \\r at the end is dropped even without a \\n after it (strip the \\n, \
+         then the \\r, each if it is there)",
+    );
 }
 
 #[test]
