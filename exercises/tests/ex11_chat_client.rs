@@ -34,19 +34,22 @@ impl Read for Keyboard {
 /// A screen the test can look at. Like any `Write` (a file, a `BufWriter`),
 /// it is only sure to show what was written once it is flushed: written
 /// bytes wait in `pending` until `flush`.
+/// (`pending` is shared with the test's copy only so that a failure can say
+/// whether lines were written without a flush, or never written.)
 #[derive(Clone, Default)]
 struct Screen {
     shown: Arc<Mutex<Vec<u8>>>,
-    pending: Vec<u8>,
+    pending: Arc<Mutex<Vec<u8>>>,
 }
 
 impl Write for Screen {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.pending.extend_from_slice(buf);
+        self.pending.lock().unwrap().extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {
-        self.shown.lock().unwrap().append(&mut self.pending);
+        let mut pending = self.pending.lock().unwrap();
+        self.shown.lock().unwrap().append(&mut pending);
         Ok(())
     }
 }
@@ -60,8 +63,13 @@ impl Screen {
         while self.text() != expected {
             if start.elapsed() >= TIMEOUT {
                 let shown = self.text();
-                let why = if expected.starts_with(&shown) {
+                let unflushed = !self.pending.lock().unwrap().is_empty();
+                let why = if unflushed {
                     "lines written but not flushed are not shown: flush after each line"
+                } else if expected.starts_with(&shown) {
+                    "the server's line was never written to the screen: is run waiting for \
+                     the keyboard instead? the socket → screen loop must never wait for a \
+                     key (the keyboard gets a thread of its own)"
                 } else {
                     "each line from the server is shown as it came, unchanged: spaces \
                      included (no trim), with its \\n"
