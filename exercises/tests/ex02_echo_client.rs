@@ -98,6 +98,15 @@ fn gets_the_whole_echo_even_one_byte_at_a_time() {
     let stream = client(addr);
     let reply = echo(stream, "hello, server\n", &echoed);
     let reply = reply.expect("echo_once returned an error");
+    assert!(
+        reply.reply.is_empty()
+            || reply.reply.len() >= "hello, server".len()
+            || !"hello, server".starts_with(reply.reply.as_str()),
+        "the reply is {:?}, only the start of \"hello, server\\n\": the server sends \
+         it back one byte at a time, and one read returns what has arrived so far; \
+         read until you have message.len() bytes (read_exact)",
+        reply.reply
+    );
     assert_eq!(
         reply.reply, "hello, server\n",
         "the reply must be the whole message, as the server sent it back (its \\n \
