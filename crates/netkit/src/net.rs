@@ -422,26 +422,6 @@ pub fn watch_server(stream: &TcpStream, idle: Duration) {
     }
 }
 
-/// Makes a short answer and the close that follows it leave in **one**
-/// TCP segment: the bytes written are held back (Linux's `TCP_CORK`) until
-/// the server shuts its side down, and the FIN then rides on them. Without
-/// it, a server that writes its answer then closes sends two segments
-/// (data, then FIN), and the client's system handles, and acknowledges,
-/// each: one whole round of work per connection, for nothing.
-///
-/// Only for an answer that is complete before the close, which is then
-/// certain: nothing corked waits longer than that (Linux also sends corked
-/// data after 200 ms). Elsewhere it does nothing: two segments, as before.
-pub fn answer_then_close_in_one_segment(stream: &TcpStream) {
-    #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
-    if let Err(e) = socket2::SockRef::from(stream).set_tcp_cork(true) {
-        // Harmless: the answer and the FIN go in two segments.
-        tracing::debug!("TCP_CORK not set: {}", describe_io(&e));
-    }
-    #[cfg(not(any(target_os = "android", target_os = "fuchsia", target_os = "linux")))]
-    let _ = stream;
-}
-
 /// A `--keepalive` value: whole seconds from 1 to 32,767, the range every
 /// system accepts for the keepalive time.
 pub fn parse_keepalive(text: &str) -> Result<Duration, String> {
@@ -774,30 +754,6 @@ mod tests {
         assert!(!pauses(&down, SKIPPED_AT_ONCE - 1));
         assert!(pauses(&down, SKIPPED_AT_ONCE));
         assert!(pauses(&io::Error::from_raw_os_error(24), 0));
-    }
-
-    /// A corked answer still arrives whole, followed by the end of the
-    /// stream, once the server shuts its side down: the cork holds bytes
-    /// back only until then.
-    #[tokio::test]
-    async fn a_corked_answer_arrives_with_the_close() {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let mut client = TcpStream::connect(listener.local_addr().unwrap())
-            .await
-            .unwrap();
-        let (mut server, _) = listener.accept().await.unwrap();
-        answer_then_close_in_one_segment(&server);
-        #[cfg(target_os = "linux")]
-        assert!(socket2::SockRef::from(&server).tcp_cork().unwrap());
-        server.write_all(b"\xee\xb0\xe5\xcf").await.unwrap();
-        server.shutdown().await.unwrap();
-        let mut got = Vec::new();
-        tokio::time::timeout(Duration::from_secs(5), client.read_to_end(&mut got))
-            .await
-            .expect("the answer and the end of the stream, at once")
-            .unwrap();
-        assert_eq!(got, b"\xee\xb0\xe5\xcf");
     }
 
     /// The options `watch_peer` asks for are the ones the socket then has.

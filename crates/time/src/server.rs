@@ -11,10 +11,9 @@
 //!   each datagram is answered on its own, with no connection at all.
 //!
 //! ## One exchange
-//! - **TCP**: accept, send the answer, close our side (FIN: on Linux it
-//!   travels in the answer's own segment), then wait for the client to
-//!   close too. That last wait matters: closing a socket while the
-//!   client's bytes sit unread (`echo hi | nc host 10037`) makes the OS
+//! - **TCP**: accept, send the answer, close our side (FIN), then wait for
+//!   the client to close too. That last wait matters: closing a socket while
+//!   the client's bytes sit unread (`echo hi | nc host 10037`) makes the OS
 //!   send a *reset*, which can destroy our answer before the client reads it.
 //! - **UDP**: receive a datagram (its content is ignored: RFC 868 sends an
 //!   empty one), send one datagram back to the address and port it came from
@@ -255,12 +254,9 @@ async fn serve_connection(
         "{peer} connected to {} ({open} client(s) connected)",
         protocol.label()
     );
-    // The answer and our FIN leave in one segment (6 packets per client
-    // instead of 8: a capture shows `[FP.]` with the 4 bytes). No
-    // TCP_NODELAY: the answer is a single write followed by FIN, and
-    // Nagle's algorithm only holds back data sent while earlier data is
-    // still unacknowledged.
-    netkit::net::answer_then_close_in_one_segment(&stream);
+    // No TCP_NODELAY (one system call saved per client): the answer is a
+    // single write followed by FIN, and Nagle's algorithm only holds back
+    // data sent while earlier data is still unacknowledged.
     let tap = tap_for(
         protocol,
         peer,
