@@ -384,7 +384,9 @@ mod tests {
         a
     }
 
-    #[tokio::test]
+    // Paused time (the clock moves only when every task waits): the 10 ms
+    // trickle always beats the 50 ms wait, however busy the machine is.
+    #[tokio::test(start_paused = true)]
     async fn a_trickling_peer_is_not_read_forever() {
         let mut a = trickle(Duration::from_millis(10));
         let idle = Duration::from_millis(50);
@@ -401,7 +403,9 @@ mod tests {
         assert!(!drained.bytes.is_empty(), "{drained:?}");
     }
 
-    #[tokio::test]
+    // Paused time (the clock moves only when every task waits): the 10 ms
+    // trickle always beats the 50 ms wait, however busy the machine is.
+    #[tokio::test(start_paused = true)]
     async fn a_trickling_echo_is_not_awaited_forever() {
         let mut a = trickle(Duration::from_millis(10));
         let idle = Duration::from_millis(50);
