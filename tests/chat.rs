@@ -1359,6 +1359,82 @@ fn after_quit_a_server_still_answering_is_waited_for() {
     );
 }
 
+/// A stand-in chat server that never answers `QUIT` but keeps talking: it
+/// echoes each `MSG` (as chat-server does), and once it has read `QUIT`
+/// it sends `after_quit` every 100 ms, at most 300 times (30 s), until the
+/// client has gone. Returns whether it read `QUIT`.
+///
+/// Such servers exist: a student's chat server that does not know `QUIT`
+/// yet, in a room where others keep talking; or a broken one.
+fn server_that_ignores_quit(
+    after_quit: &'static str,
+) -> (SocketAddr, std::thread::JoinHandle<bool>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        writeln!(stream, "HELLO stand-in chat/1 server").unwrap();
+        // Bounded: the read time-out, the end of the connection, 100 lines.
+        for _ in 0..100 {
+            let mut line = String::new();
+            match reader.read_line(&mut line) {
+                Ok(0) | Err(_) => return false,
+                Ok(_) => {}
+            }
+            let line = line.trim_end();
+            if let Some(nick) = line.strip_prefix("NICK ") {
+                writeln!(stream, "OK NICK {nick}").unwrap();
+            } else if let Some(text) = line.strip_prefix("MSG ") {
+                writeln!(stream, "MSG quiet {text}").unwrap();
+            } else if line.starts_with("QUIT") {
+                break;
+            }
+        }
+        // The client's close makes a write fail (at the latest the second
+        // one after it: the first is answered by a reset).
+        for _ in 0..300 {
+            std::thread::sleep(Duration::from_millis(100));
+            if writeln!(stream, "{after_quit}").is_err() {
+                return true;
+            }
+        }
+        true
+    });
+    (addr, server)
+}
+
+/// After `QUIT`, only the server's answers to *our* lines make the client
+/// wait longer (it may still be working through a paste): other people
+/// talking says nothing about our lines. A server that never answered
+/// `QUIT` in a busy room kept the client (a script: no Ctrl-C to press)
+/// for as long as the room talked. Even answers stop extending the wait
+/// once there are more of them than lines the client sent.
+#[test]
+fn after_quit_a_server_that_only_chats_is_left() {
+    for after_quit in ["MSG alice still here", "JOIN carol", "PONG"] {
+        let (addr, server) = server_that_ignores_quit(after_quit);
+        let port = addr.port().to_string();
+        // Bounded by WAIT: far more than the 1 s of patience (the PONGs:
+        // 1 s more for each of the 2 lines sent before QUIT, at most).
+        let out = run_with_input(
+            &bin("chat-client"),
+            &["--port", &port, "--nick", "quiet", "--timeout", "1"],
+            b"hi\n",
+            WAIT,
+        );
+        assert!(server.join().unwrap(), "{after_quit}: the server read QUIT");
+        assert!(out.status.success(), "{after_quit}: {}", out.stderr);
+        let text = out.stdout_text();
+        assert!(text.contains("<quiet> hi\n"), "{after_quit}: {text}");
+        assert!(
+            text.ends_with("* no goodbye from the server; leaving anyway\n"),
+            "{after_quit}: {text}"
+        );
+    }
+}
+
 /// `chat-client < folder`: standard input cannot be read. The client
 /// leaves politely as at the end of the input, then says why, with exit
 /// status 1 (as echo-client does), instead of pretending all went well.

@@ -21,7 +21,7 @@
 //! 3. **Leave**: on `/quit` or at the end of the input (Ctrl-D, the end of
 //!    a script piped into the client, or Ctrl-C: `chat-client` closes the
 //!    keyboard then), send `QUIT` and wait for `BYE`, giving up when the
-//!    server stays silent too long.
+//!    server has not answered any of our lines for too long.
 //!
 //! When the server closes the connection, the client says so and exits.
 //!
@@ -60,6 +60,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tokio_util::codec::{Encoder, FramedRead};
 use tokio_util::sync::CancellationToken;
 
@@ -75,8 +76,9 @@ pub struct Options {
     /// `--trace`: log every byte.
     pub trace: bool,
     /// How long to wait for the server: its `HELLO`, the answer to `NICK`,
-    /// and `BYE` after sending `QUIT` (there, how long the server may stay
-    /// silent: while it still answers earlier lines, it is waited for).
+    /// and `BYE` after sending `QUIT` (there, how long the server may go
+    /// without answering one of our lines: while it still answers earlier
+    /// lines, it is waited for; others talking in the room do not count).
     pub timeout: Duration,
 }
 
@@ -164,10 +166,12 @@ pub async fn chat_with(
         incoming: Incoming {
             server: FramedRead::new(Traced::new(read, tap.clone()), ClientCodec::new()),
             peer: peer.to_string(),
+            nick: None,
             raw: options.raw,
             screen,
         },
         writer: Traced::new(write, tap),
+        sent: 0,
         prompts,
     };
 
@@ -215,7 +219,7 @@ pub async fn chat_with(
         // Another service answered, one that speaks first too (daytime,
         // SMTP, FTP…): going on would send NICK to a program that does not
         // know what it means.
-        Heard::NickAccepted | Heard::Other => {
+        Heard::NickAccepted | Heard::Answer | Heard::Other => {
             return Err(NetError::protocol(format!(
                 "{peer} does not speak chat/1: a chat/1 server's first line is HELLO, \
                  and this one's (shown above) is not. Is it the right port? chat-server \
@@ -313,9 +317,13 @@ enum Heard {
     NickAccepted,
     /// `ERR <reason>`: the last command was refused.
     Refused(String),
+    /// Another answer to one of our own lines: the echo of our `MSG` (or of
+    /// a `PRIV` to ourselves), `OK PRIV …`, `USERS …`, `PONG`.
+    Answer,
     /// `BYE`, or the server closed the connection: the conversation is over.
     End,
-    /// Anything else: shown, nothing more to do.
+    /// Anything else (what other people say and do: their `MSG`, `JOIN`,
+    /// `LEAVE`…): shown, nothing more to do.
     Other,
 }
 
@@ -334,6 +342,8 @@ struct Session<'a> {
     /// Our lines to the server. Apart from `incoming`, so that both can be
     /// used at once: see [`Session::send`].
     writer: Traced<OwnedWriteHalf>,
+    /// How many lines we have sent: the most answers the server owes us.
+    sent: u64,
     prompts: &'a mut dyn Write,
 }
 
@@ -341,6 +351,9 @@ struct Session<'a> {
 struct Incoming<'a> {
     server: FramedRead<Traced<OwnedReadHalf>, ClientCodec>,
     peer: String,
+    /// Our nickname, once the server has accepted it (`OK NICK`): a `MSG`
+    /// from it is the echo of one of our lines.
+    nick: Option<String>,
     raw: bool,
     screen: &'a mut dyn Write,
 }
@@ -374,7 +387,10 @@ impl Session<'_> {
         // Two fields of the session, used at once: `writer` writes the line
         // while `incoming` reads.
         let Session {
-            incoming, writer, ..
+            incoming,
+            writer,
+            sent,
+            ..
         } = self;
         // The same codec that reads the server's lines frames ours.
         let mut line = BytesMut::new();
@@ -387,7 +403,10 @@ impl Session<'_> {
             tokio::select! {
                 written = &mut write => {
                     return written
-                        .map(|()| Sent::Written)
+                        .map(|()| {
+                            *sent += 1;
+                            Sent::Written
+                        })
                         .map_err(|e| NetError::io(format!("sending to {}", incoming.peer), e));
                 }
                 heard = incoming.hear() => {
@@ -441,7 +460,7 @@ impl Session<'_> {
         let wait = async {
             loop {
                 match self.incoming.hear().await? {
-                    Heard::Hello | Heard::Other => {}
+                    Heard::Hello | Heard::Answer | Heard::Other => {}
                     answer => return Ok(answer),
                 }
             }
@@ -457,16 +476,22 @@ impl Session<'_> {
     }
 
     /// Sends `QUIT` and shows what arrives until `BYE` or the close, or
-    /// until the server has said nothing for `patience`.
+    /// until the server has not answered any of our lines for `patience`.
     ///
-    /// The patience counts the server's *silence*, not the time since
+    /// The patience counts from the server's last *answer to us*, not from
     /// `QUIT`: after a large paste (over a slow network), the server may
     /// still be working through the lines sent before `QUIT`, echoing each.
     /// Leaving then would not only cut the echoes short: closing a
     /// connection with lines still unread makes the system *reset* it, and
     /// what the server had not received yet, the end of the paste, would
-    /// be lost. A server that keeps talking but never answers `QUIT` keeps
-    /// the client waiting: a second Ctrl-C quits at once.
+    /// be lost.
+    ///
+    /// Only answers count: other people talking says nothing about our
+    /// lines, and a server that never answers `QUIT` (a student's, say) in
+    /// a busy room would otherwise keep the client for as long as the room
+    /// talks. And the server owes us at most one answer per line we sent:
+    /// past that many, answers no longer extend the wait either, so that
+    /// it always ends (a script has no Ctrl-C to press).
     async fn leave(mut self, reason: Option<String>, patience: Duration) -> Result<(), NetError> {
         match self.send(&Command::Quit(reason)).await {
             Ok(Sent::Written) => {}
@@ -476,16 +501,20 @@ impl Session<'_> {
             // Nobody to say goodbye to: the server has already gone.
             Err(_) => return self.show("* the server closed the connection"),
         }
+        // The answers that may still extend the wait (QUIT's is BYE).
+        let mut owed = self.sent.saturating_sub(1);
+        let mut deadline = Instant::now() + patience;
         loop {
-            match tokio::time::timeout(patience, self.incoming.hear()).await {
-                Ok(heard) => {
-                    if let Heard::End = heard? {
-                        return Ok(());
-                    }
+            let Ok(heard) = tokio::time::timeout_at(deadline, self.incoming.hear()).await else {
+                return self.show("* no goodbye from the server; leaving anyway");
+            };
+            match heard? {
+                Heard::End => return Ok(()),
+                Heard::Answer | Heard::Refused(_) | Heard::NickAccepted if owed > 0 => {
+                    owed -= 1;
+                    deadline = Instant::now() + patience;
                 }
-                Err(_silence) => {
-                    return self.show("* no goodbye from the server; leaving anyway");
-                }
+                _ => {} // someone else's doing, or more answers than lines
             }
         }
     }
@@ -547,8 +576,17 @@ impl Incoming<'_> {
         Ok(match Reply::parse(&line) {
             Some(Reply::Hello(_)) => Heard::Hello,
             Some(Reply::Bye(_)) => Heard::End,
-            Some(Reply::Ok(text)) if text.starts_with("NICK ") => Heard::NickAccepted,
+            Some(Reply::Ok(text)) if text.starts_with("NICK ") => {
+                self.nick = text.strip_prefix("NICK ").map(str::to_string);
+                Heard::NickAccepted
+            }
             Some(Reply::Err(reason)) => Heard::Refused(reason),
+            Some(Reply::Msg { from, .. } | Reply::Priv { from, .. })
+                if self.nick.as_ref() == Some(&from) =>
+            {
+                Heard::Answer
+            }
+            Some(Reply::Ok(_) | Reply::Users(_) | Reply::Pong(_)) => Heard::Answer,
             _ => Heard::Other,
         })
     }
