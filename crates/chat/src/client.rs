@@ -499,7 +499,15 @@ impl Session<'_> {
             // while QUIT waited to be written: nothing more to wait for.
             Ok(Sent::ServerGone) => return Ok(()),
             // Nobody to say goodbye to: the server has already gone.
-            Err(_) => return self.show("* the server closed the connection"),
+            Err(e) if closed_by_server(&e) => {
+                return self.show("* the server closed the connection");
+            }
+            // Anything else is reported as it is in the room: a server
+            // whose machine no longer answers (QUIT waited behind a large
+            // paste, and the network went away), a screen that cannot be
+            // written. Saying "closed" (and exit status 0) would hide that
+            // the end of the paste may never have arrived.
+            Err(e) => return Err(e),
         }
         // The answers that may still extend the wait (QUIT's is BYE).
         let mut owed = self.sent.saturating_sub(1);
@@ -532,6 +540,16 @@ impl Session<'_> {
         self.leave(None, patience).await?;
         Err(NetError::io("reading standard input", error))
     }
+}
+
+/// True when `error` says that the server closed (or reset) the connection:
+/// a normal end when we were leaving anyway. Not when our own output failed,
+/// nor when the system gave up on a server that stopped answering.
+fn closed_by_server(error: &NetError) -> bool {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, NotConnected};
+    !error.is_closed_output()
+        && matches!(error, NetError::Io { source, .. }
+            if matches!(source.kind(), BrokenPipe | ConnectionReset | ConnectionAborted | NotConnected))
 }
 
 impl Incoming<'_> {
@@ -589,5 +607,30 @@ impl Incoming<'_> {
             Some(Reply::Ok(_) | Reply::Users(_) | Reply::Pong(_)) => Heard::Answer,
             _ => Heard::Other,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Leaving, a server that closed or reset the connection is the end we
+    /// expected; one whose machine stopped answering, or a failed screen,
+    /// is an error all the same.
+    #[test]
+    fn only_a_closed_connection_is_a_normal_end_when_leaving() {
+        use std::io::{Error, ErrorKind};
+        let peer = "sending to 127.0.0.1:10194";
+        for kind in [ErrorKind::BrokenPipe, ErrorKind::ConnectionReset] {
+            assert!(closed_by_server(&NetError::io(peer, Error::from(kind))));
+        }
+        // What the system reports after keepalive or TCP_USER_TIMEOUT.
+        #[cfg(target_os = "linux")]
+        {
+            let gone = NetError::io(peer, Error::from_raw_os_error(110)); // ETIMEDOUT
+            assert!(!closed_by_server(&gone), "{gone}");
+        }
+        let screen = NetError::output(Error::from(ErrorKind::BrokenPipe));
+        assert!(!closed_by_server(&screen));
     }
 }
