@@ -395,6 +395,13 @@ impl Session<'_> {
         // The same codec that reads the server's lines frames ours.
         let mut line = BytesMut::new();
         let _ = incoming.server.decoder_mut().encode(command, &mut line); // in memory: cannot fail
+        // The write is made once, here, and the loop below only resumes it
+        // (`&mut write`). Each time a server line wins the `select!`, the
+        // *other* branch is dropped: a new `write_all` on every turn would
+        // start the line again from its first byte, after part of it had
+        // already been sent (`write_all` remembers how far it got only
+        // inside its own future). Reading, on the other hand, can be
+        // started again safely: see `Incoming::hear`.
         let mut write = std::pin::pin!(async {
             writer.write_all(&line).await?;
             writer.flush().await
