@@ -14,6 +14,28 @@ use support::{Server, bin, run_with_input};
 /// How long one expected line may take.
 const WAIT: Duration = Duration::from_secs(10);
 
+/// The first connection to `listener`, or `None` when none comes within
+/// `limit`. A stand-in server's thread that the test joins must not wait
+/// for ever in `accept` when the client under test never connects (it
+/// failed to start, or refused its arguments): the test would hang
+/// instead of failing.
+fn accept_within(listener: &std::net::TcpListener, limit: Duration) -> Option<TcpStream> {
+    listener.set_nonblocking(true).unwrap();
+    let deadline = Instant::now() + limit;
+    loop {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                stream.set_nonblocking(false).unwrap();
+                return Some(stream);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(_) => return None,
+        }
+    }
+}
+
 /// A chat/1 client typed by the test, over a plain blocking socket.
 struct Raw {
     reader: BufReader<TcpStream>,
@@ -772,7 +794,7 @@ fn the_client_shows_a_users_line_longer_than_64_kib() {
     let users_line = format!("USERS {}\n", users.join(" "));
     assert!(users_line.len() > 64 * 1024);
     let fake = std::thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
+        let stream = accept_within(&listener, WAIT).expect("the client never connected");
         stream.set_read_timeout(Some(WAIT)).unwrap();
         let mut writer = stream.try_clone().unwrap();
         let mut reader = BufReader::new(stream);
@@ -1173,7 +1195,7 @@ fn backpressure_server(burst: usize) -> (SocketAddr, std::thread::JoinHandle<Bac
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let server = std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().unwrap();
+        let mut stream = accept_within(&listener, WAIT).expect("the client never connected");
         stream.set_read_timeout(Some(WAIT)).unwrap();
         let mut reader = BufReader::new(stream.try_clone().unwrap());
         writeln!(stream, "HELLO stand-in chat/1 server").unwrap();
@@ -1294,7 +1316,7 @@ fn slow_server(pause: Duration) -> (SocketAddr, std::thread::JoinHandle<(Vec<Str
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let server = std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().unwrap();
+        let mut stream = accept_within(&listener, WAIT).expect("the client never connected");
         stream.set_read_timeout(Some(WAIT)).unwrap();
         let mut reader = BufReader::new(stream.try_clone().unwrap());
         writeln!(stream, "HELLO stand-in chat/1 server").unwrap();
@@ -1337,24 +1359,26 @@ fn slow_server(pause: Duration) -> (SocketAddr, std::thread::JoinHandle<(Vec<Str
 /// system reset the connection: what it had not yet received was lost).
 #[test]
 fn after_quit_a_server_still_answering_is_waited_for() {
-    // 20 answers 150 ms apart: 3 s in all, 150 ms of silence at most.
-    let (addr, server) = slow_server(Duration::from_millis(150));
+    // 31 answers 100 ms apart: 3.1 s in all, more than the 2 s of
+    // --timeout, but never more than 100 ms of silence (a loaded machine
+    // may stretch it, by up to 1.9 s before a correct client gives up).
+    let (addr, server) = slow_server(Duration::from_millis(100));
     let port = addr.port().to_string();
-    let input: String = (0..20).map(|i| format!("line {i}\n")).collect();
+    let input: String = (0..30).map(|i| format!("line {i}\n")).collect();
     let out = run_with_input(
         &bin("chat-client"),
-        &["--port", &port, "--nick", "slow", "--timeout", "1"],
+        &["--port", &port, "--nick", "slow", "--timeout", "2"],
         input.as_bytes(),
         WAIT + WAIT,
     );
     let (messages, quit) = server.join().expect("the stand-in server");
-    assert_eq!(messages.len(), 20, "{messages:?}");
+    assert_eq!(messages.len(), 30, "{messages:?}");
     assert!(quit, "the stand-in server read QUIT");
     assert!(out.status.success(), "{}", out.stderr);
     let text = out.stdout_text();
     assert!(!text.contains("no goodbye"), "{text}");
     assert!(
-        text.ends_with("<slow> line 19\n* the server said goodbye\n"),
+        text.ends_with("<slow> line 29\n* the server said goodbye\n"),
         "{text}"
     );
 }
@@ -1372,7 +1396,7 @@ fn server_that_ignores_quit(
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let server = std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().unwrap();
+        let mut stream = accept_within(&listener, WAIT).expect("the client never connected");
         stream.set_read_timeout(Some(WAIT)).unwrap();
         let mut reader = BufReader::new(stream.try_clone().unwrap());
         writeln!(stream, "HELLO stand-in chat/1 server").unwrap();
@@ -1486,7 +1510,7 @@ fn a_server_that_does_not_say_hello_is_explained() {
     let daytime = std::thread::spawn(move || {
         // Bounded: accept the client's connections, at most two.
         for _ in 0..2 {
-            let Ok((mut stream, _)) = listener.accept() else {
+            let Some(mut stream) = accept_within(&listener, WAIT) else {
                 return;
             };
             let _ = stream.write_all(b"Wednesday, November 25, 2026 04:55:00-UTC\r\n");
@@ -1515,7 +1539,7 @@ fn a_server_that_does_not_say_hello_is_explained() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port().to_string();
     let closer = std::thread::spawn(move || {
-        let _ = listener.accept(); // and dropped at once: closed
+        let _ = accept_within(&listener, WAIT); // and dropped at once: closed
     });
     let out = run_with_input(&bin("chat-client"), &["--port", &port], b"", WAIT);
     closer.join().unwrap();
