@@ -36,7 +36,9 @@ pub fn typed_until_ctrl_c() -> (Keyboard, CancellationToken) {
     // handler is installed, and Ctrl-C keeps its default effect.
     let interrupts = listen_for_ctrl_c().ok();
     // Capacity 1: after Ctrl-C, at most one line already typed (or pasted)
-    // is still sent before QUIT.
+    // is still sent before QUIT, besides the one the client may be busy
+    // writing (a slow server: that one is finished first, since half a
+    // line cannot be taken back).
     let (tx, keyboard) = mpsc::channel(1);
     let ctrl_c = CancellationToken::new();
     let pressed = ctrl_c.clone();
