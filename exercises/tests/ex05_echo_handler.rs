@@ -2,12 +2,13 @@
 
 mod common;
 
-use common::{TIMEOUT, connect, listener, within};
+use common::{LONG_TIMEOUT, TIMEOUT, connect, listener};
 use exercises::ex05_echo_handler::handle;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::sync::mpsc;
 use std::thread;
+use std::time::Instant;
 
 /// Accepts one client and runs `handle` on it; returns the client side and
 /// a channel that will carry handle's result.
@@ -175,18 +176,14 @@ fn a_megabyte_comes_back_intact() {
         writer.write_all(&sent).unwrap();
         writer.shutdown(Shutdown::Write).unwrap();
     });
-    let back = within("reading 1 MB of echo", move || {
-        let mut back = Vec::new();
-        let mut client = client;
-        client.read_to_end(&mut back).map(|_| back)
-    });
-    let back = back.unwrap_or_else(|e| {
-        panic!(
-            "reading the echo of 1 MB sent in one go: {e} (does handle stop before the end? \
-             it must loop until read returns Ok(0); closing with bytes still unread \
-             resets the connection)"
-        )
-    });
+    let back = read_until_closed(client, data.len());
+    assert!(
+        back.len() <= data.len(),
+        "more came back than was sent: {} bytes for {} (the whole buffer sent, zeros \
+         included, instead of &buf[..n]?)",
+        back.len(),
+        data.len()
+    );
     assert_eq!(
         back.len(),
         data.len(),
@@ -196,4 +193,40 @@ fn a_megabyte_comes_back_intact() {
     );
     assert!(back == data, "the bytes came back changed or out of order");
     assert_eq!(result_of(done), 1_000_000);
+}
+
+/// Reads the echo of `len` bytes until the server closes the connection.
+/// A server that stops sending fails the test at once (each read waits at
+/// most [`TIMEOUT`]); one that keeps sending, however slowly (a 1-byte
+/// buffer, a debug build on a busy machine: correct, only slow), has up to
+/// [`LONG_TIMEOUT`]. Past `len` bytes it stops: a server echoing its whole
+/// buffer would send zeros for ever.
+fn read_until_closed(mut client: TcpStream, len: usize) -> Vec<u8> {
+    let start = Instant::now();
+    let mut back = Vec::with_capacity(len);
+    let mut buf = vec![0; 64 * 1024];
+    while back.len() <= len {
+        assert!(
+            start.elapsed() < LONG_TIMEOUT,
+            "the echo of 1 MB sent in one go was still coming after {LONG_TIMEOUT:?}: \
+             {} of {len} bytes came back (is every piece read sent back at once?)",
+            back.len()
+        );
+        match client.read(&mut buf) {
+            Ok(0) => return back,
+            Ok(n) => back.extend_from_slice(&buf[..n]),
+            Err(e) if common::is_timeout(&e) && back.len() >= len => panic!(
+                "all {len} bytes came back, but the connection was still open {TIMEOUT:?} \
+                 after the client closed its side: does handle stop when read returns \
+                 Ok(0), the end of the stream?"
+            ),
+            Err(e) => panic!(
+                "reading the echo of 1 MB sent in one go: {e}, after {} of {len} bytes (does \
+                 handle stop before the end? it must loop until read returns Ok(0); closing \
+                 with bytes still unread resets the connection)",
+                back.len()
+            ),
+        }
+    }
+    back
 }

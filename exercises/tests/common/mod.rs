@@ -14,6 +14,13 @@ use std::time::{Duration, Instant};
 /// How long any single wait may last before the test fails.
 pub const TIMEOUT: Duration = Duration::from_secs(3);
 
+/// How long a test doing a lot of work (a megabyte echoed, 65 536 calls)
+/// may last. Like [`TIMEOUT`], it only ends a hang, it does not measure
+/// speed: a correct solution in a debug build (a 1-byte buffer, a table
+/// built at each call) on a busy two-core machine can take seconds where
+/// the reference takes a few milliseconds.
+pub const LONG_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// A listener on 127.0.0.1, on a port the system picks (port 0): tests never
 /// collide with each other or with a server already running.
 pub fn listener() -> (TcpListener, SocketAddr) {
@@ -111,9 +118,28 @@ where
     within_or(what, "", f)
 }
 
+/// [`within`], for a call that does a lot of work: it may last up to
+/// [`LONG_TIMEOUT`].
+pub fn within_long<T, F>(what: &str, f: F) -> T
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    within_limit(what, "", LONG_TIMEOUT, f)
+}
+
 /// [`within`], whose time-out message ends with `if_stuck`: the usual reason
 /// why this call would never return.
 pub fn within_or<T, F>(what: &str, if_stuck: &str, f: F) -> T
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    within_limit(what, if_stuck, TIMEOUT, f)
+}
+
+/// [`within_or`], with a time limit of `limit`.
+fn within_limit<T, F>(what: &str, if_stuck: &str, limit: Duration, f: F) -> T
 where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
@@ -122,10 +148,10 @@ where
     thread::spawn(move || {
         let _ = tx.send(f());
     });
-    match rx.recv_timeout(TIMEOUT) {
+    match rx.recv_timeout(limit) {
         Ok(value) => value,
         Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("{what} did not finish within {TIMEOUT:?}{if_stuck}")
+            panic!("{what} did not finish within {limit:?}{if_stuck}")
         }
         Err(mpsc::RecvTimeoutError::Disconnected) => {
             panic!("{what} panicked (see the message above: a todo!() left?)")
