@@ -88,8 +88,11 @@ fn answers_four_bytes_of_now_then_closes() {
         "RFC 868 is exactly 4 bytes, got {answer:?}"
     );
     let got = i64::from(u32::from_be_bytes(answer.try_into().unwrap()));
+    // A few seconds of slack: on a busy machine this thread may wait a
+    // while between the server's answer and this check. The mistakes are
+    // years off; a few seconds off is encodes_known_moments' business.
     assert!(
-        (got - now_rfc868()).abs() <= 2,
+        (got - now_rfc868()).abs() <= 5,
         "the time sent is not now: {got} vs {} (off by {} s; the test \
          encodes_known_moments says what time_bytes gets wrong)",
         now_rfc868(),
