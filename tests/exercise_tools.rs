@@ -109,8 +109,10 @@ fn play_explains_an_unwritten_exercise_and_suggests_the_right_nc() {
         assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
     }
 
-    let port = support::free_port().to_string();
-    let out = run_with_input(&play, &["4", &port], b"", RUN);
+    let (port, out) = on_a_free_port(
+        |port| run_with_input(&play, &["4", port], b"", RUN),
+        |out| out.stderr.contains("impossible d'écouter"),
+    );
     assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
     let hint = format!("essayez : nc -d 127.0.0.1 {port} | xxd");
     assert!(out.stdout_text().contains(&hint), "{}", out.stdout_text());
@@ -125,16 +127,14 @@ fn play_explains_an_unwritten_exercise_and_suggests_the_right_nc() {
 /// the same command to try.
 #[test]
 fn play_speaks_english_when_asked() {
-    let port = support::free_port().to_string();
-    let line = first_line_of_play(&["--lang", "en", "6", &port]);
+    let (port, line) = first_line_of_play(&["--lang", "en", "6", PORT]);
     assert!(
         line.starts_with(&format!(
             "listening on 127.0.0.1:{port} — try: nc 127.0.0.1 {port}"
         )),
         "{line}"
     );
-    let port = support::free_port().to_string();
-    let line = first_line_of_play(&["6", &port, "--lang", "fr"]);
+    let (port, line) = first_line_of_play(&["6", PORT, "--lang", "fr"]);
     assert!(
         line.starts_with(&format!(
             "en écoute sur 127.0.0.1:{port} — essayez : nc 127.0.0.1 {port}"
@@ -149,8 +149,7 @@ fn play_speaks_english_when_asked() {
 /// says how to try it.
 #[test]
 fn play_serves_the_neighbours_with_host() {
-    let port = support::free_port().to_string();
-    let line = first_line_of_play(&["--host", "127.0.0.2", "4", &port]);
+    let (port, line) = first_line_of_play(&["--host", "127.0.0.2", "4", PORT]);
     assert!(
         line.contains(&format!("en écoute sur 127.0.0.2:{port}")),
         "{line}"
@@ -161,10 +160,46 @@ fn play_serves_the_neighbours_with_host() {
     );
 }
 
-/// The first line `play` prints with `args`: a server's "listening on …
-/// — try: …". A stub ends the program once a client comes: here none
-/// does, so it listens until killed.
-fn first_line_of_play(args: &[&str]) -> String {
+/// In the arguments of [`first_line_of_play`], stands for a free port.
+const PORT: &str = "PORT";
+
+/// Runs `run` with a port free when chosen; while `taken` says that `play`
+/// could not listen there, again with another one (three tries in all): a
+/// program running at the same time (another test) may take the port
+/// between the moment it is chosen and the moment `play` binds it. Returns
+/// the port and `run`'s last result.
+fn on_a_free_port<T>(run: impl Fn(&str) -> T, taken: impl Fn(&T) -> bool) -> (String, T) {
+    let mut tries = 1;
+    loop {
+        let port = support::free_port().to_string();
+        let result = run(&port);
+        if tries == 3 || !taken(&result) {
+            return (port, result);
+        }
+        tries += 1;
+    }
+}
+
+/// The port [`PORT`] stood for in `args`, and the first line `play` prints
+/// with them: a server's "listening on … — try: …". A stub ends the
+/// program once a client comes: here none does, so it listens until
+/// killed. Without that line (`play` could not listen: it says so on
+/// stderr), another port is tried.
+fn first_line_of_play(args: &[&str]) -> (String, String) {
+    on_a_free_port(
+        |port| {
+            let args: Vec<&str> = args
+                .iter()
+                .map(|&arg| if arg == PORT { port } else { arg })
+                .collect();
+            first_line_of_play_with(&args)
+        },
+        String::is_empty,
+    )
+}
+
+/// The first line `play` prints with `args` (empty if none).
+fn first_line_of_play_with(args: &[&str]) -> String {
     let play = play();
     let mut child = std::process::Command::new(&play)
         .args(args)
@@ -193,8 +228,7 @@ fn first_line_of_play(args: &[&str]) -> String {
 /// for a "left" line that never comes, and a second client with them.
 #[test]
 fn play_5_suggests_an_nc_that_closes_at_ctrl_d() {
-    let port = support::free_port().to_string();
-    let line = first_line_of_play(&["5", &port]);
+    let (port, line) = first_line_of_play(&["5", PORT]);
     assert!(
         line.contains(&format!("essayez : nc -N 127.0.0.1 {port}")),
         "{line}"
