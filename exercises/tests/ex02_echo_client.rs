@@ -22,28 +22,34 @@ fn slow_echo_server(limit: usize) -> (SocketAddr, mpsc::Receiver<SocketAddr>, Ec
     let echoed = Echoed::default();
     let count = Arc::clone(&echoed);
     thread::spawn(move || {
-        let (mut stream, peer) = listener.accept().unwrap();
+        let (stream, peer) = listener.accept().unwrap();
         let _ = tx.send(peer);
-        stream.set_nodelay(true).unwrap();
-        stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-        let mut byte = [0; 1];
-        for _ in 0..limit {
-            match stream.read(&mut byte) {
-                Ok(1) => {
-                    let _ = stream.write_all(&byte);
-                    count.fetch_add(1, Ordering::SeqCst);
-                    thread::sleep(Duration::from_millis(2));
-                }
-                _ => return,
-            }
-        }
-        // Done sending (a FIN), but still reading what the client sends:
-        // closing with unread bytes would reset the connection instead.
-        let _ = stream.shutdown(Shutdown::Write);
-        let mut rest = [0u8; 64];
-        while matches!(stream.read(&mut rest), Ok(n) if n > 0) {}
+        echo_slowly(stream, limit, &count);
     });
     (addr, rx, echoed)
+}
+
+/// Serves one client of [`slow_echo_server`]: echoes each byte separately,
+/// counting them in `count`, up to `limit` bytes, then closes cleanly.
+fn echo_slowly(mut stream: TcpStream, limit: usize, count: &Echoed) {
+    stream.set_nodelay(true).unwrap();
+    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let mut byte = [0; 1];
+    for _ in 0..limit {
+        match stream.read(&mut byte) {
+            Ok(1) => {
+                let _ = stream.write_all(&byte);
+                count.fetch_add(1, Ordering::SeqCst);
+                thread::sleep(Duration::from_millis(2));
+            }
+            _ => return,
+        }
+    }
+    // Done sending (a FIN), but still reading what the client sends:
+    // closing with unread bytes would reset the connection instead.
+    let _ = stream.shutdown(Shutdown::Write);
+    let mut rest = [0u8; 64];
+    while matches!(stream.read(&mut rest), Ok(n) if n > 0) {}
 }
 
 /// How many bytes the test server has echoed so far.
@@ -135,9 +141,20 @@ fn reports_its_own_port_as_the_server_sees_it() {
 
 #[test]
 fn two_connections_get_two_different_ports() {
-    let (a, _, echoed_a) = slow_echo_server(usize::MAX);
-    let (b, _, echoed_b) = slow_echo_server(usize::MAX);
-    let (sa, sb) = (client(a), client(b));
+    // Two connections to the same server, both open at once: the OS must
+    // give them two ports. (To two different servers, Linux may give both
+    // the same port: each connection is still told apart by the server's
+    // port, and a correct client would then fail this test.)
+    let (listener, addr) = listener();
+    let (echoed_a, echoed_b) = (Echoed::default(), Echoed::default());
+    let counts = [Arc::clone(&echoed_a), Arc::clone(&echoed_b)];
+    thread::spawn(move || {
+        for count in counts {
+            let (stream, _) = listener.accept().unwrap();
+            thread::spawn(move || echo_slowly(stream, usize::MAX, &count));
+        }
+    });
+    let (sa, sb) = (client(addr), client(addr));
     let ra = echo(sa, "a", &echoed_a).expect("echo_once returned an error");
     let rb = echo(sb, "b", &echoed_b).expect("echo_once returned an error");
     assert_ne!(
