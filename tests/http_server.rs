@@ -571,7 +571,9 @@ fn other_clients_are_served_while_one_stalls_mid_request() {
         b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     );
     assert!(out.starts_with("HTTP/1.1 200 OK"));
-    assert!(started.elapsed() < Duration::from_secs(2));
+    // The stalled request holds its connection for --read-timeout (60 s):
+    // a server that served it first would take that long.
+    assert!(started.elapsed() < Duration::from_secs(10));
     drop(stalled);
 }
 
@@ -592,13 +594,24 @@ fn a_client_expecting_100_continue_is_not_kept_waiting() {
         "Expect: 100-continue",
     ];
     let mut all = args.to_vec();
-    all.extend(["--max-time", "10", "--data-binary", "@-", &url]);
-    let out = support::run_with_input(&curl, &all, &body, T);
+    // Without an answer before the body ("100 Continue", or here the final
+    // 405), curl waits --expect100-timeout before sending the body anyway:
+    // 30 s, not its default 1 s, so that the bound below leaves a busy
+    // machine seconds to start curl (it had 0.9 s for everything).
+    all.extend([
+        "--expect100-timeout",
+        "30",
+        "--max-time",
+        "60",
+        "--data-binary",
+        "@-",
+        &url,
+    ]);
+    let out = support::run_with_input(&curl, &all, &body, Duration::from_secs(90));
     assert_eq!(out.stdout_text(), "405", "{}", out.stderr);
-    // Without "100 Continue" curl would wait a whole second before sending the body.
     assert!(
-        started.elapsed() < Duration::from_millis(900),
-        "{:?}",
+        started.elapsed() < Duration::from_secs(10),
+        "curl waited for an answer before the body: {:?}",
         started.elapsed()
     );
 }
@@ -638,7 +651,10 @@ fn fifty_clients_at_once_each_get_their_own_page() {
 
 #[test]
 fn a_client_that_never_reads_is_cut_off_and_others_are_served() {
-    let server = http_server(&["--read-timeout", "1"]);
+    // 5 s: a server that let the greedy client hold it up would serve the
+    // others only then, far beyond the bound below that a busy machine
+    // needs (with 1 s, the two were 1 s apart).
+    let server = http_server(&["--read-timeout", "5"]);
     let mut greedy = TcpStream::connect(server.addr()).unwrap();
     greedy
         .set_write_timeout(Some(Duration::from_secs(10)))
@@ -658,7 +674,7 @@ fn a_client_that_never_reads_is_cut_off_and_others_are_served() {
         b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     );
     assert!(out.starts_with("HTTP/1.1 200 OK"));
-    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(started.elapsed() < Duration::from_secs(4));
     // …and the stalled connection is closed after --read-timeout.
     let line = server
         .log
