@@ -797,6 +797,9 @@ struct Keyboard {
     script: std::process::Child,
     keys: std::process::ChildStdin,
     screen: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    /// The thread copying the terminal to `screen`: it ends when `script`
+    /// has nothing more to show.
+    shown: std::thread::JoinHandle<()>,
 }
 
 #[cfg(unix)]
@@ -816,17 +819,18 @@ impl Keyboard {
         let keys = child.stdin.take().unwrap();
         let mut out = child.stdout.take().unwrap();
         let screen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let shown = screen.clone();
-        std::thread::spawn(move || {
+        let copy = screen.clone();
+        let shown = std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
             while let Ok(n @ 1..) = out.read(&mut buf) {
-                shown.lock().unwrap().extend_from_slice(&buf[..n]);
+                copy.lock().unwrap().extend_from_slice(&buf[..n]);
             }
         });
         Some(Keyboard {
             script: child,
             keys,
             screen,
+            shown,
         })
     }
 
@@ -856,8 +860,12 @@ impl Keyboard {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = self.script.try_wait().unwrap() {
-                // What was on its way to the screen arrives.
-                std::thread::sleep(Duration::from_millis(100));
+                // What was on its way to the screen arrives: all of it once
+                // the copy reaches the end of the terminal's output (a fixed
+                // pause of 100 ms was a bet on how busy the machine is).
+                while !self.shown.is_finished() && Instant::now() < deadline + T {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
                 return Some(status);
             }
             if Instant::now() >= deadline {
