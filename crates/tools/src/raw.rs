@@ -640,6 +640,9 @@ mod tests {
         let mut out = Vec::new();
         let opts = Options {
             udp: true,
+            // The wait for late answers after the end of input: 0.3 s was
+            // all a busy machine had to deliver both.
+            wait: Duration::from_secs(2),
             ..options(port)
         };
         run(&opts, feed(&[b"a\nb\n"]), &mut out).await.unwrap();
