@@ -626,6 +626,20 @@ pub fn answer_everything(
     None
 }
 
+/// A server's answers to one source in a loop that lasted `lasted` (the
+/// quiet moment that ended it included) fit its `--udp-rate`: the full
+/// bucket (`rate` answers) at least, plus at most what refilled meanwhile.
+/// A bound that ignores the time (`rate..=2 * rate`) fails a correct
+/// server whenever a busy machine makes the loop last over a second.
+pub fn assert_within_udp_budget(answered: usize, rate: u32, lasted: Duration) {
+    let refilled = (lasted.as_secs_f64() * f64::from(rate)).ceil() as usize;
+    let most = rate as usize + refilled + 1;
+    assert!(
+        (rate as usize..=most).contains(&answered),
+        "{answered} answers in {lasted:?} at --udp-rate {rate}: expected {rate} to {most}"
+    );
+}
+
 /// Runs program `name` with `args` and its standard output piped into
 /// `true`, which reads nothing and exits at once (as `| head -1` does after
 /// its line): the program must end quietly, not panic or report an error.
