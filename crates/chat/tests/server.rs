@@ -371,6 +371,21 @@ async fn one_client_over_the_limit_is_refused() {
     server.stop().await;
 }
 
+/// The tests whose readers must keep up with a flood take turns. The
+/// server cuts off a reader whose queue stays over half full for a tenth of
+/// a second (`CATCH_UP`) while it takes nothing: with every test of this
+/// file at once (`RUST_TEST_THREADS=16` on two cores), one flood's reader
+/// threads waited longer than that for a core and were cut off
+/// (`many_senders_at_once_do_not_cut_off_readers_with_a_small_queue`: "cut
+/// off after 1155 lines"), though they did nothing wrong. One flood at a
+/// time keeps what they test (pacing, not the scheduler) in view.
+fn one_flood_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static FLOODS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    FLOODS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// A flood (a paste of 4.5 MB) on a server with two threads and a small
 /// queue. The sender reads its own copies at full speed, so nothing slows
 /// it down; the others look away for a moment (80 ms) once, then read on:
@@ -379,6 +394,7 @@ async fn one_client_over_the_limit_is_refused() {
 /// clients are plain threads, as real programs beside the server would be.
 #[test]
 fn readers_that_pause_for_a_moment_are_not_cut_off_by_a_flood() {
+    let _turn = one_flood_at_a_time();
     use std::io::{Read, Write};
     use std::net::TcpStream;
 
@@ -473,6 +489,7 @@ fn readers_that_pause_for_a_moment_are_not_cut_off_by_a_flood() {
 /// turn, and readers that did nothing wrong were cut off.
 #[test]
 fn many_senders_at_once_do_not_cut_off_readers_with_a_small_queue() {
+    let _turn = one_flood_at_a_time();
     for threads in [1, 2] {
         pasting_together(threads, false);
     }
@@ -485,6 +502,7 @@ fn many_senders_at_once_do_not_cut_off_readers_with_a_small_queue() {
 /// did nothing wrong, as if the room had no pacing at all.
 #[test]
 fn a_client_that_never_reads_does_not_turn_the_pacing_off_for_the_others() {
+    let _turn = one_flood_at_a_time();
     for round in 0..3 {
         pasting_together(1 + round % 2, true);
     }
@@ -694,6 +712,7 @@ async fn a_flood_of_pipelined_commands_is_answered_even_with_a_tiny_queue() {
 /// that their time-outs still work if a server thread spins.
 #[test]
 fn a_client_pipelining_in_a_flooded_room_keeps_being_answered() {
+    let _turn = one_flood_at_a_time();
     let server_runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
