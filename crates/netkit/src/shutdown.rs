@@ -18,14 +18,20 @@ use tracing::{info, warn};
 /// A token cancelled on the first Ctrl-C or SIGTERM.
 /// A second Ctrl-C exits at once, for the impatient.
 /// Must be called from inside a tokio runtime.
+///
+/// The signals are caught from the moment this returns: call it before
+/// saying the server listens. (They used to be caught only once the task
+/// below first ran: a Ctrl-C right after the `listening on` line, before
+/// that, ended the process at once, without the clean shutdown.)
 pub fn on_signal() -> CancellationToken {
     let token = CancellationToken::new();
     let trigger = token.clone();
+    let mut signals = Signals::catch();
     tokio::spawn(async move {
-        let which = wait_for_signal().await;
+        let which = signals.next().await;
         info!("{which} received: shutting down (press Ctrl-C again to quit at once)");
         trigger.cancel();
-        let _ = wait_for_signal().await;
+        let _ = signals.next().await;
         warn!("second signal: quitting now");
         // A server's log is written by its own thread: a moment for it to
         // write the lines above, then the exit that does not wait.
@@ -35,25 +41,57 @@ pub fn on_signal() -> CancellationToken {
     token
 }
 
+/// Ctrl-C (SIGINT) and SIGTERM, caught from creation on.
 #[cfg(unix)]
-async fn wait_for_signal() -> &'static str {
-    use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => tokio::select! {
-            _ = tokio::signal::ctrl_c() => "Ctrl-C",
-            _ = term.recv() => "SIGTERM",
-        },
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-            "Ctrl-C"
+struct Signals {
+    interrupt: Option<tokio::signal::unix::Signal>,
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+#[cfg(unix)]
+impl Signals {
+    /// Installs the handlers now (tokio's `signal` does, when called).
+    fn catch() -> Signals {
+        use tokio::signal::unix::{SignalKind, signal};
+        Signals {
+            interrupt: signal(SignalKind::interrupt()).ok(),
+            terminate: signal(SignalKind::terminate()).ok(),
+        }
+    }
+
+    /// The next signal's name.
+    async fn next(&mut self) -> &'static str {
+        async fn one(signal: &mut Option<tokio::signal::unix::Signal>) {
+            let received = match signal {
+                Some(signal) => signal.recv().await.is_some(),
+                None => false,
+            };
+            if !received {
+                // Not caught, or no more to come: never.
+                std::future::pending::<()>().await;
+            }
+        }
+        tokio::select! {
+            () = one(&mut self.interrupt) => "Ctrl-C",
+            () = one(&mut self.terminate) => "SIGTERM",
         }
     }
 }
 
+/// Ctrl-C, elsewhere.
 #[cfg(not(unix))]
-async fn wait_for_signal() -> &'static str {
-    let _ = tokio::signal::ctrl_c().await;
-    "Ctrl-C"
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn catch() -> Signals {
+        Signals
+    }
+
+    async fn next(&mut self) -> &'static str {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
 }
 
 /// Waits for the tasks in `tracker` to end, at most `grace`; then cancels

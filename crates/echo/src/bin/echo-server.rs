@@ -68,6 +68,8 @@ fn main() -> ExitCode {
             (None, Some(socket)) => udp_addr(socket)?,
             (None, None) => unreachable!("at least one transport is bound"),
         };
+        // Ctrl-C is caught before we say we listen: see `on_signal`.
+        let shutdown = netkit::shutdown::on_signal();
         announce(addr, label, "echo (RFC 862)");
         let config = Config {
             trace: args.server.trace,
@@ -76,7 +78,7 @@ fn main() -> ExitCode {
             grace: args.server.grace,
             udp_rate: args.udp.udp_rate,
         };
-        server::serve(tcp, udp, config, netkit::shutdown::on_signal()).await
+        server::serve(tcp, udp, config, shutdown).await
     })
 }
 

@@ -66,6 +66,8 @@ fn main() -> ExitCode {
         let daytime =
             Service::bind_set_by(Protocol::Daytime, host, args.daytime_port, "--daytime-port")
                 .await?;
+        // Ctrl-C is caught before we say we listen: see `on_signal`.
+        let shutdown = netkit::shutdown::on_signal();
         time.announce()?;
         daytime.announce()?;
         let config = Config {
@@ -75,13 +77,7 @@ fn main() -> ExitCode {
             grace: args.server.grace,
             udp_rate: args.udp.udp_rate,
         };
-        server::serve(
-            vec![time, daytime],
-            config,
-            Arc::new(SystemClock),
-            netkit::shutdown::on_signal(),
-        )
-        .await
+        server::serve(vec![time, daytime], config, Arc::new(SystemClock), shutdown).await
     })
 }
 
