@@ -793,17 +793,10 @@ fn a_refused_nick_does_not_eat_piped_input() {
 /// accept. A stand-in server sends it to the real chat-client.
 #[test]
 fn the_client_shows_a_users_line_longer_than_64_kib() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port().to_string();
     let users: Vec<String> = (0..5000).map(|i| format!("user{i:012}")).collect();
     let users_line = format!("USERS {}\n", users.join(" "));
     assert!(users_line.len() > 64 * 1024);
-    let fake = std::thread::spawn(move || {
-        let stream = accept_within(&listener, WAIT).expect("the client never connected");
-        stream.set_read_timeout(Some(WAIT)).unwrap();
-        let mut writer = stream.try_clone().unwrap();
-        let mut reader = BufReader::new(stream);
-        writer.write_all(b"HELLO stand-in chat/1 server\n").unwrap();
+    let (addr, fake) = stand_in(move |mut writer, mut reader| {
         let mut line = String::new();
         reader.read_line(&mut line).unwrap();
         assert_eq!(line, "NICK bot\n");
@@ -814,6 +807,7 @@ fn the_client_shows_a_users_line_longer_than_64_kib() {
         assert_eq!(line, "QUIT\n");
         writer.write_all(b"BYE\n").unwrap();
     });
+    let port = addr.port().to_string();
     let out = run_with_input(
         &bin("chat-client"),
         &["--port", &port, "--nick", "bot"],
@@ -1184,6 +1178,26 @@ struct Backpressured {
 /// How long one write of the burst may wait for the client to read.
 const BURST_PATIENCE: Duration = Duration::from_secs(5);
 
+/// A stand-in chat/1 server, for what chat-server never does: on its own
+/// thread and port, it accepts one client (or gives up after [`WAIT`]),
+/// greets it with `HELLO`, and hands `serve` the connection (to write) and
+/// a reader of it, reads bounded by [`WAIT`]. `serve`'s result comes back
+/// through the join handle.
+fn stand_in<T: Send + 'static>(
+    serve: impl FnOnce(TcpStream, BufReader<TcpStream>) -> T + Send + 'static,
+) -> (SocketAddr, std::thread::JoinHandle<T>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let mut stream = accept_within(&listener, WAIT).expect("the client never connected");
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        let reader = BufReader::new(stream.try_clone().unwrap());
+        writeln!(stream, "HELLO stand-in chat/1 server").unwrap();
+        serve(stream, reader)
+    });
+    (addr, server)
+}
+
 /// A stand-in chat server that applies backpressure as chat-server does,
 /// only more strictly, so that a test can count on it: after `OK NICK` it
 /// stops reading until the client has filled the connection towards it
@@ -1197,13 +1211,7 @@ const BURST_PATIENCE: Duration = Duration::from_secs(5);
 /// [`BURST_PATIENCE`] (chat-server's `--write-timeout` does the same, after
 /// 30 s by default).
 fn backpressure_server(burst: usize) -> (SocketAddr, std::thread::JoinHandle<Backpressured>) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = std::thread::spawn(move || {
-        let mut stream = accept_within(&listener, WAIT).expect("the client never connected");
-        stream.set_read_timeout(Some(WAIT)).unwrap();
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        writeln!(stream, "HELLO stand-in chat/1 server").unwrap();
+    stand_in(move |mut stream, mut reader| {
         let mut line = String::new();
         reader.read_line(&mut line).unwrap();
         let nick = line.trim_end().strip_prefix("NICK ").expect("NICK first");
@@ -1260,8 +1268,7 @@ fn backpressure_server(burst: usize) -> (SocketAddr, std::thread::JoinHandle<Bac
                 return seen;
             }
         }
-    });
-    (addr, server)
+    })
 }
 
 /// A large input piped into chat-client, to a server that stops reading it
@@ -1318,13 +1325,7 @@ fn a_large_piped_input_does_not_deadlock_a_server_that_pushes_back() {
 /// with `BYE`. Returns the text of the `MSG` lines it read, and whether it
 /// read `QUIT`.
 fn slow_server(pause: Duration) -> (SocketAddr, std::thread::JoinHandle<(Vec<String>, bool)>) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = std::thread::spawn(move || {
-        let mut stream = accept_within(&listener, WAIT).expect("the client never connected");
-        stream.set_read_timeout(Some(WAIT)).unwrap();
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        writeln!(stream, "HELLO stand-in chat/1 server").unwrap();
+    stand_in(move |mut stream, mut reader| {
         let mut messages = Vec::new();
         // Bounded: the read time-out, the end of the connection, and at
         // most 1000 lines.
@@ -1352,8 +1353,7 @@ fn slow_server(pause: Duration) -> (SocketAddr, std::thread::JoinHandle<(Vec<Str
             }
         }
         (messages, false)
-    });
-    (addr, server)
+    })
 }
 
 /// At the end of a piped input the client says `QUIT`, but the server may
@@ -1398,13 +1398,7 @@ fn after_quit_a_server_still_answering_is_waited_for() {
 fn server_that_ignores_quit(
     after_quit: &'static str,
 ) -> (SocketAddr, std::thread::JoinHandle<bool>) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = std::thread::spawn(move || {
-        let mut stream = accept_within(&listener, WAIT).expect("the client never connected");
-        stream.set_read_timeout(Some(WAIT)).unwrap();
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        writeln!(stream, "HELLO stand-in chat/1 server").unwrap();
+    stand_in(move |mut stream, mut reader| {
         // Bounded: the read time-out, the end of the connection, 100 lines.
         for _ in 0..100 {
             let mut line = String::new();
@@ -1430,8 +1424,7 @@ fn server_that_ignores_quit(
             }
         }
         true
-    });
-    (addr, server)
+    })
 }
 
 /// After `QUIT`, only the server's answers to *our* lines make the client
