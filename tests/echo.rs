@@ -333,7 +333,7 @@ fn a_flood_of_refused_clients_is_not_a_flood_of_log_lines() {
     assert!(
         server
             .log
-            .wait_for("refused: already 1 clients", T)
+            .wait_for("refused: already 1 client (see --max-clients)", T)
             .is_some(),
         "{}",
         server.log.text()

@@ -558,7 +558,7 @@ fn over_the_client_limit_connections_are_closed_and_logged() {
     assert!(
         server
             .log
-            .wait_for("refused: already 1 clients (see --max-clients)", T)
+            .wait_for("refused: already 1 client (see --max-clients)", T)
             .is_some()
     );
     drop(holder);

@@ -26,6 +26,7 @@
 //! - **Shutdown.** When the shutdown token is cancelled (Ctrl-C), the server
 //!   stops accepting, lets live connections finish for `grace`, then closes them.
 
+use netkit::logging::clients;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -122,8 +123,8 @@ pub async fn serve_tcp(
         let Ok(permit) = slots.clone().try_acquire_owned() else {
             if let Some(more) = refusals.due(Instant::now()) {
                 warn!(
-                    "{peer} refused: already {} clients (see --max-clients){more}",
-                    config.max_clients
+                    "{peer} refused: already {} (see --max-clients){more}",
+                    clients(config.max_clients)
                 );
             }
             continue; // dropping `stream` closes the connection
@@ -132,7 +133,7 @@ pub async fn serve_tcp(
         let force_close = force_close.clone();
         let open = config.max_clients - slots.available_permits();
         tracker.spawn(async move {
-            info!("{peer} connected ({open} client(s) connected)");
+            info!("{peer} connected ({} connected)", clients(open));
             serve_connection(stream, peer, &config, &force_close).await;
             drop(permit);
         });

@@ -31,6 +31,14 @@ pub fn note(line: &str) {
     let _ = stderr.write_all(b"\n");
 }
 
+/// "1 client", "2 clients": a count of clients as a log line says it.
+pub fn clients(count: usize) -> String {
+    match count {
+        1 => "1 client".to_string(),
+        n => format!("{n} clients"),
+    }
+}
+
 /// A log line that may repeat thousands of times a second (connections
 /// pouring into a full server): the first is written, then at most one a
 /// second, saying how many were left out. A flood must not become a flood
@@ -201,6 +209,13 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_client_is_singular() {
+        assert_eq!(clients(0), "0 clients");
+        assert_eq!(clients(1), "1 client");
+        assert_eq!(clients(1000), "1000 clients");
+    }
 
     #[test]
     fn a_repeated_line_is_logged_once_a_second_with_a_count() {

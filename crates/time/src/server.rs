@@ -33,6 +33,7 @@
 //! - On shutdown (Ctrl-C) the server stops accepting, lets live connections
 //!   finish for `grace`, then closes them.
 
+use netkit::logging::clients;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -225,8 +226,8 @@ async fn serve_tcp(
         let Ok(permit) = shared.slots.clone().try_acquire_owned() else {
             if let Some(more) = refusals.due(Instant::now()) {
                 warn!(
-                    "{peer} refused: already {} clients (see --max-clients){more}",
-                    shared.config.max_clients
+                    "{peer} refused: already {} (see --max-clients){more}",
+                    clients(shared.config.max_clients)
                 );
             }
             continue; // dropping `stream` closes the connection
@@ -251,8 +252,9 @@ async fn serve_connection(
 ) {
     let open = shared.config.max_clients - shared.slots.available_permits();
     info!(
-        "{peer} connected to {} ({open} client(s) connected)",
-        protocol.label()
+        "{peer} connected to {} ({} connected)",
+        protocol.label(),
+        clients(open)
     );
     // No TCP_NODELAY (one system call saved per client): the answer is a
     // single write followed by FIN, and Nagle's algorithm only holds back

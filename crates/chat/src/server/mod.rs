@@ -19,6 +19,7 @@
 pub mod connection;
 pub mod room;
 
+use netkit::logging::clients;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -109,8 +110,8 @@ pub async fn serve(
             Err(room::Full) => {
                 if let Some(more) = refusals.due(std::time::Instant::now()) {
                     warn!(
-                        "{peer} refused: server full ({} clients connected){more}",
-                        config.max_clients
+                        "{peer} refused: server full ({} connected){more}",
+                        clients(config.max_clients)
                     );
                 }
                 match refusing.clone().try_acquire_owned() {
