@@ -1178,6 +1178,15 @@ struct Backpressured {
 /// How long one write of the burst may wait for the client to read.
 const BURST_PATIENCE: Duration = Duration::from_secs(5);
 
+/// A paste of `lines` lines of about 1 KiB (`hello 0 xxx…`), typed into
+/// chat-client at once: 8 MiB for 8,192 lines.
+fn paste(lines: usize) -> String {
+    let padding = "x".repeat(1000);
+    (0..lines)
+        .map(|i| format!("hello {i} {padding}\n"))
+        .collect()
+}
+
 /// A stand-in chat/1 server, for what chat-server never does: on its own
 /// thread and port, it accepts one client (or gives up after [`WAIT`]),
 /// greets it with `HELLO`, and hands `serve` the connection (to write) and
@@ -1288,10 +1297,7 @@ fn a_large_piped_input_does_not_deadlock_a_server_that_pushes_back() {
     let (addr, server) = backpressure_server(burst);
     let port = addr.port().to_string();
     let sent = 8192;
-    let padding = "x".repeat(1000);
-    let input: String = (0..sent)
-        .map(|i| format!("hello {i} {padding}\n"))
-        .collect();
+    let input = paste(sent);
     let out = run_with_input(
         &bin("chat-client"),
         &["--port", &port, "--nick", "big"],
@@ -1603,10 +1609,7 @@ fn a_paste_into_a_flooded_room_reaches_everyone() {
             }
         })
     };
-    let padding = "x".repeat(1000);
-    let input: String = (0..sent)
-        .map(|i| format!("hello {i} {padding}\n"))
-        .collect();
+    let input = paste(sent);
     let out = run_with_input(
         &bin("chat-client"),
         &["--port", &server.port(), "--nick", "big"],
