@@ -73,35 +73,52 @@ pub async fn run(options: Options) -> Result<(), NetError> {
     } else {
         ask_tcp(&options).await?
     };
-    let mut out = String::new();
+    report(
+        options.protocol,
+        &reply,
+        &TimeZone::system(),
+        &mut std::io::stdout().lock(),
+    )
+}
+
+/// Writes to `out` what arrived and, when it is a valid answer in
+/// `protocol`, what it means; returns why it is not one, if it is not.
+///
+/// What arrived is printed even when it makes no sense: seeing the wrong
+/// bytes is how one understands the mismatch. An output nobody reads any
+/// more (`time-client | true`) is no failure: the answer's verdict stands.
+/// An output that cannot be written (a full disk) is one: the time the
+/// person asked for is lost, and the exit status must say so.
+pub fn report(
+    protocol: Protocol,
+    reply: &Reply,
+    local: &TimeZone,
+    out: &mut impl std::io::Write,
+) -> Result<(), NetError> {
+    let mut text = String::new();
     let _ = writeln!(
-        out,
+        text,
         "server:      {} ({}), {}",
         reply.server,
         reply.transport,
-        options.protocol.label()
+        protocol.label()
     );
     let _ = writeln!(
-        out,
+        text,
         "received:    {} {}",
         plural_bytes(reply.bytes.len()),
-        show_reply(options.protocol, &reply.bytes)
+        show_reply(protocol, &reply.bytes)
     );
-    // Print what arrived even when it makes no sense: seeing the wrong bytes
-    // is how one understands the mismatch.
-    let outcome = interpret(options.protocol, &reply.bytes);
+    let outcome = interpret(protocol, &reply.bytes);
     if let Ok(instant) = &outcome {
-        out.push_str(&describe(
-            options.protocol,
-            &reply,
-            *instant,
-            &TimeZone::system(),
-        ));
+        text.push_str(&describe(protocol, reply, *instant, local));
     }
-    // Not print!: it panics when nobody reads our output any more
-    // (`time-client | true`); a closed output simply means nobody wants it.
-    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());
-    outcome.map(|_| ())
+    // Not print!, which panics when nobody reads our output any more.
+    let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    match written.map_err(NetError::output) {
+        Err(e) if !e.is_closed_output() => Err(e),
+        _ => outcome.map(|_| ()),
+    }
 }
 
 /// Connects, then reads the answer: until the server closes (daytime, and
@@ -432,6 +449,46 @@ mod tests {
         assert_eq!(show_reply(Protocol::Time, b"hello\r\n"), r#""hello\r\n""#);
         assert_eq!(show_reply(Protocol::Daytime, b"hi\r\n"), r#""hi\r\n""#);
         assert_eq!(show_reply(Protocol::Time, b""), "(nothing)");
+    }
+
+    /// A writer that fails as a full disk, or a pipe whose reader has gone.
+    struct Failing(std::io::ErrorKind);
+
+    impl std::io::Write for Failing {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(self.0.into())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Err(self.0.into())
+        }
+    }
+
+    #[test]
+    fn an_output_that_cannot_be_written_is_an_error_one_nobody_reads_is_not() {
+        let time = reply(&[0xEE, 0xAF, 0x93, 0x72], "2026-11-24T04:39:14Z");
+        let mut screen = Vec::new();
+        report(Protocol::Time, &time, &TimeZone::UTC, &mut screen).unwrap();
+        assert!(
+            String::from_utf8(screen)
+                .unwrap()
+                .contains("UTC:         2026-11-24 04:39:14")
+        );
+        // `time-client > /dev/full`: the time asked for is lost.
+        let full = report(
+            Protocol::Time,
+            &time,
+            &TimeZone::UTC,
+            &mut Failing(std::io::ErrorKind::StorageFull),
+        );
+        let err = full.expect_err("a full disk is a failure");
+        assert!(err.to_string().contains("writing standard output"), "{err}");
+        // `time-client | true`: nobody wants the output; the answer decides.
+        let gone = &mut Failing(std::io::ErrorKind::BrokenPipe);
+        assert!(report(Protocol::Time, &time, &TimeZone::UTC, gone).is_ok());
+        let wrong = reply(b"hello\r\n", "2026-11-24T04:39:14Z");
+        let err = report(Protocol::Time, &wrong, &TimeZone::UTC, gone).unwrap_err();
+        assert!(err.to_string().contains("expected 4 bytes"), "{err}");
     }
 
     #[test]
