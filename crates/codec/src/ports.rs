@@ -305,8 +305,8 @@ pub fn may_answer_udp(source_port: u16, own_ports: &[u16]) -> Result<(), NoAnswe
 /// ([`NoAnswer::Crowded`]); sources already remembered keep their own.
 #[derive(Debug)]
 pub struct AnswerBudget {
-    per_second: f64,
-    limit: u32,
+    /// Answers a second to one source, and so the size of a full bucket.
+    per_second: u32,
     sources: HashMap<SocketAddr, Bucket>,
     /// Shared by every source the table has no room for.
     overflow: Bucket,
@@ -354,8 +354,7 @@ impl AnswerBudget {
     pub fn new(per_second: u32) -> AnswerBudget {
         let per_second = per_second.max(1);
         AnswerBudget {
-            per_second: f64::from(per_second),
-            limit: per_second,
+            per_second,
             sources: HashMap::new(),
             overflow: Bucket::full(f64::from(per_second), Instant::now()),
             last_sweep: None,
@@ -376,13 +375,15 @@ impl AnswerBudget {
     }
 
     /// May `from` be answered at `now`? Counts the answer when it may.
-    pub fn allow(&mut self, from: SocketAddr, now: Instant) -> bool {
+    #[cfg(test)]
+    fn allow(&mut self, from: SocketAddr, now: Instant) -> bool {
         self.answer(from, now).is_ok()
     }
 
-    /// [`AnswerBudget::allow`], saying why not.
+    /// The budget's half of [`AnswerBudget::judge`]: takes one answer from
+    /// `from`'s bucket, or says why there is none.
     fn answer(&mut self, from: SocketAddr, now: Instant) -> Result<(), NoAnswer> {
-        let (full, per_second) = (self.per_second, self.limit);
+        let (full, per_second) = (self.bucket_size(), self.per_second);
         if !self.sources.contains_key(&from) && self.sources.len() >= Self::MAX_SOURCES {
             self.sweep(now);
             if self.sources.len() >= Self::MAX_SOURCES {
@@ -403,6 +404,11 @@ impl AnswerBudget {
         }
     }
 
+    /// A full bucket: a second's worth of answers.
+    fn bucket_size(&self) -> f64 {
+        f64::from(self.per_second)
+    }
+
     /// Forgets the sources whose bucket would be full again by `now` (they
     /// have been quiet for a second or more); at most once a second, so
     /// that a stream of new sources costs no more than a sweep a second.
@@ -414,7 +420,7 @@ impl AnswerBudget {
             return;
         }
         self.last_sweep = Some(now);
-        let full = self.per_second;
+        let full = self.bucket_size();
         self.sources.retain(|_, bucket| {
             bucket.left + now.saturating_duration_since(bucket.at).as_secs_f64() * full < full
         });
