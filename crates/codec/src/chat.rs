@@ -153,6 +153,7 @@ pub fn valid_nick(name: &str) -> Result<String, BadNick> {
     {
         return Err(BadNick::BadCharacter(c));
     }
+    // Only ASCII is left by now: its length in bytes is its length in characters.
     if name.len() > MAX_NICK {
         return Err(BadNick::TooLong);
     }

@@ -42,9 +42,7 @@ impl ServerCodec {
             lines: LineDecoder::new(MAX_LINE).strip_telnet(),
         }
     }
-}
 
-impl ServerCodec {
     /// What the server owes telnet for the bytes received so far, whether
     /// their line is complete or not: `IAC WONT x` for each `IAC DO x`,
     /// `IAC DONT x` for each `IAC WILL x`. telnet waits for it: after its

@@ -135,8 +135,12 @@ impl fmt::Display for Reply {
                 reason: Some(reason),
             } => write!(f, "LEAVE {nick} {reason}"),
             Reply::Nick { old, new } => write!(f, "NICK {old} {new}"),
-            Reply::Users(nicks) if nicks.is_empty() => f.write_str("USERS"),
-            Reply::Users(nicks) => write!(f, "USERS {}", nicks.join(" ")),
+            // One nickname at a time: `join` would first build the whole
+            // list apart (17 MB for a full room) only to copy it here.
+            Reply::Users(nicks) => {
+                f.write_str("USERS")?;
+                nicks.iter().try_for_each(|nick| write!(f, " {nick}"))
+            }
             Reply::Pong(None) => f.write_str("PONG"),
             Reply::Pong(Some(token)) => write!(f, "PONG {token}"),
             Reply::Bye(None) => f.write_str("BYE"),
