@@ -44,7 +44,8 @@ where
     run_on(verbosity, None, main)
 }
 
-/// [`run`] on `threads` threads (`None`: one per CPU core).
+/// [`run`] on `threads` threads (`None`: one per CPU core; `Some(0)`, which
+/// would run nothing, is a failure to start).
 pub fn run_on<F>(verbosity: Verbosity, threads: Option<usize>, main: F) -> ExitCode
 where
     F: Future<Output = Result<(), NetError>>,
@@ -79,6 +80,11 @@ where
     // the cheapest choice when the work per client is small or the machine
     // has its cores busy elsewhere (a load tool beside the server, say).
     let runtime = match threads {
+        // tokio would panic: say it as any other failure to start.
+        Some(0) => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "0 threads would run nothing",
+        )),
         Some(1) => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build(),
@@ -127,5 +133,20 @@ fn verdict(outcome: Result<Result<(), NetError>, std::io::Error>) -> (ExitCode, 
             };
             (code, Some(format!("error: {e}")))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_threads_is_a_failure_to_start_not_a_panic() {
+        let outcome = execute(Some(0), async { Ok(()) });
+        assert!(outcome.is_err(), "{outcome:?}");
+        let (_, line) = verdict(outcome);
+        let line = line.expect("an error line");
+        assert!(line.contains("0 threads"), "{line}");
+        assert!(execute(Some(1), async { Ok(()) }).is_ok());
     }
 }
