@@ -147,7 +147,7 @@ pub fn parse_limit(text: &str) -> Result<usize, String> {
         Ok(n) if n > MAX_LIMIT => Err(too_large()),
         Ok(n) => Ok(n),
         // Digits only, yet not a usize: a number too large even to hold.
-        Err(_) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => Err(too_large()),
+        Err(_) if all_digits(text) => Err(too_large()),
         Err(_) => Err(format!("{text:?} is not a whole number")),
     }
 }
@@ -239,6 +239,7 @@ pub fn parse_threads(text: &str) -> Result<usize, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
 
     #[test]
     fn the_log_queue_holds_at_least_one_line_and_at_most_a_million() {
@@ -248,7 +249,6 @@ mod tests {
             assert!(parse_log_queue(bad).is_err(), "{bad}");
         }
     }
-    use clap::Parser;
 
     #[test]
     fn numbers_out_of_range_are_told_in_plain_words() {

@@ -19,10 +19,11 @@ use tracing::{info, warn};
 /// A second Ctrl-C exits at once, for the impatient.
 /// Must be called from inside a tokio runtime.
 ///
-/// The signals are caught from the moment this returns: call it before
-/// saying the server listens. (They used to be caught only once the task
-/// below first ran: a Ctrl-C right after the `listening on` line, before
-/// that, ended the process at once, without the clean shutdown.)
+/// The signals are caught from the moment this returns, not from when the
+/// task below first runs, which may be later: a Ctrl-C in between would
+/// end the process at once, without the clean shutdown. Call it before
+/// saying the server listens, so that a Ctrl-C right after that line is
+/// always a clean one.
 pub fn on_signal() -> CancellationToken {
     let token = CancellationToken::new();
     let trigger = token.clone();

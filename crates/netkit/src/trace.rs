@@ -454,7 +454,8 @@ fn pieces(bytes: &[u8], text: bool) -> Vec<Range<usize>> {
     out
 }
 
-fn plural_bytes(n: usize) -> String {
+/// "1 byte", "7 bytes": a count of bytes as a line says it.
+pub fn plural_bytes(n: usize) -> String {
     if n == 1 {
         "1 byte".to_string()
     } else {
@@ -602,6 +603,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Traced<S> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     #[test]
     fn a_long_chunk_is_cut_into_lines_that_keep_every_byte() {
@@ -630,9 +633,6 @@ mod tests {
             assert!(std::str::from_utf8(&text.as_bytes()[cut.clone()]).is_ok());
         }
     }
-
-    use super::*;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     #[test]
     fn text_is_quoted_and_escaped() {

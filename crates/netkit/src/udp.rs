@@ -280,7 +280,7 @@ mod pktinfo {
             IpAddr::V6(ip) => {
                 // Only a link-local source ties the answer to the card the
                 // question came in on; otherwise the route chooses.
-                let link_local = ip.segments()[0] & 0xffc0 == 0xfe80;
+                let link_local = ip.is_unicast_link_local();
                 let info = libc::in6_pktinfo {
                     ipi6_addr: libc::in6_addr {
                         s6_addr: ip.octets(),

@@ -24,7 +24,7 @@ use jiff::{SignedDuration, Timestamp};
 use netkit::NetError;
 use netkit::error::{Transport, is_closed_by_peer, join_host_port};
 use netkit::net::{AFTER_THE_ANSWER, UdpServer, connect_tcp, is_udp_refusal};
-use netkit::trace::{Traced, Way, hex, show_bytes};
+use netkit::trace::{Traced, Way, hex, plural_bytes, show_bytes};
 use tokio::io::AsyncReadExt;
 use tracing::{info, warn};
 
@@ -333,7 +333,7 @@ pub fn interpret(protocol: Protocol, bytes: &[u8]) -> Result<Timestamp, NetError
 pub fn describe(protocol: Protocol, reply: &Reply, instant: Timestamp, local: &TimeZone) -> String {
     let mut out = String::new();
     if protocol == Protocol::Time {
-        if let Ok(bytes) = <[u8; 4]>::try_from(reply.bytes.as_slice()) {
+        if let Ok(bytes) = <[u8; rfc868::ANSWER_LEN]>::try_from(reply.bytes.as_slice()) {
             let value = u32::from_be_bytes(bytes);
             let _ = writeln!(
                 out,
@@ -384,14 +384,6 @@ pub fn show_reply(protocol: Protocol, bytes: &[u8]) -> String {
         hex(bytes)
     } else {
         show_bytes(bytes)
-    }
-}
-
-fn plural_bytes(n: usize) -> String {
-    if n == 1 {
-        "1 byte".to_string()
-    } else {
-        format!("{n} bytes")
     }
 }
 
