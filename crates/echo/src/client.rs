@@ -27,6 +27,7 @@
 
 use std::collections::VecDeque;
 use std::io::IsTerminal;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use codec::echo::{MAX_UDP_PAYLOAD, UDP_RECV_BUFFER};
@@ -409,8 +410,9 @@ const MAX_UNECHOED_CHUNKS: usize = 64;
 
 /// What the sending half tells the checking half, in order.
 enum Sent {
-    /// These bytes go to the server now: their echo is owed.
-    Bytes(Vec<u8>),
+    /// These bytes go to the server now: their echo is owed. Shared with
+    /// the sending half, which writes them: not a copy of each 64 KiB.
+    Bytes(Arc<Vec<u8>>),
     /// The input is over and our side is about to be closed: the server now
     /// owes its own close.
     End,
@@ -448,9 +450,13 @@ async fn send_stdin(
 ) -> Result<(), NetError> {
     let mut input = netkit::stdin::chunks();
     while let Some(chunk) = input.recv().await {
-        let chunk = chunk.map_err(|e| NetError::io("reading standard input", e))?;
+        let chunk = Arc::new(chunk.map_err(|e| NetError::io("reading standard input", e))?);
         // Waits while MAX_UNECHOED_CHUNKS are owed: backpressure.
-        if announce.send(Sent::Bytes(chunk.clone())).await.is_err() {
+        if announce
+            .send(Sent::Bytes(Arc::clone(&chunk)))
+            .await
+            .is_err()
+        {
             return Ok(()); // the checking half has stopped, and says why
         }
         if let Err(e) = writer.write_all(&chunk).await {
@@ -537,7 +543,7 @@ async fn receive_and_check(
 #[derive(Default)]
 struct Owed {
     /// The chunk being compared with the echo, and how much of it matched.
-    chunk: Vec<u8>,
+    chunk: Arc<Vec<u8>>,
     matched: usize,
     /// Bytes announced by the sending half so far.
     sent: u64,
