@@ -10,8 +10,9 @@
 //! - the server serves **many clients at once**, one task per connection;
 //! - with `--trace`, both programs show each byte crossing the network.
 //!
-//! The binaries `echo-server` and `echo-client` only parse their arguments
-//! and call these functions.
+//! The binaries `echo-server` and `echo-client` parse their arguments (the
+//! server also opens its port and says where it listens) and call these
+//! functions.
 
 pub mod client;
 pub mod server;

@@ -26,7 +26,6 @@
 //! - **Shutdown.** When the shutdown token is cancelled (Ctrl-C), the server
 //!   stops accepting, lets live connections finish for `grace`, then closes them.
 
-use netkit::logging::clients;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -36,6 +35,7 @@ use codec::echo::UDP_RECV_BUFFER;
 use codec::ports::AnswerBudget;
 use netkit::NetError;
 use netkit::error::describe_io;
+use netkit::logging::clients;
 use netkit::net::accept;
 use netkit::shutdown::drain;
 use netkit::trace::{Tap, Traced};

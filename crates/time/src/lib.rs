@@ -25,22 +25,27 @@ pub mod server;
 
 pub use codec::time::{DEFAULT_DAYTIME_PORT, DEFAULT_TIME_PORT, Protocol};
 
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use netkit::error::Transport;
+use netkit::trace::{Tap, Way};
+
 /// The `--trace` view for `protocol`, on both sides: RFC 868's answer is a
 /// binary number, shown in hex in the direction it travels (`answer`: `Out`
 /// on the server, `In` on the client); a daytime line is text, shown as text,
 /// and so is anything a person types at a time server.
 pub(crate) fn tap_for(
     protocol: Protocol,
-    peer: std::net::SocketAddr,
+    peer: SocketAddr,
     trace: bool,
-    transport: netkit::error::Transport,
-    answer: netkit::trace::Way,
-) -> std::sync::Arc<netkit::trace::Tap> {
-    use netkit::trace::Tap;
+    transport: Transport,
+    answer: Way,
+) -> Arc<Tap> {
     let binary = (protocol == Protocol::Time).then_some(answer);
     match (transport, binary) {
-        (netkit::error::Transport::Udp, _) => Tap::datagrams(peer, trace, binary),
-        (netkit::error::Transport::Tcp, Some(way)) => Tap::binary(peer, trace, way),
-        (netkit::error::Transport::Tcp, None) => Tap::new(peer, trace),
+        (Transport::Udp, _) => Tap::datagrams(peer, trace, binary),
+        (Transport::Tcp, Some(way)) => Tap::binary(peer, trace, way),
+        (Transport::Tcp, None) => Tap::new(peer, trace),
     }
 }

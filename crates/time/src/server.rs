@@ -33,7 +33,6 @@
 //! - On shutdown (Ctrl-C) the server stops accepting, lets live connections
 //!   finish for `grace`, then closes them.
 
-use netkit::logging::clients;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -43,6 +42,7 @@ use codec::ports::AnswerBudget;
 use codec::time::Protocol;
 use netkit::NetError;
 use netkit::error::{Transport, describe_io};
+use netkit::logging::clients;
 use netkit::net::{accept, announce, bind_tcp_and_udp_set_by, local_addr};
 use netkit::shutdown::drain;
 use netkit::trace::{Traced, Way};

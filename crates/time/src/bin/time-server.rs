@@ -43,7 +43,8 @@ struct Args {
     #[command(flatten)]
     udp: UdpServerArgs,
 
-    // --host, --trace, --grace, --threads, -v/-q: the options every netlab server has.
+    // --host, --trace, --grace, --threads, --log-queue, -v/-q: the options
+    // every netlab server has.
     #[command(flatten)]
     server: ServerArgs,
 }
