@@ -39,7 +39,7 @@ use netkit::logging::clients;
 use netkit::net::accept;
 use netkit::shutdown::drain;
 use netkit::trace::{Tap, Traced};
-use netkit::udp::UdpServerSocket;
+use netkit::udp::{UdpServerSocket, log_not_answered};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::Semaphore;
@@ -285,20 +285,7 @@ pub async fn serve_udp(
     let socket = UdpServerSocket::new(socket);
     let mut buf = vec![0u8; UDP_RECV_BUFFER];
     let mut budget = AnswerBudget::new(config.udp_rate);
-    loop {
-        let received = tokio::select! {
-            _ = shutdown.cancelled() => break,
-            received = socket.recv_from(&mut buf) => received,
-        };
-        let (n, peer, local) = match received {
-            Ok(received) => received,
-            Err(e) => {
-                // On some systems an ICMP "port unreachable" from an earlier
-                // reply surfaces here; it concerns one client, not the server.
-                debug!("UDP receive error: {}", describe_io(&e));
-                continue;
-            }
-        };
+    while let Some((n, peer, local)) = socket.next_datagram(&mut buf, &shutdown).await {
         // Shown as IPv4 when it is (`::ffff:10.0.0.2` on a server on `::`);
         // the answer goes to `peer` as the socket knows it.
         let shown = netkit::net::canonical(peer);
@@ -307,13 +294,7 @@ pub async fn serve_udp(
         // An empty datagram too: the tap says "recv an empty datagram".
         tap.received(datagram);
         if let Err(why) = budget.judge(peer, &[own_port], Instant::now()) {
-            // A flood of forged datagrams must not become a flood of log
-            // lines: the reason is shown only with --trace (or -v).
-            if config.trace {
-                info!("{shown} (udp): not answered: {why}");
-            } else {
-                debug!("{shown} (udp): not answered: {why}");
-            }
+            log_not_answered(shown, why, config.trace);
             continue;
         }
         match socket.send_to_from(datagram, peer, local).await {

@@ -38,10 +38,15 @@
 //! sends from that address anyway), it falls back to plain
 //! `recv_from`/`send_to`.
 
+use std::fmt::Display;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 
 use tokio::net::UdpSocket;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info};
+
+use crate::error::describe_io;
 
 /// The local address a datagram was sent to, learnt from the kernel: the
 /// address its answer must come from.
@@ -103,6 +108,31 @@ impl UdpServerSocket {
         }
     }
 
+    /// Waits for the next datagram, or for `shutdown`: the heart of every
+    /// UDP server's loop, as [`accept`](crate::net::accept) is of a TCP
+    /// server's. Returns `None` once `shutdown` is cancelled.
+    ///
+    /// A receive that fails is logged and skipped: on some systems the ICMP
+    /// "port unreachable" that an earlier answer drew (its client had
+    /// already gone) surfaces here. It concerns that one client, not the
+    /// server, which goes on answering the others.
+    pub async fn next_datagram(
+        &self,
+        buf: &mut [u8],
+        shutdown: &CancellationToken,
+    ) -> Option<(usize, SocketAddr, Option<Destination>)> {
+        loop {
+            let received = tokio::select! {
+                _ = shutdown.cancelled() => return None,
+                received = self.recv_from(buf) => received,
+            };
+            match received {
+                Ok(datagram) => return Some(datagram),
+                Err(e) => debug!("UDP receive error: {}", describe_io(&e)),
+            }
+        }
+    }
+
     /// Sends `bytes` to `peer`, from `local` when given (the [`Destination`]
     /// of the question being answered), else from the address the kernel
     /// picks.
@@ -126,6 +156,18 @@ impl UdpServerSocket {
             }
             _ => self.socket.send_to(bytes, peer).await,
         }
+    }
+}
+
+/// Logs why the datagram from `shown` gets no answer (see
+/// [`codec::ports::AnswerBudget::judge`]). A flood of forged datagrams must
+/// not become a flood of log lines: the reason is shown with `--trace`
+/// (`trace`), or at the debug level (`-v`), not otherwise.
+pub fn log_not_answered(shown: SocketAddr, why: impl Display, trace: bool) {
+    if trace {
+        info!("{shown} (udp): not answered: {why}");
+    } else {
+        debug!("{shown} (udp): not answered: {why}");
     }
 }
 
@@ -361,6 +403,24 @@ mod tests {
             .await
             .expect("the answer is sent");
         local
+    }
+
+    #[tokio::test]
+    async fn next_datagram_gives_datagrams_until_shutdown() {
+        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let server = UdpServerSocket::new(socket);
+        let client = connected_client(server.local_addr().unwrap());
+        client.send(b"").unwrap();
+        let shutdown = CancellationToken::new();
+        let mut buf = [0u8; 64];
+        let waiting = server.next_datagram(&mut buf, &shutdown);
+        let (n, peer, _) = tokio::time::timeout(WAIT, waiting)
+            .await
+            .expect("a datagram within the wait")
+            .expect("no shutdown yet");
+        assert_eq!((n, peer), (0, client.local_addr().unwrap()));
+        shutdown.cancel();
+        assert!(server.next_datagram(&mut buf, &shutdown).await.is_none());
     }
 
     #[tokio::test]

@@ -46,7 +46,7 @@ use netkit::logging::clients;
 use netkit::net::{accept, announce, bind_tcp_and_udp_set_by, local_addr};
 use netkit::shutdown::drain;
 use netkit::trace::{Traced, Way};
-use netkit::udp::UdpServerSocket;
+use netkit::udp::{UdpServerSocket, log_not_answered};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::Semaphore;
@@ -344,20 +344,7 @@ async fn serve_udp(
     // The request's content does not matter; a larger datagram is truncated.
     let mut buf = [0u8; 512];
     let mut budget = AnswerBudget::new(shared.config.udp_rate);
-    loop {
-        let received = tokio::select! {
-            _ = shutdown.cancelled() => return,
-            received = socket.recv_from(&mut buf) => received,
-        };
-        let (n, peer, local) = match received {
-            Ok(received) => received,
-            Err(e) => {
-                // On some systems an ICMP "port unreachable" from an earlier
-                // reply surfaces here; it concerns one client, not the server.
-                debug!("UDP receive error: {}", describe_io(&e));
-                continue;
-            }
-        };
+    while let Some((n, peer, local)) = socket.next_datagram(&mut buf, &shutdown).await {
         // Shown as IPv4 when it is (`::ffff:10.0.0.2` on a server on `::`);
         // the answer goes to `peer` as the socket knows it.
         let shown = netkit::net::canonical(peer);
@@ -378,13 +365,7 @@ async fn serve_udp(
             );
         }
         if let Err(why) = budget.judge(peer, &own_ports, Instant::now()) {
-            // A flood of forged datagrams must not become a flood of log
-            // lines: the reason is shown only with --trace (or -v).
-            if shared.config.trace {
-                info!("{shown} (udp): not answered: {why}");
-            } else {
-                debug!("{shown} (udp): not answered: {why}");
-            }
+            log_not_answered(shown, why, shared.config.trace);
             continue;
         }
         let answer = match protocol.answer(shared.clock.now()) {
