@@ -131,6 +131,9 @@ fn closed_right_away(took: Duration, lasted: Duration) -> bool {
     lasted < window
 }
 
+/// Connects to the server. Returns the stream, traced with `--trace`; the
+/// server's `address:port`, as explanations name it; and when and how
+/// quickly the connection was made.
 async fn connect(options: &Options) -> Result<(Traced<TcpStream>, String, Opened), NetError> {
     let started = Instant::now();
     let stream = connect_tcp(&options.host, options.port, options.timeout).await?;
@@ -138,19 +141,20 @@ async fn connect(options: &Options) -> Result<(Traced<TcpStream>, String, Opened
         at: Instant::now(),
         took: started.elapsed(),
     };
-    let server = stream
-        .peer_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_else(|_| join_host_port(&options.host, options.port));
-    if let (Ok(peer), Ok(local)) = (stream.peer_addr(), stream.local_addr()) {
+    // Both addresses are known once connected; should the system not say,
+    // the explanations fall back on what the user typed.
+    let (peer, local) = (stream.peer_addr().ok(), stream.local_addr().ok());
+    if let (Some(peer), Some(local)) = (peer, local) {
         info!(
             "connected to {peer} from {local} (our port {} was chosen by the OS)",
             local.port()
         );
-        let tap = Tap::new(peer, options.trace);
-        return Ok((Traced::new(stream, tap), server, opened));
     }
-    let tap = Tap::new(([0, 0, 0, 0], 0).into(), options.trace);
+    let server = peer.map_or_else(
+        || join_host_port(&options.host, options.port),
+        |peer| peer.to_string(),
+    );
+    let tap = Tap::new(peer.unwrap_or(([0, 0, 0, 0], 0).into()), options.trace);
     Ok((Traced::new(stream, tap), server, opened))
 }
 
