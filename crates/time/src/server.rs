@@ -232,8 +232,16 @@ async fn serve_tcp(
             }
             continue; // dropping `stream` closes the connection
         };
+        // Counted now, this client included: by the time its task runs,
+        // others may have come.
+        let open = shared.config.max_clients - shared.slots.available_permits();
         let task_shared = shared.clone();
         shared.tracker.spawn(async move {
+            info!(
+                "{peer} connected to {} ({} connected)",
+                protocol.label(),
+                clients(open)
+            );
             serve_connection(stream, peer, protocol, &task_shared).await;
             drop(permit);
         });
@@ -250,12 +258,6 @@ async fn serve_connection(
     protocol: Protocol,
     shared: &Shared,
 ) {
-    let open = shared.config.max_clients - shared.slots.available_permits();
-    info!(
-        "{peer} connected to {} ({} connected)",
-        protocol.label(),
-        clients(open)
-    );
     // No TCP_NODELAY (one system call saved per client): the answer is a
     // single write followed by FIN, and Nagle's algorithm only holds back
     // data sent while earlier data is still unacknowledged.
