@@ -1,7 +1,9 @@
 //! # Text or binary?
 //!
-//! Some protocols speak text (daytime, chat, HTTP), others binary numbers
-//! (RFC 868's 4-byte time). Programs that *show* bytes to a person — the
+//! **Course idea:** a protocol is a common language, and a language is
+//! written one of two ways. Some protocols speak text a person can read
+//! (daytime, chat, HTTP), others binary numbers only a program can (RFC
+//! 868's 4-byte time). Programs that *show* bytes to a person — the
 //! `--trace` view, a client explaining a wrong answer — must tell the two
 //! apart. Being valid UTF-8 is not enough: 4 random bytes such as
 //! `EE AF 96 45` happen to decode as two characters.
