@@ -93,7 +93,8 @@ const SPARE_FILES: u64 = 64;
 /// otherwise stop accepting at about 1,000, with "too many open files". The
 /// limit a process may raise by itself (the *soft* one) is raised as far as
 /// the *hard* one allows; when even that is too low, a warning says so, with
-/// the fix. Returns the limit in force afterwards.
+/// the fix. Returns the limit in force afterwards (0 when the system would
+/// not tell it: a warning says so).
 pub fn make_room_for(clients: usize, flag: &str) -> u64 {
     // Saturating: a library caller may pass any usize, and u64::MAX simply
     // means "as many as the system allows".
