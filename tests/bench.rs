@@ -539,7 +539,7 @@ fn absurd_parameters_are_usage_mistakes() {
     // Nothing listens on `port`: a check that let a case through would meet
     // a refused connection (exit code 1), not a usage mistake (2).
     let port = closed_port();
-    let cases: [(&[&str], &str); 12] = [
+    let cases: [(&[&str], &str); 13] = [
         (
             &["echo-bulk", "--duration", "0"],
             "0 s would measure nothing",
@@ -565,6 +565,8 @@ fn absurd_parameters_are_usage_mistakes() {
             "at least 2 clients",
         ),
         (&["idle", "--pid", "4294967295"], "no running process"),
+        // tokio would have tried to start a million threads.
+        (&["--threads", "1000000", "idle"], "too many"),
     ];
     for (args, words) in cases {
         let mut all = args.to_vec();

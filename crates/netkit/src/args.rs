@@ -230,7 +230,7 @@ pub fn parse_threads(text: &str) -> Result<usize, String> {
     match parse_limit(text)? {
         n if n > MAX_THREADS => Err(format!(
             "{n} threads is too many: give at most {MAX_THREADS} (more threads than \
-             CPU cores only take turns on them; one per core is the default)"
+             CPU cores only take turns on them)"
         )),
         n => Ok(n),
     }

@@ -21,7 +21,7 @@ use bench::report::Report;
 use bench::{common, echo_bulk, idle, pingpong, suite};
 use clap::{Parser, Subcommand};
 use netkit::NetError;
-use netkit::args::{Verbosity, parse_limit, parse_seconds};
+use netkit::args::{Verbosity, parse_limit, parse_seconds, parse_threads};
 
 /// Load tests for netlab's servers (and their peers), on loopback only.
 #[derive(Parser)]
@@ -43,7 +43,9 @@ struct Args {
 
     /// Threads of the load tool itself. 1 (the default) keeps every client
     /// connection on one thread, leaving the other cores to the server.
-    #[arg(long, default_value = "1", value_parser = parse_limit, global = true)]
+    /// Bounded as a server's `--threads` is: tokio would try to start any
+    /// number it is given.
+    #[arg(long, default_value = "1", value_parser = parse_threads, global = true)]
     threads: usize,
 
     #[command(flatten)]
