@@ -1116,6 +1116,9 @@ fn a_file_modified_in_the_future_is_dated_now() {
     let last_modified = header_value(&out, "last-modified").expect(&out);
     assert!(!last_modified.contains("2100"), "{out}");
     assert!(last_modified.ends_with(" GMT"), "{out}");
+    // RFC 9110 §8.8.2.1: not later than the answer's Date; here, exactly
+    // it, since both come from the one reading of the clock.
+    assert_eq!(header_value(&out, "date"), Some(last_modified), "{out}");
 }
 
 #[test]

@@ -22,7 +22,8 @@
 //!
 //! - [`last_modified`] (§8.8.2): the date is the file's modification time,
 //!   to the second (HTTP dates have no fractions), and never later than the
-//!   server's own clock;
+//!   server's own clock — the very `now` the answer's `Date` is made from
+//!   (§8.8.2.1), so that `Last-Modified` is never later than `Date`;
 //! - [`parse_http_date`] (§5.6.7): a date arrives in one of three formats;
 //! - [`not_modified`] (§13.1.3, §13.2.2): when the answer is 304.
 //!

@@ -115,14 +115,21 @@ pub struct Head {
 
 impl Head {
     /// A head with the status line and the headers every answer carries:
-    /// `Date` (RFC 9110 asks servers with a clock to send it) and `Server`.
+    /// `Date` (RFC 9110 asks servers with a clock to send it), read from the
+    /// clock now, and `Server`.
     pub fn new(status: Status) -> Head {
+        Head::at(status, jiff::Timestamp::now())
+    }
+
+    /// A head like [`Head::new`]'s, with `Date` given: `now`, the one clock
+    /// reading an answer uses. An answer with other dates (`Last-Modified`)
+    /// must compare them to *its* `Date`, not to a second reading of the
+    /// clock, which may be a second later (or earlier, if the clock was set
+    /// back in between).
+    pub fn at(status: Status, now: jiff::Timestamp) -> Head {
         Head {
             status,
-            headers: vec![
-                ("Date", http_date(jiff::Timestamp::now())),
-                ("Server", SERVER_NAME.into()),
-            ],
+            headers: vec![("Date", http_date(now)), ("Server", SERVER_NAME.into())],
         }
     }
 

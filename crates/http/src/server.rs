@@ -633,7 +633,10 @@ async fn route(request: &Request, visit: &Visit, config: &Config) -> Reply {
     };
     match lookup {
         Ok(Ok(file)) => match open(&file).await {
-            Ok((handle, len, modified)) => file_reply(request, &file, handle, len, modified),
+            Ok((handle, len, modified)) => {
+                let now = jiff::Timestamp::now();
+                file_reply(request, &file, handle, len, modified, now)
+            }
             // The server's own user may not read the file (chmod): say so
             // in words, and keep the OS's details for the server's log.
             Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
@@ -687,15 +690,19 @@ async fn open(
 /// The answer for a file: `200 OK` with the file and its `Last-Modified`
 /// date, or `304 Not Modified` when the client's copy is still good
 /// (see [`crate::conditional`]).
+///
+/// `now` is the answer's one reading of the clock: its `Date`, the latest
+/// `Last-Modified` it may give (RFC 9110 §8.8.2.1), and the "now" the
+/// client's date is read against. Two readings could disagree.
 fn file_reply(
     request: &Request,
     path: &std::path::Path,
     handle: tokio::fs::File,
     len: u64,
     modified: Option<SystemTime>,
+    now: jiff::Timestamp,
 ) -> Reply {
-    let now = jiff::Timestamp::now();
-    let mut head = Head::new(Status::Ok)
+    let mut head = Head::at(Status::Ok, now)
         .header("Content-Type", files::content_type(path))
         .header("Content-Length", len.to_string());
     // Without a modification time there is no date to give, and so nothing
@@ -707,7 +714,7 @@ fn file_reply(
             // could repeat the 200's (§8.6), but is optional and left out
             // too. Last-Modified tells the browser its copy's date.
             return Reply {
-                head: Head::new(Status::NotModified)
+                head: Head::at(Status::NotModified, now)
                     .header("Last-Modified", http_date(last_modified)),
                 body: Body::Bytes(Vec::new()),
                 close: false,
@@ -853,6 +860,57 @@ mod tests {
             config,
             requests: 0,
         }
+    }
+
+    /// The header `name` of a head, as sent.
+    fn sent_header(head: &Head, name: &str) -> Option<String> {
+        let text = String::from_utf8(head.to_bytes()).unwrap();
+        text.lines()
+            .find_map(|line| line.strip_prefix(&format!("{name}: ")))
+            .map(str::to_string)
+    }
+
+    /// RFC 9110 §8.8.2.1: `Last-Modified` is never later than the `Date`
+    /// of the same answer. Both come from one reading of the clock: a
+    /// file modified after it (here, a server whose clock says 2001) is
+    /// dated exactly the answer's `Date`, on a 200 as on a 304.
+    #[tokio::test]
+    async fn last_modified_is_never_later_than_the_date_of_its_answer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        std::fs::write(&path, "hi").unwrap();
+        let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+        let now: jiff::Timestamp = "2001-02-03T04:05:06.7Z".parse().unwrap();
+        let expected = "Sat, 03 Feb 2001 04:05:06 GMT";
+        let ask = |headers: &str| {
+            let text = format!("GET /a.txt HTTP/1.1\r\nHost: x\r\n{headers}\r\n");
+            match request::parse(text.as_bytes(), &Limits::default()) {
+                Ok(Parsed::Complete(request)) => request,
+                _ => panic!("not a request: {text:?}"),
+            }
+        };
+        let open = || tokio::fs::File::from_std(std::fs::File::open(&path).unwrap());
+
+        let ok = file_reply(&ask(""), &path, open(), 2, Some(modified), now);
+        assert_eq!(ok.head.status(), Status::Ok);
+        assert_eq!(sent_header(&ok.head, "Date").as_deref(), Some(expected));
+        assert_eq!(
+            sent_header(&ok.head, "Last-Modified").as_deref(),
+            Some(expected)
+        );
+
+        // The date sent back is the answer's own: "not modified since".
+        let since = format!("If-Modified-Since: {expected}\r\n");
+        let not_modified = file_reply(&ask(&since), &path, open(), 2, Some(modified), now);
+        assert_eq!(not_modified.head.status(), Status::NotModified);
+        assert_eq!(
+            sent_header(&not_modified.head, "Date").as_deref(),
+            Some(expected)
+        );
+        assert_eq!(
+            sent_header(&not_modified.head, "Last-Modified").as_deref(),
+            Some(expected)
+        );
     }
 
     /// The default configuration with a short `--read-timeout`.
