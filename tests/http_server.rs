@@ -466,6 +466,93 @@ fn root_serves_files_and_nothing_outside() {
     }
 }
 
+/// The body of an answer (after its head).
+fn body_of(answer: &str) -> &str {
+    answer.split_once("\r\n\r\n").map_or("", |(_, body)| body)
+}
+
+#[test]
+fn hidden_files_and_folders_are_not_served_except_well_known() {
+    let site = TempDir::new("http-hidden");
+    let root = site.path();
+    std::fs::write(root.join("index.html"), "home").unwrap();
+    std::fs::write(root.join(".env"), "PASSWORD=hunter2").unwrap();
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    std::fs::write(root.join(".git/config"), "[remote] SECRET-REMOTE").unwrap();
+    std::fs::write(root.join(".git/index.html"), "SECRET-INDEX").unwrap();
+    std::fs::create_dir_all(root.join("sub")).unwrap();
+    std::fs::write(root.join("sub/.htpasswd"), "admin:SECRET-HASH").unwrap();
+    std::fs::create_dir_all(root.join(".well-known")).unwrap();
+    std::fs::write(root.join(".well-known/security.txt"), "Contact: teacher").unwrap();
+    std::fs::write(root.join(".well-known/.secret"), "SECRET-IN-WELL-KNOWN").unwrap();
+    std::fs::create_dir_all(root.join("sub/.well-known")).unwrap();
+    std::fs::write(root.join("sub/.well-known/x.txt"), "SECRET-NOT-AT-TOP").unwrap();
+
+    let server = http_server(&["--root", root.to_str().unwrap()]);
+    let get = |path: &str| ask(server.addr(), "GET", path, "");
+
+    for hidden in [
+        "/.env",
+        "/.git",
+        "/.git/",
+        "/.git/config",
+        "/sub/.htpasswd",
+        "/%2egit/config",
+        "/%2Eenv",
+        "/sub/%2ehtpasswd",
+        "/.well-known/.secret",
+        "/sub/.well-known/x.txt",
+    ] {
+        let out = get(hidden);
+        assert!(
+            out.starts_with("HTTP/1.1 404 Not Found\r\n"),
+            "{hidden} → {out}"
+        );
+        assert!(
+            !out.contains("SECRET") && !out.contains("hunter2"),
+            "{hidden} leaked: {out}"
+        );
+    }
+    // An existing hidden file and a missing one get the same page: the
+    // answer tells nothing about what is on the disk.
+    let there = get("/.env");
+    let missing = get("/.enw");
+    assert_eq!(
+        body_of(&there).replace(".env", "NAME"),
+        body_of(&missing).replace(".enw", "NAME")
+    );
+
+    // RFC 8615: /.well-known/ is meant to be public.
+    let well_known = get("/.well-known/security.txt");
+    assert!(
+        well_known.starts_with("HTTP/1.1 200 OK\r\n"),
+        "{well_known}"
+    );
+    assert_eq!(body_of(&well_known), "Contact: teacher");
+    let folder = get("/.well-known");
+    assert!(folder.starts_with("HTTP/1.1 301 "), "{folder}");
+    assert_eq!(
+        header_value(&folder, "location").as_deref(),
+        Some("/.well-known/")
+    );
+
+    // ".." is still refused with 403, however it is written, hidden names or not.
+    for up in [
+        "/../x",
+        "/%2e%2e/x",
+        "/.git/../index.html",
+        "/sub/..%2f.env",
+    ] {
+        let out = get(up);
+        assert!(
+            out.starts_with("HTTP/1.1 403 Forbidden\r\n"),
+            "{up} → {out}"
+        );
+    }
+    // And "." segments are still nothing: this is the home page.
+    assert_eq!(body_of(&get("/./index.html")), "home");
+}
+
 #[test]
 fn root_without_index_shows_the_request_page() {
     let site = TempDir::new("http-noindex");

@@ -12,6 +12,17 @@
 //! 2. [`resolve`] asks the OS for the real location of the file (following
 //!    symbolic links) and refuses it unless it is still inside `DIR`: a link
 //!    `DIR/escape -> /etc` passes the first check but not this one.
+//!
+//! And one rule about what *is* inside `DIR`: a name starting with a dot is a
+//! hidden file or folder (`.git/`, `.env`, `.htpasswd`), which holds what was
+//! never meant to be published — a project's history, its passwords. Serve
+//! your project folder with `--root .` and, without this rule, anyone could
+//! fetch `/.git/config` or `/.env`. So [`resolve`] answers any path with such
+//! a name `404 Not Found`, the same answer whether the file exists or not
+//! (a 403 would tell "yes, there is a `.env` here"), as Apache does for
+//! `.ht*` files and nginx setups commonly do for all dotfiles. One exception:
+//! `/.well-known/` (RFC 8615), the folder made to be public (`security.txt`,
+//! the files Let's Encrypt checks).
 
 use std::path::{Component, Path, PathBuf};
 
@@ -86,6 +97,25 @@ pub fn url_to_relative(url_path: &str) -> Result<PathBuf, Refusal> {
     Ok(relative)
 }
 
+/// Whether `relative` (from [`url_to_relative`]) names a hidden file or
+/// folder, or something inside one: a name starting with a dot, except
+/// `.well-known` at the top (RFC 8615: `/.well-known/`, not `/a/.well-known/`;
+/// and a dotfile inside it is still hidden).
+///
+/// ```
+/// use std::path::Path;
+/// assert!(http::files::is_hidden(Path::new(".git/config")));
+/// assert!(http::files::is_hidden(Path::new("sub/.env")));
+/// assert!(!http::files::is_hidden(Path::new(".well-known/security.txt")));
+/// assert!(!http::files::is_hidden(Path::new("a.b/c.txt")));
+/// ```
+pub fn is_hidden(relative: &Path) -> bool {
+    relative.iter().enumerate().any(|(i, name)| {
+        let name = name.as_encoded_bytes();
+        name.starts_with(b".") && !(i == 0 && name == b".well-known")
+    })
+}
+
 /// Where `relative` really leads from `root`, as far as it exists, with
 /// every symbolic link on the way followed (`canonicalize`: the system's,
 /// or a test's that counts its calls).
@@ -112,6 +142,10 @@ fn reach(
 /// Finds the file for `url_path` under `root` (which must be canonical, see
 /// [`std::fs::canonicalize`]). A folder is answered with its `index.html`.
 ///
+/// A hidden name (see [`is_hidden`]) is answered `404 Not Found` before the
+/// disk is looked at. `..` is refused (403) before that, by
+/// [`url_to_relative`], wherever it is in the path.
+///
 /// A folder asked for without its final `/` (`/docs`) is refused with
 /// `301 Moved Permanently`: the server must send the browser to `/docs/`,
 /// as Apache does, or the page's relative links (`style.css`) would be
@@ -119,6 +153,16 @@ fn reach(
 pub fn resolve(root: &Path, url_path: &str) -> Result<PathBuf, Refusal> {
     let relative = url_to_relative(url_path)?;
     let not_found = || (Status::NotFound, format!("there is no file at {url_path}"));
+    // Dotfiles (.git/, .env) hold secrets: 404 before the disk is asked, so the answer never depends on what exists.
+    if is_hidden(&relative) {
+        return Err((
+            Status::NotFound,
+            format!(
+                "{url_path} names a hidden file or folder (a name starting with \".\"): \
+                 this server never serves those, whether they exist or not"
+            ),
+        ));
+    }
     let outside = || {
         (
             Status::Forbidden,
@@ -323,6 +367,37 @@ mod tests {
         // And the whole request is the 404 it was.
         let refusal = resolve(&root, &"/a".repeat(4000)).unwrap_err();
         assert_eq!(refusal.0, Status::NotFound);
+    }
+
+    #[test]
+    fn hidden_names_are_not_found_before_the_disk_is_asked() {
+        // The served folder's own name may start with a dot (tempfile's
+        // do: ".tmpXXXX"): only the names in the URL count.
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        std::fs::write(root.join(".git/index.html"), "x").unwrap();
+        std::fs::create_dir_all(root.join(".well-known")).unwrap();
+        std::fs::write(root.join(".well-known/a.txt"), "a").unwrap();
+        std::fs::write(root.join("b.txt"), "b").unwrap();
+        // A folder: not even the 301 that would tell it exists.
+        for path in ["/.git", "/.git/", "/%2Egit/", "/.missing", "/./.git/"] {
+            assert_eq!(
+                resolve(&root, path).unwrap_err().0,
+                Status::NotFound,
+                "{path}"
+            );
+        }
+        assert_eq!(
+            resolve(&root, "/.well-known/a.txt").unwrap(),
+            root.join(".well-known/a.txt")
+        );
+        assert_eq!(resolve(&root, "/b.txt").unwrap(), root.join("b.txt"));
+        // ".." keeps its own answer, even after a hidden name.
+        assert_eq!(
+            resolve(&root, "/.git/../b.txt").unwrap_err().0,
+            Status::Forbidden
+        );
     }
 
     #[test]

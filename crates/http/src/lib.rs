@@ -17,7 +17,7 @@
 //! - [`response`]: status codes, response heads, how a body ends;
 //! - [`chunked`]: chunked bodies;
 //! - [`page`]: the "what your browser said" page, HTML-escaped;
-//! - [`files`]: serving a folder without ever leaving it;
+//! - [`files`]: serving a folder without ever leaving it, nor showing its hidden files;
 //! - [`conditional`]: `Last-Modified`, `If-Modified-Since` and `304 Not Modified`;
 //! - [`server`]: the server ([`server::serve`]);
 //! - [`url`] and [`client`]: the client.

@@ -31,7 +31,8 @@ struct Args {
     port: u16,
 
     /// Also serve the files in this folder (a folder's index.html answers
-    /// for it). Nothing outside the folder is ever served.
+    /// for it). Nothing outside the folder is ever served, nor hidden files
+    /// (.git/, .env: names starting with a dot), except /.well-known/.
     #[arg(long, value_name = "DIR")]
     root: Option<PathBuf>,
 
