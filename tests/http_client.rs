@@ -175,6 +175,49 @@ fn a_body_cut_short_is_an_explained_error() {
     );
 }
 
+/// RFC 9110 §2.5: a later HTTP/1.x is read as the highest 1.x the client
+/// knows, 1.1 (same major version, same way of reading the message).
+#[test]
+fn a_later_http1_minor_version_is_read_as_http11() {
+    for answer in [
+        &b"HTTP/1.2 200 OK\r\nContent-Length: 5\r\n\r\nhelloEXTRA"[..],
+        &b"HTTP/1.9 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"[..],
+    ] {
+        let (url, _server) = canned(answer);
+        let out = run_client("http-client", &[&url], T);
+        assert!(out.status.success(), "{}", out.stderr);
+        let text = out.stdout_text();
+        // Shown as it came: the student sees what the server said.
+        let status_line = std::str::from_utf8(&answer[..15]).unwrap();
+        assert!(text.contains(&format!("\n< {status_line}\n")), "{text}");
+        assert!(text.ends_with("<\nhello"), "{text}");
+    }
+}
+
+/// Another major version, or no version at all, is refused, with why.
+#[test]
+fn another_major_version_or_garbage_is_refused_and_explained() {
+    let (url, _server) = canned(b"HTTP/2.0 200 OK\r\nContent-Length: 5\r\n\r\nhello");
+    let out = run_client("http-client", &[&url], T);
+    assert_eq!(out.status.code(), Some(1), "{}", out.stdout_text());
+    assert!(
+        out.stderr
+            .contains("answered in HTTP/2, a version this client does not speak"),
+        "{}",
+        out.stderr
+    );
+    for garbage in [
+        &b"HTTP/1.10 200 OK\r\n\r\n"[..],
+        &b"HTTP/1.x 200 OK\r\n\r\n"[..],
+        &b"Tuesday, November 24, 2026 03:38:07-UTC\r\n"[..],
+    ] {
+        let (url, _server) = canned(garbage);
+        let out = run_client("http-client", &[&url], T);
+        assert_eq!(out.status.code(), Some(1), "{}", out.stdout_text());
+        assert!(out.stderr.contains("not valid HTTP"), "{}", out.stderr);
+    }
+}
+
 #[test]
 fn https_is_explained_as_unsupported() {
     let out = run_client("http-client", &["https://127.0.0.1:8443/"], T);

@@ -181,7 +181,7 @@ pub struct ResponseHead {
     pub code: u16,
     /// The reason phrase, e.g. `OK`.
     pub reason: String,
-    /// 0 for HTTP/1.0, 1 for HTTP/1.1.
+    /// 0 for HTTP/1.0, 1 for HTTP/1.1, and for a later 1.x, read as 1.1.
     pub minor_version: u8,
     /// Every header, in order.
     pub headers: Vec<(String, Vec<u8>)>,
@@ -260,12 +260,24 @@ pub fn parse_head(buf: &[u8], max_headers: usize) -> Result<Option<ResponseHead>
     let mut headers =
         vec![httparse::EMPTY_HEADER; max_headers.min(crate::request::MAX_HEADERS_LIMIT)];
     let mut resp = httparse::Response::new(&mut headers);
+    // A later HTTP/1.x (`HTTP/1.2 200 OK`) is read as 1.1, the highest 1.x
+    // this client knows (RFC 9110 §2.5: the same major version means the
+    // message is read the same way). httparse knows only 1.0 and 1.1, so it
+    // reads a copy whose minor digit says 1: same length, same `head_len`.
+    let as_http11: Vec<u8>;
+    let input = match later_minor_digit(buf) {
+        Some(at) => {
+            as_http11 = [&buf[..at], b"1", &buf[at + 1..]].concat();
+            &as_http11[..]
+        }
+        None => buf,
+    };
     // Folded headers are obsolete, but old servers still send them, and a
     // client MUST read them (RFC 9112 §5.2); httparse refuses them unless
     // told otherwise. (A server may refuse them: http-server does, with 400.)
     let parsed = httparse::ParserConfig::default()
         .allow_obsolete_multiline_headers_in_responses(true)
-        .parse_response(&mut resp, buf);
+        .parse_response(&mut resp, input);
     match parsed {
         Ok(httparse::Status::Complete(head_len)) => Ok(Some(ResponseHead {
             code: resp.code.unwrap_or_default(),
@@ -286,6 +298,15 @@ pub fn parse_head(buf: &[u8], max_headers: usize) -> Result<Option<ResponseHead>
              raise --max-headers to read it",
             max_headers.min(crate::request::MAX_HEADERS_LIMIT)
         )),
+        // Well-formed HTTP, but another major version: say so, not "is this
+        // a web server?". (`HTTP/2` and `HTTP/3` are binary, and chosen
+        // while opening a TLS connection: a server answering text `HTTP/2.0`
+        // to a 1.1 request is broken, or a test.)
+        Err(httparse::Error::Version) if other_major_version(buf).is_some() => Err(format!(
+            "the server answered in HTTP/{}, a version this client does not speak: \
+             it reads HTTP/1.x only (1.0, 1.1, and a later 1.x as 1.1)",
+            other_major_version(buf).unwrap_or_default()
+        )),
         Err(e) => {
             // Show what came instead: a daytime line, or our own request sent
             // back by an echo server, tells the student which service answered.
@@ -299,6 +320,33 @@ pub fn parse_head(buf: &[u8], max_headers: usize) -> Result<Option<ResponseHead>
             ))
         }
     }
+}
+
+/// Where the status line starts: after empty lines, which httparse skips.
+fn status_line_start(buf: &[u8]) -> usize {
+    buf.iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(buf.len())
+}
+
+/// Where in `buf` the minor digit of a later HTTP/1.x sits (the `2` of
+/// `HTTP/1.2 200 OK`), if the status line starts with one. `HTTP/1.20` is
+/// no version (RFC 9112 §2.3: one digit): its copy, `HTTP/1.10`, is refused
+/// just the same.
+fn later_minor_digit(buf: &[u8]) -> Option<usize> {
+    let at = status_line_start(buf) + b"HTTP/1.".len();
+    let version = buf.get(status_line_start(buf)..)?;
+    let minor = version.strip_prefix(b"HTTP/1.")?.first()?;
+    (b'2'..=b'9').contains(minor).then_some(at)
+}
+
+/// The major version digit of a status line starting `HTTP/` and another
+/// digit than 1 (`HTTP/2.0`, `HTTP/0.9`), if it does.
+fn other_major_version(buf: &[u8]) -> Option<char> {
+    let major = *buf[status_line_start(buf)..]
+        .strip_prefix(b"HTTP/")?
+        .first()?;
+    (major.is_ascii_digit() && major != b'1').then_some(char::from(major))
 }
 
 /// How many bytes of a non-HTTP answer an error message shows.
@@ -419,6 +467,34 @@ mod tests {
             b"HTTP/1.1 200 OK\r\nX-A: a b\r\nX-C: c\r\n\r\n"
         );
         assert_eq!(unfold(b"no fold\r\n"), b"no fold\r\n");
+    }
+
+    #[test]
+    fn a_later_http1_is_read_as_http11_and_another_major_version_is_named() {
+        let head = parse_head(b"HTTP/1.2 200 OK\r\nContent-Length: 2\r\n\r\nhi", 16)
+            .unwrap()
+            .expect("a complete head");
+        assert_eq!((head.minor_version, head.code, head.head_len), (1, 200, 38));
+        assert_eq!(head.framing("GET"), Ok(Framing::Length(2)));
+        // After empty lines, as httparse allows; and while still arriving.
+        assert!(
+            parse_head(b"\r\nHTTP/1.9 204 \r\n\r\n", 16)
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(parse_head(b"HTTP/1.2", 16), Ok(None));
+        assert_eq!(parse_head(b"HTTP/1.", 16), Ok(None));
+        for garbage in [&b"HTTP/1.20 200 OK\r\n\r\n"[..], b"HTTP/1.x 200 OK\r\n\r\n"] {
+            let e = parse_head(garbage, 16).unwrap_err();
+            assert!(e.contains("not valid HTTP"), "{e}");
+        }
+        for (other, major) in [
+            (&b"HTTP/2.0 200 OK\r\n\r\n"[..], '2'),
+            (b"HTTP/0.9 200", '0'),
+        ] {
+            let e = parse_head(other, 16).unwrap_err();
+            assert!(e.contains(&format!("answered in HTTP/{major},")), "{e}");
+        }
     }
 
     #[test]
