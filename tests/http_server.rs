@@ -1264,6 +1264,67 @@ fn a_later_date_or_an_obsolete_format_also_gets_304() {
     }
 }
 
+/// RFC 9110 §13.1.1, §13.1.4, §13.2.2: "only if unchanged" conditions
+/// that are false get 412 Precondition Failed, not the file. This server
+/// sends no entity tags, so no tag in If-Match can match; `*` can (the
+/// file exists).
+#[test]
+fn if_match_and_if_unmodified_since_that_are_false_get_412() {
+    let (_site, server) = dated_site("http-412");
+    let older = "Wed, 01 Jan 2020 00:00:00 GMT";
+    for headers in [
+        format!("If-Unmodified-Since: {older}\r\n"),
+        "If-Match: \"abc\"\r\n".to_string(),
+        // If-Match wins: If-Unmodified-Since is not even looked at.
+        format!("If-Match: \"abc\"\r\nIf-Unmodified-Since: {LAST_MODIFIED}\r\n"),
+    ] {
+        for method in ["GET", "HEAD"] {
+            let out = ask(server.addr(), method, "/a.txt", &headers);
+            assert!(
+                out.starts_with("HTTP/1.1 412 Precondition Failed\r\n"),
+                "{method} {headers:?}: {out}"
+            );
+            assert!(!out.contains("hello"), "{method} {headers:?}: {out}");
+        }
+    }
+    // True conditions: the file, whole.
+    for headers in [
+        format!("If-Unmodified-Since: {LAST_MODIFIED}\r\n"),
+        "If-Unmodified-Since: Fri, 03 Jan 2020 00:00:00 GMT\r\n".to_string(),
+        "If-Match: *\r\n".to_string(),
+        format!("If-Match: *\r\nIf-Unmodified-Since: {older}\r\n"),
+        // Not a date: ignored (§13.1.4).
+        "If-Unmodified-Since: yesterday\r\n".to_string(),
+    ] {
+        let out = ask(server.addr(), "GET", "/a.txt", &headers);
+        assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{headers:?}: {out}");
+        assert!(out.ends_with("\r\n\r\nhello"), "{headers:?}: {out}");
+    }
+    // Where the answer would not be 2xx anyway, conditions are ignored (§13.2.1).
+    let missing = ask(
+        server.addr(),
+        "GET",
+        "/missing.txt",
+        "If-Match: \"abc\"\r\n",
+    );
+    assert!(missing.starts_with("HTTP/1.1 404 "), "{missing}");
+
+    // curl's --time-cond with a leading "-" sends If-Unmodified-Since.
+    let url = format!("http://{}/a.txt", server.addr());
+    let Some(code) = curl(&[
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "-z",
+        &format!("-{older}"),
+        &url,
+    ]) else {
+        return;
+    };
+    assert_eq!(code, "412");
+}
+
 #[test]
 fn head_with_the_same_date_gets_304() {
     let (_site, server) = dated_site("http-304-head");

@@ -25,7 +25,9 @@
 //!   server's own clock — the very `now` the answer's `Date` is made from
 //!   (§8.8.2.1), so that `Last-Modified` is never later than `Date`;
 //! - [`parse_http_date`] (§5.6.7): a date arrives in one of three formats;
-//! - [`not_modified`] (§13.1.3, §13.2.2): when the answer is 304.
+//! - [`not_modified`] (§13.1.3, §13.2.2): when the answer is 304;
+//! - [`precondition_failed`] (§13.1.1, §13.1.4): when it is 412, the
+//!   other way round — "send it only if it did *not* change".
 //!
 //! Dates are jiff [`Timestamp`]s: jiff reads and writes the text, checks the
 //! calendar (is 31 Feb a date? was 6 Nov 1994 a Sunday?), and compares them.
@@ -139,19 +141,48 @@ pub fn not_modified(request: &Request, last_modified: Timestamp, now: Timestamp)
     if let Some(tags) = request.header("if-none-match") {
         return tags.trim_ascii() == b"*";
     }
-    let mut dates = request
-        .headers
-        .iter()
-        .filter(|(name, _)| name.eq_ignore_ascii_case("if-modified-since"));
-    let (Some((_, since)), None) = (dates.next(), dates.next()) else {
-        return false;
-    };
-    match parse_http_date(since, now) {
+    match single_date(request, "if-modified-since", now) {
         // "Not later than": the browser's date is the file's own
         // Last-Modified, sent back unchanged, so equal means unchanged.
         Some(since) => last_modified <= since,
         None => false,
     }
+}
+
+/// Whether `request` is answered `412 Precondition Failed` for a file
+/// whose `Last-Modified` is `last_modified`: the client asked "only if it
+/// is still the copy I know", and it is not (RFC 9110 §13.2.2, steps 1–2).
+/// Used before uploads (`PUT` only if nobody changed the file since), and
+/// by download tools resuming a file (`curl -z -DATE`).
+///
+/// - `If-Match` (§13.1.1) is checked first and alone: `*` ("if it exists")
+///   is true, and any list of entity tags is false, since this server
+///   sends none a client could know;
+/// - otherwise `If-Unmodified-Since` (§13.1.4) is false when the file was
+///   modified after its date. Missing, given twice, or not a date: ignored,
+///   as `If-Modified-Since` is.
+///
+/// It comes before [`not_modified`], and only for answers that would be
+/// 2xx (§13.2.1): a missing file is a 404 whatever the conditions say.
+pub fn precondition_failed(request: &Request, last_modified: Timestamp, now: Timestamp) -> bool {
+    if let Some(tags) = request.header("if-match") {
+        return tags.trim_ascii() != b"*";
+    }
+    single_date(request, "if-unmodified-since", now).is_some_and(|date| last_modified > date)
+}
+
+/// The date of the header `name`, if the request has it exactly once and it
+/// is a valid HTTP date; a list of dates, or something else, is no date
+/// (§13.1.3, §13.1.4: such a condition is ignored).
+fn single_date(request: &Request, name: &str, now: Timestamp) -> Option<Timestamp> {
+    let mut dates = request
+        .headers
+        .iter()
+        .filter(|(header, _)| header.eq_ignore_ascii_case(name));
+    let (Some((_, date)), None) = (dates.next(), dates.next()) else {
+        return None;
+    };
+    parse_http_date(date, now)
 }
 
 #[cfg(test)]
@@ -334,6 +365,36 @@ mod tests {
             rfc_example(),
             now()
         ));
+    }
+
+    #[test]
+    fn if_match_is_true_for_star_only_and_wins_over_if_unmodified_since() {
+        let file = rfc_example();
+        let failed = |headers: &str| precondition_failed(&request("GET", headers), file, now());
+        assert!(!failed(""), "no condition");
+        assert!(!failed("If-Match: *\r\n"));
+        assert!(failed("If-Match: \"abc\"\r\n"), "no tag can match");
+        assert!(failed("If-Match: \"a\", *\r\n"), "* is only * alone");
+        let older = since("Sun, 06 Nov 1994 08:49:36 GMT").replace("Modified", "Unmodified");
+        assert!(!failed(&format!("If-Match: *\r\n{older}")), "If-Match wins");
+    }
+
+    #[test]
+    fn if_unmodified_since_fails_when_the_file_changed_after_it() {
+        let file = rfc_example();
+        let failed = |date: &str| {
+            let headers = format!("If-Unmodified-Since: {date}\r\n");
+            precondition_failed(&request("GET", &headers), file, now())
+        };
+        assert!(failed("Sun, 06 Nov 1994 08:49:36 GMT"), "modified after");
+        assert!(!failed("Sun, 06 Nov 1994 08:49:37 GMT"), "the same date");
+        assert!(!failed("Sun, 06 Nov 1994 08:49:38 GMT"));
+        assert!(!failed("yesterday"), "not a date: ignored");
+        let twice = "If-Unmodified-Since: Sun, 06 Nov 1994 08:49:36 GMT\r\n".repeat(2);
+        assert!(
+            !precondition_failed(&request("GET", &twice), file, now()),
+            "two dates: ignored"
+        );
     }
 
     #[test]

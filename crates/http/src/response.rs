@@ -38,6 +38,8 @@ pub enum Status {
     NotFound,
     /// 405: the method is not one this server accepts (only GET and HEAD).
     MethodNotAllowed,
+    /// 412: the client asked for the file "only if unchanged", and it changed.
+    PreconditionFailed,
     /// 408: the request did not arrive in time.
     RequestTimeout,
     /// 413: the request body is too large.
@@ -65,6 +67,7 @@ impl Status {
             Status::Forbidden => 403,
             Status::NotFound => 404,
             Status::MethodNotAllowed => 405,
+            Status::PreconditionFailed => 412,
             Status::RequestTimeout => 408,
             Status::ContentTooLarge => 413,
             Status::UriTooLong => 414,
@@ -85,6 +88,7 @@ impl Status {
             Status::Forbidden => "Forbidden",
             Status::NotFound => "Not Found",
             Status::MethodNotAllowed => "Method Not Allowed",
+            Status::PreconditionFailed => "Precondition Failed",
             Status::RequestTimeout => "Request Timeout",
             Status::ContentTooLarge => "Content Too Large",
             Status::UriTooLong => "URI Too Long",

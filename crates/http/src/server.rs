@@ -708,6 +708,19 @@ fn file_reply(
     // Without a modification time there is no date to give, and so nothing
     // a client could send back: every request gets the whole file.
     if let Some(last_modified) = modified.and_then(|m| conditional::last_modified(m, now)) {
+        // "Only if unchanged" first, then "only if changed" (RFC 9110 §13.2.2).
+        if conditional::precondition_failed(request, last_modified, now) {
+            return error_reply(
+                Status::PreconditionFailed,
+                &format!(
+                    "the request asked for {} only if unchanged (If-Match, or \
+                     If-Unmodified-Since), and it was last modified {}",
+                    request.path(),
+                    http_date(last_modified)
+                ),
+                false,
+            );
+        }
         if conditional::not_modified(request, last_modified, now) {
             // A 304 carries no body. Content-Type is left out, as RFC 9110
             // §15.4.5 asks of a representation's metadata; Content-Length
