@@ -106,6 +106,32 @@ fn content_length_bodies_stop_at_the_length() {
     );
 }
 
+/// A request target is ASCII (RFC 9112 §3.2, RFC 3986 §2.1): a URL typed
+/// with `é` is sent as a browser sends it, `%C3%A9` (its UTF-8 bytes,
+/// %-encoded). Sent raw, Python's http.server read it as Latin-1: 404.
+#[test]
+fn non_ascii_in_the_url_is_sent_percent_encoded() {
+    let (url, server) = canned(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    let url = url.replace(
+        "/canned?x=1",
+        "/caf\u{e9}/\u{e9}t\u{e9}.txt?q=\u{e9}&r=%C3%A9",
+    );
+    let out = run_client("http-client", &[&url], T);
+    assert!(out.status.success(), "{}", out.stderr);
+    let request = server.join().unwrap();
+    assert!(
+        request.starts_with("GET /caf%C3%A9/%C3%A9t%C3%A9.txt?q=%C3%A9&r=%C3%A9 HTTP/1.1\r\n"),
+        "{request}"
+    );
+    // What is shown is what was sent.
+    assert!(
+        out.stdout_text()
+            .starts_with("> GET /caf%C3%A9/%C3%A9t%C3%A9.txt?q=%C3%A9&r=%C3%A9 HTTP/1.1\n"),
+        "{}",
+        out.stdout_text()
+    );
+}
+
 /// A 304 answer has no body (RFC 9110 §15.4.5), even when it repeats the
 /// Content-Length of the 200 it stands for (§8.6): reading 5 bytes here
 /// would wait for bytes that never come.
