@@ -224,6 +224,38 @@ fn each_error_status_is_answered_and_explained() {
     assert!(out.contains("Host header"), "a 400 says why: {out}");
 }
 
+/// RFC 9110 §9.1 and §15.5.6: 405 says "a method I know, not for this";
+/// a method the server does not know at all gets 501. Methods are
+/// case-sensitive: `get` is not GET, and the page says so.
+#[test]
+fn unknown_methods_get_501_known_ones_405() {
+    let server = http_server(&[]);
+    let ask_with = |method: &str| {
+        exchange(
+            server.addr(),
+            format!("{method} / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+    };
+    for known in ["POST", "PUT", "DELETE", "OPTIONS", "TRACE", "PATCH"] {
+        let out = ask_with(known);
+        assert!(
+            out.starts_with("HTTP/1.1 405 Method Not Allowed\r\n"),
+            "{known}: {out}"
+        );
+        assert!(out.contains("\r\nAllow: GET, HEAD\r\n"), "{known}: {out}");
+    }
+    for unknown in ["FOO", "BREW", "get", "Head"] {
+        let out = ask_with(unknown);
+        assert!(
+            out.starts_with("HTTP/1.1 501 Not Implemented\r\n"),
+            "{unknown}: {out}"
+        );
+        assert!(!out.contains("\r\nAllow:"), "{unknown}: {out}");
+    }
+    let lower = ask_with("get");
+    assert!(lower.contains("did you mean GET?"), "{lower}");
+}
+
 #[test]
 fn a_later_http1_minor_version_is_served_as_http11() {
     // RFC 9110 §2.5: HTTP/1.2 is read as the highest 1.x the server knows;

@@ -279,7 +279,7 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Connection<'_, R, W> {
                     .header("expect")
                     .is_some_and(|v| v.eq_ignore_ascii_case(b"100-continue"));
             // RFC 9110 §10.1.1: when the answer is known from the method
-            // alone (405: this server takes no uploads), it is sent at once
+            // alone (405 or 501: this server takes no uploads), it is sent at once
             // instead of "100 Continue", so the client does not send a body
             // only to have it thrown away. That body is then never read, so
             // the connection cannot carry another request: it closes.
@@ -594,24 +594,51 @@ fn stopped_reading() -> End {
 }
 
 /// Whether this server answers `method` at all (GET and HEAD: it serves
-/// files); any other gets 405 whatever its target.
+/// files); any other gets 405 or 501 whatever its target (see
+/// `method_refusal`).
 fn answers_method(method: &str) -> bool {
     method == "GET" || method == "HEAD"
+}
+
+/// The methods RFC 9110 §9 defines, and PATCH (RFC 5789): the ones this
+/// server knows, even though it answers only two of them.
+const KNOWN_METHODS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+];
+
+/// The answer to a method this server does not answer (not GET nor HEAD).
+///
+/// Two statuses, as RFC 9110 asks (§9.1, §15.5.6, §15.6.2): `405 Method
+/// Not Allowed`, with the `Allow` header listing what would work, for a
+/// method the server knows (POST: "I know it, not here"); `501 Not
+/// Implemented` for one it does not know at all. Method names are
+/// case-sensitive: `get` is not `GET`, it is an unknown method.
+fn method_refusal(method: &str) -> Reply {
+    if KNOWN_METHODS.contains(&method) {
+        let mut reply = error_reply(
+            Status::MethodNotAllowed,
+            &format!("this server only answers GET and HEAD, not {method}"),
+            false,
+        );
+        reply.head = reply.head.header("Allow", "GET, HEAD");
+        return reply;
+    }
+    let hint = KNOWN_METHODS
+        .iter()
+        .find(|known| known.eq_ignore_ascii_case(method))
+        .map(|known| format!(" (method names are case-sensitive: did you mean {known}?)"))
+        .unwrap_or_default();
+    error_reply(
+        Status::NotImplemented,
+        &format!("{method} is not a method this server knows{hint}; it answers GET and HEAD"),
+        false,
+    )
 }
 
 /// Decides the answer to a request.
 async fn route(request: &Request, visit: &Visit, config: &Config) -> Reply {
     if !answers_method(&request.method) {
-        let mut reply = error_reply(
-            Status::MethodNotAllowed,
-            &format!(
-                "this server only answers GET and HEAD, not {}",
-                request.method
-            ),
-            false,
-        );
-        reply.head = reply.head.header("Allow", "GET, HEAD");
-        return reply;
+        return method_refusal(&request.method);
     }
     let path = request.path().to_string();
     let Some(root) = config.root.clone() else {
