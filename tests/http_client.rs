@@ -132,6 +132,28 @@ fn non_ascii_in_the_url_is_sent_percent_encoded() {
     );
 }
 
+/// RFC 9112 §6.1: HTTP/1.0 has no transfer codings, so a 1.0 answer with
+/// Transfer-Encoding has framing that cannot be trusted: the client MUST
+/// treat it as faulty, and refuses it, saying why (after showing the head).
+#[test]
+fn transfer_encoding_in_an_http10_answer_is_refused() {
+    let (url, _server) = canned(
+        b"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n2\r\nhi\r\n0\r\n\r\n",
+    );
+    let out = run_client("http-client", &[&url], T);
+    assert_eq!(out.status.code(), Some(1), "{}", out.stdout_text());
+    assert!(
+        out.stderr
+            .contains("Transfer-Encoding in an HTTP/1.0 answer"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout_text()
+            .contains("\n< Transfer-Encoding: chunked\n")
+    );
+}
+
 /// A 304 answer has no body (RFC 9110 §15.4.5), even when it repeats the
 /// Content-Length of the 200 it stands for (§8.6): reading 5 bytes here
 /// would wait for bytes that never come.

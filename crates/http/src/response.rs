@@ -209,6 +209,15 @@ impl ResponseHead {
             return Ok(Framing::Empty);
         }
         if let Some(te) = self.header("transfer-encoding") {
+            // RFC 9112 §6.1: such a message MUST be taken as badly framed
+            // (whatever Content-Length says): a 1.0 server cannot have
+            // meant it, so no reading of its body can be trusted.
+            if self.minor_version == 0 {
+                return Err("the server sent Transfer-Encoding in an HTTP/1.0 answer, \
+                     but HTTP/1.0 has no transfer codings (RFC 9112 §6.1): \
+                     where its body ends cannot be trusted"
+                    .to_string());
+            }
             let last = te
                 .rsplit(|&b| b == b',')
                 .next()
@@ -519,6 +528,13 @@ mod tests {
         assert_eq!(
             head("HTTP/1.0 200 OK\r\n\r\n").framing("GET"),
             Ok(Framing::UntilClose)
+        );
+        let te_in_1_0 = head("HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+        assert!(te_in_1_0.framing("GET").unwrap_err().contains("HTTP/1.0"));
+        assert_eq!(
+            te_in_1_0.framing("HEAD"),
+            Ok(Framing::Empty),
+            "no body anyway"
         );
         assert_eq!(
             head("HTTP/1.1 204 No Content\r\n\r\n").framing("GET"),
