@@ -154,6 +154,23 @@ fn transfer_encoding_in_an_http10_answer_is_refused() {
     );
 }
 
+/// RFC 9110 §15.2.2: a server may switch protocols (101) only to one the
+/// client asked for in `Upgrade`; this client asks for none, so what follows
+/// is not HTTP it can read. Said, not taken for a successful empty answer.
+#[test]
+fn an_unrequested_switch_of_protocol_is_an_explained_error() {
+    let (url, _server) =
+        canned(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x02hi");
+    let out = run_client("http-client", &[&url], T);
+    assert_eq!(out.status.code(), Some(1), "{}", out.stdout_text());
+    assert!(
+        out.stderr
+            .contains("switch to another protocol (websocket)"),
+        "{}",
+        out.stderr
+    );
+}
+
 /// A 304 answer has no body (RFC 9110 §15.4.5), even when it repeats the
 /// Content-Length of the 200 it stands for (§8.6): reading 5 bytes here
 /// would wait for bytes that never come.

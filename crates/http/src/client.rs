@@ -128,7 +128,28 @@ pub async fn fetch<W: AsyncWrite + Unpin>(
         }
         break head;
     };
-    let framing = head.framing(options.method).map_err(NetError::protocol)?;
+    // 101: the connection now speaks another protocol. A server may only
+    // switch to one the client asked for (RFC 9110 §15.2.2, the `Upgrade`
+    // header); this client asks for none, so what follows is unreadable here.
+    if head.code == 101 {
+        let to = head
+            .header("upgrade")
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .unwrap_or_else(|| "not named".into());
+        let _ = out.flush().await; // the head first, then the error about it
+        return Err(NetError::protocol(format!(
+            "the server answered 101 Switching Protocols, a switch to another protocol ({to}) \
+             this client did not ask for (it sends no Upgrade header): what follows is not HTTP"
+        )));
+    }
+    let framing = match head.framing(options.method) {
+        Ok(framing) => framing,
+        Err(why) => {
+            // The head is shown before the error that is about it.
+            let _ = out.flush().await;
+            return Err(NetError::protocol(why));
+        }
+    };
     let body = read_body(&mut stream, buf, framing, options.timeout, &from, out).await;
     if body.is_err() && options.show_heads {
         // The error line must not stick to the end of a body cut short
