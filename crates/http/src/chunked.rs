@@ -86,7 +86,7 @@ impl ChunkedDecoder {
                         return Err("a chunk-size line is too long".into());
                     }
                     Ok(httparse::Status::Partial) => return Ok(used),
-                    Err(_) => return Err("invalid chunk size in a chunked body".into()),
+                    Err(_) => return Err(bad_size_line(rest)),
                 },
                 State::Data(left) => {
                     if rest.is_empty() {
@@ -134,6 +134,31 @@ impl ChunkedDecoder {
     }
 }
 
+/// Why a chunk-size line (at the start of `rest`) was refused, in words.
+fn bad_size_line(rest: &[u8]) -> String {
+    let line_end = rest.iter().position(|&b| b == b'\n');
+    let line = &rest[..line_end.map_or(rest.len(), |end| end + 1).min(40)];
+    let digits = rest.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    if digits == 0 {
+        format!(
+            "a chunk must start with its size in hexadecimal (e.g. 1a), not {}",
+            netkit::trace::show_bytes(line)
+        )
+    } else if digits > 16 {
+        "a chunk size may have at most 16 hexadecimal digits (leading zeros count): \
+         more may not fit in 64 bits"
+            .into()
+    } else if line_end.is_some_and(|end| end == 0 || rest[end - 1] != b'\r') {
+        // RFC 9112 §7.1: every line of the framing ends with CR LF.
+        "a chunk-size line must end with CR LF (\\r\\n), not with a bare LF (\\n)".into()
+    } else {
+        format!(
+            "the chunk-size line {} is not a size in hexadecimal, maybe ;extensions, then CR LF",
+            netkit::trace::show_bytes(line)
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +192,31 @@ mod tests {
         assert!(d.is_done());
         assert!(pending.is_empty());
         assert_eq!(out, b"hello, world");
+    }
+
+    /// Each way a size line can be wrong is named: "invalid chunk size"
+    /// alone left a student looking at a size that was fine.
+    #[test]
+    fn a_bad_size_line_is_explained() {
+        let why = |input: &[u8]| {
+            ChunkedDecoder::new()
+                .decode(input, &mut Vec::new())
+                .unwrap_err()
+        };
+        for (input, expected) in [
+            (&b"2\nhi\n0\n\n"[..], "must end with CR LF"),
+            (b"zz\r\n", "size in hexadecimal"),
+            (b"-2\r\nhi", "size in hexadecimal"),
+            (b" 2\r\nhi", "size in hexadecimal"),
+            (
+                b"fffffffffffffffffffff\r\n",
+                "at most 16 hexadecimal digits",
+            ),
+            (b"2x\r\nhi", "\"2x\\r\\n\""),
+        ] {
+            let why = why(input);
+            assert!(why.contains(expected), "{input:?}: {why}");
+        }
     }
 
     #[test]

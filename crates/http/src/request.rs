@@ -1354,7 +1354,7 @@ mod tests {
         long.extend(std::iter::repeat_n(b'e', 2000));
         long.extend(b"\r\nx\r\n0\r\n\r\n");
         for (body, why) in [
-            (&zeros, "invalid chunk size"),
+            (&zeros, "at most 16 hexadecimal digits"),
             (&long, "chunk-size line is too long"),
         ] {
             for piece in [4096, 100] {
