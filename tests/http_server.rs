@@ -1318,6 +1318,14 @@ fn if_match_and_if_unmodified_since_that_are_false_get_412() {
             );
             assert!(!out.contains("hello"), "{method} {headers:?}: {out}");
         }
+        // The page says which condition failed.
+        let out = ask(server.addr(), "GET", "/a.txt", &headers);
+        let named = if headers.starts_with("If-Match") {
+            "this server sends none"
+        } else {
+            "earlier date than its Last-Modified"
+        };
+        assert!(out.contains(named), "{headers:?}: {out}");
     }
     // True conditions: the file, whole.
     for headers in [

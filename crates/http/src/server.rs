@@ -737,14 +737,19 @@ fn file_reply(
     if let Some(last_modified) = modified.and_then(|m| conditional::last_modified(m, now)) {
         // "Only if unchanged" first, then "only if changed" (RFC 9110 §13.2.2).
         if conditional::precondition_failed(request, last_modified, now) {
+            let why = if request.header("if-match").is_some() {
+                "If-Match names entity tags, and this server sends none, so none can match \
+                 (only If-Match: * can)"
+                    .to_string()
+            } else {
+                format!(
+                    "If-Unmodified-Since gives an earlier date than its Last-Modified, {}",
+                    http_date(last_modified)
+                )
+            };
             return error_reply(
                 Status::PreconditionFailed,
-                &format!(
-                    "the request asked for {} only if unchanged (If-Match, or \
-                     If-Unmodified-Since), and it was last modified {}",
-                    request.path(),
-                    http_date(last_modified)
-                ),
+                &format!("{} was asked for only if unchanged: {why}", request.path()),
                 false,
             );
         }
