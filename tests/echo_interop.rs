@@ -3,6 +3,12 @@
 //! - OpenBSD `nc` as a client of `echo-server` (`nc -N` half-closes at the end
 //!   of its input, as RFC 862's TCP service expects; without `-N` nc would wait forever).
 //! - `echo-client` against a socat echo server (`socat TCP-LISTEN:PORT,fork PIPE`).
+//! - telnet as a client of `echo-server` (exercise 5 suggests it): its lines
+//!   end with CR LF, and come back byte for byte.
+//! - socat as a client of `echo-server`, over TCP (binary, half-close) and UDP.
+//! - `echo-client` against xinetd's built-in echo, over TCP and UDP, including
+//!   the one limit of xinetd's UDP echo (2048 bytes of a datagram come back),
+//!   which echo-client must explain rather than call a wrong echo.
 //!
 //! A missing tool skips the test with a message, except in CI (see `support::tool`).
 
@@ -11,7 +17,7 @@ mod support;
 use std::process::Command;
 use std::time::Duration;
 
-use support::{Peer, Server, bin, free_port, run_with_input, tool};
+use support::{Interactive, Peer, Server, bin, free_port, noise, run_with_input, tool};
 
 const T: Duration = Duration::from_secs(20);
 
@@ -94,4 +100,100 @@ fn echo_client_talks_to_a_socat_echo_server() {
     );
     assert!(out.status.success(), "{}", out.stderr);
     assert!(out.stdout == data, "piped copy through socat differs");
+}
+
+#[test]
+fn telnet_s_line_comes_back_with_its_crlf() {
+    let Some(telnet) = tool("telnet") else { return };
+    let server = Server::start("echo-server", &["--port", "0", "--trace"]);
+    // telnet ends when its input does, maybe before the echo is shown: its
+    // input stays open, as at a terminal, and it is killed at the end.
+    let mut telnet = Interactive::start(&telnet, &["127.0.0.1", &server.port()]);
+    telnet.type_in(b"hello telnet\n");
+    // telnet sends a typed line with CR LF (RFC 854's end of line), and an
+    // echo server sends back exactly that: both are in the trace.
+    let sent = server
+        .log
+        .wait_for("sent 14 bytes", T)
+        .unwrap_or_else(|| panic!("no echo:\n{}", server.log.text()));
+    assert!(sent.ends_with(r#""hello telnet\r\n""#), "{sent}");
+    let log = server.log.text();
+    assert!(log.contains(r#"recv 14 bytes"#), "{log}");
+    let shown = telnet.stdout.wait_for("hello telnet", T);
+    assert!(shown.is_some(), "telnet showed {:?}", telnet.stdout.lines());
+}
+
+#[test]
+fn socat_gets_its_bytes_back_over_tcp() {
+    let Some(socat) = tool("socat") else { return };
+    let server = Server::start("echo-server", &["--port", "0"]);
+    // At the end of its input socat half-closes and waits for the server's
+    // close, at most `-t` seconds (0.5 by default: too short on a busy machine).
+    let input = noise(200_000, 7);
+    let target = format!("TCP:127.0.0.1:{}", server.port());
+    let out = run_with_input(&socat, &["-t", "20", "-", &target], &input, T);
+    assert!(out.status.success(), "socat failed: {}", out.stderr);
+    assert!(
+        out.stdout == input,
+        "socat got {} bytes back, sent {}",
+        out.stdout.len(),
+        input.len()
+    );
+}
+
+#[test]
+fn socat_gets_its_datagram_back_over_udp() {
+    let Some(socat) = tool("socat") else { return };
+    let server = Server::start("echo-server", &["--port", "0"]);
+    // UDP has no close that would end socat: it stays until killed.
+    let target = format!("UDP:127.0.0.1:{}", server.port());
+    let mut socat = Interactive::start(&socat, &["-", &target]);
+    socat.type_in(b"hello over udp\n");
+    let line = socat.stdout.wait_for("udp", T);
+    assert_eq!(
+        line.as_deref(),
+        Some("hello over udp"),
+        "{:?}",
+        socat.stdout.lines()
+    );
+}
+
+#[test]
+fn echo_client_talks_to_xinetd_s_echo_over_tcp_and_udp() {
+    let Some(xinetd) = tool("xinetd") else { return };
+    let port = free_port();
+    let _xinetd = support::xinetd(&xinetd, &[("echo", port)], "UTC");
+    let port = port.to_string();
+    let client = bin("echo-client");
+
+    for transport in [&[][..], &["--udp"][..]] {
+        let mut args = vec!["--port", &port, "bonjour", "xinetd"];
+        args.extend_from_slice(transport);
+        let out = run_with_input(&client, &args, b"", T);
+        assert!(out.status.success(), "{args:?}: {}", out.stderr);
+        assert_eq!(out.stdout, b"bonjour xinetd\n", "{args:?}");
+    }
+
+    let data = noise(1_000_000, 11);
+    let out = run_with_input(&client, &["--port", &port], &data, T);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(out.stdout == data, "the copy through xinetd differs");
+
+    let lines = b"first line\nsecond line\n";
+    let out = run_with_input(&client, &["--udp", "--port", &port], lines, T);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(out.stdout, lines);
+
+    // xinetd's UDP echo sends back the first 2048 bytes of a datagram:
+    // echo-client says so, instead of "this is not an echo server".
+    let mut long = vec![b'x'; 2999];
+    long.push(b'\n');
+    let out = run_with_input(&client, &["--udp", "--port", &port], &long, T);
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("sent back only the first 2048 of the 3000 bytes"),
+        "{}",
+        out.stderr
+    );
 }

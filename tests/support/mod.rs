@@ -338,6 +338,30 @@ pub fn run_with_paced_input(
     input: &[(&[u8], Duration)],
     timeout: Duration,
 ) -> Output {
+    run_fed(program, args, input, false, timeout)
+}
+
+/// Like [`run_with_input`], but the input stays open once `stdin` is
+/// written, as a terminal's does until the user presses Ctrl-D: the program
+/// must end by itself (its server closed), not because its input ended.
+pub fn run_with_input_left_open(
+    program: &Path,
+    args: &[&str],
+    stdin: &[u8],
+    timeout: Duration,
+) -> Output {
+    run_fed(program, args, &[(stdin, Duration::ZERO)], true, timeout)
+}
+
+/// Runs `program`, writing `input` as [`run_with_paced_input`] does; then
+/// closes its input, or with `leave_open` keeps it open until it exits.
+fn run_fed(
+    program: &Path,
+    args: &[&str],
+    input: &[(&[u8], Duration)],
+    leave_open: bool,
+    timeout: Duration,
+) -> Output {
     let mut child = Command::new(program)
         .args(args)
         .env_remove("RUST_LOG")
@@ -351,11 +375,13 @@ pub fn run_with_paced_input(
     let writer = std::thread::spawn(move || {
         for (bytes, pause) in pieces {
             if stdin.write_all(&bytes).is_err() {
-                return; // the program stopped reading: it has its answer
+                return None; // the program stopped reading: it has its answer
             }
             std::thread::sleep(pause);
         }
         // Dropping `stdin` closes the pipe: end of input for the child.
+        // Returned instead, it stays open until the child has exited.
+        leave_open.then_some(stdin)
     });
     let mut out = child.stdout.take().unwrap();
     let mut err = child.stderr.take().unwrap();
@@ -390,6 +416,67 @@ pub fn run_with_paced_input(
         status,
         stdout: out_reader.join().unwrap(),
         stderr: err_reader.join().unwrap(),
+    }
+}
+
+/// A client run the way a person uses it at a terminal: its input stays
+/// open (nobody pressed Ctrl-D) while the test types into it, and what it
+/// prints is collected line by line. Killed when dropped.
+pub struct Interactive {
+    child: Child,
+    stdin: std::process::ChildStdin,
+    /// Its stdout, line by line (a line keeps a `\r` that ends it).
+    pub stdout: Log,
+}
+
+impl Interactive {
+    /// Starts `program` with `args`; its stderr is thrown away.
+    pub fn start(program: &Path, args: &[&str]) -> Interactive {
+        let mut child = Command::new(program)
+            .args(args)
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
+        let stdin = child.stdin.take().unwrap();
+        let stdout = Log::default();
+        stdout.follow(child.stdout.take().unwrap());
+        Interactive {
+            child,
+            stdin,
+            stdout,
+        }
+    }
+
+    /// Types `bytes` (as if on the keyboard; nothing more is sent after).
+    pub fn type_in(&mut self, bytes: &[u8]) {
+        self.stdin
+            .write_all(bytes)
+            .expect("the program reads its input");
+        self.stdin.flush().unwrap();
+    }
+
+    /// Waits, bounded, for the program to exit by itself.
+    pub fn wait(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Interactive {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
