@@ -5,7 +5,10 @@
 //!   the 2036 rollover, 2106). Always `-p` (print only): rdate must never set
 //!   the clock. rdate has no read time-out of its own, so it runs under
 //!   `timeout 5`.
-//! - **nc** (netcat-openbsd) shows our daytime line and our 4 time bytes.
+//! - **nc** (netcat-openbsd) shows our daytime line and our 4 time bytes,
+//!   with the command lines the README and docs/protocols/time.md show.
+//! - **socat** reads our daytime line over TCP and UDP; **telnet** shows it
+//!   and ends at the server's close.
 //! - **xinetd**'s built-in time and daytime services are read by our
 //!   time-client. The test writes xinetd's configuration to a temporary
 //!   folder (high free loopback ports, limits raised: its default rate limit
@@ -22,7 +25,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use codec::time::{Timestamp, daytime, rfc868};
-use support::{Output, Server, run_client, run_with_input, tool};
+use support::{
+    Interactive, Output, Server, run_client, run_with_input, run_with_input_left_open, tool,
+};
 
 const T: Duration = Duration::from_secs(20);
 
@@ -128,25 +133,83 @@ fn rdate_and_our_decoder_agree_on_the_edges_of_rfc_868() {
     }
 }
 
+/// The nc command lines of the README and docs/protocols/time.md, as shown.
 #[test]
 fn nc_shows_our_daytime_line_and_our_four_time_bytes() {
     let Some(nc) = tool("nc") else { return };
     let server = time_server();
-    // No input: nc just prints what the server sends, until the server closes.
+    // `nc -d 127.0.0.1 10013`: -d, nc reads no input, so at a terminal
+    // (input still open) it ends when the server closes.
     let day = server.addrs[1].port().to_string();
-    let out = run_with_input(&nc, &["-w", "5", "127.0.0.1", &day], b"", T);
+    let out = run_with_input_left_open(&nc, &["-d", "127.0.0.1", &day], b"", T);
     let line = out.stdout_text();
+    assert!(out.status.success(), "{line:?} {}", out.stderr);
     assert!(line.ends_with("-UTC\r\n"), "{line:?} {}", out.stderr);
     assert!(off_by(daytime::parse(&line).unwrap()) < 2.0, "{line:?}");
 
+    // `nc -d 127.0.0.1 10037 | xxd`
     let time = server.addrs[0].port().to_string();
-    let out = run_with_input(&nc, &["-w", "5", "127.0.0.1", &time], b"", T);
+    let out = run_with_input_left_open(&nc, &["-d", "127.0.0.1", &time], b"", T);
+    assert!(out.status.success(), "{}", out.stderr);
     assert!(off_by(rfc868::parse_answer(&out.stdout).unwrap()) < 2.0);
 
-    // Over UDP nc must send something first; -w 1 ends it after the answer.
+    // `echo hi | nc 127.0.0.1 10037`: a client that speaks first still gets
+    // its 4 bytes (not a reset), and nc ends at the server's close.
+    let out = run_with_input(&nc, &["127.0.0.1", &time], b"hi\n", T);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(off_by(rfc868::parse_answer(&out.stdout).unwrap()) < 2.0);
+
+    // `echo | nc -u -w 1 127.0.0.1 10013`: over UDP nc must send something
+    // first; -w 1 ends it after the answer. The same for the time port.
     let out = run_with_input(&nc, &["-u", "-w", "1", "127.0.0.1", &day], b"\n", T);
     let line = out.stdout_text();
     assert!(line.ends_with("-UTC\r\n"), "{line:?} {}", out.stderr);
+    let out = run_with_input(&nc, &["-u", "-w", "1", "127.0.0.1", &time], b"\n", T);
+    assert!(off_by(rfc868::parse_answer(&out.stdout).unwrap()) < 2.0);
+}
+
+#[test]
+fn socat_reads_our_daytime_line_over_tcp_and_udp() {
+    let Some(socat) = tool("socat") else { return };
+    let server = time_server();
+    let day = server.addrs[1].port();
+    // -u: only from the server to stdout; socat ends at the server's close.
+    let tcp = format!("TCP:127.0.0.1:{day}");
+    let out = run_with_input(&socat, &["-u", &tcp, "-"], b"", T);
+    let line = out.stdout_text();
+    assert!(out.status.success(), "{line:?} {}", out.stderr);
+    assert!(off_by(daytime::parse(&line).unwrap()) < 2.0, "{line:?}");
+
+    // Over UDP the typed line is the question; nothing ends socat, so it
+    // runs until the answer is shown.
+    let udp = format!("UDP:127.0.0.1:{day}");
+    let mut socat = Interactive::start(&socat, &["-", &udp]);
+    socat.type_in(b"\n");
+    let line = socat
+        .stdout
+        .wait_for("-UTC", T)
+        .unwrap_or_else(|| panic!("no daytime line: {:?}", socat.stdout.lines()));
+    let line = line.trim_end_matches('\r');
+    assert!(off_by(daytime::parse(line).unwrap()) < 2.0, "{line:?}");
+}
+
+#[test]
+fn telnet_shows_our_daytime_line_and_ends_at_the_close() {
+    let Some(telnet) = tool("telnet") else { return };
+    let server = time_server();
+    let day = server.addrs[1].port().to_string();
+    let out = run_with_input_left_open(&telnet, &["127.0.0.1", &day], b"", T);
+    let text = out.stdout_text();
+    let line = text
+        .lines()
+        .find(|l| l.ends_with("-UTC"))
+        .unwrap_or_else(|| panic!("no daytime line in {text:?} {}", out.stderr));
+    assert!(off_by(daytime::parse(line).unwrap()) < 2.0, "{line:?}");
+    assert!(
+        out.stderr.contains("Connection closed by foreign host"),
+        "{}",
+        out.stderr
+    );
 }
 
 /// xinetd's internal time and daytime services, with their ports.
