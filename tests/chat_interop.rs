@@ -1,6 +1,8 @@
 //! chat/1 is plain text lines: anyone can join by typing the protocol by
 //! hand. Here a whole session is driven through OpenBSD `nc`, with CRLF line
-//! endings as telnet and Windows send them, while a raw TCP client watches.
+//! endings as telnet and Windows send them, while a raw TCP client watches;
+//! then with the README's own `nc -C` (nc adds the CR), with socat, and with
+//! telnet.
 
 mod support;
 
@@ -16,19 +18,7 @@ const WAIT: Duration = Duration::from_secs(10);
 fn a_whole_session_through_nc_with_crlf() {
     let Some(nc) = tool("nc") else { return };
     let server = Server::start("chat-server", &["--port", "0"]);
-
-    let bob = TcpStream::connect(server.addr()).unwrap();
-    bob.set_read_timeout(Some(WAIT)).unwrap();
-    let mut bob_out = bob.try_clone().unwrap();
-    let mut bob_in = BufReader::new(bob);
-    let mut next = move || {
-        let mut line = String::new();
-        bob_in.read_line(&mut line).expect("a line for bob");
-        line.trim_end_matches('\n').to_string()
-    };
-    assert!(next().starts_with("HELLO "));
-    bob_out.write_all(b"NICK bob\n").unwrap();
-    assert_eq!(next(), "OK NICK bob");
+    let (_bob, mut next) = watcher(&server);
 
     // Every line ends with CRLF; `-N` closes our sending side at the end
     // of the input, and nc exits when the server closes after BYE.
@@ -58,6 +48,87 @@ fn a_whole_session_through_nc_with_crlf() {
     assert_eq!(next(), "LEAVE alice bye now");
 }
 
+/// Joins the room as `bob` with a raw TCP client; returns his stream and a
+/// reader of his next line (LF removed).
+fn watcher(server: &Server) -> (TcpStream, impl FnMut() -> String) {
+    let bob = TcpStream::connect(server.addr()).unwrap();
+    bob.set_read_timeout(Some(WAIT)).unwrap();
+    let mut bob_out = bob.try_clone().unwrap();
+    let mut bob_in = BufReader::new(bob);
+    let mut next = move || {
+        let mut line = String::new();
+        bob_in.read_line(&mut line).expect("a line for bob");
+        line.trim_end_matches('\n').to_string()
+    };
+    assert!(next().starts_with("HELLO "));
+    bob_out.write_all(b"NICK bob\n").unwrap();
+    assert_eq!(next(), "OK NICK bob");
+    (bob_out, next)
+}
+
+/// `nc -C 127.0.0.1 10194`, as the README and chat.md show it: the user types
+/// LF line ends, nc sends CRLF.
+#[test]
+fn nc_minus_c_sends_crlf_and_is_understood() {
+    let Some(nc) = tool("nc") else { return };
+    let server = Server::start("chat-server", &["--port", "0", "--trace"]);
+    let (_bob, mut bob_next) = watcher(&server);
+    let session = "NICK carol\nMSG hi from nc -C\nQUIT\n";
+    let port = server.port();
+    let out = run_with_input(
+        &nc,
+        &["-C", "-N", "127.0.0.1", &port],
+        session.as_bytes(),
+        WAIT,
+    );
+    let text = out.stdout_text();
+    assert!(text.contains("OK NICK carol\n"), "{text}");
+    assert!(text.contains("MSG carol hi from nc -C\n"), "{text}");
+    assert!(text.ends_with("BYE\n"), "{text}");
+    let traced = server
+        .log
+        .wait_for("NICK carol", WAIT)
+        .expect("--trace shows the bytes");
+    assert!(traced.contains(r"NICK carol\r\n"), "{traced}");
+    assert_eq!(bob_next(), "JOIN carol");
+    assert_eq!(bob_next(), "MSG carol hi from nc -C");
+    assert_eq!(bob_next(), "LEAVE carol");
+}
+
+/// socat's `crlf` option does what `nc -C` does; without it, LF alone.
+#[test]
+fn socat_joins_the_room_with_and_without_crlf() {
+    let Some(socat) = tool("socat") else { return };
+    let server = Server::start("chat-server", &["--port", "0", "--trace"]);
+    let (_bob, mut bob_next) = watcher(&server);
+    for (nick, option, end) in [("sox", ",crlf", r"\r\n"), ("plain", "", r"\n")] {
+        let target = format!("TCP:127.0.0.1:{}{option}", server.port());
+        let session = format!("NICK {nick}\nMSG hello\nLIST\nQUIT\n");
+        // -t: after its input ends socat waits this long, at most, for
+        // the server's close (0.5 s by default: short on a busy machine).
+        let out = run_with_input(
+            &socat,
+            &["-t", "10", "-", &target],
+            session.as_bytes(),
+            WAIT,
+        );
+        assert!(out.status.success(), "{}", out.stderr);
+        let text = out.stdout_text();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 5, "{text}");
+        assert!(lines[0].starts_with("HELLO "), "{text}");
+        assert_eq!(lines[1], format!("OK NICK {nick}"));
+        assert_eq!(lines[2], format!("MSG {nick} hello"));
+        assert_eq!(lines[3], format!("USERS bob {nick}"));
+        assert_eq!(lines[4], "BYE");
+        assert_eq!(bob_next(), format!("JOIN {nick}"));
+        assert_eq!(bob_next(), format!("MSG {nick} hello"));
+        assert_eq!(bob_next(), format!("LEAVE {nick}"));
+        let traced = server.log.wait_for(&format!("NICK {nick}"), WAIT).unwrap();
+        assert!(traced.contains(&format!("NICK {nick}{end}")), "{traced}");
+    }
+}
+
 #[test]
 fn nc_typed_lines_with_control_characters_are_cleaned() {
     let Some(nc) = tool("nc") else { return };
@@ -75,18 +146,7 @@ fn nc_typed_lines_with_control_characters_are_cleaned() {
 fn a_telnet_user_joins_the_room_with_crlf() {
     let Some(telnet) = tool("telnet") else { return };
     let server = Server::start("chat-server", &["--port", "0", "--trace"]);
-    let bob = TcpStream::connect(server.addr()).unwrap();
-    bob.set_read_timeout(Some(WAIT)).unwrap();
-    let mut bob_out = bob.try_clone().unwrap();
-    let mut bob_in = BufReader::new(bob);
-    let mut bob_next = move || {
-        let mut line = String::new();
-        bob_in.read_line(&mut line).expect("a line for bob");
-        line.trim_end_matches('\n').to_string()
-    };
-    assert!(bob_next().starts_with("HELLO "));
-    bob_out.write_all(b"NICK bob\n").unwrap();
-    assert_eq!(bob_next(), "OK NICK bob");
+    let (_bob, mut bob_next) = watcher(&server);
 
     // telnet leaves when its input ends, so its stdin stays open while
     // the test reads; it is killed when the guard is dropped.
