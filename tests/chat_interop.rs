@@ -66,24 +66,6 @@ fn watcher(server: &Server) -> (TcpStream, impl FnMut() -> String) {
     (bob_out, next)
 }
 
-/// Every byte the server's `--trace` shows it received, from anyone but
-/// `watcher`, run together (escaped as the trace shows them; the
-/// clients here send text). One write of a client may take several trace
-/// lines, and several writes one line.
-fn traced_text(server: &Server, watcher: &TcpStream) -> String {
-    let watcher = format!("from {}:", watcher.local_addr().unwrap());
-    let mut text = String::new();
-    for line in server.log.lines() {
-        if line.contains("INFO recv ") && !line.contains(&watcher) {
-            if let Some(start) = line.find(": \"") {
-                let quoted = &line[start + 3..];
-                text.push_str(&quoted[..quoted.rfind('"').unwrap_or(quoted.len())]);
-            }
-        }
-    }
-    text
-}
-
 /// `nc -C 127.0.0.1 10194`, as the README and chat.md show it: the user types
 /// LF line ends, nc sends CRLF.
 #[test]
@@ -107,8 +89,12 @@ fn nc_minus_c_sends_crlf_and_is_understood() {
     assert_eq!(bob_next(), "MSG carol hi from nc -C");
     assert_eq!(bob_next(), "LEAVE carol");
     // nc -C writes each line and its CR LF apart: read the trace as a whole.
-    let sent = traced_text(&server, &bob);
-    assert_eq!(sent, r"NICK carol\r\nMSG hi from nc -C\r\nQUIT\r\n");
+    let bob = bob.local_addr().unwrap();
+    let sent = r"NICK carol\r\nMSG hi from nc -C\r\nQUIT\r\n";
+    assert_eq!(
+        server.log.wait_for_traced("recv", Some(bob), sent, WAIT),
+        sent
+    );
 }
 
 /// socat's `crlf` option does what `nc -C` does; without it, LF alone.
@@ -143,7 +129,11 @@ fn socat_joins_the_room_with_and_without_crlf() {
         assert_eq!(bob_next(), format!("LEAVE {nick}"));
         sessions += &format!("NICK {nick}{end}MSG hello{end}LIST{end}QUIT{end}");
     }
-    assert_eq!(traced_text(&server, &bob), sessions);
+    let bob = bob.local_addr().unwrap();
+    let traced = server
+        .log
+        .wait_for_traced("recv", Some(bob), &sessions, WAIT);
+    assert_eq!(traced, sessions);
 }
 
 #[test]

@@ -112,13 +112,9 @@ fn telnet_s_line_comes_back_with_its_crlf() {
     telnet.type_in(b"hello telnet\n");
     // telnet sends a typed line with CR LF (RFC 854's end of line), and an
     // echo server sends back exactly that: both are in the trace.
-    let sent = server
-        .log
-        .wait_for("sent 14 bytes", T)
-        .unwrap_or_else(|| panic!("no echo:\n{}", server.log.text()));
-    assert!(sent.ends_with(r#""hello telnet\r\n""#), "{sent}");
-    let log = server.log.text();
-    assert!(log.contains(r#"recv 14 bytes"#), "{log}");
+    let line = r"hello telnet\r\n";
+    assert_eq!(server.log.wait_for_traced("recv", None, line, T), line);
+    assert_eq!(server.log.wait_for_traced("sent", None, line, T), line);
     let shown = telnet.stdout.wait_for("hello telnet", T);
     assert!(shown.is_some(), "telnet showed {:?}", telnet.stdout.lines());
 }

@@ -162,6 +162,49 @@ impl Log {
         }
     }
 
+    /// The bytes a `--trace` log shows in one `direction` (`"recv"` or
+    /// `"sent"`), from or to every peer but `skip`, run together as the
+    /// trace escapes them (`hi\r\n`): one write may take several trace
+    /// lines, and several writes one line. For text; binary shows as hex.
+    pub fn traced(&self, direction: &str, skip: Option<SocketAddr>) -> String {
+        let skip = skip.map(|peer| format!(" {peer}: "));
+        let mut text = String::new();
+        for line in self.lines() {
+            if !line.contains(&format!("INFO {direction} "))
+                || skip
+                    .as_ref()
+                    .is_some_and(|peer| line.contains(peer.as_str()))
+            {
+                continue;
+            }
+            if let Some(start) = line.find(": \"") {
+                let quoted = &line[start + 3..];
+                text.push_str(&quoted[..quoted.rfind('"').unwrap_or(quoted.len())]);
+            }
+        }
+        text
+    }
+
+    /// Waits (bounded) until [`Log::traced`] is `expected`, and returns it
+    /// (what it was at the time-out, if never): the log reaches the test
+    /// through a pipe and a thread, maybe after the answers did.
+    pub fn wait_for_traced(
+        &self,
+        direction: &str,
+        skip: Option<SocketAddr>,
+        expected: &str,
+        timeout: Duration,
+    ) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let text = self.traced(direction, skip);
+            if text == expected || Instant::now() >= deadline {
+                return text;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     fn follow(&self, stream: impl Read + Send + 'static) {
         let log = self.clone();
         std::thread::spawn(move || {
