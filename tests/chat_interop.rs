@@ -1,8 +1,8 @@
 //! chat/1 is plain text lines: anyone can join by typing the protocol by
 //! hand. Here a whole session is driven through OpenBSD `nc`, with CRLF line
 //! endings as telnet and Windows send them, while a raw TCP client watches;
-//! then with the README's own `nc -C` (nc adds the CR), with socat, and with
-//! telnet.
+//! then with the README's own `nc -C` (nc adds the CR), with Nmap's ncat
+//! (`-C` too), with socat, and with telnet.
 
 mod support;
 
@@ -67,32 +67,42 @@ fn watcher(server: &Server) -> (TcpStream, impl FnMut() -> String) {
 }
 
 /// `nc -C 127.0.0.1 10194`, as the README and chat.md show it: the user types
-/// LF line ends, nc sends CRLF.
+/// LF line ends, nc sends CRLF. Nmap's ncat (the `nc` of Fedora) has the
+/// same `-C`, and half-closes at the end of its input without `-N`.
 #[test]
-fn nc_minus_c_sends_crlf_and_is_understood() {
-    let Some(nc) = tool("nc") else { return };
+fn nc_minus_c_and_ncat_minus_c_send_crlf_and_are_understood() {
+    let peers: Vec<_> = [
+        ("nc", "carol", &["-C", "-N"][..]),
+        ("ncat", "dave", &["-C"][..]),
+    ]
+    .into_iter()
+    .filter_map(|(name, nick, flags)| Some((tool(name)?, nick, flags)))
+    .collect();
     let server = Server::start("chat-server", &["--port", "0", "--trace"]);
     let (bob, mut bob_next) = watcher(&server);
-    let session = "NICK carol\nMSG hi from nc -C\nQUIT\n";
-    let port = server.port();
-    let out = run_with_input(
-        &nc,
-        &["-C", "-N", "127.0.0.1", &port],
-        session.as_bytes(),
-        WAIT,
-    );
-    let text = out.stdout_text();
-    assert!(text.contains("OK NICK carol\n"), "{text}");
-    assert!(text.contains("MSG carol hi from nc -C\n"), "{text}");
-    assert!(text.ends_with("BYE\n"), "{text}");
-    assert_eq!(bob_next(), "JOIN carol");
-    assert_eq!(bob_next(), "MSG carol hi from nc -C");
-    assert_eq!(bob_next(), "LEAVE carol");
-    // nc -C writes each line and its CR LF apart: read the trace as a whole.
+    let mut sent = String::new();
+    for (program, nick, flags) in peers {
+        let session = format!("NICK {nick}\nMSG hi from {nick}\nQUIT\n");
+        let port = server.port();
+        let mut args = flags.to_vec();
+        args.extend(["127.0.0.1", &port]);
+        let out = run_with_input(&program, &args, session.as_bytes(), WAIT);
+        let text = out.stdout_text();
+        assert!(text.contains(&format!("OK NICK {nick}\n")), "{text}");
+        assert!(
+            text.contains(&format!("MSG {nick} hi from {nick}\n")),
+            "{text}"
+        );
+        assert!(text.ends_with("BYE\n"), "{text}");
+        assert_eq!(bob_next(), format!("JOIN {nick}"));
+        assert_eq!(bob_next(), format!("MSG {nick} hi from {nick}"));
+        assert_eq!(bob_next(), format!("LEAVE {nick}"));
+        sent += &format!(r"NICK {nick}\r\nMSG hi from {nick}\r\nQUIT\r\n");
+    }
+    // nc -C writes each line and its CR LF apart: the trace is read whole.
     let bob = bob.local_addr().unwrap();
-    let sent = r"NICK carol\r\nMSG hi from nc -C\r\nQUIT\r\n";
     assert_eq!(
-        server.log.wait_for_traced("recv", Some(bob), sent, WAIT),
+        server.log.wait_for_traced("recv", Some(bob), &sent, WAIT),
         sent
     );
 }

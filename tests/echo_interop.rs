@@ -6,6 +6,8 @@
 //! - telnet as a client of `echo-server` (exercise 5 suggests it): its lines
 //!   end with CR LF, and come back byte for byte.
 //! - socat as a client of `echo-server`, over TCP (binary, half-close) and UDP.
+//! - Nmap's ncat (the `nc` of Fedora) as a client of `echo-server`: it
+//!   half-closes at the end of its input with no option (README).
 //! - `echo-client` against xinetd's built-in echo, over TCP and UDP, including
 //!   the one limit of xinetd's UDP echo (2048 bytes of a datagram come back),
 //!   which echo-client must explain rather than call a wrong echo.
@@ -191,5 +193,20 @@ fn echo_client_talks_to_xinetd_s_echo_over_tcp_and_udp() {
             .contains("sent back only the first 2048 of the 3000 bytes"),
         "{}",
         out.stderr
+    );
+}
+
+#[test]
+fn ncat_half_closes_by_itself_and_gets_everything_back() {
+    let Some(ncat) = tool("ncat") else { return };
+    let server = Server::start("echo-server", &["--port", "0"]);
+    let input = noise(300_000, 5);
+    let out = run_with_input(&ncat, &["127.0.0.1", &server.port()], &input, T);
+    assert!(out.status.success(), "ncat failed: {}", out.stderr);
+    assert!(
+        out.stdout == input,
+        "ncat got {} bytes back, sent {}",
+        out.stdout.len(),
+        input.len()
     );
 }

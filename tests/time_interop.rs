@@ -8,7 +8,8 @@
 //! - **nc** (netcat-openbsd) shows our daytime line and our 4 time bytes,
 //!   with the command lines the README and docs/protocols/time.md show.
 //! - **socat** reads our daytime line over TCP and UDP; **telnet** shows it
-//!   and ends at the server's close.
+//!   and ends at the server's close; so does Nmap's ncat with
+//!   `--recv-only`, the README's stand-in for OpenBSD nc's `-d`.
 //! - **xinetd**'s built-in time and daytime services are read by our
 //!   time-client. The test writes xinetd's configuration to a temporary
 //!   folder (high free loopback ports, limits raised: its default rate limit
@@ -165,6 +166,24 @@ fn nc_shows_our_daytime_line_and_our_four_time_bytes() {
     let line = out.stdout_text();
     assert!(line.ends_with("-UTC\r\n"), "{line:?} {}", out.stderr);
     let out = run_with_input(&nc, &["-u", "-w", "1", "127.0.0.1", &time], b"\n", T);
+    assert!(off_by(rfc868::parse_answer(&out.stdout).unwrap()) < 2.0);
+}
+
+/// `nc --recv-only`, where nc is Nmap's ncat (README): what `nc -d` does.
+#[test]
+fn ncat_recv_only_shows_our_daytime_line_and_time_bytes() {
+    let Some(ncat) = tool("ncat") else { return };
+    let server = time_server();
+    let (time, day) = (server.addrs[0].port(), server.addrs[1].port());
+    let (time, day) = (time.to_string(), day.to_string());
+    let args = ["--recv-only", "127.0.0.1", &day];
+    let out = run_with_input_left_open(&ncat, &args, b"", T);
+    let line = out.stdout_text();
+    assert!(out.status.success(), "{line:?} {}", out.stderr);
+    assert!(off_by(daytime::parse(&line).unwrap()) < 2.0, "{line:?}");
+    let args = ["--recv-only", "127.0.0.1", &time];
+    let out = run_with_input_left_open(&ncat, &args, b"", T);
+    assert!(out.status.success(), "{}", out.stderr);
     assert!(off_by(rfc868::parse_answer(&out.stdout).unwrap()) < 2.0);
 }
 
