@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use support::{Server, run_with_input, tool};
+use support::{Interactive, Server, run_with_input, tool};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -163,38 +163,16 @@ fn nc_typed_lines_with_control_characters_are_cleaned() {
 fn a_telnet_user_joins_the_room_with_crlf() {
     let Some(telnet) = tool("telnet") else { return };
     let server = Server::start("chat-server", &["--port", "0", "--trace"]);
-    let (_bob, mut bob_next) = watcher(&server);
+    let (bob, mut bob_next) = watcher(&server);
 
-    // telnet leaves when its input ends, so its stdin stays open while
-    // the test reads; it is killed when the guard is dropped.
-    let mut telnet = Guard(
-        std::process::Command::new(telnet)
-            .args(["127.0.0.1", &server.port()])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let stdout = BufReader::new(telnet.0.stdout.take().unwrap());
-    let (tx, lines) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in stdout.lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut stdin = telnet.0.stdin.take().unwrap();
-    stdin
-        .write_all(b"NICK tel\nMSG hello from telnet\nLIST\nQUIT\n")
-        .unwrap();
-    let mut seen = Vec::new();
-    while !seen.iter().any(|l: &String| l.starts_with("BYE")) {
-        seen.push(
-            lines
-                .recv_timeout(WAIT)
-                .unwrap_or_else(|_| panic!("telnet showed {seen:?}")),
-        );
-    }
+    // telnet leaves when its input ends, so its input stays open while
+    // the test reads; it is killed at the end.
+    let mut telnet = Interactive::start(&telnet, &["127.0.0.1", &server.port()]);
+    telnet.type_in(b"NICK tel\nMSG hello from telnet\nLIST\nQUIT\n");
+    // Lines are collected in order: once BYE is there, all before it are.
+    let bye = telnet.stdout.wait_for("BYE", WAIT);
+    let seen = telnet.stdout.lines();
+    assert!(bye.is_some(), "telnet showed {seen:?}");
     for expected in [
         "OK NICK tel",
         "MSG tel hello from telnet",
@@ -210,11 +188,12 @@ fn a_telnet_user_joins_the_room_with_crlf() {
     assert_eq!(bob_next(), "MSG tel hello from telnet");
     assert_eq!(bob_next(), "LEAVE tel");
     // telnet ends its lines with CRLF: the server's --trace shows it.
-    let traced = server
-        .log
-        .wait_for("NICK tel", WAIT)
-        .expect("--trace shows the bytes");
-    assert!(traced.contains(r"\r\n"), "{traced}");
+    let sent = r"NICK tel\r\nMSG hello from telnet\r\nLIST\r\nQUIT\r\n";
+    let bob = bob.local_addr().unwrap();
+    assert_eq!(
+        server.log.wait_for_traced("recv", Some(bob), sent, WAIT),
+        sent
+    );
 }
 
 /// telnet's Ctrl-C (`IAC IP IAC DO TIMING-MARK`, no LF) must be answered
