@@ -5,7 +5,10 @@
 //! - [`bin`] builds the workspace's binaries once per test run and returns a path.
 //! - [`Server::start`] runs a server on `--port 0` and reads the port it got
 //!   from its first log line (`listening on 127.0.0.1:PORT …`): no fixed ports.
-//! - [`run_client`] runs a client to completion with a time-out.
+//! - [`run_client`] runs a client to completion with a time-out;
+//!   [`run_with_input_left_open`] one (ours or a third-party one) whose input
+//!   stays open, as at a terminal; [`Interactive`] one the test types into.
+//! - [`Log::traced`] reads a `--trace` log back as the bytes that crossed.
 //! - [`tool`] finds a third-party peer (nc, socat…) or explains why the test is skipped.
 //!
 //! Every wait here is bounded: a broken program makes a test fail, never hang.
@@ -493,26 +496,12 @@ impl Interactive {
         }
     }
 
-    /// Types `bytes` (as if on the keyboard; nothing more is sent after).
+    /// Types `bytes`, as if at the keyboard; the input stays open.
     pub fn type_in(&mut self, bytes: &[u8]) {
         self.stdin
             .write_all(bytes)
             .expect("the program reads its input");
         self.stdin.flush().unwrap();
-    }
-
-    /// Waits, bounded, for the program to exit by itself.
-    pub fn wait(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Some(status);
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
     }
 }
 
