@@ -6,7 +6,8 @@
 //!   limit protocol-check reports: xinetd's UDP echo sends back at most
 //!   2048 bytes of a datagram.
 //! - **socat** turned into an echo server (`EXEC:cat`, one process per
-//!   client): every TCP echo rule passes.
+//!   client): every TCP echo rule passes; and over UDP (`UDP-RECVFROM`,
+//!   one process per datagram, `PIPE`): every UDP echo rule passes.
 //!
 //! Each tool is started by the test on free high loopback ports and stopped
 //! by its pid; a missing tool skips the test locally and fails it in CI.
@@ -95,4 +96,33 @@ fn socat_running_cat_is_an_echo_server_that_passes_every_tcp_rule() {
     command.args([listen.as_str(), "EXEC:cat"]);
     let _peer = Peer::start(command, "socat", &[port]);
     assert_all_pass(&check("echo", port, &[]));
+}
+
+#[test]
+fn socat_udp_echo_passes_every_udp_rule() {
+    let Some(socat) = tool("socat") else { return };
+    let port = free_port();
+    let listen = format!("UDP-RECVFROM:{port},bind=127.0.0.1,fork");
+    let mut command = Command::new(socat);
+    command.args([listen.as_str(), "PIPE"]);
+    // No TCP port to wait for: wait until a datagram comes back.
+    let _peer = Peer::start(command, "socat", &[]);
+    let probe = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    probe.connect(("127.0.0.1", port)).unwrap();
+    probe
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let deadline = std::time::Instant::now() + T;
+    let ready = loop {
+        // Refused (nothing bound yet) or no answer yet: try again.
+        if probe.send(b"ready?").is_ok() && probe.recv(&mut [0u8; 16]).is_ok() {
+            break true;
+        }
+        if std::time::Instant::now() >= deadline {
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(ready, "socat's UDP echo never answered");
+    assert_all_pass(&check("echo", port, &["--udp"]));
 }
