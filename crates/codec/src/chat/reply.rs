@@ -83,9 +83,13 @@ impl Reply {
             Some((verb, rest)) => (verb, Some(rest)),
             None => (line, None),
         };
+        // A nickname is never empty: `JOIN `, `LEAVE `, `MSG  hi` (two
+        // spaces) name nobody, so they are not chat/1.
+        let nick = |n: &str| (!n.is_empty()).then(|| n.to_string());
+        // A nickname, then the rest of the line (a text, a reason, a new name).
         let two = |rest: Option<&str>| {
-            rest.and_then(|r| r.split_once(' '))
-                .map(|(a, b)| (a.to_string(), b.to_string()))
+            let (a, b) = rest?.split_once(' ')?;
+            Some((nick(a)?, b.to_string()))
         };
         let text = rest.unwrap_or("").to_string();
         let optional = rest.filter(|r| !r.is_empty()).map(str::to_string);
@@ -95,18 +99,24 @@ impl Reply {
             "ERR" => Reply::Err(text),
             "MSG" => two(rest).map(|(from, text)| Reply::Msg { from, text })?,
             "PRIV" => two(rest).map(|(from, text)| Reply::Priv { from, text })?,
-            "JOIN" => Reply::Join(rest.filter(|r| !r.is_empty())?.to_string()),
+            "JOIN" => Reply::Join(nick(rest?)?),
             "LEAVE" => match rest?.split_once(' ') {
-                Some((nick, reason)) => Reply::Leave {
-                    nick: nick.to_string(),
+                Some((who, reason)) => Reply::Leave {
+                    nick: nick(who)?,
                     reason: Some(reason.to_string()),
                 },
                 None => Reply::Leave {
-                    nick: rest?.to_string(),
+                    nick: nick(rest?)?,
                     reason: None,
                 },
             },
-            "NICK" => two(rest).map(|(old, new)| Reply::Nick { old, new })?,
+            "NICK" => {
+                let (old, new) = two(rest)?;
+                Reply::Nick {
+                    old,
+                    new: nick(&new)?,
+                }
+            }
             "USERS" => Reply::Users(
                 text.split(' ')
                     .filter(|n| !n.is_empty())
@@ -227,5 +237,20 @@ mod tests {
         assert_eq!(Reply::parse("MSG alice"), None);
         assert_eq!(Reply::parse("JOIN"), None);
         assert_eq!(Reply::parse("LEAVE"), None);
+    }
+
+    #[test]
+    fn an_empty_nickname_is_not_a_reply() {
+        for line in [
+            "JOIN ",
+            "LEAVE ",
+            "LEAVE  see you",
+            "MSG  hi",
+            "PRIV  psst",
+            "NICK  robert",
+            "NICK bob ",
+        ] {
+            assert_eq!(Reply::parse(line), None, "{line:?}");
+        }
     }
 }
