@@ -16,7 +16,7 @@
 //!   all. A client that sends and stops reading keeps its buffer (its echo
 //!   waits in it) until it reads again or `idle_timeout` closes it.
 //! - **Limits.** At most `max_clients` connections at once (the next one is
-//!   closed at once, with a log line); a connection that neither sends nor
+//!   closed at once, with a log line: see [`netkit::admission`]); a connection that neither sends nor
 //!   accepts data for `idle_timeout` is closed. A client that reads its echo
 //!   slowly is not idle: every byte it accepts restarts the clock.
 //! - **No UDP loops.** A datagram whose source port belongs to a server
@@ -34,6 +34,7 @@ use std::time::{Duration, Instant};
 use codec::echo::UDP_RECV_BUFFER;
 use codec::ports::AnswerBudget;
 use netkit::NetError;
+use netkit::admission::Admission;
 use netkit::error::describe_io;
 use netkit::logging::clients;
 use netkit::net::accept;
@@ -42,7 +43,6 @@ use netkit::trace::{Tap, Traced};
 use netkit::udp::{UdpServerSocket, log_not_answered};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
@@ -115,33 +115,24 @@ pub async fn serve_tcp(
     let config = Arc::new(config);
     let tracker = TaskTracker::new();
     let force_close = CancellationToken::new();
-    // One permit per connection: when none is left, the server is full.
-    let slots = Arc::new(Semaphore::new(config.max_clients));
-
-    let mut refusals = netkit::logging::OncePerSecond::new();
+    let mut door = Admission::new(config.max_clients);
     while let Some((stream, peer)) = accept(&listener, &shutdown).await {
-        let Ok(permit) = slots.clone().try_acquire_owned() else {
-            if let Some(more) = refusals.due(Instant::now()) {
-                warn!(
-                    "{peer} refused: already {} (see --max-clients){more}",
-                    clients(config.max_clients)
-                );
-            }
-            continue; // dropping `stream` closes the connection
+        // Full: refused (and logged); dropping `stream` closes the connection.
+        let Some(ticket) = door.admit(peer) else {
+            continue;
         };
         let config = config.clone();
         let force_close = force_close.clone();
-        let open = config.max_clients - slots.available_permits();
         tracker.spawn(async move {
-            info!("{peer} connected ({} connected)", clients(open));
+            info!(
+                "{peer} connected ({} connected)",
+                clients(ticket.connected())
+            );
             serve_connection(stream, peer, &config, &force_close).await;
-            drop(permit);
+            drop(ticket);
         });
     }
-
-    if let Some(untold) = refusals.untold() {
-        warn!("refused (see --max-clients): {untold}");
-    }
+    door.finish();
     // Closed now, not when this function returns: during the grace period a
     // newcomer gets "connection refused", not a connection nobody serves.
     drop(listener);

@@ -3,6 +3,8 @@
 //! Each server and client in netlab follows the same conventions, and this
 //! crate is where they are written, once:
 //!
+//! - [`admission`]: many clients at once, up to `--max-clients`, and what
+//!   the one too many is told.
 //! - [`args`]: the common command-line flags (`--host`, `--trace`, `-v`, `-q`).
 //! - [`logging`]: logs on stderr, program output on stdout; [`log_thread`]:
 //!   a server's log written by a thread of its own, so it never waits for it.
@@ -18,6 +20,7 @@
 //! The networking itself (what to do with a connection) lives in each pair's
 //! crate; the protocols live in the `codec` crate.
 
+pub mod admission;
 pub mod args;
 pub mod error;
 pub mod log_thread;
@@ -26,6 +29,8 @@ pub mod net;
 pub mod run;
 pub mod shutdown;
 pub mod stdin;
+#[cfg(test)]
+mod test_log;
 pub mod trace;
 pub mod udp;
 

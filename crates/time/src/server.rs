@@ -23,7 +23,8 @@
 //!
 //! ## Bounded by design
 //! - At most `max_clients` TCP connections at once, over both services; one
-//!   more is closed at once, with a log line (`--max-clients`).
+//!   more is closed at once, with a log line (`--max-clients`; see
+//!   [`netkit::admission`]).
 //! - The whole TCP exchange — sending the answer, then waiting for the
 //!   client to close — is limited by `write_timeout` (`--write-timeout`), so
 //!   a client that never reads, or never closes, cannot keep a task forever.
@@ -41,6 +42,7 @@ use std::time::{Duration, Instant};
 use codec::ports::AnswerBudget;
 use codec::time::Protocol;
 use netkit::NetError;
+use netkit::admission::Admission;
 use netkit::error::{Transport, describe_io};
 use netkit::logging::clients;
 use netkit::net::{accept, announce, bind_tcp_and_udp_set_by, local_addr};
@@ -49,7 +51,6 @@ use netkit::trace::{Traced, Way};
 use netkit::udp::{UdpServerSocket, log_not_answered};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
@@ -155,8 +156,6 @@ impl Service {
 struct Shared {
     config: Config,
     clock: Arc<dyn Clock>,
-    /// One permit per TCP connection: when none is left, the server is full.
-    slots: Arc<Semaphore>,
     tracker: TaskTracker,
     force_close: CancellationToken,
 }
@@ -170,7 +169,6 @@ pub async fn serve(
 ) -> Result<(), NetError> {
     netkit::net::make_room_for(config.max_clients, "--max-clients");
     let shared = Arc::new(Shared {
-        slots: Arc::new(Semaphore::new(config.max_clients)),
         config,
         clock,
         tracker: TaskTracker::new(),
@@ -183,12 +181,16 @@ pub async fn serve(
         .filter_map(|service| service.udp.as_ref()?.local_addr().ok())
         .map(|addr| addr.port())
         .collect();
+    // One limit for both services: `--max-clients` counts every TCP
+    // connection, whichever port it came to; each port is a door onto it.
+    let admission = Admission::new(shared.config.max_clients);
     let mut loops = Vec::new();
     for service in services {
         if let Some(listener) = service.tcp {
             loops.push(tokio::spawn(serve_tcp(
                 listener,
                 service.protocol,
+                admission.another_door(),
                 shared.clone(),
                 shutdown.clone(),
             )));
@@ -218,37 +220,27 @@ pub async fn serve(
 async fn serve_tcp(
     listener: TcpListener,
     protocol: Protocol,
+    mut door: Admission,
     shared: Arc<Shared>,
     shutdown: CancellationToken,
 ) {
-    let mut refusals = netkit::logging::OncePerSecond::new();
     while let Some((stream, peer)) = accept(&listener, &shutdown).await {
-        let Ok(permit) = shared.slots.clone().try_acquire_owned() else {
-            if let Some(more) = refusals.due(Instant::now()) {
-                warn!(
-                    "{peer} refused: already {} (see --max-clients){more}",
-                    clients(shared.config.max_clients)
-                );
-            }
-            continue; // dropping `stream` closes the connection
+        // Full: refused (and logged); dropping `stream` closes the connection.
+        let Some(ticket) = door.admit(peer) else {
+            continue;
         };
-        // Counted now, this client included: by the time its task runs,
-        // others may have come.
-        let open = shared.config.max_clients - shared.slots.available_permits();
         let task_shared = shared.clone();
         shared.tracker.spawn(async move {
             info!(
                 "{peer} connected to {} ({} connected)",
                 protocol.label(),
-                clients(open)
+                clients(ticket.connected())
             );
             serve_connection(stream, peer, protocol, &task_shared).await;
-            drop(permit);
+            drop(ticket);
         });
     }
-    if let Some(untold) = refusals.untold() {
-        warn!("refused (see --max-clients): {untold}");
-    }
+    door.finish();
 }
 
 /// One TCP client: the answer, then goodbye.

@@ -92,6 +92,13 @@ pub async fn serve(
         // A chat client may stay quiet for hours: only the OS can tell that
         // its machine has left the network, and so free its nickname.
         netkit::net::watch_peer(&stream, config.keepalive);
+        // The same idea as echo's and time's `--max-clients`, but not their
+        // `netkit::admission`, on purpose: here the limit is the room's own
+        // table of clients (one count, under the room's lock, the one every
+        // "N connected" line reads; a semaphore beside it would be a second
+        // count of the same thing, free a moment apart), and the newcomer is
+        // *told*, in chat/1 (`ERR server full`), which takes a task and a
+        // bounded wait, where an echo or time client can only be closed.
         match room.enter(peer) {
             Ok(seat) => {
                 let signals = Signals {
