@@ -427,7 +427,7 @@ fn udp_time_client_retries_then_gives_up_with_an_explanation() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stderr.contains("time-out"), "{}", out.stderr);
-    assert!(out.stderr.contains("3 datagram(s) sent"), "{}", out.stderr);
+    assert!(out.stderr.contains("3 datagrams sent"), "{}", out.stderr);
     let mut buf = [0u8; 16];
     let mut received = 0;
     while silent.recv_from(&mut buf).is_ok() {
@@ -437,6 +437,23 @@ fn udp_time_client_retries_then_gives_up_with_an_explanation() {
         }
     }
     assert_eq!(received, 3, "one first try and two retries");
+}
+
+#[test]
+fn udp_time_client_without_retries_counts_one_datagram() {
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port().to_string();
+    let out = client(&[
+        "--udp",
+        "--port",
+        &port,
+        "--timeout",
+        "0.3",
+        "--retries",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stderr.contains("(1 datagram sent)"), "{}", out.stderr);
 }
 
 #[test]

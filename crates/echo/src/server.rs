@@ -155,7 +155,7 @@ async fn serve_connection(
         result = echo_until_closed(&mut stream, config.idle_timeout) => result,
         _ = force_close.cancelled() => Err(io::Error::other("closed by the server's shutdown")),
     };
-    let counts = format!("{} bytes in, {} bytes out", tap.bytes_in(), tap.bytes_out());
+    let counts = tap.counts();
     match outcome {
         Ok(()) => info!("{peer} disconnected ({counts})"),
         Err(e) => warn!("{peer} disconnected: {} ({counts})", describe_io(&e)),
@@ -291,7 +291,10 @@ pub async fn serve_udp(
         match socket.send_to_from(datagram, peer, local).await {
             Ok(_) => {
                 tap.sent(datagram);
-                debug!("{shown} (udp): echoed a datagram of {n} bytes");
+                debug!(
+                    "{shown} (udp): echoed a datagram of {}",
+                    netkit::trace::plural_bytes(n)
+                );
             }
             Err(e) => debug!(
                 "{shown} (udp): could not send the echo: {}",

@@ -31,12 +31,19 @@ pub fn note(line: &str) {
     let _ = stderr.write_all(b"\n");
 }
 
-/// "1 client", "2 clients": a count of clients as a log line says it.
-pub fn clients(count: usize) -> String {
-    match count {
-        1 => "1 client".to_string(),
-        n => format!("{n} clients"),
+/// "1 datagram", "0 datagrams", "3 log lines": a count as a sentence says
+/// it, the noun singular for exactly one. Every count in a line goes through
+/// here, so that no log says "1 connections" nor "connection(s)".
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    match n {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
     }
+}
+
+/// "1 client", "2 clients": a count of clients as a log line says it.
+pub fn clients(n: usize) -> String {
+    count(n as u64, "client", "clients")
 }
 
 /// A log line that may repeat thousands of times a second (connections
@@ -175,9 +182,10 @@ impl ServerLog {
             let mut last = Vec::new();
             if lost > 0 {
                 last.push(format!(
-                    "{lost} log line(s) left out: nothing was reading this log (stderr) fast \
+                    "{} left out: nothing was reading this log (stderr) fast \
                      enough, so the server went on without waiting for it (a paused terminal \
-                     or `| less`?)"
+                     or `| less`?)",
+                    count(lost as u64, "log line", "log lines")
                 ));
             }
             last.extend(error);
@@ -212,6 +220,9 @@ mod tests {
 
     #[test]
     fn one_client_is_singular() {
+        assert_eq!(count(1, "log line", "log lines"), "1 log line");
+        assert_eq!(count(0, "datagram", "datagrams"), "0 datagrams");
+        assert_eq!(count(2, "connection", "connections"), "2 connections");
         assert_eq!(clients(0), "0 clients");
         assert_eq!(clients(1), "1 client");
         assert_eq!(clients(1000), "1000 clients");

@@ -15,6 +15,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
+use crate::logging::count;
+
 /// A token cancelled on the first Ctrl-C or SIGTERM.
 /// A second Ctrl-C exits at once, for the impatient.
 /// Must be called from inside a tokio runtime.
@@ -110,19 +112,28 @@ pub async fn drain(
     // Counted here are connections, not clients: one that already said
     // goodbye may still be waiting a moment for its peer to close.
     info!(
-        "waiting up to {:.1} s for {} connection(s) to close",
+        "waiting up to {:.1} s for {} to close",
         grace.as_secs_f64(),
-        tracker.len()
+        connections(tracker.len())
     );
     if tokio::time::timeout(grace, tracker.wait()).await.is_ok() {
         return 0;
     }
     let left = tracker.len();
-    warn!("{left} connection(s) still open after the grace period: closing them");
+    warn!(
+        "{} still open after the grace period: closing {}",
+        connections(left),
+        if left == 1 { "it" } else { "them" }
+    );
     force_close.cancel();
     // Forced tasks only have to drop their sockets: this is quick.
     let _ = tokio::time::timeout(Duration::from_secs(1), tracker.wait()).await;
     left
+}
+
+/// "1 connection", "2 connections".
+fn connections(n: usize) -> String {
+    count(n as u64, "connection", "connections")
 }
 
 #[cfg(test)]
@@ -158,5 +169,32 @@ mod tests {
         assert!(force.is_cancelled());
         assert!(tracker.is_empty(), "the forced task has ended");
         assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn the_log_counts_one_connection_in_the_singular() {
+        // A runtime on this thread, so that the log capture (this thread's)
+        // sees what `drain` logs; paused time, as above.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let lines = crate::test_log::logged(|| {
+            runtime.block_on(async {
+                let tracker = TaskTracker::new();
+                let force = CancellationToken::new();
+                let watched = force.clone();
+                tracker.spawn(async move { watched.cancelled().await });
+                assert_eq!(drain(&tracker, Duration::from_millis(50), &force).await, 1);
+            })
+        });
+        assert_eq!(
+            lines,
+            [
+                "waiting up to 0.1 s for 1 connection to close",
+                "1 connection still open after the grace period: closing it",
+            ]
+        );
     }
 }

@@ -47,6 +47,8 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tracing::info;
 
+use crate::logging::count;
+
 /// One peer's wire view: its address, whether to log bytes, and byte counts.
 #[derive(Debug)]
 pub struct Tap {
@@ -388,6 +390,16 @@ impl Tap {
     pub fn bytes_out(&self) -> u64 {
         self.bytes_out.load(Ordering::Relaxed)
     }
+
+    /// "5 bytes in, 1 byte out": both counts so far, as a server's
+    /// "disconnected" line says them.
+    pub fn counts(&self) -> String {
+        format!(
+            "{} in, {} out",
+            count(self.bytes_in(), "byte", "bytes"),
+            count(self.bytes_out(), "byte", "bytes")
+        )
+    }
 }
 
 impl Drop for Tap {
@@ -456,11 +468,7 @@ fn pieces(bytes: &[u8], text: bool) -> Vec<Range<usize>> {
 
 /// "1 byte", "7 bytes": a count of bytes as a line says it.
 pub fn plural_bytes(n: usize) -> String {
-    if n == 1 {
-        "1 byte".to_string()
-    } else {
-        format!("{n} bytes")
-    }
+    count(n as u64, "byte", "bytes")
 }
 
 /// Shows bytes as escaped text when they are printable text, as hex otherwise.
@@ -700,6 +708,15 @@ mod tests {
 
     fn peer() -> SocketAddr {
         "127.0.0.1:1".parse().unwrap()
+    }
+
+    #[test]
+    fn the_counts_say_one_byte_in_the_singular() {
+        let tap = Tap::new(peer(), false);
+        assert_eq!(tap.counts(), "0 bytes in, 0 bytes out");
+        tap.received(b"x");
+        tap.sent(b"ok");
+        assert_eq!(tap.counts(), "1 byte in, 2 bytes out");
     }
 
     const CUT: &str = "a character cut by the read: shown whole once the rest comes";

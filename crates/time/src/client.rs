@@ -23,6 +23,7 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use netkit::NetError;
 use netkit::error::{Transport, is_closed_by_peer, join_host_port};
+use netkit::logging::count;
 use netkit::net::{AFTER_THE_ANSWER, UdpServer, connect_tcp, is_udp_refusal};
 use netkit::trace::{Traced, Way, hex, plural_bytes, show_bytes};
 use tokio::io::AsyncReadExt;
@@ -299,8 +300,9 @@ pub async fn ask_udp_at(mut target: UdpServer, options: &Options) -> Result<Repl
     }
     Err(NetError::TimedOut {
         what: format!(
-            "waiting for an answer from {} over UDP ({attempts} datagram(s) sent)",
-            join_host_port(&options.host, options.port)
+            "waiting for an answer from {} over UDP ({} sent)",
+            join_host_port(&options.host, options.port),
+            count(u64::from(attempts), "datagram", "datagrams")
         ),
         after: options.timeout,
     })

@@ -275,7 +275,7 @@ async fn serve_connection(
             Ok(Err(io::Error::other("closed by the server's shutdown")))
         }
     };
-    let counts = format!("{} bytes in, {} bytes out", tap.bytes_in(), tap.bytes_out());
+    let counts = tap.counts();
     match outcome {
         Ok(Ok(())) => info!("{peer} disconnected ({counts})"),
         Ok(Err(e)) => warn!("{peer} disconnected: {} ({counts})", describe_io(&e)),

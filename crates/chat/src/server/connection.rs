@@ -200,10 +200,9 @@ pub async fn run(
         None => format!("{peer} left"),
     };
     let line = format!(
-        "{who}: {} - {} bytes in, {} bytes out ({} connected)",
+        "{who}: {} - {} ({} connected)",
         ending.describe(&config),
-        tap.bytes_in(),
-        tap.bytes_out(),
+        tap.counts(),
         left.connected
     );
     match ending {
