@@ -278,6 +278,30 @@ fn trace_shows_the_bytes_both_ways_with_the_peer() {
 }
 
 #[test]
+fn trace_shows_a_udp_datagram_and_its_echo_with_the_peer() {
+    let server = echo_server(&["--trace"]);
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let me = socket.local_addr().unwrap();
+    socket.send_to(b"ping\n", server.addr()).unwrap();
+    let mut buf = [0u8; 64];
+    let (n, _) = socket.recv_from(&mut buf).expect("the echo");
+    assert_eq!(&buf[..n], b"ping\n");
+    for needle in [
+        format!(r#"recv 5 bytes from {me}: "ping\n""#),
+        format!(r#"sent 5 bytes to   {me}: "ping\n""#),
+    ] {
+        assert!(
+            server.log.wait_for(&needle, T).is_some(),
+            "{needle}: {}",
+            server.log.text()
+        );
+    }
+}
+
+#[test]
 fn connections_are_logged_with_the_client_port_and_byte_counts() {
     let server = echo_server(&[]);
     let mut stream = connect(&server);

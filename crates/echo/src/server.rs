@@ -39,7 +39,7 @@ use netkit::error::describe_io;
 use netkit::logging::clients;
 use netkit::net::accept;
 use netkit::shutdown::drain;
-use netkit::trace::{Tap, Traced};
+use netkit::trace::{DatagramTrace, Tap, Traced};
 use netkit::udp::{UdpServerSocket, log_not_answered};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
@@ -276,21 +276,21 @@ pub async fn serve_udp(
     let socket = UdpServerSocket::new(socket);
     let mut buf = vec![0u8; UDP_RECV_BUFFER];
     let mut budget = AnswerBudget::new(config.udp_rate);
+    let trace = DatagramTrace::new(config.trace, None);
     while let Some((n, peer, local)) = socket.next_datagram(&mut buf, &shutdown).await {
         // Shown as IPv4 when it is (`::ffff:10.0.0.2` on a server on `::`);
         // the answer goes to `peer` as the socket knows it.
         let shown = netkit::net::canonical(peer);
         let datagram = &buf[..n];
-        let tap = Tap::datagrams(shown, config.trace, None);
-        // An empty datagram too: the tap says "recv an empty datagram".
-        tap.received(datagram);
+        // An empty datagram too: the trace says "recv an empty datagram".
+        trace.received(shown, datagram);
         if let Err(why) = budget.judge(peer, &[own_port], Instant::now()) {
             log_not_answered(shown, why, config.trace);
             continue;
         }
         match socket.send_to_from(datagram, peer, local).await {
             Ok(_) => {
-                tap.sent(datagram);
+                trace.sent(shown, datagram);
                 debug!(
                     "{shown} (udp): echoed a datagram of {}",
                     netkit::trace::plural_bytes(n)

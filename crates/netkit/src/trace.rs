@@ -33,6 +33,8 @@
 //! [`Tap`] keeps the peer address and counts bytes in and out (every
 //! connection's log line ends with those counts, traced or not). [`Traced`]
 //! wraps any async stream — or one half of it — and reports to its `Tap`.
+//! A UDP server has no connections to tap: [`DatagramTrace`] shows its
+//! datagrams, whoever sent them.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -402,6 +404,46 @@ impl Tap {
     }
 }
 
+/// `--trace` for a UDP server: one for its socket, whoever the datagrams
+/// come from or go to.
+///
+/// UDP has no conversations, only datagrams, each a message of its own:
+/// nothing to count per peer, no character cut between two. So a server
+/// keeps no [`Tap`] per peer, and, without `--trace`, makes none per
+/// datagram either (a `Tap` is shared, so it lives on the heap): answering
+/// one costs no allocation.
+#[derive(Debug, Clone, Copy)]
+pub struct DatagramTrace {
+    enabled: bool,
+    binary: Option<Way>,
+}
+
+impl DatagramTrace {
+    /// `enabled` is the `--trace` flag; the datagrams going the `binary`
+    /// way, if any, are always shown in hex (as [`Tap::datagrams`] does).
+    pub fn new(enabled: bool, binary: Option<Way>) -> DatagramTrace {
+        DatagramTrace { enabled, binary }
+    }
+
+    /// Shows a datagram received from `peer`.
+    pub fn received(&self, peer: SocketAddr, datagram: &[u8]) {
+        self.show(peer, Way::In, datagram);
+    }
+
+    /// Shows a datagram sent to `peer`.
+    pub fn sent(&self, peer: SocketAddr, datagram: &[u8]) {
+        self.show(peer, Way::Out, datagram);
+    }
+
+    fn show(&self, peer: SocketAddr, way: Way, datagram: &[u8]) {
+        if self.enabled {
+            // For this datagram only, on the stack: nothing carries over to
+            // the next one.
+            Tap::with(peer, true, self.binary, true).note(way, datagram);
+        }
+    }
+}
+
 impl Drop for Tap {
     /// The last user of the tap is gone (the connection ended without an
     /// end-of-stream, on an error, or a UDP exchange is over): bytes still
@@ -717,6 +759,28 @@ mod tests {
         tap.received(b"x");
         tap.sent(b"ok");
         assert_eq!(tap.counts(), "1 byte in, 2 bytes out");
+    }
+
+    #[test]
+    fn a_datagram_trace_shows_both_ways_with_the_peer() {
+        let lines = logged(|| {
+            let trace = DatagramTrace::new(true, Some(Way::Out));
+            trace.received(peer(), b"");
+            trace.received(peer(), b"hi\n");
+            trace.sent(peer(), b"hi\n");
+            // Without --trace: nothing at all.
+            let off = DatagramTrace::new(false, None);
+            off.received(peer(), b"x");
+            off.sent(peer(), b"x");
+        });
+        assert_eq!(
+            lines,
+            [
+                "recv an empty datagram from 127.0.0.1:1",
+                r#"recv 3 bytes from 127.0.0.1:1: "hi\n""#,
+                "sent 3 bytes to   127.0.0.1:1: [68 69 0a]",
+            ]
+        );
     }
 
     const CUT: &str = "a character cut by the read: shown whole once the rest comes";

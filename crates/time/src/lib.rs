@@ -42,10 +42,16 @@ pub(crate) fn tap_for(
     transport: Transport,
     answer: Way,
 ) -> Arc<Tap> {
-    let binary = (protocol == Protocol::Time).then_some(answer);
+    let binary = in_hex(protocol, answer);
     match (transport, binary) {
         (Transport::Udp, _) => Tap::datagrams(peer, trace, binary),
         (Transport::Tcp, Some(way)) => Tap::binary(peer, trace, way),
         (Transport::Tcp, None) => Tap::new(peer, trace),
     }
+}
+
+/// The way (`answer`) whose bytes `--trace` always shows in hex, if any:
+/// RFC 868's 4-byte answer is a binary number; daytime has none.
+pub(crate) fn in_hex(protocol: Protocol, answer: Way) -> Option<Way> {
+    (protocol == Protocol::Time).then_some(answer)
 }

@@ -47,7 +47,7 @@ use netkit::error::{Transport, describe_io};
 use netkit::logging::clients;
 use netkit::net::{accept, announce, bind_tcp_and_udp_set_by, local_addr};
 use netkit::shutdown::drain;
-use netkit::trace::{Traced, Way};
+use netkit::trace::{DatagramTrace, Traced, Way};
 use netkit::udp::{UdpServerSocket, log_not_answered};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
@@ -56,7 +56,7 @@ use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
 use crate::clock::Clock;
-use crate::tap_for;
+use crate::{in_hex, tap_for};
 
 /// How the server behaves; every limit has a command-line flag.
 #[derive(Debug, Clone)]
@@ -338,19 +338,13 @@ async fn serve_udp(
     // The request's content does not matter; a larger datagram is truncated.
     let mut buf = [0u8; 512];
     let mut budget = AnswerBudget::new(shared.config.udp_rate);
+    let trace = DatagramTrace::new(shared.config.trace, in_hex(protocol, Way::Out));
     while let Some((n, peer, local)) = socket.next_datagram(&mut buf, &shutdown).await {
         // Shown as IPv4 when it is (`::ffff:10.0.0.2` on a server on `::`);
         // the answer goes to `peer` as the socket knows it.
         let shown = netkit::net::canonical(peer);
-        let tap = tap_for(
-            protocol,
-            shown,
-            shared.config.trace,
-            Transport::Udp,
-            Way::Out,
-        );
-        // The usual question is an empty datagram: the tap shows it too.
-        tap.received(&buf[..n]);
+        // The usual question is an empty datagram: the trace shows it too.
+        trace.received(shown, &buf[..n]);
         if n == buf.len() && shared.config.trace {
             // The trace shows what was read; the datagram may have been longer.
             info!(
@@ -371,7 +365,7 @@ async fn serve_udp(
         };
         match socket.send_to_from(&answer, peer, local).await {
             Ok(_) => {
-                tap.sent(&answer);
+                trace.sent(shown, &answer);
                 info!(
                     "{shown} (udp) asked {}: answered {} bytes",
                     protocol.label(),
