@@ -16,9 +16,10 @@
 //!   all. A client that sends and stops reading keeps its buffer (its echo
 //!   waits in it) until it reads again or `idle_timeout` closes it.
 //! - **Limits.** At most `max_clients` connections at once (the next one is
-//!   closed at once, with a log line: see [`netkit::admission`]); a connection that neither sends nor
-//!   accepts data for `idle_timeout` is closed. A client that reads its echo
-//!   slowly is not idle: every byte it accepts restarts the clock.
+//!   closed at once, with a log line: see [`netkit::admission`]); a
+//!   connection that neither sends nor accepts data for `idle_timeout` is
+//!   closed. A client that reads its echo slowly is not idle: every byte it
+//!   accepts restarts the clock.
 //! - **No UDP loops.** A datagram whose source port belongs to a server
 //!   (port 0, our own port, a well-known port, another netlab server) gets no
 //!   answer: a forged one would otherwise set two servers echoing each other
