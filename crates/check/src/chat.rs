@@ -25,7 +25,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::io::{ReadHalf, WriteHalf};
 use tokio::time::{Instant, timeout_at};
 
-use crate::report::{Outcome, Report, Text, Verdict};
+use crate::report::{Outcome, Report, Text, Verdict, count_en, count_fr};
 use crate::wire::{self, secs, show};
 use crate::{Options, Target, text};
 
@@ -292,15 +292,17 @@ impl Skipped {
         self.first.get_or_insert(line);
     }
 
-    /// ` (3 ligne(s) sur d'autres clients ignorée(s), dont "JOIN bob")`, or nothing.
+    /// ` (3 lignes sur d'autres clients ignorées, dont "JOIN bob")`, or nothing.
     fn describe(&self) -> Text {
         let Some(first) = &self.first else {
             return text!("", "");
         };
         let (n, first) = (self.count, show(first.as_bytes()));
+        let (lines_fr, lines_en) = (count_fr(n, "ligne", "lignes"), count_en(n, "line", "lines"));
+        let skipped_fr = if n <= 1 { "ignorée" } else { "ignorées" };
         text!(
-            " ({n} ligne(s) sur d'autres clients ignorée(s), dont {first})",
-            " ({n} line(s) about other clients skipped, such as {first})"
+            " ({lines_fr} sur d'autres clients {skipped_fr}, dont {first})",
+            " ({lines_en} about other clients skipped, such as {first})"
         )
     }
 }

@@ -97,6 +97,20 @@ macro_rules! text {
     };
 }
 
+/// "0 règle", "1 règle", "2 règles": French puts 0 and 1 in the singular.
+pub fn count_fr(n: usize, one: &str, many: &str) -> String {
+    if n <= 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// "0 rules", "1 rule", "2 rules": English puts only 1 in the singular.
+pub fn count_en(n: usize, one: &str, many: &str) -> String {
+    netkit::logging::count(n as u64, one, many)
+}
+
 /// What running one rule found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -211,7 +225,7 @@ impl Report {
         writeln!(out, "{}", self.summary().get(lang))
     }
 
-    /// `Bilan : 14 règle(s), 13 réussie(s), 1 échouée(s), 0 avertissement(s) — <conclusion>`
+    /// `Bilan : 14 règles, 13 réussies, 1 échouée, 0 avertissement — <conclusion>`
     pub fn summary(&self) -> Text {
         let total = self.checked.len();
         let count = |f: fn(&Verdict) -> bool| self.checked.iter().filter(|c| f(&c.verdict)).count();
@@ -234,9 +248,19 @@ impl Report {
         };
         let end_fr = &end.fr;
         let end_en = &end.en;
+        let (rules_fr, rules_en) = (
+            count_fr(total, "règle", "règles"),
+            count_en(total, "rule", "rules"),
+        );
+        let passed_fr = count_fr(passed, "réussie", "réussies");
+        let failed_fr = count_fr(failed, "échouée", "échouées");
+        let (warned_fr, warned_en) = (
+            count_fr(warned, "avertissement", "avertissements"),
+            count_en(warned, "warning", "warnings"),
+        );
         text!(
-            "Bilan : {total} règle(s), {passed} réussie(s), {failed} échouée(s), {warned} avertissement(s) — {end_fr}",
-            "Summary: {total} rule(s), {passed} passed, {failed} failed, {warned} warning(s) — {end_en}"
+            "Bilan : {rules_fr}, {passed_fr}, {failed_fr}, {warned_fr} — {end_fr}",
+            "Summary: {rules_en}, {passed} passed, {failed} failed, {warned_en} — {end_en}"
         )
     }
 }
@@ -477,7 +501,10 @@ mod tests {
         assert!(out.contains("PASS      echo.line  "), "{out}");
         assert!(out.contains("FAIL      echo.binary  "), "{out}");
         assert!(out.contains("↳ byte 65 changed"), "{out}");
-        assert!(out.contains("2 rule(s), 1 passed, 1 failed"), "{out}");
+        assert!(
+            out.contains("2 rules, 1 passed, 1 failed, 0 warnings"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -488,7 +515,10 @@ mod tests {
         assert!(out.contains("RÉUSSI"), "{out}");
         assert!(out.contains("ÉCHEC"), "{out}");
         assert!(out.contains("octet 65 changé"), "{out}");
-        assert!(out.contains("Bilan : 2 règle(s)"), "{out}");
+        assert!(
+            out.contains("Bilan : 2 règles, 1 réussie, 1 échouée, 0 avertissement"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -297,11 +297,20 @@ fn closes(a: &Drained, opts: &Options) -> Outcome {
 /// Reads the first 4 bytes as RFC 868 and compares with this machine's clock.
 pub fn time_value(bytes: &[u8], opts: &Options) -> Outcome {
     let Some(first) = bytes.first_chunk::<4>() else {
-        let n = bytes.len();
-        return Err(text!(
-            "seulement {n} octet(s) reçu(s) : il en faut 4 pour lire une heure",
-            "only {n} byte(s) received: 4 are needed to read a time"
-        ));
+        return Err(match bytes.len() {
+            0 => text!(
+                "aucun octet reçu : il en faut 4 pour lire une heure",
+                "no bytes received: 4 are needed to read a time"
+            ),
+            1 => text!(
+                "seulement 1 octet reçu : il en faut 4 pour lire une heure",
+                "only 1 byte received: 4 are needed to read a time"
+            ),
+            n => text!(
+                "seulement {n} octets reçus : il en faut 4 pour lire une heure",
+                "only {n} bytes received: 4 are needed to read a time"
+            ),
+        });
     };
     diagnose_time(*first, Timestamp::now(), opts.max_drift)
 }
@@ -518,6 +527,34 @@ mod tests {
                 .unwrap_err()
                 .en
                 .contains("time server")
+        );
+    }
+
+    #[test]
+    fn fewer_than_4_bytes_are_counted_in_both_languages() {
+        let opts = Options::default();
+        let said = |n: usize| time_value(&vec![0; n], &opts).unwrap_err();
+        assert!(said(0).fr.starts_with("aucun octet reçu"), "{:?}", said(0));
+        assert!(said(0).en.starts_with("no bytes received"), "{:?}", said(0));
+        assert!(
+            said(1).fr.starts_with("seulement 1 octet reçu :"),
+            "{:?}",
+            said(1)
+        );
+        assert!(
+            said(1).en.starts_with("only 1 byte received:"),
+            "{:?}",
+            said(1)
+        );
+        assert!(
+            said(3).fr.starts_with("seulement 3 octets reçus :"),
+            "{:?}",
+            said(3)
+        );
+        assert!(
+            said(3).en.starts_with("only 3 bytes received:"),
+            "{:?}",
+            said(3)
         );
     }
 

@@ -17,7 +17,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, Wr
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::time::{Instant, timeout};
 
-use crate::report::{Text, explain};
+use crate::report::{Text, count_en, count_fr, explain};
 use crate::{Options, Target, text};
 
 /// A connection to the server under test. With `--trace`, every byte that
@@ -261,9 +261,13 @@ pub async fn udp_exchange(
 
 fn no_datagram(tries: usize, opts: &Options) -> Text {
     let wait = secs(opts.timeout);
+    let (tries_fr, tries_en) = (
+        count_fr(tries, "essai", "essais"),
+        count_en(tries, "try", "tries"),
+    );
     text!(
-        "aucun datagramme en réponse ({tries} essai(s), {wait} chacun) : le serveur écoute-t-il en UDP sur ce port ?",
-        "no datagram came back ({tries} tries, {wait} each): does the server listen on UDP on this port?"
+        "aucun datagramme en réponse ({tries_fr}, {wait} chacun) : le serveur écoute-t-il en UDP sur ce port ?",
+        "no datagram came back ({tries_en}, {wait} each): does the server listen on UDP on this port?"
     )
 }
 
