@@ -83,9 +83,10 @@ impl Reply {
             Some((verb, rest)) => (verb, Some(rest)),
             None => (line, None),
         };
-        // A nickname is never empty: `JOIN `, `LEAVE `, `MSG  hi` (two
-        // spaces) name nobody, so they are not chat/1.
-        let nick = |n: &str| (!n.is_empty()).then(|| n.to_string());
+        // A nickname is never empty and never holds a space: `JOIN `,
+        // `LEAVE `, `MSG  hi` (two spaces) name nobody, `JOIN a b` names
+        // no one nickname, so they are not chat/1.
+        let nick = |n: &str| (!n.is_empty() && !n.contains(' ')).then(|| n.to_string());
         // A nickname, then the rest of the line (a text, a reason, a new name).
         let two = |rest: Option<&str>| {
             let (a, b) = rest?.split_once(' ')?;
@@ -252,5 +253,20 @@ mod tests {
         ] {
             assert_eq!(Reply::parse(line), None, "{line:?}");
         }
+    }
+
+    #[test]
+    fn a_nickname_with_a_space_is_not_a_reply() {
+        for line in ["JOIN a b", "NICK bob rob ert"] {
+            assert_eq!(Reply::parse(line), None, "{line:?}");
+        }
+        // A space after the nickname starts the text or the reason.
+        assert_eq!(
+            Reply::parse("LEAVE a b"),
+            Some(Reply::Leave {
+                nick: "a".into(),
+                reason: Some("b".into())
+            })
+        );
     }
 }
