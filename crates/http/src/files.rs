@@ -22,7 +22,10 @@
 //! (a 403 would tell "yes, there is a `.env` here"), as Apache does for
 //! `.ht*` files and nginx setups commonly do for all dotfiles. One exception:
 //! `/.well-known/` (RFC 8615), the folder made to be public (`security.txt`,
-//! the files Let's Encrypt checks).
+//! the files Let's Encrypt checks). The names are judged twice, as `..` is:
+//! as the URL writes them, and as they really are on the disk, since a
+//! symbolic link (`env -> .env`) or, on Windows, a short name (`GIT~1` for
+//! `.git`) reaches a hidden file without naming it.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -116,6 +119,12 @@ pub fn is_hidden(relative: &Path) -> bool {
     })
 }
 
+/// Whether `real`, a canonical path inside the canonical `root`, is hidden
+/// (see [`is_hidden`]) by the names it really has below `root`.
+fn leads_to_hidden(root: &Path, real: &Path) -> bool {
+    real.strip_prefix(root).is_ok_and(is_hidden)
+}
+
 /// Where `relative` really leads from `root`, as far as it exists, with
 /// every symbolic link on the way followed (`canonicalize`: the system's,
 /// or a test's that counts its calls).
@@ -143,7 +152,8 @@ fn reach(
 /// [`std::fs::canonicalize`]). A folder is answered with its `index.html`.
 ///
 /// A hidden name (see [`is_hidden`]) is answered `404 Not Found` before the
-/// disk is looked at. `..` is refused (403) before that, by
+/// disk is looked at; a path that only leads to one (a link, a Windows short
+/// name) is answered as a missing file. `..` is refused (403) before that, by
 /// [`url_to_relative`], wherever it is in the path.
 ///
 /// A folder asked for without its final `/` (`/docs`) is refused with
@@ -177,6 +187,14 @@ pub fn resolve(root: &Path, url_path: &str) -> Result<PathBuf, Refusal> {
     if !reached.starts_with(root) {
         return Err(outside());
     }
+    // The names in the URL are not always the names on the disk: a link
+    // `env -> .env`, or on Windows the short name `GIT~1` NTFS gives `.git`,
+    // lead to a hidden file without naming it. So where the path really
+    // leads is judged too, before the 301 that would tell a folder is
+    // there, and answered as a missing file is, which tells nothing.
+    if leads_to_hidden(root, &reached) {
+        return Err(not_found());
+    }
     if path.is_dir() {
         if !url_path.ends_with('/') {
             return Err((
@@ -194,6 +212,10 @@ pub fn resolve(root: &Path, url_path: &str) -> Result<PathBuf, Refusal> {
     let real = std::fs::canonicalize(&path).map_err(|_| not_found())?;
     if !real.starts_with(root) {
         return Err(outside());
+    }
+    // The last name too (a folder's `index.html` may be a link to `../.env`).
+    if leads_to_hidden(root, &real) {
+        return Err(not_found());
     }
     if !real.is_file() {
         return Err(not_found());
@@ -397,6 +419,49 @@ mod tests {
         assert_eq!(
             resolve(&root, "/.git/../b.txt").unwrap_err().0,
             Status::Forbidden
+        );
+    }
+
+    /// A name that is not hidden but leads to a hidden file: a symbolic
+    /// link here; on Windows, the short name `GIT~1` that NTFS gives
+    /// `.git` (the OS resolves it to the long name, as it does a link).
+    /// What is served is judged by where the path really leads, and the
+    /// answer is that of a missing file, which tells nothing either.
+    #[cfg(unix)]
+    #[test]
+    fn a_name_leading_to_a_hidden_file_is_not_found_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        std::fs::write(root.join(".git/config"), "secret").unwrap();
+        std::fs::write(root.join(".env"), "secret").unwrap();
+        std::fs::create_dir_all(root.join(".well-known")).unwrap();
+        std::fs::write(root.join(".well-known/a.txt"), "a").unwrap();
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::os::unix::fs::symlink(root.join(".env"), root.join("env-link")).unwrap();
+        std::os::unix::fs::symlink(root.join(".git"), root.join("git-link")).unwrap();
+        std::os::unix::fs::symlink("../.env", root.join("sub/index.html")).unwrap();
+        std::os::unix::fs::symlink(root.join(".well-known"), root.join("wk")).unwrap();
+        let missing = resolve(&root, "/missing").unwrap_err();
+        for path in [
+            "/env-link",
+            "/git-link",
+            "/git-link/",
+            "/git-link/config",
+            "/sub/",
+        ] {
+            let refusal = resolve(&root, path).unwrap_err();
+            assert_eq!(refusal.0, Status::NotFound, "{path}: {refusal:?}");
+            assert_eq!(
+                refusal.1.replace(path, "X"),
+                missing.1.replace("/missing", "X"),
+                "{path}: the same words as for a missing file"
+            );
+        }
+        // Into /.well-known/, the public folder, a link is fine.
+        assert_eq!(
+            resolve(&root, "/wk/a.txt").unwrap(),
+            root.join(".well-known/a.txt")
         );
     }
 
