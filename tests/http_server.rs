@@ -1365,6 +1365,33 @@ fn if_match_and_if_unmodified_since_that_are_false_get_412() {
     assert_eq!(code, "412");
 }
 
+/// If-Match is about entity tags, not dates: on a page with no date (the
+/// request page) it is evaluated all the same, and false whatever tag it
+/// names, since this server sends none (RFC 9110 §13.1.1, §13.2.2: the
+/// page must not be sent). If-Unmodified-Since needs a date: ignored there
+/// (§13.1.4).
+#[test]
+fn if_match_fails_on_a_page_without_a_date_too() {
+    let server = http_server(&[]);
+    for method in ["GET", "HEAD"] {
+        let out = ask(server.addr(), method, "/", "If-Match: \"abc\"\r\n");
+        assert!(
+            out.starts_with("HTTP/1.1 412 Precondition Failed\r\n"),
+            "{method}: {out}"
+        );
+        if method == "GET" {
+            assert!(out.contains("this server sends none"), "{out}");
+        }
+    }
+    for headers in [
+        "If-Match: *\r\n",
+        "If-Unmodified-Since: Wed, 01 Jan 2020 00:00:00 GMT\r\n",
+    ] {
+        let out = ask(server.addr(), "GET", "/", headers);
+        assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{headers:?}: {out}");
+    }
+}
+
 #[test]
 fn head_with_the_same_date_gets_304() {
     let (_site, server) = dated_site("http-304-head");

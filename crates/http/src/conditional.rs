@@ -149,26 +149,34 @@ pub fn not_modified(request: &Request, last_modified: Timestamp, now: Timestamp)
     }
 }
 
-/// Whether `request` is answered `412 Precondition Failed` for a file
-/// whose `Last-Modified` is `last_modified`: the client asked "only if it
-/// is still the copy I know", and it is not (RFC 9110 §13.2.2, steps 1–2).
+/// Whether `request` is answered `412 Precondition Failed` for a
+/// resource whose `Last-Modified` is `last_modified` (`None`: it has no
+/// date, as the request page): the client asked "only if it is still the
+/// copy I know", and it is not (RFC 9110 §13.2.2, steps 1–2).
 /// Used before uploads (`PUT` only if nobody changed the file since), and
 /// by download tools resuming a file (`curl -z -DATE`).
 ///
 /// - `If-Match` (§13.1.1) is checked first and alone: `*` ("if it exists")
 ///   is true, and any list of entity tags is false, since this server
 ///   sends none a client could know;
+///   (with or without a date: tags are not dates);
 /// - otherwise `If-Unmodified-Since` (§13.1.4) is false when the file was
 ///   modified after its date. Missing, given twice, or not a date: ignored,
-///   as `If-Modified-Since` is.
+///   as `If-Modified-Since` is; and ignored by a resource with no date.
 ///
 /// It comes before [`not_modified`], and only for answers that would be
 /// 2xx (§13.2.1): a missing file is a 404 whatever the conditions say.
-pub fn precondition_failed(request: &Request, last_modified: Timestamp, now: Timestamp) -> bool {
+pub fn precondition_failed(
+    request: &Request,
+    last_modified: Option<Timestamp>,
+    now: Timestamp,
+) -> bool {
     if let Some(tags) = request.header("if-match") {
         return tags.trim_ascii() != b"*";
     }
-    single_date(request, "if-unmodified-since", now).is_some_and(|date| last_modified > date)
+    last_modified.is_some_and(|last_modified| {
+        single_date(request, "if-unmodified-since", now).is_some_and(|date| last_modified > date)
+    })
 }
 
 /// The date of the header `name`, if the request has it exactly once and it
@@ -370,7 +378,8 @@ mod tests {
     #[test]
     fn if_match_is_true_for_star_only_and_wins_over_if_unmodified_since() {
         let file = rfc_example();
-        let failed = |headers: &str| precondition_failed(&request("GET", headers), file, now());
+        let failed =
+            |headers: &str| precondition_failed(&request("GET", headers), Some(file), now());
         assert!(!failed(""), "no condition");
         assert!(!failed("If-Match: *\r\n"));
         assert!(failed("If-Match: \"abc\"\r\n"), "no tag can match");
@@ -380,11 +389,20 @@ mod tests {
     }
 
     #[test]
+    fn without_a_date_only_if_match_can_fail() {
+        let failed = |headers: &str| precondition_failed(&request("GET", headers), None, now());
+        assert!(failed("If-Match: \"abc\"\r\n"), "tags are not dates");
+        assert!(!failed("If-Match: *\r\n"));
+        let older = since("Sun, 06 Nov 1994 08:49:36 GMT").replace("Modified", "Unmodified");
+        assert!(!failed(&older), "no date to compare with: ignored");
+    }
+
+    #[test]
     fn if_unmodified_since_fails_when_the_file_changed_after_it() {
         let file = rfc_example();
         let failed = |date: &str| {
             let headers = format!("If-Unmodified-Since: {date}\r\n");
-            precondition_failed(&request("GET", &headers), file, now())
+            precondition_failed(&request("GET", &headers), Some(file), now())
         };
         assert!(failed("Sun, 06 Nov 1994 08:49:36 GMT"), "modified after");
         assert!(!failed("Sun, 06 Nov 1994 08:49:37 GMT"), "the same date");
@@ -392,7 +410,7 @@ mod tests {
         assert!(!failed("yesterday"), "not a date: ignored");
         let twice = "If-Unmodified-Since: Sun, 06 Nov 1994 08:49:36 GMT\r\n".repeat(2);
         assert!(
-            !precondition_failed(&request("GET", &twice), file, now()),
+            !precondition_failed(&request("GET", &twice), Some(file), now()),
             "two dates: ignored"
         );
     }

@@ -732,27 +732,14 @@ fn file_reply(
     let mut head = Head::at(Status::Ok, now)
         .header("Content-Type", files::content_type(path))
         .header("Content-Length", len.to_string());
+    let last_modified = modified.and_then(|m| conditional::last_modified(m, now));
+    // "Only if unchanged" first, then "only if changed" (RFC 9110 §13.2.2).
+    if conditional::precondition_failed(request, last_modified, now) {
+        return precondition_failed_reply(request, last_modified);
+    }
     // Without a modification time there is no date to give, and so nothing
     // a client could send back: every request gets the whole file.
-    if let Some(last_modified) = modified.and_then(|m| conditional::last_modified(m, now)) {
-        // "Only if unchanged" first, then "only if changed" (RFC 9110 §13.2.2).
-        if conditional::precondition_failed(request, last_modified, now) {
-            let why = if request.header("if-match").is_some() {
-                "If-Match names entity tags, and this server sends none, so none can match \
-                 (only If-Match: * can)"
-                    .to_string()
-            } else {
-                format!(
-                    "If-Unmodified-Since gives an earlier date than its Last-Modified, {}",
-                    http_date(last_modified)
-                )
-            };
-            return error_reply(
-                Status::PreconditionFailed,
-                &format!("{} was asked for only if unchanged: {why}", request.path()),
-                false,
-            );
-        }
+    if let Some(last_modified) = last_modified {
         if conditional::not_modified(request, last_modified, now) {
             // A 304 carries no body. Content-Type is left out, as RFC 9110
             // §15.4.5 asks of a representation's metadata; Content-Length
@@ -774,7 +761,31 @@ fn file_reply(
     }
 }
 
+/// The `412 Precondition Failed` page, naming the condition that failed
+/// (see [`conditional::precondition_failed`]).
+fn precondition_failed_reply(request: &Request, last_modified: Option<jiff::Timestamp>) -> Reply {
+    let why = match last_modified {
+        Some(last_modified) if request.header("if-match").is_none() => format!(
+            "If-Unmodified-Since gives an earlier date than its Last-Modified, {}",
+            http_date(last_modified)
+        ),
+        _ => "If-Match names entity tags, and this server sends none, so none can match \
+              (only If-Match: * can)"
+            .to_string(),
+    };
+    error_reply(
+        Status::PreconditionFailed,
+        &format!("{} was asked for only if unchanged: {why}", request.path()),
+        false,
+    )
+}
+
+/// The request page. It has no date, but a false `If-Match` still applies
+/// to it (RFC 9110 §13.1.1): "only if it is the copy with this tag".
 fn request_page_reply(request: &Request, visit: &Visit) -> Reply {
+    if conditional::precondition_failed(request, None, jiff::Timestamp::now()) {
+        return precondition_failed_reply(request, None);
+    }
     // The page shows the method, and the request's bytes: made for HEAD, it
     // would be 2 bytes longer than for GET. But a HEAD answer must announce
     // the Content-Length that GET would send (RFC 9110 §9.3.2 and §8.6), so
