@@ -851,6 +851,7 @@ fn header_lines(answer: &str) -> Vec<(String, String)> {
 fn a_folder_redirect_never_points_to_another_site() {
     let site = TempDir::new("http-redirect");
     std::fs::create_dir(site.path().join("docs")).unwrap();
+    std::fs::create_dir(site.path().join("d\u{e9}")).unwrap();
     let server = http_server(&["--root", site.path().to_str().unwrap()]);
     for (target, location) in [
         ("//docs", "/docs/"),
@@ -858,6 +859,11 @@ fn a_folder_redirect_never_points_to_another_site() {
         ("/./docs", "/docs/"),
         ("http://a//docs?x=1", "/docs/?x=1"),
         ("https://a//docs", "/docs/"),
+        // A Location is a URI, so ASCII (RFC 9110 §10.2.2, RFC 3986 §2.1):
+        // a target sent raw in UTF-8 is sent back %-encoded, an encoded one
+        // as it was (never encoded twice).
+        ("/d\u{e9}?q=\u{e9}", "/d%C3%A9/?q=%C3%A9"),
+        ("/d%C3%A9?q=%C3%A9", "/d%C3%A9/?q=%C3%A9"),
     ] {
         let out = exchange(
             server.addr(),

@@ -694,7 +694,13 @@ async fn route(request: &Request, visit: &Visit, config: &Config) -> Reply {
                 .target
                 .find('?')
                 .map_or("", |i| &request.target[i..]);
-            let location = format!("{}{query}", files::folder_location(&path));
+            // A Location is a URI, so ASCII (RFC 3986 §2.1): a target that
+            // came with raw UTF-8 (`/dé`, from a hand-typed request) is sent
+            // back %-encoded, as a browser would have sent it.
+            let location = crate::url::percent_encode_non_ascii(&format!(
+                "{}{query}",
+                files::folder_location(&path)
+            ));
             let mut reply = error_reply(Status::MovedPermanently, &why, false);
             reply.head = reply.head.header("Location", location);
             reply

@@ -133,6 +133,7 @@ pub fn parse(text: &str) -> Result<Url, String> {
 /// it: `/café` → `/caf%C3%A9` (the two bytes of `é` in UTF-8). A request
 /// line is ASCII (RFC 9112 §3.2, RFC 3986 §2.1); sent raw, the bytes are
 /// read by each server its own way (Python's http.server: as Latin-1).
+/// http-server's redirects use it too: a `Location` is a URI, so ASCII.
 ///
 /// ```
 /// assert_eq!(http::url::percent_encode_non_ascii("/é?q=ü%20"), "/%C3%A9?q=%C3%BC%20");
