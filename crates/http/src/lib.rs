@@ -18,7 +18,8 @@
 //! - [`chunked`]: chunked bodies;
 //! - [`page`]: the "what your browser said" page, HTML-escaped;
 //! - [`files`]: serving a folder without ever leaving it, nor showing its hidden files;
-//! - [`conditional`]: `Last-Modified`, `If-Modified-Since` and `304 Not Modified`;
+//! - [`conditional`]: `Last-Modified`, `If-Modified-Since` and `304 Not Modified`, and the
+//!   opposite conditions (`If-Match`, `If-Unmodified-Since`) and `412 Precondition Failed`;
 //! - [`server`]: the server ([`server::serve`]);
 //! - [`url`] and [`client`]: the client.
 //!

@@ -36,7 +36,7 @@ pub enum Status {
     Forbidden,
     /// 404: nothing at this path.
     NotFound,
-    /// 405: the method is not one this server accepts (only GET and HEAD).
+    /// 405: a method this server knows but does not answer (it answers GET and HEAD).
     MethodNotAllowed,
     /// 412: the client asked for the file "only if unchanged", and it changed.
     PreconditionFailed,
@@ -50,7 +50,7 @@ pub enum Status {
     HeadersTooLarge,
     /// 500: the server failed (e.g. a file could not be read).
     InternalError,
-    /// 501: the request uses a feature this server does not implement.
+    /// 501: a method this server does not know, or a feature it does not implement.
     NotImplemented,
     /// 505: another major HTTP version than 1 (`HTTP/2.0`); a later 1.x is served as 1.1.
     VersionNotSupported,
