@@ -445,9 +445,9 @@ fn bad_request_line(buf: &[u8]) -> Option<Rejection> {
     }
     if parts.len() < 3 {
         return bad(format!(
-            "the request line {} has {} part(s) instead of 3: method, target and version, {example}",
+            "the request line {} has {} instead of 3: method, target and version, {example}",
             shown(line),
-            parts.len()
+            netkit::logging::count(parts.len() as u64, "part", "parts")
         ));
     }
     if is_http1(parts[2]) {
@@ -1393,7 +1393,7 @@ mod tests {
             (b"GET\t/ HTTP/1.1\r\n\r\n", "contains a tab"),
             (b"GET / HTTP/1.1 \r\nHost: a\r\n\r\n", "ends with a space"),
             (b"GET / HTTP/1.1\rHost: a\r\n\r\n", "lone CR"),
-            (b"hello server\r\n\r\n", "has 2 part(s) instead of 3"),
+            (b"hello server\r\n\r\n", "has 2 parts instead of 3"),
             (
                 b"GET / HTTP/1.1\r\nHo st: a\r\n\r\n",
                 "the header name \"Ho st\" contains a space",

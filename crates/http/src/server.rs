@@ -32,6 +32,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use netkit::NetError;
+use netkit::logging::count;
 use netkit::trace::{Tap, Traced};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
 use tokio::net::{TcpListener, TcpStream};
@@ -195,7 +196,10 @@ async fn connection(
     shutdown: &CancellationToken,
 ) {
     let tap = Tap::new(peer, config.trace);
-    info!("client {peer} connected ({open} connection(s) open)");
+    info!(
+        "client {peer} connected ({} open)",
+        count(open as u64, "connection", "connections")
+    );
     let _ = stream.set_nodelay(true);
     // The address this client reached, which the request page shows: on a
     // server listening on 0.0.0.0, the listener's own address says nothing
@@ -216,11 +220,10 @@ async fn connection(
     };
     let end = conn.run(shutdown).await;
     info!(
-        "client {peer} left after {} request(s), {}: {} bytes in, {} bytes out",
-        conn.requests,
+        "client {peer} left after {}, {}: {}",
+        count(conn.requests, "request", "requests"),
         end.describe(config),
-        tap.bytes_in(),
-        tap.bytes_out()
+        tap.counts()
     );
 }
 
