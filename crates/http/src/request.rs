@@ -25,6 +25,7 @@
 //! only says "invalid token", a student needs to know *which* part of the
 //! request line is wrong.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::mem::MaybeUninit;
 
@@ -283,14 +284,7 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Parsed, Rejection> {
     // refuses any other digit, so such a head is parsed from a copy whose
     // minor digit says 1. The copy has the same length, so `head_len` is
     // right for `buf`, whose bytes, as they came, are kept in `raw_head`.
-    let as_http11: Vec<u8>;
-    let input = match later_minor_digit(buf) {
-        Some(at) => {
-            as_http11 = [&buf[..at], b"1", &buf[at + 1..]].concat();
-            &as_http11[..]
-        }
-        None => buf,
-    };
+    let input = read_as_http11(buf, later_minor_digit(buf));
     // The server calls parse() after every read while a head is incomplete,
     // so the header slots must cost nothing to prepare: they live on the
     // stack, uninitialised (httparse fills the ones it uses), never on the
@@ -298,7 +292,7 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Parsed, Rejection> {
     let mut slots = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS_LIMIT];
     let max_headers = limits.max_headers.clamp(1, MAX_HEADERS_LIMIT);
     let mut req = httparse::Request::new(&mut []);
-    match req.parse_with_uninit_headers(input, &mut slots[..max_headers]) {
+    match req.parse_with_uninit_headers(&input, &mut slots[..max_headers]) {
         Ok(httparse::Status::Complete(head_len)) => {
             if head_len > limits.max_head_bytes {
                 return Err(too_large(buf, limits));
@@ -356,6 +350,18 @@ fn is_http1(version: &[u8]) -> bool {
     version
         .strip_prefix(b"HTTP/1.")
         .is_some_and(|minor| matches!(minor, [digit] if digit.is_ascii_digit()))
+}
+
+/// `buf` as httparse, which knows only HTTP/1.0 and 1.1, can read it: with
+/// the minor digit of a later HTTP/1.x at `minor_at` (see
+/// `later_minor_digit` here and in `response`) replaced by 1. Same length,
+/// so what httparse says of the copy's lengths holds for `buf`. Also used
+/// by [`crate::response`], for status lines.
+pub(crate) fn read_as_http11(buf: &[u8], minor_at: Option<usize>) -> Cow<'_, [u8]> {
+    match minor_at {
+        Some(at) => Cow::Owned([&buf[..at], b"1", &buf[at + 1..]].concat()),
+        None => Cow::Borrowed(buf),
+    }
 }
 
 /// Where in `buf` the minor digit of a later HTTP/1.x version sits

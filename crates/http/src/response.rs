@@ -277,20 +277,13 @@ pub fn parse_head(buf: &[u8], max_headers: usize) -> Result<Option<ResponseHead>
     // this client knows (RFC 9110 §2.5: the same major version means the
     // message is read the same way). httparse knows only 1.0 and 1.1, so it
     // reads a copy whose minor digit says 1: same length, same `head_len`.
-    let as_http11: Vec<u8>;
-    let input = match later_minor_digit(buf) {
-        Some(at) => {
-            as_http11 = [&buf[..at], b"1", &buf[at + 1..]].concat();
-            &as_http11[..]
-        }
-        None => buf,
-    };
+    let input = crate::request::read_as_http11(buf, later_minor_digit(buf));
     // Folded headers are obsolete, but old servers still send them, and a
     // client MUST read them (RFC 9112 §5.2); httparse refuses them unless
     // told otherwise. (A server may refuse them: http-server does, with 400.)
     let parsed = httparse::ParserConfig::default()
         .allow_obsolete_multiline_headers_in_responses(true)
-        .parse_response(&mut resp, input);
+        .parse_response(&mut resp, &input);
     match parsed {
         Ok(httparse::Status::Complete(head_len)) => Ok(Some(ResponseHead {
             code: resp.code.unwrap_or_default(),
