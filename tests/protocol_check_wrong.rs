@@ -644,5 +644,5 @@ fn reasons_are_in_french_by_default() {
     assert_eq!(label, "ÉCHEC", "{stdout}");
     assert!(reason.contains("depuis 1970 (heure Unix)"), "{reason}");
     assert!(reason.contains("ajoutez 2 208 988 800"), "{reason}");
-    assert!(stdout.contains("1 échouée(s)"), "{stdout}");
+    assert!(stdout.contains("1 échouée,"), "{stdout}");
 }
