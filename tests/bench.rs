@@ -701,3 +701,62 @@ fn a_reader_that_leaves_early_is_not_a_crash() {
     assert_eq!(code, Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// A chat/1 server that takes its time reading: it answers `NICK` and
+/// relays the sync lines, then reads one line every 20 ms and relays
+/// nothing. Once the kernel's buffers are full, each of the sender's writes
+/// still goes through (well before `--timeout`), just slowly.
+#[test]
+fn senders_stop_at_the_run_deadline() {
+    let room: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
+    let port = fake_server(move |stream| {
+        let mut me = stream.try_clone().unwrap();
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        while matches!(reader.read_line(&mut line), Ok(1..)) {
+            if let Some(nick) = line.strip_prefix("NICK ") {
+                let _ = me.write_all(format!("OK NICK {nick}").as_bytes());
+                room.lock().unwrap().push(me.try_clone().unwrap());
+            } else if line.contains("nlb-sync") {
+                let relayed = format!("MSG c0 {}", &line[4..]);
+                for client in room.lock().unwrap().iter_mut() {
+                    let _ = client.write_all(relayed.as_bytes());
+                }
+            } else {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            line.clear();
+        }
+    });
+    // 10,000 lines of 60 kB, which this server takes in 200 s. The old
+    // senders went on after the run's deadline (3 s after the start): the
+    // tool only came back when they were done.
+    let out = run_client(
+        "netlab-bench",
+        &[
+            "chat-fanout",
+            "--port",
+            &port,
+            "--clients",
+            "2",
+            "--senders",
+            "1",
+            "--messages",
+            "10000",
+            "--size",
+            "60000",
+            "--timeout",
+            "3",
+            "--json",
+        ],
+        Duration::from_secs(60),
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    let json = out.stdout_text();
+    assert_one_json_object(&json);
+    assert_eq!(json_number(&json, "delivered"), 0.0, "{json}");
+    // What the server took in before the deadline is said apart from what
+    // it delivered: a slow reader, not a lossy relay.
+    let sent = json_number(&json, "sent");
+    assert!(0.0 < sent && sent < 10_000.0, "{json}");
+}

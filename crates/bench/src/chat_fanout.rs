@@ -11,7 +11,10 @@
 //!   so each sender's numbers must arrive increasing at every client): a
 //!   line is out of order when a later line of its sender came before it.
 //!   A lost line is not "out of order" (completeness shows it), and a line
-//!   received twice is counted apart (`duplicated`), never as delivered;
+//!   received twice is counted apart (`duplicated`), never as delivered.
+//!   `sent` tells a lossy relay from a slow reader: the run ends at its
+//!   deadline even if the senders are not done, and lines never sent are
+//!   not delivered either;
 //! - **delivery latency** from the moment the sender wrote the line to the
 //!   moment a client read it (p50, p99, max): every message carries its
 //!   send time, and all clients live in this one process, on one clock;
@@ -90,7 +93,8 @@ pub struct Params {
     /// Lines per write when several are due (1 = each message in its own
     /// write, as a person typing; more = a pasted burst).
     pub batch: usize,
-    /// Longest wait for setup, and for delivery after the last send.
+    /// Longest wait for setup; and for delivery, after sending was planned
+    /// to end (at once for a burst): then the run ends, sent or not.
     pub timeout: Duration,
     /// The server's process id, for its CPU time (procfs).
     pub pid: Option<u32>,
@@ -178,6 +182,8 @@ struct Shared {
     /// The clock every timestamp is measured on.
     base: Instant,
     delivered: AtomicU64,
+    /// Benchmark lines the server has taken in (written by the senders).
+    sent: AtomicU64,
     expected: u64,
     /// Lines each sender sends, numbered from 1.
     messages: u64,
@@ -560,7 +566,11 @@ async fn join(
     Ok(Client { write, reader })
 }
 
-/// Sends `messages` benchmark lines as sender `sender`.
+/// Sends `messages` benchmark lines as sender `sender`, or fewer: sending
+/// stops with the run (`shared.stop`). Each write is bounded by the time-out,
+/// but a server that reads slowly, never slowly enough for it, would
+/// otherwise keep the senders (and the tool) going long after the run's
+/// deadline: 10,000 long lines at 3 MB/s take minutes.
 async fn send(
     mut write: OwnedWriteHalf,
     sender: usize,
@@ -579,8 +589,8 @@ async fn send(
         } else {
             params.messages
         };
-        let mut in_batch = 0;
-        while seq < due && in_batch < params.batch && batch.len() < 16 * 1024 {
+        let mut in_batch = 0u64;
+        while seq < due && in_batch < params.batch as u64 && batch.len() < 16 * 1024 {
             in_batch += 1;
             seq += 1;
             let now_us = shared.base.elapsed().as_micros();
@@ -591,18 +601,28 @@ async fn send(
             ));
         }
         if !batch.is_empty() {
-            within(
+            let written = within(
                 params.timeout,
                 format!("the server to read sender {sender}'s lines"),
                 write.write_all(batch.as_bytes()),
-            )
-            .await?
-            .map_err(|e| NetError::io(format!("sending on sender {sender}"), e))?;
+            );
+            tokio::select! {
+                // The run is over: what was not written is not sent (it
+                // shows as not delivered), and a line cut in the middle no
+                // longer matters.
+                _ = shared.stop.cancelled() => break,
+                result = written => result?
+                    .map_err(|e| NetError::io(format!("sending on sender {sender}"), e))?,
+            }
+            shared.sent.fetch_add(in_batch, Ordering::Relaxed);
             batch.clear();
         }
         if params.rate > 0.0 && seq < params.messages && seq >= due {
             let next = start + Duration::from_secs_f64(seq as f64 / params.rate);
-            tokio::time::sleep_until(next.into()).await;
+            tokio::select! {
+                _ = shared.stop.cancelled() => break,
+                _ = tokio::time::sleep_until(next.into()) => {}
+            }
         }
     }
     Ok(write)
@@ -631,6 +651,7 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
     let shared = Arc::new(Shared {
         base: Instant::now(),
         delivered: AtomicU64::new(0),
+        sent: AtomicU64::new(0),
         expected,
         messages: params.messages,
         last_us: AtomicU64::new(0),
@@ -817,6 +838,11 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
         )
         .metric("delivered", delivered as f64, "lines")
         .metric("expected", expected as f64, "lines")
+        .metric(
+            "sent",
+            shared.sent.load(Ordering::Relaxed) as f64,
+            "lines written by the senders before the run ended",
+        )
         .metric(
             "completeness",
             delivered as f64 / expected.max(1) as f64,

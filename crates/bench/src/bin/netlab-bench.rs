@@ -126,7 +126,7 @@ enum Bench {
         /// Lines per write when several are due (1 = each message in its own write).
         #[arg(long, default_value = "1", value_parser = parse_limit)]
         batch: usize,
-        /// Longest wait for setup, and for delivery after the last send.
+        /// Longest wait for setup; and for delivery, after sending was planned to end (at once for a burst).
         #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_duration)]
         timeout: Duration,
         /// The server's process id: its CPU time per delivered line is reported.
