@@ -760,3 +760,102 @@ fn senders_stop_at_the_run_deadline() {
     let sent = json_number(&json, "sent");
     assert!(0.0 < sent && sent < 10_000.0, "{json}");
 }
+
+/// The processes whose parent is `parent`, from `/proc/*/stat` (field 4).
+#[cfg(target_os = "linux")]
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return vec![];
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                // The command name (field 2) may hold spaces: count from its `)`.
+                stat.rfind(')')
+                    .and_then(|at| stat[at + 1..].split_whitespace().nth(1))
+                    .is_some_and(|ppid| ppid == parent.to_string())
+            })
+        })
+        .collect()
+}
+
+/// Is process `pid` still running (there, and not a zombie waiting to be reaped)?
+#[cfg(target_os = "linux")]
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rfind(')')
+            .and_then(|at| stat[at + 1..].split_whitespace().next())
+            .is_some_and(|state| state != "Z" && state != "X")
+    })
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_suite_stopped_by_sigterm_stops_its_server() {
+    // One short case of the suite (10 idle connections held 2 s), on our
+    // own echo-server: no peer needed. Its report goes to a scratch folder.
+    let echo = support::bin("echo-server");
+    support::bin("time-server");
+    support::bin("chat-server");
+    let scratch = std::env::temp_dir().join(format!("netlab-bench-sigterm-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let path = |name: &str| scratch.join(name).display().to_string();
+    let mut suite = std::process::Command::new(support::bin("netlab-bench"))
+        .args([
+            "suite",
+            "--bin-dir",
+            &echo.parent().unwrap().display().to_string(),
+            "--only",
+            "idle",
+            "--rounds",
+            "1",
+            "--idle-connections",
+            "10",
+            "--out",
+            &path("benchmarks.md"),
+            "--chart",
+            &path("chart.svg"),
+            "--logs",
+            &path("logs"),
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the echo-server it starts (bounded), then stop the suite as
+    // `kill` (or `timeout`) does: SIGTERM to the suite alone.
+    let deadline = Instant::now() + T;
+    let server = loop {
+        if let Some(&pid) = children_of(suite.id()).first() {
+            break pid;
+        }
+        assert!(Instant::now() < deadline, "the suite started no server");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &suite.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = support::wait_for_exit(&mut suite, T, "the suite after SIGTERM");
+    let stderr = support::read_stderr(&mut suite);
+    // The old suite died at once, and its server lived on, holding its port.
+    let orphan = running(server);
+    if orphan {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &server.to_string()])
+            .status();
+    }
+    let report_written = scratch.join("benchmarks.md").exists();
+    let _ = std::fs::remove_dir_all(&scratch);
+    assert!(
+        !orphan,
+        "server {server} still runs after the suite: {stderr}"
+    );
+    // Stopped as by Ctrl-C: exit code 130, and no report written.
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(!report_written, "a partial report replaced the last one");
+}

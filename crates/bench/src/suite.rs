@@ -674,6 +674,11 @@ pub async fn run(opts: Options, threads: usize) -> Result<(), NetError> {
         bin_dir,
         ports: Ports::default(),
     };
+    // From here on, every server started is ours to stop, even when the
+    // suite itself is stopped: the default action of SIGINT and SIGTERM
+    // would end this process at once and leave the server running,
+    // holding its port, for nobody.
+    let interrupted = netkit::shutdown::on_signal();
     let machine_before = machine();
     let began = Instant::now();
     let mut outcomes: Vec<Outcome> = Vec::new();
@@ -693,8 +698,14 @@ pub async fn run(opts: Options, threads: usize) -> Result<(), NetError> {
                 {
                     Ok((mut running, ports)) => {
                         let (cpu0, began_run) = (own_cpu_seconds(), Instant::now());
-                        let (mut result, cmd) =
-                            ctx.client(&case.action, &ports, running.pid(), mode).await;
+                        let client = ctx.client(&case.action, &ports, running.pid(), mode);
+                        let (mut result, cmd) = tokio::select! {
+                            // Stopped by Ctrl-C or `kill`: the server goes
+                            // too (dropping `running` stops it), and no
+                            // report replaces the last whole one.
+                            () = interrupted.cancelled() => return Err(NetError::Interrupted),
+                            outcome = client => outcome,
+                        };
                         // How busy the load tool itself was: near 100% (of its one
                         // thread), the figure is the client's limit, not the server's.
                         let used = own_cpu_seconds().zip(cpu0).map(|(b, a)| b - a);
