@@ -881,10 +881,13 @@ struct Target {
 
 fn targets(r: &Results) -> Vec<Target> {
     let mut t = vec![];
-    let ratio = |case: &str, metric: &str| -> Option<(f64, f64, f64)> {
+    // Ours, the peer, and ours/peer: no ratio when the peer measured 0 (a
+    // relay that delivered nothing), which would read as "infinitely
+    // better" and meet any target.
+    let ratio = |case: &str, metric: &str| -> Option<(f64, f64, Option<f64>)> {
         let ours = r.median(case, Side::Ours, metric)?;
         let peer = r.median(case, Side::Peer, metric)?;
-        Some((ours, peer, ours / peer))
+        Some((ours, peer, (peer > 0.0).then(|| ours / peer)))
     };
     // What a bare server got against the same peer: a target it misses too
     // is out of this machine's reach.
@@ -902,15 +905,20 @@ fn targets(r: &Results) -> Vec<Target> {
             t.push(Target {
                 goal: goal.to_string(),
                 measured: match got {
-                    Some((o, p, x)) => format!(
+                    Some((o, p, Some(x))) => format!(
                         "{} vs {} {unit} ({peer}): **{x:.2}×**{}",
                         format_value(o),
                         format_value(p),
                         floor(case, metric)
                     ),
+                    Some((o, p, None)) => format!(
+                        "{} vs {} {unit} ({peer}): no ratio, the peer measured nothing",
+                        format_value(o),
+                        format_value(p),
+                    ),
                     None => failed_text(r, case),
                 },
-                met: got.map(|(_, _, x)| x >= at_least),
+                met: got.and_then(|(_, _, x)| Some(x? >= at_least)),
             });
         };
     versus(
@@ -970,7 +978,9 @@ fn targets(r: &Results) -> Vec<Target> {
         3.0,
     );
     let ours_bulk = r.median("bulk-1", Side::Ours, "mb_per_s");
-    let iperf = r.median("iperf3", Side::Peer, "mb_per_s");
+    let iperf = r
+        .median("iperf3", Side::Peer, "mb_per_s")
+        .filter(|&i| i > 0.0);
     t.push(Target {
         goal: "echo bulk, 1 connection: ≥ 40% of iperf3's one stream".into(),
         measured: match (ours_bulk, iperf) {
@@ -1609,6 +1619,42 @@ mod tests {
         // The relay speaks as ncat does: the load tool must use raw mode.
         assert!(Server::BareRelay.speaks_raw() && Server::Ncat.speaks_raw());
         assert!(!Server::OursChat.speaks_raw());
+    }
+
+    /// A run of `case` by `side` that measured `metric` = `value`.
+    fn outcome(case: &str, side: Side, metric: &'static str, value: f64) -> Outcome {
+        let mut report = Report::new("x", "127.0.0.1:1");
+        report.metric(metric, value, "");
+        Outcome {
+            case: case.into(),
+            side,
+            result: Ok(report),
+            server_command: String::new(),
+            client_command: String::new(),
+            steal: None,
+        }
+    }
+
+    #[test]
+    fn a_peer_that_measured_nothing_meets_no_target() {
+        // ncat delivered no line (0 lines/s), iperf3 moved no byte: the old
+        // ratios were infinite, and "∞ ≥ 3×" marked the targets met.
+        let outcomes = vec![
+            outcome("chat-50x5", Side::Ours, "lines_per_s", 1000.0),
+            outcome("chat-50x5", Side::Peer, "lines_per_s", 0.0),
+            outcome("bulk-1", Side::Ours, "mb_per_s", 500.0),
+            outcome("iperf3", Side::Peer, "mb_per_s", 0.0),
+        ];
+        let results = Results {
+            cases: vec![],
+            outcomes,
+        };
+        let all = targets(&results);
+        for goal in ["chat 50 clients", "40% of iperf3"] {
+            let t = all.iter().find(|t| t.goal.contains(goal)).unwrap();
+            assert_eq!(t.met, None, "{}: {}", t.goal, t.measured);
+            assert!(!t.measured.contains("inf"), "{}", t.measured);
+        }
     }
 
     #[test]
