@@ -859,3 +859,49 @@ fn a_suite_stopped_by_sigterm_stops_its_server() {
     assert_eq!(status.code(), Some(130), "{stderr}");
     assert!(!report_written, "a partial report replaced the last one");
 }
+
+#[test]
+fn a_suite_that_would_measure_nothing_is_refused_and_writes_nothing() {
+    // A mistyped group, or no rounds: the old suite ran no case at all and
+    // wrote an empty report over the last real one (docs/benchmarks.md).
+    let scratch = std::env::temp_dir().join(format!("netlab-bench-nothing-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let out = scratch.join("benchmarks.md").display().to_string();
+    let chart = scratch.join("chart.svg").display().to_string();
+    let logs = scratch.join("logs").display().to_string();
+    let bin_dir = support::bin("echo-server");
+    support::bin("time-server");
+    support::bin("chat-server");
+    let bin_dir = bin_dir.parent().unwrap().display().to_string();
+    let cases: [(&[&str], &str); 5] = [
+        (&["--only", "bulks"], "bulks"),
+        (&["--rounds", "0"], "--rounds"),
+        (
+            &["--only", "idle", "--idle-connections", "0"],
+            "--idle-connections",
+        ),
+        (&["--only", "scaling", "--sweep", "10,0"], "--sweep"),
+        (&["--only", "scaling", "--sweep-load", "0"], "--sweep-load"),
+    ];
+    for (args, words) in cases {
+        let mut all = vec![
+            "suite",
+            "--bin-dir",
+            &bin_dir,
+            "--out",
+            &out,
+            "--chart",
+            &chart,
+            "--logs",
+            &logs,
+        ];
+        all.extend(args);
+        let run = run_client("netlab-bench", &all, T);
+        let written = scratch.join("benchmarks.md").exists();
+        let _ = std::fs::remove_file(scratch.join("benchmarks.md"));
+        assert_eq!(run.status.code(), Some(2), "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(words), "{args:?}: {}", run.stderr);
+        assert!(!written, "{args:?}: a report was written");
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+}

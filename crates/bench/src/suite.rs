@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use netkit::NetError;
-use netkit::args::parse_seconds;
+use netkit::args::{parse_limit, parse_seconds};
 use serde_json::{Value, json};
 
 use crate::chart::{self, Panel, Series};
@@ -52,26 +52,27 @@ pub struct Options {
     #[arg(long)]
     pub bin_dir: Option<PathBuf>,
     /// Rounds of A B (ours, peer) per case.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value = "3", value_parser = parse_some)]
     pub rounds: usize,
     /// Seconds per timed run (bulk, ping-pong, connect rate).
     #[arg(long, value_name = "SECONDS", default_value = "3", value_parser = parse_seconds)]
     pub duration: Duration,
     /// Idle connections held by the memory cases.
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value = "10000", value_parser = parse_some)]
     pub idle_connections: usize,
     /// Room sizes of the scaling chart.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "10,20,50,100,200,500,1000"
+        default_value = "10,20,50,100,200,500,1000",
+        value_parser = parse_some
     )]
     pub sweep: Vec<usize>,
     /// Delivered lines per second offered at every size of the scaling chart.
-    #[arg(long, default_value_t = 100_000.0)]
+    #[arg(long, default_value = "100000", value_parser = parse_load)]
     pub sweep_load: f64,
-    /// Only these groups (bulk, pingpong, connect, chat, idle, scaling).
-    #[arg(long, value_delimiter = ',')]
+    /// Only these groups.
+    #[arg(long, value_delimiter = ',', value_parser = GROUPS)]
     pub only: Vec<String>,
     /// The report to write.
     #[arg(long, default_value = "docs/benchmarks.md")]
@@ -88,6 +89,31 @@ pub struct Options {
     /// A sentence about the conditions, printed in the report.
     #[arg(long)]
     pub note: Option<String>,
+}
+
+/// The groups of cases, for `--only`.
+const GROUPS: [&str; 6] = ["bulk", "pingpong", "connect", "chat", "idle", "scaling"];
+
+/// Parses a count of at least 1 (rounds, connections, clients). With 0,
+/// or a mistyped `--only`, the suite ran no case and still wrote its
+/// report, an empty one, over the last real one: such flags are refused
+/// before anything runs.
+fn parse_some(text: &str) -> Result<usize, String> {
+    match parse_limit(text) {
+        Err(_) if text.trim() == "0" => Err("0 would measure nothing: give at least 1".into()),
+        other => other,
+    }
+}
+
+/// Parses `--sweep-load`: delivered lines per second, more than 0 (what
+/// each sender's rate is computed from), at most a billion.
+fn parse_load(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(load) if load > 0.0 && load <= 1e9 => Ok(load),
+        _ => Err(format!(
+            "{text} is not a load: give the delivered lines per second, more than 0"
+        )),
+    }
 }
 
 /// Which program serves a case.
