@@ -714,8 +714,8 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
 
     // 3. Measure.
     let progress_counter = Arc::new(AtomicU64::new(0));
-    let server_cpu_before = params.pid.and_then(procfs::cpu_seconds);
-    let client_cpu_before = procfs::cpu_seconds(std::process::id());
+    let server_cpu_before = params.pid.and_then(procfs::cpu_sample);
+    let client_cpu_before = procfs::cpu_sample(std::process::id());
     let start = Instant::now();
     let start_us = shared.base.elapsed().as_micros() as u64;
     let mut sending = Vec::with_capacity(s);
@@ -779,15 +779,15 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
     progress.abort();
     let server_cpu = params
         .pid
-        .and_then(procfs::cpu_seconds)
+        .and_then(procfs::cpu_sample)
         .zip(server_cpu_before)
-        .map(|(after, before)| after - before);
+        .map(|(after, before)| after.since(&before));
     if let (Some(pid), None) = (params.pid, server_cpu) {
         return Err(procfs::exited(pid, "CPU time"));
     }
-    let client_cpu = procfs::cpu_seconds(std::process::id())
+    let client_cpu = procfs::cpu_sample(std::process::id())
         .zip(client_cpu_before)
-        .map(|(after, before)| after - before);
+        .map(|(after, before)| after.since(&before));
     let delivered = shared.delivered.load(Ordering::Relaxed);
     let last_us = shared.last_us.load(Ordering::Relaxed);
     let seconds = (last_us.saturating_sub(start_us) as f64 / 1e6).max(1e-6);

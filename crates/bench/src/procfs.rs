@@ -7,6 +7,7 @@
 //! the server, so the same measurement works for netlab's servers and for
 //! socat, xinetd or ncat.
 
+use std::collections::BTreeMap;
 use std::fs;
 
 use netkit::NetError;
@@ -48,30 +49,73 @@ pub fn exited(pid: u32, what: &str) -> NetError {
     ))
 }
 
-/// CPU time used by process `pid` so far, all its threads, in seconds.
+/// A process's CPU time at one moment; [`CpuSample::since`] gives the CPU
+/// time used between two samples.
 ///
 /// The precise source is the scheduler's own count, in nanoseconds: the
-/// first field of `/proc/PID/task/TID/schedstat`, summed over the threads.
-/// Without it (a kernel built without schedstats) we fall back to
-/// [`cpu_seconds_coarse`], whose 10 ms ticks are too coarse for short runs.
-pub fn cpu_seconds(pid: u32) -> Option<f64> {
-    let threads = fs::read_dir(format!("/proc/{pid}/task")).ok()?;
-    let mut total_ns: u64 = 0;
-    let mut any = false;
-    for thread in threads.flatten() {
-        let path = thread.path().join("schedstat");
-        if let Some(ns) = fs::read_to_string(path)
+/// first field of `/proc/PID/task/TID/schedstat`, one per live thread. But
+/// a thread that ends takes its count along: a server thread that worked
+/// and ended between two samples would make the difference too small, even
+/// below 0. The process's own total in `/proc/PID/stat` keeps the time of
+/// ended threads, to the clock tick (10 ms): it is used whenever the
+/// threads' counts cannot be the whole story.
+#[derive(Debug, Clone)]
+pub struct CpuSample {
+    /// Each live thread's run time (ns), by thread id; empty on a kernel
+    /// built without schedstats.
+    threads: BTreeMap<u32, u64>,
+    /// User + system time of the whole process, ended threads included, in s.
+    total: f64,
+}
+
+/// The clock tick of [`cpu_seconds_coarse`], in seconds.
+const TICK: f64 = 1.0 / TICKS_PER_SECOND;
+
+/// Samples the CPU time of process `pid`; `None` if it is gone.
+pub fn cpu_sample(pid: u32) -> Option<CpuSample> {
+    let mut threads = BTreeMap::new();
+    for thread in fs::read_dir(format!("/proc/{pid}/task")).ok()?.flatten() {
+        let tid = thread.file_name().to_str().and_then(|t| t.parse().ok());
+        let ns = fs::read_to_string(thread.path().join("schedstat"))
             .ok()
-            .and_then(|text| text.split_whitespace().next()?.parse::<u64>().ok())
-        {
-            total_ns += ns;
-            any = true;
+            .and_then(|text| text.split_whitespace().next()?.parse::<u64>().ok());
+        if let (Some(tid), Some(ns)) = (tid, ns) {
+            threads.insert(tid, ns);
         }
     }
-    if any {
-        Some(total_ns as f64 / 1e9)
-    } else {
-        cpu_seconds_coarse(pid)
+    Some(CpuSample {
+        threads,
+        total: cpu_seconds_coarse(pid)?,
+    })
+}
+
+impl CpuSample {
+    /// CPU seconds used since `before` (a sample of the same process).
+    pub fn since(&self, before: &CpuSample) -> f64 {
+        let coarse = (self.total - before.total).max(0.0);
+        // A thread of `before` that is gone (or whose id now names a newer
+        // thread, with a smaller count) took its time along.
+        let all_there = !self.threads.is_empty()
+            && before
+                .threads
+                .iter()
+                .all(|(tid, &ns)| self.threads.get(tid).is_some_and(|&now| now >= ns));
+        if !all_there {
+            return coarse;
+        }
+        let precise = self
+            .threads
+            .iter()
+            .map(|(tid, &ns)| ns - before.threads.get(tid).copied().unwrap_or(0))
+            .sum::<u64>() as f64
+            / 1e9;
+        // The total is right to a tick; more than that above the threads'
+        // sum is time of threads born and ended between the samples.
+        if coarse > precise + 2.0 * TICK {
+            coarse
+        } else {
+            precise
+        }
     }
 }
 
@@ -121,16 +165,44 @@ mod tests {
     fn our_own_process_is_readable() {
         let me = std::process::id();
         assert!(rss_kib(me).unwrap() > 0);
-        assert!(cpu_seconds(me).is_some());
         assert!(cpu_seconds_coarse(me).is_some());
-        // Burn a little CPU: the precise count must see it.
-        let before = cpu_seconds(me).unwrap();
+        // Burn a little CPU: the count must see it. (Not much less than a
+        // few ticks: other tests' threads end meanwhile, and then the
+        // process total, to the tick, is what counts.)
+        let before = cpu_sample(me).unwrap();
+        burn(0.05);
+        let used = cpu_sample(me).unwrap().since(&before);
+        assert!(used >= 0.03, "{used} s");
+    }
+
+    /// Burns `seconds` of this thread's CPU time (its own schedstat).
+    fn burn(seconds: f64) {
+        let used = || {
+            fs::read_to_string("/proc/thread-self/schedstat")
+                .ok()
+                .and_then(|t| t.split_whitespace().next()?.parse::<u64>().ok())
+                .map_or(f64::MAX, |ns| ns as f64 / 1e9)
+        };
+        let start = used();
         let mut x = 0u64;
-        for i in 0..20_000_000u64 {
-            x = x.wrapping_mul(31).wrapping_add(i);
+        while used() - start < seconds {
+            for i in 0..100_000u64 {
+                x = x.wrapping_mul(31).wrapping_add(i);
+            }
+            std::hint::black_box(x);
         }
-        std::hint::black_box(x);
-        assert!(cpu_seconds(me).unwrap() > before);
+    }
+
+    #[test]
+    fn a_thread_that_ends_between_two_samples_still_counts() {
+        // A server thread that does its work and ends before the second
+        // sample took its count along: summing the live threads' schedstat
+        // gave ~0 s, or less than 0.
+        let me = std::process::id();
+        let before = cpu_sample(me).unwrap();
+        std::thread::spawn(|| burn(0.1)).join().unwrap();
+        let used = cpu_sample(me).unwrap().since(&before);
+        assert!(used >= 0.08, "{used} s");
     }
 
     #[test]

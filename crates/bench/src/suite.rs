@@ -734,7 +734,7 @@ pub async fn run(opts: Options, threads: usize) -> Result<(), NetError> {
                         };
                         // How busy the load tool itself was: near 100% (of its one
                         // thread), the figure is the client's limit, not the server's.
-                        let used = own_cpu_seconds().zip(cpu0).map(|(b, a)| b - a);
+                        let used = own_cpu_seconds().zip(cpu0).map(|(b, a)| b.since(&a));
                         if let (Ok(report), Some(used)) = (&mut result, used) {
                             // chat-fanout measures it itself, over the burst only.
                             let measured = report.get("load_tool_cpu_pct").is_some();
@@ -1493,7 +1493,8 @@ Each message is written on its own and carries its send time; latency runs from 
 write to the receiver's read. A sync line from client 0 must reach everyone before the clock \
 starts. ncat prefixes every `recv()` it makes, not every line, so a line that straddles two of \
 its reads arrives cut in two: such lines count as lost. Server CPU is the sum of its threads' \
-run time (`/proc/PID/task/*/schedstat`), divided by the lines delivered.
+run time (`/proc/PID/task/*/schedstat`; the process's total in `/proc/PID/stat`, to 10 ms, \
+when a thread ended during the run), divided by the lines delivered.
 - **Latency percentiles** (p50, p90, p99, max) count every round trip, connection or delivered \
 line of a run, in an HDR histogram: each figure is within 0.1 % of the true one, never below it.
 - **idle**: N connections opened and held 2 s; chat clients are greeted but send no `NICK` \
@@ -1546,20 +1547,15 @@ fn socat_version() -> String {
         .unwrap_or_else(|| "?".into())
 }
 
-/// CPU seconds used so far by this process (the load tool).
-fn own_cpu_seconds() -> Option<f64> {
-    procfs::cpu_seconds(std::process::id())
+/// The CPU time of this process (the load tool) so far.
+fn own_cpu_seconds() -> Option<procfs::CpuSample> {
+    procfs::cpu_sample(std::process::id())
 }
 
 /// Whether the load tool does the work of the run (not iperf3's own
 /// client, not idle connections that only wait).
 fn measures_load_tool(action: &Action) -> bool {
     !matches!(action, Action::Iperf3 | Action::Idle(_))
-}
-
-/// Reads the server's CPU seconds; kept here for reports that want it.
-pub fn server_cpu(pid: u32) -> Option<f64> {
-    procfs::cpu_seconds(pid)
 }
 
 #[cfg(test)]
