@@ -905,3 +905,33 @@ fn a_suite_that_would_measure_nothing_is_refused_and_writes_nothing() {
     }
     let _ = std::fs::remove_dir_all(&scratch);
 }
+
+#[test]
+fn a_chat_setup_that_drags_on_shows_progress() {
+    // Accepts, reads, never answers NICK: the setup waits for its time-out.
+    // The old tool said nothing meanwhile, as if it had hung.
+    let port = fake_server(|mut stream| {
+        let mut sink = [0u8; 4096];
+        while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
+    });
+    let out = run_client(
+        "netlab-bench",
+        &[
+            "chat-fanout",
+            "--port",
+            &port,
+            "--clients",
+            "3",
+            "--timeout",
+            "4",
+        ],
+        T,
+    );
+    assert!(!out.status.success(), "{}", out.stdout_text());
+    assert!(out.stderr.contains("OK NICK"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("chat-fanout setup: 3 s"),
+        "{}",
+        out.stderr
+    );
+}

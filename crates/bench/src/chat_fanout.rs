@@ -664,18 +664,31 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
     // However the run ends, even by an error, the readers stop with it.
     let _stop_readers = shared.stop.clone().drop_guard();
 
-    // 1. Everybody joins, CONNECTING at a time.
+    // 1. Everybody joins, CONNECTING at a time. Planned to take no time,
+    // this can last seconds (a big room, ncat's one-at-a-time joins, a
+    // server that stalls until the time-out): the progress line says so.
     let setup_began = Instant::now();
+    let joined = Arc::new(AtomicU64::new(0));
+    let setup_progress = Progress::start(
+        "chat-fanout setup",
+        Duration::ZERO,
+        joined.clone(),
+        "clients joined",
+        params.quiet,
+    );
     let gate = Arc::new(Semaphore::new(match params.mode {
         Mode::Chat => CONNECTING,
         Mode::Raw => 1,
     }));
     let mut joining = Vec::with_capacity(n);
     for index in 0..n {
-        let (gate, shared, p) = (gate.clone(), shared.clone(), params.clone());
+        let (gate, shared, p, joined) =
+            (gate.clone(), shared.clone(), params.clone(), joined.clone());
         joining.push(tokio::spawn(async move {
             let _permit = gate.acquire_owned().await;
-            join(addr, index, &p, shared).await
+            let client = join(addr, index, &p, shared).await?;
+            joined.fetch_add(1, Ordering::Relaxed);
+            Ok::<Client, NetError>(client)
         }));
     }
     let mut clients = Vec::with_capacity(n);
@@ -711,6 +724,7 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
         }
     }
     let setup_s = setup_began.elapsed().as_secs_f64();
+    drop(setup_progress);
 
     // 3. Measure.
     let progress_counter = Arc::new(AtomicU64::new(0));
