@@ -17,10 +17,11 @@ use netkit::NetError;
 use tokio::net::TcpStream;
 
 /// Resolves `host:port` and checks that every address is a loopback one
-/// (127.0.0.0/8 or ::1).
+/// (127.0.0.0/8 or ::1, also when 127.x.y.z is written as IPv6,
+/// `::ffff:127.0.0.1`). A name that also resolves elsewhere is refused.
 pub async fn loopback(host: &str, port: u16) -> Result<SocketAddr, NetError> {
     let addrs = netkit::net::resolve(host, port).await?;
-    match addrs.iter().find(|a| !a.ip().is_loopback()) {
+    match addrs.iter().find(|a| !a.ip().to_canonical().is_loopback()) {
         Some(other) => {
             let which = if host == other.ip().to_string() {
                 host.to_string()
@@ -165,8 +166,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn ipv4_loopback_written_as_ipv6_is_loopback() {
+        // An IPv6 socket reaches 127.0.0.1 as ::ffff:127.0.0.1: the old
+        // check called it "not a loopback address".
+        assert!(loopback("::ffff:127.0.0.1", 7).await.is_ok());
+        assert!(loopback("::ffff:127.1.2.3", 7).await.is_ok());
+    }
+
+    #[tokio::test]
     async fn other_addresses_are_refused_in_plain_words() {
-        for host in ["192.0.2.1", "0.0.0.0", "2001:db8::1"] {
+        for host in [
+            "192.0.2.1",
+            "0.0.0.0",
+            "2001:db8::1",
+            "::",
+            // Another machine written as IPv6 (IPv4-mapped, the deprecated
+            // IPv4-compatible form, a link-local address).
+            "::ffff:192.0.2.1",
+            "::127.0.0.1",
+            "fe80::1",
+        ] {
             let err = loopback(host, 7).await.unwrap_err().to_string();
             assert!(err.contains("not a loopback address"), "{host}: {err}");
         }
