@@ -873,8 +873,12 @@ fn a_suite_that_would_measure_nothing_is_refused_and_writes_nothing() {
     support::bin("time-server");
     support::bin("chat-server");
     let bin_dir = bin_dir.parent().unwrap().display().to_string();
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
         (&["--only", "bulks"], "bulks"),
+        (
+            &["--only", "pingpong", "--rounds", "1", "--duration", "0"],
+            "--duration",
+        ),
         (&["--rounds", "0"], "--rounds"),
         (
             &["--only", "idle", "--idle-connections", "0"],
