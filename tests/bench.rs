@@ -539,7 +539,21 @@ fn absurd_parameters_are_usage_mistakes() {
     // Nothing listens on `port`: a check that let a case through would meet
     // a refused connection (exit code 1), not a usage mistake (2).
     let port = closed_port();
-    let cases: [(&[&str], &str); 13] = [
+    let cases: [(&[&str], &str); 15] = [
+        // 20 GB of message buffers: the old tool tried to allocate them
+        // (here it met the closed port first).
+        (
+            &[
+                "echo-pingpong",
+                "--connections",
+                "10000",
+                "--size",
+                "1000000",
+            ],
+            "memory",
+        ),
+        // 64 KiB of read buffer each: 6.4 GB.
+        (&["echo-bulk", "--connections", "100000"], "memory"),
         (
             &["echo-bulk", "--duration", "0"],
             "0 s would measure nothing",

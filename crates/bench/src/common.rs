@@ -37,6 +37,31 @@ pub async fn loopback(host: &str, port: u16) -> Result<SocketAddr, NetError> {
     }
 }
 
+/// The most memory the message buffers of one run may take: a mistyped
+/// `--connections` or `--size` must be refused in plain words, not end in
+/// the system killing the tool (or its neighbours) for want of memory.
+pub const MAX_BUFFERS: u64 = 1 << 30;
+
+/// Refuses (a usage mistake) a run whose buffers, `connections` ×
+/// `per_connection` bytes, would take more than [`MAX_BUFFERS`]; `lower`
+/// names the flags to lower.
+pub fn check_buffers(
+    connections: usize,
+    per_connection: usize,
+    lower: &str,
+) -> Result<(), NetError> {
+    let total = (connections as u64).saturating_mul(per_connection as u64);
+    if total > MAX_BUFFERS {
+        return Err(NetError::usage(format!(
+            "{connections} connections × {per_connection} bytes of buffers = {} MiB of memory, \
+             more than {} MiB: lower {lower}",
+            total >> 20,
+            MAX_BUFFERS >> 20
+        )));
+    }
+    Ok(())
+}
+
 /// Raises the soft limit on open files to the hard limit; returns the new
 /// soft limit. Without it, the `idle` benchmark would stop at 1024
 /// connections with "too many open files".
@@ -216,6 +241,16 @@ mod tests {
                 .starts_with("time-out while waiting for the echo"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn buffers_are_bounded() {
+        assert!(check_buffers(8, 64 * 1024, "--connections").is_ok());
+        assert!(check_buffers(16_384, 64 * 1024, "--connections").is_ok());
+        let err = check_buffers(16_385, 64 * 1024, "--connections").unwrap_err();
+        assert!(matches!(err, NetError::Usage { .. }), "{err}");
+        assert!(err.to_string().contains("lower --connections"), "{err}");
+        assert!(check_buffers(usize::MAX, usize::MAX, "x").is_err());
     }
 
     #[test]

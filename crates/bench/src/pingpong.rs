@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use netkit::NetError;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::common::{Progress, connect, within};
+use crate::common::{Progress, check_buffers, connect, within};
 use crate::report::Report;
 use crate::stats::Latencies;
 
@@ -41,6 +41,12 @@ pub struct Params {
 
 /// Runs the benchmark against `addr`.
 pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> {
+    // A message and its echo, per connection.
+    check_buffers(
+        params.connections,
+        params.size.max(1).saturating_mul(2),
+        "--connections or --size",
+    )?;
     let done = Arc::new(AtomicU64::new(0));
     let _progress = Progress::start(
         "echo-pingpong",
