@@ -3,7 +3,8 @@
 //! The suite measures *processes*, ours and the peers alike, each started
 //! fresh for every run so that no run inherits another's warm caches, leaked
 //! connections or fragmented memory. A server is ready when the kernel lists
-//! its port as listening in `/proc/net/tcp`: probing it with a connection
+//! its port as listening in `/proc/net/tcp`, on a socket of the process
+//! itself (not of another program that took the port): probing it with a connection
 //! would be a client of its own (and would end `iperf3 -s -1`, which serves
 //! exactly one test).
 //!
@@ -89,7 +90,8 @@ impl Running {
             .map_err(|e| NetError::io(format!("starting {command}"), e))?;
         let mut running = Running { command, child };
         let deadline = Instant::now() + Duration::from_secs(10);
-        while !ports.iter().all(|&p| listening(p)) {
+        let pid = running.pid();
+        while !ports.iter().all(|&p| listening_by(pid, p)) {
             if let Ok(Some(status)) = running.child.try_wait() {
                 return Err(NetError::protocol(format!(
                     "{} exited ({status}) before listening; see {}",
@@ -146,6 +148,50 @@ pub fn listening(port: u16) -> bool {
     ["/proc/net/tcp", "/proc/net/tcp6"]
         .iter()
         .any(|table| fs::read_to_string(table).is_ok_and(|text| listens_in(&text, port)))
+}
+
+/// Is process `pid` itself listening on TCP `port`? The kernel's table
+/// gives each listening socket's inode; the process's descriptors
+/// (`/proc/PID/fd`, links named `socket:[INODE]`) say whose it is. "Some
+/// socket listens there" is not enough: another program may have taken the
+/// port in between, and ours, unable to listen, be exiting.
+pub fn listening_by(pid: u32, port: u16) -> bool {
+    let mut inodes = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        if let Ok(text) = fs::read_to_string(table) {
+            inodes.extend(listening_inodes(&text, port));
+        }
+    }
+    if inodes.is_empty() {
+        return false;
+    }
+    let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten().any(|fd| {
+        fs::read_link(fd.path()).is_ok_and(|target| {
+            let target = target.to_string_lossy();
+            target
+                .strip_prefix("socket:[")
+                .and_then(|rest| rest.strip_suffix(']'))
+                .is_some_and(|inode| inodes.iter().any(|i| i == inode))
+        })
+    })
+}
+
+/// The inodes of the sockets listening on `port` in a `/proc/net/tcp`
+/// table (the 10th field of a row).
+fn listening_inodes(table: &str, port: u16) -> Vec<String> {
+    let wanted = format!(":{port:04X}");
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            (fields.len() > 9 && fields[1].ends_with(&wanted) && fields[3] == "0A")
+                .then(|| fields[9].to_string())
+        })
+        .collect()
 }
 
 /// Is `port` taken by a program: a TCP listener, or a UDP socket bound to
@@ -224,6 +270,29 @@ mod tests {
         assert!(listening(port));
         drop(listener);
         assert!(!listening(port));
+    }
+
+    #[test]
+    fn a_port_held_by_another_program_is_not_our_server_listening() {
+        // Another program listens on the port handed out (it took it just
+        // after the check of `Ports::take`); ours fails to listen there and
+        // exits. The old check saw "listening" and measured the other one.
+        let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = held.local_addr().unwrap().port();
+        let log = std::env::temp_dir().join(format!("netlab-bench-held-{port}.log"));
+        let started = Running::start(Path::new("true"), &[], &log, &[port]);
+        let _ = fs::remove_file(&log);
+        let err = started.map(|r| r.command.clone()).unwrap_err();
+        assert!(err.to_string().contains("before listening"), "{err}");
+    }
+
+    #[test]
+    fn our_own_listener_is_found_by_its_process() {
+        let mine = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = mine.local_addr().unwrap().port();
+        assert!(listening_by(std::process::id(), port));
+        // Another process (init, whose descriptors we may not even read).
+        assert!(!listening_by(1, port));
     }
 
     #[test]
