@@ -642,24 +642,38 @@ fn xinetd_conf(time: u16, daytime: u16, logs: &Path) -> String {
     )
 }
 
+/// Runs `command` (named `what` in errors) to its end and returns what it
+/// printed; after `limit`, or when the suite is stopped (the future
+/// dropped), the program is killed. A tokio child is left running by
+/// default when its future is dropped: an iperf3 client waiting for a
+/// server that no longer answers would have outlived the suite.
+async fn output_within(
+    mut command: tokio::process::Command,
+    limit: Duration,
+    what: &str,
+) -> Result<std::process::Output, NetError> {
+    command.kill_on_drop(true);
+    tokio::time::timeout(limit, command.output())
+        .await
+        .map_err(|_| NetError::protocol(format!("{what} did not finish in time")))?
+        .map_err(|e| NetError::io(format!("running {what}"), e))
+}
+
 /// Runs the iperf3 client for `duration` and reads its JSON result.
 async fn iperf3_client(port: u16, duration: Duration) -> Result<Report, NetError> {
     let secs = seconds(duration.max(Duration::from_secs(1)));
-    let out = tokio::process::Command::new(which("iperf3").unwrap_or_else(|| "iperf3".into()))
-        .args([
-            "-c",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-t",
-            &secs,
-            "-J",
-        ])
-        .output();
-    let out = tokio::time::timeout(duration + Duration::from_secs(15), out)
-        .await
-        .map_err(|_| NetError::protocol("iperf3 did not finish in time"))?
-        .map_err(|e| NetError::io("running iperf3", e))?;
+    let mut command =
+        tokio::process::Command::new(which("iperf3").unwrap_or_else(|| "iperf3".into()));
+    command.args([
+        "-c",
+        "127.0.0.1",
+        "-p",
+        &port.to_string(),
+        "-t",
+        &secs,
+        "-J",
+    ]);
+    let out = output_within(command, duration + Duration::from_secs(15), "iperf3").await?;
     let json: Value = serde_json::from_slice(&out.stdout)
         .map_err(|e| NetError::protocol(format!("iperf3 printed no JSON: {e}")))?;
     let received = &json["end"]["sum_received"];
@@ -888,6 +902,40 @@ fn measures_load_tool(action: &Action) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_tool_past_its_time_limit_is_killed_not_left_running() {
+        // A `sleep` with an odd length, to be told from any other child.
+        let mut command = tokio::process::Command::new("sleep");
+        command.arg("31.25");
+        let err = output_within(command, Duration::from_millis(200), "sleep")
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("did not finish in time"), "{err}");
+        let sleeping = || {
+            fs::read_dir("/proc")
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|e| {
+                    let dir = e.path();
+                    let mine = fs::read_to_string(dir.join("stat")).is_ok_and(|stat| {
+                        stat.rfind(')').is_some_and(|at| {
+                            let fields: Vec<&str> = stat[at + 1..].split_whitespace().collect();
+                            fields.first() != Some(&"Z")
+                                && fields.get(1) == Some(&std::process::id().to_string().as_str())
+                        })
+                    });
+                    mine && fs::read(dir.join("cmdline")).is_ok_and(|c| c.ends_with(b"31.25\0"))
+                })
+        };
+        // Killed at once; reaped by tokio in the background (bounded wait).
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while sleeping() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(!sleeping(), "the program still runs past its time limit");
+    }
 
     #[test]
     fn durations_are_written_short() {
