@@ -55,7 +55,8 @@ enum Half {
     Echoed { n: usize, bytes: u64, end: Instant },
 }
 
-/// The byte at position `i` of connection `conn`'s stream.
+/// The byte at position `i` of the pattern (connection `n` starts its
+/// stream at offset `n × 17`, see [`run`]).
 fn pattern_byte(i: usize) -> u8 {
     ((i % PERIOD) * 7 + 3) as u8
 }
