@@ -953,3 +953,45 @@ fn a_chat_setup_that_drags_on_shows_progress() {
         out.stderr
     );
 }
+
+#[test]
+fn flags_the_suite_would_ignore_are_refused() {
+    // The suite starts its own servers on its own ports and writes a report:
+    // --json, --host and --port were silently ignored (a script asking for
+    // JSON got nothing on stdout).
+    let scratch = std::env::temp_dir().join(format!("netlab-bench-ignored-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let path = |name: &str| scratch.join(name).display().to_string();
+    let bin_dir = support::bin("echo-server");
+    support::bin("time-server");
+    support::bin("chat-server");
+    let bin_dir = bin_dir.parent().unwrap().display().to_string();
+    let (out, chart, logs) = (path("benchmarks.md"), path("chart.svg"), path("logs"));
+    for flag in [&["--json"][..], &["--port", "7"], &["--host", "::1"]] {
+        let mut all = flag.to_vec();
+        all.extend([
+            "suite",
+            "--bin-dir",
+            &bin_dir,
+            "--only",
+            "idle",
+            "--rounds",
+            "1",
+            "--idle-connections",
+            "10",
+            "--out",
+            &out,
+            "--chart",
+            &chart,
+            "--logs",
+            &logs,
+        ]);
+        let run = run_client("netlab-bench", &all, T);
+        let written = scratch.join("benchmarks.md").exists();
+        let _ = std::fs::remove_file(scratch.join("benchmarks.md"));
+        assert_eq!(run.status.code(), Some(2), "{flag:?}: {}", run.stderr);
+        assert!(run.stderr.contains(flag[0]), "{flag:?}: {}", run.stderr);
+        assert!(!written, "{flag:?}: the suite ran");
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+}

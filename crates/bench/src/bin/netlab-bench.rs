@@ -29,9 +29,10 @@ use netkit::args::{Verbosity, parse_limit, parse_seconds, parse_threads};
 // value to refuse with the flag's own reason, not an unknown flag `-1`.
 #[command(version, allow_negative_numbers = true)]
 struct Args {
-    /// The server's address: 127.0.0.1, ::1 or localhost (nothing else is allowed).
-    #[arg(long, default_value = "127.0.0.1", global = true)]
-    host: String,
+    /// The server's address: 127.0.0.1, ::1 or localhost (nothing else is
+    /// allowed) [default: 127.0.0.1].
+    #[arg(long, global = true)]
+    host: Option<String>,
 
     /// The server's port (default: the netlab port of the service measured).
     #[arg(long, global = true, value_parser = netkit::args::parse_server_port)]
@@ -167,7 +168,8 @@ async fn bench(args: Args) -> Result<(), NetError> {
         let quiet = args.json || args.verbosity.quiet > 0;
         let fds = common::raise_fd_limit();
         tracing_free_note(fds);
-        let target = |default: u16| common::loopback(&args.host, args.port.unwrap_or(default));
+        let host = args.host.as_deref().unwrap_or("127.0.0.1");
+        let target = |default: u16| common::loopback(host, args.port.unwrap_or(default));
         let report: Report = match args.bench {
             Bench::EchoBulk {
                 connections,
@@ -260,7 +262,10 @@ async fn bench(args: Args) -> Result<(), NetError> {
                 };
                 idle::run(target(codec::echo::DEFAULT_PORT).await?, &params).await?
             }
-            Bench::Suite(options) => return suite::run(options, args.threads).await,
+            Bench::Suite(options) => {
+                suite_alone(&args.host, args.port, args.json)?;
+                return suite::run(options, args.threads).await;
+            }
         };
         let text = if args.json {
             format!("{}\n", report.to_json())
@@ -269,6 +274,24 @@ async fn bench(args: Args) -> Result<(), NetError> {
         };
         netkit::run::print(&text)
     }
+}
+
+/// Refuses the flags of a single benchmark that the suite would ignore: it
+/// starts its own servers, on its own loopback ports, and writes a report
+/// (`--out`) and, with `--raw FILE`, every run as JSON.
+fn suite_alone(host: &Option<String>, port: Option<u16>, json: bool) -> Result<(), NetError> {
+    let ignored = if json {
+        "--json (the suite writes its report to --out, and every run as JSON with --raw FILE)"
+    } else if host.is_some() {
+        "--host (the suite starts its own servers, on 127.0.0.1)"
+    } else if port.is_some() {
+        "--port (the suite starts its own servers, on ports above 61000)"
+    } else {
+        return Ok(());
+    };
+    Err(NetError::usage(format!(
+        "the suite does not take {ignored}"
+    )))
 }
 
 /// Parses a run's length in seconds, more than 0: a run of 0 s measures
