@@ -164,6 +164,86 @@ fn an_echo_that_never_closes_after_the_client_finished_is_warned() {
 }
 
 #[test]
+fn an_echo_that_sends_everything_twice_is_caught_on_the_line_rule() {
+    fn twice(mut stream: TcpStream) {
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = stream.read(&mut buf) {
+            if stream.write_all(&buf[..n]).is_err() || stream.write_all(&buf[..n]).is_err() {
+                return;
+            }
+        }
+    }
+    let out = check("echo", serve(twice), &[]);
+    // The first copy is exactly what was sent: only what follows it shows
+    // the mistake.
+    assert_fails(&out, "echo.line", "came back a second time");
+    assert_fails(&out, "echo.binary", "came back a second time");
+}
+
+#[test]
+fn an_echo_that_adds_a_line_end_is_caught_on_the_binary_rule() {
+    fn tidy(mut stream: TcpStream) {
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = stream.read(&mut buf) {
+            // The classic `data.strip() + "\n"`: a line's own LF comes
+            // back once, anything else gets one more.
+            let data = buf[..n].trim_ascii_end();
+            if stream.write_all(&[data, b"\n"].concat()).is_err() {
+                return;
+            }
+        }
+    }
+    let out = check("echo", serve(tidy), &[]);
+    assert_passes(&out, "echo.line");
+    assert_fails(&out, "echo.binary", "more than it received");
+}
+
+#[test]
+fn an_echo_that_answers_only_once_is_caught_on_the_line_rule() {
+    fn once(mut stream: TcpStream) {
+        let mut buf = [0u8; 4096];
+        if let Ok(n @ 1..) = stream.read(&mut buf) {
+            let _ = stream.write_all(&buf[..n]);
+        }
+        // No loop: the connection is closed after one answer.
+    }
+    fn first_line_only(stream: TcpStream) {
+        let mut line = Vec::new();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        if reader.read_until(b'\n', &mut line).is_ok() {
+            let _ = (&stream).write_all(&line);
+        }
+        // Stays connected, but echoes nothing more.
+        thread::sleep(LINGER);
+    }
+    let out = check("echo", serve(once), &[]);
+    assert_fails(&out, "echo.line", "closed the connection");
+    assert_fails(&out, "echo.line", "until the client closes");
+    let out = check("echo", serve(first_line_only), &[]);
+    assert_fails(&out, "echo.line", "sent no echo back");
+    assert_fails(&out, "echo.line", "until the client closes");
+}
+
+#[test]
+fn an_echo_that_reads_line_by_line_is_caught_on_the_binary_rule() {
+    fn lines(stream: TcpStream) {
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut line = Vec::new();
+        while let Ok(1..) = reader.read_until(b'\n', &mut line) {
+            if (&stream).write_all(&line).is_err() {
+                return;
+            }
+            line.clear();
+        }
+    }
+    let out = check("echo", serve(lines), &[]);
+    // Lines pass; bytes that do not end a line wait forever in the server.
+    assert_passes(&out, "echo.line");
+    assert_fails(&out, "echo.binary", "up to the first line break");
+    assert_fails(&out, "echo.binary", "read line by line");
+}
+
+#[test]
 fn a_udp_echo_with_a_small_buffer_is_caught() {
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     let addr = socket.local_addr().unwrap();

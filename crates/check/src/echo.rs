@@ -6,8 +6,8 @@
 //!
 //! | rule               | what it catches                                          |
 //! |--------------------|----------------------------------------------------------|
-//! | `echo.line`        | a server that changes the text (upper case, trimming)    |
-//! | `echo.binary`      | a server that only handles text (bytes 0–255 must pass)  |
+//! | `echo.line`        | a server that changes the text (upper case, trimming), sends it twice, or stops after one answer |
+//! | `echo.binary`      | a server that only handles text (bytes 0–255 must pass), or adds a line end |
 //! | `echo.large`       | lost bytes; a server that reads all before writing back  |
 //! | `echo.half-close`  | a server that never notices the client finished (EOF; a warning only when the echo is whole, RFC 862 not requiring the close) |
 //! | `echo.concurrent`  | a server that serves one client at a time                |
@@ -28,8 +28,8 @@ pub async fn check_tcp(target: &Target, opts: &Options, report: &mut Report) {
     report.record(
         "echo.line",
         text!(
-            "Une ligne de texte revient inchangée.",
-            "A line of text comes back unchanged."
+            "Une ligne de texte revient inchangée, une seule fois ; la suivante aussi (l'écho continue tant que le client ne ferme pas).",
+            "A line of text comes back unchanged, once; so does the next one (the echo goes on until the client closes)."
         ),
         round_trip(target, opts, b"Bonjour netlab! echo 42\n").await,
     );
@@ -37,8 +37,8 @@ pub async fn check_tcp(target: &Target, opts: &Options, report: &mut Report) {
     report.record(
         "echo.binary",
         text!(
-            "Les 256 valeurs d'octet 0 à 255 reviennent inchangées (l'écho n'est pas que du texte).",
-            "The 256 byte values 0 to 255 come back unchanged (echo is not only for text)."
+            "Les 256 valeurs d'octet 0 à 255 reviennent inchangées, une seule fois (l'écho n'est pas que du texte).",
+            "The 256 byte values 0 to 255 come back unchanged, once (echo is not only for text)."
         ),
         round_trip(target, opts, &all_bytes).await,
     );
@@ -140,6 +140,13 @@ fn short_reason(sent: usize, got: &[u8], why: Short, opts: &Options) -> Text {
     let n = got.len();
     let wait = secs(opts.timeout);
     match why {
+        // The echo stops right after a line break: the server reads line
+        // by line (readline, a Scanner, BufRead::lines) and waits for the
+        // end of a line that bytes need not have.
+        Short::Silent if got.ends_with(b"\n") => text!(
+            "{sent} octets envoyés, seulement {n} revenus, jusqu'au premier saut de ligne (octet 0x0a) ; plus rien pendant {wait} : le serveur lit-il ligne par ligne (readline) ? Un serveur echo renvoie les octets dès qu'il les lit, qu'ils forment une ligne ou non",
+            "{sent} bytes sent, only {n} came back, up to the first line break (byte 0x0a); nothing more for {wait}: does the server read line by line (readline)? An echo server sends bytes back as soon as it reads them, whether they make a line or not"
+        ),
         Short::Silent => text!(
             "{sent} octets envoyés, seulement {n} revenus ; plus rien pendant {wait}",
             "{sent} bytes sent, only {n} came back; nothing more for {wait}"
@@ -166,16 +173,80 @@ fn short_reason(sent: usize, got: &[u8], why: Short, opts: &Options) -> Text {
     }
 }
 
-/// Sends `data` on a fresh connection and expects exactly it back.
+/// Sends `data` on a fresh connection and expects exactly it back; then
+/// [`NEXT`] on the same connection, which must come back too, and alone.
 async fn round_trip(target: &Target, opts: &Options, data: &[u8]) -> Outcome {
     let mut stream = wire::connect(target, opts).await?;
     wire::write_all(&mut stream, data, opts.timeout).await?;
     match wire::read_exactly(&mut stream, data.len(), opts.timeout).await {
-        Ok(got) => same(data, &got).map(|()| Verdict::Pass),
+        Ok(got) => same(data, &got)?,
         Err((got, why)) if got.is_empty() || data.starts_with(&got) => {
-            Err(short_reason(data.len(), &got, why, opts))
+            return Err(short_reason(data.len(), &got, why, opts));
         }
-        Err((got, _)) => same(data, &got).map(|()| Verdict::Pass),
+        Err((got, _)) => return same(data, &got).map(|()| Verdict::Pass),
+    }
+    next_piece(&mut stream, data, opts).await
+}
+
+/// The second piece of [`round_trip`]: a short line of its own.
+const NEXT: &[u8] = b"encore / again\n";
+
+/// Sends [`NEXT`] after the echo of `first` came back whole, and expects
+/// exactly [`NEXT`] back.
+///
+/// The echo of `first` alone cannot show two classic mistakes: bytes sent
+/// back *twice* (or with something added), which arrive after the exact
+/// copy; and a server that answers once and stops (no loop around read and
+/// write), while RFC 862 echoes "until the calling user terminates the
+/// connection". The next piece shows both, without waiting for anything
+/// that may never come: TCP keeps the order, so whatever the server sent
+/// after the echo of `first` arrives before the echo of [`NEXT`].
+async fn next_piece(stream: &mut wire::Conn, first: &[u8], opts: &Options) -> Outcome {
+    let n = first.len();
+    let next = show(NEXT);
+    let stopped = |how: &Text| {
+        let (fr, en) = (&how.fr, &how.en);
+        text!(
+            "les {n} octets envoyés sont revenus, mais le serveur {fr} quand le client a envoyé la suite ({next}) : un serveur echo lit et renvoie en boucle, jusqu'à ce que le client ferme (RFC 862)",
+            "the {n} bytes sent came back, but the server {en} when the client sent more ({next}): an echo server reads and sends back in a loop, until the client closes (RFC 862)"
+        )
+    };
+    let closed = text!("a fermé la connexion", "closed the connection");
+    if let Err(why) = wire::write_all(stream, NEXT, opts.timeout).await {
+        let (fr, en) = (&why.fr, &why.en);
+        return Err(stopped(&text!("{fr} (fermeture ?)", "{en} (closed?)")));
+    }
+    let got = match wire::read_exactly(stream, NEXT.len(), opts.timeout).await {
+        Ok(got) if got == NEXT => return Ok(Verdict::Pass),
+        Ok(got) => got,
+        Err((got, why)) if NEXT.starts_with(&got) => {
+            return Err(match why {
+                Short::Closed | Short::Broken(_) => stopped(&closed),
+                Short::Silent if got.is_empty() => {
+                    let wait = secs(opts.timeout);
+                    stopped(&text!(
+                        "n'a renvoyé aucun écho en {wait}",
+                        "sent no echo back within {wait}"
+                    ))
+                }
+                why => short_reason(NEXT.len(), &got, why, opts),
+            });
+        }
+        Err((got, _)) => got,
+    };
+    // Bytes that are not the echo of NEXT came first: the server sent back
+    // more than it received.
+    let shown = show(&got);
+    if first.starts_with(&got) || got.starts_with(first) {
+        Err(text!(
+            "les {n} octets envoyés sont revenus, puis une seconde fois ({shown} au lieu de l'écho de la suite, {next}) : un serveur echo renvoie chaque octet une seule fois",
+            "the {n} bytes sent came back, then came back a second time ({shown} instead of the echo of the next piece, {next}): an echo server sends each byte back once"
+        ))
+    } else {
+        Err(text!(
+            "les {n} octets envoyés sont revenus, puis d'autres octets ({shown}) avant l'écho de la suite ({next}) : le serveur a renvoyé plus qu'il n'a reçu (un saut de ligne ajouté ?) ; un serveur echo renvoie exactement les octets reçus",
+            "the {n} bytes sent came back, then other bytes ({shown}) before the echo of the next piece ({next}): the server sent back more than it received (an added line break?); an echo server sends back exactly the bytes it received"
+        ))
     }
 }
 
