@@ -336,6 +336,26 @@ fn an_echo_server_is_not_a_time_server() {
 }
 
 #[test]
+fn a_udp_echo_server_is_not_a_time_or_daytime_server() {
+    // Our question is an empty datagram: an echo server sends it back.
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = socket.local_addr().unwrap();
+    thread::spawn(move || {
+        let mut buf = [0u8; 2048];
+        while let Ok((n, peer)) = socket.recv_from(&mut buf) {
+            let _ = socket.send_to(&buf[..n], peer);
+        }
+    });
+    for (protocol, id) in [("time", "time.udp-length"), ("daytime", "daytime.udp-line")] {
+        let out = check(protocol, addr, &["--udp"]);
+        assert_fails(&out, id, "an empty datagram came back");
+        let (_, reason) = rule(&out.stdout_text(), id).unwrap();
+        // Over UDP there is no connection to close.
+        assert!(!reason.contains("connection"), "{reason}");
+    }
+}
+
+#[test]
 fn a_time_server_is_not_a_daytime_server() {
     fn right(mut stream: TcpStream) {
         let _ = stream.write_all(&rfc868_now().to_be_bytes());

@@ -195,6 +195,14 @@ async fn answer_tcp(target: &Target, opts: &Options) -> Result<Drained, Text> {
 async fn answer_udp(target: &Target, opts: &Options) -> Result<Drained, Text> {
     let socket = wire::udp_socket(target).await?;
     let bytes = wire::udp_exchange(&socket, b"", opts, 3).await?;
+    if bytes.is_empty() {
+        // Our question was empty: this is what an echo server answers. No
+        // "closed the connection" here: UDP has none.
+        return Err(text!(
+            "un datagramme vide est revenu, le nôtre : c'est ce que renvoie un serveur echo (RFC 862) ; un serveur time ou daytime répond à tout datagramme, même vide, par l'heure",
+            "an empty datagram came back, as we sent it: that is what an echo server (RFC 862) answers; a time or daytime server answers any datagram, even an empty one, with the time"
+        ));
+    }
     Ok(Drained {
         bytes,
         closed: true,
