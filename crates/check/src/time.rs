@@ -239,20 +239,42 @@ fn time_length(a: &Drained, opts: &Options) -> Outcome {
         "got {n} bytes ({got}) instead of 4: RFC 868 sends one unsigned 32-bit integer, no more, no less"
     );
     let (fr, en) = (why.fr.clone(), why.en.clone());
-    if n == 8 {
+    let (head, tail) = a.bytes.split_at(n.min(4));
+    if n == 8 && head == tail {
         why = text!(
-            "{fr} ; 8 octets ressemblent à un entier de 64 bits (u64, long) : il faut un u32",
-            "{en}; 8 bytes look like a 64-bit integer (u64, long): use a u32"
+            "{fr} ; ce sont les mêmes 4 octets deux fois : la réponse est envoyée deux fois",
+            "{en}; these are the same 4 bytes twice: the answer is sent twice"
         );
-    } else if std::str::from_utf8(&a.bytes)
-        .is_ok_and(|t| t.chars().all(|c| !c.is_control() || c == '\r' || c == '\n'))
-    {
+    } else if n == 8 && (head == [0; 4] || tail == [0; 4]) {
+        // A u64 of a value below 2^32: four of its bytes are zeros.
         why = text!(
-            "{fr} ; ces octets sont du texte : c'est la réponse d'un serveur daytime (RFC 867), pas time",
-            "{en}; these bytes are text: that is a daytime server's answer (RFC 867), not time"
+            "{fr} ; 8 octets dont 4 nuls ressemblent à un entier de 64 bits (u64, long) : il faut un u32",
+            "{en}; 8 bytes, 4 of them zeros, look like a 64-bit integer (u64, long): use a u32"
         );
+    } else if let Some(hint) = text_hint(&a.bytes) {
+        let (hint_fr, hint_en) = (&hint.fr, &hint.en);
+        why = text!("{fr} ; {hint_fr}", "{en}; {hint_en}");
     }
     Err(why)
+}
+
+/// When a time answer is text, what that text is: the number written in
+/// digits (`str(n)`, `println!("{n}")`), or a daytime line.
+fn text_hint(bytes: &[u8]) -> Option<Text> {
+    let text = std::str::from_utf8(bytes).ok().filter(|t| {
+        !t.is_empty() && t.chars().all(|c| !c.is_control() || c == '\r' || c == '\n')
+    })?;
+    let digits = text.trim();
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(text!(
+            "le nombre est écrit en chiffres, en texte : RFC 868 l'envoie en binaire, 4 octets gros-boutistes (struct.pack(\"!I\", n) en Python, n.to_be_bytes() en Rust)",
+            "the number is written in digits, as text: RFC 868 sends it in binary, 4 big-endian bytes (struct.pack(\"!I\", n) in Python, n.to_be_bytes() in Rust)"
+        ));
+    }
+    Some(text!(
+        "ces octets sont du texte : c'est la réponse d'un serveur daytime (RFC 867), pas time",
+        "these bytes are text: that is a daytime server's answer (RFC 867), not time"
+    ))
 }
 
 /// RFC 868 over TCP ends with "U: Close the connection. S: Close the
@@ -304,6 +326,14 @@ fn closes(a: &Drained, opts: &Options) -> Outcome {
 
 /// Reads the first 4 bytes as RFC 868 and compares with this machine's clock.
 pub fn time_value(bytes: &[u8], opts: &Options) -> Outcome {
+    // Text is not a number in binary: reading its first 4 characters as
+    // one would only give a meaningless date.
+    if bytes.len() != rfc868::ANSWER_LEN
+        && let Some(hint) = text_hint(bytes)
+    {
+        let (fr, en, got) = (&hint.fr, &hint.en, show(bytes));
+        return Err(text!("reçu {got} : {fr}", "got {got}: {en}"));
+    }
     let Some(first) = bytes.first_chunk::<4>() else {
         return Err(match bytes.len() {
             0 => text!(
@@ -536,6 +566,50 @@ mod tests {
                 .en
                 .contains("time server")
         );
+    }
+
+    fn drained(bytes: &[u8]) -> Drained {
+        Drained {
+            bytes: bytes.to_vec(),
+            closed: true,
+            ..Drained::default()
+        }
+    }
+
+    #[test]
+    fn a_wrong_length_is_explained_by_what_the_bytes_are() {
+        let opts = Options::default();
+        let length = |b: &[u8]| time_length(&drained(b), &opts).unwrap_err();
+        let value = |b: &[u8]| time_value(b, &opts).unwrap_err();
+        let right = rfc868::encode(Timestamp::now()).unwrap();
+        // The same 4 bytes twice: not a 64-bit integer.
+        let twice = [right, right].concat();
+        let why = length(&twice);
+        assert!(why.en.contains("the same 4 bytes twice"), "{}", why.en);
+        assert!(
+            why.fr.contains("les mêmes 4 octets deux fois"),
+            "{}",
+            why.fr
+        );
+        assert!(!why.en.contains("64-bit"), "{}", why.en);
+        // A u64, big-endian or little-endian: 4 of the 8 bytes are zeros.
+        let n = u64::from(u32::from_be_bytes(right));
+        for wide in [n.to_be_bytes(), n.to_le_bytes()] {
+            let why = length(&wide);
+            assert!(why.en.contains("64-bit integer"), "{}", why.en);
+        }
+        // The number written in digits: text, but not a daytime line.
+        let digits = format!("{}\n", u32::from_be_bytes(right));
+        for why in [length(digits.as_bytes()), value(digits.as_bytes())] {
+            assert!(why.en.contains("written in digits"), "{}", why.en);
+            assert!(!why.en.contains("daytime"), "{}", why.en);
+        }
+        // A daytime line on the time port: named in both rules, not read
+        // as a number.
+        let line = daytime::line(Timestamp::now());
+        for why in [length(line.as_bytes()), value(line.as_bytes())] {
+            assert!(why.en.contains("daytime server's answer"), "{}", why.en);
+        }
     }
 
     #[test]
