@@ -402,13 +402,37 @@ fn a_daytime_server_that_trickles_bytes_forever_is_not_waited_for_forever() {
 }
 
 #[test]
-fn a_daytime_line_without_line_ending_is_caught() {
+fn a_daytime_line_without_line_ending_is_only_a_warning_when_the_server_closes() {
+    // RFC 867: "the current date and time is sent out the connection as a
+    // ascii character string", then the server closes: the close, not a
+    // line break, ends the answer (Python's `send(time.ctime().encode())`).
     fn unfinished(mut stream: TcpStream) {
         let _ = stream.write_all(rfc3339(0).trim_end().as_bytes());
     }
     let out = check("daytime", serve(unfinished), &[]);
+    let stdout = out.stdout_text();
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", out.stderr);
     assert_passes(&out, "daytime.close");
+    assert_passes(&out, "daytime.date");
+    let (label, reason) = rule(&stdout, "daytime.line").unwrap();
+    assert_eq!(label, "WARN", "{stdout}");
+    assert!(
+        reason.contains("does not end with a line break"),
+        "{reason}"
+    );
+    assert!(reason.contains("RFC 867 does not require one"), "{reason}");
+}
+
+#[test]
+fn a_daytime_line_without_line_ending_that_never_closes_is_caught() {
+    fn unfinished(mut stream: TcpStream) {
+        let _ = stream.write_all(rfc3339(0).trim_end().as_bytes());
+        thread::sleep(LINGER);
+    }
+    let out = check("daytime", serve(unfinished), &[]);
     assert_fails(&out, "daytime.line", "does not end with a line break");
+    assert_fails(&out, "daytime.line", "cannot know");
+    assert_fails(&out, "daytime.close", "did not close the connection");
 }
 
 #[test]

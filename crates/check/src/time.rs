@@ -111,8 +111,8 @@ pub async fn check_daytime_tcp(target: &Target, opts: &Options, report: &mut Rep
     report.record(
         "daytime.line",
         text!(
-            "Dès la connexion, le serveur envoie une ligne de texte imprimable terminée par LF ou CRLF.",
-            "As soon as the client connects, the server sends one line of printable text ending in LF or CRLF."
+            "Dès la connexion, le serveur envoie une ligne de texte imprimable (finie par CRLF ou LF : conseillé, la RFC 867 ne l'exige pas).",
+            "As soon as the client connects, the server sends one line of printable text (ending in CRLF or LF: advised, RFC 867 does not require it)."
         ),
         answer
             .as_ref()
@@ -420,14 +420,23 @@ fn daytime_line(a: &Drained, opts: &Options) -> Outcome {
             "got {n} bytes that are not UTF-8 text ({got})"
         ));
     };
-    let Some(end) = text.find('\n') else {
-        return Err(text!(
-            "la ligne {got} ne se termine pas par un saut de ligne (LF ou CRLF)",
-            "the line {got} does not end with a line break (LF or CRLF)"
-        ));
+    // RFC 867 sends "a ascii character string" and closes: the close ends
+    // the answer, and a line break is only advised (a warning below). A
+    // server that neither ends the line nor closes leaves the client no way
+    // to know it has the whole answer.
+    let (line, rest) = match text.find('\n') {
+        Some(end) => (&text[..end], &text[end + 1..]),
+        None if a.closed => (text, ""),
+        None => {
+            return Err(text!(
+                "la ligne {got} ne se termine pas par un saut de ligne (LF ou CRLF), et le serveur n'a pas fermé : le client ne peut pas savoir que la réponse est complète",
+                "the line {got} does not end with a line break (LF or CRLF), and the server did not close: the client cannot know the answer is complete"
+            ));
+        }
     };
-    let line = text[..end].strip_suffix('\r').unwrap_or(&text[..end]);
-    if !text[end + 1..].trim().is_empty() {
+    let ended = text.contains('\n');
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    if !rest.trim().is_empty() {
         return Err(text!(
             "reçu plus d'une ligne ({got}) : daytime envoie une seule ligne",
             "got more than one line ({got}): daytime sends a single line"
@@ -444,6 +453,12 @@ fn daytime_line(a: &Drained, opts: &Options) -> Outcome {
             "la ligne {got} contient le caractère de contrôle {c:?} : RFC 867 demande des caractères imprimables",
             "the line {got} holds the control character {c:?}: RFC 867 asks for printable characters"
         ));
+    }
+    if !ended {
+        return Ok(Verdict::Warn(text!(
+            "la ligne {got} ne se termine pas par un saut de ligne : la RFC 867 n'en exige pas (la fermeture marque la fin), mais sans lui nc ou telnet collent la suite à la date ; mieux vaut finir par \\r\\n",
+            "the line {got} does not end with a line break: RFC 867 does not require one (the close marks the end), but without it nc or telnet glue what follows to the date; better end it with \\r\\n"
+        )));
     }
     Ok(Verdict::Pass)
 }
@@ -552,7 +567,18 @@ mod tests {
             Ok(Verdict::Pass)
         );
         assert_eq!(line(b"2026-11-24T03:38:07Z\n"), Ok(Verdict::Pass));
-        assert!(line(b"no end").unwrap_err().en.contains("line break"));
+        // Closed without a line break: only advice (RFC 867 requires none).
+        assert!(matches!(line(b"no end"), Ok(Verdict::Warn(w)) if w.en.contains("line break")));
+        let open = Drained {
+            bytes: b"no end".to_vec(),
+            ..Drained::default()
+        };
+        assert!(
+            daytime_line(&open, &opts)
+                .unwrap_err()
+                .en
+                .contains("line break")
+        );
         assert!(
             line(b"a\nb\n")
                 .unwrap_err()
