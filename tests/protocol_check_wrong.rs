@@ -244,6 +244,23 @@ fn an_echo_that_reads_line_by_line_is_caught_on_the_binary_rule() {
 }
 
 #[test]
+fn a_udp_echo_answering_twice_is_caught() {
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = socket.local_addr().unwrap();
+    thread::spawn(move || {
+        let mut buf = [0u8; 65_536];
+        while let Ok((n, peer)) = socket.recv_from(&mut buf) {
+            // One answer per datagram, sent twice (a send left in a loop).
+            let _ = socket.send_to(&buf[..n], peer);
+            let _ = socket.send_to(&buf[..n], peer);
+        }
+    });
+    let out = check("echo", addr, &["--udp"]);
+    assert_fails(&out, "echo.udp-datagram", "came back twice");
+    assert_fails(&out, "echo.udp-large", "one answering datagram");
+}
+
+#[test]
 fn a_udp_echo_with_a_small_buffer_is_caught() {
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     let addr = socket.local_addr().unwrap();

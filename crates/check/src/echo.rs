@@ -11,7 +11,7 @@
 //! | `echo.large`       | lost bytes; a server that reads all before writing back  |
 //! | `echo.half-close`  | a server that never notices the client finished (EOF; a warning only when the echo is whole, RFC 862 not requiring the close) |
 //! | `echo.concurrent`  | a server that serves one client at a time                |
-//! | `echo.udp-*`       | over UDP: one datagram in, the same datagram back        |
+//! | `echo.udp-*`       | over UDP: one datagram in, the same datagram back, once  |
 
 use tokio::io::AsyncWriteExt;
 
@@ -73,8 +73,8 @@ pub async fn check_udp(target: &Target, opts: &Options, report: &mut Report) {
     report.record(
         "echo.udp-datagram",
         text!(
-            "Un datagramme de texte revient inchangé.",
-            "A text datagram comes back unchanged."
+            "Un datagramme de texte revient inchangé, une seule fois.",
+            "A text datagram comes back unchanged, once."
         ),
         udp_round_trip(target, opts, b"Bonjour netlab! echo UDP").await,
     );
@@ -399,7 +399,8 @@ async fn concurrent(target: &Target, opts: &Options) -> Outcome {
 /// One datagram out, the same datagram back.
 async fn udp_round_trip(target: &Target, opts: &Options, data: &[u8]) -> Outcome {
     let socket = wire::udp_socket(target).await?;
-    let got = wire::udp_exchange(&socket, data, opts, 3).await?;
+    let answer = wire::udp_ask(&socket, data, opts, 3).await?;
+    let got = answer.bytes;
     if got.len() < data.len() && data.starts_with(&got) {
         let (n, m) = (data.len(), got.len());
         return Err(text!(
@@ -407,7 +408,49 @@ async fn udp_round_trip(target: &Target, opts: &Options, data: &[u8]) -> Outcome
             "a datagram of {n} bytes was sent, {m} bytes came back: does the server read into a buffer that is too small? (a UDP datagram can hold up to 65,507 bytes)"
         ));
     }
-    same(data, &got).map(|()| Verdict::Pass)
+    same(data, &got)?;
+    if answer.first_try {
+        answered_once(&socket, data, opts).await?;
+    }
+    Ok(Verdict::Pass)
+}
+
+/// RFC 862 answers each datagram with *one* datagram. Only called when our
+/// first datagram was answered: then no resent question of ours can explain
+/// a second copy. A new datagram, [`NEXT`] without its line end, follows
+/// the first; a copy of the first that comes before its echo is one answer
+/// too many (a send left inside a loop). Losing the new datagram or its
+/// echo is UDP's right, not a fault: only the copy fails the rule.
+async fn answered_once(socket: &tokio::net::UdpSocket, first: &[u8], opts: &Options) -> Outcome {
+    let next = NEXT.trim_ascii_end();
+    let mut buf = vec![0u8; 65_536];
+    let peer = socket.peer_addr().map_err(|e| {
+        crate::report::explain(&netkit::NetError::io("reading the server's address", e))
+    })?;
+    let tap = netkit::trace::Tap::datagrams(peer, opts.trace, None);
+    if socket.send(next).await.is_err() {
+        return Ok(Verdict::Pass);
+    }
+    tap.sent(next);
+    let deadline = tokio::time::Instant::now() + opts.timeout;
+    // A few datagrams at most: a server that floods is not read forever.
+    for _ in 0..4 {
+        let Ok(Ok(n)) = tokio::time::timeout_at(deadline, socket.recv(&mut buf)).await else {
+            break;
+        };
+        tap.received(&buf[..n]);
+        if &buf[..n] == next {
+            break;
+        }
+        if &buf[..n] == first {
+            let n = first.len();
+            return Err(text!(
+                "le datagramme de {n} octets est revenu deux fois : un serveur echo UDP envoie un seul datagramme en réponse à chacun (un sendto() de trop, dans une boucle ?)",
+                "the {n}-byte datagram came back twice: a UDP echo server sends one answering datagram for each one it receives (one sendto() too many, in a loop?)"
+            ));
+        }
+    }
+    Ok(Verdict::Pass)
 }
 
 #[cfg(test)]

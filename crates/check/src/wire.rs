@@ -224,6 +224,26 @@ pub async fn udp_exchange(
     opts: &Options,
     tries: usize,
 ) -> Result<Vec<u8>, Text> {
+    udp_ask(socket, data, opts, tries).await.map(|a| a.bytes)
+}
+
+/// What [`udp_ask`] got back.
+#[derive(Debug)]
+pub struct UdpAnswer {
+    /// The answering datagram.
+    pub bytes: Vec<u8>,
+    /// It answered the first datagram sent, on `socket`: no other question
+    /// of ours is still on its way, so any later answer is one too many.
+    pub first_try: bool,
+}
+
+/// [`udp_exchange`], saying also whether the first try was answered.
+pub async fn udp_ask(
+    socket: &UdpSocket,
+    data: &[u8],
+    opts: &Options,
+    tries: usize,
+) -> Result<UdpAnswer, Text> {
     let mut buf = vec![0u8; 65_536];
     let peer = socket
         .peer_addr()
@@ -235,7 +255,11 @@ pub async fn udp_exchange(
             // it also sees an answer sent from another port. A server that
             // replies from a new socket does that, and the connected socket
             // (like any client's) silently drops such a datagram.
-            return udp_last_try(peer, data, opts, &tap, &mut buf, tries).await;
+            let bytes = udp_last_try(peer, data, opts, &tap, &mut buf, tries).await?;
+            return Ok(UdpAnswer {
+                bytes,
+                first_try: false,
+            });
         }
         socket
             .send(data)
@@ -245,7 +269,10 @@ pub async fn udp_exchange(
         match timeout(opts.timeout, socket.recv(&mut buf)).await {
             Ok(Ok(n)) => {
                 tap.received(&buf[..n]);
-                return Ok(buf[..n].to_vec());
+                return Ok(UdpAnswer {
+                    bytes: buf[..n].to_vec(),
+                    first_try: attempt == 1,
+                });
             }
             Ok(Err(e)) => {
                 return Err(explain(&NetError::io(
