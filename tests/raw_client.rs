@@ -236,6 +236,39 @@ fn port_zero_is_refused_with_the_reason() {
     }
 }
 
+/// `HOST:PORT` in one argument (protocol-check's and a browser's form) is
+/// answered with the two arguments raw-client takes, like nc and telnet,
+/// not with a bare "missing <PORT>".
+#[test]
+fn host_and_port_in_one_argument_get_the_two_argument_form() {
+    for (arg, hint) in [
+        ("127.0.0.1:8080", "raw-client 127.0.0.1 8080"),
+        ("localhost:10194", "raw-client localhost 10194"),
+        ("[::1]:10007", "raw-client ::1 10007"),
+    ] {
+        let out = run_client("raw-client", &[arg], T);
+        assert_eq!(out.status.code(), Some(2), "{arg}: {}", out.stderr);
+        assert!(out.stderr.contains(hint), "{arg}: {}", out.stderr);
+        // The usage line names the program, not its crate ("tools").
+        assert!(out.stderr.contains("Usage: raw-client "), "{}", out.stderr);
+    }
+    // A host alone is still told that the port is missing.
+    let out = run_client("raw-client", &["127.0.0.1"], T);
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("<PORT>"), "{}", out.stderr);
+}
+
+/// The tools name themselves, not the crate they are built from.
+#[test]
+fn the_tools_say_their_own_name_in_version() {
+    for tool in ["raw-client", "ports", "protocol-check"] {
+        let out = run_client(tool, &["--version"], T);
+        assert_eq!(out.status.code(), Some(0), "{tool}: {}", out.stderr);
+        let stdout = out.stdout_text();
+        assert!(stdout.starts_with(&format!("{tool} ")), "{tool}: {stdout}");
+    }
+}
+
 /// A big write is traced over several lines, each naming the bytes it
 /// shows: every byte is still there, and no line is too long to read.
 #[test]

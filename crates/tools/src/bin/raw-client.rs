@@ -12,7 +12,8 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
 use netkit::args::{Verbosity, parse_seconds, parse_timeout};
 use tools::raw::{Options, run};
 
@@ -20,7 +21,8 @@ use tools::raw::{Options, run};
 /// When your input ends (Ctrl-D) the server is told so and its last answers
 /// are still shown; when the server closes, raw-client ends.
 #[derive(Debug, Parser)]
-#[command(version, allow_negative_numbers = true)]
+// `name`: without it, --version would print the crate's name ("tools").
+#[command(name = "raw-client", version, allow_negative_numbers = true)]
 struct Args {
     /// The server's address or name, e.g. 127.0.0.1.
     host: String,
@@ -55,7 +57,18 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) if e.kind() == ErrorKind::MissingRequiredArgument => {
+            // `raw-client 127.0.0.1:8080`: protocol-check's (and a
+            // browser's) way of writing a server, one argument short here.
+            match std::env::args().skip(1).find_map(|a| two_arguments(&a)) {
+                Some(hint) => Args::command().error(e.kind(), hint).exit(),
+                None => e.exit(),
+            }
+        }
+        Err(e) => e.exit(),
+    };
     let options = Options {
         host: args.host,
         port: args.port,
@@ -74,4 +87,23 @@ fn main() -> ExitCode {
         let mut stdout = tokio::io::stdout();
         run(&options, input, &mut stdout).await
     })
+}
+
+/// `HOST:PORT` (or `[IPv6]:PORT`) given as one argument: the advice to write
+/// it as the two raw-client takes, like `nc` and `telnet`. `None` for
+/// anything else.
+fn two_arguments(arg: &str) -> Option<String> {
+    let (host, port) = match arg.strip_prefix('[') {
+        Some(rest) => rest.split_once("]:")?,
+        None if arg.matches(':').count() == 1 => arg.split_once(':')?,
+        None => return None,
+    };
+    let port: u16 = port.parse().ok().filter(|&p| p != 0)?;
+    if host.is_empty() || host.starts_with('-') {
+        return None;
+    }
+    Some(format!(
+        "'{arg}': the host and the port are two arguments, as for nc and telnet: \
+         raw-client {host} {port}"
+    ))
 }
