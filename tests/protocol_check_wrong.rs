@@ -489,6 +489,10 @@ struct Bugs {
     no_self_echo: bool,
     /// Keeps the CR of a CRLF line ending (splits on LF only).
     keep_cr: bool,
+    /// Answers `LIST` in the order people arrived.
+    list_unsorted: bool,
+    /// Sorts `LIST` byte by byte (`Zoe` before `alice`), not ignoring case.
+    list_by_bytes: bool,
 }
 
 /// A connected client, as the room sees it.
@@ -660,7 +664,11 @@ fn chat_client(id: usize, stream: TcpStream, room: &Room, bugs: Bugs) {
                     .iter()
                     .filter_map(|m| m.nick.clone())
                     .collect();
-                nicks.sort_by_key(|n| nick_key(n));
+                if bugs.list_by_bytes {
+                    nicks.sort();
+                } else if !bugs.list_unsorted {
+                    nicks.sort_by_key(|n| nick_key(n));
+                }
                 say(
                     &mut out,
                     bugs,
@@ -770,6 +778,30 @@ fn a_chat_server_that_keeps_the_cr_of_crlf_is_caught() {
         "chat.crlf",
         "the CR before the LF must be dropped before reading the verb",
     );
+}
+
+#[test]
+fn a_chat_server_whose_list_is_not_sorted_case_insensitively_is_caught() {
+    for (bugs, because) in [
+        (
+            Bugs {
+                list_unsorted: true,
+                ..Bugs::default()
+            },
+            "the nicknames are not sorted",
+        ),
+        (
+            Bugs {
+                list_by_bytes: true,
+                ..Bugs::default()
+            },
+            "upper case first",
+        ),
+    ] {
+        let out = check("chat", chat_server(bugs), &[]);
+        assert_passes(&out, "chat.nick");
+        assert_fails(&out, "chat.list", because);
+    }
 }
 
 #[test]

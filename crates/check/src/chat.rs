@@ -8,7 +8,7 @@
 //! - the greeting: `HELLO …` first, before the client says anything;
 //! - registering: `NICK` → `OK NICK`, invalid or taken names → `ERR`;
 //! - the room: `JOIN`, `MSG` to everyone *including the sender*, `PRIV`,
-//!   `LIST` sorted, `QUIT` → `BYE` and `LEAVE`, a dropped socket → `LEAVE`;
+//!   `LIST` sorted ignoring case, `QUIT` → `BYE` and `LEAVE`, a dropped socket → `LEAVE`;
 //! - robustness: unknown verbs, lower-case verbs, CRLF, a line over 1024
 //!   bytes, control characters — each answered, and the connection lives on.
 //!
@@ -126,8 +126,8 @@ pub async fn check(target: &Target, opts: &Options, report: &mut Report) {
     report.record(
         "chat.list",
         text!(
-            "LIST → USERS suivi des pseudos inscrits, triés.",
-            "LIST → USERS followed by the registered nicknames, sorted."
+            "LIST → USERS suivi des pseudos inscrits, triés sans tenir compte des majuscules.",
+            "LIST → USERS followed by the registered nicknames, sorted ignoring case."
         ),
         list(&ctx).await,
     );
@@ -236,8 +236,12 @@ impl Ctx {
 
     /// A connected client with the nickname `NICK` gave it.
     async fn registered(&self, letter: char) -> Result<Client, Text> {
+        self.registered_as(self.nick(letter)).await
+    }
+
+    /// A connected client with the nickname `nick`.
+    async fn registered_as(&self, nick: String) -> Result<Client, Text> {
         let mut client = self.client().await?;
-        let nick = self.nick(letter);
         client.send(&format!("NICK {nick}")).await?;
         let wanted = format!("OK NICK {nick}");
         let got = client.reply().await?;
@@ -720,9 +724,15 @@ async fn private(ctx: &Ctx) -> Outcome {
 }
 
 async fn list(ctx: &Ctx) -> Outcome {
-    // Registered in reverse order, so a server that lists in arrival order fails.
-    let a = ctx.registered('z').await?;
-    let mut b = ctx.registered('a').await?;
+    // Three nicknames in three different orders: arrival `pc…b`, `PC…c`,
+    // `pc…a`; ignoring case, as chat/1 sorts, `pc…a pc…b PC…c`; byte by
+    // byte (upper case before lower case, `Z` before `a`), `PC…c pc…a
+    // pc…b`. Each mistake gets its own reason.
+    let n = ctx.count.fetch_add(1, Ordering::Relaxed);
+    let run = &ctx.run;
+    let a = ctx.registered_as(format!("pc{run}{n:02}b")).await?;
+    let c = ctx.registered_as(format!("PC{run}{n:02}c")).await?;
+    let mut b = ctx.registered_as(format!("pc{run}{n:02}a")).await?;
     b.send("LIST").await?;
     let got = b.reply().await.map_err(|why| context("LIST", &why))?;
     let shown = show(got.as_bytes());
@@ -738,7 +748,7 @@ async fn list(ctx: &Ctx) -> Outcome {
         }
     }
     let nicks: Vec<&str> = words.collect();
-    for who in [&a.nick, &b.nick] {
+    for who in [&a.nick, &b.nick, &c.nick] {
         if !nicks.contains(&who.as_str()) {
             return Err(text!(
                 "{shown} ne contient pas {who}, pourtant inscrit",
@@ -747,13 +757,19 @@ async fn list(ctx: &Ctx) -> Outcome {
         }
     }
     let sorted_by = |key: fn(&str) -> String| nicks.windows(2).all(|w| key(w[0]) <= key(w[1]));
-    if !sorted_by(|n| n.to_string()) && !sorted_by(|n| n.to_ascii_lowercase()) {
+    if sorted_by(codec::chat::nick_key) {
+        return Ok(Verdict::Pass);
+    }
+    if sorted_by(str::to_string) {
         return Err(text!(
-            "{shown} : les pseudos ne sont pas triés",
-            "{shown}: the nicknames are not sorted"
+            "{shown} : les pseudos sont triés octet par octet (majuscules d'abord, « Zoe » avant « alice ») ; chat/1 les trie sans tenir compte des majuscules",
+            "{shown}: the nicknames are sorted byte by byte (upper case first, \"Zoe\" before \"alice\"); chat/1 sorts them ignoring case"
         ));
     }
-    Ok(Verdict::Pass)
+    Err(text!(
+        "{shown} : les pseudos ne sont pas triés (chat/1 les trie sans tenir compte des majuscules)",
+        "{shown}: the nicknames are not sorted (chat/1 sorts them ignoring case)"
+    ))
 }
 
 async fn ping(ctx: &Ctx) -> Outcome {
