@@ -489,6 +489,8 @@ struct Bugs {
     no_self_echo: bool,
     /// Keeps the CR of a CRLF line ending (splits on LF only).
     keep_cr: bool,
+    /// Sends a `PRIV` to everyone in the room, not only to its target.
+    priv_to_all: bool,
     /// Answers `LIST` in the order people arrived.
     list_unsorted: bool,
     /// Sorts `LIST` byte by byte (`Zoe` before `alice`), not ignoring case.
@@ -651,7 +653,8 @@ fn chat_client(id: usize, stream: TcpStream, room: &Room, bugs: Bugs) {
                 match target {
                     Some(t) => {
                         let text = strip_controls(text);
-                        tell(room, bugs, &format!("PRIV {me} {text}"), |m| m == t);
+                        let all = bugs.priv_to_all;
+                        tell(room, bugs, &format!("PRIV {me} {text}"), |m| all || m == t);
                         say(&mut out, bugs, &format!("OK PRIV {to}"));
                     }
                     None => say(&mut out, bugs, "ERR no such nickname"),
@@ -802,6 +805,20 @@ fn a_chat_server_whose_list_is_not_sorted_case_insensitively_is_caught() {
         assert_passes(&out, "chat.nick");
         assert_fails(&out, "chat.list", because);
     }
+}
+
+#[test]
+fn a_chat_server_that_sends_priv_to_everyone_is_caught() {
+    let out = check(
+        "chat",
+        chat_server(Bugs {
+            priv_to_all: true,
+            ..Bugs::default()
+        }),
+        &[],
+    );
+    assert_passes(&out, "chat.msg");
+    assert_fails(&out, "chat.priv", "is not its target");
 }
 
 #[test]

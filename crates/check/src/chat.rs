@@ -118,8 +118,8 @@ pub async fn check(target: &Target, opts: &Options, report: &mut Report) {
     report.record(
         "chat.priv",
         text!(
-            "PRIV <pseudo> <texte> : le destinataire reçoit PRIV <de> <texte>, l'expéditeur OK PRIV <pseudo>.",
-            "PRIV <nick> <text>: the target gets PRIV <from> <text>, the sender OK PRIV <nick>."
+            "PRIV <pseudo> <texte> : le destinataire, et lui seul, reçoit PRIV <de> <texte> ; l'expéditeur OK PRIV <pseudo>.",
+            "PRIV <nick> <text>: the target, and nobody else, gets PRIV <from> <text>; the sender OK PRIV <nick>."
         ),
         private(&ctx).await,
     );
@@ -436,6 +436,12 @@ impl Client {
     /// Waits for the line `wanted` exactly, skipping the others; when it
     /// does not come, says what came instead.
     async fn expect(&mut self, wanted: &str) -> Result<(), Text> {
+        self.expect_after(wanted).await.map(drop)
+    }
+
+    /// [`Client::expect`], returning the lines skipped before `wanted`
+    /// (the first few).
+    async fn expect_after(&mut self, wanted: &str) -> Result<Vec<String>, Text> {
         let deadline = Instant::now() + self.timeout;
         let mut seen: Vec<String> = Vec::new();
         loop {
@@ -447,7 +453,7 @@ impl Client {
                 self.next_line(wait).await?
             };
             match line {
-                Line::Text(line) if line == wanted => return Ok(()),
+                Line::Text(line) if line == wanted => return Ok(seen),
                 Line::Text(line) if line.eq_ignore_ascii_case(wanted) => {
                     return Err(upper_case_verbs(&line));
                 }
@@ -713,13 +719,34 @@ async fn msg(ctx: &Ctx) -> Outcome {
 async fn private(ctx: &Ctx) -> Outcome {
     let mut a = ctx.registered('a').await?;
     let mut b = ctx.registered('b').await?;
+    let mut c = ctx.registered('c').await?;
     let words = "just for you";
     a.ask(
         &format!("PRIV {} {words}", b.nick),
         &format!("OK PRIV {}", b.nick),
     )
     .await?;
-    b.expect(&format!("PRIV {} {words}", a.nick)).await?;
+    let private = format!("PRIV {} {words}", a.nick);
+    b.expect(&private).await?;
+    // "The target only": a's commands are handled in the order sent, so a
+    // private line that reached someone else comes before what a's next
+    // commands bring: c gets a's MSG, a gets PONG for its PING (a's own
+    // copy of the MSG is another rule's business). Those mark the end of
+    // the wait; nothing that may never come is waited for.
+    let token = format!("after-priv-{}", ctx.run);
+    a.send(&format!("MSG {token}")).await?;
+    a.send(&format!("PING {token}")).await?;
+    let (to_c, to_a) = (format!("MSG {} {token}", a.nick), format!("PONG {token}"));
+    for (who, marker) in [(&mut c, &to_c), (&mut a, &to_a)] {
+        let before = who.expect_after(marker).await?;
+        if before.contains(&private) {
+            let (me, target) = (&who.nick, &b.nick);
+            return Err(text!(
+                "{me}, qui n'est pas le destinataire, a reçu « {private} » : un PRIV ne va qu'à son destinataire ({target}) ; l'expéditeur reçoit seulement OK PRIV",
+                "{me}, who is not its target, got \"{private}\": a PRIV goes to its target only ({target}); the sender gets only OK PRIV"
+            ));
+        }
+    }
     Ok(Verdict::Pass)
 }
 
