@@ -18,11 +18,13 @@
 //! - [`report`]: rules, verdicts, the printed report, French and English.
 //! - [`wire`]: reading and writing with a time-out and a size limit, so a
 //!   broken server can never hang the checker.
-//! - [`echo`], [`time`], [`chat`]: one module per protocol, one function per
-//!   rule, each opening with the clause of the protocol it checks.
+//! - [`echo`], [`time`], [`chat`], [`http`]: one module per protocol, one
+//!   function per rule, each opening with the clause of the protocol it
+//!   checks.
 
 pub mod chat;
 pub mod echo;
+pub mod http;
 pub mod report;
 pub mod time;
 pub mod wire;
@@ -44,6 +46,8 @@ pub enum Protocol {
     Daytime,
     /// chat/1, netlab's chat protocol (TCP only).
     Chat,
+    /// HTTP/1.1 (RFC 9110, RFC 9112): a web server (TCP only).
+    Http,
 }
 
 impl Protocol {
@@ -54,6 +58,7 @@ impl Protocol {
             Protocol::Time => "time (RFC 868)",
             Protocol::Daytime => "daytime (RFC 867)",
             Protocol::Chat => "chat/1",
+            Protocol::Http => "HTTP/1.1 (RFC 9112)",
         }
     }
 
@@ -64,12 +69,15 @@ impl Protocol {
             Protocol::Time => codec::time::DEFAULT_TIME_PORT,
             Protocol::Daytime => codec::time::DEFAULT_DAYTIME_PORT,
             Protocol::Chat => codec::chat::DEFAULT_PORT,
+            // http-server's port (HTTP's 80 is privileged; 8080 is the
+            // usual alternative, and 10080 would be unlike any web server).
+            Protocol::Http => 8080,
         }
     }
 
     /// Whether the protocol is also defined over UDP.
     pub fn has_udp(self) -> bool {
-        !matches!(self, Protocol::Chat)
+        !matches!(self, Protocol::Chat | Protocol::Http)
     }
 }
 
@@ -285,10 +293,13 @@ pub async fn check(protocol: Protocol, target: &Target, opts: &Options) -> Repor
             Protocol::Echo => echo::check_udp(target, opts, &mut report).await,
             Protocol::Time => time::check_time_udp(target, opts, &mut report).await,
             Protocol::Daytime => time::check_daytime_udp(target, opts, &mut report).await,
-            Protocol::Chat => report.stop(text!(
-                "chat/1 n'existe qu'en TCP : retirez --udp.",
-                "chat/1 only exists over TCP: remove --udp."
-            )),
+            Protocol::Chat | Protocol::Http => {
+                let label = protocol.label();
+                report.stop(text!(
+                    "{label} n'existe qu'en TCP : retirez --udp.",
+                    "{label} only exists over TCP: remove --udp."
+                ))
+            }
         }
         return report;
     }
@@ -306,6 +317,7 @@ pub async fn check(protocol: Protocol, target: &Target, opts: &Options) -> Repor
         Protocol::Time => time::check_time_tcp(target, opts, &mut report).await,
         Protocol::Daytime => time::check_daytime_tcp(target, opts, &mut report).await,
         Protocol::Chat => chat::check(target, opts, &mut report).await,
+        Protocol::Http => http::check(target, opts, &mut report).await,
     }
     report
 }
@@ -388,5 +400,6 @@ mod tests {
         assert_eq!(Protocol::Echo.default_port(), 10007);
         assert_eq!(Protocol::Time.default_port(), 10037);
         assert_eq!(Protocol::Daytime.default_port(), 10013);
+        assert_eq!(Protocol::Http.default_port(), 8080);
     }
 }

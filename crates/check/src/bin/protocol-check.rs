@@ -5,6 +5,7 @@
 //! protocol-check chat 127.0.0.1:10194
 //! protocol-check echo 10007 --udp
 //! protocol-check time 192.168.1.20:10037 --lang en --timeout 5
+//! protocol-check http 127.0.0.1:8080
 //! ```
 //!
 //! Exit code: 0 when every rule passes, 1 when one fails (or the server
@@ -100,11 +101,12 @@ fn main() -> ExitCode {
         ),
     };
     if args.udp && !args.protocol.has_udp() {
+        let label = args.protocol.label();
         let message = match args.lang {
-            Lang::Fr => "erreur : chat/1 n'existe qu'en TCP, retirez --udp",
-            Lang::En => "error: chat/1 only exists over TCP, remove --udp",
+            Lang::Fr => format!("erreur : {label} n'existe qu'en TCP, retirez --udp"),
+            Lang::En => format!("error: {label} only exists over TCP, remove --udp"),
         };
-        netkit::logging::note(message);
+        netkit::logging::note(&message);
         return ExitCode::from(2);
     }
     if args.timeout.is_zero() {
