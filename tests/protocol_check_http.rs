@@ -133,6 +133,10 @@ enum Bug {
     SilentClose,
     /// Serves every request the same page: any path, any method, no Host.
     SamePageForAll,
+    /// Sends its bodies chunked (correct: no bug).
+    Chunked,
+    /// Sends its bodies chunked, a chunk's size counted in characters.
+    ChunkSizeInCharacters,
 }
 
 /// A small web server on a free loopback port, thread per connection,
@@ -180,10 +184,23 @@ fn web_server(bug: Bug) -> String {
                     } else {
                         body.len()
                     };
+                    let chunked = matches!(bug, Bug::Chunked | Bug::ChunkSizeInCharacters);
+                    let framing = if chunked {
+                        "Transfer-Encoding: chunked".to_string()
+                    } else {
+                        format!("Content-Length: {length}")
+                    };
                     let mut answer = format!(
-                        "HTTP/1.1 {status}{eol}Content-Type: text/html; charset=utf-8{eol}Content-Length: {length}{eol}{eol}"
+                        "HTTP/1.1 {status}{eol}Content-Type: text/html; charset=utf-8{eol}{framing}{eol}{eol}"
                     );
-                    if method != "HEAD" || bug == Bug::BodyForHead {
+                    if chunked && method != "HEAD" {
+                        let size = if bug == Bug::Chunked {
+                            body.len()
+                        } else {
+                            body.chars().count()
+                        };
+                        answer.push_str(&format!("{size:x}\r\n{body}\r\n0\r\n\r\n"));
+                    } else if method != "HEAD" || bug == Bug::BodyForHead {
                         answer.push_str(body);
                     }
                     if out.write_all(answer.as_bytes()).is_err() {
@@ -204,12 +221,27 @@ fn web_server(bug: Bug) -> String {
 
 #[test]
 fn the_test_web_server_without_bugs_passes_every_rule() {
-    // So each test below fails because of its bug alone.
-    let out = check_http(&web_server(Bug::None));
-    assert_eq!(out.status.code(), Some(0), "{}", out.stdout_text());
-    for id in HTTP_RULES {
-        assert_eq!(verdict(&out, id).0, "PASS", "{id}:\n{}", out.stdout_text());
+    // So each test below fails because of its bug alone. Chunked bodies
+    // (no Content-Length) are a correct way too.
+    for bug in [Bug::None, Bug::Chunked] {
+        let out = check_http(&web_server(bug));
+        assert_eq!(out.status.code(), Some(0), "{}", out.stdout_text());
+        for id in HTTP_RULES {
+            assert_eq!(verdict(&out, id).0, "PASS", "{id}:\n{}", out.stdout_text());
+        }
     }
+}
+
+#[test]
+fn a_wrong_chunk_size_is_caught_and_keeps_keep_alive_from_guessing() {
+    let out = check_http(&web_server(Bug::ChunkSizeInCharacters));
+    let (label, reason) = verdict(&out, "http.length");
+    assert_eq!(label, "FAIL", "{}", out.stdout_text());
+    assert!(reason.contains("its announced size is wrong"), "{reason}");
+    // Not "this is not HTTP" about bytes read from the middle of the body.
+    let (label, reason) = verdict(&out, "http.keep-alive");
+    assert_eq!(label, "FAIL", "{}", out.stdout_text());
+    assert!(reason.contains("see http.length"), "{reason}");
 }
 
 #[test]

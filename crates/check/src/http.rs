@@ -223,10 +223,14 @@ impl Reader {
                 self.buf.extend_from_slice(&chunk[..n]);
                 Ok(true)
             }
-            Ok(Err(e)) => Err(crate::report::explain(&netkit::NetError::io(
-                "reading from the server",
-                e,
-            ))),
+            Ok(Err(e)) => {
+                // Reset or broken: the connection is gone, as if closed.
+                self.closed = true;
+                Err(crate::report::explain(&netkit::NetError::io(
+                    "reading from the server",
+                    e,
+                )))
+            }
         }
     }
 
@@ -606,6 +610,19 @@ async fn keep_alive(target: &Target, opts: &Options) -> Outcome {
         // Allowed: the server said so (or speaks HTTP/1.0).
         return Ok(Verdict::Pass);
     }
+    // A body that does not match its own framing leaves the connection
+    // out of step: the next answer would be read from the middle of it.
+    let broken = match &first.body {
+        Body::Chunked(Err(_)) => true,
+        Body::Length { n, got, .. } => got < n,
+        _ => false,
+    };
+    if broken {
+        return Err(text!(
+            "le corps de la 1re réponse n'a pas la taille annoncée (voir http.length) : sur la même connexion, la réponse suivante serait lue au milieu de ce corps",
+            "the first answer's body does not have the size announced (see http.length): on the same connection, the next answer would be read from the middle of that body"
+        ));
+    }
     if let Body::UntilClose { .. } = first.body {
         return Err(text!(
             "la réponse HTTP/1.1 n'a ni Content-Length ni chunked, sans « Connection: close » : le client ne peut pas savoir où elle finit, ni envoyer une 2e requête",
@@ -613,14 +630,18 @@ async fn keep_alive(target: &Target, opts: &Options) -> Outcome {
         ));
     }
     reader.deadline = Instant::now() + wire::whole(opts.timeout);
-    let sent = reader.send(request.as_bytes(), opts).await;
-    let second = match sent {
+    // A server that closed may make our second request fail (broken
+    // pipe), or its answer (reset): both are its close, seen from here.
+    let second = match reader.send(request.as_bytes(), opts).await {
         Ok(()) => read_response(&mut reader, opts, false).await,
-        Err(why) => Err(why),
+        Err(why) => {
+            reader.closed = true;
+            Err(why)
+        }
     };
     match second {
         Ok(_) => Ok(Verdict::Pass),
-        Err(_) if reader.closed => Err(text!(
+        Err(_) if reader.closed && reader.buf.is_empty() => Err(text!(
             "le serveur a fermé la connexion après la 1re réponse sans avoir envoyé « Connection: close » : en HTTP/1.1 la connexion reste ouverte pour la requête suivante ; un serveur qui ferme après chaque réponse doit le dire (Connection: close)",
             "the server closed the connection after the first answer without sending \"Connection: close\": in HTTP/1.1 the connection stays open for the next request; a server that closes after each answer must say so (Connection: close)"
         )),
