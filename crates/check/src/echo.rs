@@ -125,6 +125,19 @@ fn difference(sent: &[u8], got: &[u8]) -> Result<(), Text> {
                 "byte #{i} came back as 0x{was:02x} instead of 0x{want:02x} (sent {s}, got {g})"
             ))
         }
+        // Everything came back, then part or all of it again: the classic
+        // write inside a loop that was meant to run once.
+        // (A byte or two that happen to match the start prove nothing.)
+        None if got.len() > sent.len()
+            && sent.starts_with(&got[sent.len()..])
+            && (got.len() == 2 * sent.len() || got.len() - sent.len() >= 8) =>
+        {
+            let (n, m) = (sent.len(), got.len());
+            Err(text!(
+                "{n} octets envoyés, {m} reçus : tout est revenu, puis une seconde fois ; un serveur echo renvoie chaque octet une seule fois",
+                "{n} bytes sent, {m} received: everything came back, then came back a second time; an echo server sends each byte back once"
+            ))
+        }
         None => {
             let (n, m) = (sent.len(), got.len());
             Err(text!(
@@ -471,6 +484,17 @@ mod tests {
             "{}",
             why.en
         );
+    }
+
+    #[test]
+    fn an_echo_sent_twice_is_named() {
+        let why = same(b"abc\n", b"abc\nabc\n").unwrap_err();
+        assert!(why.en.contains("came back a second time"), "{}", why.en);
+        assert!(why.fr.contains("une seconde fois"), "{}", why.fr);
+        let why = same(b"abc\n", b"abc\n\n").unwrap_err();
+        assert!(why.en.contains("the length differs"), "{}", why.en);
+        let why = same(b"aab", b"aaba").unwrap_err();
+        assert!(why.en.contains("the length differs"), "{}", why.en);
     }
 
     #[test]
