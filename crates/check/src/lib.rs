@@ -109,6 +109,22 @@ impl Target {
         // Before counting colons: "http://host:port/" has two, and the
         // advice it needs is about the URL, not about IPv6.
         if let Some(scheme_end) = text.find("://") {
+            // For a web server, a URL is the natural way to name it: its
+            // host and port are taken (80 when it gives none, as a browser
+            // does); the path is not, every rule asks for its own pages.
+            if protocol == Protocol::Http && text[..scheme_end].eq_ignore_ascii_case("http") {
+                let rest = &text[scheme_end + 3..];
+                let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+                // (A number alone, `http://8080/`, is no host: the advice
+                // below says what to write.)
+                let number = authority.bytes().all(|b| b.is_ascii_digit());
+                if !authority.is_empty() && !number && !authority.contains('@') {
+                    return match Target::parse(authority, protocol)? {
+                        (host, None) => Ok((host, Some(80))),
+                        found => Ok(found),
+                    };
+                }
+            }
             return Err(url_advice(text, scheme_end, protocol));
         }
         // A path without a scheme ("127.0.0.1:10007/", a URL half copied):
@@ -375,6 +391,33 @@ mod tests {
         for bad in ["", ":80", "http://", "host:1:2", "fe80::1"] {
             assert!(!why(bad).contains("10194"), "{bad:?}: {}", why(bad));
         }
+    }
+
+    #[test]
+    fn a_web_server_may_be_named_by_its_url() {
+        let http = |t: &str| Target::parse(t, Protocol::Http);
+        assert_eq!(
+            http("http://127.0.0.1:8080/index.html").unwrap(),
+            ("127.0.0.1".into(), Some(8080))
+        );
+        assert_eq!(
+            http("HTTP://localhost/").unwrap(),
+            ("localhost".into(), Some(80))
+        );
+        assert_eq!(
+            http("http://[::1]:8080").unwrap(),
+            ("::1".into(), Some(8080))
+        );
+        // TLS is not spoken, and other protocols still get the advice.
+        assert!(
+            http("https://example.org/")
+                .unwrap_err()
+                .contains("is a URL")
+        );
+        assert!(http("http://").unwrap_err().contains("is a URL"));
+        assert!(http("http://8080/").unwrap_err().contains("is a URL"));
+        let echo = Target::parse("http://127.0.0.1:10007/", Protocol::Echo).unwrap_err();
+        assert!(echo.contains("is a URL"), "{echo}");
     }
 
     #[test]

@@ -36,7 +36,8 @@ struct Args {
     #[arg(
         value_name = "ADDRESS",
         help = "The server: HOST:PORT, [IPv6]:PORT, PORT alone (this machine), \
-                or HOST alone (netlab's default port for the protocol)"
+                or HOST alone (netlab's default port for the protocol); for http, \
+                also a URL (http://HOST:PORT/)"
     )]
     address: String,
 
