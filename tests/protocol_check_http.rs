@@ -316,3 +316,35 @@ fn http_has_no_udp() {
         out.stderr
     );
 }
+
+/// A server that answers after reading only the start of the request, then
+/// closes: the request's unread rest makes the system reset the connection
+/// after the answer. The answer was whole: no rule may fail for the reset.
+#[test]
+fn a_reset_after_a_whole_answer_fails_no_rule() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut start = [0u8; 16];
+            let Ok(n) = stream.read(&mut start) else {
+                continue;
+            };
+            let body = if start[..n].starts_with(b"HEAD") {
+                ""
+            } else {
+                "hello\n"
+            };
+            let answer = format!("HTTP/1.0 200 OK\r\nContent-Length: 6\r\n\r\n{body}");
+            let _ = stream.write_all(answer.as_bytes());
+            // Dropped with unread bytes: a reset follows the answer.
+        }
+    });
+    let out = check_http(&addr);
+    let stdout = out.stdout_text();
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", out.stderr);
+    for id in ["http.status", "http.crlf", "http.length", "http.head"] {
+        assert_eq!(verdict(&out, id).0, "PASS", "{id}:\n{stdout}");
+    }
+}

@@ -264,7 +264,9 @@ async fn first_exchange(target: &Target, opts: &Options, request: &[u8]) -> Resu
     reader.send(request, opts).await?;
     let mut response = read_response(&mut reader, opts, false).await?;
     if let Body::Length { extra, .. } = &mut response.body {
-        while reader.buf.len() < 4096 && reader.fill().await? {}
+        // A reset here comes after the whole answer (a server that closes
+        // with our request partly unread): it changes nothing to it.
+        while reader.buf.len() < 4096 && reader.fill().await.unwrap_or(false) {}
         *extra = reader.take(4096);
     }
     Ok(response)
@@ -353,10 +355,11 @@ async fn read_response(
             extra: Vec::new(),
         }
     } else {
-        // Counted nowhere: only the close (or its absence) matters.
+        // Counted nowhere: only the close (or its absence) matters. A
+        // reset ends such a body as a close does (`fill` marks it closed).
         loop {
             reader.take(usize::MAX);
-            if !reader.fill().await? {
+            if !reader.fill().await.unwrap_or(false) {
                 break;
             }
         }
@@ -576,7 +579,8 @@ async fn head(target: &Target, opts: &Options, get: Option<&Response>) -> Outcom
     let r = read_response(&mut reader, opts, true).await?;
     // Whatever follows the head is a body HEAD must not have (or, if the
     // server stays open, nothing comes).
-    while reader.buf.len() < 4096 && reader.fill().await? {}
+    // As in `first_exchange`, a reset after the head changes nothing.
+    while reader.buf.len() < 4096 && reader.fill().await.unwrap_or(false) {}
     if !reader.buf.is_empty() {
         let (n, shown) = (reader.buf.len(), show(&reader.buf));
         return Err(text!(
