@@ -9,6 +9,11 @@
 //!   client): every TCP echo rule passes; and over UDP (`UDP-RECVFROM`,
 //!   one process per datagram, `PIPE`): every UDP echo rule passes.
 //!
+//! - **Python** servers written in another style than netlab's: an echo
+//!   server on `socketserver` (a thread per client), and a chat/1 server
+//!   on `asyncio` (one task per client, a dict for the room). Both pass
+//!   every rule: the rules follow the specification, not netlab's code.
+//!
 //! Each tool is started by the test on free high loopback ports and stopped
 //! by its pid; a missing tool skips the test locally and fails it in CI.
 
@@ -125,4 +130,103 @@ fn socat_udp_echo_passes_every_udp_rule() {
     };
     assert!(ready, "socat's UDP echo never answered");
     assert_all_pass(&check("echo", port, &["--udp"]));
+}
+
+/// An echo server as a student writes it in Python: `socketserver`, one
+/// thread per client, `recv` and `sendall` in a loop. The port is argv[1].
+const PYTHON_ECHO: &str = r#"
+import socketserver, sys
+class Echo(socketserver.BaseRequestHandler):
+    def handle(self):
+        while data := self.request.recv(4096):
+            self.request.sendall(data)
+socketserver.ThreadingTCPServer.allow_reuse_address = True
+socketserver.ThreadingTCPServer(("127.0.0.1", int(sys.argv[1])), Echo).serve_forever()
+"#;
+
+/// A chat/1 server in Python's asyncio, written from docs/protocols/chat.md
+/// alone. The port is argv[1].
+const PYTHON_CHAT: &str = r#"
+import asyncio, re, sys
+clients = {}
+NICK = re.compile(r"[A-Za-z0-9_-]{1,16}\Z")
+def strip(t): return "".join(c for c in t if not (ord(c) < 32 or 0x7f <= ord(c) <= 0x9f))
+def send(w, line): w.write((line + "\n").encode())
+def everyone(line):
+    for w, n in clients.items():
+        if n: send(w, line)
+async def handle(r, w):
+    clients[w] = None
+    send(w, "HELLO py-chat, protocol chat/1")
+    try:
+        while (raw := await r.readline()).endswith(b"\n"):
+            raw = raw[:-1].removesuffix(b"\r")
+            if len(raw) > 1024: send(w, "ERR line too long"); continue
+            try: line = raw.decode()
+            except UnicodeDecodeError: send(w, "ERR invalid UTF-8"); continue
+            verb, _, rest = line.partition(" ")
+            verb, me = verb.upper(), clients[w]
+            if verb == "NICK":
+                if not NICK.match(rest): send(w, "ERR invalid nickname"); continue
+                if any(n and n.lower() == rest.lower() and x is not w for x, n in clients.items()):
+                    send(w, "ERR nickname taken"); continue
+                clients[w] = rest
+                send(w, f"OK NICK {rest}")
+                for x, n in clients.items():
+                    if n and x is not w: send(x, f"JOIN {rest}" if me is None else f"NICK {me} {rest}")
+            elif verb in ("MSG", "PRIV") and me is None: send(w, "ERR choose a nickname first")
+            elif verb == "MSG":
+                if not (t := strip(rest)): send(w, "ERR MSG needs a text"); continue
+                everyone(f"MSG {me} {t}")
+            elif verb == "PRIV":
+                to, _, t = rest.partition(" ")
+                if not (t := strip(t)): send(w, "ERR PRIV needs a text"); continue
+                found = [x for x, n in clients.items() if n and n.lower() == to.lower()]
+                if not found: send(w, "ERR no such nickname"); continue
+                send(found[0], f"PRIV {me} {t}"); send(w, f"OK PRIV {clients[found[0]]}")
+            elif verb == "LIST": send(w, " ".join(["USERS"] + sorted(filter(None, clients.values()), key=str.lower)))
+            elif verb == "PING": send(w, f"PONG {rest}".rstrip(" ") if rest else "PONG")
+            elif verb == "HELP": send(w, "OK commands: NICK MSG PRIV LIST PING HELP QUIT")
+            elif verb == "QUIT": send(w, "BYE"); break
+            else: send(w, f"ERR unknown command {verb}")
+            await w.drain()
+    except (ConnectionError, ValueError): pass
+    finally:
+        if n := clients.pop(w, None): everyone(f"LEAVE {n}")
+        w.close()
+async def main():
+    server = await asyncio.start_server(handle, "127.0.0.1", int(sys.argv[1]), limit=1 << 20)
+    await server.serve_forever()
+asyncio.run(main())
+"#;
+
+/// Starts `script` with `python3 -c` on a free port; `None` (skipped) when
+/// python3 is missing.
+fn python(script: &str, name: &str) -> Option<(Peer, u16)> {
+    let path = tool("python3")?;
+    let port = free_port();
+    let mut command = Command::new(path);
+    command.args(["-c", script, &port.to_string()]);
+    Some((Peer::start(command, name, &[port]), port))
+}
+
+#[test]
+fn a_python_socketserver_echo_passes_every_tcp_rule() {
+    let Some((_peer, port)) = python(PYTHON_ECHO, "python3 echo") else {
+        return;
+    };
+    assert_all_pass(&check("echo", port, &[]));
+}
+
+#[test]
+fn a_python_asyncio_chat_server_passes_every_chat_rule() {
+    let Some((_peer, port)) = python(PYTHON_CHAT, "python3 chat") else {
+        return;
+    };
+    let out = check("chat", port, &[]);
+    assert_all_pass(&out);
+    for id in support::CHAT_RULES {
+        let label = rule(&out.stdout_text(), id).map(|r| r.0);
+        assert_eq!(label.as_deref(), Some("PASS"), "{id}");
+    }
 }
