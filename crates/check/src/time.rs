@@ -300,6 +300,16 @@ fn closes(a: &Drained, opts: &Options) -> Outcome {
     if a.closed {
         return Ok(Verdict::Pass);
     }
+    if let Some(why) = a.error.as_ref().filter(|_| !a.bytes.is_empty()) {
+        // Reset after the answer: closed, but abruptly. The answer arrived
+        // this time; with a reset it may not (the system drops what the
+        // client has not read yet). Not "did not close".
+        let (fr, en) = (&why.fr, &why.en);
+        return Ok(Verdict::Warn(text!(
+            "la connexion a été coupée brutalement après la réponse au lieu d'être fermée normalement ({fr}) : une coupure (reset, SO_LINGER à 0) peut détruire la réponse avant que le client ne la lise ; fermez simplement le socket",
+            "the connection was cut abruptly after the answer instead of being closed normally ({en}): a reset (SO_LINGER 0) can destroy the answer before the client reads it; just close the socket"
+        )));
+    }
     if a.overflow {
         let n = LIMIT;
         return Err(text!(
@@ -635,6 +645,27 @@ mod tests {
         let line = daytime::line(Timestamp::now());
         for why in [length(line.as_bytes()), value(line.as_bytes())] {
             assert!(why.en.contains("daytime server's answer"), "{}", why.en);
+        }
+    }
+
+    #[test]
+    fn a_reset_after_the_answer_is_not_called_staying_open() {
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        let a = Drained {
+            bytes: b"2026-11-24T03:38:07Z\r\n".to_vec(),
+            error: Some(crate::report::explain(&netkit::NetError::io(
+                "reading from the server",
+                reset,
+            ))),
+            ..Drained::default()
+        };
+        let opts = Options::default();
+        for verdict in [closes(&a, &opts), time_closes(&a, &opts)] {
+            let Ok(Verdict::Warn(why)) = verdict else {
+                panic!("{verdict:?}");
+            };
+            assert!(why.en.contains("cut abruptly"), "{}", why.en);
+            assert!(!why.en.contains("did not close"), "{}", why.en);
         }
     }
 
