@@ -30,7 +30,7 @@ use std::time::Duration;
 use tokio::io::AsyncReadExt;
 use tokio::time::{Instant, timeout_at};
 
-use crate::report::{Outcome, Report, Text, Verdict};
+use crate::report::{Outcome, Report, Text, Verdict, count_en, count_fr};
 use crate::wire::{self, secs, show};
 use crate::{Options, Target, text};
 
@@ -516,9 +516,17 @@ fn crlf(r: &Response) -> Outcome {
         return Ok(Verdict::Pass);
     }
     let n = r.bare_lf;
+    let (lines_fr, lines_en) = (
+        count_fr(
+            n,
+            "ligne de l'en-tête finit",
+            "lignes de l'en-tête finissent",
+        ),
+        count_en(n, "head line ends", "head lines end"),
+    );
     Err(text!(
-        "{n} ligne(s) de l'en-tête finissent par LF seul (\\n) : HTTP exige CR LF (\\r\\n) à la fin de chaque ligne, et une ligne vide \\r\\n à la fin de l'en-tête",
-        "{n} head line(s) end with LF alone (\\n): HTTP requires CR LF (\\r\\n) at the end of every line, and an empty line \\r\\n at the end of the head"
+        "{lines_fr} par LF seul (\\n) : HTTP exige CR LF (\\r\\n) à la fin de chaque ligne, et une ligne vide \\r\\n à la fin de l'en-tête",
+        "{lines_en} with LF alone (\\n): HTTP requires CR LF (\\r\\n) at the end of every line, and an empty line \\r\\n at the end of the head"
     ))
 }
 
