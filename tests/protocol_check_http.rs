@@ -250,7 +250,10 @@ fn a_head_ended_by_bare_lf_is_caught() {
     assert_eq!(out.status.code(), Some(1), "{}", out.stdout_text());
     let (label, reason) = verdict(&out, "http.crlf");
     assert_eq!(label, "FAIL");
-    assert!(reason.contains("4 head lines end with LF alone"), "{reason}");
+    assert!(
+        reason.contains("4 head lines end with LF alone"),
+        "{reason}"
+    );
     assert!(reason.contains("CR LF (\\r\\n)"), "{reason}");
 }
 

@@ -489,6 +489,9 @@ struct Bugs {
     no_self_echo: bool,
     /// Keeps the CR of a CRLF line ending (splits on LF only).
     keep_cr: bool,
+    /// Sends room lines (`JOIN`, `MSG`, …) to every connection, with or
+    /// without a nickname.
+    tell_unregistered: bool,
     /// Sends a `PRIV` to everyone in the room, not only to its target.
     priv_to_all: bool,
     /// Answers `LIST` in the order people arrived.
@@ -515,9 +518,18 @@ fn chat_server(bugs: Bugs) -> SocketAddr {
     let room: Room = Arc::default();
     thread::spawn(move || {
         for (id, stream) in listener.incoming().flatten().enumerate() {
-            let Ok(out) = stream.try_clone() else {
+            let Ok(mut out) = stream.try_clone() else {
                 continue;
             };
+            // Before the client is in the room: no line about someone else
+            // can come before it.
+            if !bugs.no_hello {
+                say(
+                    &mut out,
+                    bugs,
+                    "HELLO test-server chat/1 - send NICK <name>",
+                );
+            }
             room.lock().unwrap().push(Member {
                 id,
                 nick: None,
@@ -542,7 +554,7 @@ fn say(out: &mut TcpStream, bugs: Bugs, line: &str) {
 /// Sends `line` to every registered member for whom `to(member id)` is true.
 fn tell(room: &Room, bugs: Bugs, line: &str, to: impl Fn(usize) -> bool) {
     for m in room.lock().unwrap().iter_mut() {
-        if m.nick.is_some() && to(m.id) {
+        if (m.nick.is_some() || bugs.tell_unregistered) && to(m.id) {
             say(&mut m.out, bugs, line);
         }
     }
@@ -572,13 +584,6 @@ fn leave(room: &Room, bugs: Bugs, id: usize) {
 fn chat_client(id: usize, stream: TcpStream, room: &Room, bugs: Bugs) {
     let mut out = stream.try_clone().unwrap();
     let mut input = BufReader::new(stream);
-    if !bugs.no_hello {
-        say(
-            &mut out,
-            bugs,
-            "HELLO test-server chat/1 - send NICK <name>",
-        );
-    }
     let mut raw = Vec::new();
     loop {
         raw.clear();
@@ -819,6 +824,20 @@ fn a_chat_server_that_sends_priv_to_everyone_is_caught() {
     );
     assert_passes(&out, "chat.msg");
     assert_fails(&out, "chat.priv", "is not its target");
+}
+
+#[test]
+fn a_chat_server_that_tells_clients_without_a_nickname_is_caught() {
+    let out = check(
+        "chat",
+        chat_server(Bugs {
+            tell_unregistered: true,
+            ..Bugs::default()
+        }),
+        &[],
+    );
+    assert_passes(&out, "chat.join");
+    assert_fails(&out, "chat.msg", "without a nickname");
 }
 
 #[test]

@@ -110,8 +110,8 @@ pub async fn check(target: &Target, opts: &Options, report: &mut Report) {
     report.record(
         "chat.msg",
         text!(
-            "MSG <texte> arrive à chaque client inscrit, l'expéditeur compris, sous la forme MSG <pseudo> <texte>.",
-            "MSG <text> reaches every registered client, the sender included, as MSG <nick> <text>."
+            "MSG <texte> arrive à chaque client inscrit, l'expéditeur compris, sous la forme MSG <pseudo> <texte> ; pas aux clients sans pseudo.",
+            "MSG <text> reaches every registered client, the sender included, as MSG <nick> <text>; not clients without a nickname."
         ),
         msg(&ctx).await,
     );
@@ -440,7 +440,7 @@ impl Client {
     }
 
     /// [`Client::expect`], returning the lines skipped before `wanted`
-    /// (the first few).
+    /// (the first 64).
     async fn expect_after(&mut self, wanted: &str) -> Result<Vec<String>, Text> {
         let deadline = Instant::now() + self.timeout;
         let mut seen: Vec<String> = Vec::new();
@@ -458,7 +458,10 @@ impl Client {
                     return Err(upper_case_verbs(&line));
                 }
                 Line::Text(line) => {
-                    if seen.len() < 5 {
+                    // Kept for the callers that look for a line that
+                    // should not have come (a class server's chatter may
+                    // come first); bounded, and only 5 are ever shown.
+                    if seen.len() < 64 {
                         seen.push(line);
                     }
                 }
@@ -476,7 +479,8 @@ impl Client {
                     let got = if seen.is_empty() {
                         String::new()
                     } else {
-                        let lines: Vec<String> = seen.iter().map(|l| show(l.as_bytes())).collect();
+                        let lines: Vec<String> =
+                            seen.iter().take(5).map(|l| show(l.as_bytes())).collect();
                         format!(" ({})", lines.join(", "))
                     };
                     let who = &self.nick;
@@ -700,6 +704,9 @@ async fn join(ctx: &Ctx) -> Outcome {
 }
 
 async fn msg(ctx: &Ctx) -> Outcome {
+    // Connected first and never registered: not in the room, so it must
+    // get neither the JOIN of a and b nor the MSG.
+    let mut outsider = ctx.client().await?;
     let mut a = ctx.registered('a').await?;
     let mut b = ctx.registered('b').await?;
     let words = format!("hello everyone, run {}", ctx.run);
@@ -713,6 +720,25 @@ async fn msg(ctx: &Ctx) -> Outcome {
             "the sender must receive its own message too (\"to everyone, sender included\"): {en}"
         )
     })?;
+    // The room's lines were written before the server read the outsider's
+    // PING (for a server that handles a's MSG in one go, as it must to
+    // keep one order for everyone): any of them comes before the PONG.
+    let token = format!("outside-{}", ctx.run);
+    outsider.send(&format!("PING {token}")).await?;
+    let before = outsider.expect_after(&format!("PONG {token}")).await?;
+    let ours = [&a.nick, &b.nick];
+    if let Some(line) = before.iter().find(|l| {
+        l.split(' ')
+            .nth(1)
+            .is_some_and(|who| ours.contains(&&who.to_string()))
+            && matches!(verb(l), "MSG" | "JOIN")
+    }) {
+        let shown = show(line.as_bytes());
+        return Err(text!(
+            "un client sans pseudo a reçu {shown} : seuls les clients qui ont choisi un pseudo (NICK) sont dans le salon et reçoivent ses messages",
+            "a client without a nickname got {shown}: only clients that chose a nickname (NICK) are in the room and get its messages"
+        ));
+    }
     Ok(Verdict::Pass)
 }
 
