@@ -788,6 +788,35 @@ fn a_refused_nick_does_not_eat_piped_input() {
     alice.expect("PONG after");
 }
 
+/// A piped line longer than the keyboard reads at once (64 KiB) is refused
+/// whole: its end is not sent as a message of its own, after the client
+/// said that nothing was sent. (It was: the keyboard handed such a line
+/// over in pieces of 64 KiB, and a last piece short enough went out.)
+#[test]
+fn the_end_of_a_huge_piped_line_is_not_sent_as_a_message() {
+    let server = Server::start("chat-server", &["--port", "0"]);
+    let mut alice = Raw::joined(server.addr(), "alice");
+    let port = server.port();
+    // 10 bytes past the keyboard's 64 KiB, then the end of the line.
+    let mut input = "x".repeat(64 * 1024 + 10).into_bytes();
+    input.extend_from_slice(b"TAIL of the long line\nafter\n");
+    let out = run_with_input(
+        &bin("chat-client"),
+        &["--port", &port, "--nick", "bob"],
+        &input,
+        WAIT,
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = out.stdout_text();
+    assert!(text.contains("! too long"), "{text}");
+    assert!(text.contains("(nothing was sent)"), "{text}");
+    assert!(!text.contains("TAIL"), "{text}");
+    // What alice sees: bob joins, says "after" only, and leaves.
+    alice.expect("JOIN bob");
+    alice.expect("MSG bob after");
+    alice.expect("LEAVE bob");
+}
+
 /// `USERS` lists the whole room in one line: with 5,000 nicknames of 16
 /// characters it is 85,006 bytes, more than the 64 KiB the client used to
 /// accept. A stand-in server sends it to the real chat-client.

@@ -90,11 +90,21 @@ pub fn parse_input(line: &str) -> Input {
 ///
 /// The limit counts the whole protocol line (`MSG ` + the text), in bytes
 /// (`é` is 2 of them): the user only sees the text, so the explanation says
-/// how long the line really is and how much to cut.
+/// how long the line really is and how much to cut. Except for a line
+/// longer than the keyboard keeps ([`netkit::stdin::MAX_LINE`], 64 KiB; it
+/// drops the rest of such a line): its length is not known, only that it
+/// is far too long.
 pub fn too_long(command: &Command) -> Option<String> {
     let line = command.to_line();
     let verb = line.split(' ').next().unwrap_or_default();
     (line.len() > MAX_LINE).then(|| {
+        if line.len() > netkit::stdin::MAX_LINE {
+            return format!(
+                "too long: sent as \"{verb} …\" it is over {} bytes (the rest of such a \
+                 line is not even read), and a line holds at most {MAX_LINE} (nothing was sent)",
+                netkit::stdin::MAX_LINE
+            );
+        }
         let over = line.len() - MAX_LINE;
         let plural = if over == 1 { "" } else { "s" };
         format!(
@@ -290,5 +300,9 @@ mod tests {
         assert_eq!(too_long(&Command::Msg("x".repeat(1020))), None);
         let quit = Command::Quit(Some("q".repeat(1100)));
         assert!(too_long(&quit).unwrap().contains("\"QUIT …\""));
+        // A line the keyboard cut: its real length is unknown.
+        let cut = too_long(&Command::Msg("x".repeat(netkit::stdin::MAX_LINE))).unwrap();
+        assert!(cut.contains("it is over 65536 bytes"), "{cut}");
+        assert!(!cut.contains("shorten it by"), "{cut}");
     }
 }

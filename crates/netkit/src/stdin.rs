@@ -21,18 +21,60 @@ const QUEUE: usize = 16;
 /// The size of one chunk read by [`chunks`].
 pub const CHUNK: usize = 64 * 1024;
 
-/// The longest line [`lines`] hands over; a longer one arrives in pieces of
-/// this size, so a huge input without any newline cannot fill the memory.
+/// The longest line [`lines`] and [`byte_lines`] hand over at once, so a
+/// huge input without any newline cannot fill the memory: [`byte_lines`]
+/// hands a longer one over in pieces of this size, [`lines`] cuts it to
+/// this size.
 pub const MAX_LINE: usize = 64 * 1024;
 
 /// Lines typed (or piped) on standard input, as text without their `\n` or
 /// `\r\n`: for programs that show or parse what the user typed (chat).
-/// Invalid UTF-8 is replaced by U+FFFD; a line longer than [`MAX_LINE`]
-/// bytes arrives as several. The channel closes at end of input.
+/// Invalid UTF-8 is replaced by U+FFFD. A line longer than [`MAX_LINE`]
+/// bytes is handed over cut to its first [`MAX_LINE`] bytes, and the rest
+/// of it, up to its newline, is dropped: a program that refuses a line
+/// that long (a chat line holds 1 KiB) must not then find its end in the
+/// next item and take it for a line of its own, typed on purpose. The
+/// channel closes at end of input.
 pub fn lines() -> mpsc::Receiver<std::io::Result<String>> {
     let (tx, rx) = mpsc::channel(QUEUE);
-    thread::spawn(move || send_lines(std::io::stdin().lock(), MAX_LINE, &tx, as_text));
+    thread::spawn(move || send_text_lines(std::io::stdin().lock(), MAX_LINE, &tx));
     rx
+}
+
+/// Reads `input` as text lines of at most `max` bytes into `tx` (see
+/// [`lines`]): the end of a longer line is read and dropped.
+fn send_text_lines(
+    mut input: impl BufRead,
+    max: usize,
+    tx: &mpsc::Sender<std::io::Result<String>>,
+) {
+    loop {
+        let mut line = Vec::new();
+        // `take` bounds what one read_until may collect.
+        let read = (&mut input)
+            .take(max as u64)
+            .read_until(b'\n', &mut line)
+            .and_then(|n| {
+                if n == max && !line.ends_with(b"\n") {
+                    // Cut: what follows, up to the newline, is thrown
+                    // away as it is read (skip_until stores none of it).
+                    input.skip_until(b'\n')?;
+                }
+                Ok(n)
+            });
+        match read {
+            Ok(0) => return, // end of input: dropping tx closes the channel
+            Ok(_) => {
+                if tx.blocking_send(Ok(as_text(line))).is_err() {
+                    return; // the program no longer listens
+                }
+            }
+            Err(e) => {
+                let _ = tx.blocking_send(Err(e));
+                return;
+            }
+        }
+    }
 }
 
 /// A line as text: its `\n` or `\r\n` removed, invalid UTF-8 replaced.
@@ -117,7 +159,7 @@ mod tests {
     /// What `lines()` hands over for `input`.
     fn collect(input: &[u8], max: usize) -> Vec<String> {
         let (tx, mut rx) = mpsc::channel(1000);
-        send_lines(input, max, &tx, as_text);
+        send_text_lines(input, max, &tx);
         drop(tx);
         let mut out = Vec::new();
         while let Ok(line) = rx.try_recv() {
@@ -157,9 +199,15 @@ mod tests {
         assert_eq!(collect(b"one\ntwo\r\nthree", 100), ["one", "two", "three"]);
     }
 
+    /// Its end is not a line of its own: a chat client that refuses the
+    /// long line (too long to send) would send its end as a message.
     #[test]
-    fn a_line_longer_than_the_limit_arrives_in_pieces() {
-        assert_eq!(collect(b"abcdefghij\nk\n", 4), ["abcd", "efgh", "ij", "k"]);
+    fn a_text_line_longer_than_the_limit_is_cut_and_its_end_dropped() {
+        assert_eq!(collect(b"abcdefghij\nk\n", 4), ["abcd", "k"]);
+        assert_eq!(collect(b"abcdefghij", 4), ["abcd"]);
+        // Exactly the limit, with or without its newline, is whole.
+        assert_eq!(collect(b"abcd\nefgh", 4), ["abcd", "efgh"]);
+        assert_eq!(collect(b"abcdefgh\r\nk", 4), ["abcd", "k"]);
     }
 
     #[test]
