@@ -52,7 +52,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use codec::chat::line::Line;
-use codec::chat::{ClientCodec, Command, Reply, SERVER_FULL};
+use codec::chat::{BadLine, ClientCodec, Command, Reply, SERVER_FULL};
 use futures::StreamExt;
 use netkit::NetError;
 use netkit::trace::{Tap, Traced};
@@ -584,6 +584,15 @@ impl Incoming<'_> {
                 return Ok(Heard::End);
             }
             Some(Err(e)) => return Err(NetError::io(format!("reading from {}", self.peer), e)),
+            // Half a line, perhaps half a message: shown for what it is,
+            // never taken for a whole one (its end comes next).
+            Some(Ok(Err(BadLine::Unfinished(text)))) => {
+                let text = ui::visible(&text);
+                self.show(&format!(
+                    "? the server closed the connection in the middle of a line (no LF), which said: {text}"
+                ))?;
+                return Ok(Heard::Other);
+            }
             Some(Ok(Err(bad))) => {
                 self.show(&format!("? unreadable line from the server: {bad}"))?;
                 return Ok(Heard::Other);

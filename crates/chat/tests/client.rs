@@ -225,6 +225,46 @@ async fn screen_of_careless_server(lines: &'static [u8], raw: bool) -> String {
     String::from_utf8(screen).unwrap()
 }
 
+/// A server that closes in the middle of a line: what came of it is shown
+/// as cut short, not as a whole message (nor a `BYE` without its LF taken
+/// for a goodbye: the close is what ends the conversation).
+#[tokio::test]
+async fn a_line_cut_by_the_close_is_not_shown_as_a_whole_message() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let (read, mut write) = stream.into_split();
+        write.write_all(b"HELLO careless\n").await.unwrap();
+        let mut nick = String::new();
+        BufReader::new(read).read_line(&mut nick).await.unwrap();
+        write
+            .write_all(b"OK NICK me\nMSG eve pay 100\nMSG eve pay 1\x1b")
+            .await
+            .unwrap();
+    });
+    let (_typing, keyboard) = mpsc::channel(1);
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let mut screen = Vec::new();
+    let options = options(Some("me"));
+    let run = chat(stream, &options, keyboard, &mut screen);
+    tokio::time::timeout(Duration::from_secs(10), run)
+        .await
+        .expect("chat ends at the close")
+        .expect("chat succeeds");
+    let screen = String::from_utf8(screen).unwrap();
+    assert!(screen.contains("<eve> pay 100\n"), "{screen}");
+    assert!(!screen.contains("<eve> pay 1\n"), "{screen}");
+    assert!(
+        screen.contains("? the server closed the connection in the middle of a line (no LF), which said: MSG eve pay 1\\u{1b}\n"),
+        "{screen}"
+    );
+    assert!(
+        screen.ends_with("* the server closed the connection\n"),
+        "{screen}"
+    );
+}
+
 /// Clear the screen, retitle the terminal, the one-byte CSI of C1.
 const ESCAPES: &[u8] = "MSG eve \u{1b}[2J\u{1b}]0;pwned\u{7}hi\nMSG eve \u{9b}31mred\n".as_bytes();
 

@@ -20,7 +20,7 @@ use bytes::BytesMut;
 use tokio_util::codec::{Decoder, Encoder};
 
 use super::command::{Command, Parsed};
-use super::line::{Line, LineDecoder};
+use super::line::{BadLine, Line, LineDecoder};
 use super::reply::Reply;
 use super::{MAX_LINE, MAX_SERVER_LINE};
 
@@ -115,8 +115,18 @@ impl Decoder for ClientCodec {
         Ok(self.lines.decode(buf))
     }
 
+    /// At the end of the connection, what is left of a line without its
+    /// LF comes as [`BadLine::Unfinished`]: a message cut short by the
+    /// close must not be shown as if it were whole (nor a last `BYE` a
+    /// server forgot to end taken for one).
     fn decode_eof(&mut self, buf: &mut BytesMut) -> io::Result<Option<Line>> {
-        Ok(self.lines.decode_eof(buf))
+        if let Some(line) = self.lines.decode(buf) {
+            return Ok(Some(line));
+        }
+        Ok(self.lines.decode_eof(buf).map(|last| match last {
+            Ok(text) => Err(BadLine::Unfinished(text)),
+            invalid => invalid,
+        }))
     }
 }
 
@@ -277,6 +287,26 @@ mod tests {
             .encode(&Command::Msg("hi".into()), &mut buf)
             .unwrap();
         assert_eq!(&buf[..], b"JOIN bob\nMSG hi\n");
+    }
+
+    #[test]
+    fn the_client_is_told_that_a_last_line_had_no_lf() {
+        let mut codec = ClientCodec::new();
+        let mut buf = BytesMut::from(&b"MSG bob whole\nMSG bob cut sh"[..]);
+        assert_eq!(
+            codec.decode_eof(&mut buf).unwrap(),
+            Some(Ok("MSG bob whole".to_string()))
+        );
+        assert_eq!(
+            codec.decode_eof(&mut buf).unwrap(),
+            Some(Err(BadLine::Unfinished("MSG bob cut sh".to_string())))
+        );
+        assert_eq!(codec.decode_eof(&mut buf).unwrap(), None);
+        // The server side still takes a client's last line without its LF.
+        assert_eq!(
+            decode_all(&[b"PING 1\nQUIT"]),
+            vec![Ok(Command::Ping(Some("1".into()))), Ok(Command::Quit(None))]
+        );
     }
 
     #[test]

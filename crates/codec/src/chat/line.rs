@@ -38,6 +38,12 @@ pub enum BadLine {
     },
     /// Not valid UTF-8 text.
     InvalidUtf8,
+    /// The connection ended before the line's LF: the text that had come,
+    /// which may be cut short. Only [`ClientCodec`](super::ClientCodec)
+    /// says so: a server answers a client's last line without its LF (a
+    /// file piped through `nc -N` may end so), but a client must not show
+    /// half a message as if it were all of it.
+    Unfinished(String),
 }
 
 impl std::fmt::Display for BadLine {
@@ -45,6 +51,9 @@ impl std::fmt::Display for BadLine {
         match self {
             BadLine::TooLong { max } => write!(f, "line too long (at most {max} bytes): ignored"),
             BadLine::InvalidUtf8 => f.write_str("invalid UTF-8: lines must be UTF-8 text"),
+            BadLine::Unfinished(_) => {
+                f.write_str("the connection closed in the middle of a line (no LF at its end)")
+            }
         }
     }
 }
