@@ -3,7 +3,8 @@
 //! ```text
 //! chat-server [--host 127.0.0.1] [--port 10194] [--max-clients 1000]
 //!             [--max-queue 1024] [--nick-timeout 60] [--write-timeout 30]
-//!             [--grace 2] [--trace] [-v|-q]
+//!             [--keepalive 30] [--grace 2] [--threads N] [--log-queue 4096]
+//!             [--trace] [-v|-q]
 //! ```
 //!
 //! Then connect with `chat-client`, or by hand: `nc -C 127.0.0.1 10194`,
