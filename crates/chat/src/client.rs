@@ -216,6 +216,13 @@ pub async fn chat_with(
                 "{peer} refused the connection: {reason}{hint}"
             )));
         }
+        // Half a first line, then the close (shown above): no chat/1 line.
+        Heard::Cut => {
+            return Err(NetError::protocol(format!(
+                "{peer} closed the connection in the middle of its first line: a chat/1 \
+                 server's first line is HELLO, ended by LF like every line"
+            )));
+        }
         // Another service answered, one that speaks first too (daytime,
         // SMTP, FTP…): going on would send NICK to a program that does not
         // know what it means.
@@ -325,6 +332,9 @@ enum Heard {
     /// Anything else (what other people say and do: their `MSG`, `JOIN`,
     /// `LEAVE`…): shown, nothing more to do.
     Other,
+    /// The start of a line, then the end of the connection (shown as
+    /// such): the end itself comes next.
+    Cut,
 }
 
 /// What became of a line given to [`Session::send`].
@@ -467,7 +477,7 @@ impl Session<'_> {
         let wait = async {
             loop {
                 match self.incoming.hear().await? {
-                    Heard::Hello | Heard::Answer | Heard::Other => {}
+                    Heard::Hello | Heard::Answer | Heard::Other | Heard::Cut => {}
                     answer => return Ok(answer),
                 }
             }
@@ -591,7 +601,7 @@ impl Incoming<'_> {
                 self.show(&format!(
                     "? the server closed the connection in the middle of a line (no LF), which said: {text}"
                 ))?;
-                return Ok(Heard::Other);
+                return Ok(Heard::Cut);
             }
             Some(Ok(Err(bad))) => {
                 self.show(&format!("? unreadable line from the server: {bad}"))?;

@@ -265,6 +265,31 @@ async fn a_line_cut_by_the_close_is_not_shown_as_a_whole_message() {
     );
 }
 
+/// Half a `HELLO`, then the close: not a chat/1 greeting, and the error
+/// says what was wrong with it (not that it was no `HELLO`).
+#[tokio::test]
+async fn a_first_line_cut_by_the_close_is_explained() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        stream.write_all(b"HELLO but no LF").await.unwrap();
+    });
+    let (_typing, keyboard) = mpsc::channel(1);
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let mut screen = Vec::new();
+    let options = options(Some("me"));
+    let run = chat(stream, &options, keyboard, &mut screen);
+    let err = tokio::time::timeout(Duration::from_secs(10), run)
+        .await
+        .expect("chat ends at the close")
+        .expect_err("no greeting");
+    let err = err.to_string();
+    assert!(err.contains("in the middle of its first line"), "{err}");
+    let screen = String::from_utf8(screen).unwrap();
+    assert!(screen.contains("which said: HELLO but no LF\n"), "{screen}");
+}
+
 /// Clear the screen, retitle the terminal, the one-byte CSI of C1.
 const ESCAPES: &[u8] = "MSG eve \u{1b}[2J\u{1b}]0;pwned\u{7}hi\nMSG eve \u{9b}31mred\n".as_bytes();
 
