@@ -100,8 +100,8 @@ pub fn too_long(command: &Command) -> Option<String> {
     (line.len() > MAX_LINE).then(|| {
         if line.len() > netkit::stdin::MAX_LINE {
             return format!(
-                "too long: sent as \"{verb} …\" it is over {} bytes (the rest of such a \
-                 line is not even read), and a line holds at most {MAX_LINE} (nothing was sent)",
+                "too long: sent as \"{verb} …\" it is over {} bytes (the client keeps no more \
+                 of one line), and a line holds at most {MAX_LINE} (nothing was sent)",
                 netkit::stdin::MAX_LINE
             );
         }
