@@ -137,6 +137,13 @@ enum Bug {
     Chunked,
     /// Sends its bodies chunked, a chunk's size counted in characters.
     ChunkSizeInCharacters,
+    /// `Content-Length: +N`: Rust's and many languages' number parsers take
+    /// the sign, RFC 9110 §8.6 allows digits only.
+    PlusLength,
+    /// `Content Type:` (a space in the header's name).
+    SpaceInName,
+    /// Chunked, each size written `+N`.
+    PlusChunkSize,
 }
 
 /// A small web server on a free loopback port, thread per connection,
@@ -184,22 +191,33 @@ fn web_server(bug: Bug) -> String {
                     } else {
                         body.len()
                     };
-                    let chunked = matches!(bug, Bug::Chunked | Bug::ChunkSizeInCharacters);
+                    let chunked = matches!(
+                        bug,
+                        Bug::Chunked | Bug::ChunkSizeInCharacters | Bug::PlusChunkSize
+                    );
                     let framing = if chunked {
                         "Transfer-Encoding: chunked".to_string()
+                    } else if bug == Bug::PlusLength {
+                        format!("Content-Length: +{length}")
                     } else {
                         format!("Content-Length: {length}")
                     };
+                    let content_type = if bug == Bug::SpaceInName {
+                        "Content Type"
+                    } else {
+                        "Content-Type"
+                    };
                     let mut answer = format!(
-                        "HTTP/1.1 {status}{eol}Content-Type: text/html; charset=utf-8{eol}{framing}{eol}{eol}"
+                        "HTTP/1.1 {status}{eol}{content_type}: text/html; charset=utf-8{eol}{framing}{eol}{eol}"
                     );
                     if chunked && method != "HEAD" {
-                        let size = if bug == Bug::Chunked {
-                            body.len()
-                        } else {
+                        let size = if bug == Bug::ChunkSizeInCharacters {
                             body.chars().count()
+                        } else {
+                            body.len()
                         };
-                        answer.push_str(&format!("{size:x}\r\n{body}\r\n0\r\n\r\n"));
+                        let sign = if bug == Bug::PlusChunkSize { "+" } else { "" };
+                        answer.push_str(&format!("{sign}{size:x}\r\n{body}\r\n0\r\n\r\n"));
                     } else if method != "HEAD" || bug == Bug::BodyForHead {
                         answer.push_str(body);
                     }
@@ -267,6 +285,24 @@ fn a_content_length_counting_characters_is_caught() {
         "{reason}"
     );
     assert!(reason.contains("counts 2"), "{reason}");
+}
+
+#[test]
+fn numbers_with_a_sign_and_header_names_with_a_space_are_caught() {
+    for (bug, rule, words) in [
+        (Bug::PlusLength, "http.status", "Content-Length is \"+"),
+        (Bug::SpaceInName, "http.status", "Content Type"),
+        (
+            Bug::PlusChunkSize,
+            "http.length",
+            "is not a size in hexadecimal",
+        ),
+    ] {
+        let out = check_http(&web_server(bug));
+        let (label, reason) = verdict(&out, rule);
+        assert_eq!(label, "FAIL", "{rule}:\n{}", out.stdout_text());
+        assert!(reason.contains(words), "{rule}: {reason}");
+    }
 }
 
 #[test]

@@ -27,6 +27,9 @@
 
 use std::time::Duration;
 
+use http::chunked::{ChunkedDecoder, ChunkedError};
+use http::request::MAX_HEADERS_LIMIT as MAX_HEADERS;
+use http::response::{Framing, ResponseHead, parse_head};
 use tokio::io::AsyncReadExt;
 use tokio::time::{Instant, timeout_at};
 
@@ -125,16 +128,12 @@ pub async fn check(target: &Target, opts: &Options, report: &mut Report) {
 /// One response, as read.
 #[derive(Debug, Clone)]
 struct Response {
-    /// `HTTP/1.1` or `HTTP/1.0`.
-    version: String,
-    /// The status code.
-    status: u16,
-    /// Header lines (name, value), names as sent.
-    headers: Vec<(String, String)>,
+    /// The head, as `http-client` reads it (with httparse).
+    head: ResponseHead,
+    /// The status line as sent, for messages.
+    status_line: String,
     /// Head lines that end with LF alone (their number).
     bare_lf: usize,
-    /// The status line, for messages.
-    status_line: String,
     /// How the body ended.
     body: Body,
 }
@@ -155,23 +154,16 @@ enum Body {
 }
 
 impl Response {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim())
-    }
-
     /// The server said it closes after this answer (or is HTTP/1.0, which
     /// closes unless it said keep-alive).
     fn closes(&self) -> bool {
-        let connection = self.header("Connection").unwrap_or_default();
-        let says = |word: &str| {
+        let connection = self.head.header("connection").unwrap_or_default();
+        let says = |word: &[u8]| {
             connection
-                .split(',')
-                .any(|w| w.trim().eq_ignore_ascii_case(word))
+                .split(|&b| b == b',')
+                .any(|w| w.trim_ascii().eq_ignore_ascii_case(word))
         };
-        says("close") || (self.version == "HTTP/1.0" && !says("keep-alive"))
+        says(b"close") || (self.head.minor_version == 0 && !says(b"keep-alive"))
     }
 }
 
@@ -241,18 +233,18 @@ impl Reader {
     }
 }
 
-/// Sends `request` on a new connection and reads one response. `head_only`:
-/// the request was HEAD (no body follows, whatever the head says).
+/// Sends `request`, a `method` request, on a new connection and reads one
+/// response (none has a body for HEAD, whatever its head says).
 async fn exchange(
     target: &Target,
     opts: &Options,
     request: &[u8],
-    head_only: bool,
+    method: &str,
 ) -> Result<Response, Text> {
     let stream = wire::connect(target, opts).await?;
     let mut reader = Reader::new(stream, opts.timeout);
     reader.send(request, opts).await?;
-    read_response(&mut reader, opts, head_only).await
+    read_response(&mut reader, opts, method).await
 }
 
 /// [`exchange`] for the first `GET /`, which asked for `Connection: close`:
@@ -262,7 +254,7 @@ async fn first_exchange(target: &Target, opts: &Options, request: &[u8]) -> Resu
     let stream = wire::connect(target, opts).await?;
     let mut reader = Reader::new(stream, opts.timeout);
     reader.send(request, opts).await?;
-    let mut response = read_response(&mut reader, opts, false).await?;
+    let mut response = read_response(&mut reader, opts, "GET").await?;
     if let Body::Length { extra, .. } = &mut response.body {
         // A reset here comes after the whole answer (a server that closes
         // with our request partly unread): it changes nothing to it.
@@ -272,102 +264,70 @@ async fn first_exchange(target: &Target, opts: &Options, request: &[u8]) -> Resu
     Ok(response)
 }
 
-/// Reads one response from `reader`.
+/// Reads one response from `reader`, the answer to `method`.
 async fn read_response(
     reader: &mut Reader,
     opts: &Options,
-    head_only: bool,
+    method: &str,
 ) -> Result<Response, Text> {
-    // The head ends at the first empty line: CR LF CR LF, or, from a
-    // server that forgets the CRs, LF LF (reported by `http.crlf`).
-    let end = loop {
-        if let Some(end) = head_end(&reader.buf) {
-            break end;
-        }
-        if reader.buf.len() > MAX_HEAD {
-            let n = MAX_HEAD;
-            let got = show(&reader.buf);
-            return Err(text!(
-                "plus de {n} octets reçus ({got}) sans la ligne vide qui termine l'en-tête",
-                "more than {n} bytes received ({got}) without the empty line that ends the head"
-            ));
-        }
-        if !reader.fill().await? {
-            return Err(unfinished_head(reader, opts));
-        }
-    };
-    let head = reader.take(end);
-    let head = String::from_utf8_lossy(&head).into_owned();
-    let bare_lf = head.matches('\n').count() - head.matches("\r\n").count();
-    let mut lines = head.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
-    let status_line = lines.next().unwrap_or_default().to_string();
-    let (version, status) = parse_status_line(&status_line).map_err(|why| {
-        // Our own request, sent back: an echo server (a wrong port).
-        if !status_line.is_empty() && reader.sent.starts_with(status_line.as_bytes()) {
-            let (fr, en) = (&why.fr, &why.en);
-            text!(
-                "{fr} ; c'est notre propre requête qui est revenue : un serveur echo ? Vérifiez le port",
-                "{en}; it is our own request coming back: an echo server? Check the port"
-            )
-        } else {
-            why
-        }
-    })?;
-    let mut headers = Vec::new();
-    for line in lines.filter(|l| !l.is_empty()) {
-        let Some((name, value)) = line.split_once(':') else {
-            let shown = show(line.as_bytes());
-            return Err(text!(
-                "la ligne d'en-tête {shown} n'a pas la forme « Nom: valeur »",
-                "the header line {shown} is not of the form \"Name: value\""
-            ));
-        };
-        headers.push((name.to_string(), value.trim().to_string()));
-    }
-    let mut response = Response {
-        version,
-        status,
-        headers,
-        bare_lf,
-        status_line,
-        body: Body::None,
-    };
-    if head_only || matches!(status, 100..=199 | 204 | 304) {
-        return Ok(response);
-    }
-    let chunked = response
-        .header("Transfer-Encoding")
-        .is_some_and(|te| te.to_ascii_lowercase().ends_with("chunked"));
-    response.body = if chunked {
-        Body::Chunked(read_chunked(reader).await)
-    } else if let Some(value) = response.header("Content-Length") {
-        let Ok(n) = value.parse::<u64>() else {
-            let shown = show(value.as_bytes());
-            return Err(text!(
-                "Content-Length vaut {shown} : ce doit être un nombre d'octets",
-                "Content-Length is {shown}: it must be a number of bytes"
-            ));
-        };
-        let got = read_counted(reader, n).await?;
-        Body::Length {
-            n,
-            got,
-            extra: Vec::new(),
-        }
-    } else {
-        // Counted nowhere: only the close (or its absence) matters. A
-        // reset ends such a body as a close does (`fill` marks it closed).
-        loop {
-            reader.take(usize::MAX);
-            if !reader.fill().await.unwrap_or(false) {
-                break;
+    let head = loop {
+        match parse_head(&reader.buf, MAX_HEADERS) {
+            Ok(Some(head)) => break head,
+            Err(_) => return Err(not_a_head(&reader.buf, &reader.sent)),
+            Ok(None) if reader.buf.len() > MAX_HEAD => {
+                let (n, got) = (MAX_HEAD, show(&reader.buf));
+                return Err(text!(
+                    "plus de {n} octets reçus ({got}) sans la ligne vide qui termine l'en-tête",
+                    "more than {n} bytes received ({got}) without the empty line that ends the head"
+                ));
+            }
+            Ok(None) => {
+                if !reader.fill().await? {
+                    return Err(unfinished_head(reader, opts));
+                }
             }
         }
-        Body::UntilClose {
-            closed: reader.closed,
-        }
     };
-    Ok(response)
+    let raw = reader.take(head.head_len);
+    // httparse takes a bare LF for a line end, as RFC 9112 §2.2 lets a
+    // recipient do; but a server must send CR LF: `http.crlf` counts them.
+    let bare_lf = raw.iter().filter(|&&b| b == b'\n').count()
+        - raw.windows(2).filter(|w| w == b"\r\n").count();
+    let status_line = raw.split(|&b| b == b'\n').next().unwrap_or_default();
+    let status_line = String::from_utf8_lossy(status_line.trim_ascii_end()).into_owned();
+    // httparse takes any three digits; RFC 9110 §15 has 100 to 599 only.
+    if !(100..=599).contains(&head.code) {
+        return Err(bad_status_line(status_line.as_bytes()));
+    }
+    let body = match head.framing(method) {
+        Ok(Framing::Empty) => Body::None,
+        Ok(Framing::Length(n)) => Body::Length {
+            n,
+            got: read_counted(reader, n).await?,
+            extra: Vec::new(),
+        },
+        Ok(Framing::Chunked) => Body::Chunked(read_chunked(reader).await),
+        Ok(Framing::UntilClose) => {
+            // Counted nowhere: only the close (or its absence) matters. A
+            // reset ends such a body as a close does (`fill` marks it closed).
+            loop {
+                reader.take(usize::MAX);
+                if !reader.fill().await.unwrap_or(false) {
+                    break;
+                }
+            }
+            Body::UntilClose {
+                closed: reader.closed,
+            }
+        }
+        Err(_) => return Err(bad_framing(&head)),
+    };
+    Ok(Response {
+        head,
+        status_line,
+        bare_lf,
+        body,
+    })
 }
 
 /// Reads and counts up to `n` body bytes (keeping none).
@@ -382,133 +342,161 @@ async fn read_counted(reader: &mut Reader, n: u64) -> Result<u64, Text> {
     }
 }
 
-/// Reads a chunked body: hexadecimal size, CR LF, data, CR LF, … `0`.
+/// Reads a chunked body with `http-client`'s decoder, counting (not
+/// keeping) its bytes.
 async fn read_chunked(reader: &mut Reader) -> Result<u64, Text> {
-    let mut total = 0u64;
+    let mut decoder = ChunkedDecoder::new();
+    let (mut total, mut data) = (0u64, Vec::new());
     loop {
-        let line = read_line(reader).await?;
-        let size = line.split(';').next().unwrap_or_default().trim();
-        let Ok(size) = u64::from_str_radix(size, 16) else {
-            let shown = show(line.as_bytes());
-            return Err(text!(
-                "la taille de morceau {shown} n'est pas un nombre hexadécimal (chunked)",
-                "the chunk size {shown} is not a hexadecimal number (chunked)"
-            ));
-        };
-        if size == 0 {
-            // Trailer lines, up to the empty line.
-            while !read_line(reader).await?.is_empty() {}
+        let used = decoder
+            .try_decode(&reader.buf, &mut data)
+            .map_err(|e| bad_chunk(&e))?;
+        reader.take(used);
+        total += data.len() as u64;
+        data.clear();
+        if decoder.is_done() || total > MAX_BODY as u64 * 64 {
             return Ok(total);
         }
-        if read_counted(reader, size).await? < size {
+        if !reader.fill().await? {
             return Err(text!(
-                "le corps chunked s'est arrêté au milieu d'un morceau",
-                "the chunked body stopped in the middle of a chunk"
-            ));
-        }
-        total += size;
-        if total > MAX_BODY as u64 * 64 {
-            return Ok(total);
-        }
-        if !read_line(reader).await?.is_empty() {
-            return Err(text!(
-                "un morceau chunked n'est pas suivi de CR LF : sa taille annoncée est fausse",
-                "a chunk is not followed by CR LF: its announced size is wrong"
+                "le corps chunked s'est arrêté avant sa fin (le morceau de taille 0, « 0\\r\\n\\r\\n ») : une taille annoncée trop grande ?",
+                "the chunked body stopped before its end (the chunk of size 0, \"0\\r\\n\\r\\n\"): an announced size too large?"
             ));
         }
     }
 }
 
-/// One line (without its CR LF), for chunked framing.
-async fn read_line(reader: &mut Reader) -> Result<String, Text> {
-    loop {
-        if let Some(at) = reader.buf.iter().position(|&b| b == b'\n') {
-            let line = reader.take(at + 1);
-            let line = String::from_utf8_lossy(&line);
-            return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+/// Why the decoder refused a chunked body, in both languages.
+fn bad_chunk(e: &ChunkedError) -> Text {
+    match e {
+        ChunkedError::ChunkTooLong => text!(
+            "un morceau chunked n'est pas suivi de CR LF : sa taille annoncée est fausse (elle compte des octets : en UTF-8, « é » en compte 2)",
+            "a chunk is not followed by CR LF: its announced size is wrong (it counts bytes: in UTF-8, \"é\" counts 2)"
+        ),
+        ChunkedError::BadSizeLine { line, .. } => {
+            let shown = show(line);
+            text!(
+                "la ligne de taille de morceau {shown} n'est pas une taille en hexadécimal (puis ;extensions) suivie de CR LF (chunked)",
+                "the chunk-size line {shown} is not a size in hexadecimal (then ;extensions) followed by CR LF (chunked)"
+            )
         }
-        if reader.buf.len() > 4096 || !reader.fill().await? {
-            return Err(text!(
-                "le corps chunked s'est arrêté avant le morceau de taille 0 qui le termine",
-                "the chunked body stopped before the chunk of size 0 that ends it"
-            ));
-        }
+        ChunkedError::SizeLineTooLong | ChunkedError::TrailersTooLarge => text!(
+            "une ligne de taille de morceau, ou les lignes après le morceau de taille 0 (trailers), sont trop longues (chunked)",
+            "a chunk-size line, or the lines after the chunk of size 0 (trailers), are too long (chunked)"
+        ),
     }
 }
 
-/// Where the head ends (just after its empty line), if it has come.
-fn head_end(buf: &[u8]) -> Option<usize> {
-    (0..buf.len()).find_map(|i| {
-        let rest = &buf[i..];
-        if rest.starts_with(b"\r\n\r\n") {
-            Some(i + 4)
-        } else if rest.starts_with(b"\n\r\n") {
-            Some(i + 3)
-        } else if rest.starts_with(b"\n\n") {
-            Some(i + 2)
-        } else {
-            None
-        }
-    })
+/// Why httparse refused the head `got` (an answer to `sent`), in both
+/// languages. Its own error is English and names no line ("invalid header
+/// name"): the line at fault is found by giving the same parser each line
+/// alone.
+fn not_a_head(got: &[u8], sent: &[u8]) -> Text {
+    if !got.starts_with(b"HTTP/") {
+        return not_http(got, sent);
+    }
+    let alone = |before: &[u8], line: &[u8]| parse_head(&[before, line, b"\r\n\r\n"].concat(), 1);
+    let mut lines = got.split(|&b| b == b'\n').map(<[u8]>::trim_ascii_end);
+    let status_line = lines.next().unwrap_or_default();
+    if alone(b"", status_line).is_err() {
+        return bad_status_line(status_line);
+    }
+    // A line that starts with a space continues the one before (obs-fold).
+    let wrong = lines
+        .filter(|l| !l.starts_with(b" ") && !l.starts_with(b"\t"))
+        .find(|l| alone(b"HTTP/1.1 200 OK\r\n", l).is_err());
+    let Some(line) = wrong else {
+        let (n, shown) = (MAX_HEADERS, show(got));
+        return text!(
+            "l'en-tête de la réponse ({shown}) n'est pas du HTTP valide, ou a plus de {n} lignes",
+            "the response head ({shown}) is not valid HTTP, or has more than {n} lines"
+        );
+    };
+    let shown = show(line);
+    text!(
+        "la ligne d'en-tête {shown} n'a pas la forme « Nom: valeur » (un nom sans espace, deux-points, la valeur)",
+        "the header line {shown} is not of the form \"Name: value\" (a name without spaces, a colon, the value)"
+    )
+}
+
+/// The status line is not `HTTP/1.x NNN reason`.
+fn bad_status_line(line: &[u8]) -> Text {
+    let shown = show(line);
+    text!(
+        "la ligne de statut est {shown} : elle doit être « HTTP/1.x NNN raison », par exemple « HTTP/1.1 200 OK »",
+        "the status line is {shown}: it must be \"HTTP/1.x NNN reason\", e.g. \"HTTP/1.1 200 OK\""
+    )
+}
+
+/// The answer `got` does not start with `HTTP/`: another service
+/// answered, or, if it is our own request (`sent`), an echo server.
+fn not_http(got: &[u8], sent: &[u8]) -> Text {
+    let first = got
+        .split(|&b| b == b'\n')
+        .next()
+        .unwrap_or_default()
+        .trim_ascii_end();
+    let shown = show(if first.is_empty() { got } else { first });
+    let why = text!(
+        "la réponse commence par {shown} : ce n'est pas du HTTP (elle doit commencer par « HTTP/1.1 200 OK »)",
+        "the answer starts with {shown}: this is not HTTP (it must start with \"HTTP/1.1 200 OK\")"
+    );
+    if first.is_empty() || !sent.starts_with(first) {
+        return why;
+    }
+    let (fr, en) = (&why.fr, &why.en);
+    text!(
+        "{fr} ; c'est notre propre requête qui est revenue : un serveur echo ? Vérifiez le port",
+        "{en}; it is our own request coming back: an echo server? Check the port"
+    )
+}
+
+/// Why `framing` refused the head, in both languages (its own reason is
+/// English only): `Transfer-Encoding` in HTTP/1.0, or `Content-Length`
+/// values that are no number, or disagree.
+fn bad_framing(head: &ResponseHead) -> Text {
+    if head.minor_version == 0 && head.header("transfer-encoding").is_some() {
+        return text!(
+            "réponse HTTP/1.0 avec Transfer-Encoding, qui n'existe qu'en HTTP/1.1 (RFC 9112 §6.1) : le client ne peut pas savoir où finit le corps",
+            "an HTTP/1.0 answer with Transfer-Encoding, which only exists in HTTP/1.1 (RFC 9112 §6.1): the client cannot tell where the body ends"
+        );
+    }
+    let values: Vec<&[u8]> = head
+        .headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+        .map(|(_, value)| value.as_slice())
+        .collect();
+    let shown = show(&values.join(&b", "[..]));
+    text!(
+        "Content-Length vaut {shown} : ce doit être un nombre d'octets (un seul, ou le même répété)",
+        "Content-Length is {shown}: it must be a number of bytes (one, or the same repeated)"
+    )
 }
 
 /// Why no whole head came.
 fn unfinished_head(reader: &Reader, opts: &Options) -> Text {
     let got = &reader.buf;
-    if got.is_empty() {
-        return if reader.closed {
-            text!(
-                "le serveur a fermé la connexion sans répondre",
-                "the server closed the connection without answering"
-            )
-        } else {
-            let wait = secs(opts.timeout);
-            text!(
-                "aucune réponse en {wait} : le serveur lit-il la requête jusqu'à sa ligne vide (\\r\\n\\r\\n), puis répond-il ?",
-                "no answer within {wait}: does the server read the request up to its empty line (\\r\\n\\r\\n), then answer?"
-            )
-        };
-    }
-    let shown = show(got);
     if got.starts_with(b"HTTP/") {
+        let shown = show(got);
         text!(
             "l'en-tête de la réponse ({shown}) ne finit pas par une ligne vide (\\r\\n\\r\\n) : le client ne sait pas où commence le corps",
             "the response head ({shown}) does not end with an empty line (\\r\\n\\r\\n): the client cannot tell where the body starts"
         )
+    } else if !got.is_empty() {
+        not_http(got, &reader.sent)
+    } else if reader.closed {
+        text!(
+            "le serveur a fermé la connexion sans répondre",
+            "the server closed the connection without answering"
+        )
     } else {
+        let wait = secs(opts.timeout);
         text!(
-            "la réponse {shown} n'est pas du HTTP : elle doit commencer par une ligne de statut « HTTP/1.1 200 OK »",
-            "the answer {shown} is not HTTP: it must start with a status line \"HTTP/1.1 200 OK\""
+            "aucune réponse en {wait} : le serveur lit-il la requête jusqu'à sa ligne vide (\\r\\n\\r\\n), puis répond-il ?",
+            "no answer within {wait}: does the server read the request up to its empty line (\\r\\n\\r\\n), then answer?"
         )
     }
-}
-
-/// `HTTP/1.1 200 OK` → (`HTTP/1.1`, 200). The reason may be empty.
-fn parse_status_line(line: &str) -> Result<(String, u16), Text> {
-    let shown = show(line.as_bytes());
-    let bad = || {
-        text!(
-            "la ligne de statut est {shown} : elle doit être « HTTP/1.x NNN raison », par exemple « HTTP/1.1 200 OK »",
-            "the status line is {shown}: it must be \"HTTP/1.x NNN reason\", e.g. \"HTTP/1.1 200 OK\""
-        )
-    };
-    let mut parts = line.splitn(3, ' ');
-    let version = parts.next().unwrap_or_default();
-    let code = parts.next().unwrap_or_default();
-    if !version.starts_with("HTTP/") {
-        return Err(text!(
-            "la réponse commence par {shown} : ce n'est pas du HTTP (elle doit commencer par « HTTP/1.1 200 OK »)",
-            "the answer starts with {shown}: this is not HTTP (it must start with \"HTTP/1.1 200 OK\")"
-        ));
-    }
-    if !matches!(version, "HTTP/1.0" | "HTTP/1.1") {
-        return Err(bad());
-    }
-    let status = match code.parse::<u16>() {
-        Ok(n @ 100..=599) if code.len() == 3 => n,
-        _ => return Err(bad()),
-    };
-    Ok((version.to_string(), status))
 }
 
 fn crlf(r: &Response) -> Outcome {
@@ -547,7 +535,7 @@ fn length(r: &Response) -> Outcome {
         }
         Body::Chunked(Ok(_)) => Ok(Verdict::Pass),
         Body::Chunked(Err(why)) => Err(why.clone()),
-        Body::UntilClose { closed: true, .. } if r.version == "HTTP/1.0" => Ok(Verdict::Pass),
+        Body::UntilClose { closed: true, .. } if r.head.minor_version == 0 => Ok(Verdict::Pass),
         Body::UntilClose { closed: true, .. } => Ok(Verdict::Warn(text!(
             "ni Content-Length ni chunked : le corps finit à la fermeture de la connexion ; permis, mais la connexion ne peut servir qu'une requête — envoyez Content-Length",
             "neither Content-Length nor chunked: the body ends when the connection closes; allowed, but then the connection serves only one request — send Content-Length"
@@ -562,8 +550,8 @@ fn length(r: &Response) -> Outcome {
 async fn not_found(target: &Target, opts: &Options, path: &str) -> Outcome {
     let host = target.display();
     let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
-    let r = exchange(target, opts, request.as_bytes(), false).await?;
-    match r.status {
+    let r = exchange(target, opts, request.as_bytes(), "GET").await?;
+    match r.head.code {
         404 | 410 => Ok(Verdict::Pass),
         _ => {
             let line = show(r.status_line.as_bytes());
@@ -584,7 +572,7 @@ async fn head(target: &Target, opts: &Options, get: Option<&Response>) -> Outcom
     let stream = wire::connect(target, opts).await?;
     let mut reader = Reader::new(stream, opts.timeout);
     reader.send(request.as_bytes(), opts).await?;
-    let r = read_response(&mut reader, opts, true).await?;
+    let r = read_response(&mut reader, opts, "HEAD").await?;
     // Whatever follows the head is a body HEAD must not have (or, if the
     // server stays open, nothing comes).
     // As in `first_exchange`, a reset after the head changes nothing.
@@ -597,7 +585,7 @@ async fn head(target: &Target, opts: &Options, get: Option<&Response>) -> Outcom
         ));
     }
     if let Some(get) = get
-        && get.status != r.status
+        && get.head.code != r.head.code
     {
         let (g, h) = (
             show(get.status_line.as_bytes()),
@@ -617,7 +605,7 @@ async fn keep_alive(target: &Target, opts: &Options) -> Outcome {
     let stream = wire::connect(target, opts).await?;
     let mut reader = Reader::new(stream, opts.timeout);
     reader.send(request.as_bytes(), opts).await?;
-    let first = read_response(&mut reader, opts, false).await?;
+    let first = read_response(&mut reader, opts, "GET").await?;
     if first.closes() {
         // Allowed: the server said so (or speaks HTTP/1.0).
         return Ok(Verdict::Pass);
@@ -645,7 +633,7 @@ async fn keep_alive(target: &Target, opts: &Options) -> Outcome {
     // A server that closed may make our second request fail (broken
     // pipe), or its answer (reset): both are its close, seen from here.
     let second = match reader.send(request.as_bytes(), opts).await {
-        Ok(()) => read_response(&mut reader, opts, false).await,
+        Ok(()) => read_response(&mut reader, opts, "GET").await,
         Err(why) => {
             reader.closed = true;
             Err(why)
@@ -670,9 +658,9 @@ async fn keep_alive(target: &Target, opts: &Options) -> Outcome {
 async fn method(target: &Target, opts: &Options) -> Outcome {
     let host = target.display();
     let request = format!("FOO / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
-    let r = exchange(target, opts, request.as_bytes(), false).await?;
+    let r = exchange(target, opts, request.as_bytes(), "FOO").await?;
     let line = show(r.status_line.as_bytes());
-    match r.status {
+    match r.head.code {
         501 | 405 => Ok(Verdict::Pass),
         400..=499 => Ok(Verdict::Warn(text!(
             "« FOO / » a reçu {line} : la RFC 9110 (§9.1) conseille 501 Not Implemented pour une méthode inconnue",
@@ -690,8 +678,8 @@ async fn method(target: &Target, opts: &Options) -> Outcome {
 async fn bad_request(target: &Target, opts: &Options) -> Outcome {
     let request = b"this is not HTTP\r\n\r\n";
     let line = show(request.trim_ascii_end());
-    match exchange(target, opts, request, false).await {
-        Ok(r) if (400..500).contains(&r.status) => Ok(Verdict::Pass),
+    match exchange(target, opts, request, "GET").await {
+        Ok(r) if (400..500).contains(&r.head.code) => Ok(Verdict::Pass),
         Ok(r) => {
             let got = show(r.status_line.as_bytes());
             Ok(Verdict::Warn(text!(
@@ -711,8 +699,8 @@ async fn bad_request(target: &Target, opts: &Options) -> Outcome {
 
 async fn host_required(target: &Target, opts: &Options) -> Outcome {
     let request = b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n";
-    let r = exchange(target, opts, request, false).await?;
-    if r.status == 400 {
+    let r = exchange(target, opts, request, "GET").await?;
+    if r.head.code == 400 {
         return Ok(Verdict::Pass);
     }
     let line = show(r.status_line.as_bytes());
@@ -721,7 +709,7 @@ async fn host_required(target: &Target, opts: &Options) -> Outcome {
         "an HTTP/1.1 request without Host got {line}: RFC 9112 (§3.2) requires 400 Bad Request (Host says which site is asked for: one machine may host several)"
     );
     // An HTTP/1.0 server does not claim HTTP/1.1's rules.
-    if r.version == "HTTP/1.0" {
+    if r.head.minor_version == 0 {
         Ok(Verdict::Warn(why))
     } else {
         Err(why)
@@ -732,34 +720,20 @@ async fn host_required(target: &Target, opts: &Options) -> Outcome {
 mod tests {
     use super::*;
 
-    #[test]
-    fn status_lines_are_read() {
-        assert_eq!(
-            parse_status_line("HTTP/1.1 200 OK").unwrap(),
-            ("HTTP/1.1".to_string(), 200)
-        );
-        assert_eq!(parse_status_line("HTTP/1.0 404 ").unwrap().1, 404);
-        assert_eq!(parse_status_line("HTTP/1.1 204").unwrap().1, 204);
-        for bad in [
-            "HELLO netlab",
-            "HTTP/1.1 2000 OK",
-            "HTTP/1.1 OK",
-            "HTTP/2 200 OK",
-        ] {
-            assert!(parse_status_line(bad).is_err(), "{bad}");
-        }
-        let why = parse_status_line("HELLO netlab chat").unwrap_err();
-        assert!(why.en.contains("this is not HTTP"), "{}", why.en);
-    }
-
-    #[tokio::test]
-    async fn our_request_coming_back_is_named() {
+    /// The response to a GET from a loopback server that sends `answer`
+    /// then closes, or, without one, sends back what it gets (echo).
+    async fn read_answer(answer: Option<&'static [u8]>) -> Result<Response, Text> {
+        use tokio::io::AsyncWriteExt;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         tokio::spawn(async move {
             let (mut stream, _) = listener.accept().await.unwrap();
             let (mut r, mut w) = stream.split();
-            let _ = tokio::io::copy(&mut r, &mut w).await;
+            let Some(answer) = answer else {
+                return tokio::io::copy(&mut r, &mut w).await.map(drop);
+            };
+            let _ = r.read(&mut [0u8; 1024]).await;
+            w.write_all(answer).await
         });
         let target = Target {
             host: "127.0.0.1".into(),
@@ -769,17 +743,56 @@ mod tests {
             timeout: Duration::from_millis(500),
             ..Options::default()
         };
-        let why = exchange(&target, &opts, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", false)
-            .await
-            .unwrap_err();
-        assert!(why.en.contains("our own request coming back"), "{}", why.en);
-        assert!(why.fr.contains("notre propre requête"), "{}", why.fr);
+        exchange(&target, &opts, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "GET").await
     }
 
+    #[tokio::test]
+    async fn status_lines_are_read() {
+        for (answer, code) in [
+            (&b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"[..], 200),
+            (b"HTTP/1.0 404 \r\n\r\n", 404),
+            (b"HTTP/1.1 204\r\n\r\n", 204),
+        ] {
+            assert_eq!(read_answer(Some(answer)).await.unwrap().head.code, code);
+        }
+        for (bad, why) in [
+            (&b"HELLO netlab chat\r\n"[..], "this is not HTTP"),
+            (b"HTTP/1.1 2000 OK\r\n\r\n", "the status line is"),
+            (b"HTTP/1.1 OK\r\n\r\n", "the status line is"),
+            (b"HTTP/2 200 OK\r\n\r\n", "the status line is"),
+            (b"HTTP/1.1 099 Low\r\n\r\n", "the status line is"),
+        ] {
+            let e = read_answer(Some(bad)).await.unwrap_err();
+            assert!(e.en.contains(why), "{bad:?}: {}", e.en);
+        }
+    }
+
+    /// httparse's own error would say "invalid header name", in English.
     #[test]
-    fn the_head_ends_at_its_empty_line_even_without_cr() {
-        assert_eq!(head_end(b"HTTP/1.1 200 OK\r\nA: b\r\n\r\nbody"), Some(25));
-        assert_eq!(head_end(b"HTTP/1.1 200 OK\nA: b\n\nbody"), Some(22));
-        assert_eq!(head_end(b"HTTP/1.1 200 OK\r\nA: b\r\n"), None);
+    fn the_header_line_at_fault_is_named() {
+        let got = b"HTTP/1.1 200 OK\r\nX-A: a\r\n folded\r\nBad header\r\nX-B: b\r\n\r\n";
+        let why = not_a_head(got, b"");
+        assert!(why.en.contains("header line \"Bad header\""), "{}", why.en);
+        assert!(
+            why.fr.contains("ligne d'en-tête \"Bad header\""),
+            "{}",
+            why.fr
+        );
+    }
+
+    #[tokio::test]
+    async fn bare_lf_heads_are_read_and_counted() {
+        let r = read_answer(Some(b"HTTP/1.1 200 OK\nContent-Length: 2\r\n\nhi"))
+            .await
+            .unwrap();
+        assert_eq!((r.bare_lf, r.status_line.as_str()), (2, "HTTP/1.1 200 OK"));
+        assert!(matches!(r.body, Body::Length { n: 2, got: 2, .. }));
+    }
+
+    #[tokio::test]
+    async fn our_request_coming_back_is_named() {
+        let why = read_answer(None).await.unwrap_err();
+        assert!(why.en.contains("our own request coming back"), "{}", why.en);
+        assert!(why.fr.contains("notre propre requête"), "{}", why.fr);
     }
 }

@@ -17,6 +17,8 @@
 //! and gives back the body without the framing. Its memory use does not
 //! depend on the body's size: each size line and trailer is bounded.
 
+use std::fmt;
+
 /// Longest chunk-size line accepted (size, optional extensions, CRLF).
 const MAX_SIZE_LINE: usize = 1024;
 /// Largest total size of trailer lines accepted.
@@ -63,6 +65,13 @@ impl ChunkedDecoder {
     /// Returns how many input bytes were used: keep the rest, add newly
     /// received bytes after it, and call again.
     pub fn decode(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<usize, String> {
+        self.try_decode(input, out).map_err(|e| e.to_string())
+    }
+
+    /// [`ChunkedDecoder::decode`], with the reason of a refusal as a
+    /// [`ChunkedError`], for a caller that explains it in its own words
+    /// (protocol-check, in French and in English).
+    pub fn try_decode(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<usize, ChunkedError> {
         let mut used = 0;
         loop {
             let rest = &input[used..];
@@ -72,7 +81,7 @@ impl ChunkedDecoder {
                     // Too long even if complete: otherwise the bound would
                     // depend on how the bytes happened to arrive.
                     Ok(httparse::Status::Complete((len, _))) if len > MAX_SIZE_LINE => {
-                        return Err("a chunk-size line is too long".into());
+                        return Err(ChunkedError::SizeLineTooLong);
                     }
                     Ok(httparse::Status::Complete((len, size))) => {
                         used += len;
@@ -83,7 +92,7 @@ impl ChunkedDecoder {
                         };
                     }
                     Ok(httparse::Status::Partial) if rest.len() > MAX_SIZE_LINE => {
-                        return Err("a chunk-size line is too long".into());
+                        return Err(ChunkedError::SizeLineTooLong);
                     }
                     Ok(httparse::Status::Partial) => return Ok(used),
                     Err(_) => return Err(bad_size_line(rest)),
@@ -107,7 +116,7 @@ impl ChunkedDecoder {
                         return Ok(used);
                     }
                     if &rest[..2] != b"\r\n" {
-                        return Err("a chunk is longer than its announced size".into());
+                        return Err(ChunkedError::ChunkTooLong);
                     }
                     used += 2;
                     self.state = State::Size;
@@ -115,7 +124,7 @@ impl ChunkedDecoder {
                 State::Trailer(seen) => {
                     let Some(end) = rest.iter().position(|&b| b == b'\n') else {
                         if seen + rest.len() > MAX_TRAILERS {
-                            return Err("the trailers of a chunked body are too large".into());
+                            return Err(ChunkedError::TrailersTooLarge);
                         }
                         return Ok(used);
                     };
@@ -124,7 +133,7 @@ impl ChunkedDecoder {
                     self.state = if line == b"\r\n" || line == b"\n" {
                         State::Done
                     } else if seen + line.len() > MAX_TRAILERS {
-                        return Err("the trailers of a chunked body are too large".into());
+                        return Err(ChunkedError::TrailersTooLarge);
                     } else {
                         State::Trailer(seen + line.len())
                     };
@@ -134,12 +143,44 @@ impl ChunkedDecoder {
     }
 }
 
+/// Why a chunked body was refused. Shown (`Display`), it is the sentence
+/// [`ChunkedDecoder::decode`] gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChunkedError {
+    /// A chunk-size line is not a size in hexadecimal, maybe `;extensions`,
+    /// then CR LF.
+    BadSizeLine {
+        /// The line, as far as it came (at most 40 bytes).
+        line: Vec<u8>,
+        /// What is wrong with it, in words.
+        why: String,
+    },
+    /// A chunk-size line is longer than the decoder reads.
+    SizeLineTooLong,
+    /// A chunk's data is not followed by CR LF: the chunk is longer than
+    /// its announced size.
+    ChunkTooLong,
+    /// The trailer lines after the last chunk are too large.
+    TrailersTooLarge,
+}
+
+impl fmt::Display for ChunkedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ChunkedError::BadSizeLine { why, .. } => why,
+            ChunkedError::SizeLineTooLong => "a chunk-size line is too long",
+            ChunkedError::ChunkTooLong => "a chunk is longer than its announced size",
+            ChunkedError::TrailersTooLarge => "the trailers of a chunked body are too large",
+        })
+    }
+}
+
 /// Why a chunk-size line (at the start of `rest`) was refused, in words.
-fn bad_size_line(rest: &[u8]) -> String {
+fn bad_size_line(rest: &[u8]) -> ChunkedError {
     let line_end = rest.iter().position(|&b| b == b'\n');
     let line = &rest[..line_end.map_or(rest.len(), |end| end + 1).min(40)];
     let digits = rest.iter().take_while(|b| b.is_ascii_hexdigit()).count();
-    if digits == 0 {
+    let why = if digits == 0 {
         format!(
             "a chunk must start with its size in hexadecimal (e.g. 1a), not {}",
             netkit::trace::show_bytes(line)
@@ -156,6 +197,10 @@ fn bad_size_line(rest: &[u8]) -> String {
             "the chunk-size line {} is not a size in hexadecimal, maybe ;extensions, then CR LF",
             netkit::trace::show_bytes(line)
         )
+    };
+    ChunkedError::BadSizeLine {
+        line: line.to_vec(),
+        why,
     }
 }
 
@@ -223,6 +268,18 @@ mod tests {
     fn bad_framing_is_an_error() {
         let mut out = Vec::new();
         assert!(ChunkedDecoder::new().decode(b"zz\r\n", &mut out).is_err());
+        // The same refusals, as values, for callers with their own words.
+        assert_eq!(
+            ChunkedDecoder::new().try_decode(b"2\r\nabc\r\n", &mut out),
+            Err(ChunkedError::ChunkTooLong)
+        );
+        let Err(ChunkedError::BadSizeLine { line, why }) =
+            ChunkedDecoder::new().try_decode(b"2x\r\nhi", &mut out)
+        else {
+            panic!("a bad size line");
+        };
+        assert_eq!(line, b"2x\r\n");
+        assert!(why.contains("not a size in hexadecimal"), "{why}");
         assert!(
             ChunkedDecoder::new()
                 .decode(b"2\r\nabc\r\n", &mut out)
