@@ -106,11 +106,11 @@ pub fn make_room_for(clients: usize, flag: &str) -> u64 {
         Ok(limit) => {
             warn!(
                 "{flag} is {clients}, but the system lets this process open only {limit} \
-                 files, and each client is one: beyond about {} clients, new ones will wait. \
+                 files, and each client is one: {}, new ones will wait. \
                  Raise the limit before starting the server (ulimit -n {wanted}; if that is \
                  refused, the hard limit too, as root: ulimit -Hn, or LimitNOFILE= for a \
                  service) or lower {flag}.",
-                limit.saturating_sub(SPARE_FILES)
+                room_left(limit)
             );
             limit
         }
@@ -121,6 +121,18 @@ pub fn make_room_for(clients: usize, flag: &str) -> u64 {
             );
             0
         }
+    }
+}
+
+/// Where a limit of `limit` open files stops the clients, in words.
+/// `SPARE_FILES` is what a server may need besides its clients, not what it
+/// uses at start (about a dozen): under it, "beyond about 0 clients" would
+/// be untrue (`ulimit -n 40` still lets some 25 in).
+fn room_left(limit: u64) -> String {
+    if limit > 2 * SPARE_FILES {
+        format!("beyond about {} clients", limit - SPARE_FILES)
+    } else {
+        format!("beyond a few of them (fewer than {limit})")
     }
 }
 
@@ -227,6 +239,12 @@ mod tests {
         // 192.0.2.1 is reserved for documentation: never a local address.
         let err = bind_tcp("192.0.2.1", 0).await.unwrap_err();
         assert!(matches!(err, NetError::AddrNotAvailable { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_low_file_limit_is_not_said_to_leave_room_for_0_clients() {
+        assert_eq!(room_left(40), "beyond a few of them (fewer than 40)");
+        assert_eq!(room_left(1024), "beyond about 960 clients");
     }
 
     #[test]
