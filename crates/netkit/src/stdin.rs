@@ -58,7 +58,11 @@ fn send_text_lines(
                 if n == max && !line.ends_with(b"\n") {
                     // Cut: what follows, up to the newline, is thrown
                     // away as it is read (skip_until stores none of it).
-                    input.skip_until(b'\n')?;
+                    // When that is the LF alone, the line was whole: a
+                    // CR just before it ends it as CRLF, not as text.
+                    if input.skip_until(b'\n')? == 1 {
+                        line.push(b'\n');
+                    }
                 }
                 Ok(n)
             });
@@ -208,6 +212,17 @@ mod tests {
         // Exactly the limit, with or without its newline, is whole.
         assert_eq!(collect(b"abcd\nefgh", 4), ["abcd", "efgh"]);
         assert_eq!(collect(b"abcdefgh\r\nk", 4), ["abcd", "k"]);
+    }
+
+    /// A line whose CR is its last byte within the limit, its LF just
+    /// past it, is not cut: it ends with CRLF like any other line, and
+    /// arrives without it.
+    #[test]
+    fn a_crlf_astride_the_limit_is_still_an_ending() {
+        assert_eq!(collect(b"abc\r\nk\r\n", 4), ["abc", "k"]);
+        // A CR that is not followed by LF stays, as in a shorter line.
+        assert_eq!(collect(b"abc\rd\nk", 4), ["abc\r", "k"]);
+        assert_eq!(collect(b"ab\r\n", 4), ["ab"]);
     }
 
     #[test]
