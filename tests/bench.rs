@@ -999,3 +999,82 @@ fn flags_the_suite_would_ignore_are_refused() {
     }
     let _ = std::fs::remove_dir_all(&scratch);
 }
+
+/// SIGTERM while the suite waits for a server to listen (`Running::start`
+/// blocks the suite's one thread): the suite must still stop, exit 130
+/// and write no report, even when that server was the last one to run.
+/// It did go on: the signal was only looked at while a client ran, so a
+/// last server that failed to start let the suite write its report, a
+/// partial one, over the last whole one, and exit 0.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_suite_stopped_while_a_server_starts_writes_no_report() {
+    use std::os::unix::fs::PermissionsExt;
+    let scratch =
+        std::env::temp_dir().join(format!("netlab-bench-sigstart-{}", std::process::id()));
+    let bin_dir = scratch.join("bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    // Stand-ins: echo-server fails at once (idle-echo fails, the suite
+    // goes on), chat-server (the last run) never listens, until killed.
+    let script = |name: &str, body: &str| {
+        let path = bin_dir.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    script("echo-server", "exit 3");
+    script("time-server", "exit 3");
+    script("chat-server", "exec sleep 37.75");
+    let path = |name: &str| scratch.join(name).display().to_string();
+    let mut suite = std::process::Command::new(support::bin("netlab-bench"))
+        .args([
+            "suite",
+            "--bin-dir",
+            &bin_dir.display().to_string(),
+            "--only",
+            "idle",
+            "--rounds",
+            "1",
+            "--idle-connections",
+            "10",
+            "--out",
+            &path("benchmarks.md"),
+            "--chart",
+            &path("chart.svg"),
+            "--logs",
+            &path("logs"),
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let is_stand_in = |pid: &u32| {
+        std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.ends_with(b"37.75\0"))
+    };
+    let deadline = Instant::now() + T;
+    let server = loop {
+        if let Some(pid) = children_of(suite.id()).into_iter().find(is_stand_in) {
+            break pid;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the suite started no chat-server"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    // The suite waits for it to listen: SIGTERM now, then the stand-in
+    // dies, so that the wait ends at once (not after its 10 s).
+    for (signal, pid) in [("-TERM", suite.id()), ("-KILL", server)] {
+        let kill = std::process::Command::new("kill")
+            .args([signal, &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+    }
+    let status = support::wait_for_exit(&mut suite, T, "the suite after SIGTERM");
+    let stderr = support::read_stderr(&mut suite);
+    let report_written = scratch.join("benchmarks.md").exists();
+    let _ = std::fs::remove_dir_all(&scratch);
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(!report_written, "a partial report replaced the last one");
+}

@@ -37,6 +37,7 @@ use std::time::{Duration, Instant};
 use netkit::NetError;
 use netkit::args::{parse_limit, parse_seconds};
 use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
 
 use crate::chat_fanout::{self, Mode};
 use crate::connect_rate::{self, Service};
@@ -642,6 +643,20 @@ fn xinetd_conf(time: u16, daytime: u16, logs: &Path) -> String {
     )
 }
 
+/// `Err(Interrupted)` if Ctrl-C or SIGTERM came (see [`run`]), even
+/// while the suite was busy without awaiting anything: starting and
+/// stopping a server block its one thread, and the task that turns the
+/// signal into `interrupted` only runs while the suite waits. A short
+/// wait here lets it run (the signal is already noted by the kernel and
+/// tokio; only its task is due), so no signal goes unseen.
+async fn stop_if_interrupted(interrupted: &CancellationToken) -> Result<(), NetError> {
+    tokio::select! {
+        biased;
+        () = interrupted.cancelled() => Err(NetError::Interrupted),
+        () = tokio::time::sleep(Duration::from_millis(20)) => Ok(()),
+    }
+}
+
 /// Runs `command` (named `what` in errors) to its end and returns what it
 /// printed; after `limit`, or when the suite is stopped (the future
 /// dropped), the program is killed. A tokio child is left running by
@@ -740,6 +755,7 @@ pub async fn run(opts: Options, threads: usize) -> Result<(), NetError> {
     for case in &cases {
         for round in 1..=opts.rounds {
             for (side, server) in case.sides() {
+                stop_if_interrupted(&interrupted).await?;
                 done += 1;
                 let ticks_before = procfs::cpu_ticks();
                 let mode = if server.speaks_raw() {
@@ -815,6 +831,9 @@ pub async fn run(opts: Options, threads: usize) -> Result<(), NetError> {
             }
         }
     }
+    // A signal that came while no client ran (a server starting, or
+    // stopping, after the last run): no report either.
+    stop_if_interrupted(&interrupted).await?;
     let wall = began.elapsed();
     let machine_after = machine();
     if let Some(raw) = &opts.raw {
