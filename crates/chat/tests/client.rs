@@ -290,6 +290,32 @@ async fn a_first_line_cut_by_the_close_is_explained() {
     assert!(screen.contains("which said: HELLO but no LF\n"), "{screen}");
 }
 
+/// The close may come in the middle of a character, too: still a cut
+/// line, not a server of another protocol.
+#[tokio::test]
+async fn a_first_line_cut_in_a_character_is_explained_as_cut() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        // "HELLO café" cut after the first byte of "é" (c3 a9).
+        stream.write_all(b"HELLO caf\xc3").await.unwrap();
+    });
+    let (_typing, keyboard) = mpsc::channel(1);
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let mut screen = Vec::new();
+    let options = options(Some("me"));
+    let run = chat(stream, &options, keyboard, &mut screen);
+    let err = tokio::time::timeout(Duration::from_secs(10), run)
+        .await
+        .expect("chat ends at the close")
+        .expect_err("no greeting");
+    let err = err.to_string();
+    assert!(err.contains("in the middle of its first line"), "{err}");
+    let screen = String::from_utf8(screen).unwrap();
+    assert!(screen.contains("which said: HELLO caf\n"), "{screen}");
+}
+
 /// Clear the screen, retitle the terminal, the one-byte CSI of C1.
 const ESCAPES: &[u8] = "MSG eve \u{1b}[2J\u{1b}]0;pwned\u{7}hi\nMSG eve \u{9b}31mred\n".as_bytes();
 

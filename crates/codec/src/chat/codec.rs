@@ -118,15 +118,30 @@ impl Decoder for ClientCodec {
     /// At the end of the connection, what is left of a line without its
     /// LF comes as [`BadLine::Unfinished`]: a message cut short by the
     /// close must not be shown as if it were whole (nor a last `BYE` a
-    /// server forgot to end taken for one).
+    /// server forgot to end taken for one). The close may also cut a
+    /// character in two: such a line is unfinished too (its text up to
+    /// that character), not invalid UTF-8.
     fn decode_eof(&mut self, buf: &mut BytesMut) -> io::Result<Option<Line>> {
         if let Some(line) = self.lines.decode(buf) {
             return Ok(Some(line));
         }
-        Ok(self.lines.decode_eof(buf).map(|last| match last {
-            Ok(text) => Err(BadLine::Unfinished(text)),
-            invalid => invalid,
-        }))
+        // No LF in what is left (nothing, if an over-long line was being
+        // dropped): valid text, then at most the start of one character?
+        let before_cut_char = match std::str::from_utf8(buf) {
+            Err(e) if e.error_len().is_none() => {
+                Some(String::from_utf8_lossy(&buf[..e.valid_up_to()]).into_owned())
+            }
+            _ => None,
+        };
+        Ok(self
+            .lines
+            .decode_eof(buf)
+            .map(|last| match (last, before_cut_char) {
+                (Ok(text), _) | (Err(BadLine::InvalidUtf8), Some(text)) => {
+                    Err(BadLine::Unfinished(text))
+                }
+                (invalid, _) => invalid,
+            }))
     }
 }
 
@@ -307,6 +322,32 @@ mod tests {
             decode_all(&[b"PING 1\nQUIT"]),
             vec![Ok(Command::Ping(Some("1".into()))), Ok(Command::Quit(None))]
         );
+    }
+
+    /// The close may cut a line in the middle of a character (`é` is
+    /// `c3 a9`): that is a cut line, not a server sending invalid UTF-8.
+    #[test]
+    fn a_last_line_cut_in_the_middle_of_a_character_is_unfinished() {
+        let mut codec = ClientCodec::new();
+        let mut buf = BytesMut::from(&b"HELLO caf\xc3"[..]);
+        assert_eq!(
+            codec.decode_eof(&mut buf).unwrap(),
+            Some(Err(BadLine::Unfinished("HELLO caf".to_string())))
+        );
+        assert_eq!(codec.decode_eof(&mut buf).unwrap(), None);
+        // Bytes that are never UTF-8, whether the line ends or not, are.
+        for bytes in [
+            &b"MSG bob \xff hi"[..],
+            b"MSG bob \xff hi\xc3",
+            b"MSG \xff\n",
+        ] {
+            let mut buf = BytesMut::from(bytes);
+            assert_eq!(
+                ClientCodec::new().decode_eof(&mut buf).unwrap(),
+                Some(Err(BadLine::InvalidUtf8)),
+                "{bytes:?}"
+            );
+        }
     }
 
     #[test]
