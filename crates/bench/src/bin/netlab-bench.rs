@@ -10,7 +10,9 @@
 //! netlab-bench suite         (ours vs socat, iperf3, xinetd, ncat; writes docs/benchmarks.md)
 //! ```
 //!
-//! Every subcommand prints a table, or one JSON object with `--json`.
+//! Every benchmark prints a table, or one JSON object with `--json`; the
+//! suite writes its report instead (`--out`, and every run as JSON with
+//! `--raw FILE`), and refuses `--json`, `--host` and `--port`.
 
 use std::process::ExitCode;
 use std::time::Duration;
