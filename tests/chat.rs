@@ -817,6 +817,39 @@ fn the_end_of_a_huge_piped_line_is_not_sent_as_a_message() {
     alice.expect("LEAVE bob");
 }
 
+/// A huge piped line is refused whole even when its first 64 KiB, cut
+/// there and trimmed, would make a short command: `/nick rob`, 64 KiB of
+/// spaces, then `ert` is no `/nick rob` (it was: bob became rob).
+#[test]
+fn a_huge_piped_command_is_not_cut_into_a_short_one() {
+    let server = Server::start("chat-server", &["--port", "0"]);
+    let mut alice = Raw::joined(server.addr(), "alice");
+    let port = server.port();
+    let mut input = format!("/nick rob{}ert\n", " ".repeat(64 * 1024)).into_bytes();
+    input.extend_from_slice(b"after\n");
+    let out = run_with_input(
+        &bin("chat-client"),
+        &["--port", &port, "--nick", "bob"],
+        &input,
+        WAIT,
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = out.stdout_text();
+    assert!(text.contains("! too long"), "{text}");
+    alice.expect("JOIN bob");
+    alice.expect("MSG bob after");
+    alice.expect("LEAVE bob");
+    // Asked for a nickname (no --nick), the same line is no nickname `rob`.
+    let mut input = format!("rob{}ert\n", " ".repeat(64 * 1024)).into_bytes();
+    input.extend_from_slice(b"carol\nafter\n");
+    let out = run_with_input(&bin("chat-client"), &["--port", &port], &input, WAIT);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(out.stdout_text().contains("! too long"), "{out:?}");
+    alice.expect("JOIN carol");
+    alice.expect("MSG carol after");
+    alice.expect("LEAVE carol");
+}
+
 /// `USERS` lists the whole room in one line: with 5,000 nicknames of 16
 /// characters it is 85,006 bytes, more than the 64 KiB the client used to
 /// accept. A stand-in server sends it to the real chat-client.

@@ -444,6 +444,10 @@ impl Session<'_> {
                 typed = keyboard.recv() => match typed {
                     None => return Ok(Asked::Quit(None)),
                     Some(Err(e)) => return Ok(Asked::Unreadable(e)),
+                    // Its end was dropped: not trimmed into a nickname.
+                    Some(Ok(line)) if ui::cut_by_the_keyboard(&line) => {
+                        self.show(&format!("! {}", ui::cut_line_problem()))?;
+                    }
                     // A plain word is the nickname; `/nick NAME`, `/quit`
                     // and `/help` are understood too.
                     Some(Ok(line)) => match ui::parse_input(line.trim()) {

@@ -47,8 +47,29 @@ pub enum Input {
     Problem(String),
 }
 
+/// Is `line` as long as the keyboard keeps of one line
+/// ([`netkit::stdin::MAX_LINE`], 64 KiB)? Then its end was dropped, and
+/// what is left must not be taken for what the user meant: `/nick rob`,
+/// 64 KiB of spaces, then `ert` would be `/nick rob` once cut and trimmed.
+/// Such a line is refused whole ([`parse_input`] says so).
+pub fn cut_by_the_keyboard(line: &str) -> bool {
+    line.len() >= netkit::stdin::MAX_LINE
+}
+
+/// What [`parse_input`] says of a line [`cut_by_the_keyboard`].
+pub fn cut_line_problem() -> String {
+    format!(
+        "too long: the line is {} bytes or more (the client keeps no more of one line), \
+         and a line holds at most {MAX_LINE} (nothing was sent)",
+        netkit::stdin::MAX_LINE
+    )
+}
+
 /// Turns a typed line into an [`Input`].
 pub fn parse_input(line: &str) -> Input {
+    if cut_by_the_keyboard(line) {
+        return Input::Problem(cut_line_problem());
+    }
     if line.trim().is_empty() {
         return Input::Nothing;
     }
@@ -302,6 +323,17 @@ mod tests {
         assert!(too_long(&quit).unwrap().contains("\"QUIT …\""));
         // A line the keyboard cut: its real length is unknown.
         let cut = too_long(&Command::Msg("x".repeat(netkit::stdin::MAX_LINE))).unwrap();
+        // Typed: refused whole, whatever its first 64 KiB would mean once
+        // trimmed (before, `/nick rob` and spaces renamed the user `rob`).
+        let padded = format!("/nick rob{}", " ".repeat(netkit::stdin::MAX_LINE));
+        let cut_at = &padded[..netkit::stdin::MAX_LINE];
+        let Input::Problem(problem) = parse_input(cut_at) else {
+            panic!("a cut line taken as a command");
+        };
+        assert!(problem.contains("(nothing was sent)"), "{problem}");
+        assert!(
+            matches!(parse_input(&padded[..1000]), Input::Send(Command::Nick(n)) if n == "rob")
+        );
         assert!(cut.contains("it is over 65536 bytes"), "{cut}");
         assert!(!cut.contains("shorten it by"), "{cut}");
     }
