@@ -261,6 +261,18 @@ fn time_length(a: &Drained, opts: &Options) -> Outcome {
 /// When a time answer is text, what that text is: the number written in
 /// digits (`str(n)`, `println!("{n}")`), or a daytime line.
 fn text_hint(bytes: &[u8]) -> Option<Text> {
+    // Text starts with printable ASCII (digits, a day's name). A binary
+    // time never does: read as a number, such a start is a date between
+    // 1917 and 1967. Without this, a right time followed by "\r\n" would
+    // be called text whenever its bytes happen to be valid UTF-8 (about
+    // one second in ten in 2026: EE B0 80 41 is U+EC00 then "A").
+    if !bytes
+        .iter()
+        .take(4)
+        .all(|&b| b.is_ascii_graphic() || b" \t\r\n".contains(&b))
+    {
+        return None;
+    }
     let text = std::str::from_utf8(bytes).ok().filter(|t| {
         !t.is_empty() && t.chars().all(|c| !c.is_control() || c == '\r' || c == '\n')
     })?;
@@ -610,6 +622,23 @@ mod tests {
             closed: true,
             ..Drained::default()
         }
+    }
+
+    /// A right time followed by a line end (`send(pack("!I", n) + b"\r\n")`):
+    /// its 4 binary bytes are valid UTF-8 about one second in ten (here
+    /// U+EC00 then "A", a time of November 2026). They are a number in
+    /// binary, not text: `time.value` reads them, `time.length` alone fails.
+    #[test]
+    fn a_binary_time_that_happens_to_be_utf8_is_not_called_text() {
+        let bytes = [0xEE, 0xB0, 0x80, 0x41, b'\r', b'\n'];
+        assert!(std::str::from_utf8(&bytes).is_ok());
+        let opts = Options {
+            max_drift: std::time::Duration::from_secs(200 * 365 * 86_400),
+            ..Options::default()
+        };
+        assert_eq!(time_value(&bytes, &opts), Ok(Verdict::Pass));
+        let why = time_length(&drained(&bytes), &opts).unwrap_err();
+        assert!(!why.en.contains("text"), "{}", why.en);
     }
 
     #[test]
