@@ -809,20 +809,44 @@ async fn list(ctx: &Ctx) -> Outcome {
             ));
         }
     }
-    let sorted_by = |key: fn(&str) -> String| nicks.windows(2).all(|w| key(w[0]) <= key(w[1]));
-    if sorted_by(codec::chat::nick_key) {
-        return Ok(Verdict::Pass);
-    }
-    if sorted_by(str::to_string) {
-        return Err(text!(
+    match list_order(&nicks) {
+        ListOrder::IgnoringCase => Ok(Verdict::Pass),
+        ListOrder::ByteByByte => Err(text!(
             "{shown} : les pseudos sont triés octet par octet (majuscules d'abord, « Zoe » avant « alice ») ; chat/1 les trie sans tenir compte des majuscules",
             "{shown}: the nicknames are sorted byte by byte (upper case first, \"Zoe\" before \"alice\"); chat/1 sorts them ignoring case"
-        ));
+        )),
+        ListOrder::Unsorted => Err(text!(
+            "{shown} : les pseudos ne sont pas triés (chat/1 les trie sans tenir compte des majuscules)",
+            "{shown}: the nicknames are not sorted (chat/1 sorts them ignoring case)"
+        )),
     }
-    Err(text!(
-        "{shown} : les pseudos ne sont pas triés (chat/1 les trie sans tenir compte des majuscules)",
-        "{shown}: the nicknames are not sorted (chat/1 sorts them ignoring case)"
-    ))
+}
+
+/// How a `USERS` line's nicknames are ordered.
+#[derive(Debug, PartialEq, Eq)]
+enum ListOrder {
+    /// Sorted ignoring case, as chat/1 asks.
+    IgnoringCase,
+    /// Sorted byte by byte: upper case before lower case.
+    ByteByByte,
+    /// Neither.
+    Unsorted,
+}
+
+/// "Ignoring case" compares lower-case forms (netlab's `nick_key`,
+/// Python's `key=str.lower`, Java's `compareToIgnoreCase`) or upper-case
+/// ones (`key=str.upper`, C#'s `OrdinalIgnoreCase`): both ignore case, and
+/// they differ only around `_`, which lies between `Z` and `a`. On a class
+/// server, someone else's `a_b` next to `aab` must not fail a right server.
+fn list_order(nicks: &[&str]) -> ListOrder {
+    let sorted_by = |key: fn(&str) -> String| nicks.windows(2).all(|w| key(w[0]) <= key(w[1]));
+    if sorted_by(codec::chat::nick_key) || sorted_by(str::to_ascii_uppercase) {
+        ListOrder::IgnoringCase
+    } else if sorted_by(str::to_string) {
+        ListOrder::ByteByByte
+    } else {
+        ListOrder::Unsorted
+    }
 }
 
 async fn ping(ctx: &Ctx) -> Outcome {
@@ -997,6 +1021,16 @@ async fn expect_leave(a: &mut Client, nick: &str) -> Result<(), Text> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_sorted_on_upper_case_forms_ignores_case_too() {
+        // Lower-case forms: a_b < aab ('_' < 'a'); upper-case forms: AAB <
+        // A_B ('A' < '_'). Both orders ignore case.
+        assert_eq!(list_order(&["a_b", "aab", "Bob"]), ListOrder::IgnoringCase);
+        assert_eq!(list_order(&["aab", "a_b", "Bob"]), ListOrder::IgnoringCase);
+        assert_eq!(list_order(&["Bob", "aab"]), ListOrder::ByteByByte);
+        assert_eq!(list_order(&["bob", "aab"]), ListOrder::Unsorted);
+    }
 
     #[test]
     fn nicknames_are_valid_and_unique() {
