@@ -445,10 +445,11 @@ fn daytime_line(a: &Drained, opts: &Options) -> Outcome {
     // RFC 867 sends "a ascii character string" and closes: the close ends
     // the answer, and a line break is only advised (a warning below). A
     // server that neither ends the line nor closes leaves the client no way
-    // to know it has the whole answer.
+    // to know it has the whole answer. A reset ends it too (`closes` warns
+    // about the reset itself).
     let (line, rest) = match text.find('\n') {
         Some(end) => (&text[..end], &text[end + 1..]),
-        None if a.closed => (text, ""),
+        None if a.closed || a.error.is_some() => (text, ""),
         None => {
             return Err(text!(
                 "la ligne {got} ne se termine pas par un saut de ligne (LF ou CRLF), et le serveur n'a pas fermé : le client ne peut pas savoir que la réponse est complète",
@@ -696,6 +697,28 @@ mod tests {
             assert!(why.en.contains("cut abruptly"), "{}", why.en);
             assert!(!why.en.contains("did not close"), "{}", why.en);
         }
+    }
+
+    /// A line without a line break, then a reset: the connection ended
+    /// (`daytime.close` warns about the reset); `daytime.line` must not say
+    /// the server "did not close".
+    #[test]
+    fn a_line_without_break_ended_by_a_reset_is_not_called_left_open() {
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        let a = Drained {
+            bytes: b"2026-11-24T03:38:07Z".to_vec(),
+            error: Some(crate::report::explain(&netkit::NetError::io(
+                "reading from the server",
+                reset,
+            ))),
+            ..Drained::default()
+        };
+        let verdict = daytime_line(&a, &Options::default());
+        let Ok(Verdict::Warn(why)) = &verdict else {
+            panic!("{verdict:?}");
+        };
+        assert!(why.en.contains("line break"), "{}", why.en);
+        assert!(!why.en.contains("did not close"), "{}", why.en);
     }
 
     #[test]
