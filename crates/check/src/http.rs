@@ -438,8 +438,8 @@ fn not_http(got: &[u8], sent: &[u8]) -> Text {
         .trim_ascii_end();
     let shown = show(if first.is_empty() { got } else { first });
     let why = text!(
-        "la réponse commence par {shown} : ce n'est pas du HTTP (elle doit commencer par « HTTP/1.1 200 OK »)",
-        "the answer starts with {shown}: this is not HTTP (it must start with \"HTTP/1.1 200 OK\")"
+        "la réponse commence par {shown} : ce n'est pas du HTTP (elle doit commencer par une ligne de statut, par exemple « HTTP/1.1 200 OK » ou « HTTP/1.1 404 Not Found »)",
+        "the answer starts with {shown}: this is not HTTP (it must start with a status line, e.g. \"HTTP/1.1 200 OK\" or \"HTTP/1.1 404 Not Found\")"
     );
     if first.is_empty() || !sent.starts_with(first) {
         return why;
@@ -787,6 +787,21 @@ mod tests {
             .unwrap();
         assert_eq!((r.bare_lf, r.status_line.as_str()), (2, "HTTP/1.1 200 OK"));
         assert!(matches!(r.body, Body::Length { n: 2, got: 2, .. }));
+    }
+
+    /// The answer to `this is not HTTP` from Python's `http.server`: its
+    /// error page alone, HTTP/0.9 style. The reason must not ask for 200
+    /// while `http.bad-request` advises 400.
+    #[test]
+    fn an_answer_without_status_line_is_not_told_to_be_200() {
+        let why = not_http(b"<!DOCTYPE HTML>\n<html>", b"this is not HTTP\r\n\r\n");
+        assert!(
+            !why.en.contains("must start with \"HTTP/1.1 200 OK\""),
+            "{}",
+            why.en
+        );
+        assert!(why.en.contains("a status line"), "{}", why.en);
+        assert!(why.fr.contains("une ligne de statut"), "{}", why.fr);
     }
 
     #[tokio::test]
