@@ -225,16 +225,19 @@ async fn next_piece(stream: &mut wire::Conn, first: &[u8], opts: &Options) -> Ou
         )
     };
     let closed = text!("a fermé la connexion", "closed the connection");
-    if let Err(why) = wire::write_all(stream, NEXT, opts.timeout).await {
-        let (fr, en) = (&why.fr, &why.en);
-        return Err(stopped(&text!("{fr} (fermeture ?)", "{en} (closed?)")));
+    // A reset (SO_LINGER 0, or a close with bytes left unread) may be seen
+    // when the next piece is sent, or when its echo is read: the same cut.
+    let cut = text!("a coupé la connexion (reset)", "cut the connection (reset)");
+    if wire::write_all(stream, NEXT, opts.timeout).await.is_err() {
+        return Err(stopped(&cut));
     }
     let got = match wire::read_exactly(stream, NEXT.len(), opts.timeout).await {
         Ok(got) if got == NEXT => return Ok(Verdict::Pass),
         Ok(got) => got,
         Err((got, why)) if NEXT.starts_with(&got) => {
             return Err(match why {
-                Short::Closed | Short::Broken(_) => stopped(&closed),
+                Short::Closed => stopped(&closed),
+                Short::Broken(_) => stopped(&cut),
                 Short::Silent if got.is_empty() => {
                     let wait = secs(opts.timeout);
                     stopped(&text!(
@@ -501,6 +504,49 @@ mod tests {
     fn a_missing_end_is_a_length_difference() {
         let why = same(b"abcdef", b"abc").unwrap_err();
         assert!(why.en.contains("6 bytes sent, 3 received"), "{}", why.en);
+    }
+
+    /// A server that answers once, then resets the connection (SO_LINGER
+    /// 0): our next piece may find the connection gone when it is sent, or
+    /// when its echo is read. Either way the reason says the server cut the
+    /// connection, in a sentence that reads.
+    #[tokio::test]
+    async fn an_echo_that_answers_once_then_resets_is_told_in_a_sentence() {
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let data = b"Bonjour netlab! echo 42\n";
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 24];
+            stream.read_exact(&mut buf).await.unwrap();
+            stream.write_all(&buf).await.unwrap();
+            stream.set_zero_linger().unwrap();
+        });
+        let target = Target {
+            host: "127.0.0.1".into(),
+            port,
+        };
+        let opts = Options {
+            timeout: std::time::Duration::from_secs(2),
+            ..Options::default()
+        };
+        let why = round_trip(&target, &opts, data).await.unwrap_err();
+        for (text, want, never) in [
+            (
+                &why.en,
+                "but the server cut the connection",
+                "server sending",
+            ),
+            (
+                &why.fr,
+                "mais le serveur a coupé la connexion",
+                "serveur envoi",
+            ),
+        ] {
+            assert!(text.contains(want), "{text}");
+            assert!(!text.contains(never), "{text}");
+        }
     }
 
     #[test]
