@@ -373,6 +373,10 @@ fn bad_chunk(e: &ChunkedError) -> Text {
             "un morceau chunked n'est pas suivi de CR LF : sa taille annoncée est fausse (elle compte des octets : en UTF-8, « é » en compte 2)",
             "a chunk is not followed by CR LF: its announced size is wrong (it counts bytes: in UTF-8, \"é\" counts 2)"
         ),
+        ChunkedError::BareLfAfterChunk => text!(
+            "les données d'un morceau chunked sont suivies de LF seul (\\n) : chaque morceau finit par CR LF (\\r\\n), après ses données comme après sa taille",
+            "a chunk's data is followed by LF alone (\\n): every chunk ends with CR LF (\\r\\n), after its data as after its size"
+        ),
         ChunkedError::BadSizeLine { line, .. } => {
             let shown = show(line);
             text!(
@@ -802,6 +806,23 @@ mod tests {
         );
         assert!(why.en.contains("a status line"), "{}", why.en);
         assert!(why.fr.contains("une ligne de statut"), "{}", why.fr);
+    }
+
+    /// "\n" instead of "\r\n" after a chunk's data: the size was right,
+    /// so the reason must not say it was wrong.
+    #[tokio::test]
+    async fn a_bare_lf_after_a_chunk_is_not_called_a_wrong_size() {
+        let r = read_answer(Some(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\n0\r\n\r\n",
+        ))
+        .await
+        .unwrap();
+        let Body::Chunked(Err(why)) = &r.body else {
+            panic!("{:?}", r.body);
+        };
+        assert!(why.en.contains("followed by LF alone"), "{}", why.en);
+        assert!(!why.en.contains("size is wrong"), "{}", why.en);
+        assert!(why.fr.contains("suivies de LF seul"), "{}", why.fr);
     }
 
     #[tokio::test]

@@ -116,7 +116,11 @@ impl ChunkedDecoder {
                         return Ok(used);
                     }
                     if &rest[..2] != b"\r\n" {
-                        return Err(ChunkedError::ChunkTooLong);
+                        return Err(if bare_lf_then_size(rest) {
+                            ChunkedError::BareLfAfterChunk
+                        } else {
+                            ChunkedError::ChunkTooLong
+                        });
                     }
                     used += 2;
                     self.state = State::Size;
@@ -160,6 +164,9 @@ pub enum ChunkedError {
     /// A chunk's data is not followed by CR LF: the chunk is longer than
     /// its announced size.
     ChunkTooLong,
+    /// A chunk's data is followed by LF alone, then the next size line:
+    /// the size was right, the line end after the data is not CR LF.
+    BareLfAfterChunk,
     /// The trailer lines after the last chunk are too large.
     TrailersTooLarge,
 }
@@ -170,9 +177,25 @@ impl fmt::Display for ChunkedError {
             ChunkedError::BadSizeLine { why, .. } => why,
             ChunkedError::SizeLineTooLong => "a chunk-size line is too long",
             ChunkedError::ChunkTooLong => "a chunk is longer than its announced size",
+            ChunkedError::BareLfAfterChunk => {
+                "a chunk's data is followed by LF alone, where chunked needs CR LF"
+            }
             ChunkedError::TrailersTooLarge => "the trailers of a chunked body are too large",
         })
     }
+}
+
+/// What follows a chunk's data (`rest`, not CR LF) is LF alone, then what
+/// can only be the next size line: hexadecimal digits, up to a line end or
+/// `;`, or up to the end of what came so far. A chunk whose size is too
+/// small is told apart: its extra bytes are data, so a line break in the
+/// text, if any, is followed by more text (or CR LF), not by a size.
+fn bare_lf_then_size(rest: &[u8]) -> bool {
+    let Some(after) = rest.strip_prefix(b"\n") else {
+        return false;
+    };
+    let digits = after.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    digits > 0 && matches!(after.get(digits), None | Some(b'\r' | b'\n' | b';'))
 }
 
 /// Why a chunk-size line (at the start of `rest`) was refused, in words.
@@ -271,6 +294,25 @@ mod tests {
         // The same refusals, as values, for callers with their own words.
         assert_eq!(
             ChunkedDecoder::new().try_decode(b"2\r\nabc\r\n", &mut out),
+            Err(ChunkedError::ChunkTooLong)
+        );
+        // LF alone after a chunk's data, then the next size line: the size
+        // was right, the line end is not ("\n" where "\r\n" belongs).
+        for bare in [
+            &b"5\r\nhello\n0\r\n\r\n"[..],
+            b"5\r\nhello\n1a\n",
+            b"5\r\nhello\n0",
+        ] {
+            assert_eq!(
+                ChunkedDecoder::new().try_decode(bare, &mut out),
+                Err(ChunkedError::BareLfAfterChunk),
+                "{bare:?}"
+            );
+        }
+        // A size one too small, with a line break in the text: the byte
+        // after the announced size is "\n", but no size line follows it.
+        assert_eq!(
+            ChunkedDecoder::new().try_decode(b"5\r\nHello\n\r\n0\r\n\r\n", &mut out),
             Err(ChunkedError::ChunkTooLong)
         );
         let Err(ChunkedError::BadSizeLine { line, why }) =
