@@ -358,6 +358,12 @@ async fn read_chunked(reader: &mut Reader) -> Result<u64, Text> {
             return Ok(total);
         }
         if !reader.fill().await? {
+            if decoder.in_trailers() {
+                return Err(text!(
+                    "le corps chunked s'est arrêté après le morceau de taille 0, sans la ligne vide qui le termine : il finit par « 0\\r\\n\\r\\n » (0, CR LF, puis une ligne vide CR LF)",
+                    "the chunked body stopped after the chunk of size 0, without the empty line that ends it: it ends with \"0\\r\\n\\r\\n\" (0, CR LF, then an empty line, CR LF)"
+                ));
+            }
             return Err(text!(
                 "le corps chunked s'est arrêté avant sa fin (le morceau de taille 0, « 0\\r\\n\\r\\n ») : une taille annoncée trop grande ?",
                 "the chunked body stopped before its end (the chunk of size 0, \"0\\r\\n\\r\\n\"): an announced size too large?"
@@ -823,6 +829,23 @@ mod tests {
         assert!(why.en.contains("followed by LF alone"), "{}", why.en);
         assert!(!why.en.contains("size is wrong"), "{}", why.en);
         assert!(why.fr.contains("suivies de LF seul"), "{}", why.fr);
+    }
+
+    /// "0\r\n" and the close, the empty line after it forgotten: the
+    /// sizes were right, the end of the body is not.
+    #[tokio::test]
+    async fn a_last_chunk_without_its_empty_line_is_named() {
+        let r = read_answer(Some(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n",
+        ))
+        .await
+        .unwrap();
+        let Body::Chunked(Err(why)) = &r.body else {
+            panic!("{:?}", r.body);
+        };
+        assert!(why.en.contains("the empty line"), "{}", why.en);
+        assert!(!why.en.contains("size too large"), "{}", why.en);
+        assert!(why.fr.contains("la ligne vide"), "{}", why.fr);
     }
 
     #[tokio::test]

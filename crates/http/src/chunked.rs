@@ -61,6 +61,13 @@ impl ChunkedDecoder {
         self.state == State::Done
     }
 
+    /// True once the last chunk (size 0) has been read, while the trailer
+    /// lines and the empty line that ends the body have not all come: a
+    /// body cut here lacks only its end, not data.
+    pub fn in_trailers(&self) -> bool {
+        matches!(self.state, State::Trailer(_))
+    }
+
     /// Decodes as much of `input` as possible, appending body bytes to `out`.
     /// Returns how many input bytes were used: keep the rest, add newly
     /// received bytes after it, and call again.
@@ -291,6 +298,11 @@ mod tests {
     fn bad_framing_is_an_error() {
         let mut out = Vec::new();
         assert!(ChunkedDecoder::new().decode(b"zz\r\n", &mut out).is_err());
+        // Cut after the last chunk: only the end is missing.
+        let mut cut = ChunkedDecoder::new();
+        assert_eq!(cut.try_decode(b"2\r\nhi\r\n0\r\n", &mut out), Ok(10));
+        assert!(cut.in_trailers() && !cut.is_done());
+        assert!(!ChunkedDecoder::new().in_trailers());
         // The same refusals, as values, for callers with their own words.
         assert_eq!(
             ChunkedDecoder::new().try_decode(b"2\r\nabc\r\n", &mut out),
