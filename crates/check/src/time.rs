@@ -278,6 +278,18 @@ fn text_hint(bytes: &[u8]) -> Option<Text> {
     })?;
     let digits = text.trim();
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        // `str(int(time.time()))`: two mistakes at once, both told, so
+        // that fixing the first does not just reveal the second.
+        let unix_now = Timestamp::now().as_second();
+        let unix = digits
+            .parse::<i64>()
+            .is_ok_and(|n| (n - unix_now).abs() <= 86_400);
+        if unix {
+            return Some(text!(
+                "le nombre est écrit en chiffres, en texte, et compte les secondes depuis 1970 (heure Unix) : RFC 868 compte depuis 1900 (ajoutez 2 208 988 800) et l'envoie en binaire, 4 octets gros-boutistes (struct.pack(\"!I\", n) en Python, n.to_be_bytes() en Rust)",
+                "the number is written in digits, as text, and counts seconds since 1970 (Unix time): RFC 868 counts from 1900 (add 2,208,988,800) and sends it in binary, 4 big-endian bytes (struct.pack(\"!I\", n) in Python, n.to_be_bytes() in Rust)"
+            ));
+        }
         return Some(text!(
             "le nombre est écrit en chiffres, en texte : RFC 868 l'envoie en binaire, 4 octets gros-boutistes (struct.pack(\"!I\", n) en Python, n.to_be_bytes() en Rust)",
             "the number is written in digits, as text: RFC 868 sends it in binary, 4 big-endian bytes (struct.pack(\"!I\", n) in Python, n.to_be_bytes() in Rust)"
@@ -669,6 +681,14 @@ mod tests {
         for why in [length(digits.as_bytes()), value(digits.as_bytes())] {
             assert!(why.en.contains("written in digits"), "{}", why.en);
             assert!(!why.en.contains("daytime"), "{}", why.en);
+            assert!(!why.en.contains("1970"), "{}", why.en);
+        }
+        // Unix time in digits (`date +%s`): both mistakes are named.
+        let unix = format!("{}\n", Timestamp::now().as_second());
+        for why in [length(unix.as_bytes()), value(unix.as_bytes())] {
+            assert!(why.en.contains("written in digits"), "{}", why.en);
+            assert!(why.en.contains("since 1970 (Unix time)"), "{}", why.en);
+            assert!(why.fr.contains("depuis 1970"), "{}", why.fr);
         }
         // A daytime line on the time port: named in both rules, not read
         // as a number.
