@@ -811,6 +811,10 @@ async fn list(ctx: &Ctx) -> Outcome {
     }
     match list_order(&nicks) {
         ListOrder::IgnoringCase => Ok(Verdict::Pass),
+        ListOrder::ExtraSpace => Err(text!(
+            "{shown} : des espaces en trop (deux de suite, ou à la fin de la ligne) ; les pseudos sont séparés par un seul espace : « USERS alice bob »",
+            "{shown}: extra spaces (two in a row, or at the end of the line); the nicknames are separated by a single space: \"USERS alice bob\""
+        )),
         ListOrder::ByteByByte => Err(text!(
             "{shown} : les pseudos sont triés octet par octet (majuscules d'abord, « Zoe » avant « alice ») ; chat/1 les trie sans tenir compte des majuscules",
             "{shown}: the nicknames are sorted byte by byte (upper case first, \"Zoe\" before \"alice\"); chat/1 sorts them ignoring case"
@@ -831,6 +835,9 @@ enum ListOrder {
     ByteByByte,
     /// Neither.
     Unsorted,
+    /// An empty word: two spaces in a row, or a space at the end (a join
+    /// written as `name + " "` in a loop). Told as such, not as "unsorted".
+    ExtraSpace,
 }
 
 /// "Ignoring case" compares lower-case forms (netlab's `nick_key`,
@@ -839,6 +846,9 @@ enum ListOrder {
 /// they differ only around `_`, which lies between `Z` and `a`. On a class
 /// server, someone else's `a_b` next to `aab` must not fail a right server.
 fn list_order(nicks: &[&str]) -> ListOrder {
+    if nicks.contains(&"") {
+        return ListOrder::ExtraSpace;
+    }
     let sorted_by = |key: fn(&str) -> String| nicks.windows(2).all(|w| key(w[0]) <= key(w[1]));
     if sorted_by(codec::chat::nick_key) || sorted_by(str::to_ascii_uppercase) {
         ListOrder::IgnoringCase
@@ -1030,6 +1040,14 @@ mod tests {
         assert_eq!(list_order(&["aab", "a_b", "Bob"]), ListOrder::IgnoringCase);
         assert_eq!(list_order(&["Bob", "aab"]), ListOrder::ByteByByte);
         assert_eq!(list_order(&["bob", "aab"]), ListOrder::Unsorted);
+    }
+
+    /// "USERS aab bob " (a space written after each name): sorted, badly
+    /// spaced; "not sorted" would send the student to the wrong line.
+    #[test]
+    fn a_list_with_extra_spaces_is_told_so_not_unsorted() {
+        assert_eq!(list_order(&["aab", "bob", ""]), ListOrder::ExtraSpace);
+        assert_eq!(list_order(&["aab", "", "bob"]), ListOrder::ExtraSpace);
     }
 
     #[test]
