@@ -805,22 +805,16 @@ fn running(pid: u32) -> bool {
     })
 }
 
-#[cfg(target_os = "linux")]
-#[test]
-fn a_suite_stopped_by_sigterm_stops_its_server() {
-    // One short case of the suite (10 idle connections held 2 s), on our
-    // own echo-server: no peer needed. Its report goes to a scratch folder.
-    let echo = support::bin("echo-server");
-    support::bin("time-server");
-    support::bin("chat-server");
-    let scratch = std::env::temp_dir().join(format!("netlab-bench-sigterm-{}", std::process::id()));
-    std::fs::create_dir_all(&scratch).unwrap();
+/// The suite's shortest run, started in the background: the idle cases
+/// (10 connections held 2 s, one round) with the servers of `bin_dir`, its
+/// report, chart and logs in `scratch`. Its stderr is piped.
+fn idle_suite(bin_dir: &std::path::Path, scratch: &std::path::Path) -> std::process::Child {
     let path = |name: &str| scratch.join(name).display().to_string();
-    let mut suite = std::process::Command::new(support::bin("netlab-bench"))
+    std::process::Command::new(support::bin("netlab-bench"))
         .args([
             "suite",
             "--bin-dir",
-            &echo.parent().unwrap().display().to_string(),
+            &bin_dir.display().to_string(),
             "--only",
             "idle",
             "--rounds",
@@ -838,7 +832,20 @@ fn a_suite_stopped_by_sigterm_stops_its_server() {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_suite_stopped_by_sigterm_stops_its_server() {
+    // One short case of the suite (10 idle connections held 2 s), on our
+    // own echo-server: no peer needed. Its report goes to a scratch folder.
+    let echo = support::bin("echo-server");
+    support::bin("time-server");
+    support::bin("chat-server");
+    let scratch = std::env::temp_dir().join(format!("netlab-bench-sigterm-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let mut suite = idle_suite(echo.parent().unwrap(), &scratch);
     // Wait for the echo-server it starts (bounded), then stop the suite as
     // `kill` (or `timeout`) does: SIGTERM to the suite alone.
     let deadline = Instant::now() + T;
@@ -1024,30 +1031,7 @@ fn a_suite_stopped_while_a_server_starts_writes_no_report() {
     script("echo-server", "exit 3");
     script("time-server", "exit 3");
     script("chat-server", "exec sleep 37.75");
-    let path = |name: &str| scratch.join(name).display().to_string();
-    let mut suite = std::process::Command::new(support::bin("netlab-bench"))
-        .args([
-            "suite",
-            "--bin-dir",
-            &bin_dir.display().to_string(),
-            "--only",
-            "idle",
-            "--rounds",
-            "1",
-            "--idle-connections",
-            "10",
-            "--out",
-            &path("benchmarks.md"),
-            "--chart",
-            &path("chart.svg"),
-            "--logs",
-            &path("logs"),
-        ])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut suite = idle_suite(&bin_dir, &scratch);
     let is_stand_in = |pid: &u32| {
         std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.ends_with(b"37.75\0"))
     };

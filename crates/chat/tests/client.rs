@@ -265,15 +265,14 @@ async fn a_line_cut_by_the_close_is_not_shown_as_a_whole_message() {
     );
 }
 
-/// Half a `HELLO`, then the close: not a chat/1 greeting, and the error
-/// says what was wrong with it (not that it was no `HELLO`).
-#[tokio::test]
-async fn a_first_line_cut_by_the_close_is_explained() {
+/// What the client says when the server sends `first` (no LF) and closes:
+/// its error, and its screen.
+async fn first_line_cut_by_the_close(first: &'static [u8]) -> (String, String) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         let (mut stream, _) = listener.accept().await.unwrap();
-        stream.write_all(b"HELLO but no LF").await.unwrap();
+        stream.write_all(first).await.unwrap();
     });
     let (_typing, keyboard) = mpsc::channel(1);
     let stream = TcpStream::connect(addr).await.unwrap();
@@ -284,9 +283,15 @@ async fn a_first_line_cut_by_the_close_is_explained() {
         .await
         .expect("chat ends at the close")
         .expect_err("no greeting");
-    let err = err.to_string();
+    (err.to_string(), String::from_utf8(screen).unwrap())
+}
+
+/// Half a `HELLO`, then the close: not a chat/1 greeting, and the error
+/// says what was wrong with it (not that it was no `HELLO`).
+#[tokio::test]
+async fn a_first_line_cut_by_the_close_is_explained() {
+    let (err, screen) = first_line_cut_by_the_close(b"HELLO but no LF").await;
     assert!(err.contains("in the middle of its first line"), "{err}");
-    let screen = String::from_utf8(screen).unwrap();
     assert!(screen.contains("which said: HELLO but no LF\n"), "{screen}");
 }
 
@@ -294,25 +299,9 @@ async fn a_first_line_cut_by_the_close_is_explained() {
 /// line, not a server of another protocol.
 #[tokio::test]
 async fn a_first_line_cut_in_a_character_is_explained_as_cut() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let (mut stream, _) = listener.accept().await.unwrap();
-        // "HELLO café" cut after the first byte of "é" (c3 a9).
-        stream.write_all(b"HELLO caf\xc3").await.unwrap();
-    });
-    let (_typing, keyboard) = mpsc::channel(1);
-    let stream = TcpStream::connect(addr).await.unwrap();
-    let mut screen = Vec::new();
-    let options = options(Some("me"));
-    let run = chat(stream, &options, keyboard, &mut screen);
-    let err = tokio::time::timeout(Duration::from_secs(10), run)
-        .await
-        .expect("chat ends at the close")
-        .expect_err("no greeting");
-    let err = err.to_string();
+    // "HELLO café" cut after the first byte of "é" (c3 a9).
+    let (err, screen) = first_line_cut_by_the_close(b"HELLO caf\xc3").await;
     assert!(err.contains("in the middle of its first line"), "{err}");
-    let screen = String::from_utf8(screen).unwrap();
     assert!(screen.contains("which said: HELLO caf\n"), "{screen}");
 }
 
