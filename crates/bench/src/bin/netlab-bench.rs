@@ -32,22 +32,24 @@ use netkit::args::{Verbosity, parse_limit, parse_seconds, parse_threads};
 #[command(version, allow_negative_numbers = true)]
 struct Args {
     /// The server's address: 127.0.0.1, ::1 or localhost (nothing else is
-    /// allowed) [default: 127.0.0.1].
+    /// allowed) [default: 127.0.0.1]. Not for `suite`: it starts its own servers.
     #[arg(long, global = true)]
     host: Option<String>,
 
     /// The server's port (default: the netlab port of the service measured).
+    /// Not for `suite`: it starts its own servers.
     #[arg(long, global = true, value_parser = netkit::args::parse_server_port)]
     port: Option<u16>,
 
-    /// Print the result as one JSON object instead of a table.
+    /// Print the result as one JSON object instead of a table. Not for
+    /// `suite`: it writes its report to --out, and every run as JSON with --raw.
     #[arg(long, global = true)]
     json: bool,
 
     /// Threads of the load tool itself. 1 (the default) keeps every client
     /// connection on one thread, leaving the other cores to the server.
-    /// Bounded as a server's `--threads` is: tokio would try to start any
-    /// number it is given.
+    /// From 1 to 1024, as a server's `--threads`: tokio would try to start
+    /// any number it is given.
     #[arg(long, default_value = "1", value_parser = parse_threads, global = true)]
     threads: usize,
 
