@@ -26,7 +26,7 @@ pub struct ServerArgs {
     #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parse_seconds)]
     pub grace: Duration,
 
-    /// Threads that run the clients' tasks (default: one per CPU core).
+    /// Threads that run the clients' tasks, 1 to 1024 (default: one per CPU core).
     /// Even 1 serves many clients at once: a task waiting for its client
     /// does not hold the thread.
     #[arg(long, value_name = "N", value_parser = parse_threads)]
