@@ -11,7 +11,7 @@
 //! |-------------------|--------------------------------------------------------------|
 //! | `http.status`     | an answer that does not start with `HTTP/1.x NNN reason`     |
 //! | `http.crlf`       | head lines ended by LF alone (RFC 9112 §2.1: CR LF)          |
-//! | `http.length`     | a `Content-Length` that is not the size of the body sent     |
+//! | `http.length`     | a body not of the size announced (`Content-Length`, chunked) |
 //! | `http.not-found`  | a server that answers 200 for any path (a warning)           |
 //! | `http.head`       | `HEAD` answered with a body                                  |
 //! | `http.keep-alive` | an HTTP/1.1 server that closes without `Connection: close`   |
