@@ -22,8 +22,9 @@
 //! Only what the RFCs require (MUST) fails; what they only advise
 //! (SHOULD: a 400 for a garbled request, 501 for an unknown method; or
 //! common sense: 404 for a missing page, `Content-Length` rather than a
-//! close to end a body) is a warning. A server that speaks HTTP/1.0 (Python's `http.server`)
-//! is judged as HTTP/1.0: it may close after each answer.
+//! close to end a body) is a warning. A server that speaks HTTP/1.0
+//! (Python's `http.server`) is judged as HTTP/1.0: it may close after each
+//! answer, and `http.host`, a rule of HTTP/1.1, is only a warning for it.
 
 use std::time::Duration;
 
