@@ -37,7 +37,7 @@ struct Args {
         value_name = "ADDRESS",
         help = "The server: HOST:PORT, [IPv6]:PORT, PORT alone (this machine), \
                 or HOST alone (netlab's default port for the protocol); for http, \
-                also a URL (http://HOST:PORT/)"
+                also a URL (http://HOST:PORT/, port 80 when it names none)"
     )]
     address: String,
 
