@@ -808,6 +808,7 @@ fn running(pid: u32) -> bool {
 /// The suite's shortest run, started in the background: the idle cases
 /// (10 connections held 2 s, one round) with the servers of `bin_dir`, its
 /// report, chart and logs in `scratch`. Its stderr is piped.
+#[cfg(target_os = "linux")]
 fn idle_suite(bin_dir: &std::path::Path, scratch: &std::path::Path) -> std::process::Child {
     let path = |name: &str| scratch.join(name).display().to_string();
     std::process::Command::new(support::bin("netlab-bench"))
