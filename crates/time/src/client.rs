@@ -63,6 +63,9 @@ pub struct Reply {
     pub transport: &'static str,
     /// Every byte received (at most [`MAX_REPLY`]).
     pub bytes: Vec<u8>,
+    /// The server sent more than [`MAX_REPLY`] bytes: `bytes` holds only the
+    /// first of them, so their count is not the answer's length.
+    pub cut: bool,
     /// This machine's clock when the answer arrived.
     pub received_at: Timestamp,
 }
@@ -104,13 +107,23 @@ pub fn report(
         reply.transport,
         protocol.label()
     );
+    // Longer than any answer: only its start was read, and counting those
+    // bytes as its length would be false ("got 512" when 65000 came).
+    let cut = if reply.cut {
+        format!(
+            " (only the first {MAX_REPLY} bytes were read: the server sent more, \
+             longer than any time or daytime answer)"
+        )
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         text,
-        "received:    {} {}",
+        "received:    {} {}{cut}",
         plural_bytes(reply.bytes.len()),
         show_reply(protocol, &reply.bytes)
     );
-    let outcome = interpret(protocol, &reply.bytes);
+    let outcome = interpret_reply(protocol, reply);
     if let Ok(instant) = &outcome {
         text.push_str(&describe(protocol, reply, *instant, local));
     }
@@ -155,10 +168,12 @@ pub async fn ask_tcp(options: &Options) -> Result<Reply, NetError> {
     // all, and the client may close first; more bytes in that moment mean a
     // longer answer (a daytime line?), to be judged whole.
     let after_the_answer = AFTER_THE_ANSWER.min(options.timeout);
+    // One byte more than is kept: it tells an answer of exactly MAX_REPLY
+    // bytes from a longer one, which is cut (see `Reply::cut`).
     let reading = async {
-        let mut chunk = [0u8; MAX_REPLY];
-        while bytes.len() < MAX_REPLY {
-            let room = MAX_REPLY - bytes.len();
+        let mut chunk = [0u8; MAX_REPLY + 1];
+        while bytes.len() <= MAX_REPLY {
+            let room = MAX_REPLY + 1 - bytes.len();
             let read = stream.read(&mut chunk[..room]);
             let n = if options.protocol == Protocol::Time && bytes.len() == rfc868::ANSWER_LEN {
                 match tokio::time::timeout(after_the_answer, read).await {
@@ -208,10 +223,13 @@ pub async fn ask_tcp(options: &Options) -> Result<Reply, NetError> {
             service: options.protocol.label().to_string(),
         });
     }
+    let cut = bytes.len() > MAX_REPLY;
+    bytes.truncate(MAX_REPLY);
     Ok(Reply {
         server,
         transport: "TCP",
         bytes,
+        cut,
         received_at,
     })
 }
@@ -249,7 +267,9 @@ pub async fn ask_udp_at(mut target: UdpServer, options: &Options) -> Result<Repl
     // Saturating: `--retries` is bounded, but a library caller may pass any u32.
     let attempts = options.retries.saturating_add(1);
     let mut attempt = 1;
-    let mut buf = [0u8; MAX_REPLY];
+    // One byte more than is kept: a datagram that fills it was longer than
+    // MAX_REPLY, and the kernel dropped the rest (see `Reply::cut`).
+    let mut buf = [0u8; MAX_REPLY + 1];
     while attempt <= attempts {
         // RFC 868 and 867 over UDP: any datagram is the question, even an empty one.
         if let Err(e) = target.socket().send(&[]).await {
@@ -267,11 +287,13 @@ pub async fn ask_udp_at(mut target: UdpServer, options: &Options) -> Result<Repl
         info!("sent an empty datagram to {server} (attempt {attempt} of {attempts})");
         match tokio::time::timeout(options.timeout, target.socket().recv(&mut buf)).await {
             Ok(Ok(n)) => {
-                tap.received(&buf[..n]);
+                let kept = n.min(MAX_REPLY);
+                tap.received(&buf[..kept]);
                 return Ok(Reply {
                     server,
                     transport: "UDP",
-                    bytes: buf[..n].to_vec(),
+                    bytes: buf[..kept].to_vec(),
+                    cut: n > MAX_REPLY,
                     received_at: Timestamp::now(),
                 });
             }
@@ -306,6 +328,23 @@ pub async fn ask_udp_at(mut target: UdpServer, options: &Options) -> Result<Repl
         ),
         after: options.timeout,
     })
+}
+
+/// [`interpret`] for a whole [`Reply`]: an answer cut at [`MAX_REPLY`]
+/// bytes is never valid, and the reason says it was longer.
+pub fn interpret_reply(protocol: Protocol, reply: &Reply) -> Result<Timestamp, NetError> {
+    if reply.cut {
+        return Err(NetError::protocol(format!(
+            "expected {}, got more than {MAX_REPLY} bytes — is this really a {} server? \
+             The port may belong to another service",
+            match protocol {
+                Protocol::Time => "4 bytes (RFC 868)",
+                Protocol::Daytime => "a line of text (RFC 867)",
+            },
+            protocol.label()
+        )));
+    }
+    interpret(protocol, &reply.bytes)
 }
 
 /// The instant an answer names, or a plain-words reason why it is not a
@@ -398,6 +437,7 @@ mod tests {
             server: "127.0.0.1:10037".parse().unwrap(),
             transport: "TCP",
             bytes: bytes.to_vec(),
+            cut: false,
             received_at: received_at.parse().unwrap(),
         }
     }

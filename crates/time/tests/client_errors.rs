@@ -170,3 +170,48 @@ async fn a_full_server_is_named_as_possibly_full() {
     drop(first);
     shutdown.cancel();
 }
+
+/// A server that answers far more than any time or daytime answer (another
+/// protocol, say): the client reads only the start, and must not tell that
+/// start's length ("got 512") as the answer's.
+#[test]
+fn an_answer_longer_than_any_is_told_so_not_counted_as_512_bytes() {
+    const SENT: usize = 4000;
+    let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
+    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let (tcp_port, udp_port) = (
+        tcp.local_addr().unwrap().port(),
+        udp.local_addr().unwrap().port(),
+    );
+    udp.set_read_timeout(Some(LIMIT)).unwrap();
+    thread::spawn(move || {
+        if let Ok((mut stream, _)) = tcp.accept() {
+            use std::io::Write;
+            let _ = stream.write_all(&[b'A'; SENT]);
+        }
+    });
+    thread::spawn(move || {
+        let mut buf = [0u8; 64];
+        if let Ok((_, from)) = udp.recv_from(&mut buf) {
+            let _ = udp.send_to(&[b'A'; SENT], from);
+        }
+    });
+    for (port, transport) in [(tcp_port, None), (udp_port, Some("--udp"))] {
+        let port = port.to_string();
+        let mut args = vec!["--port", &port, "--timeout", "10"];
+        args.extend(transport);
+        let out = run(CLIENT, &args);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("got more than 512 bytes"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("got 512"), "{args:?}: {}", out.stderr);
+        assert!(
+            stdout.contains("received:    512 bytes") && stdout.contains("the server sent more"),
+            "{args:?}: {stdout}"
+        );
+    }
+}
