@@ -174,11 +174,17 @@ fn not_echo(server: &str, sent: &[u8], received: &[u8]) -> NetError {
             sent.len()
         ));
     }
+    // Only a datagram can be empty (a TCP reply of nothing is a close):
+    // shown as bytes it would read "received []", which tells nothing.
+    let received = if received.is_empty() {
+        "an empty datagram".to_string()
+    } else {
+        show_at_most(received, QUOTED)
+    };
     NetError::protocol(format!(
-        "sent {} but received {}: the server at {server} does not speak {SERVICE}. \
+        "sent {} but received {received}: the server at {server} does not speak {SERVICE}. \
          Is it the right port?",
         show_at_most(sent, QUOTED),
-        show_at_most(received, QUOTED)
     ))
 }
 

@@ -141,6 +141,33 @@ fn a_udp_reply_that_is_not_the_echo_is_an_error() {
     assert!(!out.stderr.contains("sending again"), "{}", out.stderr);
 }
 
+/// A server that answers every datagram with an empty one (a buggy server,
+/// or another protocol's): the error names it in words, not as "[]".
+#[test]
+fn an_empty_udp_reply_is_named_an_empty_datagram() {
+    let blank = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = blank.local_addr().unwrap().port().to_string();
+    blank.set_read_timeout(Some(LIMIT)).unwrap();
+    thread::spawn(move || {
+        let mut buf = [0u8; 1500];
+        while let Ok((_, from)) = blank.recv_from(&mut buf) {
+            let _ = blank.send_to(b"", from);
+        }
+    });
+    let out = run(
+        CLIENT,
+        &["--port", &port, "--udp", "--timeout", "5", "hello"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("received an empty datagram"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("[]"), "{}", out.stderr);
+}
+
 /// On a terminal, the wrong answer is shown only inside the error, escaped:
 /// another protocol's raw bytes (here an escape sequence that clears the
 /// screen) must not reach the screen, nor stick to the error line.
