@@ -279,6 +279,29 @@ fn piped_a_server_that_never_answers_is_a_time_out_not_a_hang() {
     assert!(started.elapsed() < Duration::from_secs(10));
 }
 
+/// A server that talks on and on (chargen, a stream of data): the client
+/// stops reading a little past the echo's length, and must not give the
+/// count of what it read as the length of what was sent.
+#[test]
+fn one_shot_a_server_that_talks_on_is_told_more_than_not_a_false_count() {
+    let (port, server) = tcp_stub(|mut stream| {
+        let chunk = [b'A'; 16 * 1024];
+        // Until the client has had enough and closes (bounded all the same).
+        for _ in 0..64 {
+            if stream.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+    });
+    let out = run(CLIENT, &["--port", &port, "--timeout", "10", "hello"], b"");
+    server.join().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(out.stderr.contains("received more than "), "{}", out.stderr);
+    assert!(out.stderr.contains("does not speak echo"), "{}", out.stderr);
+    // The count read (65,542 = 6 + 64 KiB) is not the count sent (1 MiB).
+    assert!(!out.stderr.contains("65542 bytes)"), "{}", out.stderr);
+}
+
 #[test]
 fn piped_a_server_that_closes_before_echoing_everything_is_an_error() {
     let (port, server) = tcp_stub(|mut stream| {

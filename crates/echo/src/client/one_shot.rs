@@ -9,12 +9,13 @@ use std::time::Instant;
 use netkit::NetError;
 use netkit::error::{describe_io, is_closed_by_peer};
 use netkit::net::AFTER_THE_ANSWER;
+use netkit::trace::show_at_most;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tracing::{debug, info};
 
 use super::{
-    Options, closed_without_answer, connect, not_echo, print_bytes, print_wrong_reply,
-    show_duration,
+    Options, QUOTED, SERVICE, closed_without_answer, connect, not_echo, print_bytes,
+    print_wrong_reply, show_duration,
 };
 
 /// `echo-client some text`: send, half-close, read everything back.
@@ -39,14 +40,16 @@ pub(super) async fn one_shot_tcp(options: &Options, text: &str) -> Result<(), Ne
     // nothing follows for a moment (RFC 862 says nothing of closing: a server
     // may wait for our full close), but never more than a little over what
     // we sent: a server that talks forever must not fill our memory.
+    // One byte past `most` is read, and dropped: it tells a reply of
+    // exactly `most` bytes from a longer one, whose length we never learn.
     let mut reply = Vec::new();
     let most = message.len() + 64 * 1024;
     let mut echoed_at = None;
     let after_the_echo = AFTER_THE_ANSWER.min(options.timeout);
     let reading = async {
         let mut buf = vec![0u8; 16 * 1024];
-        while reply.len() < most {
-            let room = buf.len().min(most - reply.len());
+        while reply.len() <= most {
+            let room = buf.len().min(most + 1 - reply.len());
             let read = stream.read(&mut buf[..room]);
             let n = if reply.len() >= message.len() {
                 match tokio::time::timeout(after_the_echo, read).await {
@@ -98,11 +101,30 @@ pub(super) async fn one_shot_tcp(options: &Options, text: &str) -> Result<(), Ne
     }
     // The round trip ends with the echo's last byte, not with the close.
     let elapsed = echoed_at.unwrap_or_else(Instant::now) - started;
+    let cut = reply.len() > most;
+    reply.truncate(most);
     if reply != message.as_bytes() {
         print_wrong_reply(&reply).await?;
+        if cut {
+            return Err(talks_on(&server, message.as_bytes(), &reply));
+        }
         return Err(not_echo(&server, message.as_bytes(), &reply));
     }
     print_bytes(&reply).await?;
     info!("round trip: {}", show_duration(elapsed));
     Ok(())
+}
+
+/// The error for a server that sent far more than the echo (`reply` is
+/// only the start of it, where reading stopped): its length is unknown, so
+/// it says "more than", never the count of the bytes read as if it were all.
+fn talks_on(server: &str, sent: &[u8], reply: &[u8]) -> NetError {
+    let start = &reply[..reply.len().min(QUOTED)];
+    NetError::protocol(format!(
+        "sent {} but received more than {} bytes, starting with {}…: the server at \
+         {server} does not speak {SERVICE}. Is it the right port?",
+        show_at_most(sent, QUOTED),
+        netkit::error::group_thousands(reply.len()),
+        show_at_most(start, QUOTED),
+    ))
 }
