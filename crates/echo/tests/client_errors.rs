@@ -79,6 +79,31 @@ fn noise(len: usize) -> Vec<u8> {
     support::noise(len, 0x9e37_79b9_7f4a_7c15)
 }
 
+/// A server that takes every byte and never echoes: the time-out must count
+/// every byte sent, not only the first chunk the client began to compare.
+#[test]
+fn piped_a_silent_server_is_told_every_byte_sent() {
+    const SENT: usize = 4 * 65536 + 123;
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    let (port, server) = tcp_stub(move |mut stream| {
+        let got = read_all(&mut stream);
+        assert_eq!(got.len(), SENT);
+        // Silent but open, until the client has given up.
+        let _ = wait.recv_timeout(LIMIT);
+    });
+    // Time enough for the whole input to go out before the client gives up.
+    let out = run(CLIENT, &["--port", &port, "--timeout", "3"], &noise(SENT));
+    let _ = done.send(());
+    server.join().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(&format!("0 of the {SENT} bytes sent came back")),
+        "{}",
+        out.stderr
+    );
+}
+
 // ---- Limits are checked by the argument parser (exit code 2) -------------
 
 #[test]

@@ -140,7 +140,7 @@ async fn receive_and_check(
                     debug!("{server} echoed everything and keeps its side open: closing ours");
                     return Ok(());
                 }
-                return Err(owed.timed_out(server, idle));
+                return Err(owed.timed_out(&mut announced, server, idle));
             }
         };
         if n == 0 {
@@ -307,11 +307,25 @@ impl Owed {
         )))
     }
 
-    fn timed_out(&self, server: &str, idle: Duration) -> NetError {
+    fn timed_out(
+        &self,
+        announced: &mut mpsc::Receiver<Sent>,
+        server: &str,
+        idle: Duration,
+    ) -> NetError {
+        // `self.sent` counts only the chunks taken in for comparison; the
+        // sending half may have sent up to MAX_UNECHOED_CHUNKS more, which
+        // the count of bytes sent must include (as `at_the_end` does).
+        let mut sent = self.sent;
+        while let Ok(news) = announced.try_recv() {
+            if let Sent::Bytes(chunk) = news {
+                sent += chunk.len() as u64;
+            }
+        }
         let what = if self.matched < self.chunk.len() {
             format!(
-                "waiting for the echo from {server} ({} of the {} bytes sent came back)",
-                self.echoed, self.sent
+                "waiting for the echo from {server} ({} of the {sent} bytes sent came back)",
+                self.echoed
             )
         } else {
             format!("waiting for {server} to close the connection after the echo")
