@@ -133,15 +133,17 @@ fn socat_udp_echo_passes_every_udp_rule() {
 }
 
 /// An echo server as a student writes it in Python: `socketserver`, one
-/// thread per client, `recv` and `sendall` in a loop. The port is argv[1].
+/// thread per client, `recv` and `sendall` in a loop. It listens on a port
+/// the system picks and prints it.
 const PYTHON_ECHO: &str = r#"
 import socketserver, sys
 class Echo(socketserver.BaseRequestHandler):
     def handle(self):
         while data := self.request.recv(4096):
             self.request.sendall(data)
-socketserver.ThreadingTCPServer.allow_reuse_address = True
-socketserver.ThreadingTCPServer(("127.0.0.1", int(sys.argv[1])), Echo).serve_forever()
+server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Echo)
+print(server.server_address[1], flush=True)
+server.serve_forever()
 "#;
 
 /// A chat/1 server in Python's asyncio, written from docs/protocols/chat.md
@@ -195,19 +197,24 @@ async def handle(r, w):
         if n := clients.pop(w, None): everyone(f"LEAVE {n}")
         w.close()
 async def main():
-    server = await asyncio.start_server(handle, "127.0.0.1", int(sys.argv[1]), limit=1 << 20)
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, limit=1 << 20)
+    print(server.sockets[0].getsockname()[1], flush=True)
     await server.serve_forever()
 asyncio.run(main())
 "#;
 
-/// Starts `script` with `python3 -c` on a free port; `None` (skipped) when
-/// python3 is missing.
+/// Starts `script` with `python3 -c`; it listens on a port the system
+/// picks and prints it. `None` (skipped) when python3 is missing.
+///
+/// Not a port chosen here and handed over: between its release and the
+/// server's bind, another test's server could take it, and the wait for
+/// "someone listens" would then be satisfied by the wrong server (seen:
+/// "connection refused" once that other test ended).
 fn python(script: &str, name: &str) -> Option<(Peer, u16)> {
     let path = tool("python3")?;
-    let port = free_port();
     let mut command = Command::new(path);
-    command.args(["-c", script, &port.to_string()]);
-    Some((Peer::start(command, name, &[port]), port))
+    command.args(["-c", script]);
+    Some(Peer::start_announcing(command, name))
 }
 
 #[test]

@@ -581,6 +581,34 @@ impl Peer {
         Peer::start_in(&mut command, name, ports, None)
     }
 
+    /// Starts `command`, a server that listens on a port the system picks
+    /// and prints it as the first line of its standard output; waits
+    /// (bounded) for that line. The server listens once it has printed it.
+    pub fn start_announcing(mut command: Command, name: &str) -> (Peer, u16) {
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+        let stdout = child.stdout.take().expect("piped");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let peer = Peer { child, dir: None };
+        let line = rx
+            .recv_timeout(START_TIMEOUT)
+            .unwrap_or_else(|_| panic!("{name} did not print its port"));
+        let port = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{name} printed {line:?}, not a port"));
+        (peer, port)
+    }
+
     fn start_in(command: &mut Command, name: &str, ports: &[u16], dir: Option<PathBuf>) -> Peer {
         let child = command
             .stdin(Stdio::null())
