@@ -111,21 +111,13 @@ pub fn parse_input(line: &str) -> Input {
 ///
 /// The limit counts the whole protocol line (`MSG ` + the text), in bytes
 /// (`é` is 2 of them): the user only sees the text, so the explanation says
-/// how long the line really is and how much to cut. Except for a line
-/// longer than the keyboard keeps ([`netkit::stdin::MAX_LINE`], 64 KiB; it
-/// drops the rest of such a line): its length is not known, only that it
-/// is far too long.
+/// how long the line really is and how much to cut. (A line the keyboard
+/// cut never gets here: [`parse_input`] refuses it whole, so every length
+/// here is the real one.)
 pub fn too_long(command: &Command) -> Option<String> {
     let line = command.to_line();
     let verb = line.split(' ').next().unwrap_or_default();
     (line.len() > MAX_LINE).then(|| {
-        if line.len() > netkit::stdin::MAX_LINE {
-            return format!(
-                "too long: sent as \"{verb} …\" it is over {} bytes (the client keeps no more \
-                 of one line), and a line holds at most {MAX_LINE} (nothing was sent)",
-                netkit::stdin::MAX_LINE
-            );
-        }
         let over = line.len() - MAX_LINE;
         let plural = if over == 1 { "" } else { "s" };
         format!(
@@ -321,8 +313,11 @@ mod tests {
         assert_eq!(too_long(&Command::Msg("x".repeat(1020))), None);
         let quit = Command::Quit(Some("q".repeat(1100)));
         assert!(too_long(&quit).unwrap().contains("\"QUIT …\""));
-        // A line the keyboard cut: its real length is unknown.
-        let cut = too_long(&Command::Msg("x".repeat(netkit::stdin::MAX_LINE))).unwrap();
+        // Just under what the keyboard keeps: not cut, so its real length
+        // is told (it was "over 65536 bytes", for a line of 65,534).
+        let long = too_long(&Command::Msg("x".repeat(netkit::stdin::MAX_LINE - 2))).unwrap();
+        assert!(long.contains("it is 65538 bytes"), "{long}");
+        assert!(long.contains("shorten it by 64514 bytes"), "{long}");
         // Typed: refused whole, whatever its first 64 KiB would mean once
         // trimmed (before, `/nick rob` and spaces renamed the user `rob`).
         let padded = format!("/nick rob{}", " ".repeat(netkit::stdin::MAX_LINE));
@@ -334,7 +329,6 @@ mod tests {
         assert!(
             matches!(parse_input(&padded[..1000]), Input::Send(Command::Nick(n)) if n == "rob")
         );
-        assert!(cut.contains("it is over 65536 bytes"), "{cut}");
-        assert!(!cut.contains("shorten it by"), "{cut}");
+        assert!(problem.contains("65536 bytes or more"), "{problem}");
     }
 }
