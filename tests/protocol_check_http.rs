@@ -116,6 +116,11 @@ fn python_http_server_breaks_no_rule() {
         assert_ne!(verdict(&out, id).0, "FAIL", "{id}:\n{stdout}");
     }
     assert_eq!(verdict(&out, "http.keep-alive").0, "PASS", "{stdout}");
+    // It answers in HTTP/1.0, which does not require Host: the warning
+    // says why it is one.
+    let (label, reason) = verdict(&out, "http.host");
+    assert_eq!(label, "WARN", "{stdout}");
+    assert!(reason.contains("answers in HTTP/1.0"), "{reason}");
 }
 
 /// One mistake of a hand-written web server.

@@ -715,16 +715,18 @@ async fn host_required(target: &Target, opts: &Options) -> Outcome {
         return Ok(Verdict::Pass);
     }
     let line = show(r.status_line.as_bytes());
-    let why = text!(
+    // An HTTP/1.0 server does not claim HTTP/1.1's rules: a warning, which
+    // says so, for it does cite a rule the server is not bound by.
+    if r.head.minor_version == 0 {
+        return Ok(Verdict::Warn(text!(
+            "une requête HTTP/1.1 sans Host a reçu {line} : un serveur HTTP/1.1 doit répondre 400 Bad Request (RFC 9112 §3.2) ; celui-ci répond en HTTP/1.0, qui n'exige pas Host, d'où un simple avertissement",
+            "an HTTP/1.1 request without Host got {line}: an HTTP/1.1 server must answer 400 Bad Request (RFC 9112 §3.2); this one answers in HTTP/1.0, which does not require Host, hence only a warning"
+        )));
+    }
+    Err(text!(
         "une requête HTTP/1.1 sans Host a reçu {line} : la RFC 9112 (§3.2) exige 400 Bad Request (Host dit quel site est demandé : une machine peut en héberger plusieurs)",
         "an HTTP/1.1 request without Host got {line}: RFC 9112 (§3.2) requires 400 Bad Request (Host says which site is asked for: one machine may host several)"
-    );
-    // An HTTP/1.0 server does not claim HTTP/1.1's rules.
-    if r.head.minor_version == 0 {
-        Ok(Verdict::Warn(why))
-    } else {
-        Err(why)
-    }
+    ))
 }
 
 #[cfg(test)]
