@@ -45,8 +45,8 @@ pub async fn check_time_tcp(target: &Target, opts: &Options, report: &mut Report
     report.record(
         "time.close",
         text!(
-            "Après ces 4 octets, le serveur ferme la connexion (conseillé : la RFC 868 laisse le client fermer en premier).",
-            "After those 4 bytes, the server closes the connection (advised: RFC 868 lets the client close first)."
+            "Après sa réponse, le serveur ferme la connexion (conseillé : la RFC 868 laisse le client fermer en premier).",
+            "After its answer, the server closes the connection (advised: RFC 868 lets the client close first)."
         ),
         answer
             .as_ref()
