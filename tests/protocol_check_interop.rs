@@ -109,7 +109,10 @@ fn socat_udp_echo_passes_every_udp_rule() {
     let port = free_port();
     let listen = format!("UDP-RECVFROM:{port},bind=127.0.0.1,fork");
     let mut command = Command::new(socat);
-    command.args([listen.as_str(), "PIPE"]);
+    // `-T 2`: each datagram's forked child ends after 2 s without traffic.
+    // Without it, children outlived the test (stopping the parent does not
+    // stop them): one socat left running per run.
+    command.args(["-T", "2", listen.as_str(), "PIPE"]);
     // No TCP port to wait for: wait until a datagram comes back.
     let _peer = Peer::start(command, "socat", &[]);
     let probe = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
