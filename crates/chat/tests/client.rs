@@ -190,7 +190,8 @@ async fn a_too_long_quit_reason_is_refused_and_the_client_stays() {
 }
 
 /// A stand-in for a server that does not remove control characters: it
-/// greets, accepts any nickname, sends `lines`, then says `BYE` and closes.
+/// greets, accepts any nickname, sends `lines` (a `BYE`, or a line cut
+/// short, …) and closes.
 async fn careless_server(lines: &'static [u8]) -> std::net::SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -202,7 +203,6 @@ async fn careless_server(lines: &'static [u8]) -> std::net::SocketAddr {
         BufReader::new(read).read_line(&mut nick).await.unwrap();
         write.write_all(b"OK NICK me\n").await.unwrap();
         write.write_all(lines).await.unwrap();
-        write.write_all(b"BYE\n").await.unwrap();
     });
     addr
 }
@@ -220,7 +220,7 @@ async fn screen_of_careless_server(lines: &'static [u8], raw: bool) -> String {
     let run = chat(stream, &options, keyboard, &mut screen);
     tokio::time::timeout(Duration::from_secs(10), run)
         .await
-        .expect("chat ends at BYE")
+        .expect("chat ends at BYE or at the close")
         .expect("chat succeeds");
     String::from_utf8(screen).unwrap()
 }
@@ -230,29 +230,7 @@ async fn screen_of_careless_server(lines: &'static [u8], raw: bool) -> String {
 /// for a goodbye: the close is what ends the conversation).
 #[tokio::test]
 async fn a_line_cut_by_the_close_is_not_shown_as_a_whole_message() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let (stream, _) = listener.accept().await.unwrap();
-        let (read, mut write) = stream.into_split();
-        write.write_all(b"HELLO careless\n").await.unwrap();
-        let mut nick = String::new();
-        BufReader::new(read).read_line(&mut nick).await.unwrap();
-        write
-            .write_all(b"OK NICK me\nMSG eve pay 100\nMSG eve pay 1\x1b")
-            .await
-            .unwrap();
-    });
-    let (_typing, keyboard) = mpsc::channel(1);
-    let stream = TcpStream::connect(addr).await.unwrap();
-    let mut screen = Vec::new();
-    let options = options(Some("me"));
-    let run = chat(stream, &options, keyboard, &mut screen);
-    tokio::time::timeout(Duration::from_secs(10), run)
-        .await
-        .expect("chat ends at the close")
-        .expect("chat succeeds");
-    let screen = String::from_utf8(screen).unwrap();
+    let screen = screen_of_careless_server(b"MSG eve pay 100\nMSG eve pay 1\x1b", false).await;
     assert!(screen.contains("<eve> pay 100\n"), "{screen}");
     assert!(!screen.contains("<eve> pay 1\n"), "{screen}");
     assert!(
@@ -305,8 +283,9 @@ async fn a_first_line_cut_in_a_character_is_explained_as_cut() {
     assert!(screen.contains("which said: HELLO caf\n"), "{screen}");
 }
 
-/// Clear the screen, retitle the terminal, the one-byte CSI of C1.
-const ESCAPES: &[u8] = "MSG eve \u{1b}[2J\u{1b}]0;pwned\u{7}hi\nMSG eve \u{9b}31mred\n".as_bytes();
+/// Clear the screen, retitle the terminal, the one-byte CSI of C1; then BYE.
+const ESCAPES: &[u8] =
+    "MSG eve \u{1b}[2J\u{1b}]0;pwned\u{7}hi\nMSG eve \u{9b}31mred\nBYE\n".as_bytes();
 
 #[tokio::test]
 async fn control_characters_from_the_server_are_shown_escaped() {
