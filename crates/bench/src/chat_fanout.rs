@@ -15,9 +15,10 @@
 //!   `sent` tells a lossy relay from a slow reader: the run ends at its
 //!   deadline even if the senders are not done, and lines never sent are
 //!   not delivered either;
-//! - **delivery latency** from the moment the sender wrote the line to the
-//!   moment a client read it (p50, p99, max): every message carries its
-//!   send time, and all clients live in this one process, on one clock;
+//! - **delivery latency** from the moment the line was sent to the moment a
+//!   client read it (p50, p99, max): every message carries its send time,
+//!   and all clients live in this one process, on one clock. Paced, "sent"
+//!   means *due* (see [`sent_at_us`]); in a burst, written;
 //! - with `--pid`, the server's **CPU time per delivered line**, from procfs:
 //!   how the cost grows with the size of the room.
 //!
@@ -579,6 +580,7 @@ async fn send(
     start: Instant,
 ) -> Result<OwnedWriteHalf, NetError> {
     let pad = "x".repeat(params.size);
+    let start_us = start.saturating_duration_since(shared.base).as_micros() as u64;
     let mut batch = String::with_capacity(20 * 1024);
     let mut seq = 0u64;
     while seq < params.messages {
@@ -593,11 +595,12 @@ async fn send(
         while seq < due && in_batch < params.batch as u64 && batch.len() < 16 * 1024 {
             in_batch += 1;
             seq += 1;
-            let now_us = shared.base.elapsed().as_micros();
+            let now_us = shared.base.elapsed().as_micros() as u64;
+            let sent_us = sent_at_us(params.rate, start_us, seq, now_us);
             let sep = if pad.is_empty() { "" } else { " " };
             batch.push_str(&line(
                 params.mode,
-                &format!("nlb {sender} {seq} {now_us}{sep}{pad}"),
+                &format!("nlb {sender} {seq} {sent_us}{sep}{pad}"),
             ));
         }
         if !batch.is_empty() {
@@ -626,6 +629,25 @@ async fn send(
         }
     }
     Ok(write)
+}
+
+/// The send time written into line `seq` (numbered from 1), in µs since
+/// the run's clock `base`; the sending began at `start_us`.
+///
+/// Paced, it is when the line was *due*, not when it was written: a sender
+/// held back (its write blocked by a server that stopped reading, its task
+/// waiting for the CPU) writes its late lines all at once, and stamping them
+/// then would make the wait vanish from the latencies, just when the server
+/// was slowest ("coordinated omission"). In a burst every line is due at the
+/// start, so the moment it is written is the only meaningful one.
+fn sent_at_us(rate: f64, start_us: u64, seq: u64, now_us: u64) -> u64 {
+    if rate > 0.0 {
+        // Line `seq` is due once `elapsed × rate ≥ seq − 1` (see `send`).
+        let due_us = start_us + (seq.saturating_sub(1) as f64 * 1e6 / rate) as u64;
+        due_us.min(now_us)
+    } else {
+        now_us
+    }
 }
 
 /// Runs the benchmark against `addr`.
@@ -1001,6 +1023,19 @@ mod tests {
         }
         assert_eq!(line(Mode::Chat, "nlb 1 2 3"), "MSG nlb 1 2 3\n");
         assert_eq!(line(Mode::Raw, "nlb 1 2 3"), "nlb 1 2 3\n");
+    }
+
+    #[test]
+    fn paced_lines_carry_the_time_they_were_due() {
+        // 1,000 lines/s from 5,000 µs: line 1 is due at 5,000, line 4 at 8,000.
+        assert_eq!(sent_at_us(1000.0, 5_000, 1, 5_010), 5_000);
+        // Written 300 ms late (the server stopped reading): the line still
+        // says 8,000, so its latency includes those 300 ms.
+        assert_eq!(sent_at_us(1000.0, 5_000, 4, 308_000), 8_000);
+        // Never a time later than the write itself.
+        assert_eq!(sent_at_us(1000.0, 5_000, 4, 7_990), 7_990);
+        // A burst: everything is due at once, the write time is the start.
+        assert_eq!(sent_at_us(0.0, 5_000, 4, 308_000), 308_000);
     }
 
     #[test]
