@@ -1398,6 +1398,78 @@ fn if_match_fails_on_a_page_without_a_date_too() {
     }
 }
 
+/// The request page has no entity tag, but it exists: `If-None-Match: *`
+/// ("only if you have none", RFC 9110 §13.1.2) is false for it, as for a
+/// file, and GET or HEAD gets 304 (§13.2.2 step 3), keeping the page's
+/// `Cache-Control: no-store` (§15.4.5). A list of tags cannot match a page
+/// that has none: the page follows, as it does for an empty list.
+#[test]
+fn if_none_match_star_gets_304_on_the_request_page_too() {
+    let server = http_server(&[]);
+    for method in ["GET", "HEAD"] {
+        let out = ask(server.addr(), method, "/", "If-None-Match: *\r\n");
+        assert!(
+            out.starts_with("HTTP/1.1 304 Not Modified\r\n"),
+            "{method}: {out}"
+        );
+        assert!(out.ends_with("\r\n\r\n"), "no body: {out}");
+        assert_eq!(header_value(&out, "content-length"), None, "{out}");
+        assert_eq!(
+            header_value(&out, "cache-control").as_deref(),
+            Some("no-store"),
+            "{out}"
+        );
+    }
+    for headers in [
+        "If-None-Match: \"abc\"\r\n",
+        "If-None-Match: W/\"abc\", \"def\"\r\n",
+        "If-None-Match:\r\n",
+        // If-None-Match wins over a date, and a page has no date anyway.
+        "If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT\r\n",
+    ] {
+        let out = ask(server.addr(), "GET", "/", headers);
+        assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{headers:?}: {out}");
+        assert!(out.contains("<!doctype html>"), "{headers:?}: {out}");
+    }
+    // The same with curl, which says what a real client gets.
+    let url = format!("http://{}/", server.addr());
+    let Some(code) = curl(&[
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "-H",
+        "If-None-Match: *",
+        &url,
+    ]) else {
+        return;
+    };
+    assert_eq!(code, "304");
+}
+
+/// A file answers `If-None-Match` as the page does: `*` gets 304 whatever
+/// `If-Modified-Since` says, a list of tags gets the file.
+#[test]
+fn if_none_match_on_a_file_follows_the_same_rule() {
+    let (_site, server) = dated_site("http-inm");
+    let older = since("Wed, 01 Jan 2020 00:00:00 GMT");
+    let out = ask(
+        server.addr(),
+        "GET",
+        "/a.txt",
+        &format!("If-None-Match: *\r\n{older}"),
+    );
+    assert!(out.starts_with("HTTP/1.1 304 Not Modified\r\n"), "{out}");
+    let out = ask(
+        server.addr(),
+        "GET",
+        "/a.txt",
+        &format!("If-None-Match: \"abc\"\r\n{}", since(LAST_MODIFIED)),
+    );
+    assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+    assert!(out.ends_with("\r\n\r\nhello"), "{out}");
+}
+
 #[test]
 fn head_with_the_same_date_gets_304() {
     let (_site, server) = dated_site("http-304-head");

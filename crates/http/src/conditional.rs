@@ -119,33 +119,39 @@ fn in_gmt(date: &BrokenDownTime) -> Option<Timestamp> {
     Offset::UTC.to_timestamp(datetime).ok()
 }
 
-/// Whether `request` is answered `304 Not Modified` for a file whose
-/// `Last-Modified` is `last_modified` (RFC 9110 §13.1.3): it is when the
-/// client's `If-Modified-Since` date is not earlier than the file's.
+/// Whether `request` is answered `304 Not Modified` for a resource whose
+/// `Last-Modified` is `last_modified` (`None`: it has no date, as the
+/// request page) (RFC 9110 §13.1.2, §13.1.3, §13.2.2 steps 3–4).
 ///
 /// The condition is *ignored* — the client gets the normal answer, which is
-/// always safe — when:
+/// always safe — when the method is not GET or HEAD. Otherwise:
 ///
-/// - the method is not GET or HEAD;
-/// - there is an `If-None-Match` header: it asks the same question with
-///   *entity tags* (`ETag`), which are more precise than dates, so it wins
-///   (§13.2.2). This server sends no tags, so no tag a client names can
-///   match; only `If-None-Match: *` ("if you have it at all", §13.1.2) is
-///   answered 304, since the file exists;
-/// - `If-Modified-Since` is missing, or given twice (a list of dates is not a
-///   date), or is not a valid HTTP date ([`parse_http_date`]).
-pub fn not_modified(request: &Request, last_modified: Timestamp, now: Timestamp) -> bool {
+/// - an `If-None-Match` header asks the question with *entity tags*
+///   (`ETag`), which are more precise than dates, so it wins, and
+///   `If-Modified-Since` is not looked at (§13.2.2). `If-None-Match: *`
+///   ("only if you have none", §13.1.2) is false for any resource that
+///   exists — a file, and the request page too: 304. This server sends no
+///   tags, so no tag a client names can match: any list of tags (even an
+///   empty one) is true, and the normal answer follows;
+/// - otherwise `If-Modified-Since` gives 304 when the client's date is not
+///   earlier than `last_modified`. It is ignored when missing, given twice
+///   (a list of dates is not a date), not a valid HTTP date
+///   ([`parse_http_date`]), or when the resource has no date (§13.1.3).
+pub fn not_modified(request: &Request, last_modified: Option<Timestamp>, now: Timestamp) -> bool {
     if request.method != "GET" && request.method != "HEAD" {
         return false;
     }
     if let Some(tags) = request.header("if-none-match") {
         return tags.trim_ascii() == b"*";
     }
-    match single_date(request, "if-modified-since", now) {
+    match (
+        last_modified,
+        single_date(request, "if-modified-since", now),
+    ) {
         // "Not later than": the browser's date is the file's own
         // Last-Modified, sent back unchanged, so equal means unchanged.
-        Some(since) => last_modified <= since,
-        None => false,
+        (Some(last_modified), Some(since)) => last_modified <= since,
+        _ => false,
     }
 }
 
@@ -308,11 +314,11 @@ mod tests {
             "Tue, 24 Nov 2026 10:00:00 GMT",
         ] {
             assert!(
-                not_modified(&request("GET", &since(date)), file, now()),
+                not_modified(&request("GET", &since(date)), Some(file), now()),
                 "{date}"
             );
             assert!(
-                not_modified(&request("HEAD", &since(date)), file, now()),
+                not_modified(&request("HEAD", &since(date)), Some(file), now()),
                 "{date}"
             );
         }
@@ -321,21 +327,24 @@ mod tests {
     #[test]
     fn an_earlier_date_means_modified() {
         let request = request("GET", &since("Sun, 06 Nov 1994 08:49:36 GMT"));
-        assert!(!not_modified(&request, rfc_example(), now()));
+        assert!(!not_modified(&request, Some(rfc_example()), now()));
     }
 
     #[test]
     fn an_unreadable_date_is_ignored() {
         for date in ["yesterday", "Sun, 06 Nov 1994", "0"] {
             let request = request("GET", &since(date));
-            assert!(!not_modified(&request, rfc_example(), now()), "{date}");
+            assert!(
+                !not_modified(&request, Some(rfc_example()), now()),
+                "{date}"
+            );
         }
     }
 
     #[test]
     fn without_a_single_if_modified_since_there_is_no_condition() {
         let date = "Sun, 06 Nov 1994 08:49:37 GMT";
-        let file = rfc_example();
+        let file = Some(rfc_example());
         assert!(!not_modified(&request("GET", ""), file, now()));
         let twice = format!("{}{}", since(date), since(date));
         assert!(!not_modified(&request("GET", &twice), file, now()));
@@ -349,7 +358,7 @@ mod tests {
         );
         assert!(!not_modified(
             &request("GET", &headers),
-            rfc_example(),
+            Some(rfc_example()),
             now()
         ));
     }
@@ -360,19 +369,46 @@ mod tests {
         // or without a date, and whatever the date says.
         assert!(not_modified(
             &request("GET", "If-None-Match: *\r\n"),
-            rfc_example(),
+            Some(rfc_example()),
             now()
         ));
         let older = format!(
             "{}If-None-Match: *\r\n",
             since("Sun, 06 Nov 1994 08:49:36 GMT")
         );
-        assert!(not_modified(&request("HEAD", &older), rfc_example(), now()));
-        assert!(!not_modified(
-            &request("DELETE", "If-None-Match: *\r\n"),
-            rfc_example(),
+        assert!(not_modified(
+            &request("HEAD", &older),
+            Some(rfc_example()),
             now()
         ));
+        assert!(!not_modified(
+            &request("DELETE", "If-None-Match: *\r\n"),
+            Some(rfc_example()),
+            now()
+        ));
+    }
+
+    /// A resource with no date (the request page) exists all the same:
+    /// `If-None-Match: *` is false for it, any list of tags true, and a
+    /// date has nothing to be compared with (§13.1.2, §13.1.3).
+    #[test]
+    fn without_a_date_only_if_none_match_star_gives_304() {
+        let not_modified = |method: &str, headers: &str| {
+            super::not_modified(&request(method, headers), None, now())
+        };
+        assert!(not_modified("GET", "If-None-Match: *\r\n"));
+        assert!(not_modified("HEAD", "If-None-Match: *\r\n"));
+        assert!(!not_modified("GET", "If-None-Match: \"abc\"\r\n"));
+        assert!(!not_modified("GET", "If-None-Match: \"a\", *\r\n"));
+        assert!(
+            !not_modified("GET", "If-None-Match:\r\n"),
+            "no tags: none match"
+        );
+        assert!(!not_modified(
+            "GET",
+            &since("Tue, 24 Nov 2026 10:00:00 GMT")
+        ));
+        assert!(!not_modified("DELETE", "If-None-Match: *\r\n"));
     }
 
     #[test]
@@ -420,7 +456,7 @@ mod tests {
         let headers = since("Sun, 06 Nov 1994 08:49:37 GMT");
         assert!(!not_modified(
             &request("DELETE", &headers),
-            rfc_example(),
+            Some(rfc_example()),
             now()
         ));
     }

@@ -746,21 +746,24 @@ fn file_reply(
     if conditional::precondition_failed(request, last_modified, now) {
         return precondition_failed_reply(request, last_modified);
     }
-    // Without a modification time there is no date to give, and so nothing
-    // a client could send back: every request gets the whole file.
-    if let Some(last_modified) = last_modified {
-        if conditional::not_modified(request, last_modified, now) {
-            // A 304 carries no body. Content-Type is left out, as RFC 9110
-            // §15.4.5 asks of a representation's metadata; Content-Length
-            // could repeat the 200's (§8.6), but is optional and left out
-            // too. Last-Modified tells the browser its copy's date.
-            return Reply {
-                head: Head::at(Status::NotModified, now)
-                    .header("Last-Modified", http_date(last_modified)),
-                body: Body::Bytes(Vec::new()),
-                close: false,
-            };
+    // Without a modification time there is no date to give, and so no date
+    // a client could send back; `If-None-Match: *` still gets its 304.
+    if conditional::not_modified(request, last_modified, now) {
+        // A 304 carries no body. Content-Type is left out, as RFC 9110
+        // §15.4.5 asks of a representation's metadata; Content-Length
+        // could repeat the 200's (§8.6), but is optional and left out
+        // too. Last-Modified tells the browser its copy's date.
+        let mut head = Head::at(Status::NotModified, now);
+        if let Some(last_modified) = last_modified {
+            head = head.header("Last-Modified", http_date(last_modified));
         }
+        return Reply {
+            head,
+            body: Body::Bytes(Vec::new()),
+            close: false,
+        };
+    }
+    if let Some(last_modified) = last_modified {
         head = head.header("Last-Modified", http_date(last_modified));
     }
     Reply {
@@ -789,11 +792,23 @@ fn precondition_failed_reply(request: &Request, last_modified: Option<jiff::Time
     )
 }
 
-/// The request page. It has no date, but a false `If-Match` still applies
-/// to it (RFC 9110 §13.1.1): "only if it is the copy with this tag".
+/// The request page. It has no date and no entity tag, but it exists, so
+/// the conditions about tags apply to it as to a file (RFC 9110 §13.1.1,
+/// §13.1.2): a false `If-Match` ("only if it is the copy with this tag")
+/// gets 412, and `If-None-Match: *` ("only if you have none") gets 304.
 fn request_page_reply(request: &Request, visit: &Visit) -> Reply {
-    if conditional::precondition_failed(request, None, jiff::Timestamp::now()) {
+    let now = jiff::Timestamp::now();
+    if conditional::precondition_failed(request, None, now) {
         return precondition_failed_reply(request, None);
+    }
+    if conditional::not_modified(request, None, now) {
+        // RFC 9110 §15.4.5: a 304 carries the Cache-Control the 200 would
+        // have had, so the client still keeps no copy of this page.
+        return Reply {
+            head: Head::at(Status::NotModified, now).header("Cache-Control", "no-store"),
+            body: Body::Bytes(Vec::new()),
+            close: false,
+        };
     }
     // The page shows the method, and the request's bytes: made for HEAD, it
     // would be 2 bytes longer than for GET. But a HEAD answer must announce
