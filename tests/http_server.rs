@@ -1389,6 +1389,16 @@ fn if_match_fails_on_a_page_without_a_date_too() {
             assert!(out.contains("this server sends none"), "{out}");
         }
     }
+    // An empty If-Match is a list of no tags (RFC 9110 §5.6.1, §13.1.1):
+    // none matches, and the page says why in those words.
+    for headers in ["If-Match:\r\n", "If-Match: , \r\n"] {
+        let out = ask(server.addr(), "GET", "/", headers);
+        assert!(
+            out.starts_with("HTTP/1.1 412 Precondition Failed\r\n"),
+            "{headers:?}: {out}"
+        );
+        assert!(out.contains("If-Match is empty"), "{headers:?}: {out}");
+    }
     for headers in [
         "If-Match: *\r\n",
         "If-Unmodified-Since: Wed, 01 Jan 2020 00:00:00 GMT\r\n",

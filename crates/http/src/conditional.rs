@@ -164,8 +164,10 @@ pub fn not_modified(request: &Request, last_modified: Option<Timestamp>, now: Ti
 ///
 /// - `If-Match` (§13.1.1) is checked first and alone: `*` ("if it exists")
 ///   is true, and any list of entity tags is false, since this server
-///   sends none a client could know;
-///   (with or without a date: tags are not dates);
+///   sends none a client could know (with or without a date: tags are not
+///   dates). An empty `If-Match:` is such a list too, of no tags (§5.6.1:
+///   `#entity-tag` may be empty; §13.1.1: true only "if any of the listed
+///   tags match"): false, not "no condition";
 /// - otherwise `If-Unmodified-Since` (§13.1.4) is false when the file was
 ///   modified after its date. Missing, given twice, or not a date: ignored,
 ///   as `If-Modified-Since` is; and ignored by a resource with no date.
@@ -420,6 +422,8 @@ mod tests {
         assert!(!failed("If-Match: *\r\n"));
         assert!(failed("If-Match: \"abc\"\r\n"), "no tag can match");
         assert!(failed("If-Match: \"a\", *\r\n"), "* is only * alone");
+        assert!(failed("If-Match:\r\n"), "an empty list: no tag matches");
+        assert!(failed("If-Match: ,\r\n"), "empty elements are no tags");
         let older = since("Sun, 06 Nov 1994 08:49:36 GMT").replace("Modified", "Unmodified");
         assert!(!failed(&format!("If-Match: *\r\n{older}")), "If-Match wins");
     }

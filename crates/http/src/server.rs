@@ -781,6 +781,18 @@ fn precondition_failed_reply(request: &Request, last_modified: Option<jiff::Time
             "If-Unmodified-Since gives an earlier date than its Last-Modified, {}",
             http_date(last_modified)
         ),
+        // `If-Match:` with nothing after it is a list of no tags (RFC 9110
+        // §5.6.1: a list may be empty), not "no condition": the client
+        // asked for a condition, and no tag it named can match.
+        _ if request.header("if-match").is_some_and(|tags| {
+            tags.split(|&b| b == b',')
+                .all(|t| t.trim_ascii().is_empty())
+        }) =>
+        {
+            "If-Match is empty: it is a list of no entity tags, so none can match \
+             (only If-Match: * is true; to ask for no condition, send no If-Match at all)"
+                .to_string()
+        }
         _ => "If-Match names entity tags, and this server sends none, so none can match \
               (only If-Match: * can)"
             .to_string(),
