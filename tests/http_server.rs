@@ -1103,6 +1103,47 @@ fn malformed_requests_are_explained_not_parser_jargon() {
     );
 }
 
+/// RFC 9112 §3.2: a request target has no fragment (a browser keeps
+/// `#section` for itself); one that has is an invalid request line, which
+/// gets 400 (§3), with a page that says why, and the connection closes.
+#[test]
+fn a_fragment_in_the_target_gets_400_and_is_explained() {
+    let server = http_server(&[]);
+    let out = exchange(server.addr(), b"GET /page#top HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(out.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{out}");
+    assert!(out.contains("\r\nConnection: close\r\n"), "{out}");
+    assert!(out.contains("is for the browser alone"), "{out}");
+    assert!(out.contains("%23"), "{out}");
+    assert!(
+        server.log.wait_for("contains #", T).is_some(),
+        "{}",
+        server.log.text()
+    );
+    // curl drops a URL's fragment itself, as browsers do; --request-target
+    // sends one anyway.
+    let url = format!("http://{}/", server.addr());
+    let Some(code) = curl(&[
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "--request-target",
+        "/page#top",
+        &url,
+    ]) else {
+        return;
+    };
+    assert_eq!(code, "400");
+    let code = curl(&[
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        &format!("{url}#top"),
+    ]);
+    assert_eq!(code.as_deref(), Some("200"), "the fragment stays in curl");
+}
+
 #[test]
 fn a_browser_speaking_tls_is_told_to_use_http() {
     let server = http_server(&[]);

@@ -198,7 +198,8 @@ impl Request {
         Some(get)
     }
 
-    /// The path part of the target: before any `?query` or `#fragment`.
+    /// The path part of the target: before any `?query` (a target has no
+    /// `#fragment`: [`parse`] refuses one; it is cut off here all the same).
     /// A target in "absolute form" (`http://host/path` or
     /// `https://host/path`, what clients send to a proxy, and which servers
     /// must accept too: RFC 9112 §3.2.2) gives its path.
@@ -639,6 +640,23 @@ fn check(
             .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
     };
 
+    // RFC 9112 §3.2: origin-form = absolute-path [ "?" query ], and the
+    // other forms have no fragment either. httparse takes any visible
+    // byte in a target; a `#` is refused here, as Apache does: a server
+    // that receives an invalid request-line SHOULD answer 400 (§3).
+    let target = req.path.unwrap_or_default();
+    if target.contains('#') {
+        return Err(Rejection::new(
+            Status::BadRequest,
+            format!(
+                "the target {} contains #: what follows # in an address (a fragment, such as \
+                 #section) is for the browser alone, which scrolls to that part of the page, and \
+                 is never sent to the server (RFC 9112 §3.2); a # that is part of a name is \
+                 written %23",
+                shown(target.as_bytes())
+            ),
+        ));
+    }
     // RFC 9112 §3.2: a 1.1 request without a Host, and any request with
     // several, or with one that is not a host[:port], is a 400.
     let hosts = named("host").count();
@@ -1181,6 +1199,31 @@ mod tests {
                 String::from_utf8_lossy(bytes)
             );
         }
+    }
+
+    /// RFC 9112 §3.2: a request target has no fragment, in any form; a
+    /// `#` is a 400 that says why, and `%23` (a `#` in a name) is fine.
+    #[test]
+    fn a_fragment_in_the_target_is_a_bad_request() {
+        for bytes in [
+            &b"GET /page#top HTTP/1.1\r\nHost: a\r\n\r\n"[..],
+            b"GET /#x HTTP/1.1\r\nHost: a\r\n\r\n",
+            b"GET /?q=1#x HTTP/1.1\r\nHost: a\r\n\r\n",
+            b"GET http://a/b#c HTTP/1.1\r\nHost: a\r\n\r\n",
+            b"HEAD /# HTTP/1.0\r\n\r\n",
+        ] {
+            let why = parse(bytes, &limits()).unwrap_err();
+            assert_eq!(why.status, Status::BadRequest, "{bytes:?}");
+            assert!(
+                why.reason.contains("contains #") && why.reason.contains("%23"),
+                "{}",
+                why.reason
+            );
+        }
+        assert_eq!(
+            complete(b"GET /a%23b?c%23 HTTP/1.1\r\nHost: a\r\n\r\n").path(),
+            "/a%23b"
+        );
     }
 
     #[test]
