@@ -1144,6 +1144,37 @@ fn a_fragment_in_the_target_gets_400_and_is_explained() {
     assert_eq!(code.as_deref(), Some("200"), "the fragment stays in curl");
 }
 
+/// RFC 9112 §7.1: chunked framing is CR LF throughout. A request body
+/// whose trailer line, or final empty line, ends with LF alone gets the
+/// same 400 as a size line ending so; the server never guesses where such
+/// a body ends.
+#[test]
+fn chunked_request_lines_all_need_cr_lf_trailers_included() {
+    let server = http_server(&[]);
+    for (body, why) in [
+        (&b"2\r\nhi\r\n0\r\nX-T: 1\n\r\n"[..], "LF alone"),
+        (b"2\r\nhi\r\n0\r\n\n", "LF alone"),
+        (b"2\nhi\r\n0\r\n\r\n", "bare LF"),
+    ] {
+        let request = [
+            &b"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"[..],
+            body,
+        ]
+        .concat();
+        let out = exchange(server.addr(), &request);
+        assert!(
+            out.starts_with("HTTP/1.1 400 Bad Request\r\n"),
+            "{body:?}: {out}"
+        );
+        assert!(out.contains(why), "{body:?}: {out}");
+    }
+    let out = exchange(
+        server.addr(),
+        b"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n2\r\nhi\r\n0\r\nX-T: 1\r\n\r\n",
+    );
+    assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+}
+
 #[test]
 fn a_browser_speaking_tls_is_told_to_use_http() {
     let server = http_server(&[]);

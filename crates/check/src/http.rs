@@ -391,6 +391,10 @@ fn bad_chunk(e: &ChunkedError) -> Text {
                 "the chunk-size line {shown} is not a size in hexadecimal (then ;extensions) followed by CR LF (chunked)"
             )
         }
+        ChunkedError::BareLfInTrailers => text!(
+            "une ligne après le morceau de taille 0 (un trailer, ou la ligne vide qui termine le corps) finit par LF seul (\\n) : en chunked, chaque ligne finit par CR LF (\\r\\n)",
+            "a line after the chunk of size 0 (a trailer, or the empty line that ends the body) ends with LF alone (\\n): in chunked, every line ends with CR LF (\\r\\n)"
+        ),
         ChunkedError::SizeLineTooLong | ChunkedError::TrailersTooLarge => text!(
             "une ligne de taille de morceau, ou les lignes après le morceau de taille 0 (trailers), sont trop longues (chunked)",
             "a chunk-size line, or the lines after the chunk of size 0 (trailers), are too long (chunked)"

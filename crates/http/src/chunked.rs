@@ -16,6 +16,18 @@
 //! [`ChunkedDecoder`] takes the bytes as they arrive, in pieces of any size,
 //! and gives back the body without the framing. Its memory use does not
 //! depend on the body's size: each size line and trailer is bounded.
+//!
+//! Every line of the framing must end with CR LF: size lines, the end of
+//! each chunk's data, trailer lines, and the empty line that ends the body.
+//! RFC 9112 §2.2 lets a recipient also take a single LF as a line end, a
+//! leniency this crate keeps for request and response *heads* (so a
+//! request typed with `nc`, which sends LF alone, is understood) but not
+//! here, in the body: two programs that disagree on where a chunked body
+//! ends disagree on where the next request starts — the way "request
+//! smuggling" attacks slip a request past a proxy — and a bare LF in
+//! framing is a sender's bug that `protocol-check` must be able to see.
+//! One rule for every framing line, in the server (request bodies) and in
+//! the client (response bodies), which both use this decoder.
 
 use std::fmt;
 
@@ -140,8 +152,12 @@ impl ChunkedDecoder {
                         return Ok(used);
                     };
                     let line = &rest[..=end];
+                    // The same rule as for size lines: CR LF, not LF alone.
+                    if !line.ends_with(b"\r\n") {
+                        return Err(ChunkedError::BareLfInTrailers);
+                    }
                     used += line.len();
-                    self.state = if line == b"\r\n" || line == b"\n" {
+                    self.state = if line == b"\r\n" {
                         State::Done
                     } else if seen + line.len() > MAX_TRAILERS {
                         return Err(ChunkedError::TrailersTooLarge);
@@ -176,6 +192,9 @@ pub enum ChunkedError {
     BareLfAfterChunk,
     /// The trailer lines after the last chunk are too large.
     TrailersTooLarge,
+    /// A line after the last chunk (a trailer, or the empty line that ends
+    /// the body) ends with LF alone, where chunked needs CR LF.
+    BareLfInTrailers,
 }
 
 impl fmt::Display for ChunkedError {
@@ -188,6 +207,10 @@ impl fmt::Display for ChunkedError {
                 "a chunk's data is followed by LF alone, where chunked needs CR LF"
             }
             ChunkedError::TrailersTooLarge => "the trailers of a chunked body are too large",
+            ChunkedError::BareLfInTrailers => {
+                "a line after the last chunk (a trailer, or the empty line that ends the body) \
+                 ends with LF alone, where chunked needs CR LF"
+            }
         })
     }
 }
@@ -327,6 +350,20 @@ mod tests {
             ChunkedDecoder::new().try_decode(b"5\r\nHello\n\r\n0\r\n\r\n", &mut out),
             Err(ChunkedError::ChunkTooLong)
         );
+        // After the last chunk, the same rule: every line ends with CR LF,
+        // a trailer line as the empty line that ends the body.
+        for bare in [
+            &b"0\r\n\n"[..],
+            b"0\r\nX-T: 1\n\r\n",
+            b"0\r\nX-T: 1\r\n\n",
+            b"2\r\nhi\r\n0\r\n\n",
+        ] {
+            assert_eq!(
+                ChunkedDecoder::new().try_decode(bare, &mut out),
+                Err(ChunkedError::BareLfInTrailers),
+                "{bare:?}"
+            );
+        }
         let Err(ChunkedError::BadSizeLine { line, why }) =
             ChunkedDecoder::new().try_decode(b"2x\r\nhi", &mut out)
         else {

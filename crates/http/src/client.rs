@@ -277,13 +277,13 @@ async fn read_body<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
             let mut decoder = ChunkedDecoder::new();
             let mut body = Vec::new();
             loop {
-                let used = decoder
-                    .decode(&buf, &mut body)
-                    .map_err(NetError::protocol)?;
-                buf.drain(..used);
+                let decoded = decoder.decode(&buf, &mut body);
+                // The data decoded before a framing error is written
+                // first: the part that came is shown, then the error.
                 out.write_all(&body).await.map_err(output)?;
                 total += body.len() as u64;
                 body.clear();
+                buf.drain(..decoded.map_err(NetError::protocol)?);
                 if decoder.is_done() {
                     break;
                 }
@@ -426,6 +426,29 @@ mod tests {
             }
         );
         assert!(out.ends_with("<\nhello world"), "{out}");
+    }
+
+    /// Every line of chunked framing ends with CR LF, the lines after the
+    /// last chunk as the size lines: LF alone is refused in both places,
+    /// the data that came before it shown.
+    #[tokio::test]
+    async fn chunked_lines_all_need_cr_lf_trailers_included() {
+        for answer in [
+            &b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\n"[..],
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\nX-T: 1\n\r\n",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\n\r\n",
+        ] {
+            let (r, out) = get(answer).await;
+            let e = r.unwrap_err().to_string();
+            assert!(e.contains("LF alone") || e.contains("bare LF"), "{e}");
+            assert!(out.ends_with("<\nhi\n"), "{out:?}");
+        }
+        let (r, out) = get(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\nX-T: 1\r\n\r\n",
+        )
+        .await;
+        assert_eq!(r.unwrap().body_len, 2);
+        assert!(out.ends_with("<\nhi"), "{out:?}");
     }
 
     #[tokio::test]
