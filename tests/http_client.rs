@@ -186,6 +186,28 @@ fn a_304_answer_has_no_body_whatever_its_content_length_says() {
     assert!(text.ends_with("\n<\n"), "nothing after the head: {text}");
 }
 
+/// The reason phrase may be empty (RFC 9112 §4: `status-line = HTTP-version
+/// SP status-code SP [ reason-phrase ]`): the last log line says so, and
+/// has no stray colon after the code. Piped, the body stays exact: no
+/// newline is added after it (that is for a terminal only).
+#[test]
+fn an_empty_reason_phrase_is_logged_in_words() {
+    let (url, _server) = canned(b"HTTP/1.1 200 \r\nContent-Length: 2\r\n\r\nhi");
+    let out = run_client("http-client", &[&url], T);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("200 (no reason phrase): 2 body bytes"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("200 :"), "{}", out.stderr);
+    assert!(
+        out.stdout_text().ends_with("\n<\nhi"),
+        "{}",
+        out.stdout_text()
+    );
+}
+
 #[test]
 fn a_header_folded_over_two_lines_is_read_as_one() {
     // Obsolete line folding: RFC 9112 §5.2 says a client MUST accept it,

@@ -49,6 +49,12 @@ pub struct Options {
     pub max_head_bytes: usize,
     /// The most header lines read in a response head.
     pub max_headers: usize,
+    /// `out` is a terminal: a body that does not end with a newline
+    /// (`printf hi` on the server's side) gets one after it, so that what
+    /// comes next — the last log line, the shell's prompt — starts on a
+    /// line of its own instead of sticking to the body. False for a pipe
+    /// or a file, whose bytes must stay exactly the body's.
+    pub terminal: bool,
 }
 
 /// What came back.
@@ -151,20 +157,34 @@ pub async fn fetch<W: AsyncWrite + Unpin>(
         }
     };
     let body = read_body(&mut stream, buf, framing, options.timeout, &from, out).await;
-    if body.is_err() && options.show_heads {
+    match &body {
         // The error line must not stick to the end of a body cut short
         // (`partialerror: …`). Not with --body-only: its bytes stay exact.
-        let _ = out.write_all(b"\n").await;
+        Err(_) if options.show_heads => {
+            let _ = out.write_all(b"\n").await;
+        }
+        // Nor the last log line to a body without a final newline, on a
+        // terminal only: there the bytes are read by a person.
+        Ok(end) if options.terminal && end.needs_newline() => {
+            let _ = out.write_all(b"\n").await;
+        }
+        _ => {}
     }
     // Flushed even when the body failed: the part that came is shown before
     // the error that says what went wrong with the rest, not after it.
     let flushed = out.flush().await;
-    let body_len = body?;
+    let body_len = body?.len;
     flushed.map_err(output)?;
+    // The reason phrase may be empty (RFC 9112 §4: `HTTP/1.1 200 `): said
+    // so, rather than leaving "200 :" for a student to puzzle over.
+    let reason = if head.reason.is_empty() {
+        "(no reason phrase)"
+    } else {
+        head.reason.as_str()
+    };
     tracing::info!(
-        "{} {}: {body_len} body bytes; {} bytes sent, {} bytes received in all",
+        "{} {reason}: {body_len} body bytes; {} bytes sent, {} bytes received in all",
         head.code,
-        head.reason,
         tap.bytes_out(),
         tap.bytes_in()
     );
@@ -239,6 +259,22 @@ async fn read_head<R: AsyncRead + Unpin>(
     }
 }
 
+/// How much body came, and how it ended.
+#[derive(Debug, Clone, Copy)]
+struct BodyEnd {
+    /// Body bytes written (chunk framing removed).
+    len: u64,
+    /// Its last byte, if any.
+    last: Option<u8>,
+}
+
+impl BodyEnd {
+    /// Whether the body is not empty and does not end with a newline.
+    fn needs_newline(self) -> bool {
+        self.last.is_some_and(|b| b != b'\n')
+    }
+}
+
 /// Copies the body to `out`, starting with the bytes already in `buf`.
 async fn read_body<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
     stream: &mut R,
@@ -247,9 +283,10 @@ async fn read_body<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
     wait: Duration,
     what: &str,
     out: &mut W,
-) -> Result<u64, NetError> {
+) -> Result<BodyEnd, NetError> {
     let output = NetError::output;
     let mut total = 0u64;
+    let mut last = None;
     match framing {
         Framing::Empty => {}
         Framing::Length(len) => loop {
@@ -257,6 +294,7 @@ async fn read_body<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
                 .len()
                 .min(usize::try_from(len - total).unwrap_or(usize::MAX));
             out.write_all(&buf[..take]).await.map_err(output)?;
+            last = buf[..take].last().copied().or(last);
             total += take as u64;
             buf.clear();
             if total == len {
@@ -281,6 +319,7 @@ async fn read_body<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
                 // The data decoded before a framing error is written
                 // first: the part that came is shown, then the error.
                 out.write_all(&body).await.map_err(output)?;
+                last = body.last().copied().or(last);
                 total += body.len() as u64;
                 body.clear();
                 buf.drain(..decoded.map_err(NetError::protocol)?);
@@ -301,6 +340,7 @@ async fn read_body<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
         }
         Framing::UntilClose => loop {
             out.write_all(&buf).await.map_err(output)?;
+            last = buf.last().copied().or(last);
             total += buf.len() as u64;
             buf.clear();
             let came = format!("{total} bytes");
@@ -313,7 +353,7 @@ async fn read_body<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
             }
         },
     }
-    Ok(total)
+    Ok(BodyEnd { len: total, last })
 }
 
 /// A time-out in the middle of the body, said as such: the server did
@@ -389,6 +429,7 @@ mod tests {
             show_heads: true,
             max_head_bytes,
             max_headers,
+            terminal: false,
         };
         let mut out = Vec::new();
         let result = fetch(&url, &options, &mut out).await;
@@ -449,6 +490,48 @@ mod tests {
         .await;
         assert_eq!(r.unwrap().body_len, 2);
         assert!(out.ends_with("<\nhi"), "{out:?}");
+    }
+
+    /// On a terminal, a body without a final newline gets one, so the
+    /// last log line does not stick to it; a body that has one, an empty
+    /// body, and any body sent to a pipe or a file are left exactly as
+    /// they came.
+    #[tokio::test]
+    async fn only_a_terminal_gets_a_newline_after_a_body_without_one() {
+        async fn shown(answer: &'static [u8], terminal: bool, show_heads: bool) -> Vec<u8> {
+            let options = Options {
+                method: "GET",
+                timeout: Duration::from_secs(5),
+                trace: false,
+                show_heads,
+                max_head_bytes: DEFAULT_MAX_HEAD_BYTES,
+                max_headers: DEFAULT_MAX_HEADERS,
+                terminal,
+            };
+            let mut out = Vec::new();
+            fetch(&canned(answer, 7).await, &options, &mut out)
+                .await
+                .unwrap();
+            out
+        }
+        let no_newline: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
+        let chunked: &[u8] =
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n";
+        let until_close: &[u8] = b"HTTP/1.0 200 OK\r\n\r\nhi";
+        for answer in [no_newline, chunked, until_close] {
+            assert!(shown(answer, true, true).await.ends_with(b"<\nhi\n"));
+            assert_eq!(shown(answer, true, false).await, b"hi\n");
+            assert!(shown(answer, false, true).await.ends_with(b"<\nhi"));
+            assert_eq!(shown(answer, false, false).await, b"hi");
+        }
+        let newline: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nhi\n";
+        assert_eq!(shown(newline, true, false).await, b"hi\n");
+        let empty: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+        assert!(
+            shown(empty, true, true)
+                .await
+                .ends_with(b"OK\n< Content-Length: 0\n<\n")
+        );
     }
 
     #[tokio::test]

@@ -7,6 +7,7 @@
 //! http-client --body-only http://127.0.0.1:8080/logo.png > logo.png
 //! ```
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -17,7 +18,10 @@ use netkit::NetError;
 use netkit::args::{Verbosity, parse_timeout};
 
 /// Sends one HTTP request and shows the request, the response head (lines
-/// starting with "> " were sent, "< " received) and the body.
+/// starting with "> " were sent, "< " received) and the body. On a
+/// terminal, a body that does not end with a newline gets one, so the last
+/// log line starts on its own line; piped or redirected, the body's bytes
+/// are written exactly as they came.
 #[derive(Debug, Parser)]
 #[command(version, allow_negative_numbers = true)]
 struct Args {
@@ -28,7 +32,8 @@ struct Args {
     #[arg(short = 'I', long)]
     head: bool,
 
-    /// Print only the body (exact bytes, for saving to a file).
+    /// Print only the body (exact bytes when piped or redirected, for
+    /// saving to a file).
     #[arg(short, long)]
     body_only: bool,
 
@@ -65,6 +70,8 @@ fn main() -> ExitCode {
             show_heads: !args.body_only,
             max_head_bytes: args.max_header_bytes,
             max_headers: args.max_headers,
+            // Only a person at a terminal gets a final newline added.
+            terminal: std::io::stdout().is_terminal(),
         };
         let mut stdout = tokio::io::stdout();
         // `http-client URL | head`: netkit::run ends quietly when the
