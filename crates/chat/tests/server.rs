@@ -924,6 +924,228 @@ async fn a_client_that_does_not_read_its_own_replies_times_out_on_write() {
     server.stop().await;
 }
 
+/// The link of a client on a slow network, as the server sees it: a small
+/// receive buffer and a small segment size (`TCP_MAXSEG`). The segment size
+/// matters: Linux sizes a connection's send buffer from it, and with
+/// loopback's 64 KiB segments the server's kernel takes megabytes before
+/// its writes wait; here about 120 KB at first, some 260 KB later
+/// (measured), so what the server writes waits on the reader, as over a
+/// slow link.
+async fn connect_over_a_slow_link(addr: std::net::SocketAddr) -> tokio::net::TcpStream {
+    let socket =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    socket.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+    socket.set_tcp_mss(1000).expect("TCP_MAXSEG");
+    // Blocking, on loopback: the listener's backlog answers at once.
+    socket.connect(&addr.into()).expect("connect");
+    socket.set_nonblocking(true).expect("non-blocking");
+    tokio::net::TcpStream::from_std(socket.into()).expect("into tokio")
+}
+
+/// Reads what the server sends a little at a time: `CHUNK` bytes at most
+/// every `PAUSE`, so 200 KB/s at most, whatever the machine. With
+/// `give_up_after` it stops reading after that many bytes (and returns no
+/// lines). Returns the lines read up to `last`, or `None` if the server
+/// closed the connection first. Bounded: `SLOW_READ_LIMIT` in all.
+async fn read_slowly(
+    stream: &mut tokio::net::TcpStream,
+    last: &str,
+    give_up_after: Option<usize>,
+) -> Option<Vec<String>> {
+    use tokio::io::AsyncReadExt;
+    const CHUNK: usize = 4096;
+    const PAUSE: Duration = Duration::from_millis(20);
+    let started = tokio::time::Instant::now();
+    let mut got = Vec::new();
+    let mut chunk = [0u8; CHUNK];
+    loop {
+        assert!(
+            started.elapsed() < SLOW_READ_LIMIT,
+            "read slowly for {SLOW_READ_LIMIT:?} without seeing {last:?}"
+        );
+        let n = tokio::time::timeout(WAIT, stream.read(&mut chunk))
+            .await
+            .expect("the server sends something or closes in time")
+            .unwrap_or(0);
+        if n == 0 {
+            return None;
+        }
+        got.extend_from_slice(&chunk[..n]);
+        if give_up_after.is_some_and(|limit| got.len() >= limit) {
+            // Stop reading (keep the socket open): the server must notice.
+            return Some(Vec::new());
+        }
+        if got.ends_with(format!("{last}\n").as_bytes()) {
+            let text = String::from_utf8(got).expect("UTF-8 lines");
+            return Some(text.lines().map(str::to_string).collect());
+        }
+        tokio::time::sleep(PAUSE).await;
+    }
+}
+
+/// The longest a slow reader of these tests reads.
+const SLOW_READ_LIMIT: Duration = Duration::from_secs(60);
+
+/// Lines of the paste the slow reader is sent: 600 of them, about 1 KB each.
+fn slow_paste() -> Vec<String> {
+    (0..1200)
+        .map(|i| format!("line {i:03} {}", "z".repeat(1000)))
+        .collect()
+}
+
+/// What [`paste_to_a_slow_reader`] sets up.
+struct SlowRoom {
+    /// The slow client's socket.
+    slow: tokio::net::TcpStream,
+    /// The lines the talker heard.
+    heard: tokio::task::JoinHandle<Vec<String>>,
+    /// The talker's paste, then its write half.
+    _paste: tokio::task::JoinHandle<tokio::net::tcp::OwnedWriteHalf>,
+}
+
+/// Joins `slow` over a slow link, then `talker`, who pastes [`slow_paste`]
+/// while a task reads all it gets back (it is a fast reader). Returns the
+/// slow client's stream (its `HELLO` and `OK NICK` read) and the task, which
+/// ends with the lines the talker saw after it joined, up to the first one
+/// that starts with `until`.
+async fn paste_to_a_slow_reader(server: &TestServer, until: &str) -> SlowRoom {
+    use tokio::io::AsyncReadExt;
+    let mut slow = connect_over_a_slow_link(server.addr).await;
+    slow.write_all(b"NICK slow\n").await.unwrap();
+    // HELLO and OK NICK: short, read at once.
+    let mut seen = Vec::new();
+    while !String::from_utf8_lossy(&seen).contains("OK NICK slow\n") {
+        let mut byte = [0u8; 1];
+        let n = tokio::time::timeout(WAIT, slow.read(&mut byte))
+            .await
+            .expect("OK NICK in time")
+            .unwrap();
+        assert_eq!(n, 1, "the server closed the connection");
+        seen.push(byte[0]);
+        assert!(seen.len() < 1000, "{seen:?}");
+    }
+    let Client {
+        mut reader,
+        mut writer,
+    } = server.joined("talker").await;
+    let until = until.to_string();
+    // Read while pasting: the talker's copies come back as it sends.
+    let heard = tokio::spawn(async move {
+        let mut lines = Vec::new();
+        for _ in 0..10_000 {
+            let mut line = String::new();
+            let read = tokio::time::timeout(SLOW_READ_LIMIT, reader.read_line(&mut line));
+            if matches!(
+                read.await.expect("the talker hears something"),
+                Ok(0) | Err(_)
+            ) {
+                break;
+            }
+            let line = line.trim_end_matches('\n').to_string();
+            let done = line.starts_with(&until);
+            lines.push(line);
+            if done {
+                break;
+            }
+        }
+        lines
+    });
+    // Pasted while the slow client reads: not reading while the server
+    // takes the paste would be a pause, the very thing the time-out is for.
+    let paste = tokio::spawn(async move {
+        let paste: String = slow_paste().iter().map(|l| format!("MSG {l}\n")).collect();
+        let _ = writer.write_all(paste.as_bytes()).await;
+        // Kept open as long as the handle: closing it would make the
+        // talker leave, and its LEAVE follow the paste.
+        writer
+    });
+    SlowRoom {
+        slow,
+        heard,
+        _paste: paste,
+    }
+}
+
+/// `--write-timeout` is about a client that stopped reading, not a slow
+/// one. The server writes a reader its queue in batches of up to 128
+/// pastes (two turns of 64), 650 KB here; the slow reader takes 200 KB/s
+/// at most, so a batch takes it 3 s at least, more than the write time-out
+/// of 2 s: the server used to time whole batches, and cut it off during
+/// the first one. Now it waits for bytes to move, and they move every half
+/// second or so (each time the reader has taken a third of the server's
+/// send buffer, when Linux says the socket has room again): the reader is
+/// well within the time-out even on a machine several times slower.
+#[tokio::test]
+async fn a_slow_but_steady_reader_is_not_cut_off() {
+    let server = TestServer::start(Config {
+        write_timeout: Duration::from_secs(2),
+        ..config()
+    })
+    .await;
+    let last = format!("MSG talker {}", slow_paste().last().unwrap());
+    let SlowRoom {
+        mut slow,
+        heard: talker,
+        _paste,
+    } = paste_to_a_slow_reader(&server, &last).await;
+    let lines = read_slowly(&mut slow, &last, None)
+        .await
+        .expect("the slow reader was cut off");
+    let expected: Vec<String> = std::iter::once("JOIN talker".to_string())
+        .chain(slow_paste().iter().map(|l| format!("MSG talker {l}")))
+        .collect();
+    assert!(
+        lines == expected,
+        "the slow reader got every line, in order"
+    );
+    let heard = talker.await.unwrap();
+    assert_eq!(heard.last(), Some(&last), "nobody left");
+    // Still in the room, and answered.
+    slow.write_all(b"PING still-here\n").await.unwrap();
+    let mut buf = [0u8; 64];
+    let n = tokio::time::timeout(WAIT, tokio::io::AsyncReadExt::read(&mut slow, &mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(&buf[..n], b"PONG still-here\n");
+    server.stop().await;
+}
+
+/// …but a client that stops reading in the middle of such a batch is cut
+/// off by the time-out (the room's queue, 1024 pastes, is far from full):
+/// bytes moving earlier do not buy it more time.
+#[tokio::test]
+async fn a_reader_that_stops_mid_batch_is_cut_off_by_the_write_timeout() {
+    let server = TestServer::start(Config {
+        write_timeout: Duration::from_secs(1),
+        ..config()
+    })
+    .await;
+    let SlowRoom {
+        mut slow,
+        heard: talker,
+        _paste,
+    } = paste_to_a_slow_reader(&server, "LEAVE slow").await;
+    let last = format!("MSG talker {}", slow_paste().last().unwrap());
+    let stopped = read_slowly(&mut slow, &last, Some(32 * 1024)).await;
+    assert!(stopped.is_some(), "still connected after 32 KiB");
+    let heard = talker.await.unwrap();
+    assert_eq!(
+        heard.last().map(String::as_str),
+        Some("LEAVE slow"),
+        "the room is told the slow reader is gone"
+    );
+    // And its connection is closed: what it had not read, then the end.
+    let rest = tokio::time::timeout(
+        WAIT,
+        tokio::io::AsyncReadExt::read_to_end(&mut slow, &mut Vec::new()),
+    )
+    .await
+    .expect("the server closed the connection");
+    let _ = rest; // a reset is fine too: the server closed with unsent data
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn everyone_gets_bye_at_shutdown() {
     let server = TestServer::start(config()).await;

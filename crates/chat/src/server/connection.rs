@@ -42,6 +42,7 @@
 //! it do not delay it.
 
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Poll, ready};
 use std::time::Duration;
@@ -53,7 +54,7 @@ use netkit::trace::{Tap, Traced};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::time::{Instant, timeout};
+use tokio::time::{Instant, Sleep, timeout};
 use tokio_util::codec::{Encoder, FramedRead};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
@@ -110,7 +111,8 @@ enum Ending {
     Kicked,
     /// It never sent `NICK`.
     NickTimeout,
-    /// A write did not complete in time.
+    /// The socket took no byte of what we had to write for the write
+    /// time-out: the client stopped reading.
     WriteTimeout,
     /// The server is stopping.
     Shutdown,
@@ -588,7 +590,8 @@ impl Connection {
     }
 
     /// Writes `out` and flushes, unless the client is kicked, the server
-    /// gives up, or the write takes longer than the write time-out.
+    /// gives up, or not one byte of it could be written for the write
+    /// time-out (see [`write_patiently`]).
     async fn write_out(&mut self) -> Result<(), Ending> {
         if self.out.is_empty() {
             return Ok(());
@@ -597,11 +600,7 @@ impl Connection {
             // The write first: it usually completes at once, and then the
             // two tokens are never even asked (asking costs a lock each).
             biased;
-            written = timeout(self.config.write_timeout, write_all(&mut self.writer, &self.out)) => match written {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => return Err(Ending::Error(e)),
-                Err(_) => return Err(Ending::WriteTimeout),
-            },
+            written = write_patiently(&mut self.writer, &self.out, self.config.write_timeout) => written?,
             _ = self.kick.cancelled() => return Err(Ending::Kicked),
             _ = self.signals.force.cancelled() => return Err(Ending::Forced),
         }
@@ -698,9 +697,107 @@ fn next_input(reader: &mut Reader) -> impl Future<Output = Input> + '_ {
     })
 }
 
-async fn write_all<W: AsyncWrite + Unpin>(writer: &mut W, bytes: &[u8]) -> std::io::Result<()> {
-    writer.write_all(bytes).await?;
-    writer.flush().await
+/// Writes all of `bytes` and flushes; gives up (`Ending::WriteTimeout`) only
+/// when the socket has taken *no byte at all* for `patience`.
+///
+/// The time-out is about a client that stopped reading, not about a slow
+/// one. A batch can hold hundreds of KiB (two turns of `INBOX_BATCH` pastes
+/// of several KiB each); a phone on a bad network, a telnet over a slow VPN,
+/// a link throttled with `tc` for an exercise, takes longer than 30 s to
+/// read that even while reading all the time. Timing the whole batch cut
+/// them off as if they had stopped. Here every write that moves a byte
+/// restarts the clock.
+///
+/// "Moves" as the OS sees it: a full socket says it has room again only
+/// once a good part of what it holds has gone (a third of its send buffer,
+/// on Linux), so the clock restarts every time the client has read that
+/// much: a client must read a third of the server's send buffer per
+/// time-out, not a whole batch. One that has stopped reading lets nothing
+/// go.
+///
+/// Cheap when the socket keeps up, as it nearly always does: the whole
+/// buffer goes in one `write`, and no clock is read nor timer armed (the
+/// former `timeout` around the write read the clock for every batch). Only
+/// when the socket is full is a timer armed, once per batch; bytes moving
+/// later only note the time, and when the timer goes off early it is moved
+/// to where the silence really ends: the timer wheel is touched once per
+/// time-out, not once per write.
+async fn write_patiently<W: AsyncWrite + Unpin>(
+    writer: &mut W,
+    bytes: &[u8],
+    patience: Duration,
+) -> Result<(), Ending> {
+    let mut written = 0;
+    let mut clock = Stall {
+        timer: std::pin::pin!(None),
+        since: None,
+        moved: false,
+        patience,
+    };
+    std::future::poll_fn(|cx| {
+        while written < bytes.len() {
+            match Pin::new(&mut *writer).poll_write(cx, &bytes[written..]) {
+                Poll::Ready(Ok(0)) => {
+                    return Poll::Ready(Err(Ending::Error(std::io::ErrorKind::WriteZero.into())));
+                }
+                Poll::Ready(Ok(n)) => {
+                    written += n;
+                    clock.moved = true;
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(Ending::Error(e))),
+                Poll::Pending => return clock.poll_expired(cx),
+            }
+        }
+        match Pin::new(&mut *writer).poll_flush(cx) {
+            Poll::Ready(flushed) => Poll::Ready(flushed.map_err(Ending::Error)),
+            Poll::Pending => clock.poll_expired(cx),
+        }
+    })
+    .await
+}
+
+/// The clock of [`write_patiently`]: how long the socket has taken nothing.
+struct Stall<'a> {
+    /// Armed the first time the socket is full, then reused.
+    timer: Pin<&'a mut Option<Sleep>>,
+    /// When the socket last took bytes, as far as we know (see `moved`).
+    since: Option<Instant>,
+    /// Bytes went out since `since` was set.
+    moved: bool,
+    patience: Duration,
+}
+
+impl Stall<'_> {
+    /// Called when the socket is full: `Ready(Err(WriteTimeout))` once it
+    /// has taken nothing for `patience`, else `Pending` (the timer then
+    /// wakes us, as the socket does when it has room).
+    fn poll_expired(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Result<(), Ending>> {
+        // The silence starts now if bytes went out just before the socket
+        // filled up (or if it is the first one of this batch).
+        let since = match self.since {
+            Some(since) if !self.moved => since,
+            _ => {
+                self.moved = false;
+                *self.since.insert(Instant::now())
+            }
+        };
+        let deadline = since + self.patience;
+        if self.timer.is_none() {
+            self.timer.set(Some(tokio::time::sleep_until(deadline)));
+        }
+        let Some(mut timer) = self.timer.as_mut().as_pin_mut() else {
+            unreachable!("armed just above")
+        };
+        loop {
+            ready!(timer.as_mut().poll(cx));
+            if timer.deadline() >= deadline {
+                return Poll::Ready(Err(Ending::WriteTimeout));
+            }
+            // Set for an earlier silence, which bytes ended: wait for the
+            // rest of this one.
+            timer.as_mut().reset(deadline);
+        }
+    }
 }
 
 fn no_nick() -> String {
