@@ -40,8 +40,10 @@ struct Args {
     #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = parse_timeout)]
     nick_timeout: Duration,
 
-    /// Seconds a write to a client may take before it is disconnected
-    /// (more than 0).
+    /// Seconds a client may go without reading before it is disconnected:
+    /// while something waits to be written to it, the connection takes no
+    /// byte of it for that long (a slow reader that keeps reading stays;
+    /// more than 0).
     #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_timeout)]
     write_timeout: Duration,
 

@@ -29,7 +29,9 @@
 //! sends many commands without reading its answers is therefore simply not
 //! read further until its socket accepts them: every pipelined command is
 //! answered, in order, and nobody is cut off for their own replies (only a
-//! client that stops reading altogether is, by the write time-out). Lines
+//! client that stops reading altogether is, by the write time-out, which
+//! counts from the last byte the client took, not from the start of a
+//! write: a slow reader is not a stopped one, see `write_patiently`). Lines
 //! from *others* go through the bounded inbox instead; only when that is
 //! full does the room disconnect the client (see [`super::room`]).
 //!

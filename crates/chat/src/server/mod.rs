@@ -46,7 +46,10 @@ pub struct Config {
     pub max_queue: usize,
     /// How long a connection may stay without sending `NICK`.
     pub nick_timeout: Duration,
-    /// How long writing to a client may take before it is disconnected.
+    /// How long a client may take no byte of what waits to be written to
+    /// it before it is disconnected (it has stopped reading). Every byte
+    /// it takes restarts the clock: a slow reader is not cut off for the
+    /// size of what waits.
     pub write_timeout: Duration,
     /// Silence after which the OS checks that a client's machine is still
     /// there (TCP keepalive; see [`netkit::net::watch_peer`]).
