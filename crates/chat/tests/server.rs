@@ -1146,6 +1146,44 @@ async fn a_reader_that_stops_mid_batch_is_cut_off_by_the_write_timeout() {
     server.stop().await;
 }
 
+/// `OK PRIV` confirms a line queued for its target. A target whose queue
+/// is full is being cut off (it stopped reading): the line is not queued,
+/// and the sender gets what it gets for someone absent, before the
+/// target's `LEAVE`. It used to get `OK PRIV` for that line too, and for
+/// every one until the `LEAVE`.
+#[tokio::test]
+async fn a_priv_to_a_client_being_cut_off_is_not_confirmed() {
+    let server = TestServer::start(Config {
+        max_queue: 2,
+        ..config()
+    })
+    .await;
+    let mut alice = server.joined("alice").await;
+    // bob never reads (not even HELLO), over a link whose buffers fill
+    // after some 100 KB.
+    let mut bob = connect_over_a_slow_link(server.addr).await;
+    bob.write_all(b"NICK bob\n").await.unwrap();
+    alice.expect("JOIN bob").await;
+    let text = "p".repeat(1000);
+    let mut answered = 0;
+    let first_other = loop {
+        assert!(answered < 5000, "bob's queue never filled");
+        alice.send(&format!("PRIV bob {text}")).await;
+        let line = alice.line().await;
+        if line != "OK PRIV bob" {
+            break line;
+        }
+        answered += 1;
+    };
+    assert_eq!(
+        first_other, "ERR no such nickname: bob",
+        "after {answered} PRIVs"
+    );
+    alice.expect("LEAVE bob").await;
+    drop(bob);
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn everyone_gets_bye_at_shutdown() {
     let server = TestServer::start(config()).await;

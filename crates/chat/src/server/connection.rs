@@ -461,7 +461,10 @@ impl Connection {
                     Reply::Ok(format!("PRIV {target}"))
                 }
                 Err(SendRefused::NoNick) => Reply::Err(no_nick()),
-                Err(SendRefused::NoSuchNick) => Reply::Err(format!("no such nickname: {to}")),
+                // One being cut off is as good as gone: its LEAVE follows.
+                Err(SendRefused::NoSuchNick | SendRefused::Leaving) => {
+                    Reply::Err(format!("no such nickname: {to}"))
+                }
             },
             Ok(Command::List) => Reply::Users(self.room.list()),
             Ok(Command::Ping(token)) => Reply::Pong(token),

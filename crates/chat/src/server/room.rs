@@ -149,6 +149,11 @@ pub enum SendRefused {
     NoNick,
     /// Nobody has that nickname.
     NoSuchNick,
+    /// The target is being disconnected: its queue is full (it stopped
+    /// reading), or its task is ending. The line would never reach it, so
+    /// for the sender it is already gone (chat/1 answers as for
+    /// `NoSuchNick`); its `LEAVE` follows.
+    Leaving,
 }
 
 /// Who left, as the room knew them.
@@ -372,7 +377,9 @@ impl Room {
         }
     }
 
-    /// `PRIV`: to one client. Returns the target's nickname as registered.
+    /// `PRIV`: to one client. Returns the target's nickname as registered,
+    /// or [`SendRefused::Leaving`] when the line could not be queued (the
+    /// target's queue is full: it is being cut off).
     pub fn whisper(&self, id: ClientId, to: &str, text: &str) -> Result<String, SendRefused> {
         let members = self.lock();
         let from = members.nick_of(id).ok_or(SendRefused::NoNick)?;
@@ -386,7 +393,12 @@ impl Room {
             text: text.to_string(),
         }
         .to_bytes();
-        self.note(member.deliver(line, self.max_queue));
+        // Known now, while the line is queued: no `OK PRIV` for a line
+        // that cannot reach its target.
+        let above_half = member
+            .deliver(line, self.max_queue)
+            .ok_or(SendRefused::Leaving)?;
+        self.note(above_half);
         Ok(member.nick.clone().unwrap_or_default())
     }
 
@@ -444,7 +456,7 @@ impl Members {
         let mut above_half = false;
         for (&id, member) in &self.clients {
             if member.nick.is_some() && Some(id) != except {
-                above_half |= member.deliver(line.clone(), max_queue);
+                above_half |= member.deliver(line.clone(), max_queue) == Some(true);
             }
         }
         above_half
@@ -469,14 +481,15 @@ impl Member {
 
     /// Queues one line without waiting. A full queue means the client has
     /// stopped reading: it is disconnected rather than allowed to slow
-    /// everyone down or to make the server hoard memory. True when the line
-    /// left the queue more than half full (see [`Room::crowded`]) and
-    /// someone should wait for it: not for a stalled client.
-    fn deliver(&self, line: Bytes, max_queue: usize) -> bool {
+    /// everyone down or to make the server hoard memory. `Some(true)` when
+    /// the line left the queue more than half full (see [`Room::crowded`])
+    /// and someone should wait for it: not for a stalled client. `None`
+    /// when the line was not queued: the client is leaving.
+    fn deliver(&self, line: Bytes, max_queue: usize) -> Option<bool> {
         match self.outbox.try_send(line) {
             Ok(()) => {
                 self.delivered.set(self.delivered.get() + 1);
-                !self.stalled && max_queue - self.outbox.capacity() > max_queue / 2
+                Some(!self.stalled && max_queue - self.outbox.capacity() > max_queue / 2)
             }
             Err(mpsc::error::TrySendError::Full(_)) => {
                 if !self.kick.is_cancelled() {
@@ -487,10 +500,10 @@ impl Member {
                     );
                     self.kick.cancel();
                 }
-                false // it is leaving: nobody waits for it
+                None // it is leaving: nobody waits for it
             }
             // Its task is ending; it will leave the room in a moment.
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
+            Err(mpsc::error::TrySendError::Closed(_)) => None,
         }
     }
 }
@@ -608,6 +621,28 @@ mod tests {
         }
         assert!(b.kick.is_cancelled());
         assert!(!a.kick.is_cancelled());
+    }
+
+    /// A `PRIV` that finds its target's queue full is not confirmed: the
+    /// line is not queued, the target is being cut off, and the sender is
+    /// told so instead of `OK PRIV`, before the target's `LEAVE`.
+    #[test]
+    fn a_priv_to_a_client_being_cut_off_is_refused() {
+        let room = Room::new(10, 2);
+        let mut a = room.enter(addr(1)).unwrap();
+        let b = room.enter(addr(2)).unwrap();
+        room.set_nick(a.id, "alice").unwrap();
+        room.set_nick(b.id, "bob").unwrap();
+        lines(&mut a);
+        // bob reads nothing: two lines fill his queue.
+        assert_eq!(room.whisper(a.id, "bob", "1"), Ok("bob".to_string()));
+        assert_eq!(room.whisper(a.id, "bob", "2"), Ok("bob".to_string()));
+        assert!(!b.kick.is_cancelled());
+        assert_eq!(room.whisper(a.id, "bob", "3"), Err(SendRefused::Leaving));
+        assert!(b.kick.is_cancelled(), "the full queue cut bob off");
+        assert_eq!(room.whisper(a.id, "BOB", "4"), Err(SendRefused::Leaving));
+        room.leave(b.id, None, true);
+        assert_eq!(room.whisper(a.id, "bob", "5"), Err(SendRefused::NoSuchNick));
     }
 
     #[test]
