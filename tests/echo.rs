@@ -243,6 +243,18 @@ fn tcp_only_leaves_the_udp_port_closed() {
     assert!(!out.status.success());
 }
 
+/// A datagram to a port where nothing listens: the machine answers "port
+/// unreachable" (ICMP), which the system reports as "connection refused".
+/// UDP has no connection: the message must say what happened instead.
+#[test]
+fn nothing_listening_on_udp_is_not_called_a_refused_connection() {
+    let nobody = support::refusing_udp_addr();
+    let port = nobody.port().to_string();
+    let out = run_client("echo-client", &["--udp", "--port", &port, "hello"], T);
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    support::assert_nothing_listens_udp(&out.stderr, nobody);
+}
+
 #[test]
 fn trace_shows_the_bytes_both_ways_with_the_peer() {
     let server = echo_server(&["--trace"]);

@@ -224,22 +224,31 @@ fn nobody_listening_is_explained_and_fails() {
     assert!(stdout.contains("aucun serveur n'écoute"), "{stdout}");
 }
 
+/// On loopback the machine answers a datagram to a closed port with an
+/// ICMP "port unreachable": said as such, in both languages, never as a
+/// refused connection (UDP has none).
 #[test]
 fn nobody_listening_on_udp_is_explained_once() {
-    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    let port = socket.local_addr().unwrap().port().to_string();
-    drop(socket);
+    let nobody = support::refusing_udp_addr();
+    let port = nobody.port().to_string();
     let out = check(&["echo", &port, "--udp", "--lang", "en", "--timeout", "0.5"]);
     let stdout = out.stdout_text();
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    // Either the OS reports the refusal (ICMP), or nothing comes back at all.
-    assert!(
-        stdout.contains("no server listens on that port")
-            || stdout.contains("does the server listen on UDP"),
-        "{stdout}"
-    );
+    support::assert_nothing_listens_udp(&stdout, nobody);
+    assert_eq!(stdout.matches("nothing listens").count(), 1, "{stdout}");
     assert!(stdout.contains("0 rules"), "{stdout}");
     assert!(stdout.contains("check stopped"), "{stdout}");
+    let fr = check(&["time", &port, "--udp", "--timeout", "0.5"]);
+    let stdout = fr.stdout_text();
+    assert_eq!(fr.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "rien n'écoute sur le port UDP {port} de 127.0.0.1"
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("« port injoignable »"), "{stdout}");
+    assert!(!stdout.contains("connexion refusée"), "{stdout}");
 }
 
 #[test]

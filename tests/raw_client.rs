@@ -192,6 +192,22 @@ fn a_closed_port_is_explained() {
     assert!(out.stderr.contains("no server listens"), "{}", out.stderr);
 }
 
+/// raw-client --udp sends each line as it comes, like `nc -u`: a datagram
+/// to a port where nothing listens is answered "port unreachable", which
+/// ends it with that explanation, never "connection refused".
+#[test]
+fn nothing_listening_on_udp_is_not_called_a_refused_connection() {
+    let nobody = support::refusing_udp_addr();
+    let out = run_with_input(
+        &bin("raw-client"),
+        &["--udp", "127.0.0.1", &nobody.port().to_string()],
+        b"hello\n",
+        T,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    support::assert_nothing_listens_udp(&out.stderr, nobody);
+}
+
 #[test]
 fn a_timeout_of_zero_is_refused() {
     let out = run_client("raw-client", &["--timeout", "0", "127.0.0.1", "9"], T);

@@ -680,6 +680,24 @@ fn connection_refused_is_explained() {
     assert!(out.stderr.contains("connection refused"), "{}", out.stderr);
 }
 
+/// Over UDP there is no connection to refuse: a datagram to a port where
+/// nothing listens gets an ICMP "port unreachable", and the message says so.
+#[test]
+fn nothing_listening_on_udp_is_not_called_a_refused_connection() {
+    let nobody = support::refusing_udp_addr();
+    for protocol in ["time", "daytime"] {
+        let out = client(&[
+            "--udp",
+            "--protocol",
+            protocol,
+            "--port",
+            &nobody.port().to_string(),
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+        support::assert_nothing_listens_udp(&out.stderr, nobody);
+    }
+}
+
 /// The N in time-client's `received:    N bytes "…"` line.
 fn daytime_line_length(stdout: &str) -> usize {
     let line = stdout

@@ -567,6 +567,25 @@ pub fn refusing_udp_addr() -> std::net::SocketAddr {
     socket.local_addr().unwrap()
 }
 
+/// Asserts that `said` explains a datagram sent to `addr` (a
+/// [`refusing_udp_addr`]) as what it is: nothing listens on that UDP port,
+/// the machine answered "port unreachable". Never as a refused connection:
+/// UDP has none.
+#[allow(dead_code)] // each test crate uses its own share of these helpers
+pub fn assert_nothing_listens_udp(said: &str, addr: std::net::SocketAddr) {
+    let (port, ip) = (addr.port(), addr.ip());
+    assert!(
+        said.contains(&format!("nothing listens on UDP port {port} at {ip}:")),
+        "{said}"
+    );
+    assert!(said.contains("\"port unreachable\""), "{said}");
+    assert!(
+        !said.to_lowercase().contains("connection refused"),
+        "{said}"
+    );
+    assert!(!said.contains("no server listens on that port"), "{said}");
+}
+
 /// A third-party server process; stopped by its pid (SIGTERM, then SIGKILL)
 /// when dropped, and its scratch folder removed.
 pub struct Peer {

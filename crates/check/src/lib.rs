@@ -296,7 +296,8 @@ pub async fn check(protocol: Protocol, target: &Target, opts: &Options) -> Repor
     if opts.udp {
         // UDP has no connection to try first: one datagram that any of
         // these servers answers plays that part. Nobody listening shows up
-        // as "connection refused" (an ICMP message) or as silence.
+        // as an ICMP "port unreachable" (which the system reports as a
+        // "connection refused", explained as what it is) or as silence.
         let probe = async {
             let socket = wire::udp_socket(target).await?;
             wire::udp_exchange(&socket, b"protocol-check\n", opts, 3).await

@@ -327,6 +327,20 @@ pub fn explain(err: &NetError) -> Text {
              Le serveur est-il démarré ? L'adresse et le port sont-ils les bons ?",
             peer_fr(addr)
         ),
+        NetError::NothingListensUdp { addr } => {
+            let (host, port) = netkit::error::split_host_port(addr);
+            format!(
+                "rien n'écoute sur le port UDP {port} de {host} : cette machine a répondu \
+                 à notre datagramme « port injoignable » (un message ICMP). UDP n'a pas de \
+                 connexion, aucune n'a donc été refusée : cette réponse est le seul signe, \
+                 pour un client UDP, qu'aucun serveur n'est là, et seule une machine \
+                 allumée qui la laisse passer l'envoie (un pare-feu qui jette les \
+                 datagrammes, ou un datagramme perdu, ne donne aucune réponse : le client \
+                 attend alors la fin de son délai). Démarrez le serveur et vérifiez qu'il \
+                 sert l'UDP (pas `--transport tcp`) sur cette adresse et ce port, ou \
+                 retirez --udp pour un service qui ne parle que TCP."
+            )
+        }
         NetError::UnknownHost { host } => format!(
             "hôte inconnu {host:?} : ce nom ne donne aucune adresse IP. \
              Vérifiez l'orthographe, ou donnez une adresse IP comme 127.0.0.1."
@@ -390,7 +404,7 @@ fn context_fr(context: &str) -> String {
             "closing our sending side",
             "fermeture de notre sens d'envoi",
         ),
-        ("sending a datagram", "envoi d'un datagramme"),
+        ("sending a datagram to ", "envoi d'un datagramme à "),
         ("waiting for a reply from ", "attente d'une réponse de "),
         (
             "reading the server's address",

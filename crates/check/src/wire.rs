@@ -261,10 +261,12 @@ pub async fn udp_ask(
                 first_try: false,
             });
         }
-        socket
-            .send(data)
-            .await
-            .map_err(|e| explain(&NetError::io("sending a datagram", e)))?;
+        socket.send(data).await.map_err(|e| {
+            explain(&NetError::udp_io(
+                format!("sending a datagram to {peer}"),
+                e,
+            ))
+        })?;
         tap.sent(data);
         match timeout(opts.timeout, socket.recv(&mut buf)).await {
             Ok(Ok(n)) => {
@@ -275,8 +277,8 @@ pub async fn udp_ask(
                 });
             }
             Ok(Err(e)) => {
-                return Err(explain(&NetError::io(
-                    format!("waiting for a reply from {}", socket_peer(socket)),
+                return Err(explain(&NetError::udp_io(
+                    format!("waiting for a reply from {peer}"),
                     e,
                 )));
             }
@@ -317,10 +319,12 @@ async fn udp_last_try(
     let socket = UdpSocket::bind(local)
         .await
         .map_err(|e| explain(&NetError::io("opening a UDP socket", e)))?;
-    socket
-        .send_to(data, peer)
-        .await
-        .map_err(|e| explain(&NetError::io("sending a datagram", e)))?;
+    socket.send_to(data, peer).await.map_err(|e| {
+        explain(&NetError::udp_io(
+            format!("sending a datagram to {peer}"),
+            e,
+        ))
+    })?;
     tap.sent(data);
     let deadline = Instant::now() + opts.timeout;
     loop {
@@ -341,7 +345,7 @@ async fn udp_last_try(
             // keep waiting for the server's until the time is up.
             Ok(Ok(_)) => continue,
             Ok(Err(e)) => {
-                return Err(explain(&NetError::io(
+                return Err(explain(&NetError::udp_io(
                     format!("waiting for a reply from {peer}"),
                     e,
                 )));
@@ -356,13 +360,6 @@ pub async fn udp_socket(target: &Target) -> Result<UdpSocket, Text> {
     netkit::net::udp_socket_for(&target.host, target.port)
         .await
         .map_err(|e| explain(&e))
-}
-
-fn socket_peer(socket: &UdpSocket) -> String {
-    socket
-        .peer_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_else(|_| "the server".to_string())
 }
 
 /// The two halves of a connection, to read and write at the same time.

@@ -84,6 +84,15 @@ pub enum NetError {
         /// `host:port` we tried to reach.
         addr: String,
     },
+    /// A UDP datagram was answered with an ICMP "port unreachable": the
+    /// machine is there, but no program listens on that UDP port. Not a
+    /// refused connection: UDP has no connection to refuse, and this answer
+    /// is the only sign of a missing server a UDP client can get (a firewall
+    /// or a lost datagram gives none: then only the time-out tells).
+    NothingListensUdp {
+        /// `host:port` the datagram was sent to.
+        addr: String,
+    },
     /// No route to the machine (network down, wrong address, firewall).
     Unreachable {
         /// `host:port` we tried to reach.
@@ -245,9 +254,9 @@ impl NetError {
     /// Wraps an I/O error that happened while doing `context` (which ends
     /// with the other side's `host:port`, e.g. "reading from 10.0.0.1:10194").
     pub fn io(context: impl Into<String>, source: io::Error) -> NetError {
-        // A refused UDP exchange shows up on the *next* receive, not on
-        // connect; so does a firewall that rejects it ("host prohibited").
-        // On an established TCP connection, the system reports a peer that
+        // A firewall that rejects a UDP exchange ("host prohibited") shows
+        // up on the *next* receive, not on connect (a UDP refusal, "port
+        // unreachable", is `udp_io`'s). On an established TCP connection, the system reports a peer that
         // went silent (ETIMEDOUT) or out of reach (EHOSTUNREACH) the same
         // way: on the next read or write. Only the system's own ETIMEDOUT
         // (it has an OS code) means that: a time-out a program raises
@@ -272,6 +281,21 @@ impl NetError {
             context: context.into(),
             source,
         }
+    }
+
+    /// [`NetError::io`] for a UDP socket: a datagram answered with an ICMP
+    /// "port unreachable" comes back as a failed receive (or send), which
+    /// the system calls "connection refused" (Windows: "connection reset").
+    /// UDP has no connection: this is [`NetError::NothingListensUdp`].
+    /// `context` ends with the server's `host:port`, as for [`NetError::io`].
+    pub fn udp_io(context: impl Into<String>, source: io::Error) -> NetError {
+        let context = context.into();
+        if crate::net::is_udp_refusal(&source) {
+            return NetError::NothingListensUdp {
+                addr: peer_in(&context),
+            };
+        }
+        NetError::io(context, source)
     }
 
     /// Writing our standard output (the screen, or a pipe) failed.
@@ -324,6 +348,18 @@ pub const WRITING_OUTPUT: &str = "writing standard output";
 /// suggest another one.
 pub const USE_INSTEAD: &str = "Use 127.0.0.1 (this machine only), 0.0.0.0 (every network card), \
      or one of the addresses shown by `ip addr` / `ipconfig`.";
+
+/// `10.0.0.1:7` → (`10.0.0.1`, `7`), `[::1]:7` → (`::1`, `7`): the two
+/// halves of an address as messages show it. Without a port, the whole
+/// text is the host and the port is `?`.
+pub fn split_host_port(addr: &str) -> (&str, &str) {
+    match addr.rsplit_once(':') {
+        Some((host, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
+            (host.trim_start_matches('[').trim_end_matches(']'), port)
+        }
+        _ => (addr, "?"),
+    }
+}
 
 /// `host:port`, with IPv6 addresses in brackets: `[::1]:10007`.
 pub fn join_host_port(host: &str, port: u16) -> String {
@@ -395,6 +431,28 @@ impl fmt::Display for NetError {
                 }
                 Ok(())
             }
+            NetError::NothingListensUdp { addr } => {
+                let (host, port) = split_host_port(addr);
+                write!(
+                    f,
+                    "nothing listens on UDP port {port} at {host}: that machine answered our \
+                     datagram with \"port unreachable\" (an ICMP message). UDP has no \
+                     connection, so none was refused: this answer is a UDP client's only sign \
+                     that no server is there, and only a machine that is on and lets it \
+                     through sends it (a firewall that drops datagrams, or a lost datagram, \
+                     gives no answer at all: the client then waits out its time-out). Start \
+                     the server and check that it serves UDP (not `--transport tcp`) on this \
+                     host and port, or leave out --udp for a service that only speaks TCP."
+                )?;
+                if !is_on_this_machine(addr) {
+                    write!(
+                        f,
+                        " A server started without --host listens on 127.0.0.1, which only \
+                         its own machine can reach: start it with --host 0.0.0.0."
+                    )?;
+                }
+                Ok(())
+            }
             NetError::Unreachable { addr } => write!(
                 f,
                 "cannot reach {addr}: there is no route to that machine (it may have left \
@@ -436,7 +494,14 @@ impl fmt::Display for NetError {
                 // Every UDP wait says "UDP" in `what`; over TCP a lost
                 // packet is sent again by the OS, so the hint would mislead.
                 if what.contains("UDP") {
-                    write!(f, " (Over UDP a lost datagram looks exactly like this.)")?;
+                    // Silence is not "nothing listens": that has its own
+                    // answer (NothingListensUdp), when the machine sends it.
+                    write!(
+                        f,
+                        " (Over UDP a lost datagram looks exactly like this, and so does a \
+                         firewall that drops it; a machine with no server on that port \
+                         answers \"port unreachable\" at once, unless a firewall keeps it quiet.)"
+                    )?;
                 }
                 Ok(())
             }
@@ -898,12 +963,75 @@ mod tests {
     }
 
     #[test]
-    fn refused_udp_receive_becomes_connection_refused() {
+    fn a_refused_read_on_a_connection_is_connection_refused() {
         let e = NetError::io(
-            "waiting for a reply from 127.0.0.1:9",
+            "reading from 127.0.0.1:9",
             os(io::ErrorKind::ConnectionRefused),
         );
         assert!(matches!(e, NetError::ConnectionRefused { ref addr } if addr == "127.0.0.1:9"));
+    }
+
+    /// A datagram answered with an ICMP "port unreachable" comes back as
+    /// "connection refused" from the system: UDP has no connection, so the
+    /// message says what happened instead, and how to fix it.
+    #[test]
+    fn a_udp_refusal_is_no_refused_connection() {
+        #[allow(unused_mut)]
+        let mut refusals = vec![os(io::ErrorKind::ConnectionRefused)];
+        #[cfg(windows)]
+        refusals.push(os(io::ErrorKind::ConnectionReset));
+        for source in refusals {
+            let e = NetError::udp_io("waiting for a reply from 127.0.0.1:9", source);
+            assert!(
+                matches!(&e, NetError::NothingListensUdp { addr } if addr == "127.0.0.1:9"),
+                "{e:?}"
+            );
+            let text = e.to_string();
+            assert!(
+                text.starts_with("nothing listens on UDP port 9 at 127.0.0.1:"),
+                "{text}"
+            );
+            for words in ["\"port unreachable\"", "ICMP", "no connection", "firewall"] {
+                assert!(text.contains(words), "{words}: {text}");
+            }
+            assert!(text.contains("Start the server"), "{text}");
+            assert!(
+                !text.to_lowercase().contains("connection refused"),
+                "{text}"
+            );
+            assert!(!text.contains("--host"), "on this machine: {text}");
+        }
+        // From another machine, the server may listen on 127.0.0.1 only.
+        let far = NetError::udp_io(
+            "receiving from [fe80::1%2]:10037",
+            os(io::ErrorKind::ConnectionRefused),
+        )
+        .to_string();
+        assert!(
+            far.starts_with("nothing listens on UDP port 10037 at fe80::1%2:"),
+            "{far}"
+        );
+        assert!(far.contains("--host 0.0.0.0"), "{far}");
+        // Any other failure is explained as `io` explains it.
+        let e = NetError::udp_io(
+            "receiving from 10.0.0.1:7",
+            os(io::ErrorKind::HostUnreachable),
+        );
+        assert!(matches!(e, NetError::Unreachable { .. }), "{e:?}");
+    }
+
+    /// Silence over UDP (no ICMP came back) is a time-out: its message must
+    /// not call it a refusal, nor claim that nothing listens.
+    #[test]
+    fn a_udp_time_out_claims_no_refusal() {
+        let text = NetError::TimedOut {
+            what: "waiting for a UDP reply from 127.0.0.1:10007 (3 tries)".into(),
+            after: Duration::from_secs(2),
+        }
+        .to_string();
+        assert!(!text.contains("refused"), "{text}");
+        assert!(!text.contains("nothing listens"), "{text}");
+        assert!(text.contains("firewall"), "{text}");
     }
 
     #[test]

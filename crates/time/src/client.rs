@@ -281,7 +281,7 @@ pub async fn ask_udp_at(mut target: UdpServer, options: &Options) -> Result<Repl
                     tap = trace(server);
                     continue;
                 }
-                None => return Err(NetError::io(format!("sending to {server}"), e)),
+                None => return Err(NetError::udp_io(format!("sending to {server}"), e)),
             }
         }
         info!("sent an empty datagram to {server} (attempt {attempt} of {attempts})");
@@ -307,9 +307,9 @@ pub async fn ask_udp_at(mut target: UdpServer, options: &Options) -> Result<Repl
                     tap = trace(server);
                     continue;
                 }
-                None => return Err(NetError::io(format!("receiving from {server}"), e)),
+                None => return Err(NetError::udp_io(format!("receiving from {server}"), e)),
             },
-            Ok(Err(e)) => return Err(NetError::io(format!("receiving from {server}"), e)),
+            Ok(Err(e)) => return Err(NetError::udp_io(format!("receiving from {server}"), e)),
             Err(_) if attempt < attempts => {
                 info!(
                     "no answer after {:.1} s: the datagram or its answer may be lost; asking again",

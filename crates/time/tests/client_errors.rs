@@ -102,7 +102,7 @@ async fn a_name_whose_first_address_refuses_is_asked_at_the_next() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, NetError::ConnectionRefused { addr } if *addr == last.to_string()),
+        matches!(&error, NetError::NothingListensUdp { addr } if *addr == last.to_string()),
         "{error:?}"
     );
 }

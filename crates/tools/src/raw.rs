@@ -404,7 +404,7 @@ async fn run_udp<W: AsyncWrite + Unpin>(
                 let n = socket
                     .send(&datagram)
                     .await
-                    .map_err(|e| NetError::io(format!("sending to {peer}"), e))?;
+                    .map_err(|e| NetError::udp_io(format!("sending to {peer}"), e))?;
                 tap.sent(&datagram[..n]);
                 Ok::<(), NetError>(())
             }
@@ -472,7 +472,7 @@ fn refused(e: io::Error, target: &netkit::net::UdpServer, options: &Options) -> 
             options.port
         ));
     }
-    NetError::io(format!("receiving from {peer}"), e)
+    NetError::udp_io(format!("receiving from {peer}"), e)
 }
 
 #[cfg(test)]

@@ -108,7 +108,7 @@ pub async fn udp_round_trip(
                 attempt -= 1;
                 continue 'attempts;
             }
-            return Err(NetError::io(format!("sending to {server}"), e));
+            return Err(NetError::udp_io(format!("sending to {server}"), e));
         }
         tap.sent(datagram);
         let deadline = tokio::time::Instant::now() + options.timeout;
@@ -138,7 +138,7 @@ pub async fn udp_round_trip(
                 // name's next address is tried, and that send is no retry.
                 Ok(Err(e)) if is_udp_refusal(&e) && earlier.is_empty() => {
                     if target.next_address(&e).await?.is_none() {
-                        return Err(NetError::io(
+                        return Err(NetError::udp_io(
                             format!("waiting for a reply from {server}"),
                             e,
                         ));
@@ -148,7 +148,7 @@ pub async fn udp_round_trip(
                     continue 'attempts;
                 }
                 Ok(Err(e)) => {
-                    return Err(NetError::io(
+                    return Err(NetError::udp_io(
                         format!("waiting for a reply from {server}"),
                         e,
                     ));

@@ -31,9 +31,10 @@ pub async fn udp_socket_for(host: &str, port: u16) -> Result<UdpSocket, NetError
 /// (netlab's on 127.0.0.1 by default). Over TCP, [`connect_tcp`](super::connect_tcp) tries each
 /// in turn. UDP has no connection to try: only a datagram tells, when the
 /// machine at that address answers it with an ICMP "port unreachable"
-/// (nothing listens there), which the next receive reports as "connection
-/// refused". A client that gets that before any answer calls
-/// [`next_address`](UdpServer::next_address) and sends again.
+/// (nothing listens there; [`is_udp_refusal`] recognises it on the next
+/// receive). A client that gets that before any answer calls
+/// [`next_address`](UdpServer::next_address) and sends again; after the
+/// last address, [`NetError::udp_io`] explains it.
 #[derive(Debug)]
 pub struct UdpServer {
     socket: UdpSocket,
@@ -124,10 +125,11 @@ impl UdpServer {
     }
 }
 
-/// Whether a receive failed because the server's machine said nothing
-/// listens on that UDP port (an ICMP "port unreachable" for a datagram we
-/// sent). Linux and macOS call it "connection refused", Windows
-/// "connection reset".
+/// Whether a receive (or a send) failed because the server's machine said
+/// nothing listens on that UDP port (an ICMP "port unreachable" for a
+/// datagram we sent). The system reports it with a TCP word: Linux and
+/// macOS call it "connection refused", Windows "connection reset", though
+/// UDP has no connection; [`NetError::udp_io`] says what it means instead.
 pub fn is_udp_refusal(e: &std::io::Error) -> bool {
     e.kind() == std::io::ErrorKind::ConnectionRefused
         || (cfg!(windows) && e.kind() == std::io::ErrorKind::ConnectionReset)
