@@ -302,14 +302,64 @@ fn trace_shows_a_udp_datagram_and_its_echo_with_the_peer() {
     let (n, _) = socket.recv_from(&mut buf).expect("the echo");
     assert_eq!(&buf[..n], b"ping\n");
     for needle in [
-        format!(r#"recv 5 bytes from {me}: "ping\n""#),
-        format!(r#"sent 5 bytes to   {me}: "ping\n""#),
+        format!(r#"recv a datagram of 5 bytes from {me}: "ping\n""#),
+        format!(r#"sent a datagram of 5 bytes to   {me}: "ping\n""#),
     ] {
         assert!(
             server.log.wait_for(&needle, T).is_some(),
             "{needle}: {}",
             server.log.text()
         );
+    }
+}
+
+/// One server, one port, both transports: the same line sent over TCP and
+/// over UDP. Every UDP line of the trace says "datagram", no TCP line does,
+/// so the two can be told apart at a glance, and TCP's lines keep their
+/// format.
+#[test]
+fn trace_tells_a_udp_datagram_from_tcp_bytes() {
+    let server = echo_server(&["--trace"]);
+    let mut stream = connect(&server);
+    let tcp_peer = stream.local_addr().unwrap();
+    stream.write_all(b"same\n").unwrap();
+    let mut back = [0u8; 5];
+    stream.read_exact(&mut back).unwrap();
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let udp_peer = socket.local_addr().unwrap();
+    socket.send_to(b"same\n", server.addr()).unwrap();
+    let mut buf = [0u8; 64];
+    let (n, _) = socket.recv_from(&mut buf).expect("the echo");
+    assert_eq!(&buf[..n], b"same\n");
+    let expected = [
+        format!(r#"recv 5 bytes from {tcp_peer}: "same\n""#),
+        format!(r#"sent 5 bytes to   {tcp_peer}: "same\n""#),
+        format!(r#"recv a datagram of 5 bytes from {udp_peer}: "same\n""#),
+        format!(r#"sent a datagram of 5 bytes to   {udp_peer}: "same\n""#),
+    ];
+    for needle in &expected {
+        assert!(
+            server.log.wait_for(needle, T).is_some(),
+            "{needle}: {}",
+            server.log.text()
+        );
+    }
+    // Every line about the UDP peer says "datagram", none about the TCP
+    // one (a whole word each: 127.0.0.1:4000 is not 127.0.0.1:40001).
+    let about = |line: &str, peer: std::net::SocketAddr| {
+        line.split_whitespace()
+            .any(|word| word.trim_end_matches(':') == peer.to_string())
+    };
+    for line in server.log.lines() {
+        if about(&line, udp_peer) {
+            assert!(line.contains(" datagram "), "{line}");
+        }
+        if about(&line, tcp_peer) {
+            assert!(!line.contains("datagram"), "{line}");
+        }
     }
 }
 

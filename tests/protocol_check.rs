@@ -182,7 +182,7 @@ fn trace_shows_the_empty_datagram_we_send() {
     let question = &line[line.find("recv an empty").unwrap_or(0)..];
     let client = question.rsplit(' ').next().unwrap_or_default();
     // Its answer is logged after it: once that is there, so is any repeat.
-    let answered = format!("sent 4 bytes to   {client}");
+    let answered = format!("sent a datagram of 4 bytes to   {client}");
     assert!(
         server
             .log

@@ -140,11 +140,15 @@ fn udp_lines_are_datagrams_echoed_back() {
     assert!(out.status.success(), "{}", out.stderr);
     assert_eq!(out.stdout_text(), "first\nsecond\n");
     assert!(
-        out.stderr.contains("sent 6 bytes to"),
+        out.stderr.contains("sent a datagram of 6 bytes to"),
         "one datagram per line: {}",
         out.stderr
     );
-    assert!(out.stderr.contains("recv 7 bytes from"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("recv a datagram of 7 bytes from"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

@@ -524,8 +524,11 @@ fn trace_shows_a_typed_question_as_text() {
     assert_eq!(n, 4);
     let hex: Vec<String> = buf[..n].iter().map(|b| format!("{b:02x}")).collect();
     for expected in [
-        format!("recv 17 bytes from {local}: \"what time is it?\\n\""),
-        format!("sent 4 bytes to   {local}: [{}]", hex.join(" ")),
+        format!("recv a datagram of 17 bytes from {local}: \"what time is it?\\n\""),
+        format!(
+            "sent a datagram of 4 bytes to   {local}: [{}]",
+            hex.join(" ")
+        ),
     ] {
         let line = server.log.wait_for(&expected, T);
         assert!(line.is_some(), "{expected} not in\n{}", server.log.text());

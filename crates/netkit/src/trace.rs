@@ -25,10 +25,19 @@
 //! recv 3 bytes from 127.0.0.1:53422: "é\r\n" (its first byte, [c3], came in an earlier read)
 //! ```
 //!
-//! Over UDP an empty datagram is a message too (a time client's question is
-//! one): it is shown as `sent an empty datagram to …` or `recv an empty
-//! datagram from …`. An empty write on a TCP stream sends nothing and is
-//! not shown.
+//! Over UDP each line is one datagram, and says so: a server that speaks
+//! TCP and UDP on the same port (echo-server, time-server) logs both in one
+//! trace, and only the word *datagram* tells a UDP line from a TCP one:
+//!
+//! ```text
+//! recv 3 bytes from 127.0.0.1:54964: "hi\n"
+//! recv a datagram of 3 bytes from 127.0.0.1:49936: "hi\n"
+//! sent a datagram of 3 bytes to   127.0.0.1:49936: "hi\n"
+//! ```
+//!
+//! An empty datagram is a message too (a time client's question is one): it
+//! is shown as `sent an empty datagram to …` or `recv an empty datagram from
+//! …`. An empty write on a TCP stream sends nothing and is not shown.
 //!
 //! [`Tap`] keeps the peer address and counts bytes in and out (every
 //! connection's log line ends with those counts, traced or not). [`Traced`]
@@ -264,7 +273,14 @@ impl Tap {
     /// its bytes from `cut` on are held for the next chunk.
     fn write_lines(&self, way: Way, chunk: &[u8], before: &[u8], joined: &[u8], cut: usize) {
         let (verb, direction, peer) = (way.verb(), way.preposition(), self.peer);
-        let n = plural_bytes(chunk.len());
+        // A datagram says so: TCP and UDP lines of one server's trace (the
+        // same port on both) must not look alike. TCP's stay as short as
+        // they were.
+        let n = if self.datagrams {
+            format!("a datagram of {}", plural_bytes(chunk.len()))
+        } else {
+            plural_bytes(chunk.len())
+        };
         // The bytes shown as text (or hex) now, and this chunk's bytes held
         // back (the held ones from before are in `shown` or still held).
         let shown = &joined[..cut];
@@ -777,10 +793,46 @@ mod tests {
             lines,
             [
                 "recv an empty datagram from 127.0.0.1:1",
-                r#"recv 3 bytes from 127.0.0.1:1: "hi\n""#,
-                "sent 3 bytes to   127.0.0.1:1: [68 69 0a]",
+                r#"recv a datagram of 3 bytes from 127.0.0.1:1: "hi\n""#,
+                "sent a datagram of 3 bytes to   127.0.0.1:1: [68 69 0a]",
             ]
         );
+    }
+
+    /// The same bytes over TCP and over UDP, as a server serving both on
+    /// one port logs them: every UDP line says "datagram", no TCP line
+    /// does, and TCP's lines keep their format.
+    #[test]
+    fn a_datagram_line_is_told_from_a_tcp_line() {
+        let lines = logged(|| {
+            let tcp = Tap::new(peer(), true);
+            tcp.received(b"hi\n");
+            tcp.sent(b"hi\n");
+            let udp = Tap::datagrams(peer(), true, None);
+            udp.received(b"hi\n");
+            udp.sent(b"hi\n");
+            let server = DatagramTrace::new(true, None);
+            server.received(peer(), b"x");
+            server.sent(peer(), &[b'y'; LINE_BYTES + 1]);
+        });
+        assert_eq!(
+            lines[..5],
+            [
+                r#"recv 3 bytes from 127.0.0.1:1: "hi\n""#,
+                r#"sent 3 bytes to   127.0.0.1:1: "hi\n""#,
+                r#"recv a datagram of 3 bytes from 127.0.0.1:1: "hi\n""#,
+                r#"sent a datagram of 3 bytes to   127.0.0.1:1: "hi\n""#,
+                r#"recv a datagram of 1 byte from 127.0.0.1:1: "x""#,
+            ]
+        );
+        // A long datagram: each of its lines says so.
+        assert_eq!(lines.len(), 7, "{lines:#?}");
+        for line in &lines[5..] {
+            assert!(
+                line.starts_with("sent a datagram of 1025 bytes to   127.0.0.1:1 (bytes "),
+                "{line}"
+            );
+        }
     }
 
     const CUT: &str = "a character cut by the read: shown whole once the rest comes";
@@ -937,9 +989,9 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "recv 4 bytes from 127.0.0.1:1: [63 61 66 c3]",
-                "recv 2 bytes from 127.0.0.1:1: [a9 21]",
-                "recv 2 bytes from 127.0.0.1:1: \"é\"",
+                "recv a datagram of 4 bytes from 127.0.0.1:1: [63 61 66 c3]",
+                "recv a datagram of 2 bytes from 127.0.0.1:1: [a9 21]",
+                "recv a datagram of 2 bytes from 127.0.0.1:1: \"é\"",
             ]
         );
     }
