@@ -128,7 +128,7 @@ impl UdpServerSocket {
             };
             match received {
                 Ok(datagram) => return Some(datagram),
-                Err(e) => debug!("UDP receive error: {}", describe_io(&e)),
+                Err(e) => debug!("{}", receive_error(&e)),
             }
         }
     }
@@ -376,9 +376,34 @@ mod pktinfo {
     }
 }
 
+/// A UDP server's failed receive, for its log. The system reports the ICMP
+/// "port unreachable" an earlier answer drew with TCP's words ("connection
+/// refused"; Windows: "connection reset"), which would be wrong here: UDP
+/// has no connection, only a client that was gone.
+fn receive_error(e: &io::Error) -> String {
+    if crate::net::is_udp_refusal(e) {
+        "an earlier answer drew an ICMP \"port unreachable\": its client had \
+         already gone (nothing listens on its port any more)"
+            .to_string()
+    } else {
+        format!("UDP receive error: {}", describe_io(e))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The "port unreachable" an answer drew is logged as what it is, never
+    /// as a connection refused or reset (UDP has none).
+    #[test]
+    fn a_refused_answer_is_logged_without_tcp_words() {
+        let said = receive_error(&io::Error::from(io::ErrorKind::ConnectionRefused));
+        assert!(said.contains("\"port unreachable\""), "{said}");
+        assert!(!said.contains("connection"), "{said}");
+        let other = receive_error(&io::Error::from(io::ErrorKind::PermissionDenied));
+        assert!(other.starts_with("UDP receive error: "), "{other}");
+    }
     use std::time::Duration;
 
     const WAIT: Duration = Duration::from_secs(5);
