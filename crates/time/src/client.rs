@@ -250,8 +250,9 @@ pub async fn ask_udp(options: &Options) -> Result<Reply, NetError> {
     ask_udp_at(UdpServer::open(&options.host, options.port).await?, options).await
 }
 
-/// [`ask_udp`], to a server already resolved: when its address refuses
-/// (nothing listens there), the next address of the same name is asked.
+/// [`ask_udp`], to a server already resolved: when its address answers
+/// "port unreachable" (nothing listens there), the next address of the
+/// same name is asked.
 pub async fn ask_udp_at(mut target: UdpServer, options: &Options) -> Result<Reply, NetError> {
     let trace = |server| {
         tap_for(
@@ -299,7 +300,7 @@ pub async fn ask_udp_at(mut target: UdpServer, options: &Options) -> Result<Repl
             }
             // An ICMP "port unreachable": nobody listens there. The name
             // may have another address (localhost: ::1, then 127.0.0.1),
-            // which is asked at once; a refusal is not a lost datagram, so
+            // which is asked at once; that answer is not a lost datagram, so
             // that question is not counted as an attempt.
             Ok(Err(e)) if is_udp_refusal(&e) => match target.next_address(&e).await? {
                 Some(next) => {
