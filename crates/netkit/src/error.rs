@@ -6,6 +6,10 @@
 //! and a student should read *that* instead of the code. [`NetError`] turns the
 //! common cases into a sentence that says what happened and how to fix it.
 //!
+//! The same code can mean two things: on a TCP socket, `Connection refused`
+//! is a refused connection; on a UDP socket, which has none, it is the ICMP
+//! "port unreachable" a datagram drew ([`NetError::udp_io`] says so).
+//!
 //! Servers and clients return `NetError` from their fallible set-up steps
 //! (bind, connect); [`crate::run()`] prints it as `error: …` and exits with
 //! code 1 (2 for a usage mistake; 130, with no line, for Ctrl-C).
@@ -255,10 +259,10 @@ impl NetError {
     /// with the other side's `host:port`, e.g. "reading from 10.0.0.1:10194").
     pub fn io(context: impl Into<String>, source: io::Error) -> NetError {
         // A firewall that rejects a UDP exchange ("host prohibited") shows
-        // up on the *next* receive, not on connect (a UDP refusal, "port
-        // unreachable", is `udp_io`'s). On an established TCP connection, the system reports a peer that
-        // went silent (ETIMEDOUT) or out of reach (EHOSTUNREACH) the same
-        // way: on the next read or write. Only the system's own ETIMEDOUT
+        // up on the *next* receive, not on connect (a "port unreachable" is
+        // `udp_io`'s). On an established TCP connection, the system reports
+        // a peer that went silent (ETIMEDOUT) or out of reach (EHOSTUNREACH)
+        // the same way: on the next read or write. Only the system's own ETIMEDOUT
         // (it has an OS code) means that: a time-out a program raises
         // itself (a tokio `timeout` turned into an `io::Error` has neither
         // code nor message) says nothing about the other machine.
