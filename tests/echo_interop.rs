@@ -19,7 +19,7 @@ mod support;
 use std::process::Command;
 use std::time::Duration;
 
-use support::{Interactive, Peer, Server, bin, free_port, noise, run_with_input, tool};
+use support::{Interactive, Peer, Server, Transport, bin, noise, run_with_input, tool};
 
 const T: Duration = Duration::from_secs(20);
 
@@ -69,13 +69,15 @@ fn nc_over_udp_gets_its_datagram_back() {
 
 /// A socat echo server on a free loopback port, and that port.
 fn start_socat(socat: &std::path::Path) -> (Peer, u16) {
-    let port = free_port();
-    let mut command = Command::new(socat);
-    command.args([
-        &format!("TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork"),
-        "PIPE",
-    ]);
-    (Peer::start(command, "socat", &[port]), port)
+    let (peer, ports) = Peer::on_free_ports("socat", 1, &[Transport::Tcp], |ports| {
+        let mut command = Command::new(socat);
+        command.args([
+            &format!("TCP-LISTEN:{},bind=127.0.0.1,reuseaddr,fork", ports[0]),
+            "PIPE",
+        ]);
+        command
+    });
+    (peer, ports[0])
 }
 
 #[test]
@@ -159,9 +161,8 @@ fn socat_gets_its_datagram_back_over_udp() {
 #[test]
 fn echo_client_talks_to_xinetd_s_echo_over_tcp_and_udp() {
     let Some(xinetd) = tool("xinetd") else { return };
-    let port = free_port();
-    let _xinetd = support::xinetd(&xinetd, &[("echo", port)], "UTC");
-    let port = port.to_string();
+    let (_xinetd, ports) = support::xinetd(&xinetd, &["echo"], "UTC");
+    let port = ports[0].to_string();
     let client = bin("echo-client");
 
     for transport in [&[][..], &["--udp"][..]] {

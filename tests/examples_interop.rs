@@ -12,16 +12,19 @@ use std::process::Command;
 use std::time::Duration;
 
 use codec::time::{Timestamp, daytime, rfc868};
-use support::{Interactive, Peer, free_port, run_with_input, run_with_input_left_open, tool};
+use support::{Interactive, Peer, Transport, run_with_input, run_with_input_left_open, tool};
 
 const T: Duration = Duration::from_secs(20);
 
 /// Starts example `name` of the root package on a free port; waits until it accepts.
 fn start(name: &str) -> (Peer, String) {
-    let port = free_port();
-    let mut command = Command::new(support::example("netlab", name));
-    command.arg(port.to_string());
-    (Peer::start(command, name, &[port]), port.to_string())
+    let program = support::example("netlab", name);
+    let (peer, ports) = Peer::on_free_ports(name, 1, &[Transport::Tcp], |ports| {
+        let mut command = Command::new(&program);
+        command.arg(ports[0].to_string());
+        command
+    });
+    (peer, ports[0].to_string())
 }
 
 fn off_by(instant: Timestamp) -> f64 {

@@ -96,19 +96,25 @@ fn python_http_server_breaks_no_rule() {
     let Some(python) = support::tool("python3") else {
         return;
     };
-    let port = support::free_port();
-    let dir = std::env::temp_dir();
-    let mut command = std::process::Command::new(python);
-    command
-        .args([
-            "-m",
-            "http.server",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-        ])
-        .current_dir(dir);
-    let _peer = support::Peer::start(command, "python3 -m http.server", &[port]);
+    let (_peer, ports) = support::Peer::on_free_ports(
+        "python3 -m http.server",
+        1,
+        &[support::Transport::Tcp],
+        |ports| {
+            let mut command = std::process::Command::new(&python);
+            command
+                .args([
+                    "-m",
+                    "http.server",
+                    &ports[0].to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                ])
+                .current_dir(std::env::temp_dir());
+            command
+        },
+    );
+    let port = ports[0];
     let out = check_http(&format!("127.0.0.1:{port}"));
     let stdout = out.stdout_text();
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", out.stderr);

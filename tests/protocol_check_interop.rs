@@ -23,9 +23,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use support::{Output, Peer, free_port, rule, run_client, tool};
+use support::{Output, Peer, Transport, rule, run_client, tool};
 
-/// Longest a whole protocol-check run, or a tool's start, may take.
+/// Longest a whole protocol-check run may take.
 const T: Duration = Duration::from_secs(60);
 
 fn check(protocol: &str, port: u16, extra: &[&str]) -> Output {
@@ -48,15 +48,15 @@ fn assert_all_pass(out: &Output) {
 }
 
 /// xinetd in UTC, so its daytime line names one instant protocol-check can compare.
-fn xinetd(path: &Path, services: &[(&str, u16)]) -> Peer {
+fn xinetd(path: &Path, services: &[&str]) -> (Peer, Vec<u16>) {
     support::xinetd(path, services, "UTC")
 }
 
 #[test]
 fn xinetd_time_and_daytime_pass_every_rule_over_tcp_and_udp() {
     let Some(path) = tool("xinetd") else { return };
-    let (time, daytime) = (free_port(), free_port());
-    let _x = xinetd(&path, &[("time", time), ("daytime", daytime)]);
+    let (_x, ports) = xinetd(&path, &["time", "daytime"]);
+    let (time, daytime) = (ports[0], ports[1]);
     assert_all_pass(&check("time", time, &[]));
     assert_all_pass(&check("time", time, &["--udp"]));
     assert_all_pass(&check("daytime", daytime, &[]));
@@ -66,8 +66,8 @@ fn xinetd_time_and_daytime_pass_every_rule_over_tcp_and_udp() {
 #[test]
 fn xinetd_echo_passes_over_tcp_and_its_2048_byte_udp_limit_is_reported() {
     let Some(path) = tool("xinetd") else { return };
-    let port = free_port();
-    let _x = xinetd(&path, &[("echo", port)]);
+    let (_x, ports) = xinetd(&path, &["echo"]);
+    let port = ports[0];
     assert_all_pass(&check("echo", port, &[]));
     let udp = check("echo", port, &["--udp"]);
     let stdout = udp.stdout_text();
@@ -95,43 +95,35 @@ fn xinetd_echo_passes_over_tcp_and_its_2048_byte_udp_limit_is_reported() {
 #[test]
 fn socat_running_cat_is_an_echo_server_that_passes_every_tcp_rule() {
     let Some(socat) = tool("socat") else { return };
-    let port = free_port();
-    let listen = format!("TCP-LISTEN:{port},bind=127.0.0.1,fork,reuseaddr");
-    let mut command = Command::new(socat);
-    command.args([listen.as_str(), "EXEC:cat"]);
-    let _peer = Peer::start(command, "socat", &[port]);
+    let (_peer, ports) = Peer::on_free_ports("socat", 1, &[Transport::Tcp], |ports| {
+        let mut command = Command::new(&socat);
+        command.args([
+            &format!("TCP-LISTEN:{},bind=127.0.0.1,fork,reuseaddr", ports[0]),
+            "EXEC:cat",
+        ]);
+        command
+    });
+    let port = ports[0];
     assert_all_pass(&check("echo", port, &[]));
 }
 
 #[test]
 fn socat_udp_echo_passes_every_udp_rule() {
     let Some(socat) = tool("socat") else { return };
-    let port = free_port();
-    let listen = format!("UDP-RECVFROM:{port},bind=127.0.0.1,fork");
-    let mut command = Command::new(socat);
     // `-T 2`: each datagram's forked child ends after 2 s without traffic.
     // Without it, children outlived the test (stopping the parent does not
     // stop them): one socat left running per run.
-    command.args(["-T", "2", listen.as_str(), "PIPE"]);
-    // No TCP port to wait for: wait until a datagram comes back.
-    let _peer = Peer::start(command, "socat", &[]);
-    let probe = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    probe.connect(("127.0.0.1", port)).unwrap();
-    probe
-        .set_read_timeout(Some(Duration::from_millis(100)))
-        .unwrap();
-    let deadline = std::time::Instant::now() + T;
-    let ready = loop {
-        // Refused (nothing bound yet) or no answer yet: try again.
-        if probe.send(b"ready?").is_ok() && probe.recv(&mut [0u8; 16]).is_ok() {
-            break true;
-        }
-        if std::time::Instant::now() >= deadline {
-            break false;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert!(ready, "socat's UDP echo never answered");
+    let (_peer, ports) = Peer::on_free_ports("socat", 1, &[Transport::Udp], |ports| {
+        let mut command = Command::new(&socat);
+        command.args([
+            "-T",
+            "2",
+            &format!("UDP-RECVFROM:{},bind=127.0.0.1,fork", ports[0]),
+            "PIPE",
+        ]);
+        command
+    });
+    let port = ports[0];
     assert_all_pass(&check("echo", port, &["--udp"]));
 }
 

@@ -16,24 +16,15 @@ mod support;
 use std::time::Duration;
 
 use codec::time::{Timestamp, daytime, rfc868};
-use support::{Interactive, Peer, bin, free_port, run_with_input, run_with_input_left_open, tool};
+use support::{Interactive, Peer, bin, run_with_input, run_with_input_left_open, tool};
 
 const T: Duration = Duration::from_secs(20);
 
 /// xinetd's daytime, time and echo on free ports, in UTC, and those ports.
 fn xinetd() -> Option<(Peer, [String; 3])> {
     let path = tool("xinetd")?;
-    let ports = [free_port(), free_port(), free_port()];
-    let peer = support::xinetd(
-        &path,
-        &[
-            ("daytime", ports[0]),
-            ("time", ports[1]),
-            ("echo", ports[2]),
-        ],
-        "UTC",
-    );
-    Some((peer, ports.map(|p| p.to_string())))
+    let (peer, ports) = support::xinetd(&path, &["daytime", "time", "echo"], "UTC");
+    Some((peer, [0, 1, 2].map(|i| ports[i].to_string())))
 }
 
 fn off_by(instant: Timestamp) -> f64 {

@@ -242,16 +242,11 @@ impl Xinetd {
     /// Starts xinetd's internal time and daytime services (TCP and UDP),
     /// with the time zone `tz`, and waits until both TCP ports accept.
     fn start(xinetd: &Path, tz: &str) -> Xinetd {
-        let (time_port, daytime_port) = (support::free_port(), support::free_port());
-        let peer = support::xinetd(
-            xinetd,
-            &[("time", time_port), ("daytime", daytime_port)],
-            tz,
-        );
+        let (peer, ports) = support::xinetd(xinetd, &["time", "daytime"], tz);
         Xinetd {
             _peer: peer,
-            time_port,
-            daytime_port,
+            time_port: ports[0],
+            daytime_port: ports[1],
         }
     }
 }

@@ -10,6 +10,9 @@
 //!   stays open, as at a terminal; [`Interactive`] one the test types into.
 //! - [`Log::traced`] reads a `--trace` log back as the bytes that crossed.
 //! - [`tool`] finds a third-party peer (nc, socat…) or explains why the test is skipped.
+//! - [`Peer::on_free_ports`] runs a third-party server that must be told its
+//!   port (socat, xinetd…) and waits until *that process* listens there, not
+//!   another program that took the port meanwhile.
 //!
 //! Every wait here is bounded: a broken program makes a test fail, never hang.
 
@@ -546,17 +549,36 @@ pub fn run_client(name: &str, args: &[&str], timeout: Duration) -> Output {
 
 // ---- Third-party servers (socat, xinetd…) for interop tests ----------------
 
-/// A port number free on both TCP and UDP (found by binding port 0, then
-/// released), for a third-party server that cannot be told `--port 0`.
-pub fn free_port() -> u16 {
-    for _ in 0..50 {
+/// Ports free on both TCP and UDP when chosen (found by binding port 0),
+/// all different, released together on return: for a third-party server
+/// that cannot be told `--port 0`. Another program may take one before
+/// that server binds it: start such servers with [`Peer::on_free_ports`],
+/// which checks that the port is really theirs.
+pub fn free_ports(count: usize) -> Vec<u16> {
+    // Every socket stays bound until all are chosen: two calls of a
+    // bind-and-release helper could get the same port twice.
+    let mut held = Vec::new();
+    for _ in 0..count * 50 {
+        if held.len() == count {
+            break;
+        }
         let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = tcp.local_addr().unwrap().port();
-        if std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok() {
-            return port;
+        if let Ok(udp) = std::net::UdpSocket::bind(("127.0.0.1", port)) {
+            held.push((port, tcp, udp));
         }
     }
-    panic!("no port free on both TCP and UDP");
+    assert_eq!(
+        held.len(),
+        count,
+        "no {count} ports free on both TCP and UDP"
+    );
+    held.into_iter().map(|(port, _, _)| port).collect()
+}
+
+/// One port free on both TCP and UDP when chosen; see [`free_ports`].
+pub fn free_port() -> u16 {
+    free_ports(1)[0]
 }
 
 /// A loopback UDP address where nothing listens (a port bound, then
@@ -593,11 +615,116 @@ pub struct Peer {
     dir: Option<PathBuf>,
 }
 
+/// A transport a third-party server listens on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// A TCP listening socket.
+    Tcp,
+    /// A bound UDP socket.
+    Udp,
+}
+
+/// How many times [`Peer::on_free_ports`] starts a server on fresh ports
+/// before it gives up.
+pub const PORT_TRIES: usize = 5;
+
 impl Peer {
-    /// Starts `command` and waits (bounded) until every TCP port in `ports`
-    /// accepts connections.
-    pub fn start(mut command: Command, name: &str, ports: &[u16]) -> Peer {
-        Peer::start_in(&mut command, name, ports, None)
+    /// Starts a third-party server that must be told its ports on its
+    /// command line (socat, xinetd, `python3 -m http.server`…): `build`
+    /// makes its command for `count` fresh ports ([`free_ports`]). Waits
+    /// (bounded) until the process started, or one of its children, itself
+    /// listens on each port over each of `transports`; returns it and its
+    /// ports.
+    ///
+    /// "Something answers on the port" is not enough: between the moment a
+    /// port is chosen and the moment the server binds it, another program
+    /// (another test's server: tests run in parallel) may take it. Ours
+    /// then cannot bind it (most servers exit; xinetd runs on without that
+    /// service), and the test would talk to the other program. So the
+    /// kernel's socket tables say which sockets are on the port, and the
+    /// process's descriptors whose they are (see [`port_owners`]). When the
+    /// server exits before listening or the port is another program's, it
+    /// is stopped and started again on fresh ports, [`PORT_TRIES`] times in
+    /// all; then the test fails, saying why each try failed.
+    pub fn on_free_ports(
+        name: &str,
+        count: usize,
+        transports: &[Transport],
+        build: impl FnMut(&[u16]) -> Command,
+    ) -> (Peer, Vec<u16>) {
+        Peer::on_free_ports_in(name, count, transports, None, build)
+    }
+
+    /// [`Peer::on_free_ports`] for a server whose scratch folder `dir`
+    /// (made by `build`) is removed with it.
+    fn on_free_ports_in(
+        name: &str,
+        count: usize,
+        transports: &[Transport],
+        dir: Option<PathBuf>,
+        mut build: impl FnMut(&[u16]) -> Command,
+    ) -> (Peer, Vec<u16>) {
+        let mut failures = Vec::new();
+        for _ in 0..PORT_TRIES {
+            let ports = free_ports(count);
+            let child = build(&ports)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+            // Owned from here: a failed try (or a panic) stops it.
+            let mut peer = Peer {
+                child,
+                dir: dir.clone(),
+            };
+            match peer.wait_listening(name, &ports, transports) {
+                Ok(()) => return (peer, ports),
+                Err(why) => failures.push(why),
+            }
+        }
+        panic!(
+            "{name} could not listen on fresh ports in {PORT_TRIES} tries:\n  {}",
+            failures.join("\n  ")
+        );
+    }
+
+    /// Waits (bounded) until this process listens on every port over every
+    /// transport. `Err` (worth a try on other ports) when it exited first
+    /// or another program has one of the ports; a panic when it is still
+    /// not listening after [`START_TIMEOUT`].
+    fn wait_listening(
+        &mut self,
+        name: &str,
+        ports: &[u16],
+        transports: &[Transport],
+    ) -> Result<(), String> {
+        let wanted: Vec<(u16, Transport)> = ports
+            .iter()
+            .flat_map(|&port| transports.iter().map(move |&t| (port, t)))
+            .collect();
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!("exited ({status}) before listening on {ports:?}"));
+            }
+            let owners = port_owners(self.child.id(), &wanted);
+            if let Some(((port, transport), _)) = wanted
+                .iter()
+                .zip(&owners)
+                .find(|(_, owner)| **owner == Owner::Other)
+            {
+                return Err(format!("port {port} ({transport:?}) was another program's"));
+            }
+            if owners.iter().all(|owner| *owner == Owner::Us) {
+                return Ok(());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{name} did not listen on {wanted:?} within {START_TIMEOUT:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Starts `command`, a server that listens on a port the system picks
@@ -628,29 +755,157 @@ impl Peer {
         (peer, port)
     }
 
-    fn start_in(command: &mut Command, name: &str, ports: &[u16], dir: Option<PathBuf>) -> Peer {
-        let child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
-        let mut peer = Peer { child, dir };
-        let deadline = Instant::now() + START_TIMEOUT;
-        for &port in ports {
-            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-                if let Ok(Some(status)) = peer.child.try_wait() {
-                    panic!("{name} exited ({status}) before listening on port {port}");
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "{name} did not start listening on port {port}"
-                );
-                std::thread::sleep(Duration::from_millis(20));
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+/// Whose sockets are on a port, as [`port_owners`] sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owner {
+    /// No socket yet.
+    Nobody,
+    /// Only sockets of the process asked about (or of its children).
+    Us,
+    /// At least one socket of another program.
+    Other,
+}
+
+/// Who holds each `(port, transport)` of `wanted` on loopback, compared
+/// with process `pid` and its descendants. The kernel's tables
+/// (`/proc/net/tcp`, `tcp6`, `udp`, `udp6`) give the inode of each socket
+/// on the port (for TCP, each listening one); a process's descriptors
+/// (`/proc/PID/fd`, links named `socket:[INODE]`) show the sockets it holds.
+#[cfg(target_os = "linux")]
+pub fn port_owners(pid: u32, wanted: &[(u16, Transport)]) -> Vec<Owner> {
+    // The tables first: a socket in them was created, so its descriptor
+    // is already in its process's fd folder when that is read next.
+    let on_port: Vec<Vec<String>> = wanted
+        .iter()
+        .map(|&(port, transport)| socket_inodes_on(port, transport))
+        .collect();
+    let ours = held_sockets(&process_tree(pid));
+    on_port
+        .iter()
+        .map(|inodes| {
+            if inodes.is_empty() {
+                Owner::Nobody
+            } else if inodes.iter().all(|inode| ours.contains(inode)) {
+                Owner::Us
+            } else {
+                Owner::Other
+            }
+        })
+        .collect()
+}
+
+/// Without `/proc`, only "something is there" can be seen: a TCP port
+/// accepts, a UDP port cannot be bound. Weaker than on Linux (the
+/// something may be another program), where CI runs.
+#[cfg(not(target_os = "linux"))]
+pub fn port_owners(_pid: u32, wanted: &[(u16, Transport)]) -> Vec<Owner> {
+    wanted
+        .iter()
+        .map(|&(port, transport)| {
+            let there = match transport {
+                Transport::Tcp => std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
+                Transport::Udp => std::net::UdpSocket::bind(("127.0.0.1", port)).is_err(),
+            };
+            if there { Owner::Us } else { Owner::Nobody }
+        })
+        .collect()
+}
+
+/// The inodes of the sockets on local `port`: TCP ones that listen (state
+/// `0A`; not the connections, nor `TIME_WAIT` rows, whose inode is 0), all
+/// UDP ones. A row is `sl local rem st … uid timeout inode`, `local` being
+/// `HEXIP:HEXPORT`.
+#[cfg(target_os = "linux")]
+fn socket_inodes_on(port: u16, transport: Transport) -> Vec<String> {
+    let tables = match transport {
+        Transport::Tcp => ["/proc/net/tcp", "/proc/net/tcp6"],
+        Transport::Udp => ["/proc/net/udp", "/proc/net/udp6"],
+    };
+    let wanted = format!(":{port:04X}");
+    let mut inodes = Vec::new();
+    for table in tables {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if fields.len() > 9
+                && fields[1].ends_with(&wanted)
+                && (transport == Transport::Udp || fields[3] == "0A")
+                && fields[9] != "0"
+            {
+                inodes.push(fields[9].to_string());
             }
         }
-        peer
     }
+    inodes
+}
+
+/// `pid` and every process descended from it (a server that forks may
+/// listen in a child), from the parent pid in each `/proc/PID/stat`.
+#[cfg(target_os = "linux")]
+fn process_tree(pid: u32) -> Vec<u32> {
+    let mut parents = Vec::new(); // (pid, its parent)
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(child) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
+            continue;
+        };
+        // "PID (COMMAND) STATE PPID …": COMMAND may hold spaces and ')'.
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue; // ended meanwhile
+        };
+        let parent = stat
+            .rfind(')')
+            .and_then(|end| stat[end + 1..].split_whitespace().nth(1))
+            .and_then(|ppid| ppid.parse::<u32>().ok());
+        if let Some(parent) = parent {
+            parents.push((child, parent));
+        }
+    }
+    let mut tree = vec![pid];
+    let mut next = 0;
+    // Each process is added once: the loop ends with the table.
+    while next < tree.len() {
+        let parent = tree[next];
+        tree.extend(
+            parents
+                .iter()
+                .filter(|&&(child, p)| p == parent && !tree.contains(&child))
+                .map(|&(child, _)| child)
+                .collect::<Vec<_>>(),
+        );
+        next += 1;
+    }
+    tree
+}
+
+/// The inodes of the sockets the processes `pids` hold open.
+#[cfg(target_os = "linux")]
+fn held_sockets(pids: &[u32]) -> Vec<String> {
+    let mut inodes = Vec::new();
+    for pid in pids {
+        let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+            continue;
+        };
+        for fd in fds.flatten() {
+            if let Ok(target) = std::fs::read_link(fd.path()) {
+                let target = target.to_string_lossy();
+                if let Some(inode) = target
+                    .strip_prefix("socket:[")
+                    .and_then(|rest| rest.strip_suffix(']'))
+                {
+                    inodes.push(inode.to_string());
+                }
+            }
+        }
+    }
+    inodes
 }
 
 impl Drop for Peer {
@@ -672,41 +927,65 @@ impl Drop for Peer {
     }
 }
 
-/// xinetd serving its internal `services` (`("time", port)`, `("echo", port)`…),
-/// each on TCP and UDP, bound to 127.0.0.1, in the time zone `tz`.
+/// xinetd serving its internal `services` (`"time"`, `"echo"`…), each on
+/// TCP and UDP on a fresh port of its own, bound to 127.0.0.1, in the time
+/// zone `tz`; and those ports, in the order of `services`.
 ///
 /// xinetd's defaults close a service after 50 fast connections (`cps`) and
 /// limit instances per source: both are raised, or load would look like a bug.
-pub fn xinetd(path: &Path, services: &[(&str, u16)], tz: &str) -> Peer {
+pub fn xinetd(path: &Path, services: &[&str], tz: &str) -> (Peer, Vec<u16>) {
+    xinetd_with(path, services, tz, |_| {})
+}
+
+/// [`xinetd`], calling `before_start` with the ports chosen before each
+/// start: a test takes one there, as another program could, to see it
+/// noticed.
+pub fn xinetd_with(
+    path: &Path,
+    services: &[&str],
+    tz: &str,
+    mut before_start: impl FnMut(&[u16]),
+) -> (Peer, Vec<u16>) {
     // One folder per xinetd: the tests of a file run in parallel.
     static COUNT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!("netlab-xinetd-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut conf = String::from(
-        "defaults\n{\n  instances = UNLIMITED\n  per_source = UNLIMITED\n  cps = 100000 1\n}\n",
-    );
-    for (name, port) in services {
-        for (socket_type, protocol, wait) in [("stream", "tcp", "no"), ("dgram", "udp", "yes")] {
-            conf.push_str(&format!(
-                "service {name}\n{{\n  type = INTERNAL UNLISTED\n  id = {name}-{socket_type}\n  \
-                 socket_type = {socket_type}\n  protocol = {protocol}\n  wait = {wait}\n  \
-                 bind = 127.0.0.1\n  port = {port}\n}}\n"
-            ));
+    let build = |ports: &[u16]| {
+        before_start(ports);
+        let mut conf = String::from(
+            "defaults\n{\n  instances = UNLIMITED\n  per_source = UNLIMITED\n  cps = 100000 1\n}\n",
+        );
+        for (name, port) in services.iter().zip(ports) {
+            for (socket_type, protocol, wait) in [("stream", "tcp", "no"), ("dgram", "udp", "yes")]
+            {
+                conf.push_str(&format!(
+                    "service {name}\n{{\n  type = INTERNAL UNLISTED\n  id = {name}-{socket_type}\n  \
+                     socket_type = {socket_type}\n  protocol = {protocol}\n  wait = {wait}\n  \
+                     bind = 127.0.0.1\n  port = {port}\n}}\n"
+                ));
+            }
         }
-    }
-    let conf_path = dir.join("xinetd.conf");
-    std::fs::write(&conf_path, conf).unwrap();
-    let mut command = Command::new(path);
-    command
-        .arg("-dontfork")
-        .arg("-f")
-        .arg(&conf_path)
-        .arg("-pidfile")
-        .arg(dir.join("xinetd.pid"))
-        .env("TZ", tz);
-    let ports: Vec<u16> = services.iter().map(|(_, port)| *port).collect();
-    Peer::start_in(&mut command, "xinetd", &ports, Some(dir))
+        // Made again at each try: a failed one removed it.
+        std::fs::create_dir_all(&dir).unwrap();
+        let conf_path = dir.join("xinetd.conf");
+        std::fs::write(&conf_path, conf).unwrap();
+        let mut command = Command::new(path);
+        command
+            .arg("-dontfork")
+            .arg("-f")
+            .arg(&conf_path)
+            .arg("-pidfile")
+            .arg(dir.join("xinetd.pid"))
+            .env("TZ", tz);
+        command
+    };
+    Peer::on_free_ports_in(
+        "xinetd",
+        services.len(),
+        &[Transport::Tcp, Transport::Udp],
+        Some(dir.clone()),
+        build,
+    )
 }
 
 // ---- Reading protocol-check's report ---------------------------------------
