@@ -160,3 +160,23 @@ fn a_listener_belongs_to_the_process_that_holds_it() {
         [Owner::Other, Owner::Nobody]
     );
 }
+
+/// A refusing UDP address keeps its port: no other program can take it
+/// (and answer) before the test sends there; still, a datagram sent there
+/// is refused as at a free port.
+#[test]
+fn a_refusing_udp_port_cannot_be_taken_and_still_refuses() {
+    let refuser = support::RefusingUdp::new();
+    if cfg!(target_os = "linux") {
+        assert!(
+            UdpSocket::bind(refuser.addr()).is_err(),
+            "another program could take the port"
+        );
+    }
+    let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+    client.set_read_timeout(Some(T)).unwrap();
+    client.connect(refuser.addr()).unwrap();
+    client.send(b"anyone?").unwrap();
+    let error = client.recv(&mut [0u8; 16]).unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::ConnectionRefused);
+}

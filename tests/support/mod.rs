@@ -581,12 +581,34 @@ pub fn free_port() -> u16 {
     free_ports(1)[0]
 }
 
-/// A loopback UDP address where nothing listens (a port bound, then
-/// released): a datagram sent there is refused with an ICMP "port
-/// unreachable".
-pub fn refusing_udp_addr() -> std::net::SocketAddr {
-    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket.local_addr().unwrap()
+/// A loopback UDP address where nothing answers: a datagram sent there is
+/// refused with an ICMP "port unreachable". Held until dropped.
+///
+/// A port bound then released would do, until another program (another
+/// test: they run in parallel) binds it and takes the datagram. So on
+/// Linux the port stays bound, by a socket connected to itself: it takes
+/// only datagrams from its own address, and for any other sender the
+/// kernel finds no socket and refuses, as for a free port. Elsewhere the
+/// port is released (how other systems treat that socket is not checked).
+pub struct RefusingUdp {
+    addr: std::net::SocketAddr,
+    _held: Option<std::net::UdpSocket>,
+}
+
+impl RefusingUdp {
+    /// A new refusing address, on a port of its own.
+    pub fn new() -> RefusingUdp {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = socket.local_addr().unwrap();
+        socket.connect(addr).unwrap();
+        let held = cfg!(target_os = "linux").then_some(socket);
+        RefusingUdp { addr, _held: held }
+    }
+
+    /// Its address.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.addr
+    }
 }
 
 /// Asserts that `said` explains a datagram sent to `addr` (a

@@ -480,7 +480,8 @@ fn a_multicast_or_broadcast_host_is_refused() {
 #[tokio::test]
 async fn a_name_whose_first_address_refuses_is_tried_at_the_next() {
     let server = echo_server("127.0.0.1", Config::default());
-    let refusing = support::refusing_udp_addr();
+    let refuser = support::RefusingUdp::new();
+    let refusing = refuser.addr();
     let options = echo::client::Options {
         host: "localhost".to_string(),
         port: server.port(),

@@ -84,7 +84,8 @@ async fn a_name_whose_first_address_refuses_is_asked_at_the_next() {
             let _ = server.send_to(&[0xEE, 0xAF, 0x85, 0x1F], from);
         }
     });
-    let target = UdpServer::aimed_at(vec![support::refusing_udp_addr(), listening])
+    let refuser = support::RefusingUdp::new();
+    let target = UdpServer::aimed_at(vec![refuser.addr(), listening])
         .await
         .unwrap();
     let reply = ask_udp_at(target, &options(listening.port(), true, 0))
@@ -94,15 +95,15 @@ async fn a_name_whose_first_address_refuses_is_asked_at_the_next() {
     assert_eq!(reply.bytes, [0xEE, 0xAF, 0x85, 0x1F]);
 
     // Every address refuses: the last one is named.
-    let last = support::refusing_udp_addr();
-    let target = UdpServer::aimed_at(vec![support::refusing_udp_addr(), last])
+    let (first, last) = (support::RefusingUdp::new(), support::RefusingUdp::new());
+    let target = UdpServer::aimed_at(vec![first.addr(), last.addr()])
         .await
         .unwrap();
-    let error = ask_udp_at(target, &options(last.port(), true, 0))
+    let error = ask_udp_at(target, &options(last.addr().port(), true, 0))
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, NetError::NothingListensUdp { addr } if *addr == last.to_string()),
+        matches!(&error, NetError::NothingListensUdp { addr } if *addr == last.addr().to_string()),
         "{error:?}"
     );
 }
