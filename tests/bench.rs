@@ -352,12 +352,6 @@ fn fake_server(serve: impl Fn(TcpStream) + Send + Sync + 'static) -> String {
     port.to_string()
 }
 
-/// A loopback port where nothing listens (bound by the system, then let go).
-fn closed_port() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port().to_string()
-}
-
 #[test]
 fn a_wrong_echo_fails_the_run_at_once() {
     // Echoes everything, with one bit flipped at byte 100,000. The tool
@@ -538,7 +532,8 @@ fn no_line_delivered_means_no_latency_figures() {
 fn absurd_parameters_are_usage_mistakes() {
     // Nothing listens on `port`: a check that let a case through would meet
     // a refused connection (exit code 1), not a usage mistake (2).
-    let port = closed_port();
+    let closed = support::RefusingTcp::new();
+    let port = closed.port();
     let cases: [(&[&str], &str); 15] = [
         // 20 GB of message buffers: the old tool tried to allocate them
         // (here it met the closed port first).
@@ -600,6 +595,7 @@ fn absurd_parameters_are_usage_mistakes() {
 fn a_run_however_short_reaches_the_server() {
     // With 1 µs to run, the old workers started after the deadline and
     // reported "0 connections/s" with exit code 0, no server there at all.
+    let closed = support::RefusingTcp::new();
     let out = run_client(
         "netlab-bench",
         &[
@@ -607,7 +603,7 @@ fn a_run_however_short_reaches_the_server() {
             "--service",
             "time",
             "--port",
-            &closed_port(),
+            &closed.port(),
             "--duration",
             "0.000001",
         ],

@@ -312,13 +312,9 @@ fn the_client_says_when_the_server_goes_away() {
 
 #[test]
 fn the_client_explains_a_refused_connection() {
-    // Take a free port and close it: nobody listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-        .to_string();
+    // A port nobody listens on.
+    let closed = support::RefusingTcp::new();
+    let port = closed.port();
     let out = run_with_input(
         &bin("chat-client"),
         &["--port", &port, "--nick", "x"],

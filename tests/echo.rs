@@ -722,13 +722,9 @@ fn port_in_use_is_explained() {
 
 #[test]
 fn connection_refused_is_explained() {
-    // Take a free port, and free it again: nobody listens there now.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-        .to_string();
+    // A port nobody listens on.
+    let closed = support::RefusingTcp::new();
+    let port = closed.port();
     let out = run_client("echo-client", &["--port", &port, "hello"], T);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stderr.contains("no server listens"), "{}", out.stderr);

@@ -327,12 +327,8 @@ fn https_is_explained_as_unsupported() {
 
 #[test]
 fn a_closed_port_is_explained() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let out = run_client("http-client", &[&format!("http://127.0.0.1:{port}/")], T);
+    let closed = support::RefusingTcp::new();
+    let out = run_client("http-client", &[&format!("http://{}/", closed.addr())], T);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stderr.contains("no server listens"), "{}", out.stderr);
 }

@@ -139,12 +139,8 @@ fn check_says_whether_something_listens() {
         "one real TCP connection reached the server"
     );
 
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let out = ports(&["--check", "127.0.0.1", &closed.to_string()]);
+    let closed = support::RefusingTcp::new();
+    let out = ports(&["--check", "127.0.0.1", &closed.port()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         out.stdout_text().contains("nothing listens there"),

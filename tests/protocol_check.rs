@@ -200,15 +200,10 @@ fn trace_shows_the_empty_datagram_we_send() {
     assert_eq!(said, 1, "{}", server.log.text());
 }
 
-/// A port nobody listens on: bind one, note its number, close it.
-fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
 #[test]
 fn nobody_listening_is_explained_and_fails() {
-    let port = closed_port().to_string();
+    let closed = support::RefusingTcp::new();
+    let port = closed.port();
     let out = check(&["chat", &format!("127.0.0.1:{port}"), "--lang", "en"]);
     let stdout = out.stdout_text();
     assert_eq!(out.status.code(), Some(1), "{stdout}");
@@ -229,12 +224,12 @@ fn nobody_listening_is_explained_and_fails() {
 /// refused connection (UDP has none).
 #[test]
 fn nobody_listening_on_udp_is_explained_once() {
-    let nobody = support::refusing_udp_addr();
-    let port = nobody.port().to_string();
+    let closed = support::RefusingUdp::new();
+    let port = closed.addr().port().to_string();
     let out = check(&["echo", &port, "--udp", "--lang", "en", "--timeout", "0.5"]);
     let stdout = out.stdout_text();
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    support::assert_nothing_listens_udp(&stdout, nobody);
+    support::assert_nothing_listens_udp(&stdout, closed.addr());
     assert_eq!(stdout.matches("nothing listens").count(), 1, "{stdout}");
     assert!(stdout.contains("0 rules"), "{stdout}");
     assert!(stdout.contains("check stopped"), "{stdout}");

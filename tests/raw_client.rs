@@ -186,12 +186,8 @@ fn trace_shows_both_directions() {
 
 #[test]
 fn a_closed_port_is_explained() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let out = run_client("raw-client", &["127.0.0.1", &port.to_string()], T);
+    let closed = support::RefusingTcp::new();
+    let out = run_client("raw-client", &["127.0.0.1", &closed.port()], T);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stderr.contains("no server listens"), "{}", out.stderr);
 }

@@ -180,3 +180,18 @@ fn a_refusing_udp_port_cannot_be_taken_and_still_refuses() {
     let error = client.recv(&mut [0u8; 16]).unwrap_err();
     assert_eq!(error.kind(), std::io::ErrorKind::ConnectionRefused);
 }
+
+/// A refusing TCP address keeps its port: no other program can listen
+/// there before the test connects; still, a connection there is refused
+/// as at a free port.
+#[test]
+fn a_refusing_tcp_port_cannot_be_taken_and_still_refuses() {
+    let refuser = support::RefusingTcp::new();
+    // std's bind asks for SO_REUSEADDR (on Unix), as most servers do.
+    assert!(
+        TcpListener::bind(refuser.addr()).is_err(),
+        "another program could listen there"
+    );
+    let error = TcpStream::connect_timeout(&refuser.addr(), T).unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::ConnectionRefused);
+}

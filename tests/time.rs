@@ -673,12 +673,8 @@ fn a_port_in_use_is_explained() {
 
 #[test]
 fn connection_refused_is_explained() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let out = client(&["--port", &port.to_string()]);
+    let closed = support::RefusingTcp::new();
+    let out = client(&["--port", &closed.port()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stderr.contains("connection refused"), "{}", out.stderr);
 }

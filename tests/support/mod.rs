@@ -581,6 +581,42 @@ pub fn free_port() -> u16 {
     free_ports(1)[0]
 }
 
+/// A loopback TCP address where nothing listens: a connection there is
+/// refused. Held until dropped.
+///
+/// A port bound then released would do, until another program (another
+/// test: they run in parallel) listens there and accepts the connection.
+/// So the port stays bound by a socket that never listens: no other
+/// socket can bind it (it has no `SO_REUSEADDR`), and the kernel refuses
+/// connections to it as at a free port.
+pub struct RefusingTcp {
+    addr: std::net::SocketAddr,
+    _held: tokio::net::TcpSocket,
+}
+
+impl RefusingTcp {
+    /// A new refusing address, on a port of its own.
+    pub fn new() -> RefusingTcp {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(([127, 0, 0, 1], 0).into()).unwrap();
+        let addr = socket.local_addr().unwrap();
+        RefusingTcp {
+            addr,
+            _held: socket,
+        }
+    }
+
+    /// Its address.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.addr
+    }
+
+    /// Its port, as a string for command lines.
+    pub fn port(&self) -> String {
+        self.addr.port().to_string()
+    }
+}
+
 /// A loopback UDP address where nothing answers: a datagram sent there is
 /// refused with an ICMP "port unreachable". Held until dropped.
 ///
