@@ -7,6 +7,8 @@
 //! back from its first line of output), every read has a time-out, and every
 //! process is killed when its test ends.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
@@ -123,15 +125,28 @@ impl Running {
 
     /// The address in the first line, `… on 127.0.0.1:PORT…`.
     fn addr(&self) -> SocketAddr {
-        let line = self.next_line();
-        let after = line
-            .split(" on ")
-            .nth(1)
-            .unwrap_or_else(|| panic!("no address in {line:?}"));
-        let addr = after.split([',', ' ']).next().unwrap();
-        addr.parse()
-            .unwrap_or_else(|_| panic!("no address in {line:?}"))
+        addr_in(&self.next_line())
     }
+
+    /// Like [`Running::addr`], but `None` when the example ended without
+    /// a line (it could not listen: its error goes to stderr).
+    fn addr_if_listening(&self) -> Option<SocketAddr> {
+        self.lines
+            .recv_timeout(TIMEOUT)
+            .ok()
+            .map(|line| addr_in(&line))
+    }
+}
+
+/// The address in a line `… on 127.0.0.1:PORT…`.
+fn addr_in(line: &str) -> SocketAddr {
+    let after = line
+        .split(" on ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    let addr = after.split([',', ' ']).next().unwrap();
+    addr.parse()
+        .unwrap_or_else(|_| panic!("no address in {line:?}"))
 }
 
 impl Drop for Running {
@@ -363,12 +378,20 @@ fn a_reset_client_does_not_stop_steps_1_2_and_5() {
 
 #[test]
 fn step_6_listens_on_the_port_given() {
-    let port = {
-        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        free.local_addr().unwrap().port()
-    };
-    let server = Running::start("06_framing", &[&port.to_string()]);
-    let addr = server.addr();
+    // A port free when chosen: another test may take it before 06_framing
+    // binds it. Then 06_framing says so on stderr and ends, without its
+    // line: another port is tried (five in all).
+    let (_server, addr, port) = (0..5)
+        .find_map(|_| {
+            let port = {
+                let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                free.local_addr().unwrap().port()
+            };
+            let server = Running::start("06_framing", &[&port.to_string()]);
+            let addr = server.addr_if_listening()?;
+            Some((server, addr, port))
+        })
+        .expect("06_framing could not listen on any of 5 free ports");
     assert_eq!(addr.port(), port, "06_framing ignored its port argument");
     let (mut stream, mut reader) = connect(addr);
     writeln!(stream, "hi").unwrap();
@@ -416,10 +439,8 @@ fn run_to_end(name: &str, args: &[&str]) -> (ExitStatus, String) {
 #[test]
 fn errors_are_explained_in_plain_words() {
     // A port nobody listens on: clients are refused.
-    let closed = {
-        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        free.local_addr().unwrap().port().to_string()
-    };
+    let refuser = support::RefusingTcp::new();
+    let closed = refuser.port();
     for (name, args, server) in [
         (
             "04_blocking_client",
