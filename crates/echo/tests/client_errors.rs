@@ -445,16 +445,25 @@ fn piped_to_a_full_server_says_it_may_be_full() {
 
 #[test]
 fn a_udp_port_in_use_suggests_serving_tcp_only() {
-    // Hold a UDP port whose TCP twin is free.
-    let (udp, port) = loop {
-        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let port = udp.local_addr().unwrap().port();
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            break (udp, port.to_string());
-        }
-    };
-    let out = run(SERVER, &["--port", &port], b"");
-    drop(udp);
+    // Hold a UDP port whose TCP twin is free. Another program (a test
+    // running meanwhile) may take that TCP port before echo-server binds
+    // it: then the error is about TCP, and another pair is tried.
+    let out = (0..5)
+        .map(|_| {
+            let (udp, port) = (0..100)
+                .find_map(|_| {
+                    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+                    let port = udp.local_addr().unwrap().port();
+                    let free = TcpListener::bind(("127.0.0.1", port)).is_ok();
+                    free.then(|| (udp, port.to_string()))
+                })
+                .expect("a UDP port whose TCP twin is free");
+            let out = run(SERVER, &["--port", &port], b"");
+            drop(udp);
+            out
+        })
+        .find(|out| !out.stderr.contains("(TCP)"))
+        .expect("the TCP twin was taken five times running");
     assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
     assert!(out.stderr.contains("(UDP)"), "{}", out.stderr);
     assert!(out.stderr.contains("--transport tcp"), "{}", out.stderr);
