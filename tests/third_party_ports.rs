@@ -139,15 +139,25 @@ fn xinetd_without_its_udp_port_is_started_again_elsewhere() {
     drop(taken);
 }
 
-/// The check itself: a listener of this test process is ours, and another
-/// process's (this one, seen from a child's pid) is not.
+/// The check itself: the sockets of this test process on a port (TCP
+/// listener and UDP socket) are ours, and another process's (this one's,
+/// seen from a child's pid) are not; a TCP port bound but not listening
+/// has no listener.
 #[test]
-fn a_listener_belongs_to_the_process_that_holds_it() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
+fn a_port_belongs_to_the_process_that_holds_it() {
+    // The same port number on TCP and UDP, both held here: no other
+    // program can be on it.
+    let (_tcp, _udp, port) = (0..100)
+        .find_map(|_| {
+            let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
+            let port = tcp.local_addr().unwrap().port();
+            let udp = UdpSocket::bind(("127.0.0.1", port)).ok()?;
+            Some((tcp, udp, port))
+        })
+        .expect("a port free on TCP and UDP");
     let wanted = [(port, Transport::Tcp), (port, Transport::Udp)];
     let me = std::process::id();
-    assert_eq!(port_owners(me, &wanted), [Owner::Us, Owner::Nobody]);
+    assert_eq!(port_owners(me, &wanted), [Owner::Us, Owner::Us]);
     let program = example("netlab", "01_blocking_echo");
     // Another process, listening elsewhere: nothing of it on `port`.
     let (other, _) = Peer::on_free_ports("01_blocking_echo", 1, &[Transport::Tcp], |ports| {
@@ -157,8 +167,11 @@ fn a_listener_belongs_to_the_process_that_holds_it() {
     });
     assert_eq!(
         port_owners(other.pid(), &wanted),
-        [Owner::Other, Owner::Nobody]
+        [Owner::Other, Owner::Other]
     );
+    let closed = support::RefusingTcp::new();
+    let unheard = [(closed.addr().port(), Transport::Tcp)];
+    assert_eq!(port_owners(me, &unheard), [Owner::Nobody]);
 }
 
 /// A refusing UDP address keeps its port: no other program can take it
