@@ -738,7 +738,11 @@ impl Peer {
             };
             match peer.wait_listening(name, &ports, transports) {
                 Ok(()) => return (peer, ports),
-                Err(why) => failures.push(why),
+                Err(why) => {
+                    // Seen with --nocapture, or in a failing test's output.
+                    eprintln!("{name}: {why}; trying other ports");
+                    failures.push(why);
+                }
             }
         }
         panic!(
