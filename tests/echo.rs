@@ -248,7 +248,8 @@ fn tcp_only_leaves_the_udp_port_closed() {
 /// UDP has no connection: the message must say what happened instead.
 #[test]
 fn nothing_listening_on_udp_is_not_called_a_refused_connection() {
-    let nobody = support::refusing_udp_addr();
+    let closed = support::RefusingUdp::new();
+    let nobody = closed.addr();
     let port = nobody.port().to_string();
     let out = run_client("echo-client", &["--udp", "--port", &port, "hello"], T);
     assert_eq!(out.status.code(), Some(1), "{}", out.stderr);

@@ -197,7 +197,8 @@ fn a_closed_port_is_explained() {
 /// ends it with that explanation, never "connection refused".
 #[test]
 fn nothing_listening_on_udp_is_not_called_a_refused_connection() {
-    let nobody = support::refusing_udp_addr();
+    let closed = support::RefusingUdp::new();
+    let nobody = closed.addr();
     let out = run_with_input(
         &bin("raw-client"),
         &["--udp", "127.0.0.1", &nobody.port().to_string()],

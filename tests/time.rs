@@ -683,7 +683,8 @@ fn connection_refused_is_explained() {
 /// nothing listens gets an ICMP "port unreachable", and the message says so.
 #[test]
 fn nothing_listening_on_udp_is_not_called_a_refused_connection() {
-    let nobody = support::refusing_udp_addr();
+    let closed = support::RefusingUdp::new();
+    let nobody = closed.addr();
     for protocol in ["time", "daytime"] {
         let out = client(&[
             "--udp",

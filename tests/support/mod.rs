@@ -648,7 +648,7 @@ impl RefusingUdp {
 }
 
 /// Asserts that `said` explains a datagram sent to `addr` (a
-/// [`refusing_udp_addr`]) as what it is: nothing listens on that UDP port,
+/// [`RefusingUdp`]) as what it is: nothing listens on that UDP port,
 /// the machine answered "port unreachable". Never as a refused connection:
 /// UDP has none.
 #[allow(dead_code)] // each test crate uses its own share of these helpers
