@@ -122,7 +122,7 @@ enum Bench {
         /// Messages per sender.
         #[arg(long, default_value = "200", value_parser = parse_limit)]
         messages: usize,
-        /// Lines per second per sender (0 = a burst, as fast as possible). Paced, latency counts from when each line was due, not from its write.
+        /// Lines per second per sender (0 = a burst, as fast as possible). Paced, a line that fell due during a write held back by the server counts from when it was due.
         #[arg(long, default_value_t = 0.0)]
         rate: f64,
         /// Extra bytes of text per message.
