@@ -19,7 +19,7 @@
 //!   client read it (p50, p99, max): every message carries its send time,
 //!   and all clients live in this one process, on one clock. A paced line
 //!   that fell due while its sender was inside a write to the server (held
-//!   back by it) counts from when it was due (see [`sent_at_us`]); every
+//!   back by it) counts from when it was due (see `sent_at_us`); every
 //!   other line from when it was written;
 //! - with `--pid`, the server's **CPU time per delivered line**, from procfs:
 //!   how the cost grows with the size of the room.
