@@ -1059,3 +1059,58 @@ fn a_suite_stopped_while_a_server_starts_writes_no_report() {
     assert_eq!(status.code(), Some(130), "{stderr}");
     assert!(!report_written, "a partial report replaced the last one");
 }
+
+/// Runs `netlab-bench args…` in a shell that lets it open only `files`
+/// files (`ulimit -n`: soft and hard limit, so it cannot raise it itself).
+#[cfg(unix)]
+fn bench_with_open_files(files: u32, args: &[&str]) -> support::Output {
+    let script = format!("ulimit -n {files} && exec \"$0\" \"$@\"");
+    let bench = support::bin("netlab-bench").display().to_string();
+    let mut all = vec!["-c", script.as_str(), bench.as_str()];
+    all.extend(args);
+    support::run_with_input(std::path::Path::new("bash"), &all, b"", T)
+}
+
+#[cfg(unix)]
+#[test]
+fn more_connections_than_open_files_are_refused_before_the_first() {
+    // 150 connections, 100 open files: connect-rate and chat-fanout used
+    // to start the run and fail halfway with a bare "too many open
+    // files" (and advice about a server's --max-clients). Nothing may
+    // reach the server now: the listener is never served, so every
+    // connection the tool made is still waiting in its accept queue.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let runs: [(&[&str], &str); 2] = [
+        (
+            &[
+                "connect-rate",
+                "--service",
+                "time",
+                "--workers",
+                "150",
+                "--duration",
+                "1",
+            ],
+            "--workers",
+        ),
+        (
+            &["chat-fanout", "--clients", "150", "--senders", "1"],
+            "--clients",
+        ),
+    ];
+    for (args, flag) in runs {
+        let mut all = args.to_vec();
+        all.extend(["--port", &port]);
+        let out = bench_with_open_files(100, &all);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("ulimit -n") && out.stderr.contains(&format!("lower {flag}")),
+            "{args:?}: {}",
+            out.stderr
+        );
+        listener.set_nonblocking(true).unwrap();
+        let reached = std::iter::from_fn(|| listener.accept().ok()).count();
+        assert_eq!(reached, 0, "{args:?}: connections made before the refusal");
+    }
+}

@@ -50,7 +50,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{Notify, Semaphore, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use crate::common::{Progress, connect, within};
+use crate::common::{Progress, connect, room_for, within};
 use crate::procfs;
 use crate::report::Report;
 use crate::stats::Latencies;
@@ -674,6 +674,8 @@ fn sent_at_us(
 /// Runs the benchmark against `addr`.
 pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> {
     params.check()?;
+    // Every client is one connection, open for the whole run.
+    room_for(params.clients, "--clients")?;
     if let Some(pid) = params.pid {
         procfs::require(pid)?;
     }

@@ -4,7 +4,8 @@
 //!   machine: a load tool aimed at someone else's server is an attack.
 //! - [`raise_fd_limit`] lifts the open-files limit to its maximum, because
 //!   every connection is a file descriptor and the usual soft limit (1024)
-//!   is far below the suite's 10,000 idle connections.
+//!   is far below the suite's 10,000 idle connections; [`room_for`] refuses
+//!   a run that would still not fit, before its first connection.
 //! - [`connect`] connects with a time-out, [`Progress`] prints one line per
 //!   second on long runs so that nobody wonders whether the tool hung.
 
@@ -74,6 +75,32 @@ pub fn raise_fd_limit() -> u64 {
         #[cfg(not(unix))]
         Err(_) => 0,
     }
+}
+
+/// Open files the tool needs besides its connections: stdin/stdout/stderr,
+/// the runtime's own descriptors, the `/proc` files read during a run.
+const SPARE_FILES: u64 = 64;
+
+/// Makes sure `connections` sockets can be open at once, before the first
+/// one is: raises the soft limit on open files as far as the hard limit
+/// allows ([`raise_fd_limit`]) and, if even that is too low, refuses the
+/// run in plain words, naming `flag` (the flag that asked for them) and
+/// the fix. Every connection is an open file: without this check such a
+/// run failed halfway, with a bare "too many open files", after it had
+/// already loaded the server.
+pub fn room_for(connections: usize, flag: &str) -> Result<(), NetError> {
+    let limit = raise_fd_limit();
+    let needed = (connections as u64).saturating_add(SPARE_FILES);
+    // 0: the system would not tell (or has no such limit): let the run try.
+    if limit == 0 || needed <= limit {
+        return Ok(());
+    }
+    Err(NetError::usage(format!(
+        "{flag} {connections} needs {connections} connections open at once, each one an open \
+         file, but this process may open only {limit} files: raise the limit in the shell \
+         first (ulimit -n {needed}; if that is refused, the hard limit too, as root: \
+         ulimit -Hn, or LimitNOFILE= for a service) or lower {flag}"
+    )))
 }
 
 /// Connects to `addr`, giving up after `timeout`, with Nagle's algorithm
@@ -256,5 +283,18 @@ mod tests {
     #[test]
     fn the_fd_limit_can_be_raised() {
         assert!(raise_fd_limit() >= 1024);
+    }
+
+    #[test]
+    fn runs_beyond_the_fd_limit_are_refused_with_the_fix() {
+        assert!(room_for(10, "--workers").is_ok());
+        // More connections than any process may open (limit at most u64::MAX).
+        let err = room_for(usize::MAX, "--workers").unwrap_err();
+        assert!(matches!(err, NetError::Usage { .. }), "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains("ulimit -n") && text.contains("lower --workers"),
+            "{text}"
+        );
     }
 }

@@ -18,7 +18,7 @@ use codec::time::{Timestamp, daytime, rfc868};
 use netkit::NetError;
 use tokio::io::AsyncReadExt;
 
-use crate::common::{Progress, connect};
+use crate::common::{Progress, connect, room_for};
 use crate::report::Report;
 use crate::stats::Latencies;
 
@@ -96,6 +96,8 @@ fn shown(answer: &[u8]) -> String {
 
 /// Runs the benchmark against `addr`.
 pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> {
+    // Each worker holds one connection at a time.
+    room_for(params.workers, "--workers")?;
     let done = Arc::new(AtomicU64::new(0));
     let _progress = Progress::start(
         "connect-rate",

@@ -23,7 +23,7 @@ use netkit::NetError;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::task::JoinSet;
 
-use crate::common::{Progress, check_buffers, connect};
+use crate::common::{Progress, check_buffers, connect, room_for};
 use crate::report::Report;
 
 /// The pattern's period, a prime.
@@ -71,6 +71,7 @@ fn pattern() -> Vec<u8> {
 pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> {
     // Each reader's buffer (the writers share the pattern).
     check_buffers(params.connections, CHUNK, "--connections")?;
+    room_for(params.connections, "--connections")?;
     let pattern = Arc::new(pattern());
     let received = Arc::new(AtomicU64::new(0));
     let _progress = Progress::start(

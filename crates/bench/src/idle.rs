@@ -20,7 +20,7 @@ use netkit::NetError;
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 
-use crate::common::{Progress, connect, raise_fd_limit};
+use crate::common::{Progress, connect, room_for};
 use crate::procfs;
 use crate::report::Report;
 
@@ -63,14 +63,7 @@ fn still_open(stream: &TcpStream) -> bool {
 
 /// Runs the benchmark against `addr`.
 pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> {
-    let limit = raise_fd_limit();
-    if (params.connections as u64) + 64 > limit {
-        return Err(NetError::protocol(format!(
-            "{} connections need as many open files, but this process may open only {limit}: \
-             raise the hard limit (ulimit -Hn, or LimitNOFILE= for a service)",
-            params.connections
-        )));
-    }
+    room_for(params.connections, "--connections")?;
     if let Some(pid) = params.pid {
         procfs::require(pid)?;
     }

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use netkit::NetError;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::common::{Progress, check_buffers, connect, within};
+use crate::common::{Progress, check_buffers, connect, room_for, within};
 use crate::report::Report;
 use crate::stats::Latencies;
 
@@ -47,6 +47,7 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
         params.size.max(1).saturating_mul(2),
         "--connections or --size",
     )?;
+    room_for(params.connections, "--connections")?;
     let done = Arc::new(AtomicU64::new(0));
     let _progress = Progress::start(
         "echo-pingpong",
