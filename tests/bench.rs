@@ -1114,3 +1114,71 @@ fn more_connections_than_open_files_are_refused_before_the_first() {
         assert_eq!(reached, 0, "{args:?}: connections made before the refusal");
     }
 }
+
+/// Like [`fake_server`], but closes the third connection at once, as it
+/// accepts it: a server that misbehaves for one client only.
+fn fake_server_breaking_the_third(serve: impl Fn(TcpStream) + Send + Sync + 'static) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let serve = Arc::new(serve);
+    std::thread::spawn(move || {
+        for (index, stream) in listener.incoming().flatten().enumerate() {
+            if index != 2 {
+                let serve = serve.clone();
+                std::thread::spawn(move || serve(stream));
+            }
+        }
+    });
+    port.to_string()
+}
+
+#[test]
+fn one_broken_connection_ends_the_run_at_once() {
+    // The tool waited for each connection (or worker) in turn: the others
+    // ran their whole --duration (20 s here) before the third one's error
+    // was even looked at. The first error now ends the run.
+    let echo = fake_server_breaking_the_third(|mut stream| {
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = stream.read(&mut buf) {
+            if stream.write_all(&buf[..n]).is_err() {
+                return;
+            }
+        }
+    });
+    // RFC 868: the seconds since 1900 as 4 bytes, then the close.
+    let time = fake_server_breaking_the_third(|mut stream| {
+        let unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let _ = stream.write_all(&((unix + 2_208_988_800) as u32).to_be_bytes());
+    });
+    let runs: [(&[&str], &str); 2] = [
+        (
+            &["echo-pingpong", "--port", &echo, "--connections", "4"],
+            "round trip 0 on connection 2",
+        ),
+        (
+            &[
+                "connect-rate",
+                "--service",
+                "time",
+                "--port",
+                &time,
+                "--workers",
+                "4",
+            ],
+            "invalid answer (0 bytes)",
+        ),
+    ];
+    for (args, error) in runs {
+        let mut all = args.to_vec();
+        all.extend(["--duration", "20"]);
+        let began = Instant::now();
+        let out = run_client("netlab-bench", &all, Duration::from_secs(40));
+        let took = began.elapsed();
+        assert!(!out.status.success(), "{args:?}: {}", out.stdout_text());
+        assert!(out.stderr.contains(error), "{args:?}: {}", out.stderr);
+        assert!(took < Duration::from_secs(10), "{args:?}: {took:?}");
+    }
+}

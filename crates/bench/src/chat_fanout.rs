@@ -50,7 +50,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{Notify, Semaphore, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use crate::common::{Progress, connect, room_for, within};
+use crate::common::{Progress, all_or_first_error, connect, room_for, within};
 use crate::procfs;
 use crate::report::Report;
 use crate::stats::Latencies;
@@ -729,20 +729,16 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
     for index in 0..n {
         let (gate, shared, p, joined) =
             (gate.clone(), shared.clone(), params.clone(), joined.clone());
-        joining.push(tokio::spawn(async move {
+        joining.push(async move {
             let _permit = gate.acquire_owned().await;
             let client = join(addr, index, &p, shared).await?;
             joined.fetch_add(1, Ordering::Relaxed);
             Ok::<Client, NetError>(client)
-        }));
+        });
     }
-    let mut clients = Vec::with_capacity(n);
-    for task in joining {
-        clients.push(
-            task.await
-                .map_err(|e| NetError::protocol(format!("a client task failed: {e}")))??,
-        );
-    }
+    // The first client that cannot join ends the run, and the joins still
+    // under way with it; the clients come back in their order.
+    let mut clients = all_or_first_error(joining, "a client task").await?;
 
     // 2. Sync: client 0 speaks until everyone else has heard it.
     let sync_deadline = Instant::now() + params.timeout;

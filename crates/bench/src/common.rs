@@ -8,6 +8,8 @@
 //!   a run that would still not fit, before its first connection.
 //! - [`connect`] connects with a time-out, [`Progress`] prints one line per
 //!   second on long runs so that nobody wonders whether the tool hung.
+//! - [`all_or_first_error`] runs one task per connection and ends the run
+//!   at the first failure, whichever connection it is on.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use netkit::NetError;
 use tokio::net::TcpStream;
+use tokio::task::JoinSet;
 
 /// Resolves `host:port` and checks that every address is a loopback one
 /// (127.0.0.0/8 or ::1, also when 127.x.y.z is written as IPv6,
@@ -190,6 +193,38 @@ impl Drop for Progress {
     }
 }
 
+/// Runs every future of `tasks` as a task of its own, and returns their
+/// results in the order given, or the first error, as soon as it happens.
+/// `what` names one task in the message of a task that panicked.
+///
+/// Waiting for each task in turn hid an early failure: a server that
+/// broke the third connection was only reported once the first two had
+/// run for the whole `--duration`. Here the tasks are watched as a whole
+/// ([`JoinSet::join_next`] gives whichever ends first), and the error
+/// ends the others at once: dropping a `JoinSet` aborts every task still
+/// in it, at its next `.await`. (A task merely left behind by a
+/// `JoinHandle` would go on loading the server after the run had failed.)
+pub async fn all_or_first_error<T, F>(
+    tasks: impl IntoIterator<Item = F>,
+    what: &str,
+) -> Result<Vec<T>, NetError>
+where
+    F: Future<Output = Result<T, NetError>> + Send + 'static,
+    T: Send + 'static,
+{
+    let mut set = JoinSet::new();
+    for (index, task) in tasks.into_iter().enumerate() {
+        set.spawn(async move { (index, task.await) });
+    }
+    let mut results: Vec<Option<T>> = std::iter::repeat_with(|| None).take(set.len()).collect();
+    while let Some(joined) = set.join_next().await {
+        let (index, result) =
+            joined.map_err(|e| NetError::protocol(format!("{what} failed: {e}")))?;
+        results[index] = Some(result?);
+    }
+    Ok(results.into_iter().flatten().collect())
+}
+
 /// Runs `step` or fails after `limit`. `what` names what was awaited, e.g.
 /// "the echo of message 3": the error reads "time-out while waiting for
 /// the echo of message 3 […]".
@@ -267,6 +302,58 @@ mod tests {
             err.to_string()
                 .starts_with("time-out while waiting for the echo"),
             "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_first_error_ends_the_other_tasks_at_once() {
+        // A task that would run for an hour, one that fails at once.
+        let finished = Arc::new(AtomicU64::new(0));
+        let dropped = Arc::new(AtomicU64::new(0));
+        struct Count(Arc<AtomicU64>);
+        impl Drop for Count {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let (f, d) = (finished.clone(), dropped.clone());
+        let long = async move {
+            let _dropped = Count(d);
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            f.fetch_add(1, Ordering::SeqCst);
+            Ok(1)
+        };
+        let failing = async { Err(NetError::protocol("connection 1 broke")) };
+        let tasks: Vec<std::pin::Pin<Box<dyn Future<Output = _> + Send>>> =
+            vec![Box::pin(long), Box::pin(failing)];
+        let result = tokio::time::timeout(
+            Duration::from_secs(60),
+            all_or_first_error::<u32, _>(tasks, "a task"),
+        )
+        .await
+        .expect("the error ended the wait");
+        assert_eq!(result.unwrap_err().to_string(), "connection 1 broke");
+        // Aborted, not left running: dropped (bounded wait) and never done.
+        for _ in 0..500 {
+            if dropped.load(Ordering::SeqCst) == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(dropped.load(Ordering::SeqCst), 1);
+        assert_eq!(finished.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn results_keep_the_order_of_the_tasks() {
+        // The slowest first: results in task order, not in finishing order.
+        let tasks = (0..4u64).map(|i| async move {
+            tokio::time::sleep(Duration::from_millis(40 - 10 * i)).await;
+            Ok(i)
+        });
+        assert_eq!(
+            all_or_first_error(tasks, "a task").await.unwrap(),
+            [0, 1, 2, 3]
         );
     }
 

@@ -18,7 +18,7 @@ use codec::time::{Timestamp, daytime, rfc868};
 use netkit::NetError;
 use tokio::io::AsyncReadExt;
 
-use crate::common::{Progress, connect, room_for};
+use crate::common::{Progress, all_or_first_error, connect, room_for};
 use crate::report::Report;
 use crate::stats::Latencies;
 
@@ -111,7 +111,7 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
     let mut tasks = Vec::new();
     for w in 0..params.workers {
         let (done, p) = (done.clone(), params.clone());
-        tasks.push(tokio::spawn(async move {
+        tasks.push(async move {
             let mut latencies = Latencies::new();
             let mut count: u64 = 0;
             let mut answer = Vec::with_capacity(daytime::MAX_LINE);
@@ -160,15 +160,12 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
                 done.fetch_add(1, Ordering::Relaxed);
             }
             Ok::<Latencies, NetError>(latencies)
-        }));
+        });
     }
+    // The first worker to fail ends the run, and the others with it.
     let mut all = Latencies::new();
-    for task in tasks {
-        all.merge(
-            &task
-                .await
-                .map_err(|e| NetError::protocol(format!("a worker failed: {e}")))??,
-        );
+    for latencies in all_or_first_error(tasks, "a worker").await? {
+        all.merge(&latencies);
     }
     let seconds = start.elapsed().as_secs_f64();
     let total = all.count();

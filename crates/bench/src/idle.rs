@@ -20,7 +20,7 @@ use netkit::NetError;
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 
-use crate::common::{Progress, connect, room_for};
+use crate::common::{Progress, all_or_first_error, connect, room_for};
 use crate::procfs;
 use crate::report::Report;
 
@@ -81,20 +81,16 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
     let mut opening = Vec::with_capacity(params.connections);
     for _ in 0..params.connections {
         let (gate, opened, timeout) = (gate.clone(), opened.clone(), params.timeout);
-        opening.push(tokio::spawn(async move {
+        opening.push(async move {
             let _permit = gate.acquire_owned().await;
             let stream = connect(addr, timeout).await?;
             opened.fetch_add(1, Ordering::Relaxed);
             Ok::<TcpStream, NetError>(stream)
-        }));
+        });
     }
-    let mut streams = Vec::with_capacity(params.connections);
-    for task in opening {
-        streams.push(
-            task.await
-                .map_err(|e| NetError::protocol(format!("a connecting task failed: {e}")))??,
-        );
-    }
+    // The first connection that fails ends the run: the ones still being
+    // opened are abandoned, those open are closed.
+    let streams = all_or_first_error(opening, "a connecting task").await?;
     let open_s = started.elapsed().as_secs_f64();
     tokio::time::sleep(params.hold).await;
     let after = params.pid.and_then(procfs::rss_kib);

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use netkit::NetError;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::common::{Progress, check_buffers, connect, room_for, within};
+use crate::common::{Progress, all_or_first_error, check_buffers, connect, room_for, within};
 use crate::report::Report;
 use crate::stats::Latencies;
 
@@ -70,7 +70,7 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
             params.max_round_trips,
             params.timeout,
         );
-        tasks.push(tokio::spawn(async move {
+        tasks.push(async move {
             let mut latencies = Latencies::new();
             let mut message = vec![0u8; size];
             let mut reply = vec![0u8; size];
@@ -106,13 +106,11 @@ pub async fn run(addr: SocketAddr, params: &Params) -> Result<Report, NetError> 
                 done.fetch_add(1, Ordering::Relaxed);
             }
             Ok::<Latencies, NetError>(latencies)
-        }));
+        });
     }
+    // The first connection to fail ends the run, and the others with it.
     let mut all = Latencies::new();
-    for task in tasks {
-        let latencies = task
-            .await
-            .map_err(|e| NetError::protocol(format!("a connection task failed: {e}")))??;
+    for latencies in all_or_first_error(tasks, "a connection task").await? {
         all.merge(&latencies);
     }
     let seconds = start.elapsed().as_secs_f64();
