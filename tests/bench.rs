@@ -1182,3 +1182,55 @@ fn one_broken_connection_ends_the_run_at_once() {
         assert!(took < Duration::from_secs(10), "{args:?}: {took:?}");
     }
 }
+
+/// A suite killed outright (`kill -9`; a second Ctrl-C, which exits at
+/// once, is the same for its servers) cannot stop its server itself: the
+/// kernel must. The old suite left it running, for nobody.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_suite_killed_outright_takes_its_server_with_it() {
+    use std::os::unix::fs::PermissionsExt;
+    // What ties the servers to the suite (util-linux's, see servers.rs).
+    if support::tool("setpriv").is_none() {
+        return;
+    }
+    let scratch = std::env::temp_dir().join(format!("netlab-bench-kill9-{}", std::process::id()));
+    let bin_dir = scratch.join("bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    // A stand-in echo-server that never listens: the suite waits for it
+    // (up to 10 s), so it is surely still the suite's to stop when killed.
+    for name in ["echo-server", "time-server", "chat-server"] {
+        let path = bin_dir.join(name);
+        std::fs::write(&path, "#!/bin/sh\nexec sleep 43.25\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut suite = idle_suite(&bin_dir, &scratch);
+    let is_stand_in = |pid: &u32| {
+        std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.ends_with(b"43.25\0"))
+    };
+    let deadline = Instant::now() + T;
+    let server = loop {
+        if let Some(pid) = children_of(suite.id()).into_iter().find(is_stand_in) {
+            break pid;
+        }
+        assert!(Instant::now() < deadline, "the suite started no server");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    suite.kill().unwrap(); // SIGKILL: no handler, no clean-up
+    let _ = suite.wait();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while running(server) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let orphan = running(server);
+    if orphan {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &server.to_string()])
+            .status();
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    assert!(
+        !orphan,
+        "server {server} still runs after the suite was killed"
+    );
+}

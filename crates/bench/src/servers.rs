@@ -11,10 +11,17 @@
 //! Every port is above 61000: Linux gives client sockets ports from
 //! 32768–60999, so a fixed port below that could already be taken by one of
 //! the benchmark's own connections.
+//!
+//! A server the suite started must not outlive it, however the suite ends:
+//! a forgotten server holds its port and a core for nobody. The suite stops
+//! it itself on every path it controls (an error, the first Ctrl-C); for the
+//! ones it does not (a second Ctrl-C, which exits at once; `kill -9`; a
+//! crash) the kernel does: see [`tied_to_this_process`].
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use netkit::NetError;
@@ -58,6 +65,67 @@ impl Ports {
     }
 }
 
+/// A command that runs `program`, and that Linux ends (SIGTERM) when this
+/// process ends, in whatever way, even by `kill -9`: the *parent death
+/// signal* (`prctl(PR_SET_PDEATHSIG)`), asked for by `setpriv --pdeathsig`
+/// (util-linux), which then becomes `program` itself (`exec`: same process
+/// id, the setting kept). Without `setpriv` (not Linux, or util-linux
+/// older than 2.33), a plain command: [`outlives_us_warning`] says so.
+///
+/// Why a program and not a few lines of our own: the setting must be made
+/// in the child, between `fork` and `exec`, which in Rust is
+/// `CommandExt::pre_exec`, an `unsafe` function, and this workspace forbids
+/// `unsafe` code. `setpriv` does the same `prctl` call, in its own process.
+///
+/// **Caution: the "parent" is the thread that started the child.** The
+/// signal comes when *that thread* ends, not the process. Call this from a
+/// thread that lives as long as the process: the suite does, from the main
+/// thread (`netkit::run_on` runs the suite's future there, with one or many
+/// runtime threads: `Runtime::block_on` polls it on its caller). Never from
+/// `tokio::task::spawn_blocking`: the runtime ends an idle blocking thread
+/// after 10 s, and the server would be stopped in the middle of a run.
+///
+/// One gap remains: a suite killed in the millisecond between starting
+/// `setpriv` and its `prctl` call leaves that server running.
+pub fn tied_to_this_process(program: &Path) -> Command {
+    match setpriv() {
+        Some(setpriv) => {
+            let mut command = Command::new(setpriv);
+            command.args(["--pdeathsig", "TERM", "--"]).arg(program);
+            command
+        }
+        None => Command::new(program),
+    }
+}
+
+/// `setpriv`, if it is there and knows `--pdeathsig` (tried once).
+fn setpriv() -> Option<&'static Path> {
+    static FOUND: OnceLock<Option<PathBuf>> = OnceLock::new();
+    FOUND
+        .get_or_init(|| {
+            let setpriv = which("setpriv")?;
+            let works = Command::new(&setpriv)
+                .args(["--pdeathsig", "TERM", "--", "true"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|status| status.success());
+            works.then_some(setpriv)
+        })
+        .as_deref()
+}
+
+/// When [`tied_to_this_process`] cannot tie the servers to this process, a
+/// sentence that says what that means, for the suite to print once.
+pub fn outlives_us_warning() -> Option<&'static str> {
+    setpriv().is_none().then_some(
+        "note: setpriv (util-linux) with --pdeathsig is not available: a server this suite \
+         starts is stopped by the suite on Ctrl-C or SIGTERM, but would outlive it if it \
+         were killed outright (kill -9, or a second Ctrl-C)",
+    )
+}
+
 /// A server process under test.
 #[derive(Debug)]
 pub struct Running {
@@ -68,7 +136,9 @@ pub struct Running {
 
 impl Running {
     /// Starts `program args…`, its stderr going to `log`, and waits until
-    /// every port in `ports` is listening.
+    /// every port in `ports` is listening. The server ends with this
+    /// process at the latest, and with the calling thread: see
+    /// [`tied_to_this_process`].
     pub fn start(
         program: &Path,
         args: &[String],
@@ -81,7 +151,7 @@ impl Running {
             .append(true)
             .open(log)
             .map_err(|e| NetError::io(format!("opening {}", log.display()), e))?;
-        let child = Command::new(program)
+        let child = tied_to_this_process(program)
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -284,6 +354,50 @@ mod tests {
         let _ = fs::remove_file(&log);
         let err = started.map(|r| r.command.clone()).unwrap_err();
         assert!(err.to_string().contains("before listening"), "{err}");
+    }
+
+    #[test]
+    fn a_tied_child_ends_with_the_thread_that_started_it() {
+        // What the caution of `tied_to_this_process` is about: the kernel
+        // signals the child when the *thread* that started it ends. (The
+        // whole process ending is the suite's case, in tests/bench.rs.)
+        if outlives_us_warning().is_some() {
+            eprintln!("setpriv --pdeathsig is not available: nothing to check");
+            return;
+        }
+        let mut child = std::thread::spawn(|| {
+            let child = tied_to_this_process(Path::new("sleep"))
+                .arg("44.5")
+                .spawn()
+                .unwrap();
+            // The thread lives on until setpriv has become `sleep` (so has
+            // made its `prctl` call): ended sooner, its child would be
+            // handed to another thread first, and tied to that one.
+            let deadline = Instant::now() + Duration::from_secs(10);
+            let cmdline = format!("/proc/{}/cmdline", child.id());
+            while !fs::read(&cmdline).is_ok_and(|c| c.starts_with(b"sleep\0"))
+                && Instant::now() < deadline
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            child
+        })
+        .join()
+        .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(status.and_then(|s| s.signal()), Some(15), "{status:?}");
     }
 
     #[test]

@@ -42,7 +42,7 @@ use tokio_util::sync::CancellationToken;
 use crate::chat_fanout::{self, Mode};
 use crate::connect_rate::{self, Service};
 use crate::report::{Report, format_value};
-use crate::servers::{Ports, Running, which};
+use crate::servers::{Ports, Running, outlives_us_warning, tied_to_this_process, which};
 use crate::{echo_bulk, idle, pingpong, procfs};
 
 mod markdown;
@@ -677,8 +677,10 @@ async fn output_within(
 /// Runs the iperf3 client for `duration` and reads its JSON result.
 async fn iperf3_client(port: u16, duration: Duration) -> Result<Report, NetError> {
     let secs = seconds(duration.max(Duration::from_secs(1)));
-    let mut command =
-        tokio::process::Command::new(which("iperf3").unwrap_or_else(|| "iperf3".into()));
+    // Tied to this process as the servers are: `kill_on_drop` below only
+    // covers the ends of the suite that drop it.
+    let iperf3 = which("iperf3").unwrap_or_else(|| "iperf3".into());
+    let mut command = tokio::process::Command::from(tied_to_this_process(&iperf3));
     command.args([
         "-c",
         "127.0.0.1",
@@ -747,6 +749,9 @@ pub async fn run(opts: Options, threads: usize) -> Result<(), NetError> {
     // would end this process at once and leave the server running,
     // holding its port, for nobody.
     let interrupted = netkit::shutdown::on_signal();
+    if let Some(warning) = outlives_us_warning() {
+        netkit::logging::note(warning);
+    }
     let machine_before = machine();
     let began = Instant::now();
     let mut outcomes: Vec<Outcome> = Vec::new();
