@@ -802,8 +802,9 @@ fn running(pid: u32) -> bool {
 }
 
 /// The suite's shortest run, started in the background: the idle cases
-/// (10 connections held 2 s, one round) with the servers of `bin_dir`, its
-/// report, chart and logs in `scratch`. Its stderr is piped.
+/// (10 connections held 2 s, one round) with the servers of `bin_dir`
+/// (debug builds allowed: the tests' own), its report, chart and logs in
+/// `scratch`. Its stderr is piped.
 #[cfg(target_os = "linux")]
 fn idle_suite(bin_dir: &std::path::Path, scratch: &std::path::Path) -> std::process::Child {
     let path = |name: &str| scratch.join(name).display().to_string();
@@ -824,6 +825,7 @@ fn idle_suite(bin_dir: &std::path::Path, scratch: &std::path::Path) -> std::proc
             &path("chart.svg"),
             "--logs",
             &path("logs"),
+            "--allow-debug",
         ])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
@@ -1233,4 +1235,52 @@ fn a_suite_killed_outright_takes_its_server_with_it() {
         !orphan,
         "server {server} still runs after the suite was killed"
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_suite_of_debug_builds_is_refused_before_it_runs() {
+    // Servers in cargo's debug directory (stand-ins, which would fail at
+    // once): the suite ran them, and wrote a report of unoptimized code's
+    // figures as if they were the servers'.
+    use std::os::unix::fs::PermissionsExt;
+    let scratch = std::env::temp_dir().join(format!("netlab-bench-debug-{}", std::process::id()));
+    let bin_dir = scratch.join("target").join("debug");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    for name in ["echo-server", "time-server", "chat-server"] {
+        let path = bin_dir.join(name);
+        std::fs::write(&path, "#!/bin/sh\nexit 3\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = |name: &str| scratch.join(name).display().to_string();
+    let run = run_client(
+        "netlab-bench",
+        &[
+            "suite",
+            "--bin-dir",
+            &bin_dir.display().to_string(),
+            "--only",
+            "idle",
+            "--rounds",
+            "1",
+            "--idle-connections",
+            "10",
+            "--out",
+            &path("benchmarks.md"),
+            "--chart",
+            &path("chart.svg"),
+            "--logs",
+            &path("logs"),
+        ],
+        T,
+    );
+    let written = scratch.join("benchmarks.md").exists();
+    let _ = std::fs::remove_dir_all(&scratch);
+    assert_eq!(run.status.code(), Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("debug build") && run.stderr.contains("--allow-debug"),
+        "{}",
+        run.stderr
+    );
+    assert!(!written, "a report of debug builds was written");
 }

@@ -93,6 +93,10 @@ pub struct Options {
     /// A sentence about the conditions, printed in the report.
     #[arg(long)]
     pub note: Option<String>,
+    /// Measure debug builds anyway (to try the suite out, or in tests):
+    /// their figures are those of unoptimized code, and the report says so.
+    #[arg(long)]
+    pub allow_debug: bool,
 }
 
 /// The groups of cases, for `--only`.
@@ -720,6 +724,7 @@ pub async fn run(opts: Options, threads: usize) -> Result<(), NetError> {
             .and_then(|exe| exe.parent().map(Path::to_path_buf))
             .unwrap_or_else(|| PathBuf::from(".")),
     };
+    check_release(&bin_dir, opts.allow_debug)?;
     for name in ["echo-server", "time-server", "chat-server"] {
         if !bin_dir.join(name).is_file() {
             return Err(NetError::protocol(format!(
@@ -885,6 +890,39 @@ pub async fn run(opts: Options, threads: usize) -> Result<(), NetError> {
     Ok(())
 }
 
+/// Refuses debug builds, of the load tool itself or of the servers in
+/// `bin_dir`, unless `allow` (`--allow-debug`). Unoptimized code is many
+/// times slower, and not evenly so: ours against a peer built with `-O2`
+/// would measure the compiler's settings, not the servers. `scripts/bench.sh`
+/// builds with `--release`; `netlab-bench suite` run by hand after a plain
+/// `cargo build` would pick the debug builds.
+///
+/// Only what can be told simply is checked: this program's own build, and
+/// whether the servers are in cargo's `debug` directory (`target/debug`,
+/// `target/<triple>/debug`). A debug build copied elsewhere is not seen.
+fn check_release(bin_dir: &Path, allow: bool) -> Result<(), NetError> {
+    let debug = if cfg!(debug_assertions) {
+        "netlab-bench itself is a debug build"
+    } else if bin_dir.file_name().is_some_and(|name| name == "debug") {
+        "the servers are debug builds"
+    } else {
+        return Ok(());
+    };
+    if allow {
+        netkit::logging::note(&format!(
+            "warning: {debug}: the figures are those of unoptimized code (--allow-debug)"
+        ));
+        return Ok(());
+    }
+    Err(NetError::usage(format!(
+        "{debug} ({}): unoptimized code would make the figures meaningless. Build with \
+         cargo build --release -p echo -p time -p chat -p bench && cargo build --release -p \
+         bench --examples (scripts/bench.sh does both) and run target/release/netlab-bench, \
+         or give --allow-debug to try the suite out",
+        bin_dir.display()
+    )))
+}
+
 /// The main figure of a report, for the progress lines.
 fn headline(r: &Report) -> String {
     let main = [
@@ -962,6 +1000,22 @@ mod tests {
     }
 
     #[test]
+    fn debug_builds_are_refused_unless_allowed() {
+        let release = Path::new("/x/target/release");
+        let debug = Path::new("/x/target/x86_64-unknown-linux-gnu/debug");
+        // The load tool's own build decides first: a test built without
+        // --release is itself a debug build.
+        assert_eq!(
+            check_release(release, false).is_ok(),
+            !cfg!(debug_assertions)
+        );
+        let err = check_release(debug, false).unwrap_err();
+        assert!(matches!(err, NetError::Usage { .. }), "{err}");
+        assert!(err.to_string().contains("--release"), "{err}");
+        assert!(check_release(debug, true).is_ok());
+    }
+
+    #[test]
     fn durations_are_written_short() {
         assert_eq!(seconds(Duration::from_secs(3)), "3");
         assert_eq!(seconds(Duration::from_millis(500)), "0.5");
@@ -991,6 +1045,7 @@ mod tests {
             raw: None,
             logs: "z".into(),
             note: None,
+            allow_debug: false,
         }
     }
 

@@ -415,6 +415,13 @@ pub(super) fn report(
         wall.as_secs_f64(),
         opts.rounds
     );
+    if opts.allow_debug {
+        let _ = writeln!(
+            o,
+            "> **Warning: run with `--allow-debug`.** The load tool or the servers were debug \
+             builds: these figures are those of unoptimized code, not of the servers.\n"
+        );
+    }
     let _ = writeln!(o, "## Machine\n");
     let _ = writeln!(o, "| | |\n|---|---|");
     let _ = writeln!(o, "| CPU | {} ({} cores) |", get("cpu"), get("cores"));
