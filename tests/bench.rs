@@ -1007,7 +1007,7 @@ fn flags_the_suite_would_ignore_are_refused() {
 }
 
 /// SIGTERM while the suite waits for a server to listen (`Running::start`
-/// blocks the suite's one thread): the suite must still stop, exit 130
+/// blocked the suite's one thread then): the suite must still stop, exit 130
 /// and write no report, even when that server was the last one to run.
 /// It did go on: the signal was only looked at while a client ran, so a
 /// last server that failed to start let the suite write its report, a
@@ -1046,7 +1046,8 @@ fn a_suite_stopped_while_a_server_starts_writes_no_report() {
         std::thread::sleep(Duration::from_millis(10));
     };
     // The suite waits for it to listen: SIGTERM now, then the stand-in
-    // dies, so that the wait ends at once (not after its 10 s).
+    // dies, ending that wait as it failed (before the wait gave way to
+    // the signal itself, the only way it ended before its 10 s).
     for (signal, pid) in [("-TERM", suite.id()), ("-KILL", server)] {
         let kill = std::process::Command::new("kill")
             .args([signal, &pid.to_string()])
@@ -1283,4 +1284,56 @@ fn a_suite_of_debug_builds_is_refused_before_it_runs() {
         run.stderr
     );
     assert!(!written, "a report of debug builds was written");
+}
+
+/// Ctrl-C while the suite waits for a server that does not listen: the
+/// suite used to block its one thread in that wait (up to 10 s), so no
+/// Ctrl-C, not even a second one, was seen until it ended.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_suite_waiting_for_a_server_stops_at_once_on_ctrl_c() {
+    use std::os::unix::fs::PermissionsExt;
+    let scratch = std::env::temp_dir().join(format!("netlab-bench-ctrlc-{}", std::process::id()));
+    let bin_dir = scratch.join("bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    for name in ["echo-server", "time-server", "chat-server"] {
+        let path = bin_dir.join(name);
+        std::fs::write(&path, "#!/bin/sh\nexec sleep 39.25\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut suite = idle_suite(&bin_dir, &scratch);
+    let is_stand_in = |pid: &u32| {
+        std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.ends_with(b"39.25\0"))
+    };
+    let deadline = Instant::now() + T;
+    let server = loop {
+        if let Some(pid) = children_of(suite.id()).into_iter().find(is_stand_in) {
+            break pid;
+        }
+        assert!(Instant::now() < deadline, "the suite started no server");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let interrupted = Instant::now();
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &suite.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = support::wait_for_exit(&mut suite, T, "the suite after Ctrl-C");
+    let took = interrupted.elapsed();
+    let stderr = support::read_stderr(&mut suite);
+    let orphan = running(server);
+    if orphan {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &server.to_string()])
+            .status();
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    // Well before the end of the 10 s wait for the server to listen.
+    assert!(took < Duration::from_secs(6), "{took:?}: {stderr}");
+    assert!(
+        !orphan,
+        "server {server} still runs after the suite: {stderr}"
+    );
 }

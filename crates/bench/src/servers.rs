@@ -139,7 +139,12 @@ impl Running {
     /// every port in `ports` is listening. The server ends with this
     /// process at the latest, and with the calling thread: see
     /// [`tied_to_this_process`].
-    pub fn start(
+    ///
+    /// The wait is asynchronous, so that the suite can give it up on
+    /// Ctrl-C: a wait that blocked the suite's one thread (up to 10 s for a
+    /// server that never listens) left every Ctrl-C unseen until it ended,
+    /// a second one included. Dropped while waiting, it stops the server.
+    pub async fn start(
         program: &Path,
         args: &[String],
         log: &Path,
@@ -177,7 +182,7 @@ impl Running {
                     log.display()
                 )));
             }
-            std::thread::sleep(Duration::from_millis(20));
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
         Ok(running)
     }
@@ -342,15 +347,15 @@ mod tests {
         assert!(!listening(port));
     }
 
-    #[test]
-    fn a_port_held_by_another_program_is_not_our_server_listening() {
+    #[tokio::test]
+    async fn a_port_held_by_another_program_is_not_our_server_listening() {
         // Another program listens on the port handed out (it took it just
         // after the check of `Ports::take`); ours fails to listen there and
         // exits. The old check saw "listening" and measured the other one.
         let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = held.local_addr().unwrap().port();
         let log = std::env::temp_dir().join(format!("netlab-bench-held-{port}.log"));
-        let started = Running::start(Path::new("true"), &[], &log, &[port]);
+        let started = Running::start(Path::new("true"), &[], &log, &[port]).await;
         let _ = fs::remove_file(&log);
         let err = started.map(|r| r.command.clone()).unwrap_err();
         assert!(err.to_string().contains("before listening"), "{err}");

@@ -411,7 +411,11 @@ fn cases(opts: &Options) -> Vec<Case> {
 
 impl Context {
     /// Starts `server` on fresh ports; returns it and its ports.
-    fn start(&mut self, server: Server, action: &Action) -> Result<(Running, Vec<u16>), NetError> {
+    async fn start(
+        &mut self,
+        server: Server,
+        action: &Action,
+    ) -> Result<(Running, Vec<u16>), NetError> {
         let log = self.opts.logs.join(format!(
             "{}.log",
             server.label().split(' ').next().unwrap_or("server")
@@ -496,7 +500,7 @@ impl Context {
                 vec![port],
             ),
         };
-        let running = Running::start(&program, &args, &log, &ports)?;
+        let running = Running::start(&program, &args, &log, &ports).await?;
         Ok((running, ports))
     }
 
@@ -648,9 +652,9 @@ fn xinetd_conf(time: u16, daytime: u16, logs: &Path) -> String {
 }
 
 /// `Err(Interrupted)` if Ctrl-C or SIGTERM came (see [`run`]), even
-/// while the suite was busy without awaiting anything: starting and
-/// stopping a server block its one thread, and the task that turns the
-/// signal into `interrupted` only runs while the suite waits. A short
+/// while the suite was busy without awaiting anything: stopping a server
+/// blocks its one thread, and the task that turns the signal into
+/// `interrupted` only runs while the suite waits. A short
 /// wait here lets it run (the signal is already noted by the kernel and
 /// tokio; only its task is due), so no signal goes unseen.
 async fn stop_if_interrupted(interrupted: &CancellationToken) -> Result<(), NetError> {
@@ -773,8 +777,13 @@ pub async fn run(opts: Options, threads: usize) -> Result<(), NetError> {
                 } else {
                     Mode::Chat
                 };
-                let (result, server_command, client_command) = match ctx.start(server, &case.action)
-                {
+                let started = tokio::select! {
+                    // Stopped while a server starts: no need to wait for it
+                    // to listen (dropping the start stops it).
+                    () = interrupted.cancelled() => return Err(NetError::Interrupted),
+                    started = ctx.start(server, &case.action) => started,
+                };
+                let (result, server_command, client_command) = match started {
                     Ok((mut running, ports)) => {
                         let (cpu0, began_run) = (own_cpu_seconds(), Instant::now());
                         let client = ctx.client(&case.action, &ports, running.pid(), mode);
