@@ -85,8 +85,10 @@ impl Ports {
 /// `tokio::task::spawn_blocking`: the runtime ends an idle blocking thread
 /// after 10 s, and the server would be stopped in the middle of a run.
 ///
-/// One gap remains: a suite killed in the millisecond between starting
-/// `setpriv` and its `prctl` call leaves that server running.
+/// One gap remains: `setpriv` makes its `prctl` call a moment after it
+/// starts. A suite killed (or a starting thread ended) in that millisecond
+/// leaves that server running: by then, the kernel has already handed it
+/// to another parent, and ties it to that one.
 pub fn tied_to_this_process(program: &Path) -> Command {
     match setpriv() {
         Some(setpriv) => {
