@@ -27,6 +27,13 @@
 //! `<!-- /notes -->` in an existing report is kept: that is where people
 //! write what the figures mean.
 //!
+//! It measures release builds only: unoptimized code, many times slower,
+//! would measure the compiler's settings, not the servers. A debug build of
+//! the load tool, or servers in cargo's `debug` directory, are refused
+//! unless `--allow-debug` (to try the suite out), which the report flags.
+//! The servers it starts end with it, however it ends (see
+//! [`crate::servers::tied_to_this_process`]).
+//!
 //! This file runs the cases; `suite/markdown.rs` writes the report from
 //! their outcomes.
 
