@@ -990,7 +990,7 @@ async fn read_slowly(
 /// The longest a slow reader of these tests reads.
 const SLOW_READ_LIMIT: Duration = Duration::from_secs(60);
 
-/// Lines of the paste the slow reader is sent: 600 of them, about 1 KB each.
+/// Lines of the paste the slow reader is sent: 1200 of them, about 1 KB each.
 fn slow_paste() -> Vec<String> {
     (0..1200)
         .map(|i| format!("line {i:03} {}", "z".repeat(1000)))
