@@ -159,8 +159,9 @@ pub async fn fetch<W: AsyncWrite + Unpin>(
     let body = read_body(&mut stream, buf, framing, options.timeout, &from, out).await;
     match &body {
         // The error line must not stick to the end of a body cut short
-        // (`partialerror: …`). Not with --body-only: its bytes stay exact.
-        Err(_) if options.show_heads => {
+        // (`partialerror: …`). Not with --body-only into a pipe or a file:
+        // there its bytes stay exact.
+        Err(_) if options.show_heads || options.terminal => {
             let _ = out.write_all(b"\n").await;
         }
         // Nor the last log line to a body without a final newline, on a
@@ -532,6 +533,33 @@ mod tests {
                 .await
                 .ends_with(b"OK\n< Content-Length: 0\n<\n")
         );
+    }
+
+    /// A body cut short is followed by the error line: on a terminal it
+    /// starts on a line of its own with `--body-only` too (it used to read
+    /// `hierror: …`); piped, the bytes that came stay exact.
+    #[tokio::test]
+    async fn on_a_terminal_the_error_after_a_cut_body_starts_a_new_line() {
+        async fn shown(terminal: bool, show_heads: bool) -> Vec<u8> {
+            let options = Options {
+                method: "GET",
+                timeout: Duration::from_secs(5),
+                trace: false,
+                show_heads,
+                max_head_bytes: DEFAULT_MAX_HEAD_BYTES,
+                max_headers: DEFAULT_MAX_HEADERS,
+                terminal,
+            };
+            let cut: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhi";
+            let mut out = Vec::new();
+            let result = fetch(&canned(cut, 7).await, &options, &mut out).await;
+            assert!(result.is_err(), "2 bytes of 10: {result:?}");
+            out
+        }
+        assert_eq!(shown(true, false).await, b"hi\n");
+        assert_eq!(shown(false, false).await, b"hi");
+        assert!(shown(true, true).await.ends_with(b"<\nhi\n"));
+        assert!(shown(false, true).await.ends_with(b"<\nhi\n"));
     }
 
     #[tokio::test]
