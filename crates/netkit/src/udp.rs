@@ -393,6 +393,7 @@ fn receive_error(e: &io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     /// The "port unreachable" an answer drew is logged as what it is, never
     /// as a connection refused or reset (UDP has none).
@@ -404,7 +405,6 @@ mod tests {
         let other = receive_error(&io::Error::from(io::ErrorKind::PermissionDenied));
         assert!(other.starts_with("UDP receive error: "), "{other}");
     }
-    use std::time::Duration;
 
     const WAIT: Duration = Duration::from_secs(5);
 

@@ -601,6 +601,11 @@ impl Connection {
         if self.out.is_empty() {
             return Ok(());
         }
+        // When a token wins, the write is dropped half-way: the bytes it
+        // wrote are gone to the client, the rest of `out` is not. That is
+        // fine only because the connection then ends without writing
+        // anything more (no BYE after a kick or a forced stop), so no line
+        // is ever glued to the cut one.
         tokio::select! {
             // The write first: it usually completes at once, and then the
             // two tokens are never even asked (asking costs a lock each).
@@ -721,8 +726,9 @@ fn next_input(reader: &mut Reader) -> impl Future<Output = Input> + '_ {
 /// go.
 ///
 /// Cheap when the socket keeps up, as it nearly always does: the whole
-/// buffer goes in one `write`, and no clock is read nor timer armed (the
-/// former `timeout` around the write read the clock for every batch). Only
+/// buffer goes in one `write`, and neither is the clock read nor a timer
+/// armed (a `timeout` around the whole write would do both for every
+/// batch). Only
 /// when the socket is full is a timer armed, once per batch; bytes moving
 /// later only note the time, and when the timer goes off early it is moved
 /// to where the silence really ends: the timer wheel is touched once per

@@ -56,8 +56,9 @@ const _: () = assert!(netkit::stdin::MAX_LINE > MAX_UDP_PAYLOAD);
 /// Sends one datagram and waits for its echo, resending after each time-out.
 ///
 /// An ICMP "port unreachable" before anything came back (nothing listens
-/// at that address; UDP has no connection to refuse) moves on to the next address of the server's name, if it has one: a
-/// `localhost` that is ::1 first, with a server on 127.0.0.1 only.
+/// at that address; UDP has no connection to refuse) moves on to the next
+/// address of the server's name, if it has one: a `localhost` that is ::1
+/// first, with a server on 127.0.0.1 only.
 ///
 /// `earlier` holds the last datagrams sent before this one: a reply equal to
 /// one of them is a late echo (it came after its time-out, or is the second
