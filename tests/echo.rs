@@ -763,23 +763,25 @@ fn a_udp_time_out_is_explained() {
     // A UDP socket that receives but never answers.
     let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = silent.local_addr().unwrap().port().to_string();
-    let out = run_client(
-        "echo-client",
-        &[
-            "--port",
-            &port,
-            "--udp",
-            "--timeout",
-            "0.2",
-            "--retries",
-            "1",
-            "anyone?",
-        ],
-        T,
-    );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(out.stderr.contains("time-out"), "{}", out.stderr);
-    assert!(out.stderr.contains("2 tries"), "{}", out.stderr);
+    for (retries, tries) in [("1", "(2 tries)"), ("0", "(1 try)")] {
+        let out = run_client(
+            "echo-client",
+            &[
+                "--port",
+                &port,
+                "--udp",
+                "--timeout",
+                "0.2",
+                "--retries",
+                retries,
+                "anyone?",
+            ],
+            T,
+        );
+        assert_eq!(out.status.code(), Some(1));
+        assert!(out.stderr.contains("time-out"), "{}", out.stderr);
+        assert!(out.stderr.contains(tries), "{}", out.stderr);
+    }
 }
 
 #[test]

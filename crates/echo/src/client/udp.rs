@@ -158,11 +158,12 @@ pub async fn udp_round_trip(
             }
         }
     }
+    let tries = match options.retries.saturating_add(1) {
+        1 => "1 try".to_string(),
+        n => format!("{n} tries"),
+    };
     Err(NetError::TimedOut {
-        what: format!(
-            "waiting for a UDP reply from {server} ({} tries)",
-            options.retries.saturating_add(1)
-        ),
+        what: format!("waiting for a UDP reply from {server} ({tries})"),
         after: options.timeout,
     })
 }
