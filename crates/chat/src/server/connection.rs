@@ -814,3 +814,115 @@ impl Stall<'_> {
 fn no_nick() -> String {
     "choose a nickname first: NICK <name>".to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+    use std::task::{Context, Waker};
+
+    /// A socket that takes only the bytes the test lets through (`open`),
+    /// as a client reading at its own pace; and whose flush can stall.
+    #[derive(Clone, Default)]
+    struct Gate(Arc<Mutex<GateState>>);
+
+    #[derive(Default)]
+    struct GateState {
+        room: usize,
+        flush_stalls: bool,
+        waker: Option<Waker>,
+    }
+
+    impl Gate {
+        /// Lets `n` more bytes in, and wakes the writer waiting for room.
+        fn open(&self, n: usize) {
+            let mut state = self.0.lock().unwrap();
+            state.room += n;
+            if let Some(waker) = state.waker.take() {
+                waker.wake();
+            }
+        }
+    }
+
+    impl AsyncWrite for Gate {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<std::io::Result<usize>> {
+            let mut state = self.0.lock().unwrap();
+            if state.room == 0 {
+                state.waker = Some(cx.waker().clone());
+                return Poll::Pending;
+            }
+            let n = state.room.min(buf.len());
+            state.room -= n;
+            Poll::Ready(Ok(n))
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            let mut state = self.0.lock().unwrap();
+            if state.flush_stalls {
+                state.waker = Some(cx.waker().clone());
+                return Poll::Pending;
+            }
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// Lets one byte through every `every`, `times` times, from a task.
+    fn reader(gate: &Gate, every: Duration, times: usize) {
+        let gate = gate.clone();
+        tokio::spawn(async move {
+            for _ in 0..times {
+                tokio::time::sleep(every).await;
+                gate.open(1);
+            }
+        });
+    }
+
+    const PATIENCE: Duration = Duration::from_secs(1);
+
+    /// A reader that takes a byte every 0.9 s is slow, not stopped: 20
+    /// bytes take it 18 s, far more than the time-out, and all are written.
+    /// (A time-out around the whole write cut it off after 1 s.)
+    #[tokio::test(start_paused = true)]
+    async fn a_reader_that_keeps_taking_bytes_is_never_cut_off() {
+        let mut gate = Gate::default();
+        reader(&gate, Duration::from_millis(900), 20);
+        let started = Instant::now();
+        let written = write_patiently(&mut gate, &[b'x'; 20], PATIENCE).await;
+        assert!(written.is_ok(), "{written:?}");
+        assert_eq!(started.elapsed(), Duration::from_millis(18_000));
+    }
+
+    /// A reader that stops is cut off one time-out after its *last* byte:
+    /// the timer armed for the first silence (due at 1 s) goes off while
+    /// bytes still move, and is moved to where the silence really ends.
+    #[tokio::test(start_paused = true)]
+    async fn a_reader_that_stops_is_cut_off_one_time_out_after_its_last_byte() {
+        let mut gate = Gate::default();
+        reader(&gate, Duration::from_millis(700), 5); // the last at 3.5 s
+        let started = Instant::now();
+        let written = write_patiently(&mut gate, &[b'x'; 20], PATIENCE).await;
+        assert!(matches!(written, Err(Ending::WriteTimeout)), "{written:?}");
+        assert_eq!(started.elapsed(), Duration::from_millis(4_500));
+    }
+
+    /// Everything written, but the flush never completes: that is a stall
+    /// too, cut off after the time-out.
+    #[tokio::test(start_paused = true)]
+    async fn a_flush_that_never_completes_times_out() {
+        let mut gate = Gate::default();
+        gate.0.lock().unwrap().flush_stalls = true;
+        gate.open(20);
+        let started = Instant::now();
+        let written = write_patiently(&mut gate, &[b'x'; 20], PATIENCE).await;
+        assert!(matches!(written, Err(Ending::WriteTimeout)), "{written:?}");
+        assert_eq!(started.elapsed(), PATIENCE);
+    }
+}
