@@ -886,6 +886,25 @@ async fn connections_without_a_nickname_time_out() {
     server.stop().await;
 }
 
+/// `Config` is public, and a program may set a time-out to `Duration::MAX`
+/// to mean "never". It means that, not a panic: no deadline computed from
+/// it may overflow (`Instant + Duration::MAX` panics).
+#[tokio::test]
+async fn time_outs_of_duration_max_mean_never() {
+    let server = TestServer::start(Config {
+        nick_timeout: Duration::MAX,
+        write_timeout: Duration::MAX,
+        ..config()
+    })
+    .await;
+    let mut c = server.client().await;
+    c.send("PING never").await;
+    c.expect("PONG never").await;
+    c.send("NICK patient").await;
+    c.expect("OK NICK patient").await;
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn a_client_that_does_not_read_its_own_replies_times_out_on_write() {
     let server = TestServer::start(Config {

@@ -274,7 +274,7 @@ fn fairness_batch(max_queue: usize) -> usize {
 impl Connection {
     async fn serve(&mut self) -> Ending {
         self.push(&Reply::Hello(HELLO.to_string()));
-        let nick_deadline = Instant::now() + self.config.nick_timeout;
+        let nick_deadline = deadline(Instant::now(), self.config.nick_timeout);
         // The three signals are watched from one future each for the whole
         // connection: made anew in every turn of the loop, each would sign
         // up with its token and sign off again (a lock each time), for
@@ -792,7 +792,7 @@ impl Stall<'_> {
                 *self.since.insert(Instant::now())
             }
         };
-        let deadline = since + self.patience;
+        let deadline = deadline(since, self.patience);
         if self.timer.is_none() {
             self.timer.set(Some(tokio::time::sleep_until(deadline)));
         }
@@ -809,6 +809,16 @@ impl Stall<'_> {
             timer.as_mut().reset(deadline);
         }
     }
+}
+
+/// `from + wait`, or some 30 years after `from` when an `Instant` cannot
+/// hold the sum. [`Config`] is public, and a program may give a time-out of
+/// `Duration::MAX` to mean "never": `Instant + Duration` panics on it (a
+/// connection's task would die), where tokio's own `timeout` and `sleep`
+/// take a far future instead, as here.
+fn deadline(from: Instant, wait: Duration) -> Instant {
+    const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 24 * 3600);
+    from.checked_add(wait).unwrap_or_else(|| from + FAR_FUTURE)
 }
 
 fn no_nick() -> String {
@@ -911,6 +921,16 @@ mod tests {
         let written = write_patiently(&mut gate, &[b'x'; 20], PATIENCE).await;
         assert!(matches!(written, Err(Ending::WriteTimeout)), "{written:?}");
         assert_eq!(started.elapsed(), Duration::from_millis(4_500));
+    }
+
+    /// A patience of `Duration::MAX` ("never") waits as long as it takes;
+    /// no deadline computed from it overflows (that would panic).
+    #[tokio::test(start_paused = true)]
+    async fn a_patience_of_duration_max_waits_without_overflowing() {
+        let mut gate = Gate::default();
+        reader(&gate, Duration::from_secs(3600), 2);
+        let written = write_patiently(&mut gate, b"xy", Duration::MAX).await;
+        assert!(written.is_ok(), "{written:?}");
     }
 
     /// Everything written, but the flush never completes: that is a stall
