@@ -18,9 +18,9 @@
 //! - **delivery latency** from the moment the line was sent to the moment a
 //!   client read it (p50, p99, max): every message carries its send time,
 //!   and all clients live in this one process, on one clock. A paced line
-//!   that fell due while its sender was inside a write to the server (held
-//!   back by it) counts from when it was due (see `sent_at_us`); every
-//!   other line from when it was written;
+//!   counts from when it was due, so that a sender held back by the server
+//!   does not hide the wait, except for the sender's own timer lateness
+//!   (see `sent_at_us`); a burst's line from when it was written;
 //! - with `--pid`, the server's **CPU time per delivered line**, from procfs:
 //!   how the cost grows with the size of the room.
 //!
@@ -583,8 +583,8 @@ async fn send(
 ) -> Result<OwnedWriteHalf, NetError> {
     let pad = "x".repeat(params.size);
     let start_us = start.saturating_duration_since(shared.base).as_micros() as u64;
-    // When the latest write to the server began and ended (µs since `base`).
-    let mut write_us = start_us..start_us;
+    // When the sender's latest sleep began and ended (µs since `base`).
+    let mut slept_us = start_us..start_us;
     let mut batch = String::with_capacity(20 * 1024);
     let mut seq = 0u64;
     while seq < params.messages {
@@ -600,7 +600,7 @@ async fn send(
             in_batch += 1;
             seq += 1;
             let now_us = shared.base.elapsed().as_micros() as u64;
-            let sent_us = sent_at_us(params.rate, start_us, seq, &write_us, now_us);
+            let sent_us = sent_at_us(params.rate, start_us, seq, &slept_us, now_us);
             let sep = if pad.is_empty() { "" } else { " " };
             batch.push_str(&line(
                 params.mode,
@@ -608,7 +608,6 @@ async fn send(
             ));
         }
         if !batch.is_empty() {
-            let began_us = shared.base.elapsed().as_micros() as u64;
             let written = within(
                 params.timeout,
                 format!("the server to read sender {sender}'s lines"),
@@ -623,49 +622,52 @@ async fn send(
                     .map_err(|e| NetError::io(format!("sending on sender {sender}"), e))?,
             }
             shared.sent.fetch_add(in_batch, Ordering::Relaxed);
-            write_us = began_us..shared.base.elapsed().as_micros() as u64;
             batch.clear();
         }
         if params.rate > 0.0 && seq < params.messages && seq >= due {
             let next = start + Duration::from_secs_f64(seq as f64 / params.rate);
+            let asleep_us = shared.base.elapsed().as_micros() as u64;
             tokio::select! {
                 _ = shared.stop.cancelled() => break,
                 _ = tokio::time::sleep_until(next.into()) => {}
             }
+            slept_us = asleep_us..shared.base.elapsed().as_micros() as u64;
         }
     }
     Ok(write)
 }
 
 /// The send time written into line `seq` (numbered from 1), in µs since
-/// the run's clock `base`: sending began at `start_us`, `write_us` is when
-/// the sender's latest write to the server began and ended, and it is now
-/// `now_us`.
+/// the run's clock `base`: sending began at `start_us`, `slept_us` is when
+/// the sender's latest sleep (waiting for its next line to fall due) began
+/// and ended, and it is now `now_us`.
 ///
-/// Paced, a line that fell due *during that write* was held back by the
-/// server (the write waited for it to read), and carries the time it was
-/// due: stamping it when it finally goes out would make the wait vanish from
-/// the latencies, just when the server was slowest ("coordinated
-/// omission"). Any other line carries the time it is written: a line that
-/// fell due while the sender slept waited for the sender's own timer, which
-/// wakes up to a millisecond late (tokio's timers tick in milliseconds): a
-/// delay of the load tool, not of the server. In a burst every line is due
-/// at the start, so the moment it is written is the only meaningful one.
+/// Paced, a line carries the time it was *due*, not the time it finally went
+/// out: a sender held back by the server (its write waiting for the server
+/// to read) writes its late lines afterwards, and stamping them then would
+/// make the wait vanish from the latencies, just when the server was
+/// slowest ("coordinated omission"). One delay is the load tool's own, not
+/// the server's: a line that fell due while the sender slept waited for its
+/// timer, which wakes up to a millisecond late (tokio's timers tick in
+/// milliseconds); such a line counts from when the sender woke. In a burst
+/// every line is due at the start, so the moment it is written is the only
+/// meaningful one.
 fn sent_at_us(
     rate: f64,
     start_us: u64,
     seq: u64,
-    write_us: &std::ops::Range<u64>,
+    slept_us: &std::ops::Range<u64>,
     now_us: u64,
 ) -> u64 {
     if rate > 0.0 {
         // Line `seq` is due once `elapsed × rate ≥ seq − 1` (see `send`).
         let due_us = start_us + (seq.saturating_sub(1) as f64 * 1e6 / rate) as u64;
-        if write_us.contains(&due_us) {
-            due_us
+        let due_us = if slept_us.contains(&due_us) {
+            slept_us.end
         } else {
-            now_us
-        }
+            due_us
+        };
+        due_us.min(now_us)
     } else {
         now_us
     }
@@ -1046,27 +1048,25 @@ mod tests {
 
     #[test]
     fn a_paced_line_held_back_by_the_server_carries_the_time_it_was_due() {
-        // 1,000 lines/s from 5,000 µs: line 4 is due at 8,000.
-        // It fell due during a write that lasted from 7,000 to 308,000 (the
-        // server did not read for 300 ms): written now, it still says 8,000,
-        // so its latency counts those 300 ms.
+        // 1,000 lines/s from 5,000 µs: line 4 is due at 8,000, line 7 at
+        // 11,000. The sender last slept from 6,500 to 7,000 (line 3 was due
+        // at 7,000), then its write of line 3 waited until 308,000 for the
+        // server to read: written afterwards, lines 4 to 7 still say when
+        // they were due, so their latencies count that wait, every one.
         assert_eq!(
-            sent_at_us(1000.0, 5_000, 4, &(7_000..308_000), 308_010),
+            sent_at_us(1000.0, 5_000, 4, &(6_500..7_000), 308_010),
             8_000
         );
-        // It fell due while the sender slept (the write before it took
-        // 7,000 to 7,010), and went out when the sender's timer woke, at
-        // 8,900: that is its time; the timer's lateness is the load tool's.
-        assert_eq!(sent_at_us(1000.0, 5_000, 4, &(7_000..7_010), 8_900), 8_900);
-        // Likewise when the timer woke so late that the line before it was
-        // written first, in the same wake-up (a write that ended after 8,000
-        // but began after it too).
-        assert_eq!(sent_at_us(1000.0, 5_000, 4, &(8_900..8_905), 8_906), 8_906);
-        // A burst: everything is due at once, the write time is the start.
         assert_eq!(
-            sent_at_us(0.0, 5_000, 4, &(7_000..308_000), 308_010),
-            308_010
+            sent_at_us(1000.0, 5_000, 7, &(6_500..7_000), 308_020),
+            11_000
         );
+        // Line 4 fell due while the sender slept (7,010 to 8,900: its timer
+        // woke 900 µs late): it counts from 8,900, when the sender woke; the
+        // timer's lateness is the load tool's, not the server's.
+        assert_eq!(sent_at_us(1000.0, 5_000, 4, &(7_010..8_900), 8_905), 8_900);
+        // A burst: everything is due at once, the write time is the start.
+        assert_eq!(sent_at_us(0.0, 5_000, 4, &(6_500..7_000), 308_010), 308_010);
     }
 
     #[test]

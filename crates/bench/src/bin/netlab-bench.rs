@@ -122,7 +122,7 @@ enum Bench {
         /// Messages per sender.
         #[arg(long, default_value = "200", value_parser = parse_limit)]
         messages: usize,
-        /// Lines per second per sender (0 = a burst, as fast as possible). Paced, a line that fell due during a write held back by the server counts from when it was due.
+        /// Lines per second per sender (0 = a burst, as fast as possible). Paced, a line's latency counts from when it was due (or when the sender's timer woke), so a server that holds the sender back cannot hide the wait.
         #[arg(long, default_value_t = 0.0)]
         rate: f64,
         /// Extra bytes of text per message.

@@ -667,8 +667,8 @@ a daytime line: ours, xinetd's and other formats) and check it is within 3 s of 
 - **chat-fanout**: ours speaks chat/1 (`NICK c<i>`, then `MSG`; everyone, sender included, gets \
 each line); ncat gets plain lines (it relays them to the others only, prefixed `<userN>`). \
 Each message is written on its own and carries its send time; latency runs from the sender's \
-write to the receiver's read; a paced line that fell due while its sender was inside a write \
-(held back by a server not reading) counts from when it was due, so that wait is not hidden. A sync line from client 0 must reach everyone before the clock \
+write to the receiver's read; a paced line counts from when it was due (from when the sender's \
+timer woke, if it fell due while the sender slept), so a sender held back by the server does not hide the wait. A sync line from client 0 must reach everyone before the clock \
 starts. ncat prefixes every `recv()` it makes, not every line, so a line that straddles two of \
 its reads arrives cut in two: such lines count as lost. Server CPU is the sum of its threads' \
 run time (`/proc/PID/task/*/schedstat`; the process's total in `/proc/PID/stat`, to 10 ms, \
