@@ -363,6 +363,8 @@ mod tests {
         assert!(err.to_string().contains("before listening"), "{err}");
     }
 
+    // setpriv, /proc and signals: Linux only.
+    #[cfg(target_os = "linux")]
     #[test]
     fn a_tied_child_ends_with_the_thread_that_started_it() {
         // What the caution of `tied_to_this_process` is about: the kernel
