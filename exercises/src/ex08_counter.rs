@@ -9,15 +9,23 @@
 //!
 //! ## What to do
 //!
-//! Write [`serve`]: for each client, in its own thread:
+//! First the two changes to the counters, as methods of [`Stats`]:
 //!
-//! 1. add 1 to `stats.total` and to `stats.connected` (`fetch_add` returns
-//!    the value *before* the addition);
+//! - [`Stats::arrive`]: add 1 to `total` and to `connected` (`fetch_add`
+//!   returns the value *before* the addition) and return both new values;
+//! - [`Stats::leave`]: subtract 1 from `connected`.
+//!
+//! Then [`serve`]: for each client, in its own thread:
+//!
+//! 1. `stats.arrive()`;
 //! 2. send `welcome, you are client #N (M connected)\n`, where N is the new
 //!    total and M the new number connected;
 //! 3. read (and ignore) what the client sends until it closes (`Ok(0)`) or
 //!    the connection fails;
-//! 4. subtract 1 from `stats.connected`, whatever happened.
+//! 4. `stats.leave()`, whatever happened.
+//!
+//! The tests call `arrive` and `leave` from several threads at once, hundreds
+//! of thousands of times: a change lost between a `load` and a `store` shows.
 //!
 //! ```text
 //! $ nc 127.0.0.1 PORT
@@ -40,6 +48,20 @@ pub struct Stats {
     pub total: AtomicUsize,
     /// Clients connected right now.
     pub connected: AtomicUsize,
+}
+
+impl Stats {
+    /// Counts a client that arrives: adds 1 to `total` and to `connected`,
+    /// and returns `(N, M)`: the client's number (the new total) and how
+    /// many clients are connected now, this one included.
+    pub fn arrive(&self) -> (usize, usize) {
+        todo!("exercise 8: fetch_add on both counters")
+    }
+
+    /// Counts a client that leaves: subtracts 1 from `connected`.
+    pub fn leave(&self) {
+        todo!("exercise 8: fetch_sub")
+    }
 }
 
 /// Accepts clients forever; each is welcomed with its number and counted

@@ -170,12 +170,12 @@ const EXERCISES: &[Exercise] = &[
         play: "8",
         title: ["Un compteur partagé", "A shared counter"],
         goal: [
-            "serve(listener, stats) accueille chaque client par `welcome, you are client #N (M connected)` et tient à jour les compteurs partagés total et connected.",
-            "serve(listener, stats) greets each client with `welcome, you are client #N (M connected)` and keeps the shared total and connected counters up to date.",
+            "Stats::arrive et Stats::leave changent les compteurs partagés total et connected ; serve(listener, stats) accueille chaque client par `welcome, you are client #N (M connected)` et les tient à jour.",
+            "Stats::arrive and Stats::leave change the shared total and connected counters; serve(listener, stats) greets each client with `welcome, you are client #N (M connected)` and keeps them up to date.",
         ],
         hint: [
-            "`Arc::clone(&stats)` pour chaque thread ; `fetch_add(1, Ordering::SeqCst) + 1` donne la nouvelle valeur ; `fetch_sub` quand le client part, même après une erreur.",
-            "`Arc::clone(&stats)` for each thread; `fetch_add(1, Ordering::SeqCst) + 1` gives the new value; `fetch_sub` when the client leaves, even after an error.",
+            "`Stats::arrive` : `fetch_add(1, Ordering::SeqCst) + 1` donne la nouvelle valeur (jamais `load` puis `store`) ; `Arc::clone(&stats)` pour chaque thread ; `stats.leave()` quand le client part, même après une erreur.",
+            "`Stats::arrive`: `fetch_add(1, Ordering::SeqCst) + 1` gives the new value (never `load` then `store`); `Arc::clone(&stats)` for each thread; `stats.leave()` when the client leaves, even after an error.",
         ],
     },
     Exercise {
