@@ -424,16 +424,7 @@ impl fmt::Display for NetError {
                     "connection refused by {addr}: no server listens on that port. \
                      Is the server started? Are the host and the port right?"
                 )?;
-                // From another machine, the classic cause: a server started
-                // with the default --host, which only this machine can reach.
-                if !is_on_this_machine(addr) {
-                    write!(
-                        f,
-                        " A server started without --host listens on 127.0.0.1, which only \
-                         its own machine can reach: start it with --host 0.0.0.0."
-                    )?;
-                }
-                Ok(())
+                hint_host_from_afar(f, addr)
             }
             NetError::NothingListensUdp { addr } => {
                 let (host, port) = split_host_port(addr);
@@ -441,21 +432,13 @@ impl fmt::Display for NetError {
                     f,
                     "nothing listens on UDP port {port} at {host}: that machine answered our \
                      datagram with \"port unreachable\" (an ICMP message). UDP has no \
-                     connection, so none was refused: this answer is a UDP client's only sign \
-                     that no server is there, and only a machine that is on and lets it \
-                     through sends it (a firewall that drops datagrams, or a lost datagram, \
-                     gives no answer at all: the client then waits out its time-out). Start \
-                     the server and check that it serves UDP (not `--transport tcp`) on this \
-                     host and port, or leave out --udp for a service that only speaks TCP."
+                     connection to refuse: this answer is the only sign a UDP client gets, and \
+                     only from a machine that is on and lets it through (a firewall or a lost \
+                     datagram gives no answer at all: then the time-out applies). Start the \
+                     server and check that it serves UDP on this host and port (not \
+                     `--transport tcp`), or leave out --udp for a service that only speaks TCP."
                 )?;
-                if !is_on_this_machine(addr) {
-                    write!(
-                        f,
-                        " A server started without --host listens on 127.0.0.1, which only \
-                         its own machine can reach: start it with --host 0.0.0.0."
-                    )?;
-                }
-                Ok(())
+                hint_host_from_afar(f, addr)
             }
             NetError::Unreachable { addr } => write!(
                 f,
@@ -537,6 +520,20 @@ impl std::error::Error for NetError {
 
 /// How the `what` of a connect time-out begins (see [`NetError::TimedOut`]).
 pub const CONNECTING: &str = "connecting to ";
+
+/// From another machine, the classic cause of "nothing listens" (TCP or
+/// UDP): a server started with the default --host, which only its own
+/// machine can reach.
+fn hint_host_from_afar(f: &mut fmt::Formatter<'_>, addr: &str) -> fmt::Result {
+    if is_on_this_machine(addr) {
+        return Ok(());
+    }
+    write!(
+        f,
+        " A server started without --host listens on 127.0.0.1, which only \
+         its own machine can reach: start it with --host 0.0.0.0."
+    )
+}
 
 /// Whether `addr` (`host:port`, as messages show it) is this machine:
 /// a loopback address, or the name `localhost`.
