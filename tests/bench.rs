@@ -834,6 +834,60 @@ fn idle_suite(bin_dir: &std::path::Path, scratch: &std::path::Path) -> std::proc
         .unwrap()
 }
 
+/// Writes stand-ins for the three servers into `bin_dir`: shell scripts
+/// whose body is `script`.
+#[cfg(unix)]
+fn stand_in_servers(bin_dir: &std::path::Path, script: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(bin_dir).unwrap();
+    for name in ["echo-server", "time-server", "chat-server"] {
+        let path = bin_dir.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+/// An idle suite (see [`idle_suite`]) whose servers are stand-ins that
+/// never listen (`sleep SECONDS`, a figure no other process uses), so the
+/// suite is surely still waiting for one to listen (up to 10 s): returns
+/// the suite, the pid of the stand-in it started, and its scratch folder.
+#[cfg(target_os = "linux")]
+fn suite_waiting_for_a_stand_in(
+    tag: &str,
+    seconds: &str,
+) -> (std::process::Child, u32, std::path::PathBuf) {
+    let scratch = std::env::temp_dir().join(format!("netlab-bench-{tag}-{}", std::process::id()));
+    let bin_dir = scratch.join("bin");
+    stand_in_servers(&bin_dir, &format!("exec sleep {seconds}"));
+    let suite = idle_suite(&bin_dir, &scratch);
+    let mark = format!("{seconds}\0");
+    let is_stand_in = |pid: &u32| {
+        std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.ends_with(mark.as_bytes()))
+    };
+    let deadline = Instant::now() + T;
+    let server = loop {
+        if let Some(pid) = children_of(suite.id()).into_iter().find(is_stand_in) {
+            break pid;
+        }
+        assert!(Instant::now() < deadline, "the suite started no server");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    (suite, server, scratch)
+}
+
+/// Whether `pid` still runs; if it does, it is killed (the test's mess is
+/// not left behind) before the test says so.
+#[cfg(target_os = "linux")]
+fn kill_if_orphaned(pid: u32) -> bool {
+    let orphan = running(pid);
+    if orphan {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+    orphan
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn a_suite_stopped_by_sigterm_stops_its_server() {
@@ -1192,45 +1246,18 @@ fn one_broken_connection_ends_the_run_at_once() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_suite_killed_outright_takes_its_server_with_it() {
-    use std::os::unix::fs::PermissionsExt;
     // What ties the servers to the suite (util-linux's, see servers.rs).
     if support::tool("setpriv").is_none() {
         return;
     }
-    let scratch = std::env::temp_dir().join(format!("netlab-bench-kill9-{}", std::process::id()));
-    let bin_dir = scratch.join("bin");
-    std::fs::create_dir_all(&bin_dir).unwrap();
-    // A stand-in echo-server that never listens: the suite waits for it
-    // (up to 10 s), so it is surely still the suite's to stop when killed.
-    for name in ["echo-server", "time-server", "chat-server"] {
-        let path = bin_dir.join(name);
-        std::fs::write(&path, "#!/bin/sh\nexec sleep 43.25\n").unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    let mut suite = idle_suite(&bin_dir, &scratch);
-    let is_stand_in = |pid: &u32| {
-        std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.ends_with(b"43.25\0"))
-    };
-    let deadline = Instant::now() + T;
-    let server = loop {
-        if let Some(pid) = children_of(suite.id()).into_iter().find(is_stand_in) {
-            break pid;
-        }
-        assert!(Instant::now() < deadline, "the suite started no server");
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let (mut suite, server, scratch) = suite_waiting_for_a_stand_in("kill9", "43.25");
     suite.kill().unwrap(); // SIGKILL: no handler, no clean-up
     let _ = suite.wait();
     let deadline = Instant::now() + Duration::from_secs(10);
     while running(server) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }
-    let orphan = running(server);
-    if orphan {
-        let _ = std::process::Command::new("kill")
-            .args(["-KILL", &server.to_string()])
-            .status();
-    }
+    let orphan = kill_if_orphaned(server);
     let _ = std::fs::remove_dir_all(&scratch);
     assert!(
         !orphan,
@@ -1244,15 +1271,9 @@ fn a_suite_of_debug_builds_is_refused_before_it_runs() {
     // Servers in cargo's debug directory (stand-ins, which would fail at
     // once): the suite ran them, and wrote a report of unoptimized code's
     // figures as if they were the servers'.
-    use std::os::unix::fs::PermissionsExt;
     let scratch = std::env::temp_dir().join(format!("netlab-bench-debug-{}", std::process::id()));
     let bin_dir = scratch.join("target").join("debug");
-    std::fs::create_dir_all(&bin_dir).unwrap();
-    for name in ["echo-server", "time-server", "chat-server"] {
-        let path = bin_dir.join(name);
-        std::fs::write(&path, "#!/bin/sh\nexit 3\n").unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    stand_in_servers(&bin_dir, "exit 3");
     let path = |name: &str| scratch.join(name).display().to_string();
     let run = run_client(
         "netlab-bench",
@@ -1292,27 +1313,7 @@ fn a_suite_of_debug_builds_is_refused_before_it_runs() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_suite_waiting_for_a_server_stops_at_once_on_ctrl_c() {
-    use std::os::unix::fs::PermissionsExt;
-    let scratch = std::env::temp_dir().join(format!("netlab-bench-ctrlc-{}", std::process::id()));
-    let bin_dir = scratch.join("bin");
-    std::fs::create_dir_all(&bin_dir).unwrap();
-    for name in ["echo-server", "time-server", "chat-server"] {
-        let path = bin_dir.join(name);
-        std::fs::write(&path, "#!/bin/sh\nexec sleep 39.25\n").unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    let mut suite = idle_suite(&bin_dir, &scratch);
-    let is_stand_in = |pid: &u32| {
-        std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.ends_with(b"39.25\0"))
-    };
-    let deadline = Instant::now() + T;
-    let server = loop {
-        if let Some(pid) = children_of(suite.id()).into_iter().find(is_stand_in) {
-            break pid;
-        }
-        assert!(Instant::now() < deadline, "the suite started no server");
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let (mut suite, server, scratch) = suite_waiting_for_a_stand_in("ctrlc", "39.25");
     let interrupted = Instant::now();
     let kill = std::process::Command::new("kill")
         .args(["-INT", &suite.id().to_string()])
@@ -1322,12 +1323,7 @@ fn a_suite_waiting_for_a_server_stops_at_once_on_ctrl_c() {
     let status = support::wait_for_exit(&mut suite, T, "the suite after Ctrl-C");
     let took = interrupted.elapsed();
     let stderr = support::read_stderr(&mut suite);
-    let orphan = running(server);
-    if orphan {
-        let _ = std::process::Command::new("kill")
-            .args(["-KILL", &server.to_string()])
-            .status();
-    }
+    let orphan = kill_if_orphaned(server);
     let _ = std::fs::remove_dir_all(&scratch);
     assert_eq!(status.code(), Some(130), "{stderr}");
     // Well before the end of the 10 s wait for the server to listen.
