@@ -801,32 +801,38 @@ fn running(pid: u32) -> bool {
     })
 }
 
-/// The suite's shortest run, started in the background: the idle cases
-/// (10 connections held 2 s, one round) with the servers of `bin_dir`
-/// (debug builds allowed: the tests' own), its report, chart and logs in
-/// `scratch`. Its stderr is piped.
+/// The suite's shortest run: the idle cases (10 connections held 2 s, one
+/// round) with the servers of `bin_dir`, its report, chart and logs in
+/// `scratch`.
+#[cfg(unix)]
+fn idle_suite_args(bin_dir: &std::path::Path, scratch: &std::path::Path) -> Vec<String> {
+    let path = |name: &str| scratch.join(name).display().to_string();
+    vec![
+        "suite".into(),
+        "--bin-dir".into(),
+        bin_dir.display().to_string(),
+        "--only".into(),
+        "idle".into(),
+        "--rounds".into(),
+        "1".into(),
+        "--idle-connections".into(),
+        "10".into(),
+        "--out".into(),
+        path("benchmarks.md"),
+        "--chart".into(),
+        path("chart.svg"),
+        "--logs".into(),
+        path("logs"),
+    ]
+}
+
+/// [`idle_suite_args`] started in the background, debug builds allowed
+/// (the tests' own). Its stderr is piped.
 #[cfg(target_os = "linux")]
 fn idle_suite(bin_dir: &std::path::Path, scratch: &std::path::Path) -> std::process::Child {
-    let path = |name: &str| scratch.join(name).display().to_string();
     std::process::Command::new(support::bin("netlab-bench"))
-        .args([
-            "suite",
-            "--bin-dir",
-            &bin_dir.display().to_string(),
-            "--only",
-            "idle",
-            "--rounds",
-            "1",
-            "--idle-connections",
-            "10",
-            "--out",
-            &path("benchmarks.md"),
-            "--chart",
-            &path("chart.svg"),
-            "--logs",
-            &path("logs"),
-            "--allow-debug",
-        ])
+        .args(idle_suite_args(bin_dir, scratch))
+        .arg("--allow-debug")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
@@ -1274,28 +1280,9 @@ fn a_suite_of_debug_builds_is_refused_before_it_runs() {
     let scratch = std::env::temp_dir().join(format!("netlab-bench-debug-{}", std::process::id()));
     let bin_dir = scratch.join("target").join("debug");
     stand_in_servers(&bin_dir, "exit 3");
-    let path = |name: &str| scratch.join(name).display().to_string();
-    let run = run_client(
-        "netlab-bench",
-        &[
-            "suite",
-            "--bin-dir",
-            &bin_dir.display().to_string(),
-            "--only",
-            "idle",
-            "--rounds",
-            "1",
-            "--idle-connections",
-            "10",
-            "--out",
-            &path("benchmarks.md"),
-            "--chart",
-            &path("chart.svg"),
-            "--logs",
-            &path("logs"),
-        ],
-        T,
-    );
+    let args = idle_suite_args(&bin_dir, &scratch);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = run_client("netlab-bench", &args, T);
     let written = scratch.join("benchmarks.md").exists();
     let _ = std::fs::remove_dir_all(&scratch);
     assert_eq!(run.status.code(), Some(2), "{}", run.stderr);
