@@ -493,6 +493,20 @@ mod tests {
         assert!(out.ends_with("<\nhi"), "{out:?}");
     }
 
+    /// A GET as the command line makes it, written to a terminal or not,
+    /// with or without the heads.
+    fn shown_options(terminal: bool, show_heads: bool) -> Options {
+        Options {
+            method: "GET",
+            timeout: Duration::from_secs(5),
+            trace: false,
+            show_heads,
+            max_head_bytes: DEFAULT_MAX_HEAD_BYTES,
+            max_headers: DEFAULT_MAX_HEADERS,
+            terminal,
+        }
+    }
+
     /// On a terminal, a body without a final newline gets one, so the
     /// last log line does not stick to it; a body that has one, an empty
     /// body, and any body sent to a pipe or a file are left exactly as
@@ -500,15 +514,7 @@ mod tests {
     #[tokio::test]
     async fn only_a_terminal_gets_a_newline_after_a_body_without_one() {
         async fn shown(answer: &'static [u8], terminal: bool, show_heads: bool) -> Vec<u8> {
-            let options = Options {
-                method: "GET",
-                timeout: Duration::from_secs(5),
-                trace: false,
-                show_heads,
-                max_head_bytes: DEFAULT_MAX_HEAD_BYTES,
-                max_headers: DEFAULT_MAX_HEADERS,
-                terminal,
-            };
+            let options = shown_options(terminal, show_heads);
             let mut out = Vec::new();
             fetch(&canned(answer, 7).await, &options, &mut out)
                 .await
@@ -541,15 +547,7 @@ mod tests {
     #[tokio::test]
     async fn on_a_terminal_the_error_after_a_cut_body_starts_a_new_line() {
         async fn shown(terminal: bool, show_heads: bool) -> Vec<u8> {
-            let options = Options {
-                method: "GET",
-                timeout: Duration::from_secs(5),
-                trace: false,
-                show_heads,
-                max_head_bytes: DEFAULT_MAX_HEAD_BYTES,
-                max_headers: DEFAULT_MAX_HEADERS,
-                terminal,
-            };
+            let options = shown_options(terminal, show_heads);
             let cut: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhi";
             let mut out = Vec::new();
             let result = fetch(&canned(cut, 7).await, &options, &mut out).await;
